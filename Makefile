@@ -1,0 +1,45 @@
+# Every target works on a fresh machine with Python 3.11+: it creates .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app tracker
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint translations messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Catalogues are compiled at install time; the .mo files are build output, not source.
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d tracker/translations --statistics
+
+# After changing user-facing strings: extract them and merge into every catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
+		--no-fuzzy-matching --ignore-obsolete -w 100
+
+# Serves on 127.0.0.1:5000 with SQLite in instance/. The mail worker runs beside the web
+# server and, with no MAIL_SERVER set, prints every email to this console.
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) calls seed-default
+	$(FLASK) users bootstrap-admin
+	trap 'kill 0' INT TERM EXIT; \
+	$(FLASK) mail deliver --watch & \
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check tracker tests
+	$(BIN)/ruff format --check tracker tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,104 @@
+"""Shared fixtures: an isolated app per test, its client and CLI runner, and guards."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+
+import pytest
+from flask.testing import FlaskClient
+
+from tracker import create_app
+from tracker.extensions import db
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture(autouse=True)
+def _no_network_beyond_loopback(monkeypatch):
+    """Fail any test that would reach a real mail host (or anything else off this machine)."""
+    real_create_connection = socket.create_connection
+
+    def guarded(address, *args, **kwargs):
+        host = address[0]
+        if host not in LOOPBACK:
+            raise AssertionError(f"test tried to connect to {host!r}")
+        return real_create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", guarded)
+
+
+@pytest.fixture
+def app_config(tmp_path) -> dict:
+    """Overrides for the test app; tests may change them before `app` is built."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "STORAGE_ROOT": str(tmp_path / "uploads"),
+        "FORM_MIN_FILL_SECONDS": 0,
+        "MAIL_SERVER": None,
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """An app with an empty database of its own."""
+    app = create_app(app_config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+class RequestClient(FlaskClient):
+    """A test client whose requests run like real ones, each in an app context of its own.
+
+    The `app` fixture keeps an app context open so that tests can use `db.session`; without
+    this, every request would share that context's `g`, locale and session with the test.
+    The test's own transaction is ended first, so the request sees what the test committed
+    and the test's next query sees what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = RequestClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def call(app):
+    """The default call, as `make run` seeds it."""
+    from tracker.calls import seed_default_call
+
+    call, _ = seed_default_call()
+    db.session.commit()
+    return call
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """Return the hidden inputs of a page (CSRF token, form ticket) by name."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*type=\"hidden\"[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields

@@ -1,0 +1,87 @@
+"""tracker: an applicant tracker for newsrooms that recruit freelance local experts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale
+
+from .config import check_production, development_secret_key, load_config
+from .database import configure_sqlite
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+# Templates live at the repository root, beside the package (see ARCHITECTURE.md §1).
+TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
+MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application: the only place an app is made."""
+    app = Flask(__name__, template_folder=str(TEMPLATE_FOLDER), instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if overrides:
+        app.config.from_mapping(overrides)
+    # Production refuses to start without a key (below); elsewhere one is generated once.
+    if not app.config["SECRET_KEY"] and app.config["ENV"] != "production":
+        app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    check_production(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import cli, errors
+
+    errors.register(app)
+    cli.register(app)
+
+    from .templating import field_aria
+
+    app.jinja_env.globals.update(field_aria=field_aria, current_locale=lambda: str(get_locale()))
+
+    return app
+
+
+def select_locale() -> str:
+    """Pick the page language: the user's choice, then the browser's, then German."""
+    from flask import current_app
+
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER))
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .apply.views import bp as apply_bp
+
+    app.register_blueprint(apply_bp)

@@ -1,0 +1,47 @@
+"""Database engine settings, and how a write transaction starts."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, event
+
+from .extensions import db
+
+_IMMEDIATE = "tracker_begin_immediate"
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Give SQLite the settings of an embedded production database.
+
+    WAL lets readers run beside a writer; the busy timeout makes a writer wait for the lock
+    instead of failing; foreign keys are enforced; secure_delete overwrites erased personal
+    data instead of leaving it in free pages. Transactions opened by :func:`begin_write`
+    start with BEGIN IMMEDIATE (see there); all others are plain deferred readers.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        immediate = connection.get_execution_options().get(_IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write() -> None:
+    """End the session's read transaction, if any, and open one that will write.
+
+    On SQLite a transaction that reads and then writes fails at once ("database is locked")
+    when another writer committed in between; starting with BEGIN IMMEDIATE takes the write
+    lock first, so concurrent writers queue behind the busy timeout instead. Domain
+    functions that write call this before their first query.
+    """
+    db.session.commit()
+    db.session.connection(execution_options={_IMMEDIATE: True})
