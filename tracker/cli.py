@@ -1,0 +1,118 @@
+"""Command-line interface: `flask --app tracker …`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+
+from .extensions import db
+
+
+@click.group("calls")
+def calls_group() -> None:
+    """Manage calls for applications."""
+
+
+@calls_group.command("seed-default")
+def seed_default_command() -> None:
+    """Create the outlet's default call unless it exists."""
+    from .calls import seed_default_call
+
+    call, created = seed_default_call()
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Kept existing'} call '{call.slug}'.")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Display name (defaults to the address).")
+@click.option("--role", type=click.Choice(["editor", "admin"]), default="editor")
+def create_user_command(email: str, name: str, role: str) -> None:
+    """Create a staff account and print its one-time password."""
+    from .accounts import AccountError, create_user
+
+    try:
+        user, password = create_user(email, name=name, role=role)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}. One-time password: {password}")
+    click.echo("It must be changed at the first sign-in.")
+
+
+@users_group.command("bootstrap-admin")
+@click.option("--email", default="admin@example.org", show_default=True)
+def bootstrap_admin_command(email: str) -> None:
+    """Create a first admin if there is no admin yet, and print its one-time password."""
+    from .accounts import bootstrap_admin
+
+    result = bootstrap_admin(email)
+    db.session.commit()
+    if result is None:
+        click.echo("An admin account exists already; nothing to do.")
+        return
+    user, password = result
+    click.echo(f"Created the first admin {user.email}. One-time password: {password}")
+    click.echo("Sign in and choose a new password; this one is shown only now.")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Deliver the email outbox."""
+
+
+@mail_group.command("deliver")
+@click.option("--watch", is_flag=True, help="Keep running and deliver new emails as they come.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
+def deliver_command(watch: bool, interval: float) -> None:
+    """Send queued emails; transient failures are retried later with backoff."""
+    from .outbox import deliver_pending
+
+    while True:
+        report = deliver_pending()
+        if report.attempted or not watch:
+            click.echo(
+                f"sent {report.sent}, retry later {report.deferred}, failed {report.failed}",
+                err=True,
+            )
+        if not watch:
+            return
+        db.session.remove()
+        time.sleep(interval)
+
+
+@click.group("storage")
+def storage_group() -> None:
+    """Check the document storage."""
+
+
+@storage_group.command("reconcile")
+@click.option("--delete", is_flag=True, help="Remove files that no row refers to.")
+def reconcile_command(delete: bool) -> None:
+    """Report files without rows and rows without files."""
+    from .storage import reconcile
+
+    report = reconcile(delete=delete)
+    for key in report.orphan_files:
+        click.echo(f"file without row: {key}{' (deleted)' if delete else ''}")
+    for document_id, key in report.missing_files:
+        click.echo(f"row without file: document {document_id} ({key})")
+    click.echo(
+        f"{len(report.orphan_files)} file(s) without rows, "
+        f"{len(report.missing_files)} row(s) without files"
+    )
+    if report.missing_files:
+        raise SystemExit(1)
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to *app*."""
+    for group in (calls_group, users_group, mail_group, storage_group):
+        app.cli.add_command(group)
