@@ -1,0 +1,276 @@
+"""The public application form: applicant fields only, so nothing else can be mass-assigned."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..enums import DocumentKind, LanguageLevel
+
+COVER_LETTER_MAX = 8000
+MAX_LINKS = 10
+OTHER_LANGUAGE_ROWS = 4
+# C0 controls (except TAB/LF/CR) and DEL never belong in text someone typed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SingleLine:
+    """Refuse line breaks and control characters: single-line values end up in headers."""
+
+    def __call__(self, form, field):
+        if field.data and ("\r" in field.data or "\n" in field.data or _CONTROL.search(field.data)):
+            # Stop here: further validators (the email check) would only repeat the complaint.
+            raise StopValidation(_l("Please write this on one line, without special characters."))
+
+
+class PlainText:
+    """Refuse control characters in multi-line text (line breaks and tabs are fine)."""
+
+    def __call__(self, form, field):
+        if field.data and _CONTROL.search(field.data):
+            raise ValidationError(_l("This text contains characters we cannot store."))
+
+
+class ValidEmail:
+    """Check an address with email-validator and keep its normalised form."""
+
+    def __call__(self, form, field):
+        try:
+            result = validate_email(field.data or "", check_deliverability=False)
+        except EmailNotValidError as error:
+            raise ValidationError(
+                _l("Please enter an email address like name@example.org.")
+            ) from error
+        field.data = result.normalized
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def level_choices(include_none: bool) -> list[SelectChoice]:
+    labels = {
+        LanguageLevel.A1: _l("A1 – beginner"),
+        LanguageLevel.A2: _l("A2 – elementary"),
+        LanguageLevel.B1: _l("B1 – intermediate"),
+        LanguageLevel.B2: _l("B2 – upper intermediate"),
+        LanguageLevel.C1: _l("C1 – advanced"),
+        LanguageLevel.C2: _l("C2 – proficient"),
+        LanguageLevel.NATIVE: _l("Native speaker"),
+    }
+    options = [("", _l("Choose a level"))]
+    if include_none:
+        options.append(("none", _l("I do not speak German")))
+    return choices(options + [(level.value, label) for level, label in labels.items()])
+
+
+class LanguageRow(Form):
+    """One further language and the applicant's level in it."""
+
+    language = SelectField(_l("Language"), validators=[Optional()])
+    level = SelectField(_l("Level"), validators=[Optional()])
+
+    def validate_level(self, field):
+        if self.language.data and not field.data:
+            raise ValidationError(_l("Please choose your level in this language."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes, one per choice."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ApplicationForm(FlaskForm):
+    """What an applicant sends: about them, where and in which languages, documents, consent."""
+
+    full_name = StringField(
+        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), SingleLine()]
+    )
+    email = StringField(
+        _l("Email address"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=254), SingleLine(), ValidEmail()],
+    )
+    phone = StringField(
+        _l("Phone number (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=40), SingleLine()],
+    )
+    region = SelectField(_l("Region you cover"), validators=[DataRequired()])
+    region_other = StringField(
+        _l("Where exactly?"), filters=[strip], validators=[Length(max=200), SingleLine()]
+    )
+    city = StringField(
+        _l("City or town where you live"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=120), SingleLine()],
+    )
+    german_level = SelectField(_l("Your German"), validators=[DataRequired()])
+    other_languages = FieldList(FormField(LanguageRow), min_entries=OTHER_LANGUAGE_ROWS)
+    topics = MultiCheckboxField(_l("Topics you know well"), validators=[DataRequired()])
+    cv = FileField(_l("CV"))
+    cover_letter = TextAreaField(
+        _l("Cover letter"), validators=[Length(max=COVER_LETTER_MAX), PlainText()]
+    )
+    cover_letter_file = FileField(_l("… or attach it as a file"))
+    writing_sample = FileField(_l("Writing sample"))
+    writing_sample_url = StringField(
+        _l("… or a link to a published piece"),
+        filters=[strip],
+        validators=[Optional(), Length(max=500), SingleLine()],
+    )
+    links = TextAreaField(
+        _l("Links to other published work (optional)"),
+        validators=[Optional(), Length(max=MAX_LINKS * 500), PlainText()],
+    )
+    preferred_language = SelectField(
+        _l("Which language should we write to you in?"),
+        choices=choices([("de", "Deutsch"), ("en", "English"), ("ru", "Русский")]),
+        validators=[DataRequired()],
+    )
+    heard_about = SelectField(
+        _l("How did you hear about this call? (optional)"), validators=[Optional()]
+    )
+    heard_about_other = StringField(
+        _l("Where? (optional)"), filters=[strip], validators=[Length(max=200), SingleLine()]
+    )
+    # The description is the short name the error summary uses for this long label.
+    consent = BooleanField(
+        _l("I agree that my data is processed as the privacy notice says."),
+        description=_l("Privacy notice"),
+    )
+    # Bots fill every field; people never see this one (hidden by CSS, out of tab order).
+    website = StringField(_l("Leave this field empty"))
+    form_ticket = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate the fields, then check that every required document is there."""
+        from ..applications import missing_documents
+
+        valid = super().validate(extra_validators)
+        missing = missing_documents(
+            self.cover_letter.data, self.writing_sample_url.data, self.attached_documents()
+        )
+        for name, message in missing.items():
+            self[name].errors = [*self[name].errors, message]
+        return valid and not missing
+
+    def attached_documents(self) -> dict:
+        """Return the uploaded files by document kind (only those actually chosen)."""
+        files = {
+            DocumentKind.CV: self.cv.data,
+            DocumentKind.COVER_LETTER: self.cover_letter_file.data,
+            DocumentKind.WRITING_SAMPLE: self.writing_sample.data,
+        }
+        return {
+            kind: upload
+            for kind, upload in files.items()
+            if isinstance(upload, FileStorage) and upload.filename
+        }
+
+    def validate_consent(self, field):
+        if not field.data:
+            raise ValidationError(
+                _l("Please agree to the privacy notice so that we may read your application.")
+            )
+
+    def validate_region_other(self, field):
+        if self.region.data == "elsewhere" and not field.data:
+            raise ValidationError(_l("Please tell us where you live and work."))
+
+    def validate_writing_sample_url(self, field):
+        if field.data and not _URL.match(field.data):
+            raise ValidationError(_l("Please enter a full web address starting with https://"))
+
+    def validate_links(self, field):
+        urls = self.link_list()
+        if len(urls) > MAX_LINKS:
+            raise ValidationError(_l("Please give at most %(n)s links.", n=MAX_LINKS))
+        for url in urls:
+            if len(url) > 500 or not _URL.match(url):
+                raise ValidationError(
+                    _l("Each line must be one full web address starting with https://")
+                )
+
+    def link_list(self) -> list[str]:
+        """Return the links, one per non-empty line."""
+        return [line.strip() for line in (self.links.data or "").splitlines() if line.strip()]
+
+    def other_language_rows(self) -> list[tuple[str, str]]:
+        """Return (language, level) for each filled row, without German and duplicates."""
+        seen = {"de"}
+        rows = []
+        for row in self.other_languages:
+            language, level = row.language.data, row.level.data
+            if language and level and language not in seen:
+                seen.add(language)
+                rows.append((language, level))
+        return rows
+
+
+HEARD_ABOUT = {
+    "website": _l("Our website"),
+    "social_media": _l("Social media"),
+    "colleague": _l("A colleague or friend"),
+    "newsletter": _l("A newsletter or mailing list"),
+    "university": _l("A university or training programme"),
+    "other": _l("Somewhere else"),
+}
+
+
+def build_application_form(call, language: str, **kwargs) -> ApplicationForm:
+    """Return the form for *call*, its choices labelled in *language*."""
+    from ..calls import load_data, localized
+
+    form = ApplicationForm(**kwargs)
+    form.region.choices = choices(
+        [("", _l("Choose a region"))]
+        + [(region["key"], localized(region["label"], language)) for region in call.regions]
+    )
+    form.topics.choices = choices(
+        (topic["key"], localized(topic["label"], language)) for topic in call.topics
+    )
+    form.german_level.choices = level_choices(include_none=True)
+    languages = [
+        (item["code"], localized(item["label"], language))
+        for item in load_data("languages.json")
+        if item["code"] != "de"
+    ]
+    for row in form.other_languages:
+        row.language.choices = choices([("", _l("Choose a language")), *languages])
+        row.level.choices = level_choices(include_none=False)
+    form.heard_about.choices = choices([("", _l("Please choose")), *HEARD_ABOUT.items()])
+    return form

@@ -1,0 +1,177 @@
+"""Public pages: the open calls, the application form, the thanks page, the privacy notice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..applications import (
+    ApplicationData,
+    DuplicateSubmission,
+    FormTicketError,
+    SubmissionRejected,
+    check_form_ticket,
+    find_by_reference,
+    issue_form_ticket,
+    submit_application,
+)
+from ..calls import list_open_calls, localized
+from ..extensions import csrf, db
+from ..models import Call
+from .forms import build_application_form
+
+bp = Blueprint("apply", __name__)
+
+
+def _expired_message() -> str:
+    return _("This form has expired. Please check your answers and send it again.")
+
+
+def _language() -> str:
+    return str(get_locale())
+
+
+def _get_call(slug: str) -> Call:
+    return db.first_or_404(db.select(Call).where(Call.slug == slug))
+
+
+@bp.get("/")
+def index():
+    """List the open calls, or go straight to the only one."""
+    calls = list_open_calls()
+    if len(calls) == 1:
+        return redirect(url_for("apply.apply", slug=calls[0].slug))
+    return render_template("apply/index.html", calls=calls, localized=localized)
+
+
+# The form checks its own CSRF token (FlaskForm), so that an expired token is answered
+# with the applicant's answers kept and a kind message, not the bare 400 of CSRFProtect.
+@bp.route("/apply/<slug>", methods=["GET", "POST"])
+@csrf.exempt
+def apply(slug: str):
+    """Show the call and its form; take a submission."""
+    call = _get_call(slug)
+    language = _language()
+    form = build_application_form(call, language)
+    if request.method == "GET":
+        form.preferred_language.data = language
+        form.form_ticket.data = issue_form_ticket()
+        return _render_form(call, form)
+
+    if not call.accepts_applications():
+        return _render_form(
+            call, form, problem=_("This call has closed. Thank you for your interest.")
+        )
+    if form.website.data:
+        # Only a bot fills a field that people never see; nothing is stored.
+        form.form_ticket.data = issue_form_ticket()
+        return _render_form(
+            call, form, problem=_("Please leave the field “Leave this field empty” empty.")
+        )
+    try:
+        form_token = check_form_ticket(form.form_ticket.data)
+    except FormTicketError as error:
+        form.form_ticket.data = issue_form_ticket()
+        return _render_form(call, form, problem=str(error.message))
+    if not form.validate():
+        if form.csrf_token.errors:
+            # The session's CSRF token is gone (cookie expired or cleared): say so plainly.
+            form.form_ticket.data = issue_form_ticket()
+            return _render_form(call, form, problem=_expired_message())
+        return _render_form(call, form)
+
+    try:
+        application = submit_application(
+            call, _answers(form), form.attached_documents(), form_token=form_token
+        )
+    except DuplicateSubmission as duplicate:
+        application = duplicate.application
+    except SubmissionRejected as rejection:
+        for name, message in rejection.errors.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, str(message)]
+        return _render_form(call, form, problem=str(rejection.errors.get("call", "")) or None)
+    return redirect(url_for("apply.thanks", slug=call.slug, reference=application.reference))
+
+
+def _answers(form) -> ApplicationData:
+    return ApplicationData(
+        full_name=form.full_name.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        region=form.region.data,
+        region_other=form.region_other.data if form.region.data == "elsewhere" else None,
+        city=form.city.data,
+        german_level=form.german_level.data,
+        other_languages=form.other_language_rows(),
+        topics=list(form.topics.data),
+        cover_letter=form.cover_letter.data,
+        writing_sample_url=form.writing_sample_url.data,
+        links=form.link_list(),
+        preferred_language=form.preferred_language.data,
+        heard_about=form.heard_about.data,
+        heard_about_other=form.heard_about_other.data,
+    )
+
+
+def _render_form(call: Call, form, problem: str | None = None):
+    """Render the call page; with errors, a 400 whose summary links to each field."""
+    errors = _error_summary(form)
+    status = 400 if (errors or problem) else 200
+    return (
+        render_template(
+            "apply/form.html",
+            call=call,
+            form=form,
+            errors=errors,
+            problem=problem,
+            files_sent=bool(request.files) and any(f.filename for f in request.files.values()),
+            title=localized(call.title, _language()),
+            description=localized(call.description, _language()),
+        ),
+        status,
+    )
+
+
+def _error_summary(form) -> list[tuple[str, str, str]]:
+    """Return (field id, label, message) for each error, in the order of the form."""
+    fields = []
+    for field in form:
+        if field.name == "other_languages":
+            fields += [sub for row in field for sub in row]
+        elif field.name != "csrf_token":
+            fields.append(field)
+    return [
+        (field.id, str(field.description or field.label.text), str(message))
+        for field in fields
+        for message in field.errors
+    ]
+
+
+@bp.get("/apply/<slug>/thanks/<reference>")
+def thanks(slug: str, reference: str):
+    """Show the reference and what happens next: nothing personal, anyone may open it."""
+    call = _get_call(slug)
+    application = find_by_reference(reference)
+    if application is None or application.call_id != call.id:
+        abort(404)
+    return render_template(
+        "apply/thanks.html",
+        reference=application.reference,
+        title=localized(call.title, _language()),
+    )
+
+
+@bp.get("/privacy")
+def privacy():
+    """Show the privacy notice: a configured file, or the built-in text."""
+    path = current_app.config.get("PRIVACY_NOTICE_FILE")
+    custom = Path(path).read_text(encoding="utf-8") if path else None
+    return render_template(
+        "apply/privacy.html",
+        custom=custom,
+        version=current_app.config["PRIVACY_NOTICE_VERSION"],
+    )
