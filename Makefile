@@ -30,8 +30,8 @@ run: translations
 	$(FLASK) db upgrade
 	$(FLASK) calls seed-default
 	$(FLASK) users bootstrap-admin
-	trap 'kill 0' INT TERM EXIT; \
-	$(FLASK) mail deliver --watch & \
+	$(FLASK) mail deliver --watch & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: translations

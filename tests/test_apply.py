@@ -586,7 +586,9 @@ def test_privacy_text_is_configurable(client, app, tmp_path):
 
 # --- hostile documents through the whole form ---------------------------------------------
 
-WRONG_TYPE = "This file must be a PDF, Word (DOCX), OpenDocument (ODT), RTF or plain-text (TXT) file."
+WRONG_TYPE = (
+    "This file must be a PDF, Word (DOCX), OpenDocument (ODT), RTF or plain-text (TXT) file."
+)
 NOT_A_PDF = "This file is called .pdf but is not in PDF format."
 UNREADABLE_PDF = "We could not read this PDF; please export it again"
 MACROS = "This document contains macros, which we cannot accept for security reasons."
@@ -602,19 +604,48 @@ MACROS = "This document contains macros, which we cannot accept for security rea
         ("cv", "cv.pdf", hostile.pdf_html_polyglot, UNREADABLE_PDF),
         ("cv", "cv.pdf", hostile.truncated_pdf, UNREADABLE_PDF),
         ("cv", "cv.pdf", hostile.empty, "This file is empty."),
-        ("writing_sample", "sample.docx", hostile.zip_bomb_docx, "This document is too large or complex for us to open safely."),
+        (
+            "writing_sample",
+            "sample.docx",
+            hostile.zip_bomb_docx,
+            "This document is too large or complex for us to open safely.",
+        ),
         ("writing_sample", "sample.docx", hostile.macro_docx, MACROS),
-        ("writing_sample", "sample.docx", hostile.plain_zip, "This file is called .docx but is not in Word (DOCX) format."),
+        (
+            "writing_sample",
+            "sample.docx",
+            hostile.plain_zip,
+            "This file is called .docx but is not in Word (DOCX) format.",
+        ),
         ("cover_letter_file", "letter.txt", hostile.utf32_garbage_txt, WRONG_TYPE),
-        ("cover_letter_file", "letter.txt", hostile.text_with_control_characters, "We could not read this text file"),
-        ("cover_letter_file", "letter.docx", hostile.xxe_docx, "We could not read this Word (DOCX) file"),
-        ("cv", "cv.svg", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', WRONG_TYPE),
+        (
+            "cover_letter_file",
+            "letter.txt",
+            hostile.text_with_control_characters,
+            "We could not read this text file",
+        ),
+        (
+            "cover_letter_file",
+            "letter.docx",
+            hostile.xxe_docx,
+            "We could not read this Word (DOCX) file",
+        ),
+        (
+            "cv",
+            "cv.svg",
+            lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            WRONG_TYPE,
+        ),
     ],
 )
 def test_hostile_documents_are_refused_at_their_field_and_leave_nothing(
     app, client, call, field, filename, build, message
 ):
-    labels = {"cv": "CV", "writing_sample": "Writing sample", "cover_letter_file": "… or attach it as a file"}
+    labels = {
+        "cv": "CV",
+        "writing_sample": "Writing sample",
+        "cover_letter_file": "… or attach it as a file",
+    }
     data = application_form(client, call, **{field: (io.BytesIO(build()), filename)})
     response = client.post("/apply/local-experts?lang=en", data=data)
     assert response.status_code == 400
@@ -624,9 +655,13 @@ def test_hostile_documents_are_refused_at_their_field_and_leave_nothing(
 
 
 def test_refusing_one_file_removes_the_others_it_had_staged(app, client, call):
-    data = application_form(client, call, writing_sample=(io.BytesIO(hostile.macro_docx()), "s.docx"))
+    data = application_form(
+        client, call, writing_sample=(io.BytesIO(hostile.macro_docx()), "s.docx")
+    )
     response = client.post("/apply/local-experts?lang=en", data=data)
-    assert error_summary(response.text) == [f"Writing sample: {MACROS} Please save it as PDF or as a Word document without macros (.docx) and upload the new copy."]
+    assert error_summary(response.text) == [
+        f"Writing sample: {MACROS} Please save it as PDF or as a Word document without macros (.docx) and upload the new copy."
+    ]
     assert_nothing_stored(app)
     staging = Path(app.config["STORAGE_ROOT"]) / "staging"
     assert not staging.exists() or list(staging.iterdir()) == []

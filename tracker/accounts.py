@@ -21,9 +21,12 @@ class AccountError(ValueError):
 
 
 def normalise_staff_email(address: str) -> str:
-    """Return the normalised form of a staff address, or raise AccountError."""
+    """Return the normalised, lower-cased form of a staff address, or raise AccountError.
+
+    Lower case: nobody expects Ana@ and ana@ to be two accounts that sign in separately.
+    """
     try:
-        return validate_email(address, check_deliverability=False).normalized
+        return validate_email(address, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise AccountError(str(error)) from error
 
