@@ -13,6 +13,13 @@ config.set_main_option(
 )
 
 
+def include_name(name, type_, parent_names):
+    """Leave out what the models cannot declare: the full-text index tables and index."""
+    from tracker.models import UNMODELLED_PREFIXES
+
+    return not (name or "").startswith(UNMODELLED_PREFIXES)
+
+
 def run_migrations_offline():
     """Emit SQL for the migrations without a database connection."""
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=db.metadata, literal_binds=True)
@@ -31,6 +38,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    conf_args.setdefault("include_name", include_name)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():

@@ -3,6 +3,8 @@
 import pytest
 from werkzeug.exceptions import BadRequest, TooManyRequests
 
+from tracker.access import public
+
 
 def _page_text(response) -> str:
     return response.get_data(as_text=True)
@@ -19,9 +21,8 @@ def failing_routes(app):
     def bad():
         raise BadRequest()
 
-    app.add_url_rule("/test/explode", view_func=explode)
-    app.add_url_rule("/test/throttled", view_func=throttled)
-    app.add_url_rule("/test/bad", view_func=bad)
+    for view in (explode, throttled, bad):
+        app.add_url_rule(f"/test/{view.__name__}", view_func=public(view))
 
 
 def test_unhandled_exception_shows_the_generic_page_without_a_traceback(failing_routes, client):

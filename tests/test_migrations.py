@@ -6,6 +6,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from tracker.extensions import db
+from tracker.models import UNMODELLED_PREFIXES
 
 
 def _drop_everything():
@@ -18,7 +19,10 @@ def test_upgrade_head_on_empty_database_gives_models_schema(app):
     _drop_everything()
     upgrade()
     with db.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(
+            connection, opts={"include_name": lambda name, *_: not (name or "").startswith(UNMODELLED_PREFIXES)}
+        )
+        differences = compare_metadata(context, db.metadata)
     assert differences == []
 
     inspector = inspect(db.engine)

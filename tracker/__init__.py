@@ -37,9 +37,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
 
-    from .templating import field_aria
+    from .templating import field_aria, has_endpoint, staff_navigation
 
-    app.jinja_env.globals.update(field_aria=field_aria, current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(
+        field_aria=field_aria,
+        has_endpoint=has_endpoint,
+        staff_navigation=staff_navigation,
+        current_locale=lambda: str(get_locale()),
+    )
 
     return app
 
@@ -74,11 +79,11 @@ def _init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from .models import User
+    from .access import enforce_access_policy
+    from .accounts import load_staff_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_staff_user)
+    app.before_request(enforce_access_policy)
 
 
 def _register_blueprints(app: Flask) -> None:

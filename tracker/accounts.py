@@ -64,3 +64,9 @@ def bootstrap_admin(email: str) -> tuple[User, str] | None:
     if db.session.scalar(select(User.id).where(User.role == Role.ADMIN).limit(1)) is not None:
         return None
     return create_user(email, name="Admin", role=Role.ADMIN)
+
+
+def load_staff_user(user_id: str) -> User | None:
+    """Return the signed-in user for Flask-Login, or None if the account is inactive."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None

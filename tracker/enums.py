@@ -65,3 +65,56 @@ class LanguageLevel(StrEnum):
 
 # Languages the applicant pages and emails are written in.
 UI_LANGUAGES = ("de", "en", "ru")
+
+
+# The pipeline: which status may follow which. One table, used by the one function that
+# changes a status (pipeline.set_status), by the forms that offer choices, and by tests.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.IN_REVIEW, Status.ON_HOLD, Status.REJECTED, Status.WITHDRAWN}),
+    Status.IN_REVIEW: frozenset(
+        {Status.SHORTLISTED, Status.ON_HOLD, Status.REJECTED, Status.WITHDRAWN}
+    ),
+    Status.SHORTLISTED: frozenset(
+        {Status.TRIAL, Status.ACCEPTED, Status.ON_HOLD, Status.REJECTED, Status.WITHDRAWN}
+    ),
+    Status.TRIAL: frozenset({Status.ACCEPTED, Status.ON_HOLD, Status.REJECTED, Status.WITHDRAWN}),
+    Status.ON_HOLD: frozenset(
+        {Status.IN_REVIEW, Status.SHORTLISTED, Status.TRIAL, Status.REJECTED, Status.WITHDRAWN}
+    ),
+    Status.ACCEPTED: frozenset({Status.ON_HOLD, Status.WITHDRAWN}),
+    Status.REJECTED: frozenset({Status.IN_REVIEW}),
+    Status.WITHDRAWN: frozenset(),
+}
+
+# Statuses that end the process for the applicant; retention applies from the decision.
+FINAL_STATUSES = frozenset({Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN})
+
+
+class RejectionReason(StrEnum):
+    """Why an application was turned down (structured, for fair and comparable decisions)."""
+
+    REGION_COVERED = "region_covered"
+    GERMAN_INSUFFICIENT = "german_insufficient"
+    EXPERIENCE_INSUFFICIENT = "experience_insufficient"
+    SAMPLE_UNSUITABLE = "sample_unsuitable"
+    NO_CAPACITY = "no_capacity"
+    OTHER = "other"
+
+
+class RubricCriterion(StrEnum):
+    """What editors rate, each from 1 to 5."""
+
+    REGIONAL_EXPERTISE = "regional_expertise"
+    GERMAN_WRITING = "german_writing"
+    SOURCING = "sourcing"
+    STORY_IDEAS = "story_ideas"
+    RELIABILITY = "reliability"
+
+
+class Recommendation(StrEnum):
+    """An editor's overall verdict on a candidate."""
+
+    STRONG_YES = "strong_yes"
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"

@@ -5,10 +5,30 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DDL,
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .enums import DocumentKind, EmailStatus, FileType, Role, Status
+from .enums import (
+    DocumentKind,
+    EmailStatus,
+    FileType,
+    Recommendation,
+    RejectionReason,
+    Role,
+    Status,
+)
 from .extensions import db
 
 
@@ -89,6 +109,12 @@ class Application(db.Model):
     privacy_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # Kept in step by ratings.add_rating, so the inbox can sort 100,000 rows by rating.
+    rating_count: Mapped[int] = mapped_column(default=0)
+    rating_mean: Mapped[float | None]
     version_id: Mapped[int] = mapped_column(default=1)
 
     call: Mapped[Call] = relationship(back_populates="applications")
@@ -102,6 +128,8 @@ class Application(db.Model):
     emails: Mapped[list[OutboxEmail]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    tags: Mapped[list[Tag]] = relationship(secondary="application_tags", order_by="Tag.name")
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -166,6 +194,8 @@ class Document(db.Model):
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Warnings for editors, e.g. "pdf_active_content"; the file was accepted regardless.
     flags: Mapped[list] = mapped_column(JSON, default=list)
+    # Plain text extracted for the preview and for search; None when nothing could be read.
+    text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="documents")
@@ -237,3 +267,217 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class StatusChange(db.Model):
+    """One step of an application through the pipeline: who moved it, when, and why."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (
+        CheckConstraint(_in("to_status", Status), name="to_status_valid"),
+        CheckConstraint(f"reason IS NULL OR {_in('reason', RejectionReason)}", name="reason_valid"),
+        Index("ix_status_changes_application_created", "application_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    # None when the applicant acted (withdrawal) or a command did.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<StatusChange {self.from_status}→{self.to_status}>"
+
+
+class Rating(db.Model):
+    """One editor's rating of one candidate on the rubric; one per editor and candidate."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("application_id", "user_id", name="uq_ratings_application_user"),
+        CheckConstraint(_in("recommendation", Recommendation), name="recommendation_valid"),
+        *(
+            CheckConstraint(f"{name} BETWEEN 1 AND 5", name=f"{name}_range")
+            for name in (
+                "regional_expertise",
+                "german_writing",
+                "sourcing",
+                "story_ideas",
+                "reliability",
+            )
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    regional_expertise: Mapped[int]
+    german_writing: Mapped[int]
+    sourcing: Mapped[int]
+    story_ideas: Mapped[int]
+    reliability: Mapped[int]
+    # A comment per criterion: {"regional_expertise": "…", …}; criteria without one are absent.
+    comments: Mapped[dict] = mapped_column(JSON, default=dict)
+    recommendation: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Rating {self.application_id} by {self.user_id}>"
+
+
+class Recusal(db.Model):
+    """An editor's declared conflict of interest: they do not rate this candidate."""
+
+    __tablename__ = "recusals"
+    __table_args__ = (
+        UniqueConstraint("application_id", "user_id", name="uq_recusals_application_user"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Recusal {self.application_id} by {self.user_id}>"
+
+
+class Comment(db.Model):
+    """An editor's note on a candidate, visible to the whole team."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_application_created", "application_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id}>"
+
+
+class Tag(db.Model):
+    """A label editors put on candidates, e.g. "photo", "video", "Russian-language desk"."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.name}>"
+
+
+application_tags = Table(
+    "application_tags",
+    db.metadata,
+    Column(
+        "application_id",
+        ForeignKey("applications.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_application_tags_tag", "tag_id", "application_id"),
+)
+
+
+class AuditEvent(db.Model):
+    """Who did what, when: every change and every download, readable by admins.
+
+    ``application_id`` is deliberately not a foreign key: when an applicant is erased, their
+    events are replaced by one tombstone that still says an erasure happened.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_application_created", "application_id", "created_at"),
+        Index("ix_audit_events_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    application_id: Mapped[int | None]
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.application_id}>"
+
+
+class SearchEntry(db.Model):
+    """Everything searchable about one application, as one text (see search.py).
+
+    SQLite indexes it with an FTS5 table kept in step by triggers; PostgreSQL with a GIN
+    index on its tsvector. Both are created below and in the migration.
+    """
+
+    __tablename__ = "search_entries"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<SearchEntry {self.application_id}>"
+
+
+# Full-text indexes that the ORM cannot declare portably. The same statements are in
+# migration 0002; these make db.create_all() (tests) build the same database.
+SQLITE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE search_fts USING fts5(body, content='search_entries', "
+    "content_rowid='application_id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
+    "INSERT INTO search_fts(rowid, body) VALUES (new.application_id, new.body); END",
+    "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, body) "
+    "VALUES ('delete', old.application_id, old.body); END",
+    "CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN "
+    "INSERT INTO search_fts(search_fts, rowid, body) "
+    "VALUES ('delete', old.application_id, old.body); "
+    "INSERT INTO search_fts(rowid, body) VALUES (new.application_id, new.body); END",
+)
+POSTGRES_SEARCH_DDL = (
+    "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (to_tsvector('simple', body))",
+)
+for _statement in SQLITE_SEARCH_DDL:
+    event.listen(
+        SearchEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
+    )
+for _statement in POSTGRES_SEARCH_DDL:
+    event.listen(
+        SearchEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )
+event.listen(
+    SearchEntry.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS search_fts").execute_if(dialect="sqlite"),
+)
+
+# Names the schema comparison (Alembic autogenerate and its test) must not expect in the
+# models: the FTS5 table with its shadow tables, and the expression index.
+UNMODELLED_PREFIXES = ("search_fts", "ix_search_entries_tsv")

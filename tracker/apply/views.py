@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..access import public
 from ..applications import (
     ApplicationData,
     DuplicateSubmission,
@@ -39,6 +40,7 @@ def _get_call(slug: str) -> Call:
 
 
 @bp.get("/")
+@public
 def index():
     """List the open calls, or go straight to the only one."""
     calls = list_open_calls()
@@ -51,6 +53,7 @@ def index():
 # with the applicant's answers kept and a kind message, not the bare 400 of CSRFProtect.
 @bp.route("/apply/<slug>", methods=["GET", "POST"])
 @csrf.exempt
+@public
 def apply(slug: str):
     """Show the call and its form; take a submission."""
     call = _get_call(slug)
@@ -152,6 +155,7 @@ def _error_summary(form) -> list[tuple[str, str, str]]:
 
 
 @bp.get("/apply/<slug>/thanks/<reference>")
+@public
 def thanks(slug: str, reference: str):
     """Show the reference and what happens next: nothing personal, anyone may open it."""
     call = _get_call(slug)
@@ -166,6 +170,7 @@ def thanks(slug: str, reference: str):
 
 
 @bp.get("/privacy")
+@public
 def privacy():
     """Show the privacy notice: a configured file, or the built-in text."""
     path = current_app.config.get("PRIVACY_NOTICE_FILE")
