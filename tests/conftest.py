@@ -48,6 +48,7 @@ def app_config(tmp_path) -> dict:
 def app(app_config):
     """An app with an empty database of its own."""
     app = create_app(app_config)
+    app.test_client_class = RequestClient
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -74,7 +75,6 @@ class RequestClient(FlaskClient):
 
 @pytest.fixture
 def client(app):
-    app.test_client_class = RequestClient
     return app.test_client()
 
 
@@ -102,3 +102,90 @@ def hidden_fields(html: str) -> dict[str, str]:
         if name:
             fields[name.group(1)] = value.group(1) if value else ""
     return fields
+
+
+@pytest.fixture
+def make_application(call):
+    """Create applications directly in the database (no files, no emails)."""
+    from tracker.applications import generate_reference
+    from tracker.models import Application, ApplicationLanguage, ApplicationTopic, utcnow
+
+    def make(**overrides) -> Application:
+        fields = {
+            "call": call,
+            "reference": generate_reference(),
+            "form_token": os.urandom(12).hex(),
+            "full_name": "Nino Beridze",
+            "email": "nino@example.org",
+            "country": "georgia",
+            "region": "georgia",
+            "city": "Kutaisi",
+            "cover_letter": "Ich berichte aus Westgeorgien.",
+            "links": [],
+            "preferred_language": "de",
+            "consent_at": utcnow(),
+            "privacy_version": "test",
+            "languages": [ApplicationLanguage(language="de", level="B2", position=0)],
+            "topics": [ApplicationTopic(topic="politics")],
+        }
+        fields.update(overrides)
+        application = Application(**fields)
+        db.session.add(application)
+        db.session.commit()
+        return application
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    """Create staff accounts with a known password ("correct horse battery")."""
+    from tracker.accounts import hash_password
+    from tracker.models import User
+
+    def make(email: str = "editor@example.org", role: str = "editor", **overrides) -> User:
+        user = User(
+            email=email,
+            name=overrides.pop("name", email.split("@")[0].title()),
+            role=role,
+            password_hash=hash_password(PASSWORD),
+            **overrides,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+PASSWORD = "correct horse battery"
+
+
+def login_as(client, user) -> None:
+    """Sign *user* in on *client* without the login form (the auth tests cover the form)."""
+    import time
+
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+        session["session_version"] = user.session_version
+        session["login_at"] = session["seen_at"] = time.time()
+
+
+@pytest.fixture
+def editor_client(app, make_user):
+    """A client signed in as an editor (the user is `editor_client.user`)."""
+    client = app.test_client()
+    client.user = make_user("editor@example.org", "editor", name="Ana Editor")
+    login_as(client, client.user)
+    return client
+
+
+@pytest.fixture
+def admin_client(app, make_user):
+    """A client signed in as an admin (the user is `admin_client.user`)."""
+    client = app.test_client()
+    client.user = make_user("admin@example.org", "admin", name="Ada Admin")
+    login_as(client, client.user)
+    return client
