@@ -20,7 +20,10 @@ def test_upgrade_head_on_empty_database_gives_models_schema(app):
     upgrade()
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"include_name": lambda name, *_: not (name or "").startswith(UNMODELLED_PREFIXES)}
+            connection,
+            opts={
+                "include_name": lambda name, *_: not (name or "").startswith(UNMODELLED_PREFIXES)
+            },
         )
         differences = compare_metadata(context, db.metadata)
     assert differences == []

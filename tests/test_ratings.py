@@ -11,8 +11,8 @@ from tracker.ratings import (
     add_rating,
     criterion_means,
     rated_by,
-    recuse,
     recusals_of,
+    recuse,
     visible_ratings,
 )
 
