@@ -118,3 +118,14 @@ class Recommendation(StrEnum):
     YES = "yes"
     MAYBE = "maybe"
     NO = "no"
+
+
+class EmailTemplateKey(StrEnum):
+    """The emails editors send from ready templates (one version per UI language)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    REQUEST_INFO = "request_info"
+    TRIAL_INVITATION = "trial_invitation"
+    ACCEPTANCE = "acceptance"
+    REJECTION = "rejection"
+    WITHDRAWAL_CONFIRMATION = "withdrawal_confirmation"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .enums import (
     DocumentKind,
     EmailStatus,
+    EmailTemplateKey,
     FileType,
     Recommendation,
     RejectionReason,
@@ -56,6 +58,12 @@ class Call(db.Model):
     regions: Mapped[list] = mapped_column(JSON)
     # [{"key": "politics", "label": {...}}]
     topics: Mapped[list] = mapped_column(JSON)
+    # Experts wanted per region: {"abkhazia": 2, …}; regions without a target are absent.
+    targets: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The privacy notice of this call per UI language, and its version stored with each
+    # consent; empty means the site-wide notice (PRIVACY_NOTICE_FILE / built-in text).
+    privacy_notice: Mapped[dict] = mapped_column(JSON, default=dict)
+    privacy_version: Mapped[str | None] = mapped_column(String(40))
     is_open: Mapped[bool] = mapped_column(default=True)
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
@@ -84,6 +92,7 @@ class Application(db.Model):
         CheckConstraint(_in("status", Status), name="status_valid"),
         CheckConstraint("preferred_language IN ('de', 'en', 'ru')", name="language_valid"),
         Index("ix_applications_call_status_created", "call_id", "status", "created_at"),
+        Index("ix_applications_status_decided", "status", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +102,9 @@ class Application(db.Model):
     # The one-time token of the form that produced this row: a double submit hits it.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # The name transliterated to Latin, lower-cased, tokens sorted (people.name_key): finds
+    # the same person across Latin, Cyrillic, Georgian and Armenian spellings.
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     email: Mapped[str] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
     country: Mapped[str] = mapped_column(String(40))
@@ -109,6 +121,12 @@ class Application(db.Model):
     privacy_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # When the application reached its final status (accepted, rejected, withdrawn);
+    # retention periods count from here. None while undecided.
+    decided_at: Mapped[datetime | None]
+    # The secret inside the applicant's status link; replaced when a link is reissued,
+    # so older links stop working.
+    access_key: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -218,6 +236,8 @@ class OutboxEmail(db.Model):
         ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The editor who wrote or released it; None for automatic emails.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     template: Mapped[str] = mapped_column(String(50))
     language: Mapped[str] = mapped_column(String(5))
     to_address: Mapped[str] = mapped_column(String(320))
@@ -255,6 +275,10 @@ class User(UserMixin, db.Model):
     # Bumped on logout-everywhere, password change and deactivation: old cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     password_change_required: Mapped[bool] = mapped_column(default=False)
+    # Two-factor sign-in: the TOTP secret once enrolled, and the last time step used, so a
+    # code works only once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
@@ -267,6 +291,43 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class EmailTemplate(db.Model):
+    """A ready email in one language, edited by admins and seeded from templates/email/."""
+
+    __tablename__ = "email_templates"
+    __table_args__ = (
+        UniqueConstraint("key", "language", name="uq_email_templates_key_language"),
+        CheckConstraint(_in("key", EmailTemplateKey), name="key_valid"),
+        CheckConstraint("language IN ('de', 'en', 'ru')", name="language_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def __repr__(self) -> str:
+        return f"<EmailTemplate {self.key} {self.language}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that signs a staff member in when their authenticator is lost."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.user_id} {'used' if self.used_at else 'unused'}>"
 
 
 class StatusChange(db.Model):
