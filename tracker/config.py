@@ -34,6 +34,7 @@ def load_config(instance_path: str) -> dict:
     """
     instance = Path(instance_path)
     env = os.environ.get("TRACKER_ENV", "development")
+    secure_cookie = _env_bool("SESSION_COOKIE_SECURE", env == "production")
     file_limit = _env_int("MAX_FILE_SIZE", 10 * MB)
     return {
         "ENV": env,
@@ -42,12 +43,22 @@ def load_config(instance_path: str) -> dict:
             "DATABASE_URL", f"sqlite:///{instance / 'tracker.db'}"
         ),
         "SQLITE_BUSY_TIMEOUT_MS": _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
+        # A database error's text would otherwise quote the values of the failed statement
+        # (names, addresses, cover letters) into the log and the traceback.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "STORAGE_ROOT": os.environ.get("STORAGE_ROOT", str(instance / "uploads")),
         # Uploads: one limit per file, and one for the whole request (three files + text).
+        # Flask (3.1+) hands the three MAX_* request limits below to Werkzeug, which answers
+        # 413 as soon as a request goes over one, before a view sees any of it.
         "MAX_FILE_SIZE": file_limit,
+        # The whole body in bytes (Content-Length, or counted while streaming): three files
+        # at MAX_FILE_SIZE plus room for the text fields and the multipart framing.
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 3 * file_limit + 1 * MB),
+        # Bytes of one non-file field, held in memory (files stream to temporary files).
         # Text fields are small; anything larger in memory is an attack, not an application.
         "MAX_FORM_MEMORY_SIZE": _env_int("MAX_FORM_MEMORY_SIZE", 1 * MB),
+        # Fields plus files in one form. The application form has about 30; thousands of
+        # tiny parts would cost parsing time and temporary files for nothing.
         "MAX_FORM_PARTS": _env_int("MAX_FORM_PARTS", 100),
         # Archives (DOCX, ODT) are judged from their directory before anything is inflated.
         "ZIP_MAX_ENTRIES": _env_int("ZIP_MAX_ENTRIES", 1000),
@@ -74,13 +85,62 @@ def load_config(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
         "MAIL_STALE_SENDING_SECONDS": _env_int("MAIL_STALE_SENDING_SECONDS", 600),
+        # A copy of every email for the newsroom's archive: SMTP envelope recipients only,
+        # never a header, so applicants do not see it. Comma-separated; empty for none.
+        "MAIL_ARCHIVE_BCC": os.environ.get("MAIL_ARCHIVE_BCC", ""),
+        # The site's public address (https://experts.example.org): links in emails are built
+        # from it, never from a request's Host header, which a client can forge. Unset, the
+        # request's host is used (fine on a developer's machine, not in production).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
+        # Applicants' status links (/status/<token>) stop working after this many days, or
+        # as soon as a new link is asked for.
+        "STATUS_LINK_MAX_AGE_DAYS": _env_int("STATUS_LINK_MAX_AGE_DAYS", 365),
+        # Asking for a new status link (POST /status/reissue), per client address.
+        "STATUS_REISSUE_LIMIT_PER_IP": os.environ.get(
+            "STATUS_REISSUE_LIMIT_PER_IP", "5 per hour;20 per day"
+        ),
         "BABEL_DEFAULT_LOCALE": "de",
         "LANGUAGES": ["de", "en", "ru"],
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Flask-Limiter adds Retry-After (and X-RateLimit-*) in its after-request hook only
+        # with this on; the 429 page itself does not know when the window ends.
         "RATELIMIT_HEADERS_ENABLED": True,
+        # The public form (POST only): per client address, and per applicant address so that
+        # nobody can use us to flood someone's inbox with acknowledgements from many IPs.
+        "APPLY_LIMIT_PER_IP": os.environ.get("APPLY_LIMIT_PER_IP", "20 per hour"),
+        "APPLY_LIMIT_PER_EMAIL": os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per day"),
+        # How many reverse proxies in front of the app set X-Forwarded-For / -Proto. 0 (not
+        # behind a proxy) trusts neither header: a forged one could dodge every rate limit.
+        "PROXY_FIX_X_FOR": _env_int("PROXY_FIX_X_FOR", 0),
+        "PROXY_FIX_X_PROTO": _env_int("PROXY_FIX_X_PROTO", 0),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # Staff sign-in: failed attempts per client address and per account, reset requests,
+        # and how long a reset link works.
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "RESET_LIMIT_PER_IP": os.environ.get("RESET_LIMIT_PER_IP", "5 per 15 minutes"),
+        "PASSWORD_RESET_MAX_AGE": _env_int("PASSWORD_RESET_MAX_AGE", 3600),
+        "INVITATION_MAX_AGE_HOURS": _env_int("INVITATION_MAX_AGE_HOURS", 72),
+        # A staff session ends after this long without a request, and this long after
+        # sign-in whatever the activity (keep SESSION_LIFETIME_HOURS at least as long).
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
+        "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 12),
+        # Text extracted from one document for preview and search, and the whole searchable
+        # text of one application (PostgreSQL refuses a tsvector over 1 MiB).
+        "EXTRACTED_TEXT_MAX_CHARS": _env_int("EXTRACTED_TEXT_MAX_CHARS", 200_000),
+        "SEARCH_BODY_MAX_BYTES": _env_int("SEARCH_BODY_MAX_BYTES", 500_000),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", env == "production"),
+        "SESSION_COOKIE_SECURE": secure_cookie,
+        # In production the __Host- prefix makes browsers accept the cookie only if it is
+        # Secure, has Path=/ and no Domain: a sibling subdomain (or a man in the middle on
+        # plain HTTP) cannot plant a session cookie on us. Without Secure the browser would
+        # drop a __Host- cookie, so an HTTP-only setup keeps the plain name.
+        "SESSION_COOKIE_NAME": (
+            "__Host-session" if env == "production" and secure_cookie else "session"
+        ),
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12)),
     }
 
@@ -110,3 +170,9 @@ def check_production(config: dict) -> None:
         raise ConfigError("SECRET_KEY must be set to at least 32 random characters in production")
     if config.get("DEBUG"):
         raise ConfigError("debug mode must be off in production")
+    if not config.get("PUBLIC_BASE_URL"):
+        # Links in emails (password reset, invitations, status pages) would otherwise be
+        # built from the request's Host header, which an attacker can choose.
+        raise ConfigError(
+            "PUBLIC_BASE_URL must be set in production, e.g. https://experts.example.org"
+        )

@@ -1,0 +1,87 @@
+"""Forms for signing in and for changing or resetting a password."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..accounts import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field() -> StringField:
+    return StringField(
+        _l("Email address"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Please enter your email address.")),
+            Length(max=EMAIL_MAX_LENGTH, message=_l("This email address is too long.")),
+        ],
+    )
+
+
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    # Passwords are never stripped: a space at either end is part of the password.
+    new = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(message=_l("Please choose a new password.")),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=_l(
+                    "Your password must have %(min)s to %(max)s characters.",
+                    min=PASSWORD_MIN_LENGTH,
+                    max=PASSWORD_MAX_LENGTH,
+                ),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(message=_l("Please type the new password again.")),
+            EqualTo("new_password", message=_l("The two new passwords are not the same.")),
+        ],
+    )
+    return new, confirm
+
+
+class LoginForm(FlaskForm):
+    """A staff member's address and password, and where to go afterwards."""
+
+    email = _email_field()
+    # No length rule here: every wrong password, however long, gets the same answer, and
+    # accounts.authenticate refuses overlong ones before hashing.
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(message=_l("Please enter your password."))]
+    )
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password and a new one, typed twice."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Please enter your current password."))],
+    )
+    new_password, confirm_password = _new_password_fields()
+    next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    """The address to send a reset link to."""
+
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password, typed twice, set with a reset link."""
+
+    new_password, confirm_password = _new_password_fields()
