@@ -1,0 +1,111 @@
+"""Forms of the editors' workspace: they validate, never persist."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import ValidationError
+
+from ..candidates import TAG_MAX_LENGTH, CandidateError, normalise_tag
+from ..enums import RejectionReason, Status
+from ..inbox import SELECTION_MAX, STATUS_LABELS
+
+REJECTION_REASON_LABELS = {
+    RejectionReason.REGION_COVERED: _l("We already cover the region"),
+    RejectionReason.GERMAN_INSUFFICIENT: _l("German not sufficient"),
+    RejectionReason.EXPERIENCE_INSUFFICIENT: _l("Not enough experience"),
+    RejectionReason.SAMPLE_UNSUITABLE: _l("Writing sample unsuitable"),
+    RejectionReason.NO_CAPACITY: _l("No capacity at the moment"),
+    RejectionReason.OTHER: _l("Other reason"),
+}
+
+BULK_ACTIONS = ("status", "assign", "tag")
+
+
+class IdListField(Field):
+    """The ticked rows: every submitted value that is an id, without duplicates.
+
+    Rendered by the table's checkboxes, not by WTForms. Values that are not ids are
+    dropped rather than refused: they can only come from a tampered request.
+    """
+
+    def process_formdata(self, valuelist):
+        """Keep the values that are ids, at most SELECTION_MAX of them."""
+        ids = []
+        for value in valuelist[:SELECTION_MAX]:
+            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+                ids.append(int(value))
+        self.data = list(dict.fromkeys(ids))
+
+    def _value(self):
+        return ""
+
+
+class BulkForm(FlaskForm):
+    """One action on the ticked rows, or on every application the current filter matches."""
+
+    ids = IdListField(default=list)
+    scope = RadioField(
+        _l("Apply to"),
+        choices=[
+            SelectChoice("selected", _l("the selected rows")),
+            SelectChoice("filter", _l("every application matching the filter")),
+        ],
+        default="selected",
+    )
+    # The inbox's query string, so that the action and the redirect use the same filter.
+    filter = HiddenField()
+    action = SelectField(choices=[SelectChoice(action, action) for action in BULK_ACTIONS])
+    # No Optional() below: it would stop the chain before the validate_* methods, which
+    # decide what each action requires.
+    status = SelectField(
+        _l("New status"),
+        default="",
+        choices=[SelectChoice("", _l("Choose a status"))]
+        + [SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
+    )
+    reason = SelectField(
+        _l("Reason, when rejecting"),
+        default="",
+        choices=[SelectChoice("", _l("Choose a reason"))]
+        + [SelectChoice(reason.value, label) for reason, label in REJECTION_REASON_LABELS.items()],
+    )
+    assignee = SelectField(_l("Assign to"), default="")
+    tag = StringField(_l("Tag"))
+
+    def __init__(self, *args, assignees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignee.choices = [
+            SelectChoice("", _l("Choose a person")),
+            SelectChoice("me", _l("Me")),
+            SelectChoice("nobody", _l("Nobody")),
+        ] + [SelectChoice(str(user.id), user.name) for user in assignees]
+
+    def validate_status(self, field):
+        """Require a status when changing status."""
+        if self.action.data == "status" and not field.data:
+            raise ValidationError(_l("Choose the new status."))
+
+    def validate_reason(self, field):
+        """Require a reason when rejecting."""
+        if self.action.data != "status":
+            return
+        if self.status.data == Status.REJECTED and not field.data:
+            raise ValidationError(_l("Choose a reason for the rejection."))
+
+    def validate_assignee(self, field):
+        """Require a choice when assigning."""
+        if self.action.data == "assign" and not field.data:
+            raise ValidationError(_l("Choose whom to assign."))
+
+    def validate_tag(self, field):
+        """Require a tag that can be stored when adding one."""
+        if self.action.data != "tag":
+            return
+        try:
+            normalise_tag(field.data or "")
+        except CandidateError:
+            raise ValidationError(
+                _l("Write a tag of 1 to %(max)d characters.", max=TAG_MAX_LENGTH)
+            ) from None
