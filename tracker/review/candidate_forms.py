@@ -1,0 +1,240 @@
+"""Forms of the candidate page: status, rating, recusal, comment, assignment, tags.
+
+Each form validates and never persists. Status and assignment carry the version of the
+application the editor saw, so a change made meanwhile by a colleague is reported instead
+of silently overwritten.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from ..apply.forms import PlainText, SingleLine, choices, strip
+from ..candidates import COMMENT_MAX_LENGTH
+from ..enums import DocumentKind, Recommendation, RubricCriterion, Status
+from ..extensions import db
+from ..inbox import STATUS_LABELS
+from ..models import User
+from .forms import REJECTION_REASON_LABELS
+
+NOTE_MAX_LENGTH = 2000
+RATING_COMMENT_MAX_LENGTH = 2000
+SUMMARY_MAX_LENGTH = 5000
+TAGS_MAX_LENGTH = 1000
+
+# The same words as the inbox and its bulk actions use.
+REASON_LABELS = REJECTION_REASON_LABELS
+
+CRITERION_LABELS = {
+    RubricCriterion.REGIONAL_EXPERTISE: _l("Regional expertise"),
+    RubricCriterion.GERMAN_WRITING: _l("German writing"),
+    RubricCriterion.SOURCING: _l("Sources and access"),
+    RubricCriterion.STORY_IDEAS: _l("Story ideas"),
+    RubricCriterion.RELIABILITY: _l("Reliability"),
+}
+
+RECOMMENDATION_LABELS = {
+    Recommendation.STRONG_YES: _l("Strong yes"),
+    Recommendation.YES: _l("Yes"),
+    Recommendation.MAYBE: _l("Maybe"),
+    Recommendation.NO: _l("No"),
+}
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.CV: _l("CV"),
+    DocumentKind.COVER_LETTER: _l("Cover letter"),
+    DocumentKind.WRITING_SAMPLE: _l("Writing sample"),
+}
+
+# Warnings the upload checks attach to a document that was accepted all the same.
+FLAG_LABELS = {
+    "pdf_active_content": _l(
+        "This PDF contains active content (JavaScript/automatic actions); "
+        "open it only in a safe viewer"
+    ),
+}
+
+
+def label_of(labels: dict, value: str | None) -> str:
+    """Return the label of *value* in *labels*, or the raw value if it has none."""
+    if value is None:
+        return ""
+    try:
+        return str(labels[value])
+    except KeyError:
+        return value
+
+
+def _version_field(form_name: str) -> IntegerField:
+    """The version of the application the editor saw (ids differ: two forms on one page)."""
+    return IntegerField(
+        widget=HiddenInput(), validators=[InputRequired()], id=f"{form_name}_expected_version"
+    )
+
+
+class StatusForm(FlaskForm):
+    """Move the candidate on: new status, a structured reason when rejecting, a note."""
+
+    expected_version = _version_field("status")
+    new_status = SelectField(
+        _l("New status"),
+        choices=choices((status.value, label) for status, label in STATUS_LABELS.items()),
+        validators=[DataRequired(_l("Please choose the new status."))],
+    )
+    reason = SelectField(
+        _l("Reason for the rejection"),
+        choices=choices(
+            [("", _l("Choose a reason")), *((r.value, label) for r, label in REASON_LABELS.items())]
+        ),
+        default="",
+        # No Optional(): it would end the chain before validate_reason, which decides.
+    )
+    note = TextAreaField(
+        _l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX_LENGTH), PlainText()]
+    )
+
+    def offer(self, allowed: list[Status]) -> None:
+        """Offer only the statuses the pipeline allows from here (for display)."""
+        self.new_status.choices = choices(
+            [("", _l("Choose a status"))] + [(s.value, STATUS_LABELS[s]) for s in allowed]
+        )
+
+    def validate_reason(self, field):
+        if self.new_status.data == Status.REJECTED and not field.data:
+            raise ValidationError(_l("Please choose why the application is rejected."))
+
+    def rejection_reason(self) -> str | None:
+        """Return the reason to record: only a rejection takes one."""
+        if self.new_status.data != Status.REJECTED:
+            return None
+        return self.reason.data or None
+
+
+def _score_field(criterion: RubricCriterion) -> RadioField:
+    return RadioField(
+        CRITERION_LABELS[criterion],
+        choices=choices((score, str(score)) for score in range(1, 6)),
+        coerce=int,
+        validators=[InputRequired(_l("Please give a score from 1 to 5."))],
+    )
+
+
+def _comment_field(criterion: RubricCriterion) -> TextAreaField:
+    return TextAreaField(
+        _l("Comment on %(criterion)s (optional)", criterion=CRITERION_LABELS[criterion]),
+        filters=[strip],
+        validators=[Optional(), Length(max=RATING_COMMENT_MAX_LENGTH), PlainText()],
+    )
+
+
+class RatingForm(FlaskForm):
+    """The rubric: 1–5 per criterion with an optional comment, a recommendation, a summary.
+
+    Fields are named ``score_<criterion>`` and ``comment_<criterion>``.
+    """
+
+    recommendation = RadioField(
+        _l("Overall recommendation"),
+        choices=choices((r.value, label) for r, label in RECOMMENDATION_LABELS.items()),
+        validators=[InputRequired(_l("Please choose a recommendation."))],
+    )
+    summary = TextAreaField(
+        _l("Summary (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=SUMMARY_MAX_LENGTH), PlainText()],
+    )
+    # "save" or "save_next": which of the two submit buttons was pressed (they carry it).
+    action = StringField()
+
+    def criteria(self):
+        """Yield (criterion, score field, comment field) in rubric order."""
+        for criterion in RubricCriterion:
+            yield criterion, self[f"score_{criterion.value}"], self[f"comment_{criterion.value}"]
+
+    def scores(self) -> dict[str, int]:
+        return {c.value: score.data for c, score, _ in self.criteria()}
+
+    def comments(self) -> dict[str, str]:
+        return {c.value: comment.data or "" for c, _, comment in self.criteria()}
+
+    def fill_from(self, rating) -> None:
+        """Show the editor's existing rating (on a GET, not over what they just posted)."""
+        for criterion, score, comment in self.criteria():
+            score.data = getattr(rating, criterion.value)
+            comment.data = (rating.comments or {}).get(criterion.value, "")
+        self.recommendation.data = rating.recommendation
+        self.summary.data = rating.summary or ""
+
+
+for _criterion in RubricCriterion:
+    setattr(RatingForm, f"score_{_criterion.value}", _score_field(_criterion))
+    setattr(RatingForm, f"comment_{_criterion.value}", _comment_field(_criterion))
+
+
+class RecuseForm(FlaskForm):
+    """Declare a conflict of interest, optionally saying why (admins see it)."""
+
+    reason = TextAreaField(
+        _l("Reason (optional, visible to admins)"),
+        id="recusal_reason",
+        filters=[strip],
+        validators=[Optional(), Length(max=NOTE_MAX_LENGTH), PlainText()],
+    )
+
+
+class CommentForm(FlaskForm):
+    """A note for the team."""
+
+    body = TextAreaField(
+        _l("Comment"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Please write a comment.")),
+            Length(max=COMMENT_MAX_LENGTH),
+            PlainText(),
+        ],
+    )
+
+
+class AssignForm(FlaskForm):
+    """Make one editor (or nobody) responsible for the candidate."""
+
+    expected_version = _version_field("assign")
+    assignee = SelectField(_l("Assigned to"), validators=[Optional()])
+
+    def offer(self, users: list[User]) -> None:
+        self.assignee.choices = choices(
+            [("", _l("Nobody")), *((str(user.id), user.name) for user in users)]
+        )
+
+    def assignee_id(self) -> int | None:
+        return int(self.assignee.data) if self.assignee.data else None
+
+
+class TagsForm(FlaskForm):
+    """The candidate's tags, separated by commas."""
+
+    tags = StringField(
+        _l("Tags"),
+        filters=[strip],
+        validators=[Optional(), Length(max=TAGS_MAX_LENGTH), SingleLine()],
+    )
+
+    def names(self) -> list[str]:
+        return [name.strip() for name in (self.tags.data or "").split(",") if name.strip()]
+
+
+def all_staff() -> list[User]:
+    """Return every staff account, active or not, by name (for the audit log's filter)."""
+    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
