@@ -467,3 +467,82 @@ def test_cli_mail_deliver_sends_and_prints_the_counts(smtp_server, app, runner):
     assert result.exit_code == 0, result.output
     assert result.stderr == "sent 1, retry later 0, failed 0\n"
     assert received_ids(smtp_server) == [email.message_id]
+
+
+# --- From, Reply-To and the archive copy ------------------------------------------------
+
+ARCHIVE = "archive@newsroom.example"
+
+
+@pytest.fixture
+def archived_server(app_config):
+    """A recording server, with every email copied to the archive address as a Bcc."""
+    with recording_smtp_server() as server:
+        app_config.update(_settings(server.port, MAIL_ARCHIVE_BCC=ARCHIVE))
+        yield server
+
+
+def test_archive_bcc_is_an_envelope_recipient_and_never_a_header(archived_server, app):
+    email = queue()
+
+    assert deliver_pending() == DeliveryReport(attempted=1, sent=1)
+
+    (received,) = archived_server.messages
+    assert sorted(received.rcpt_tos) == sorted([APPLICANT, ARCHIVE])
+    assert ARCHIVE.encode() not in received.content
+    message = received.message
+    assert message["Bcc"] is None
+    assert message["To"] == APPLICANT
+    assert message["Message-ID"] == email.message_id
+
+
+def test_a_refused_applicant_fails_even_when_the_archive_copy_is_accepted(archived_server, app):
+    archived_server.handler.reject[APPLICANT] = "550 5.1.1 No such user here"
+    email = queue()
+
+    assert deliver_pending() == DeliveryReport(attempted=1, failed=1)
+
+    assert email.status == EmailStatus.FAILED
+    assert email.last_error == "550 5.1.1 No such user here"
+    assert [received.rcpt_tos for received in archived_server.messages] == [[ARCHIVE]]
+
+
+def test_a_refused_archive_copy_does_not_fail_the_email(archived_server, app):
+    archived_server.handler.reject[ARCHIVE] = "550 5.1.1 Archive full"
+    email = queue()
+
+    assert deliver_pending() == DeliveryReport(attempted=1, sent=1)
+
+    assert email.status == EmailStatus.SENT
+    assert [received.rcpt_tos for received in archived_server.messages] == [[APPLICANT]]
+
+
+@pytest.fixture
+def desk_server(app_config):
+    """A recording server; MAIL_REPLY_TO is not set, DESK_EMAIL is."""
+    with recording_smtp_server() as server:
+        app_config.update(mail_settings(server.port, DESK_EMAIL="desk@newsroom.example"))
+        yield server
+
+
+def test_reply_to_is_the_desk_when_no_reply_to_is_configured(desk_server, app):
+    assert app.config["MAIL_REPLY_TO"] is None
+    email = queue()
+
+    deliver_pending()
+
+    (received,) = desk_server.messages
+    assert received.message["Reply-To"] == "desk@newsroom.example"
+    assert received.message["From"] == "experts@example.org"
+    assert received.message["Message-ID"] == email.message_id
+
+
+def test_a_one_time_token_gives_one_message_id(app):
+    token = "k3Jq0xGm8TqZr2vW-aB_cD4e"
+    assert outbox.make_message_id(token) == f"<{token}@example.org>"
+    assert outbox.make_message_id(token, 42) == f"<{token}.42@example.org>"
+    queue(message_id=outbox.make_message_id(token))
+    with pytest.raises(ValueError, match="16 to 100"):
+        outbox.make_message_id("short")
+    with pytest.raises(ValueError, match="must not contain CR, LF or NUL"):
+        queue(message_id="<a\r\nBcc: x@example.org>")

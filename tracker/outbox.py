@@ -9,6 +9,7 @@ queued again with backoff, or failed with the server's answer.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ def queue_email(
     user=None,
     body_html: str | None = None,
     status: EmailStatus = EmailStatus.QUEUED,
+    created_by=None,
+    message_id: str | None = None,
 ) -> OutboxEmail:
     """Add an email to the outbox in the caller's transaction.
 
@@ -53,10 +56,17 @@ def queue_email(
     change that caused it, or not at all.
 
     :param status: ``queued`` (the worker sends it) or ``draft`` (it waits for an editor).
-    :raises ValueError: if *to_address* or *subject* contains CR, LF or NUL (header
-        injection), or *status* is neither ``queued`` nor ``draft``.
+    :param created_by: the editor who wrote it; None for automatic emails.
+    :param message_id: a Message-ID made by :func:`make_message_id` from a one-time token,
+        so that sending one form twice hits the unique constraint; a fresh one otherwise.
+    :raises ValueError: if *to_address*, *subject* or *message_id* contains CR, LF or NUL
+        (header injection), or *status* is neither ``queued`` nor ``draft``.
     """
-    for name, value in (("to_address", to_address), ("subject", subject)):
+    for name, value in (
+        ("to_address", to_address),
+        ("subject", subject),
+        ("message_id", message_id or ""),
+    ):
         if any(char in value for char in _HEADER_BREAKERS):
             raise ValueError(f"{name} must not contain CR, LF or NUL")
     status = EmailStatus(status)
@@ -64,9 +74,12 @@ def queue_email(
         raise ValueError(f"an email is queued as 'queued' or 'draft', not {status.value!r}")
     if user is not None and user.id is None:
         db.session.flush()  # a user created in this transaction gets its id here
+    if created_by is not None and created_by.id is None:
+        db.session.flush()
     email = OutboxEmail(
         application=application,
         user_id=None if user is None else user.id,
+        created_by_id=None if created_by is None else created_by.id,
         template=template,
         language=language,
         to_address=to_address,
@@ -75,11 +88,26 @@ def queue_email(
         body_html=body_html,
         # Fixed now, so every retry carries the same Message-ID and a receiver that got
         # the email twice (a worker killed after sending) can tell it is one email.
-        message_id=make_msgid(domain=_sender_domain()),
+        message_id=message_id or make_msgid(domain=_sender_domain()),
         status=status.value,
     )
     db.session.add(email)
     return email
+
+
+_MESSAGE_ID_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}(\.[0-9]{1,12})?")
+
+
+def make_message_id(token: str, part: int | None = None) -> str:
+    """Return the Message-ID that one-time *token* (and *part*, e.g. an application id) gives.
+
+    The same form sent twice yields the same Message-ID, which is unique in the outbox:
+    the second copy cannot be queued. *token* must be URL-safe base64 (secrets.token_urlsafe).
+    """
+    local = token if part is None else f"{token}.{int(part)}"
+    if not _MESSAGE_ID_TOKEN.fullmatch(local):
+        raise ValueError("a message token is 16 to 100 URL-safe characters")
+    return f"<{local}@{_sender_domain()}>"
 
 
 def _sender_domain() -> str:
@@ -102,7 +130,13 @@ class DeliveryReport:
 
 
 def build_message(email: OutboxEmail) -> Message:
-    """Return the Flask-Mail message for an outbox row, carrying the row's Message-ID."""
+    """Return the Flask-Mail message for an outbox row, carrying the row's Message-ID.
+
+    From is MAIL_DEFAULT_SENDER; Reply-To is MAIL_REPLY_TO, or else the desk address, so
+    that an applicant's answer reaches the people who read it. MAIL_ARCHIVE_BCC, if set,
+    is added as a Bcc: Flask-Mail gives a Bcc to SMTP as an envelope recipient only and
+    never writes it into the headers, so the applicant does not see the archive address.
+    """
     config = current_app.config
     message = Message(
         subject=email.subject,
@@ -110,10 +144,21 @@ def build_message(email: OutboxEmail) -> Message:
         body=email.body_text,
         html=email.body_html,
         sender=config["MAIL_DEFAULT_SENDER"],
-        reply_to=config.get("MAIL_REPLY_TO") or None,
+        reply_to=config.get("MAIL_REPLY_TO") or config.get("DESK_EMAIL") or None,
+        bcc=archive_addresses(),
     )
     message.msgId = email.message_id
     return message
+
+
+def archive_addresses() -> list[str]:
+    """Return the MAIL_ARCHIVE_BCC addresses (comma-separated in the setting)."""
+    value = current_app.config.get("MAIL_ARCHIVE_BCC") or ""
+    addresses = [address.strip() for address in value.split(",") if address.strip()]
+    for address in addresses:
+        if any(char in address for char in _HEADER_BREAKERS):
+            raise ValueError("MAIL_ARCHIVE_BCC must not contain CR, LF or NUL")
+    return addresses
 
 
 def deliver_pending(*, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
@@ -303,6 +348,36 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY_SECONDS))
 
 
+class _RecipientsChecked:
+    """smtplib's sendmail, failing when the applicant's address was refused.
+
+    smtplib raises only when every recipient is refused. With an archive Bcc accepted
+    beside it, a refused applicant address would pass silently, the row would say "sent"
+    and nobody would learn that the applicant got nothing. A refused archive copy alone
+    is logged: the applicant did get the email.
+    """
+
+    def sendmail(self, from_addr, to_addrs, msg, mail_options=(), rcpt_options=()):
+        refused = super().sendmail(from_addr, to_addrs, msg, mail_options, rcpt_options)
+        archive = {address.lower() for address in archive_addresses()}
+        missed = {
+            address: answer for address, answer in refused.items() if address.lower() not in archive
+        }
+        if missed:
+            raise smtplib.SMTPRecipientsRefused(missed)
+        if refused:
+            log.warning("archive copy refused: %s", refused)
+        return refused
+
+
+class _CheckedSMTP(_RecipientsChecked, smtplib.SMTP):
+    pass
+
+
+class _CheckedSMTPSSL(_RecipientsChecked, smtplib.SMTP_SSL):
+    pass
+
+
 class TimeoutConnection(Connection):
     """Flask-Mail's SMTP connection, with a timeout on every socket operation."""
 
@@ -315,11 +390,11 @@ class TimeoutConnection(Connection):
         # applicants' emails must not go to whoever sits between us and the server.
         context = ssl.create_default_context()
         if self.mail.use_ssl:
-            host = smtplib.SMTP_SSL(
+            host = _CheckedSMTPSSL(
                 self.mail.server, self.mail.port, timeout=timeout, context=context
             )
         else:
-            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+            host = _CheckedSMTP(self.mail.server, self.mail.port, timeout=timeout)
         try:
             host.set_debuglevel(int(self.mail.debug))
             if self.mail.use_tls:

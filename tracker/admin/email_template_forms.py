@@ -1,0 +1,39 @@
+"""The form for editing an email template: it validates, never persists."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from ..email_templates import BODY_MAX_LENGTH
+
+# What each placeholder stands for, shown beside the form.
+PLACEHOLDER_LABELS = {
+    "first_name": _l("The applicant's first name, as they wrote it"),
+    "full_name": _l("The applicant's full name"),
+    "call_title": _l("The title of the call, in the email's language"),
+    "reference": _l("The application's reference, such as CW-7K3P-Q9"),
+    "status_link": _l("The link to the applicant's status page (include it in every email)"),
+    "editor_name": _l("The name of the editor who sends the email"),
+    "desk_email": _l("The desk's email address"),
+    "site_name": _l("The name of the site"),
+    "rejection_reason": _l("The reason for the rejection, as a sentence"),
+}
+
+
+class EmailTemplateForm(FlaskForm):
+    """Subject, text and optional HTML part of one template in one language.
+
+    The template rules (placeholders, one-line subject) are checked by
+    email_templates.check_template, whose messages land on these fields.
+    """
+
+    # No length limit here beyond the domain's: its message says which limit.
+    subject = StringField(_l("Subject"))
+    body_text = TextAreaField(_l("Text"))
+    body_html = TextAreaField(
+        _l("HTML version (optional)"),
+        validators=[Optional(), Length(max=BODY_MAX_LENGTH)],
+    )
