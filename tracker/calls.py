@@ -1,14 +1,23 @@
-"""Calls for applications: seeding, listing, and the labels of their regions and topics."""
+"""Calls for applications: seeding, listing, the labels of their regions and topics, and
+creating, editing, opening and closing them."""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from .audit import record_event
+from .database import begin_write
+from .enums import UI_LANGUAGES
 from .extensions import db
-from .models import Call
+from .models import Application, Call, User, utcnow
 
 DATA_FOLDER = Path(__file__).resolve().parent / "data"
 
@@ -46,3 +55,439 @@ def list_open_calls() -> list[Call]:
 def localized(texts: dict, language: str) -> str:
     """Pick *language* from a dict of translations, falling back to German, then any."""
     return texts.get(language) or texts.get("de") or next(iter(texts.values()), "")
+
+
+# --- administration: creating, editing, opening and closing calls -----------------------
+
+# Lower-case ASCII letters and digits in hyphen-separated words: the slug is part of the
+# public address (/apply/<slug>) and is read aloud and typed from paper.
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX_LENGTH = 80
+# Region and topic keys are stored on every application and used in filters and exports.
+OPTION_KEY_PATTERN = re.compile(r"^[a-z0-9_]{1,60}$")
+OPTION_LABEL_MAX_LENGTH = 200
+OPTION_MAX_LINES = 200
+TARGET_MAX = 999
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class CallError(ValueError):
+    """A call cannot be created or changed as asked; *field* names the form field at fault."""
+
+    def __init__(self, message, *, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class SlugTakenError(CallError):
+    """Another call already has this slug."""
+
+    def __init__(self, slug: str):
+        super().__init__(
+            _l(
+                "Another call already uses the address “%(slug)s”. Please choose another.",
+                slug=slug,
+            ),
+            field="slug",
+        )
+
+
+class OptionLinesError(CallError):
+    """Structured lines (regions, topics, targets) cannot be read; one message per problem."""
+
+    def __init__(self, messages: list, *, field: str):
+        super().__init__(" ".join(str(message) for message in messages), field=field)
+        self.messages = list(messages)
+
+
+@dataclass
+class CallData:
+    """Everything an administrator edits about a call, already parsed by the form."""
+
+    slug: str
+    title: dict[str, str]
+    description: dict[str, str]
+    regions: list[dict]
+    topics: list[dict]
+    targets: dict[str, int] = field(default_factory=dict)
+    privacy_notice: dict[str, str] = field(default_factory=dict)
+    privacy_version: str | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+
+# The attributes a CallData sets on a Call, in the order the audit log lists changes.
+CALL_FIELDS = (
+    "slug",
+    "title",
+    "description",
+    "regions",
+    "topics",
+    "targets",
+    "privacy_notice",
+    "privacy_version",
+    "opens_at",
+    "closes_at",
+)
+
+
+def _split_line(line: str) -> list[str]:
+    return [part.strip() for part in line.split("|")]
+
+
+def _check_label(label: str, number: int, problems: list) -> None:
+    if not label:
+        problems.append(_l("Line %(n)s: every label must be filled in.", n=number))
+    elif len(label) > OPTION_LABEL_MAX_LENGTH or _CONTROL.search(label):
+        problems.append(
+            _l(
+                "Line %(n)s: a label may have up to %(max)s characters on one line.",
+                n=number,
+                max=OPTION_LABEL_MAX_LENGTH,
+            )
+        )
+
+
+def _parse_option_lines(text: str, *, field: str, with_country: bool) -> list[dict]:
+    """Read ``key | German | English | Russian [| country]`` lines into option dicts."""
+    problems: list = []
+    options: list[dict] = []
+    seen: set[str] = set()
+    lines = [(n, line) for n, line in enumerate((text or "").splitlines(), 1) if line.strip()]
+    if not lines:
+        raise OptionLinesError([_l("Please write at least one line.")], field=field)
+    if len(lines) > OPTION_MAX_LINES:
+        raise OptionLinesError(
+            [_l("Please write at most %(max)s lines.", max=OPTION_MAX_LINES)], field=field
+        )
+    allowed = (4, 5) if with_country else (4,)
+    for number, line in lines:
+        parts = _split_line(line)
+        if len(parts) not in allowed:
+            problems.append(
+                _l(
+                    "Line %(n)s: write the key, then the German, English and Russian "
+                    "labels, separated by “|”.",
+                    n=number,
+                )
+                if not with_country
+                else _l(
+                    "Line %(n)s: write the key, the German, English and Russian labels "
+                    "and optionally the country, separated by “|”.",
+                    n=number,
+                )
+            )
+            continue
+        key, de, en, ru = parts[:4]
+        country = parts[4] if len(parts) == 5 else key
+        if not OPTION_KEY_PATTERN.match(key):
+            problems.append(
+                _l(
+                    "Line %(n)s: the key “%(key)s” may only contain lower-case letters a–z, "
+                    "digits and “_”.",
+                    n=number,
+                    key=key[:60],
+                )
+            )
+            continue
+        if key in seen:
+            problems.append(_l("Line %(n)s: the key “%(key)s” is used twice.", n=number, key=key))
+            continue
+        seen.add(key)
+        before = len(problems)
+        for label in (de, en, ru):
+            _check_label(label, number, problems)
+            if len(problems) > before:
+                break
+        if with_country and not OPTION_KEY_PATTERN.match(country):
+            problems.append(
+                _l(
+                    "Line %(n)s: the country may only contain lower-case letters a–z, "
+                    "digits and “_”.",
+                    n=number,
+                )
+            )
+        option = {"key": key, "label": {"de": de, "en": en, "ru": ru}}
+        if with_country:
+            option = {"key": key, "country": country, "label": option["label"]}
+        options.append(option)
+    if problems:
+        raise OptionLinesError(problems, field=field)
+    return options
+
+
+def parse_region_lines(text: str) -> list[dict]:
+    """Read regions from ``key | German | English | Russian | country`` lines.
+
+    The country is optional and defaults to the key. :raises OptionLinesError:
+    """
+    return _parse_option_lines(text, field="regions", with_country=True)
+
+
+def parse_topic_lines(text: str) -> list[dict]:
+    """Read topics from ``key | German | English | Russian`` lines. :raises OptionLinesError:"""
+    return _parse_option_lines(text, field="topics", with_country=False)
+
+
+def parse_target_lines(text: str, region_keys) -> dict[str, int]:
+    """Read ``region key | number`` lines into {region: experts wanted}.
+
+    :raises OptionLinesError: for an unknown region, a repeated one, or a number that is
+        not a whole number from 0 to TARGET_MAX. A target of 0 means no target.
+    """
+    problems: list = []
+    targets: dict[str, int] = {}
+    region_keys = set(region_keys)
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = _split_line(line)
+        if len(parts) != 2:
+            problems.append(
+                _l("Line %(n)s: write the region key and a number, like “georgia | 2”.", n=number)
+            )
+            continue
+        key, count = parts
+        if key not in region_keys:
+            problems.append(
+                _l("Line %(n)s: “%(key)s” is not a region of this call.", n=number, key=key[:60])
+            )
+        elif key in targets:
+            problems.append(
+                _l("Line %(n)s: the region “%(key)s” is listed twice.", n=number, key=key)
+            )
+        elif not count.isascii() or not count.isdigit() or int(count) > TARGET_MAX:
+            problems.append(
+                _l(
+                    "Line %(n)s: the target must be a whole number from 0 to %(max)s.",
+                    n=number,
+                    max=TARGET_MAX,
+                )
+            )
+        else:
+            targets[key] = int(count)
+    if problems:
+        raise OptionLinesError(problems, field="targets")
+    return {key: count for key, count in targets.items() if count > 0}
+
+
+def format_region_lines(regions: list[dict]) -> str:
+    """Write regions as the lines parse_region_lines reads."""
+    return "\n".join(
+        " | ".join(
+            [region["key"], *(region["label"].get(code, "") for code in UI_LANGUAGES)]
+            + [region.get("country") or region["key"]]
+        )
+        for region in regions
+    )
+
+
+def format_topic_lines(topics: list[dict]) -> str:
+    """Write topics as the lines parse_topic_lines reads."""
+    return "\n".join(
+        " | ".join([topic["key"], *(topic["label"].get(code, "") for code in UI_LANGUAGES)])
+        for topic in topics
+    )
+
+
+def format_target_lines(targets: dict, regions: list[dict]) -> str:
+    """Write targets as ``region | number`` lines, in the order of the regions."""
+    order = [region["key"] for region in regions]
+    keys = sorted(targets, key=lambda key: order.index(key) if key in order else len(order))
+    return "\n".join(f"{key} | {targets[key]}" for key in keys)
+
+
+def check_call_data(data: CallData) -> None:
+    """Enforce the rules the admin form checks, whoever calls: :raises CallError:"""
+    if len(data.slug) > SLUG_MAX_LENGTH or not SLUG_PATTERN.match(data.slug):
+        raise CallError(
+            _l("The address may only contain lower-case letters a–z, digits and hyphens."),
+            field="slug",
+        )
+    if not (data.title.get("de") or "").strip():
+        raise CallError(_l("Please give the call a German title."), field="title_de")
+    if not data.regions:
+        raise CallError(_l("Please write at least one line."), field="regions")
+    if not data.topics:
+        raise CallError(_l("Please write at least one line."), field="topics")
+    region_keys = {region["key"] for region in data.regions}
+    unknown = sorted(set(data.targets) - region_keys)
+    if unknown:
+        raise CallError(
+            _l("“%(key)s” is not a region of this call.", key=unknown[0]), field="targets"
+        )
+    if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
+        raise CallError(_l("The deadline must be after the opening date."), field="closes_at")
+    if any(text.strip() for text in data.privacy_notice.values()) and not data.privacy_version:
+        raise CallError(
+            _l("Please give the privacy notice a version, such as 2026-11."),
+            field="privacy_version",
+        )
+
+
+def _slug_taken(slug: str, *, other_than: int | None = None) -> bool:
+    query = select(Call.id).where(Call.slug == slug)
+    if other_than is not None:
+        query = query.where(Call.id != other_than)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _apply_data(call: Call, data: CallData) -> list[str]:
+    """Copy *data* onto *call*; return the names of the attributes that changed."""
+    changed = []
+    for name in CALL_FIELDS:
+        value = getattr(data, name)
+        if name in ("privacy_notice", "title", "description"):
+            value = {code: text for code, text in value.items() if text and text.strip()}
+        if getattr(call, name) != value:
+            setattr(call, name, value)
+            changed.append(name)
+    return changed
+
+
+def _flush_slug(slug: str) -> None:
+    # The unique constraint decides when two admins save the same slug at the same moment:
+    # the check before it only gives the common case a kind message without an exception.
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SlugTakenError(slug) from error
+
+
+def create_call(data: CallData, *, by: User | None) -> Call:
+    """Create a call, not yet open (so that it can be previewed), record it, and commit.
+
+    :raises CallError: if *data* breaks a rule; SlugTakenError if the slug is in use.
+    """
+    check_call_data(data)
+    begin_write()
+    if _slug_taken(data.slug):
+        db.session.rollback()
+        raise SlugTakenError(data.slug)
+    call = Call(is_open=False, targets={}, privacy_notice={})
+    _apply_data(call, data)
+    db.session.add(call)
+    _flush_slug(data.slug)
+    record_event("call.created", actor=by, call_id=call.id, slug=call.slug)
+    db.session.commit()
+    return call
+
+
+def update_call(call: Call, data: CallData, *, by: User | None) -> list[str]:
+    """Save an edited call, record which fields changed, commit; return their names.
+
+    :raises CallError: if *data* breaks a rule; SlugTakenError if the slug is in use.
+    """
+    check_call_data(data)
+    begin_write()
+    call = db.session.get(Call, call.id, with_for_update=True)
+    if _slug_taken(data.slug, other_than=call.id):
+        db.session.rollback()
+        raise SlugTakenError(data.slug)
+    changed = _apply_data(call, data)
+    if changed:
+        _flush_slug(data.slug)
+        record_event("call.updated", actor=by, call_id=call.id, slug=call.slug, changed=changed)
+    db.session.commit()
+    return changed
+
+
+def deadline_passed(call: Call, now: datetime | None = None) -> bool:
+    """Tell whether the call's deadline (closes_at) lies in the past."""
+    return bool(call.closes_at and (now or utcnow()) >= call.closes_at)
+
+
+def open_call(call: Call, *, by: User | None, now: datetime | None = None) -> None:
+    """Open a call that is not open, record it, commit.
+
+    A call whose opening date lies ahead stays invisible until then.
+
+    :raises CallError: if it is open already, or its deadline has passed (reopen it).
+    """
+    begin_write()
+    call = db.session.get(Call, call.id, with_for_update=True)
+    if deadline_passed(call, now):
+        db.session.rollback()
+        raise CallError(
+            _l("The deadline of this call has passed. Reopen it, or set a later deadline first.")
+        )
+    if call.is_open:
+        db.session.rollback()
+        raise CallError(_l("This call is open already."))
+    call.is_open = True
+    record_event("call.opened", actor=by, call_id=call.id, slug=call.slug)
+    db.session.commit()
+
+
+def close_call(call: Call, *, by: User | None) -> None:
+    """Close a call at once, whatever its deadline, record it, commit.
+
+    :raises CallError: if it is closed already.
+    """
+    begin_write()
+    call = db.session.get(Call, call.id, with_for_update=True)
+    if not call.is_open:
+        db.session.rollback()
+        raise CallError(_l("This call is closed already."))
+    call.is_open = False
+    record_event("call.closed", actor=by, call_id=call.id, slug=call.slug)
+    db.session.commit()
+
+
+def reopen_call(
+    call: Call,
+    *,
+    by: User | None,
+    closes_at: datetime | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Open a closed call again with a new deadline (or none), record it, commit.
+
+    A deadline in the past is replaced: by *closes_at*, or removed when it is None.
+
+    :raises CallError: if the call takes applications now, or *closes_at* is not ahead.
+    """
+    now = now or utcnow()
+    begin_write()
+    call = db.session.get(Call, call.id, with_for_update=True)
+    if call.is_open and not deadline_passed(call, now):
+        db.session.rollback()
+        raise CallError(_l("This call is open already."))
+    if closes_at is not None and closes_at <= now:
+        db.session.rollback()
+        raise CallError(_l("The new deadline must lie in the future."), field="closes_at")
+    previous = call.closes_at
+    if closes_at is not None or deadline_passed(call, now):
+        call.closes_at = closes_at
+    call.is_open = True
+    record_event(
+        "call.reopened",
+        actor=by,
+        call_id=call.id,
+        slug=call.slug,
+        previous_closes_at=previous.isoformat() if previous else None,
+        closes_at=call.closes_at.isoformat() if call.closes_at else None,
+    )
+    db.session.commit()
+
+
+def list_calls() -> list[Call]:
+    """Return every call, newest first."""
+    return list(db.session.scalars(select(Call).order_by(Call.created_at.desc(), Call.id.desc())))
+
+
+def application_counts() -> dict[int, int]:
+    """Return the number of applications per call id (one grouped query)."""
+    rows = db.session.execute(
+        select(Application.call_id, func.count()).group_by(Application.call_id)
+    )
+    return {call_id: count for call_id, count in rows}
+
+
+def privacy_notice_of(call: Call, language: str) -> str | None:
+    """Return the call's own privacy notice in *language*, or None if it has none."""
+    if not call.privacy_notice or not any(call.privacy_notice.values()):
+        return None
+    return localized(call.privacy_notice, language)

@@ -1,0 +1,186 @@
+"""Forms for creating and editing calls: they parse and validate, the domain saves."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..apply.forms import PlainText, SingleLine, strip
+from ..calls import (
+    SLUG_MAX_LENGTH,
+    SLUG_PATTERN,
+    CallData,
+    OptionLinesError,
+    format_region_lines,
+    format_target_lines,
+    format_topic_lines,
+    parse_region_lines,
+    parse_target_lines,
+    parse_topic_lines,
+)
+from ..enums import UI_LANGUAGES
+from ..models import Call
+
+DESCRIPTION_MAX = 20_000
+PRIVACY_NOTICE_MAX = 50_000
+# What a browser's datetime-local input sends and shows.
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _title(language_label, required: bool) -> StringField:
+    validators = [Length(max=200), SingleLine()]
+    validators.insert(
+        0,
+        DataRequired(message=_l("Please give the call a German title."))
+        if required
+        else Optional(),
+    )
+    return StringField(language_label, filters=[strip], validators=validators)
+
+
+def _text(language_label, maximum: int, required_message=None) -> TextAreaField:
+    first = DataRequired(message=required_message) if required_message else Optional()
+    return TextAreaField(language_label, validators=[first, Length(max=maximum), PlainText()])
+
+
+class CallForm(FlaskForm):
+    """A call's texts, address, regions, topics, targets, dates and privacy notice."""
+
+    title_de = _title(_l("Title in German"), required=True)
+    title_en = _title(_l("Title in English (optional)"), required=False)
+    title_ru = _title(_l("Title in Russian (optional)"), required=False)
+    slug = StringField(
+        _l("Address"),
+        filters=[_lower],
+        validators=[
+            DataRequired(message=_l("Please choose an address for the call.")),
+            Length(max=SLUG_MAX_LENGTH),
+        ],
+    )
+    description_de = _text(
+        _l("Description in German"),
+        DESCRIPTION_MAX,
+        required_message=_l("Please describe the call in German."),
+    )
+    description_en = _text(_l("Description in English (optional)"), DESCRIPTION_MAX)
+    description_ru = _text(_l("Description in Russian (optional)"), DESCRIPTION_MAX)
+    regions = TextAreaField(_l("Regions"), validators=[PlainText()])
+    topics = TextAreaField(_l("Topics"), validators=[PlainText()])
+    targets = TextAreaField(_l("Experts wanted per region (optional)"), validators=[PlainText()])
+    opens_at = DateTimeLocalField(
+        _l("Opens (UTC, optional)"), format=DATETIME_LOCAL_FORMAT, validators=[Optional()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Deadline (UTC, optional)"), format=DATETIME_LOCAL_FORMAT, validators=[Optional()]
+    )
+    privacy_notice_de = _text(_l("Privacy notice in German (optional)"), PRIVACY_NOTICE_MAX)
+    privacy_notice_en = _text(_l("Privacy notice in English (optional)"), PRIVACY_NOTICE_MAX)
+    privacy_notice_ru = _text(_l("Privacy notice in Russian (optional)"), PRIVACY_NOTICE_MAX)
+    privacy_version = StringField(
+        _l("Version of this privacy notice"),
+        filters=[strip],
+        # No Optional(): it would stop the check that a notice has a version.
+        validators=[Length(max=40), SingleLine()],
+    )
+
+    # Parsed values, set by the validators below.
+    parsed_regions: list[dict] | None = None
+    parsed_topics: list[dict] | None = None
+    parsed_targets: dict[str, int] | None = None
+
+    def validate_slug(self, field):
+        if not SLUG_PATTERN.match(field.data or ""):
+            raise ValidationError(
+                _l(
+                    "The address may only contain lower-case letters a–z, digits and "
+                    "hyphens, such as “local-experts-2027”."
+                )
+            )
+
+    def validate_regions(self, field):
+        try:
+            self.parsed_regions = parse_region_lines(field.data)
+        except OptionLinesError as error:
+            raise ValidationError(error.message) from error
+
+    def validate_topics(self, field):
+        try:
+            self.parsed_topics = parse_topic_lines(field.data)
+        except OptionLinesError as error:
+            raise ValidationError(error.message) from error
+
+    def validate_targets(self, field):
+        if self.parsed_regions is None:
+            return  # the regions have their own error; targets are checked against them
+        try:
+            self.parsed_targets = parse_target_lines(
+                field.data, (region["key"] for region in self.parsed_regions)
+            )
+        except OptionLinesError as error:
+            raise ValidationError(error.message) from error
+
+    def validate_closes_at(self, field):
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("The deadline must be after the opening date."))
+
+    def validate_privacy_version(self, field):
+        has_notice = any(
+            (self[f"privacy_notice_{code}"].data or "").strip() for code in UI_LANGUAGES
+        )
+        if has_notice and not field.data:
+            raise ValidationError(_l("Please give the privacy notice a version, such as 2026-11."))
+        if field.data and not has_notice:
+            raise ValidationError(
+                _l("Please write the privacy notice, or leave its version empty.")
+            )
+
+    def to_data(self) -> CallData:
+        """Return the validated answers as CallData (call validate() first)."""
+
+        def per_language(prefix: str) -> dict[str, str]:
+            return {
+                code: (self[f"{prefix}_{code}"].data or "").strip()
+                for code in UI_LANGUAGES
+                if (self[f"{prefix}_{code}"].data or "").strip()
+            }
+
+        return CallData(
+            slug=self.slug.data,
+            title=per_language("title"),
+            description=per_language("description"),
+            regions=self.parsed_regions or [],
+            topics=self.parsed_topics or [],
+            targets=self.parsed_targets or {},
+            privacy_notice=per_language("privacy_notice"),
+            privacy_version=self.privacy_version.data or None,
+            opens_at=self.opens_at.data,
+            closes_at=self.closes_at.data,
+        )
+
+    def fill_from(self, call: Call) -> None:
+        """Put the saved values of *call* into the fields (for the edit page)."""
+        for code in UI_LANGUAGES:
+            self[f"title_{code}"].data = call.title.get(code, "")
+            self[f"description_{code}"].data = call.description.get(code, "")
+            self[f"privacy_notice_{code}"].data = (call.privacy_notice or {}).get(code, "")
+        self.slug.data = call.slug
+        self.regions.data = format_region_lines(call.regions)
+        self.topics.data = format_topic_lines(call.topics)
+        self.targets.data = format_target_lines(call.targets or {}, call.regions)
+        self.opens_at.data = call.opens_at
+        self.closes_at.data = call.closes_at
+        self.privacy_version.data = call.privacy_version or ""
+
+
+class ReopenForm(FlaskForm):
+    """An optional new deadline for a call that is opened again."""
+
+    closes_at = DateTimeLocalField(
+        _l("New deadline (UTC, optional)"), format=DATETIME_LOCAL_FORMAT, validators=[Optional()]
+    )

@@ -1,0 +1,190 @@
+"""Administering calls: list, create, edit, preview, open, close and reopen."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import calls as domain
+from ..access import admin
+from ..apply.forms import build_application_form
+from ..calls import CallError, deadline_passed, localized
+from ..extensions import db
+from ..models import Call, utcnow
+from . import bp
+from .call_forms import CallForm, ReopenForm
+
+
+def _language() -> str:
+    return str(get_locale())
+
+
+def _state(call: Call, now) -> tuple[str, str]:
+    """Return a machine name and a label for where the call stands."""
+    if not call.is_open:
+        return "closed", _("Closed")
+    if deadline_passed(call, now):
+        return "closed", _("Closed: the deadline has passed")
+    if call.opens_at and now < call.opens_at:
+        return "scheduled", _("Opens later")
+    return "open", _("Open")
+
+
+def _action(call: Call, applications: int, now) -> str:
+    """Return which button the list offers: open, close or reopen."""
+    if deadline_passed(call, now):
+        return "reopen"
+    if call.is_open:
+        return "close"
+    return "reopen" if applications else "open"
+
+
+@bp.get("/calls")
+@admin
+def calls():
+    """List every call with its state, dates, applications and the next action."""
+    now = utcnow()
+    counts = domain.application_counts()
+    rows = [
+        {
+            "call": call,
+            "title": localized(call.title, _language()),
+            "state": _state(call, now),
+            "applications": counts.get(call.id, 0),
+            "action": _action(call, counts.get(call.id, 0), now),
+        }
+        for call in domain.list_calls()
+    ]
+    return render_template("admin/calls.html", rows=rows, reopen_form=ReopenForm())
+
+
+def _render_form(form: CallForm, call: Call | None, status: int = 200):
+    errors = [
+        (field.id, str(field.label.text), str(message))
+        for field in form
+        if field.name != "csrf_token"
+        for message in field.errors
+    ]
+    if errors and status == 200:
+        status = 400
+    return render_template("admin/call_form.html", form=form, call=call, errors=errors), status
+
+
+def _attach(form: CallForm, error: CallError) -> None:
+    name = error.field if error.field in form else "slug"
+    form[name].errors = [*form[name].errors, str(error.message)]
+
+
+@bp.route("/calls/new", methods=["GET", "POST"])
+@admin
+def new_call():
+    """Create a call; it starts closed, so that it can be previewed before it opens."""
+    form = CallForm()
+    if not form.validate_on_submit():
+        return _render_form(form, None)
+    try:
+        call = domain.create_call(form.to_data(), by=current_user)
+    except CallError as error:
+        _attach(form, error)
+        return _render_form(form, None)
+    flash(_("The call is saved. Preview it, then open it when it is ready."), "success")
+    return redirect(url_for("admin.calls", _anchor=f"call-{call.id}"))
+
+
+@bp.route("/calls/<int:call_id>/edit", methods=["GET", "POST"])
+@admin
+def edit_call(call_id: int):
+    """Change a call's texts, address, regions, topics, targets, dates or privacy notice."""
+    call = db.get_or_404(Call, call_id)
+    form = CallForm()
+    if not form.is_submitted():
+        form.fill_from(call)
+        return _render_form(form, call)
+    if not form.validate():
+        return _render_form(form, call)
+    try:
+        changed = domain.update_call(call, form.to_data(), by=current_user)
+    except CallError as error:
+        _attach(form, error)
+        return _render_form(form, call)
+    if changed:
+        flash(_("Your changes to the call are saved."), "success")
+    else:
+        flash(_("Nothing was changed."), "info")
+    return redirect(url_for("admin.calls", _anchor=f"call-{call.id}"))
+
+
+@bp.get("/calls/<int:call_id>/preview")
+@admin
+def preview_call(call_id: int):
+    """Show the call page as an applicant sees it, with a form that sends nothing."""
+    call = db.get_or_404(Call, call_id)
+    language = _language()
+    form = build_application_form(call, language, meta={"csrf": False})
+    return render_template(
+        "admin/call_preview.html",
+        call=call,
+        form=form,
+        title=localized(call.title, language),
+        description=localized(call.description, language),
+        accepts=call.accepts_applications(),
+    )
+
+
+def _state_change(call_id: int, change, done: str):
+    # CSRFProtect has checked the token before this view runs.
+    call = db.get_or_404(Call, call_id)
+    try:
+        change(call)
+    except CallError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("admin.calls", _anchor=f"call-{call_id}"))
+
+
+@bp.post("/calls/<int:call_id>/open")
+@admin
+def open_call(call_id: int):
+    """Open a call to applications."""
+    return _state_change(
+        call_id,
+        lambda call: domain.open_call(call, by=current_user),
+        _("The call is open."),
+    )
+
+
+@bp.post("/calls/<int:call_id>/close")
+@admin
+def close_call(call_id: int):
+    """Close a call at once; applicants who are filling in the form are told on sending."""
+    return _state_change(
+        call_id,
+        lambda call: domain.close_call(call, by=current_user),
+        _("The call is closed. Its page now tells applicants so."),
+    )
+
+
+@bp.post("/calls/<int:call_id>/reopen")
+@admin
+def reopen_call(call_id: int):
+    """Open a closed call again, with a new deadline or none."""
+    form = ReopenForm()
+    call = db.get_or_404(Call, call_id)
+    if not form.validate_on_submit():
+        message = (
+            _("This page had expired. Please try again.")
+            if form.csrf_token.errors
+            else _("Please give the new deadline as a date and time, or leave it empty.")
+        )
+        flash(message, "error")
+        return redirect(url_for("admin.calls", _anchor=f"call-{call_id}"))
+    try:
+        domain.reopen_call(call, by=current_user, closes_at=form.closes_at.data)
+    except CallError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("The call is open again."), "success")
+    return redirect(url_for("admin.calls", _anchor=f"call-{call_id}"))

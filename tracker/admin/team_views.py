@@ -1,0 +1,218 @@
+"""The team: invite staff, change their roles, deactivate and reactivate them; and the
+page where an invited person chooses their password."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from .. import accounts
+from ..access import admin, public
+from ..extensions import csrf, db
+from ..models import User
+from ..templating import has_endpoint
+from . import bp
+from .team_forms import InviteForm, JoinForm, RoleForm
+
+
+def _error_summary(form) -> list[tuple[str, str, str]]:
+    return [
+        (field.id, str(field.label.text), str(message))
+        for field in form
+        if field.name != "csrf_token"
+        for message in field.errors
+    ]
+
+
+def _render_team(invite_form: InviteForm, status: int = 200):
+    errors = _error_summary(invite_form)
+    if errors and status == 200:
+        status = 400
+    return (
+        render_template(
+            "admin/team.html",
+            users=accounts.list_team(),
+            invite_form=invite_form,
+            role_form=RoleForm(),
+            errors=errors,
+            max_age_hours=accounts.invitation_max_age_hours(),
+        ),
+        status,
+    )
+
+
+@bp.get("/team")
+@admin
+def team():
+    """List the staff accounts and offer the invitation form."""
+    form = InviteForm()
+    form.language.data = str(get_locale()) if str(get_locale()) in ("de", "en") else "de"
+    return _render_team(form)
+
+
+@bp.post("/team/invite")
+@admin
+def invite():
+    """Create an account for someone and email them a link to choose their password."""
+    form = InviteForm()
+    if not form.validate():
+        return _render_team(form)
+    try:
+        user = accounts.invite_user(
+            form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            by=current_user,
+            language=form.language.data,
+        )
+    except accounts.AccountError as error:
+        form.email.errors = [*form.email.errors, str(error)]
+        return _render_team(form)
+    flash(
+        _("%(name)s is invited: the email with their link is on its way.", name=user.name),
+        "success",
+    )
+    return redirect(url_for("admin.team"))
+
+
+def _team_action(user_id: int, action) -> tuple[User, bool | None]:
+    """Run *action* on the account; flash its refusal. Return the user and its result."""
+    user = db.get_or_404(User, user_id)
+    try:
+        return user, action(user)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+        return user, None
+
+
+@bp.post("/team/<int:user_id>/role")
+@admin
+def change_role(user_id: int):
+    """Give an account another role (the last active administrator keeps theirs)."""
+    form = RoleForm()
+    if not form.validate():
+        flash(_("Please choose one of the roles."), "error")
+        return redirect(url_for("admin.team"))
+    user, changed = _team_action(
+        user_id, lambda user: accounts.change_role(user, form.role.data, by=current_user)
+    )
+    if changed:
+        flash(_("%(name)s has a new role.", name=user.name), "success")
+        if user.id == current_user.id and not current_user.is_admin:
+            # They stepped down: the team page is no longer theirs to see.
+            return redirect(url_for("admin.dashboard"))
+    return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
+
+
+@bp.post("/team/<int:user_id>/deactivate")
+@admin
+def deactivate_user(user_id: int):
+    """Deactivate an account: it is signed out everywhere at once and cannot sign in."""
+    user, changed = _team_action(
+        user_id, lambda user: accounts.deactivate_user(user, by=current_user)
+    )
+    if changed:
+        flash(_("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")
+    return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
+
+
+@bp.post("/team/<int:user_id>/reactivate")
+@admin
+def reactivate_user(user_id: int):
+    """Let a deactivated account sign in again."""
+    user, changed = _team_action(
+        user_id, lambda user: accounts.reactivate_user(user, by=current_user)
+    )
+    if changed:
+        flash(_("%(name)s can sign in again.", name=user.name), "success")
+    return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
+
+
+@bp.post("/team/<int:user_id>/resend")
+@admin
+def resend_invitation(user_id: int):
+    """Send a new invitation link; earlier links stop working."""
+    language = str(get_locale())
+
+    def resend(user: User) -> bool:
+        accounts.resend_invitation(user, by=current_user, language=language)
+        return True
+
+    user, sent = _team_action(user_id, resend)
+    if sent:
+        flash(_("A new invitation is on its way to %(name)s.", name=user.name), "success")
+    return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
+
+
+# --- accepting an invitation (public: the invitee has no password yet) ----------------------
+
+
+def _no_store(body: str, status: int):
+    """Answer a page whose address holds a token: kept out of caches and Referers."""
+    response = current_app.make_response((body, status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _render_join(form: JoinForm, user: User, *, problem: str | None = None):
+    errors = _error_summary(form)
+    if form.csrf_token.errors:
+        problem = _("This page had expired. Please try again.")
+    status = 400 if errors or problem else 200
+    body = render_template(
+        "team/join.html",
+        form=form,
+        user=user,
+        errors=errors,
+        problem=problem,
+        password_min_length=accounts.PASSWORD_MIN_LENGTH,
+    )
+    return _no_store(body, status)
+
+
+def _refused(error: accounts.InvitationError):
+    body = render_template(
+        "team/join.html", refusal=str(error.message), expired=error.expired, form=None
+    )
+    return _no_store(body, 400)
+
+
+# The form checks its own CSRF token, so that an expired one gets a kind message.
+@csrf.exempt
+@public
+def accept_invitation(token: str):
+    """Let an invited person choose their password once, then send them to sign in."""
+    try:
+        user = accounts.check_invitation_token(token)
+    except accounts.InvitationError as error:
+        return _refused(error)
+    form = JoinForm()
+    if request.method == "GET" or not form.validate():
+        return _render_join(form, user)
+    try:
+        accounts.accept_invitation(token, form.new_password.data)
+    except accounts.InvitationError as error:
+        return _refused(error)
+    except accounts.AccountError as error:
+        form.new_password.errors = [str(error)]
+        return _render_join(form, user)
+    # Whoever was signed in on this browser is signed out: the new account starts fresh.
+    if current_user.is_authenticated:
+        logout_user()
+    flash(_("Your password is set. Please sign in with your email address and it."), "success")
+    return redirect(url_for("auth.login") if has_endpoint("auth.login") else url_for("apply.index"))
+
+
+@bp.record_once
+def _add_join_route(state) -> None:
+    # The link in the email reads /team/join/<token>, outside the blueprint's /admin
+    # prefix: the invitee is not an administrator, and the address says what it is for.
+    state.app.add_url_rule(
+        "/team/join/<token>",
+        endpoint="admin.accept_invitation",
+        view_func=accept_invitation,
+        methods=["GET", "POST"],
+    )

@@ -1,0 +1,372 @@
+"""Numbers for the insight dashboard, each counted by the database in one grouped query.
+
+Every function takes an optional call id (None: all calls) and runs a fixed number of
+queries however many applications exist: the rows are aggregated in SQL, never loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, case, func, literal, or_, select, union_all
+
+from .enums import EmailStatus, Status
+from .extensions import db
+from .models import Application, Call, OutboxEmail, StatusChange, utcnow
+
+WEEKS = 26
+# An application "reached the shortlist" if it was ever shortlisted, on trial or accepted:
+# trial and acceptance lie beyond the shortlist even where a pipeline skipped it (on hold →
+# trial), so the funnel never narrows the wrong way.
+SHORTLIST_OR_LATER = (Status.SHORTLISTED.value, Status.TRIAL.value, Status.ACCEPTED.value)
+# Coverage: experts on the shortlist (or on trial) now, and experts accepted now.
+SHORTLISTED_NOW = (Status.SHORTLISTED.value, Status.TRIAL.value)
+# Emails sent automatically (on arrival, on the applicant's request for a new status link,
+# on their withdrawal) are no answer from the team.
+AUTOMATIC_TEMPLATES = ("acknowledgement", "status_link", "withdrawal_confirmation")
+# Emails that left, or will leave, the outbox: drafts and failures reached nobody.
+ANSWER_EMAIL_STATUSES = (
+    EmailStatus.QUEUED.value,
+    EmailStatus.SENDING.value,
+    EmailStatus.SENT.value,
+)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _for_call(query: Select, call_id: int | None) -> Select:
+    return query if call_id is None else query.where(Application.call_id == call_id)
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass
+class Totals:
+    """The large numbers at the top of the dashboard."""
+
+    received: int
+    last_7_days: int
+    awaiting_review: int
+    shortlisted: int
+    accepted: int
+
+
+def totals(call_id: int | None = None, *, now: datetime | None = None) -> Totals:
+    """Count all applications, those of the last 7 days, and those new, shortlisted
+    (or on trial) and accepted now."""
+    since = (now or utcnow()) - timedelta(days=7)
+    row = db.session.execute(
+        _for_call(
+            select(
+                func.count(Application.id),
+                _count_if(Application.created_at >= since),
+                _count_if(Application.status == Status.NEW.value),
+                _count_if(Application.status.in_(SHORTLISTED_NOW)),
+                _count_if(Application.status == Status.ACCEPTED.value),
+            ),
+            call_id,
+        )
+    ).one()
+    return Totals(*(int(value) for value in row))
+
+
+def status_counts(call_id: int | None = None) -> list[tuple[Status, int]]:
+    """Return (status, applications now in it) for every status, in pipeline order."""
+    rows = db.session.execute(
+        _for_call(select(Application.status, func.count()).group_by(Application.status), call_id)
+    )
+    counts = dict(rows.all())
+    return [(status, int(counts.get(status.value, 0))) for status in Status]
+
+
+def region_counts(call_id: int | None = None) -> list[tuple[str, int]]:
+    """Return (region key, applications) for every region with any, most first."""
+    rows = db.session.execute(
+        _for_call(
+            select(Application.region, func.count().label("n"))
+            .group_by(Application.region)
+            .order_by(func.count().desc(), Application.region),
+            call_id,
+        )
+    )
+    return [(region, int(count)) for region, count in rows]
+
+
+def call_counts() -> list[tuple[Call, int]]:
+    """Return (call, applications) for every call, newest call first."""
+    counts = dict(
+        db.session.execute(
+            select(Application.call_id, func.count()).group_by(Application.call_id)
+        ).all()
+    )
+    calls = db.session.scalars(select(Call).order_by(Call.created_at.desc(), Call.id.desc()))
+    return [(call, int(counts.get(call.id, 0))) for call in calls]
+
+
+@dataclass
+class Funnel:
+    """How many applications ever reached each stage.
+
+    *received*: all; *reviewed*: left ``new`` (any status change, or a status other than
+    new); *shortlisted*: ever shortlisted, on trial or accepted; *accepted*: ever accepted
+    – even if withdrawn or put on hold later. Read from the status history, with the
+    current status as a fallback for rows without history.
+    """
+
+    received: int
+    reviewed: int
+    shortlisted: int
+    accepted: int
+
+    def stages(self) -> list[tuple[str, int]]:
+        """Return (stage name, count) in funnel order."""
+        return [
+            ("received", self.received),
+            ("reviewed", self.reviewed),
+            ("shortlisted", self.shortlisted),
+            ("accepted", self.accepted),
+        ]
+
+
+def funnel(call_id: int | None = None) -> Funnel:
+    """Count the applications that ever reached each stage (see Funnel), in one query."""
+    history = _for_call(
+        select(
+            StatusChange.application_id.label("application_id"),
+            func.max(case((StatusChange.to_status.in_(SHORTLIST_OR_LATER), 1), else_=0)).label(
+                "shortlisted"
+            ),
+            func.max(case((StatusChange.to_status == Status.ACCEPTED.value, 1), else_=0)).label(
+                "accepted"
+            ),
+        )
+        .join(Application, Application.id == StatusChange.application_id)
+        .group_by(StatusChange.application_id),
+        call_id,
+    ).subquery()
+    query = _for_call(
+        select(
+            func.count(Application.id),
+            _count_if(
+                or_(history.c.application_id.is_not(None), Application.status != Status.NEW.value)
+            ),
+            _count_if(or_(history.c.shortlisted == 1, Application.status.in_(SHORTLIST_OR_LATER))),
+            _count_if(or_(history.c.accepted == 1, Application.status == Status.ACCEPTED.value)),
+        )
+        .select_from(Application)
+        .outerjoin(history, history.c.application_id == Application.id),
+        call_id,
+    )
+    return Funnel(*(int(value) for value in db.session.execute(query).one()))
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of *day*'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _week_expression(column):
+    """Return SQL for the Monday (00:00) of the week of *column*."""
+    if _dialect() == "postgresql":
+        return func.date(func.date_trunc("week", column))
+    # SQLite: go back six days, then forward to the next Monday (weekday 1), which is the
+    # day itself when it is a Monday.
+    return func.date(column, "-6 days", "weekday 1")
+
+
+def weekly_counts(
+    call_id: int | None = None, *, weeks: int = WEEKS, now: datetime | None = None
+) -> list[tuple[date, int]]:
+    """Return (Monday, applications received that week) for the last *weeks* weeks,
+    oldest first, including the current week and weeks without any."""
+    current = week_start((now or utcnow()).date())
+    first = current - timedelta(weeks=weeks - 1)
+    week = _week_expression(Application.created_at).label("week")
+    rows = db.session.execute(
+        _for_call(
+            select(week, func.count())
+            .where(Application.created_at >= datetime.combine(first, datetime.min.time()))
+            .group_by(week),
+            call_id,
+        )
+    )
+    counts = {_as_date(value): int(count) for value, count in rows}
+    return [
+        (first + timedelta(weeks=index), counts.get(first + timedelta(weeks=index), 0))
+        for index in range(weeks)
+    ]
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass
+class FirstAnswer:
+    """How long applicants wait for a first answer (see first_answer_times)."""
+
+    median_seconds: int | None
+    answered: int
+    waiting: int
+
+
+def _seconds_between(later, earlier):
+    if _dialect() == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * literal(86400.0)
+
+
+def first_answer_times(call_id: int | None = None) -> FirstAnswer:
+    """Return the median time from an application's arrival to its first answer.
+
+    The first answer is the earlier of: the first email to the applicant that is not an
+    automatic one (acknowledgement, status link, withdrawal confirmation) and was queued
+    or sent (drafts and failed emails reached nobody), and the first change of its status
+    by the team (an applicant's own withdrawal does not count). Applications without
+    either are counted as *waiting* and left out of the median.
+    """
+    answers = union_all(
+        select(
+            OutboxEmail.application_id.label("application_id"),
+            OutboxEmail.created_at.label("at"),
+        ).where(
+            OutboxEmail.application_id.is_not(None),
+            OutboxEmail.template.not_in(AUTOMATIC_TEMPLATES),
+            OutboxEmail.status.in_(ANSWER_EMAIL_STATUSES),
+        ),
+        select(StatusChange.application_id, StatusChange.created_at).where(
+            # The applicant withdrawing (no staff actor) is no answer either.
+            or_(
+                StatusChange.to_status != Status.WITHDRAWN.value,
+                StatusChange.actor_id.is_not(None),
+            )
+        ),
+    ).subquery()
+    first = (
+        select(answers.c.application_id, func.min(answers.c.at).label("at"))
+        .group_by(answers.c.application_id)
+        .subquery()
+    )
+    seconds = _seconds_between(first.c.at, Application.created_at)
+    with_answers = _for_call(
+        select()
+        .select_from(Application)
+        .outerjoin(first, first.c.application_id == Application.id),
+        call_id,
+    )
+    counted = [func.count(Application.id), func.count(first.c.application_id)]
+    if _dialect() == "postgresql":
+        # One pass: the count and the median (NULLs – no answer yet – are left out).
+        total, answered_count, median = db.session.execute(
+            with_answers.add_columns(*counted, func.percentile_cont(0.5).within_group(seconds))
+        ).one()
+        total, answered_count = int(total), int(answered_count)
+    else:
+        total, answered_count = (
+            int(n) for n in db.session.execute(with_answers.add_columns(*counted)).one()
+        )
+        median = None
+        if answered_count:
+            # The middle row (or the two middle rows) of the sorted durations, as SQLite
+            # has no percentile function.
+            middle = db.session.scalars(
+                with_answers.add_columns(seconds.label("seconds"))
+                .where(first.c.application_id.is_not(None))
+                .order_by(seconds)
+                .offset((answered_count - 1) // 2)
+                .limit(1 if answered_count % 2 else 2)
+            ).all()
+            median = sum(float(value) for value in middle) / len(middle)
+    # Whole seconds: SQLite's julianday arithmetic is off by microseconds.
+    median = None if median is None else round(float(median))
+    return FirstAnswer(median, answered_count, total - answered_count)
+
+
+@dataclass
+class CoverageRow:
+    """One region: experts wanted, shortlisted (or on trial) and accepted now."""
+
+    key: str
+    label: dict
+    target: int | None
+    shortlisted: int
+    accepted: int
+
+    @property
+    def gap(self) -> int | None:
+        """Experts still missing against the target; None when there is no target."""
+        if self.target is None:
+            return None
+        return max(self.target - self.accepted, 0)
+
+
+@dataclass
+class Coverage:
+    """Regions × experts against the targets of the call (or of all calls, summed)."""
+
+    rows: list[CoverageRow] = field(default_factory=list)
+
+    @property
+    def gaps(self) -> list[CoverageRow]:
+        """Return the regions whose target is not met yet."""
+        return [row for row in self.rows if row.gap]
+
+
+def coverage(call_id: int | None = None) -> Coverage:
+    """Return, per region, the target and the experts shortlisted and accepted now.
+
+    For one call: its regions in its order, with its targets. For all calls: the regions
+    of every call (the first call's label wins) with their targets added up. Regions
+    that have experts but are no longer offered follow at the end.
+    """
+    calls = db.session.scalars(
+        select(Call).order_by(Call.id)
+        if call_id is None
+        else select(Call).where(Call.id == call_id)
+    ).all()
+    rows: dict[str, CoverageRow] = {}
+    for call in calls:
+        for region in call.regions:
+            row = rows.setdefault(
+                region["key"], CoverageRow(region["key"], region["label"], None, 0, 0)
+            )
+            target = (call.targets or {}).get(region["key"])
+            if target:
+                row.target = (row.target or 0) + int(target)
+    counts = db.session.execute(
+        _for_call(
+            select(
+                Application.region,
+                _count_if(Application.status.in_(SHORTLISTED_NOW)),
+                _count_if(Application.status == Status.ACCEPTED.value),
+            )
+            .where(Application.status.in_((*SHORTLISTED_NOW, Status.ACCEPTED.value)))
+            .group_by(Application.region),
+            call_id,
+        )
+    )
+    for region, shortlisted, accepted in counts:
+        row = rows.setdefault(region, CoverageRow(region, {}, None, 0, 0))
+        row.shortlisted, row.accepted = int(shortlisted), int(accepted)
+    return Coverage(list(rows.values()))
+
+
+def region_labels(call_id: int | None = None) -> dict[str, dict]:
+    """Return {region key: labels per language} over the call (or all calls)."""
+    query = select(Call.regions).order_by(Call.id)
+    if call_id is not None:
+        query = query.where(Call.id == call_id)
+    labels: dict[str, dict] = {}
+    for regions in db.session.scalars(query):
+        for region in regions:
+            labels.setdefault(region["key"], region["label"])
+    return labels
