@@ -29,6 +29,7 @@ messages: $(STAMP)
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) calls seed-default
+	$(FLASK) templates seed
 	$(FLASK) users bootstrap-admin
 	$(FLASK) mail deliver --watch & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from .config import check_production, development_secret_key, load_config
 from .database import configure_sqlite
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .log_setup import configure_logging
 
 # Templates live at the repository root, beside the package (see ARCHITECTURE.md §1).
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
@@ -27,13 +28,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"] and app.config["ENV"] != "production":
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     check_production(app.config)
+    configure_logging(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors
+    from . import cli, errors, security
 
+    security.install(app)
+    security.trust_proxies(app)
     errors.register(app)
     cli.register(app)
 
@@ -87,6 +91,25 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .admin import call_views, dashboard_views, team_views  # noqa: F401 - attach routes to bp
     from .apply.views import bp as apply_bp
+    from .auth.views import bp as auth_bp
+    from .review import bp as review_bp
+    from .review import candidate_views  # noqa: F401 - attaches the candidate routes to bp
+    from .review import views as review_views  # noqa: F401 - attaches the inbox routes to bp
+    from .status import bp as status_bp
+    from .status import views as status_views  # noqa: F401 - attaches the status routes to bp
 
+    _attach_email_routes()
     app.register_blueprint(apply_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(status_bp)
+
+
+def _attach_email_routes() -> None:
+    """Import the email pages, whose routes join the review and admin blueprints."""
+    from .admin import email_template_views  # noqa: F401 - templates: admin.email_templates …
+    from .review import email_views  # noqa: F401 - compose, bulk email and the outbox

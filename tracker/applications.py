@@ -7,20 +7,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from .calls import localized
 from .database import begin_write
-from .enums import DocumentKind, Status
+from .enums import DocumentKind, EmailTemplateKey, Status
 from .extensions import db
+from .extraction import extract_text
 from .models import Application, ApplicationLanguage, ApplicationTopic, Call, Document, utcnow
-from .outbox import queue_email
+from .notifications import queue_template_email
+from .people import name_key
+from .search import index_application
 from .storage import delete_stored, store_staged
 from .uploads import StagedFile, UploadError, discard_staged, stage_upload
 
@@ -176,13 +177,17 @@ def submit_application(
 
     stored_keys: list[str] = []
     try:
+        # Read the documents before the write transaction: no lock is held while a slow
+        # PDF is parsed.
+        texts = {kind: extract_text(each.path, each.file_type) for kind, each in staged.items()}
         begin_write()
         application = _new_application(call, data, form_token)
         db.session.add(application)
         for kind, staged_file in staged.items():
             key = store_staged(staged_file.path)
             stored_keys.append(key)
-            application.documents.append(_new_document(kind, staged_file, key))
+            application.documents.append(_new_document(kind, staged_file, key, texts[kind]))
+        index_application(application)
         _queue_acknowledgement(application)
         db.session.commit()
     except BaseException as error:
@@ -240,6 +245,7 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
         reference=generate_reference(),
         form_token=form_token,
         full_name=data.full_name,
+        name_key=name_key(data.full_name),
         email=data.email,
         phone=data.phone or None,
         country=country,
@@ -253,7 +259,7 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
         heard_about=data.heard_about or None,
         heard_about_other=data.heard_about_other or None,
         consent_at=utcnow(),
-        privacy_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        privacy_version=call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"],
         status=Status.NEW.value,
         languages=[
             ApplicationLanguage(language=code, level=level, position=position)
@@ -263,7 +269,7 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
     )
 
 
-def _new_document(kind: DocumentKind, staged: StagedFile, key: str) -> Document:
+def _new_document(kind: DocumentKind, staged: StagedFile, key: str, text: str | None) -> Document:
     return Document(
         kind=kind.value,
         filename=staged.filename,
@@ -273,26 +279,15 @@ def _new_document(kind: DocumentKind, staged: StagedFile, key: str) -> Document:
         sha256=staged.sha256,
         storage_key=key,
         flags=list(staged.flags),
+        text=text,
     )
 
 
 def _queue_acknowledgement(application: Application) -> None:
-    """Write the acknowledgement into the outbox, in the applicant's language."""
-    language = application.preferred_language
-    with force_locale(language):
-        context = {
-            "application": application,
-            "call_title": localized(application.call.title, language),
-            "desk_email": current_app.config["DESK_EMAIL"],
-            "site_name": current_app.config["SITE_NAME"],
-        }
-        subject = render_template("email/acknowledgement.subject.txt", **context).strip()
-        body = render_template("email/acknowledgement.txt", **context)
-    queue_email(
-        to_address=application.email,
-        subject=subject,
-        body_text=body,
-        template="acknowledgement",
-        language=language,
-        application=application,
-    )
+    """Write the acknowledgement into the outbox, in the applicant's language.
+
+    The text is the admins' template (German where their language has none), or the seed
+    file in templates/email/ while no template is seeded; it links to the status page.
+    """
+    db.session.flush()  # the status link needs the application's id and access key
+    queue_template_email(application, EmailTemplateKey.ACKNOWLEDGEMENT, by=None)

@@ -112,7 +112,66 @@ def reconcile_command(delete: bool) -> None:
         raise SystemExit(1)
 
 
+@click.group("search")
+def search_group() -> None:
+    """Maintain the full-text search index."""
+
+
+@search_group.command("rebuild")
+def rebuild_search_command() -> None:
+    """Recompute the search entry of every application."""
+    from .search import rebuild_index
+
+    count = rebuild_index()
+    click.echo(f"Indexed {count} application{'' if count == 1 else 's'}.")
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Fill a database with realistic fake applications (never in production)."""
+
+
+@demo_group.command("seed")
+@click.option(
+    "--applications", "count", type=click.IntRange(min=1), default=1000, show_default=True
+)
+@click.option("--seed", type=int, default=None, help="Random seed, for the same data again.")
+def seed_demo_command(count: int, seed: int | None) -> None:
+    """Create fake applications with documents, history and search entries."""
+    from flask import current_app
+
+    from .demo import seed_demo
+
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("Refusing to seed fake applications in production.")
+    with click.progressbar(length=count, label="Seeding demo applications") as bar:
+        report = seed_demo(count, seed=seed, progress=bar.update)
+    click.echo(
+        f"Created {report.applications} applications with {report.documents} documents "
+        f"for call '{report.call_slug}'."
+    )
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to *app*."""
-    for group in (calls_group, users_group, mail_group, storage_group):
+    for group in (calls_group, users_group, mail_group, storage_group, search_group, demo_group):
         app.cli.add_command(group)
+    app.cli.add_command(templates_group)  # defined below
+
+
+@click.group("templates")
+def templates_group() -> None:
+    """Manage the email templates."""
+
+
+@templates_group.command("seed")
+@click.option("--overwrite", is_flag=True, help="Replace versions that exist by the files' texts.")
+def seed_templates_command(overwrite: bool) -> None:
+    """Create every email template version from templates/email/ that the database lacks."""
+    from .email_templates import seed_templates
+
+    report = seed_templates(overwrite=overwrite)
+    click.echo(
+        f"Created {len(report.created)}, replaced {len(report.updated)}, "
+        f"kept {len(report.kept)} email template versions."
+    )

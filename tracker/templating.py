@@ -14,7 +14,7 @@ STAFF_NAVIGATION = (
     ("admin.calls", _l("Calls"), True),
     ("admin.team", _l("Team"), True),
     ("admin.email_templates", _l("Email templates"), True),
-    ("admin.audit_log", _l("Audit log"), True),
+    ("review.audit_log", _l("Audit log"), True),
 )
 
 

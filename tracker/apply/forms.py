@@ -71,7 +71,9 @@ class ValidEmail:
             raise ValidationError(
                 _l("Please enter an email address like name@example.org.")
             ) from error
-        field.data = result.normalized
+        # Lower-cased: people use one address in any capitalisation, and finding their
+        # other applications must be one indexed equality, not a scan of lower(email).
+        field.data = result.normalized.lower()
 
 
 def choices(pairs) -> list[SelectChoice]:

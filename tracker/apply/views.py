@@ -19,9 +19,15 @@ from ..applications import (
     issue_form_ticket,
     submit_application,
 )
-from ..calls import list_open_calls, localized
-from ..extensions import csrf, db
-from ..models import Call
+from ..calls import list_open_calls, localized, privacy_notice_of
+from ..extensions import csrf, db, limiter
+from ..models import Call, utcnow
+from ..security import (
+    applicant_email_key,
+    apply_limit_per_email,
+    apply_limit_per_ip,
+    without_applicant_email,
+)
 from .forms import build_application_form
 
 bp = Blueprint("apply", __name__)
@@ -53,6 +59,14 @@ def index():
 # with the applicant's answers kept and a kind message, not the bare 400 of CSRFProtect.
 @bp.route("/apply/<slug>", methods=["GET", "POST"])
 @csrf.exempt
+# Only submissions count: per client address, and per applicant address (see security.py).
+@limiter.limit(apply_limit_per_ip, methods=["POST"])
+@limiter.limit(
+    apply_limit_per_email,
+    key_func=applicant_email_key,
+    methods=["POST"],
+    exempt_when=without_applicant_email,
+)
 @public
 def apply(slug: str):
     """Show the call and its form; take a submission."""
@@ -60,6 +74,8 @@ def apply(slug: str):
     language = _language()
     form = build_application_form(call, language)
     if request.method == "GET":
+        if not call.accepts_applications():
+            return _render_closed(call)
         form.preferred_language.data = language
         form.form_ticket.data = issue_form_ticket()
         return _render_form(call, form)
@@ -98,6 +114,19 @@ def apply(slug: str):
                 form[name].errors = [*form[name].errors, str(message)]
         return _render_form(call, form, problem=str(rejection.errors.get("call", "")) or None)
     return redirect(url_for("apply.thanks", slug=call.slug, reference=application.reference))
+
+
+def _render_closed(call: Call):
+    """Show the call's text and a notice instead of the form: it takes no applications now."""
+    now = utcnow()
+    return render_template(
+        "apply/closed.html",
+        call=call,
+        title=localized(call.title, _language()),
+        description=localized(call.description, _language()),
+        opens_later=call.is_open and call.opens_at is not None and now < call.opens_at,
+        other_calls=[other for other in list_open_calls() if other.id != call.id],
+    )
 
 
 def _answers(form) -> ApplicationData:
@@ -179,4 +208,21 @@ def privacy():
         "apply/privacy.html",
         custom=custom,
         version=current_app.config["PRIVACY_NOTICE_VERSION"],
+    )
+
+
+@bp.get("/privacy/<slug>")
+@public
+def call_privacy(slug: str):
+    """Show a call's own privacy notice, or the site's notice if the call has none."""
+    call = _get_call(slug)
+    notice = privacy_notice_of(call, _language())
+    if notice is None:
+        return redirect(url_for("apply.privacy"))
+    return render_template(
+        "apply/privacy.html",
+        custom=notice,
+        version=call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"],
+        call_title=localized(call.title, _language()),
+        call=call,
     )
