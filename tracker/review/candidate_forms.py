@@ -26,6 +26,7 @@ from ..enums import DocumentKind, Recommendation, RubricCriterion, Status
 from ..extensions import db
 from ..inbox import STATUS_LABELS
 from ..models import User
+from .email_forms import template_choices
 from .forms import REJECTION_REASON_LABELS
 
 NOTE_MAX_LENGTH = 2000
@@ -102,6 +103,12 @@ class StatusForm(FlaskForm):
     )
     note = TextAreaField(
         _l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX_LENGTH), PlainText()]
+    )
+    # Decide now, notify later: the chosen email waits as a draft in the outbox.
+    notify_template = SelectField(
+        _l("Prepare an email to the candidate (optional)"),
+        choices=template_choices(blank=True),
+        default="",
     )
 
     def offer(self, allowed: list[Status]) -> None:

@@ -32,6 +32,7 @@ from ..enums import FileType, Status
 from ..extensions import db
 from ..inbox import InboxFilter, assignable_users, neighbours
 from ..models import Application, Document, User
+from ..notifications import set_status_and_notify
 from ..people import related_applications
 from ..pipeline import StaleApplicationError, TransitionError, allowed_transitions, set_status
 from ..ratings import RatingError, add_rating, is_recused, recusals_of, recuse, visible_ratings
@@ -328,15 +329,19 @@ def set_status_view(application_id: int):
     if not form.validate():
         return _render_candidate(application, status_code=400, status_form=form)
     new_status = Status(form.new_status.data)
+    change = {
+        "by": current_user,
+        "note": (form.note.data or "").strip() or None,
+        "reason": form.rejection_reason(),
+        "expected_version": form.expected_version.data,
+    }
     try:
-        set_status(
-            application,
-            new_status,
-            by=current_user,
-            note=(form.note.data or "").strip() or None,
-            reason=form.rejection_reason(),
-            expected_version=form.expected_version.data,
-        )
+        if form.notify_template.data:
+            set_status_and_notify(
+                application, new_status, template_key=form.notify_template.data, **change
+            )
+        else:
+            set_status(application, new_status, **change)
     except StaleApplicationError as error:
         db.session.rollback()
         _refresh_version(form, application)
@@ -357,6 +362,8 @@ def set_status_view(application_id: int):
         gettext("Status changed to “%(status)s”.", status=label_of(STATUS_LABELS, new_status)),
         "success",
     )
+    if form.notify_template.data:
+        flash(gettext("The email waits as a draft in the outbox until someone releases it."))
     return _back_to(application)
 
 
