@@ -19,7 +19,7 @@ translations: $(STAMP)
 
 # After changing user-facing strings: extract them and merge into every catalogue.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
 		--omit-header -o tracker/translations/messages.pot .
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
 		--no-fuzzy-matching --ignore-obsolete -w 100
