@@ -79,3 +79,91 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def call_slug(live_app) -> str:
+    """Seed the default call in the live app's database and return its slug."""
+    from tracker.calls import seed_default_call
+
+    with live_app.app_context():
+        call, _ = seed_default_call()
+        db.session.commit()
+        return call.slug
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in contexts of their own (viewport, JavaScript…); all closed at the end."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP, **options):
+        context = browser.new_context(viewport=viewport, locale="en-GB", **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def make_staff(app, email: str, role: str, name: str) -> None:
+    """Create a staff account in the live app with the test password."""
+    from tests.conftest import PASSWORD
+    from tracker.accounts import hash_password
+    from tracker.models import User
+
+    with app.app_context():
+        db.session.add(
+            User(email=email, name=name, role=role, password_hash=hash_password(PASSWORD))
+        )
+        db.session.commit()
+
+
+def sign_in(page, app, email: str) -> None:
+    """Sign in through the login form, as a person would."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{app.base_url}/auth/login?lang=en")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, page.inner_text("main")
+
+
+class PageWatch:
+    """Record the dialogs a page opens and the console errors it logs."""
+
+    def __init__(self, page) -> None:
+        self.dialogs: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("dialog", self._on_dialog)
+        page.on("console", self._on_console)
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def _on_console(self, message) -> None:
+        # Browsers ask for /favicon.ico on their own; we serve none, and that 404 is no bug.
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            self.console_errors.append(message.text)
+
+    @property
+    def csp_errors(self) -> list[str]:
+        return [text for text in self.console_errors if "Content Security Policy" in text]
+
+
+def serious_violations(page) -> list[str]:
+    """Run axe-core on the page and return its serious and critical violations, described."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.response["passes"], "axe-core did not run"
+    found = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+            found.append(f"{violation['id']} ({violation['impact']}): {targets[:5]}")
+    return found

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 
 from ..access import public
@@ -41,6 +50,15 @@ def _language() -> str:
     return str(get_locale())
 
 
+def _switching_language() -> bool:
+    """Tell whether this POST is the language switcher, not a submission."""
+    return request.method == "POST" and "switch_language" in request.form
+
+
+def _rate_limit_exempt_email() -> bool:
+    return _switching_language() or without_applicant_email()
+
+
 def _get_call(slug: str) -> Call:
     return db.first_or_404(db.select(Call).where(Call.slug == slug))
 
@@ -60,17 +78,19 @@ def index():
 @bp.route("/apply/<slug>", methods=["GET", "POST"])
 @csrf.exempt
 # Only submissions count: per client address, and per applicant address (see security.py).
-@limiter.limit(apply_limit_per_ip, methods=["POST"])
+@limiter.limit(apply_limit_per_ip, methods=["POST"], exempt_when=_switching_language)
 @limiter.limit(
     apply_limit_per_email,
     key_func=applicant_email_key,
     methods=["POST"],
-    exempt_when=without_applicant_email,
+    exempt_when=_rate_limit_exempt_email,
 )
 @public
 def apply(slug: str):
     """Show the call and its form; take a submission."""
     call = _get_call(slug)
+    if _switching_language():
+        return _switch_language(call)
     language = _language()
     form = build_application_form(call, language)
     if request.method == "GET":
@@ -116,6 +136,24 @@ def apply(slug: str):
     return redirect(url_for("apply.thanks", slug=call.slug, reference=application.reference))
 
 
+def _switch_language(call: Call):
+    """Re-render the form with the posted answers in the chosen language.
+
+    Nothing is validated or stored: the applicant only asked for another language. Files
+    cannot be kept (a browser never re-fills a file input), and the page says so.
+    """
+    chosen = request.form.get("switch_language")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["lang"] = chosen
+        refresh()  # Flask-Babel caches the request's locale; pick the new one up.
+    form = build_application_form(call, _language())
+    if not form.form_ticket.data:
+        form.form_ticket.data = issue_form_ticket()
+    if not call.accepts_applications():
+        return _render_closed(call)
+    return _render_form(call, form, language_switched=True)
+
+
 def _render_closed(call: Call):
     """Show the call's text and a notice instead of the form: it takes no applications now."""
     now = utcnow()
@@ -149,9 +187,9 @@ def _answers(form) -> ApplicationData:
     )
 
 
-def _render_form(call: Call, form, problem: str | None = None):
+def _render_form(call: Call, form, problem: str | None = None, *, language_switched=False):
     """Render the call page; with errors, a 400 whose summary links to each field."""
-    errors = _error_summary(form)
+    errors = [] if language_switched else _error_summary(form)
     status = 400 if (errors or problem) else 200
     return (
         render_template(
@@ -163,6 +201,8 @@ def _render_form(call: Call, form, problem: str | None = None):
             files_sent=bool(request.files) and any(f.filename for f in request.files.values()),
             title=localized(call.title, _language()),
             description=localized(call.description, _language()),
+            language_switch_form="application-form",
+            language_switched=language_switched,
         ),
         status,
     )

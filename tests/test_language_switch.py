@@ -1,0 +1,92 @@
+"""The language switcher keeps what the applicant typed, and the inbox filter."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+from sqlalchemy import func, select
+
+from tests.conftest import hidden_fields
+from tracker.extensions import db
+from tracker.models import Application
+
+
+def form_data(page: str, **extra) -> dict:
+    return {
+        **hidden_fields(page),
+        "full_name": "Nino Beridze",
+        "email": "nino@example.org",
+        "region": "georgia",
+        "city": "Kutaisi",
+        "german_level": "B2",
+        "topics": ["politics", "energy"],
+        "cover_letter": "Ich schreibe über <Westgeorgien>.",
+        "consent": "y",
+        **extra,
+    }
+
+
+def value_of(page: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
+    return html.unescape(match.group(1))
+
+
+def test_switching_language_on_the_form_keeps_the_answers(client, call):
+    page = client.get(f"/apply/{call.slug}?lang=en").text
+    assert 'name="switch_language" value="de"' in page
+    assert 'form="application-form"' in page
+    switched = client.post(
+        f"/apply/{call.slug}",
+        data=form_data(
+            page,
+            switch_language="de",
+            cv=(io.BytesIO(b"%PDF-1.4"), "cv.pdf"),
+        ),
+        content_type="multipart/form-data",
+    )
+    assert switched.status_code == 200
+    text = switched.text
+    assert '<html lang="de">' in text
+    assert "There is a problem" not in text
+    assert "Es gibt ein Problem" not in text
+    assert value_of(text, "full_name") == "Nino Beridze"
+    assert value_of(text, "city") == "Kutaisi"
+    assert re.search(r'<option selected value="georgia">|<option value="georgia" selected', text)
+    assert re.search(r'value="politics"[^>]*checked|checked[^>]*value="politics"', text)
+    assert "Ich schreibe über &lt;Westgeorgien&gt;." in text
+    assert 'role="status"' in text  # the files must be chosen again, and the page says so
+    # Nothing was stored, and the next page is German too.
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 0
+    assert '<html lang="de">' in client.get(f"/apply/{call.slug}").text
+
+
+def test_switching_language_without_files_shows_no_file_notice(client, call):
+    page = client.get(f"/apply/{call.slug}?lang=en").text
+    switched = client.post(f"/apply/{call.slug}", data=form_data(page, switch_language="ru"))
+    assert switched.status_code == 200
+    assert '<html lang="ru">' in switched.text
+    assert 'role="status"' not in switched.text
+
+
+def test_switching_to_an_unknown_language_keeps_the_current_one(client, call):
+    page = client.get(f"/apply/{call.slug}?lang=en").text
+    switched = client.post(f"/apply/{call.slug}", data=form_data(page, switch_language="xx"))
+    assert switched.status_code == 200
+    assert '<html lang="en">' in switched.text
+    assert value_of(switched.text, "full_name") == "Nino Beridze"
+
+
+def test_language_links_elsewhere_keep_the_query_string(client, call):
+    page = client.get("/privacy?lang=en&x=1").text
+    assert 'href="/privacy?lang=de&amp;x=1"' in page
+    assert "switch_language" not in page
+
+
+def test_enter_in_a_field_submits_the_application_not_the_switcher(client, call):
+    """Implicit submission clicks the first submit button of the form: a hidden one."""
+    page = client.get(f"/apply/{call.slug}?lang=en").text
+    first = re.search(r'<button[^>]*form="application-form"[^>]*>', page).group(0)
+    assert "hidden" in first
+    assert "switch_language" not in first
