@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from .audit import record_event
 from .database import begin_write
-from .enums import TRANSITIONS, RejectionReason, Status
+from .enums import FINAL_STATUSES, TRANSITIONS, RejectionReason, Status
 from .extensions import db
-from .models import Application, AuditEvent, StatusChange, User
+from .models import Application, AuditEvent, StatusChange, User, utcnow
 
 
 class TransitionError(ValueError):
@@ -134,6 +134,12 @@ def _apply_status(
         note=note or None,
     )
     application.status = new_status.value
+    # Retention periods (privacy.purge_expired) count from the decision; reopening a
+    # decided application stops the clock.
+    if new_status in FINAL_STATUSES:
+        application.decided_at = utcnow()
+    elif old_status in FINAL_STATUSES:
+        application.decided_at = None
     db.session.add(change)
     record_event(
         "application.status_changed",

@@ -42,3 +42,11 @@ class ReissueForm(FlaskForm):
             ValidEmail(),
         ],
     )
+
+
+class ErasureRequestForm(FlaskForm):
+    """Ask for the email whose link confirms that the applicant's data is to be erased."""
+
+
+class ErasureConfirmForm(FlaskForm):
+    """Confirm, from the emailed link, that every piece of the applicant's data goes."""

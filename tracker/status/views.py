@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from .. import privacy
 from ..access import public
 from ..calls import localized
 from ..extensions import csrf, limiter
@@ -29,7 +30,7 @@ from ..notifications import (
 )
 from ..pipeline import TransitionError
 from . import bp
-from .forms import ReissueForm, WithdrawForm
+from .forms import ErasureConfirmForm, ErasureRequestForm, ReissueForm, WithdrawForm
 
 LANGUAGE_NAMES = (("de", "Deutsch"), ("en", "English"), ("ru", "Русский"))
 
@@ -73,6 +74,7 @@ def _render_status(
                 emails=sent_emails(application),
                 can_withdraw=can_withdraw(application),
                 form=form,
+                erasure_form=ErasureRequestForm(),
                 errors=error_summary(form),
                 language_names=LANGUAGE_NAMES,
             ),
@@ -185,3 +187,68 @@ def reissue():
         )
     reissue_status_links(form.email.data)
     return redirect(url_for("status.reissue", sent=1))
+
+
+# --- the applicant's request to erase their data -------------------------------------------
+
+
+@bp.post("/<token>/erase-request")
+@csrf.exempt
+@public
+def request_erasure(token: str):
+    """Email a confirmation link: only who reads the applicant's mailbox can erase."""
+    try:
+        application = check_status_token(token)
+    except StatusLinkError:
+        return _not_found()
+    with force_locale(_page_language(application)):
+        form = ErasureRequestForm()
+        if not form.validate():
+            flash(_("This page had expired. Please confirm once more."), "error")
+        else:
+            privacy.request_erasure(application)
+            flash(
+                _(
+                    "We have sent you an email with a link. Open it within 72 hours to "
+                    "confirm that we should delete your data."
+                ),
+                "success",
+            )
+    return redirect(url_for("status.show", token=token, lang=_chosen_language()) + "#erase")
+
+
+def _erase_link_problem(expired: bool) -> Response:
+    return _private(
+        make_response(render_template("status/erase_invalid.html", expired=expired), 404)
+    )
+
+
+@bp.route("/erase/<token>", methods=["GET", "POST"])
+@csrf.exempt
+@public
+def erase(token: str):
+    """Ask for the final confirmation (GET), then erase everything (POST)."""
+    try:
+        application = privacy.check_erasure_token(token)
+    except privacy.ErasureLinkExpired:
+        return _erase_link_problem(expired=True)
+    except privacy.ErasureLinkError:
+        return _erase_link_problem(expired=False)
+    with force_locale(_page_language(application)):
+        form = ErasureConfirmForm()
+        if request.method == "POST":
+            if form.validate():
+                privacy.erase_applicant(application, by=None, reason="applicant request")
+                return _private(make_response(render_template("status/erased.html")))
+            flash(_("This page had expired. Please confirm once more."), "error")
+        return _private(
+            make_response(
+                render_template(
+                    "status/erase_confirm.html",
+                    form=form,
+                    token=token,
+                    reference=application.reference,
+                ),
+                200 if request.method == "GET" else 400,
+            )
+        )

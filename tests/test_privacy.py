@@ -1,0 +1,359 @@
+"""Retention purge, erasure by an admin or by the applicant, and subject access."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import hidden_fields
+from tests.test_exports import SCORES, store_document
+from tracker import privacy
+from tracker.candidates import add_comment
+from tracker.enums import Status
+from tracker.extensions import db
+from tracker.models import (
+    Application,
+    AuditEvent,
+    Comment,
+    Document,
+    OutboxEmail,
+    Rating,
+    SearchEntry,
+    StatusChange,
+    utcnow,
+)
+from tracker.notifications import make_status_token
+from tracker.outbox import _claim, deliver_pending, queue_email
+from tracker.pipeline import set_status
+from tracker.ratings import add_rating
+from tracker.search import index_application
+from tracker.storage import path_for
+
+
+def decided(make_application, status: str, days_ago: int, **fields) -> Application:
+    return make_application(status=status, decided_at=utcnow() - timedelta(days=days_ago), **fields)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+# --- decided_at ---------------------------------------------------------------------
+
+
+def test_decided_at_is_set_on_a_final_status_and_cleared_when_reopened(make_application, make_user):
+    editor = make_user()
+    application = make_application(status=Status.IN_REVIEW.value)
+    set_status(application, Status.REJECTED, by=editor, reason="region_covered")
+    assert application.decided_at is not None
+    set_status(application, Status.IN_REVIEW, by=editor)
+    assert application.decided_at is None
+
+
+# --- purge --------------------------------------------------------------------------
+
+
+def test_purge_dry_run_lists_what_has_expired_and_erases_nothing(runner, make_application):
+    old = decided(make_application, "rejected", 200)
+    decided(make_application, "rejected", 100)
+    decided(make_application, "accepted", 2000)
+    result = runner.invoke(args=["privacy", "purge", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"would erase application {old.id} (rejected, decided " in result.output
+    assert "Would erase 1 application." in result.output
+    assert count(Application) == 3
+
+
+def test_purge_erases_only_expired_applications(runner, make_application):
+    expired = [
+        decided(make_application, "rejected", 184),
+        decided(make_application, "withdrawn", 400),
+    ]
+    kept = [
+        decided(make_application, "rejected", 180),
+        decided(make_application, "accepted", 4000),
+        make_application(status="new"),
+    ]
+    expired_ids = [a.id for a in expired]
+    kept_ids = [a.id for a in kept]
+    result = runner.invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "Erased 2 applications." in result.output
+    assert sorted(db.session.scalars(select(Application.id))) == sorted(kept_ids)
+    tombstones = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(t.action, t.application_id, t.actor_id, t.details) for t in tombstones] == [
+        ("application.erased", application_id, None, {"reason": "retention"})
+        for application_id in expired_ids
+    ]
+    # A second run has nothing left to do.
+    assert privacy.purge_expired().count == 0
+
+
+def test_purge_follows_the_configured_policy(app, make_application):
+    app.config["RETENTION_DAYS"] = {"accepted": 10}
+    decided(make_application, "accepted", 11)
+    decided(make_application, "rejected", 1000)
+    report = privacy.purge_expired()
+    assert report.count == 1
+    assert db.session.scalars(select(Application.status)).all() == ["rejected"]
+
+
+def test_interrupted_purge_leaves_whole_erasures_and_a_rerun_completes(
+    app, make_application, monkeypatch
+):
+    applications = [decided(make_application, "rejected", 300) for _ in range(5)]
+    for application in applications:
+        store_document(application, "cv", "cv.txt", b"cv of " + application.reference.encode())
+    keys = {a.id: a.documents[0].storage_key for a in applications}
+    ids = [a.id for a in applications]
+    real = privacy._erase_batch
+    calls = []
+
+    def interrupted(batch_ids):
+        calls.append(batch_ids)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(batch_ids)
+
+    monkeypatch.setattr(privacy, "_erase_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        privacy.purge_expired(batch=2)
+    db.session.rollback()
+    assert sorted(db.session.scalars(select(Application.id))) == ids[2:]
+    assert count(Document) == 3
+    for application_id in ids:
+        assert path_for(keys[application_id]).exists() == (application_id in ids[2:])
+    monkeypatch.setattr(privacy, "_erase_batch", real)
+    assert privacy.purge_expired(batch=2).count == 3
+    assert count(Application) == 0
+    assert count(Document) == 0
+    assert not any(path_for(key).exists() for key in keys.values())
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "application.erased")
+        )
+        == 5
+    )
+
+
+# --- erasure ------------------------------------------------------------------------
+
+
+def full_application(make_application, make_user):
+    """An application with every kind of related row."""
+    editor = make_user("rater@example.org")
+    application = make_application()
+    index_application(application)
+    db.session.commit()
+    store_document(application, "cv", "cv.txt", b"curriculum")
+    add_rating(application, by=editor, scores=SCORES, recommendation="yes")
+    add_comment(application, "Strong on Kutaisi", by=editor)
+    set_status(application, Status.IN_REVIEW, by=editor)
+    queue_email(
+        to_address=application.email,
+        subject="Hello",
+        body_text="Body",
+        template="custom",
+        language="de",
+        application=application,
+    )
+    db.session.commit()
+    return application, editor
+
+
+def test_erasure_removes_rows_files_search_entry_and_audit_events(make_application, make_user):
+    application, editor = full_application(make_application, make_user)
+    other = make_application(email="other@example.org")
+    key = application.documents[0].storage_key
+    application_id = application.id
+    assert path_for(key).exists()
+    privacy.erase_applicant(application, by=editor, reason="admin")
+    for model in (Document, OutboxEmail, Rating, Comment, StatusChange, SearchEntry):
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(model)
+                .where(model.application_id == application_id)
+            )
+            == 0
+        ), model
+    assert db.session.scalars(select(Application.id)).all() == [other.id]
+    assert not path_for(key).exists()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.application_id == application_id)
+    ).all()
+    assert [(e.action, e.actor_id, e.details) for e in events] == [
+        ("application.erased", editor.id, {"reason": "admin"})
+    ]
+
+
+def test_erasure_while_an_email_is_being_sent_sends_nothing(
+    app, make_application, make_user, monkeypatch
+):
+    application = make_application()
+    email = queue_email(
+        to_address=application.email,
+        subject="Decision",
+        body_text="Body",
+        template="custom",
+        language="de",
+        application=application,
+    )
+    db.session.commit()
+    email_id = email.id
+    sent = []
+    monkeypatch.setattr("tracker.outbox._send", lambda message, transport: sent.append(message))
+
+    def claim_then_erase(row_id, now):
+        claimed = _claim(row_id, now)
+        assert db.session.get(OutboxEmail, row_id).status == "sending"
+        privacy.erase_applicant(
+            db.session.get(Application, application.id), by=None, reason="admin"
+        )
+        return claimed
+
+    monkeypatch.setattr("tracker.outbox._claim", claim_then_erase)
+    report = deliver_pending()
+    assert sent == []
+    assert (report.attempted, report.sent) == (1, 0)
+    assert db.session.get(OutboxEmail, email_id) is None
+
+
+def test_admin_erase_page_confirms_then_erases(admin_client, make_application, make_user):
+    application, _ = full_application(make_application, make_user)
+    page = admin_client.get(f"/admin/applications/{application.id}/erase?lang=en").text
+    assert "Erase Nino Beridze" in page
+    assert "1 document(s) and their stored files" in page
+    token = hidden_fields(page)["csrf_token"]
+    response = admin_client.post(
+        f"/admin/applications/{application.id}/erase", data={"csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert count(Application) == 0
+
+
+def test_editors_cannot_erase_or_export_subject_access(editor_client, make_application):
+    application = make_application()
+    token = hidden_fields(editor_client.get(f"/review/applications/{application.id}").text)
+    url = f"/admin/applications/{application.id}/erase"
+    assert editor_client.get(url).status_code == 403
+    assert editor_client.post(url, data={"csrf_token": token["csrf_token"]}).status_code == 403
+    subject_access = f"/admin/applications/{application.id}/subject-access"
+    assert editor_client.get(subject_access).status_code == 403
+    assert count(Application) == 1
+
+
+# --- the applicant's own request ----------------------------------------------------
+
+
+def request_link(client, application) -> str:
+    token = make_status_token(application)
+    db.session.commit()
+    page = client.get(f"/status/{token}?lang=en").text
+    assert "Delete my data" in page
+    csrf = re.search(
+        r'action="/status/[^"]+/erase-request[^"]*">\s*<input id="csrf_token" name="csrf_token" '
+        r'type="hidden" value="([^"]+)"',
+        page,
+    ).group(1)
+    response = client.post(f"/status/{token}/erase-request?lang=en", data={"csrf_token": csrf})
+    assert response.status_code == 302
+    email = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.template == "erasure_confirm")
+    ).one()
+    assert email.to_address == application.email
+    assert email.status == "queued"
+    return re.search(r"http://localhost(/status/erase/\S+)", email.body_text).group(1)
+
+
+def test_applicant_erases_through_the_emailed_link_once(client, make_application):
+    application = make_application(preferred_language="en")
+    link = request_link(client, application)
+    email = db.session.scalars(select(OutboxEmail)).one()
+    assert email.subject == f"Confirm the deletion of your data ({application.reference})"
+    assert email.language == "en"
+    assert count(Application) == 1  # nothing is erased before the link is opened
+    page = client.get(link + "?lang=en")
+    assert page.status_code == 200
+    assert "Delete my data now" in page.text
+    response = client.post(link, data=hidden_fields(page.text))
+    assert response.status_code == 200
+    assert "We have deleted your application" in response.text
+    assert count(Application) == 0
+    assert count(OutboxEmail) == 0
+    tombstone = db.session.scalars(select(AuditEvent)).one()
+    assert (tombstone.action, tombstone.actor_id, tombstone.details) == (
+        "application.erased",
+        None,
+        {"reason": "applicant request"},
+    )
+    again = client.get(link + "?lang=en")
+    assert again.status_code == 404
+    assert "This confirmation link no longer works" in again.text
+    assert client.post(link, data=hidden_fields(page.text)).status_code == 404
+
+
+def test_expired_erasure_link_says_so_and_erases_nothing(client, make_application, monkeypatch):
+    application = make_application()
+    link = request_link(client, application)
+    monkeypatch.setattr(privacy, "ERASURE_LINK_MAX_AGE", -1)
+    page = client.get(link + "?lang=en")
+    assert page.status_code == 404
+    assert "This confirmation link has expired" in page.text
+    assert count(Application) == 1
+
+
+def test_forged_erasure_link_does_not_work(client, make_application):
+    make_application()
+    page = client.get("/status/erase/forged.token.value?lang=en")
+    assert page.status_code == 404
+    assert "no longer works" in page.text
+
+
+# --- subject access -----------------------------------------------------------------
+
+
+def test_subject_access_archive_holds_everything_about_the_applicant(
+    admin_client, make_application, make_user
+):
+    application, editor = full_application(make_application, make_user)
+    email = db.session.scalars(select(OutboxEmail)).one()
+    email.status, email.sent_at = "sent", utcnow()
+    db.session.commit()
+    response = admin_client.get(f"/admin/applications/{application.id}/subject-access")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="subject-access-{application.reference}.zip"'
+    )
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        names = sorted(archive.namelist())
+        data = json.loads(archive.read("data.json"))
+        assert archive.read("documents/cv-cv.txt") == b"curriculum"
+        assert archive.read("emails/01-Hello.txt").decode().endswith("\n\nBody")
+    assert names == ["data.json", "documents/cv-cv.txt", "emails/01-Hello.txt"]
+    assert data["full_name"] == "Nino Beridze"
+    assert data["email"] == "nino@example.org"
+    assert data["languages"] == [{"language": "de", "level": "B2"}]
+    assert data["topics"] == ["politics"]
+    assert [(c["author"], c["body"]) for c in data["comments"]] == [
+        (editor.name, "Strong on Kutaisi")
+    ]
+    assert [(r["editor"], r["recommendation"], r["sourcing"]) for r in data["ratings"]] == [
+        (editor.name, "yes", 4)
+    ]
+    assert [(h["from"], h["to"]) for h in data["status_history"]] == [("new", "in_review")]
+    assert [(e["subject"], e["body"]) for e in data["emails"]] == [("Hello", "Body")]
+    assert [(d["kind"], d["filename"]) for d in data["documents"]] == [("cv", "cv.txt")]
+    audit = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "application.subject_access_exported")
+    ).one()
+    assert audit.actor_id == admin_client.user.id

@@ -1,0 +1,48 @@
+"""The export form: which columns, which format. It validates, never persists."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectMultipleField
+from wtforms.validators import DataRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..apply.forms import choices
+from ..exports import COLUMN_LABELS, EXPORT_COLUMNS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ExportForm(FlaskForm):
+    """Columns (all ticked at first) and format of a candidate list export."""
+
+    columns = MultiCheckboxField(
+        _l("Columns"),
+        choices=choices([(column, COLUMN_LABELS[column]) for column in EXPORT_COLUMNS]),
+        default=list(EXPORT_COLUMNS),
+    )
+    format = RadioField(
+        _l("Format"),
+        choices=choices(
+            [
+                ("csv", _l("CSV (spreadsheet, UTF-8)")),
+                ("xlsx", _l("Excel workbook (XLSX)")),
+                ("documents", _l("ZIP of the candidates' documents")),
+            ]
+        ),
+        default="csv",
+        validators=[DataRequired()],
+    )
+    # The inbox filter, as the inbox's query string (?from=…).
+    source = HiddenField()
+
+    def validate_columns(self, field):
+        # Not DataRequired: its "required" attribute would make the browser demand every box.
+        if not field.data:
+            raise ValidationError(_l("Choose at least one column."))

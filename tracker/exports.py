@@ -1,0 +1,351 @@
+"""Candidate lists as CSV or XLSX, and the selected candidates' documents as one ZIP.
+
+Exports select exactly what the inbox shows for the same filter (inbox.InboxFilter and
+inbox.iter_filtered): an admin exports "this list". Rows are data first
+(:func:`export_rows`); :func:`write_csv` and :func:`write_xlsx` wrap them. Both stream, in
+id-ordered batches with the related rows bulk-loaded per batch, so memory stays flat and the
+number of queries depends on the number of batches, never on the number of rows.
+
+Spreadsheet programs run a cell that starts with ``= + - @`` (or a TAB, CR or LF before
+one) as a formula: an applicant who names themselves ``=HYPERLINK(…)`` would otherwise get
+code run on an editor's machine (OWASP "CSV injection"). Every such cell is prefixed with
+``'`` (:func:`neutralise`), and XLSX cells are written as strings, never as formulas.
+
+Every export is audited with the filter, the columns and the row count – no personal data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import IO
+
+from flask import current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import select
+from sqlalchemy.orm import defer, raiseload, selectinload
+
+from .audit import record_event
+from .enums import DocumentKind, RubricCriterion
+from .extensions import db
+from .inbox import InboxFilter, count_filtered, iter_filtered
+from .models import Application, Document, User
+from .ratings import criterion_means, rated_by
+from .storage import open_stored
+
+BATCH_SIZE = 1000
+CRITERION_COLUMNS = tuple(f"mean_{criterion.value}" for criterion in RubricCriterion)
+# The allow-list of columns, in the order they are written. Nothing else can be exported.
+EXPORT_COLUMNS = (
+    "reference",
+    "full_name",
+    "email",
+    "phone",
+    "country",
+    "region",
+    "region_other",
+    "city",
+    "languages",
+    "topics",
+    "status",
+    "tags",
+    "assignee",
+    "rating_count",
+    "rating_mean",
+    *CRITERION_COLUMNS,
+    "received",
+    "candidate_link",
+    "documents",
+)
+COLUMN_LABELS = {
+    "reference": _l("Reference"),
+    "full_name": _l("Name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "country": _l("Country"),
+    "region": _l("Region"),
+    "region_other": _l("Region (other)"),
+    "city": _l("City"),
+    "languages": _l("Languages"),
+    "topics": _l("Topics"),
+    "status": _l("Status"),
+    "tags": _l("Tags"),
+    "assignee": _l("Assignee"),
+    "rating_count": _l("Number of ratings"),
+    "rating_mean": _l("Mean rating"),
+    "mean_regional_expertise": _l("Mean: regional expertise"),
+    "mean_german_writing": _l("Mean: German writing"),
+    "mean_sourcing": _l("Mean: sourcing"),
+    "mean_story_ideas": _l("Mean: story ideas"),
+    "mean_reliability": _l("Mean: reliability"),
+    "received": _l("Received"),
+    "candidate_link": _l("Candidate page"),
+    "documents": _l("Documents"),
+}
+FORMATS = ("csv", "xlsx")
+# What a spreadsheet may take as the start of a formula (OWASP CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
+_DOCUMENT_ORDER = [kind.value for kind in DocumentKind]
+
+
+class ExportError(ValueError):
+    """The export cannot be made as asked (unknown column or format)."""
+
+
+def check_columns(columns: Iterable[str] | None) -> list[str]:
+    """Return *columns* in export order, every one allow-listed; all columns for None.
+
+    :raises ExportError: for an unknown column or an empty choice.
+    """
+    if columns is None:
+        return list(EXPORT_COLUMNS)
+    wanted = set(columns)
+    unknown = wanted - set(EXPORT_COLUMNS)
+    if unknown:
+        raise ExportError(f"unknown columns: {', '.join(sorted(unknown))}")
+    if not wanted:
+        raise ExportError("choose at least one column")
+    return [column for column in EXPORT_COLUMNS if column in wanted]
+
+
+def neutralise(cell: str) -> str:
+    """Return *cell* so that no spreadsheet runs it as a formula: a leading ``'`` if needed."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+# --- rows ----------------------------------------------------------------------------
+
+
+def _link_builder():
+    """Return a function id -> absolute URL of the candidate page.
+
+    PUBLIC_BASE_URL names the site (a request's Host header can be forged); without it,
+    the request's host, or localhost on the command line.
+    """
+    base_url = current_app.config.get("PUBLIC_BASE_URL")
+    if base_url or not has_request_context():
+        adapter = current_app.url_map.bind(
+            "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
+        )
+        prefix = (base_url or "http://localhost").rstrip("/")
+    else:
+        adapter = current_app.url_map.bind("localhost", script_name=request.script_root or "/")
+        prefix = request.host_url.rstrip("/")
+
+    def build(application_id: int) -> str:
+        return prefix + adapter.build("review.candidate", {"application_id": application_id})
+
+    return build
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _batches(applications: Iterator[Application], size: int) -> Iterator[list[Application]]:
+    while chunk := list(islice(applications, size)):
+        yield chunk
+
+
+# Loaded with each batch of iter_filtered: one query per relation and batch, none per row.
+_BATCH_OPTIONS = (
+    selectinload(Application.languages),
+    selectinload(Application.topics),
+    selectinload(Application.tags),
+    selectinload(Application.assignee),
+    defer(Application.cover_letter, raiseload=True),
+    raiseload("*"),
+)
+
+
+def export_rows(
+    f: InboxFilter,
+    *,
+    user: User | None,
+    columns: Sequence[str] | None = None,
+    batch: int = BATCH_SIZE,
+) -> Iterator[list[str]]:
+    """Yield the header, then one row of strings per application *f* matches, in id order.
+
+    :param user: who exports (the filter's "me"); None on the command line. Editors see
+        rating means only of candidates they rated (the blind first pass, as in the inbox);
+        admins and the command line see every mean.
+    :param columns: a subset of EXPORT_COLUMNS (see :func:`check_columns`); all by default.
+    """
+    columns = check_columns(columns)
+    yield list(columns)
+    link = _link_builder()
+    sees_all = user is None or user.is_admin
+    applications = iter_filtered(f, user=user, batch=batch, options=_BATCH_OPTIONS)
+    for chunk in _batches(applications, batch):
+        ids = [application.id for application in chunk]
+        kinds: dict[int, set[str]] = {}
+        if "documents" in columns:
+            for application_id, kind in db.session.execute(
+                select(Document.application_id, Document.kind).where(
+                    Document.application_id.in_(ids)
+                )
+            ):
+                kinds.setdefault(application_id, set()).add(kind)
+        visible = set(ids) if sees_all else rated_by(user, ids)
+        means = {}
+        if visible and any(column in CRITERION_COLUMNS for column in columns):
+            means = criterion_means(visible)
+        for application in chunk:
+            values = _values(application, kinds, means, application.id in visible, link)
+            yield [values[column]() for column in columns]
+        # The batch is written: let the session forget it, so memory stays flat.
+        for application in chunk:
+            db.session.expunge(application)
+
+
+def _values(application, kinds, means, visible, link) -> dict:
+    """Return column -> a function computing its cell (only chosen columns are computed)."""
+    mean = means.get(application.id, {})
+    values = {
+        "reference": lambda: application.reference,
+        "full_name": lambda: application.full_name,
+        "email": lambda: application.email,
+        "phone": lambda: application.phone or "",
+        "country": lambda: application.country,
+        "region": lambda: application.region,
+        "region_other": lambda: application.region_other or "",
+        "city": lambda: application.city,
+        "languages": lambda: "; ".join(
+            f"{item.language}:{item.level}" for item in application.languages
+        ),
+        "topics": lambda: "; ".join(sorted(item.topic for item in application.topics)),
+        "status": lambda: application.status,
+        "tags": lambda: "; ".join(tag.name for tag in application.tags),
+        "assignee": lambda: application.assignee.name if application.assignee else "",
+        "rating_count": lambda: str(application.rating_count),
+        "rating_mean": lambda: _number(application.rating_mean if visible else None),
+        "received": lambda: application.created_at.date().isoformat(),
+        "candidate_link": lambda: link(application.id),
+        "documents": lambda: "; ".join(
+            kind for kind in _DOCUMENT_ORDER if kind in kinds.get(application.id, ())
+        ),
+    }
+    for criterion, column in zip(RubricCriterion, CRITERION_COLUMNS, strict=True):
+        values[column] = lambda criterion=criterion: _number(mean.get(criterion.value))
+    return values
+
+
+# --- writers -------------------------------------------------------------------------
+
+
+def write_csv(rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    """Yield *rows* as CSV text, one line at a time, starting with a BOM (Excel reads UTF-8).
+
+    Every cell is neutralised.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def write_xlsx(rows: Iterable[Sequence[str]], fileobj: IO[bytes]) -> int:
+    """Write *rows* to *fileobj* as an XLSX workbook; return how many data rows it holds.
+
+    A write-only workbook keeps rows on disk, not in memory. Every cell is a neutralised
+    string with its type forced to text: ``=HYPERLINK(…)`` is shown, never evaluated.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Candidates")
+    count = -1
+    for row in rows:
+        cells = []
+        for value in row:
+            # XML cannot hold most control characters; openpyxl would refuse the cell.
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", neutralise(value)))
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+        count += 1
+    workbook.save(fileobj)
+    return max(count, 0)
+
+
+def _safe_filename(name: str) -> str:
+    """Return *name* fit to be the last part of a path inside a ZIP: no folders, no dots first."""
+    name = _UNSAFE_NAME.sub("_", name.replace("/", "_").replace("\\", "_")).strip(" .")
+    return name[:120] or "document"
+
+
+def write_documents_zip(f: InboxFilter, *, user: User | None, fileobj: IO[bytes]) -> int:
+    """Write the documents of every application *f* matches to *fileobj* as a ZIP.
+
+    Entries are ``<reference>/<kind>-<filename>``; files are copied from storage in
+    chunks, never read whole. A file missing from storage is left out (and logged).
+
+    :returns: how many documents were written.
+    """
+    count = 0
+    options = (raiseload("*"), defer(Application.cover_letter, raiseload=True))
+    applications = iter_filtered(f, user=user, batch=BATCH_SIZE, options=options)
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for chunk in _batches(applications, BATCH_SIZE):
+            references = {application.id: application.reference for application in chunk}
+            documents = db.session.execute(
+                select(
+                    Document.application_id, Document.kind, Document.filename, Document.storage_key
+                )
+                .where(Document.application_id.in_(list(references)))
+                .order_by(Document.application_id, Document.id)
+            ).all()
+            for application_id, kind, filename, key in documents:
+                name = f"{references[application_id]}/{kind}-{_safe_filename(filename)}"
+                try:
+                    source = open_stored(key)
+                except (OSError, ValueError):
+                    current_app.logger.warning("export: stored file of a document is missing")
+                    continue
+                with source, archive.open(name, "w", force_zip64=True) as target:
+                    shutil.copyfileobj(source, target, 1024 * 1024)
+                count += 1
+            for application in chunk:
+                db.session.expunge(application)
+    return count
+
+
+def iter_file(fileobj: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """Yield the contents of *fileobj* in chunks, and close it at the end (or on abort)."""
+    try:
+        while chunk := fileobj.read(chunk_size):
+            yield chunk
+    finally:
+        fileobj.close()
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+def record_export(
+    kind: str, f: InboxFilter, *, user: User | None, columns: Sequence[str] | None = None
+) -> int:
+    """Count what *f* selects, audit the export (``export.<kind>``), commit, return the count.
+
+    The audit row says what was exported – the filter, the columns, how many rows – and
+    holds nothing about the people in it.
+    """
+    count = count_filtered(f, user=user)
+    details = {"filter": f.query_string(include_page=False), "rows": count}
+    if columns is not None:
+        details["columns"] = list(columns)
+    record_event(f"export.{kind}", actor=user, **details)
+    db.session.commit()
+    return count
