@@ -43,3 +43,19 @@ def test_a_refused_transition_prepares_no_email(editor_client, make_application)
     assert editor_client.post(url(application, "/status"), data=data).status_code == 409
     assert db.session.scalars(select(OutboxEmail)).all() == []
     assert db.session.scalars(select(StatusChange)).all() == []
+
+
+def test_admins_find_audit_subject_access_and_erasure_on_the_candidate_page(
+    admin_client, editor_client, make_application
+):
+    application = make_application()
+    links = (
+        f"/review/applications/{application.id}/audit",
+        f"/admin/applications/{application.id}/subject-access",
+        f"/admin/applications/{application.id}/erase",
+    )
+    admin_page = page(admin_client, application)
+    editor_page = page(editor_client, application)
+    for link in links:
+        assert f'href="{link}"' in admin_page
+        assert f'href="{link}"' not in editor_page
