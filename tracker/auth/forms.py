@@ -85,3 +85,44 @@ class ResetPasswordForm(FlaskForm):
     """A new password, typed twice, set with a reset link."""
 
     new_password, confirm_password = _new_password_fields()
+
+
+class TwoFactorForm(FlaskForm):
+    """The six-digit code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Please enter the code from your app or a recovery code.")),
+            # Longest accepted form: a recovery code written with spaces around its dashes.
+            Length(max=32, message=_l("This code is too long.")),
+        ],
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    """The code the newly set-up app shows, proving it holds the secret."""
+
+    code = StringField(
+        _l("Code from your app"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Please enter the code your app shows.")),
+            Length(max=16, message=_l("This code is too long.")),
+        ],
+    )
+    next = HiddenField()
+
+
+class TwoFactorDisableForm(FlaskForm):
+    """A current code, to confirm turning two-factor sign-in off."""
+
+    code = StringField(
+        _l("Current code from your app"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Please enter the code your app shows.")),
+            Length(max=16, message=_l("This code is too long.")),
+        ],
+    )

@@ -26,17 +26,36 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
-from .. import accounts
+from .. import accounts, two_factor
 from ..access import Policy, policy_of, public, staff
-from ..extensions import csrf, limiter, login_manager
+from ..extensions import csrf, db, limiter, login_manager
+from ..models import User
 from ..templating import has_endpoint
-from .forms import ChangePasswordForm, LoginForm, ResetPasswordForm, ResetRequestForm
+from .forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    TwoFactorDisableForm,
+    TwoFactorForm,
+    TwoFactorSetupForm,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 # Pages a signed-in user who must choose a new password may still open.
 _PASSWORD_CHANGE_EXEMPT = frozenset({"auth.change_password", "auth.logout", "static"})
+# Pages an admin who must set up two-factor sign-in may still open.
+_TWO_FACTOR_SETUP_EXEMPT = _PASSWORD_CHANGE_EXEMPT | {"auth.two_factor_setup"}
+# The half-signed-in state between a right password and a right code: its session key,
+# and how long it lasts. Short, so that a browser left at the code prompt is not a
+# password-free way in for the next person at the keyboard.
+_PENDING_KEY = "two_factor_pending"
+PENDING_SECONDS = 5 * 60
+# The secret being enrolled, between showing the QR code and the confirming code.
+_ENROL_KEY = "two_factor_enrol_secret"
 
 
 @bp.record_once
@@ -79,6 +98,18 @@ def _submitted_account() -> str:
 
 def _signed_in_account() -> str:
     return f"user:{current_user.get_id()}"
+
+
+def _pending_account() -> str:
+    """Return the rate-limit key of the account waiting for its second factor.
+
+    Built like the password form's key (a keyed hash of the address, nothing else):
+    wrong codes for one account are counted whichever browser or address sends them.
+    """
+    user = _pending_user()
+    address = user.email if user is not None else ""
+    key = current_app.secret_key.encode()
+    return "account:" + hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
 def _attempt_failed(_response) -> bool:
@@ -183,16 +214,20 @@ def end_expired_session():
 
 @bp.before_app_request
 def require_password_change():
-    """Keep a user who must choose a new password on that page until they have."""
+    """Keep a user who must choose a new password on that page until they have; then keep
+    an admin without two-factor sign-in on its setup page, when the configuration asks."""
     if (
         request.endpoint is None
         or request.endpoint in _PASSWORD_CHANGE_EXEMPT
         or not current_user.is_authenticated
-        or not current_user.password_change_required
         or policy_of(request.endpoint) is Policy.PUBLIC
     ):
         return None
-    return redirect(url_for("auth.change_password", next=_next_here()))
+    if current_user.password_change_required:
+        return redirect(url_for("auth.change_password", next=_next_here()))
+    if request.endpoint not in _TWO_FACTOR_SETUP_EXEMPT and two_factor.is_required(current_user):
+        return redirect(url_for("auth.two_factor_setup", next=_next_here()))
+    return None
 
 
 def _landing() -> str:
@@ -263,14 +298,184 @@ def login():
             form,
             problem=_("The email address or the password is not right. Please try again."),
         )
+    next_path = accounts.safe_next_path(form.next.data)
+    if user.totp_secret:
+        _begin_second_factor(user, next_path)
+        return redirect(url_for("auth.two_factor"))
     _start_session(user)
-    return redirect(_after_sign_in(accounts.safe_next_path(form.next.data)))
+    return redirect(_after_sign_in(next_path))
 
 
 def _after_sign_in(next_path: str | None) -> str:
     if current_user.password_change_required:
         return url_for("auth.change_password", next=next_path)
+    if two_factor.is_required(current_user):
+        return url_for("auth.two_factor_setup", next=next_path)
     return next_path or _landing()
+
+
+# --- two-factor sign-in --------------------------------------------------------------------
+
+
+def _begin_second_factor(user: User, next_path: str | None) -> None:
+    """Remember, for a few minutes, that *user* gave the right password on this browser.
+
+    Nothing of a signed-in session exists yet (no ``_user_id``): the session is emptied
+    as at sign-in, so a value planted before cannot ride along.
+    """
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    session[_PENDING_KEY] = {
+        "user": user.id,
+        "version": user.session_version,
+        "at": time.time(),
+        "next": next_path or "",
+    }
+
+
+def _pending_user() -> User | None:
+    """Return the account waiting for its second factor on this browser, or None.
+
+    None when the password was given more than PENDING_SECONDS ago, when the account was
+    deactivated or signed out everywhere since, or when it has no second factor any more.
+    """
+    pending = session.get(_PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    user_id, version, at = pending.get("user"), pending.get("version"), pending.get("at")
+    if not isinstance(user_id, int) or not _is_time(at) or time.time() - at > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version or not user.totp_secret:
+        return None
+    return user
+
+
+def _is_totp_code(code: str) -> bool:
+    return code.replace(" ", "").isdigit()
+
+
+# The endpoint is "auth.two_factor"; the function has another name so as not to hide the
+# two_factor module.
+@bp.route("/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@csrf.exempt  # the form checks its token itself, to answer an expired one kindly
+@limiter.limit(_login_limit_per_ip, methods=["POST"], deduct_when=_attempt_failed)
+@limiter.limit(
+    _login_limit_per_account,
+    key_func=_pending_account,
+    methods=["POST"],
+    deduct_when=_attempt_failed,
+)
+@public  # the visitor is not signed in yet: only the pending state in the session counts
+def two_factor_login():
+    """Ask for the second factor after a right password; then sign in."""
+    user = _pending_user()
+    if user is None:
+        session.pop(_PENDING_KEY, None)
+        flash(_("Please sign in again: the time to enter your code has run out."), "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if request.method == "GET" or not form.validate():
+        return _render("auth/two_factor.html", form)
+    code = form.code.data
+    if _is_totp_code(code):
+        passed = two_factor.verify(user, code)
+    else:
+        passed = two_factor.use_recovery_code(user, code)
+    if not passed:
+        g.failed_password_check = True
+        form.code.errors = [_("This code is not right, or it has been used already.")]
+        return _render("auth/two_factor.html", form)
+    next_path = accounts.safe_next_path(session[_PENDING_KEY].get("next"))
+    # A fresh session, as after a password alone: the pending key goes with the old one.
+    _start_session(user)
+    if not _is_totp_code(code):
+        flash(
+            _(
+                "You signed in with a recovery code. %(count)s codes are left; "
+                "set up your app again to get new ones.",
+                count=two_factor.remaining_recovery_codes(user),
+            ),
+            "info",
+        )
+    return redirect(_after_sign_in(next_path))
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@limiter.limit(
+    _login_limit_per_account,
+    key_func=_signed_in_account,
+    methods=["POST"],
+    deduct_when=_attempt_failed,
+)
+@staff
+def two_factor_setup():
+    """Set up an authenticator app: QR code, secret, a confirming code, recovery codes."""
+    user = current_user._get_current_object()
+    form = TwoFactorSetupForm()
+    next_path = accounts.safe_next_path(request.values.get("next"))
+    secret = session.get(_ENROL_KEY)
+    if not isinstance(secret, str) or request.method == "GET" and request.args.get("new"):
+        secret = None
+    if secret is None:
+        # Kept for the confirming POST only. The session cookie is signed, not encrypted,
+        # but it travels only between this browser and us, which shows the secret anyway.
+        secret = two_factor.begin_enrolment(user)
+        session[_ENROL_KEY] = secret
+    if request.method == "POST" and form.validate():
+        try:
+            codes = two_factor.confirm_enrolment(user, secret, form.code.data)
+        except two_factor.TwoFactorError as error:
+            g.failed_password_check = True
+            form.code.errors = [str(error)]
+        else:
+            session.pop(_ENROL_KEY, None)
+            # Shown in this answer only (no redirect): the codes are stored as hashes.
+            return render_template(
+                "auth/two_factor_codes.html", codes=codes, next_path=next_path or _landing()
+            )
+    uri = two_factor.provisioning_uri(user, secret)
+    if request.method == "GET":
+        form.next.data = next_path or ""
+    return _render(
+        "auth/two_factor_setup.html",
+        form,
+        secret=secret,
+        # Our own markup from segno (no user text in it: the address is inside the QR
+        # modules, not in any text node), so it may go into the page unescaped.
+        qr_code=Markup(two_factor.qr_svg(uri)),  # noqa: S704
+        enrolled=bool(user.totp_secret),
+        required=two_factor.is_required(user),
+        remaining=two_factor.remaining_recovery_codes(user) if user.totp_secret else 0,
+        disable_form=TwoFactorDisableForm(formdata=None),
+        may_disable=bool(user.totp_secret)
+        and not (user.is_admin and current_app.config["REQUIRE_2FA_FOR_ADMINS"]),
+    )
+
+
+@bp.post("/two-factor/disable")
+@limiter.limit(
+    _login_limit_per_account,
+    key_func=_signed_in_account,
+    deduct_when=_attempt_failed,
+)
+@staff
+def two_factor_disable():
+    """Turn two-factor sign-in off, after a current code (not for admins who need it)."""
+    user = current_user._get_current_object()
+    form = TwoFactorDisableForm()
+    if user.is_admin and current_app.config["REQUIRE_2FA_FOR_ADMINS"]:
+        flash(_("Administrators must keep two-factor sign-in."), "error")
+        return redirect(url_for("auth.two_factor_setup"))
+    if not form.validate() or not two_factor.verify(user, form.code.data):
+        g.failed_password_check = True
+        flash(_("This code is not right, or it has been used already."), "error")
+        return redirect(url_for("auth.two_factor_setup"))
+    two_factor.disable(user, by=user)
+    flash(_("Two-factor sign-in is off."), "success")
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.post("/logout")
