@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app tracker
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint translations messages clean
+.PHONY: run test lint translations messages clean bench soak
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,17 @@ run: translations
 
 test: translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Timings against raw-SQL baselines on N seeded applications (scratch SQLite under /tmp,
+# reused for the same N). Takes a few minutes; not part of `make test` or CI.
+N ?= 100000
+bench: translations
+	$(BIN)/python -m tests.benchmarks.bench --n $(N)
+
+# Bounded fault runs against gunicorn on loopback: concurrency, mail outage, killed worker,
+# locked SQLite, full disk; PostgreSQL (and its restart) too when SOAK_DATABASE_URL is set.
+soak: translations
+	$(BIN)/python -m tests.soak.soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check tracker tests

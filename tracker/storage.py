@@ -114,7 +114,13 @@ def store_staged(path: Path) -> str:
         prefix.mkdir(mode=_DIR_MODE, exist_ok=True)
         _fsync_dir(objects)
     os.replace(path, destination)
-    _fsync_dir(prefix)
+    try:
+        _fsync_dir(prefix)
+    except BaseException:
+        # ENOSPC change (operations): the caller never learns the key of a file moved just
+        # before an error (a full disk, an I/O error), so remove it here: no orphan.
+        destination.unlink(missing_ok=True)
+        raise
     return key
 
 

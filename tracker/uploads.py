@@ -10,6 +10,7 @@ Content-Type header is never consulted: it is whatever the sender chose to write
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import logging
 import os
@@ -177,6 +178,18 @@ def _too_large(limit: int) -> UploadError:
     )
 
 
+# ENOSPC change (operations): a full disk while staging is the server's problem, but the
+# applicant still gets the form back with their answers and a plain message, and
+# submit_application discards every other staged file as for any refused upload.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _no_space() -> UploadError:
+    return UploadError(
+        lazy_gettext("We cannot store files right now. Nothing was saved; please try again later.")
+    )
+
+
 def _empty() -> UploadError:
     return UploadError(
         lazy_gettext("This file is empty. Please save your document again and upload the new copy.")
@@ -301,8 +314,12 @@ def stage_upload(upload: FileStorage) -> StagedFile:
             raise _empty()
         file_type = _decide_type(_sniff(path), _extension_type(upload.filename))
         flags = _STRUCTURE_CHECKS[file_type](path)
-    except BaseException:
+    except BaseException as error:
         path.unlink(missing_ok=True)
+        # ENOSPC change: see _no_space.
+        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+            logger.warning("staging an upload failed: no space left on the device")
+            raise _no_space() from error
         raise
     return StagedFile(
         path=path,

@@ -1,0 +1,45 @@
+"""gunicorn settings for tracker: ``gunicorn -c gunicorn.conf.py tracker.wsgi:app``.
+
+Every value can be set from the environment (the systemd unit's ``Environment=`` lines).
+Run it behind nginx, which buffers slow uploads, so a sync worker is never held for the
+duration of an applicant's upload over a phone connection.
+"""
+
+from __future__ import annotations
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+worker_class = "sync"
+# Each worker builds its own app, engine and connection pool after the fork: SQLite and
+# psycopg connections must never cross a fork.
+preload_app = False
+# A request that takes longer than this is killed (and logged): the slowest legitimate one
+# is a 30 MB upload whose three documents are checked and their text extracted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then, staggered, so a slow leak never becomes an outage.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# The heartbeat file on tmpfs: a worker blocked on a slow disk is not killed as hung.
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: S108
+
+# Proxy headers are trusted only as configured. The app's ProxyFix (PROXY_FIX_X_FOR,
+# PROXY_FIX_X_PROTO) does the trusting; gunicorn itself trusts no address unless
+# FORWARDED_ALLOW_IPS names the proxy, so a forged X-Forwarded-Proto from elsewhere
+# cannot flip the scheme.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+if not forwarded_allow_ips:
+    secure_scheme_headers: dict[str, str] = {}
+
+# Logs to stderr (journald). The access line has method, status, size, duration and the
+# client address, but never the path or query string: /status/<token>, password-reset
+# and invitation links carry secrets in the path, and inbox filters carry search terms.
+# (No %(r)s, %(U)s, %(q)s, and no %(f)s either – the Referer repeats those paths.)
+# An empty GUNICORN_ACCESS_LOG turns the access log off.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s %(t)s "%(m)s" %(s)s %(B)s %(M)sms'

@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`: timed against raw baselines, never collected by pytest."""

@@ -1,0 +1,1 @@
+"""Soak and fault runs for `make soak`: bounded, loopback only, never collected by pytest."""

@@ -1,0 +1,290 @@
+"""Run gunicorn on loopback and submit applications to it from many threads.
+
+Shared by `make bench`, `make soak` and tests/test_faults.py. gunicorn is handed a socket
+that is already listening (``--bind fd://N``): there is no free-port race and no waiting
+for the server to come up – a connection made at once simply queues in the backlog until
+a worker accepts it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "tests" / "samples"
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+SECRET = "soak-secret-key-that-is-long-enough-0123456789abcdef"
+# Three documents per submission, as a real applicant sends them.
+DOCUMENTS = (
+    ("cv", "cv.pdf", "Lebenslauf.pdf", "application/pdf"),
+    (
+        "cover_letter_file",
+        "cover_letter.docx",
+        "Anschreiben.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "writing_sample",
+        "writing_sample.odt",
+        "Probe.odt",
+        "application/vnd.oasis.opendocument.text",
+    ),
+)
+
+
+def server_env(database_url: str, storage_root: str | Path, **extra: str) -> dict[str, str]:
+    """Return the environment of a bench/soak server: no rate limits, no fill-time check."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MAIL_", "GUNICORN_", "PROXY_FIX_", "TRACKER_", "REDIS_"))
+    }
+    env.update(
+        {
+            "TRACKER_ENV": "development",
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": database_url,
+            "STORAGE_ROOT": str(storage_root),
+            "FORM_MIN_FILL_SECONDS": "0",
+            # Limits stay in the code path, set far above what a run sends.
+            "APPLY_LIMIT_PER_IP": "1000000 per hour",
+            "APPLY_LIMIT_PER_EMAIL": "1000000 per day",
+            "LOG_LEVEL": "WARNING",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "GUNICORN_ACCESS_LOG": "",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    """A running gunicorn: its master process, port and log file."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of the workers (the master's children)."""
+        import psutil
+
+        return [child.pid for child in psutil.Process(self.process.pid).children()]
+
+    def log_text(self) -> str:
+        """Return what the server logged so far."""
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 4, log: Path) -> Iterator[Server]:
+    """Run ``gunicorn tracker.wsgi:app`` with *workers* on a fresh loopback socket."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    listener.set_inheritable(True)
+    fd = listener.fileno()
+    command = [
+        str(GUNICORN),
+        "-c",
+        str(REPO / "gunicorn.conf.py"),
+        "--bind",
+        f"fd://{fd}",
+        "--workers",
+        str(workers),
+        "tracker.wsgi:app",
+    ]
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, pass_fds=[fd], stdout=output, stderr=output
+        )
+    server = Server(process=process, port=listener.getsockname()[1], log=log)
+
+    def close_when_dead() -> None:
+        # If gunicorn dies (bad config, crash), closing the last copy of the listening
+        # socket resets the queued connections: clients fail at once instead of hanging.
+        process.wait()
+        listener.close()
+
+    threading.Thread(target=close_when_dead, name="gunicorn-watch", daemon=True).start()
+    try:
+        yield server
+    finally:
+        listener.close()
+        if process.poll() is None:
+            # SIGINT: quick shutdown; the runs are over, nothing is in flight.
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# -- one applicant ----------------------------------------------------------------------------
+
+_HIDDEN = re.compile(r"<input[^>]*type=\"hidden\"[^>]*>")
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """Return the hidden inputs of a page (CSRF token, form ticket) by name."""
+    fields = {}
+    for tag in _HIDDEN.findall(html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
+
+
+def answers(number: int) -> list[tuple[str, str]]:
+    """Return the text fields of a complete application, with an address of its own."""
+    return [
+        ("full_name", f"Nino Beridze {number}"),
+        ("email", f"nino.{number}.{secrets.token_hex(3)}@example.org"),
+        ("phone", "+995 555 123 456"),
+        ("region", "georgia"),
+        ("city", "Kutaisi"),
+        ("german_level", "B2"),
+        ("other_languages-0-language", "ka"),
+        ("other_languages-0-level", "native"),
+        ("topics", "politics"),
+        ("topics", "environment"),
+        ("links", "https://example.org/kutaisi"),
+        ("preferred_language", "de"),
+        ("heard_about", "colleague"),
+        ("consent", "y"),
+    ]
+
+
+_SAMPLE_BYTES: dict[str, bytes] = {}
+
+
+def multipart(fields: list[tuple[str, str]], with_files: bool = True) -> tuple[bytes, str]:
+    """Encode *fields* and the three sample documents as multipart/form-data."""
+    boundary = secrets.token_hex(16)
+    parts = []
+    for name, value in fields:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    if with_files:
+        for name, sample, filename, content_type in DOCUMENTS:
+            if sample not in _SAMPLE_BYTES:
+                _SAMPLE_BYTES[sample] = (SAMPLES / sample).read_bytes()
+            parts.append(
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                    f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+                ).encode()
+                + _SAMPLE_BYTES[sample]
+                + b"\r\n"
+            )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@dataclass
+class Outcome:
+    """How one submission ended."""
+
+    number: int
+    status: int | None = None
+    location: str = ""
+    retry_after: str | None = None
+    error: str | None = None
+    body: str = ""
+
+    @property
+    def stored(self) -> bool:
+        """Whether the server answered with the redirect to the thanks page."""
+        return self.status == 303 or (self.status == 302 and "/thanks" in self.location)
+
+
+def submit(port: int, slug: str, number: int, *, timeout: float = 30) -> Outcome:
+    """GET the form, then POST it with three documents, as one applicant would."""
+    outcome = Outcome(number)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        connection.request("GET", f"/apply/{slug}", headers={"Accept-Language": "de"})
+        response = connection.getresponse()
+        html = response.read().decode()
+        if response.status != 200:
+            outcome.status, outcome.body = response.status, html[:2000]
+            outcome.retry_after = response.getheader("Retry-After")
+            return outcome
+        cookie = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie.load(header)
+        cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items())
+        body, content_type = multipart(list(hidden_fields(html).items()) + answers(number))
+        connection.request(
+            "POST",
+            f"/apply/{slug}",
+            body=body,
+            headers={"Content-Type": content_type, "Cookie": cookies, "Accept-Language": "de"},
+        )
+        response = connection.getresponse()
+        outcome.status = response.status
+        outcome.location = response.getheader("Location") or ""
+        outcome.retry_after = response.getheader("Retry-After")
+        outcome.body = response.read().decode(errors="replace")[:4000]
+        connection.close()
+    except (OSError, http.client.HTTPException) as error:
+        outcome.error = f"{type(error).__name__}: {error}"
+    return outcome
+
+
+@dataclass
+class Run:
+    """The outcomes of a batch of concurrent submissions."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def stored(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.stored]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if not outcome.stored]
+
+
+def submit_many(
+    port: int, slug: str, count: int, *, clients: int, on_done=None, start: int = 0
+) -> Run:
+    """Send *count* submissions from *clients* threads; *on_done* sees each outcome."""
+    import time
+
+    lock = threading.Lock()
+    run = Run()
+
+    def one(number: int) -> Outcome:
+        outcome = submit(port, slug, number)
+        with lock:
+            run.outcomes.append(outcome)
+            if on_done is not None:
+                on_done(outcome, len(run.outcomes))
+        return outcome
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, range(start, start + count)))
+    run.seconds = time.perf_counter() - started
+    return run

@@ -1,0 +1,255 @@
+"""Faults a production site meets: concurrency, a mail outage, a killed worker, a full disk,
+a locked or vanished database. Small, fast versions of `make soak` (tests/soak/)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from tests.smtp_servers import mail_settings, recording_smtp_server
+from tests.soak import harness
+from tests.test_apply import application_form, post, stored_files
+from tracker import storage, uploads
+from tracker.enums import EmailStatus
+from tracker.extensions import db
+from tracker.models import Application, Document, OutboxEmail
+from tracker.outbox import deliver_pending
+from tracker.storage import reconcile
+
+
+@pytest.fixture
+def client(client):
+    """The test client, reading pages in English (the messages are asserted verbatim)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def object_files(app) -> list[Path]:
+    root = Path(app.config["STORAGE_ROOT"]) / "objects"
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def staged_files(app) -> list[Path]:
+    root = Path(app.config["STORAGE_ROOT"]) / "staging"
+    return sorted(root.iterdir()) if root.exists() else []
+
+
+def assert_whole(app, documents: int = 3) -> int:
+    """Check that every application is whole: its documents with files, 1 acknowledgement."""
+    db.session.commit()
+    applications = count(Application)
+    assert count(Document) == documents * applications
+    assert count(OutboxEmail) == applications
+    keys = set(db.session.scalars(select(Document.storage_key)))
+    on_disk = {path.name for path in object_files(app)}
+    assert keys <= on_disk, "a document row without its file"
+    return applications
+
+
+@pytest.fixture
+def server(app, call, tmp_path):
+    """gunicorn (2 workers) serving the test's database and storage."""
+    db.session.commit()
+    env = harness.server_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["STORAGE_ROOT"])
+    with harness.gunicorn(env, workers=2, log=tmp_path / "gunicorn.log") as running:
+        running.slug = call.slug
+        yield running
+
+
+def test_concurrent_submissions_through_gunicorn_are_all_stored_whole(app, server):
+    run = harness.submit_many(server.port, server.slug, 20, clients=4)
+
+    assert [(o.number, o.status, o.error) for o in run.failed] == [], server.log_text()
+    assert assert_whole(app) == 20
+    assert len(object_files(app)) == 60
+    assert staged_files(app) == []
+    assert (
+        sorted(db.session.scalars(select(OutboxEmail.template)).all()) == ["acknowledgement"] * 20
+        or count(OutboxEmail) == 20
+    )
+
+
+def test_killed_worker_leaves_no_partial_application(app, server):
+    killed = []
+
+    def kill_one_worker(_outcome, done):
+        # While the other clients' uploads are in flight.
+        if done == 4 and not killed:
+            victim = server.worker_pids()[0]
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    run = harness.submit_many(server.port, server.slug, 12, clients=4, on_done=kill_one_worker)
+
+    assert killed
+    applications = assert_whole(app)
+    # Every acknowledged submission is stored; a request cut off by the kill either
+    # committed whole before it died or left no row at all.
+    assert len(run.stored) <= applications <= 12
+    report = reconcile()
+    assert report.missing_files == []
+    # Files younger than the grace period are never reported: a killed request may have
+    # moved up to three files into place before dying uncommitted. Without the grace
+    # period they show up – and only those few, all belonging to the requests that failed.
+    assert report.orphan_files == []
+    storage.GRACE_SECONDS, grace = 0, storage.GRACE_SECONDS
+    try:
+        orphans = reconcile().orphan_files
+    finally:
+        storage.GRACE_SECONDS = grace
+    assert len(orphans) <= 3 * len(run.failed)
+
+
+@pytest.fixture
+def smtp_down(app_config):
+    """A recording SMTP server that refuses connections until started."""
+    with recording_smtp_server(started=False) as server:
+        app_config.update(mail_settings(server.port, MAIL_TIMEOUT=5))
+        yield server
+
+
+def test_mail_outage_then_recovery_delivers_every_email_once(smtp_down, app, client, call):
+    for _ in range(3):
+        assert post(client, call, application_form(client, call)).status_code == 302
+
+    report = deliver_pending()  # the server is down
+    assert report.sent == 0
+    assert smtp_down.messages == []
+    assert set(db.session.scalars(select(OutboxEmail.status))) == {EmailStatus.QUEUED.value}
+
+    smtp_down.start()
+    much_later = db.session.scalar(select(func.max(OutboxEmail.next_attempt_at)))
+    deliver_pending(now=much_later)
+    deliver_pending(now=much_later)  # a second pass finds nothing left to send
+
+    assert len(smtp_down.messages) == 3
+    assert len({received.message["Message-ID"] for received in smtp_down.messages}) == 3
+    assert set(db.session.scalars(select(OutboxEmail.status))) == {EmailStatus.SENT.value}
+
+
+def _disk_full(*_args, **_kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class _FullDisk:
+    """A file opened for writing on a full disk: every write fails with ENOSPC."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.handle.close()
+
+    write = staticmethod(_disk_full)
+
+
+def test_disk_full_while_staging_keeps_answers_and_stores_nothing(app, client, call, monkeypatch):
+    assert post(client, call, application_form(client, call)).status_code == 302
+    before = sorted(stored_files(app))
+    real_fdopen = os.fdopen
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        handle = real_fdopen(fd, mode, *args, **kwargs)
+        return _FullDisk(handle) if "w" in mode else handle
+
+    monkeypatch.setattr(uploads.os, "fdopen", fdopen)
+    response = post(client, call, application_form(client, call, full_name="Giorgi Kapanadze"))
+
+    assert response.status_code == 400
+    assert "We cannot store files right now. Nothing was saved" in response.text
+    assert 'value="Giorgi Kapanadze"' in response.text
+    # The earlier application (CV and writing sample) is intact.
+    assert assert_whole(app, documents=2) == 1
+    assert sorted(stored_files(app)) == before
+    assert staged_files(app) == []
+
+
+def test_disk_full_while_storing_answers_503_and_stores_nothing(app, client, call, monkeypatch):
+    monkeypatch.setattr(storage, "_fsync_dir", _disk_full)
+    response = post(client, call, application_form(client, call))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "We cannot store files right now" in response.text
+    assert "Traceback" not in response.text
+    assert count(Application) == count(Document) == count(OutboxEmail) == 0
+    assert object_files(app) == []
+    assert staged_files(app) == []
+
+
+@pytest.fixture
+def short_busy_timeout(app_config):
+    if not app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    app_config["SQLITE_BUSY_TIMEOUT_MS"] = 200
+
+
+def test_sqlite_locked_longer_than_busy_timeout_answers_503(short_busy_timeout, app, client, call):
+    data = application_form(client, call)
+    database = db.engine.url.database
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        response = post(client, call, data)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "We are busy right now" in response.text
+    assert "Nothing was saved" in response.text
+    assert count(Application) == count(Document) == count(OutboxEmail) == 0
+    assert object_files(app) == []
+    assert staged_files(app) == []
+    # Once the lock is gone the same form goes through.
+    assert post(client, call, application_form(client, call)).status_code == 302
+
+
+def test_lost_database_connection_answers_503_not_a_traceback(app, client, call, monkeypatch):
+    def server_restarted(*_args, **_kwargs):
+        raise OperationalError(
+            "SELECT 1",
+            {},
+            psycopg.OperationalError("server closed the connection unexpectedly"),
+            connection_invalidated=True,
+        )
+
+    monkeypatch.setattr("tracker.apply.views.submit_application", server_restarted)
+    response = post(client, call, application_form(client, call))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "We are busy right now" in response.text
+    assert "server closed" not in response.text
+    assert count(Application) == 0
+
+
+def test_other_sqlite_errors_stay_500(app, client, call, monkeypatch):
+    # On PostgreSQL every OperationalError is the connection's; on SQLite most are bugs.
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's OperationalError")
+
+    def bug(*_args, **_kwargs):
+        raise OperationalError("SELECT nope", {}, sqlite3.OperationalError("no such table: x"))
+
+    monkeypatch.setattr("tracker.apply.views.submit_application", bug)
+    response = post(client, call, application_form(client, call))
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
