@@ -92,7 +92,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
-    from .admin import call_views, dashboard_views, team_views  # noqa: F401 - attach routes to bp
+    from .admin import (  # noqa: F401 - attach routes to bp
+        call_views,
+        dashboard_views,
+        export_views,
+        privacy_views,
+        team_views,
+    )
     from .apply.views import bp as apply_bp
     from .auth.views import bp as auth_bp
     from .review import bp as review_bp

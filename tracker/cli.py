@@ -157,6 +157,7 @@ def register(app: Flask) -> None:
     for group in (calls_group, users_group, mail_group, storage_group, search_group, demo_group):
         app.cli.add_command(group)
     app.cli.add_command(templates_group)  # defined below
+    register_privacy(app)  # defined below
 
 
 @click.group("templates")
@@ -175,3 +176,98 @@ def seed_templates_command(overwrite: bool) -> None:
         f"Created {len(report.created)}, replaced {len(report.updated)}, "
         f"kept {len(report.kept)} email template versions."
     )
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export candidate lists."""
+
+
+@export_group.command("applications")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
+@click.option("--region", default=None, help="Only this region key.")
+@click.option("--call", "call_id", type=int, default=None, help="Only this call id.")
+@click.option("--q", "query", default=None, help="Full-text search, as in the inbox.")
+@click.option("--columns", default=None, help="Comma-separated columns (default: all).")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_applications_command(
+    file_format: str,
+    statuses: tuple[str, ...],
+    region: str | None,
+    call_id: int | None,
+    query: str | None,
+    columns: str | None,
+    output: str,
+) -> None:
+    """Write the applications matching the filters to a CSV or XLSX file (audited)."""
+    from .exports import (
+        ExportError,
+        check_columns,
+        export_rows,
+        record_export,
+        write_csv,
+        write_xlsx,
+    )
+    from .inbox import InboxFilter
+
+    args: dict[str, list[str] | str] = {"status": list(statuses)}
+    for name, value in (("region", region), ("call", call_id), ("q", query)):
+        if value is not None:
+            args[name] = str(value)
+    inbox_filter = InboxFilter.from_args(args)
+    try:
+        chosen = check_columns(columns.split(",") if columns else None)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    count = record_export(file_format, inbox_filter, user=None, columns=chosen)
+    with click.progressbar(length=count, label=f"Exporting {count} applications") as bar:
+        rows = export_rows(inbox_filter, user=None, columns=chosen)
+
+        def counted():
+            yield next(rows)  # the header
+            for row in rows:
+                bar.update(1)
+                yield row
+
+        if file_format == "xlsx":
+            with open(output, "wb") as handle:
+                write_xlsx(counted(), handle)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(write_csv(counted()))
+    click.echo(f"Wrote {count} application{'' if count == 1 else 's'} to {output}.")
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """Apply the retention policy."""
+
+
+@privacy_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="List what would be erased; erase nothing.")
+def purge_command(dry_run: bool) -> None:
+    """Erase the applications whose retention period (RETENTION_DAYS) has run out."""
+    from flask import current_app
+
+    from .privacy import purge_expired
+
+    policy = current_app.config["RETENTION_DAYS"]
+    click.echo(
+        "Retention: "
+        + (", ".join(f"{status} {days} days" for status, days in policy.items()) or "none")
+    )
+    report = purge_expired(dry_run=dry_run)
+    for application_id, status, decided_at in report.applications:
+        verb = "would erase" if dry_run else "erased"
+        click.echo(f"{verb} application {application_id} ({status}, decided {decided_at:%Y-%m-%d})")
+    click.echo(
+        f"{'Would erase' if dry_run else 'Erased'} {report.count} "
+        f"application{'' if report.count == 1 else 's'}."
+    )
+
+
+def register_privacy(app: Flask) -> None:
+    """Attach the export and privacy command groups to *app*."""
+    app.cli.add_command(export_group)
+    app.cli.add_command(privacy_group)

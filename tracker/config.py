@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -25,6 +26,18 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _retention_days() -> dict[str, int]:
+    value = os.environ.get("RETENTION_DAYS")
+    if not value:
+        return {"rejected": 183, "withdrawn": 183}
+    policy = json.loads(value)
+    if not isinstance(policy, dict) or not all(
+        isinstance(days, int) and days >= 0 for days in policy.values()
+    ):
+        raise ConfigError('RETENTION_DAYS must be a JSON object such as {"rejected": 183}')
+    return policy
+
+
 def load_config(instance_path: str) -> dict:
     """Return the configuration for an app whose instance folder is *instance_path*.
 
@@ -45,7 +58,11 @@ def load_config(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
         # A database error's text would otherwise quote the values of the failed statement
         # (names, addresses, cover letters) into the log and the traceback.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
+        # pool_pre_ping: a pooled connection that a PostgreSQL restart killed is noticed
+        # (one "SELECT 1" at checkout) and replaced, instead of failing the next request.
+        # On SQLite the ping is a trivial statement on a local file; it stays on so that
+        # one setting serves both databases whatever the URL an override sets.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
         "STORAGE_ROOT": os.environ.get("STORAGE_ROOT", str(instance / "uploads")),
         # Uploads: one limit per file, and one for the whole request (three files + text).
         # Flask (3.1+) hands the three MAX_* request limits below to Werkzeug, which answers
@@ -121,6 +138,9 @@ def load_config(instance_path: str) -> dict:
         "RESET_LIMIT_PER_IP": os.environ.get("RESET_LIMIT_PER_IP", "5 per 15 minutes"),
         "PASSWORD_RESET_MAX_AGE": _env_int("PASSWORD_RESET_MAX_AGE", 3600),
         "INVITATION_MAX_AGE_HOURS": _env_int("INVITATION_MAX_AGE_HOURS", 72),
+        # Admins must sign in with a second factor (TOTP): one without it is sent to the
+        # enrolment page and reaches no other staff page. Editors may enrol if they wish.
+        "REQUIRE_2FA_FOR_ADMINS": _env_bool("REQUIRE_2FA_FOR_ADMINS", env == "production"),
         # A staff session ends after this long without a request, and this long after
         # sign-in whatever the activity (keep SESSION_LIFETIME_HOURS at least as long).
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
@@ -129,6 +149,10 @@ def load_config(instance_path: str) -> dict:
         # text of one application (PostgreSQL refuses a tsvector over 1 MiB).
         "EXTRACTED_TEXT_MAX_CHARS": _env_int("EXTRACTED_TEXT_MAX_CHARS", 200_000),
         "SEARCH_BODY_MAX_BYTES": _env_int("SEARCH_BODY_MAX_BYTES", 500_000),
+        # Days an application is kept after reaching a final status, per status
+        # (`flask privacy purge` erases older ones); a status not listed is kept. JSON in
+        # the environment, e.g. RETENTION_DAYS='{"rejected": 183, "withdrawn": 183}'.
+        "RETENTION_DAYS": _retention_days(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookie,
