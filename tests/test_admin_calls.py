@@ -413,7 +413,10 @@ def test_reopening_without_a_new_deadline_removes_the_passed_one(app, call):
 def test_reopen_refuses_a_new_deadline_in_the_past(app, call):
     call.is_open = False
     db.session.commit()
-    with force_locale("en"), pytest.raises(domain.CallError, match="The new deadline must lie in the future."):
+    with (
+        force_locale("en"),
+        pytest.raises(domain.CallError, match="The new deadline must lie in the future."),
+    ):
         domain.reopen_call(call, by=None, closes_at=utcnow() - timedelta(days=1))
     db.session.expire_all()
     assert call.is_open is False

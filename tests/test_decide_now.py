@@ -7,7 +7,9 @@ from tracker.extensions import db
 from tracker.models import OutboxEmail, StatusChange
 
 
-def test_status_change_with_a_template_leaves_a_draft_in_the_outbox(editor_client, make_application):
+def test_status_change_with_a_template_leaves_a_draft_in_the_outbox(
+    editor_client, make_application
+):
     application = make_application(status="shortlisted", full_name="Nino Beridze")
     data = form_data(
         editor_client, application, new_status="trial", notify_template="trial_invitation"
@@ -39,7 +41,9 @@ def test_status_change_without_a_template_writes_no_email(editor_client, make_ap
 
 def test_a_refused_transition_prepares_no_email(editor_client, make_application):
     application = make_application()
-    data = form_data(editor_client, application, new_status="accepted", notify_template="acceptance")
+    data = form_data(
+        editor_client, application, new_status="accepted", notify_template="acceptance"
+    )
     assert editor_client.post(url(application, "/status"), data=data).status_code == 409
     assert db.session.scalars(select(OutboxEmail)).all() == []
     assert db.session.scalars(select(StatusChange)).all() == []

@@ -195,7 +195,7 @@ def test_saving_refuses_anything_beyond_the_placeholders(app, seeded, field, sou
     parts[field] = source
     before = template_row("request_info", "de").body_text
 
-    with app.test_request_context(), pytest.raises(TemplateValidationError) as refused:
+    with app.test_request_context("/?lang=en"), pytest.raises(TemplateValidationError) as refused:
         save_template("request_info", "de", by=None, **parts)
 
     assert message in " ".join(refused.value.errors[field])
