@@ -130,3 +130,23 @@ def test_a_failed_sign_in_logs_neither_password_nor_address(app, client, make_us
     assert [client.post("/auth/login", data=data).status_code for data in attempts] == [400, 400]
     for secret in (PASSWORD, "editor@example.org", "nobody@example.org"):
         assert secret not in logs.text
+
+
+def test_sign_in_failures_are_logged_by_account_id_without_address_or_password(
+    app, make_user, caplog
+):
+    import logging
+
+    from tracker.accounts import authenticate
+
+    user = make_user("lela@example.org")
+    with caplog.at_level(logging.WARNING, logger="tracker.accounts"):
+        assert authenticate("lela@example.org", "wrong password here") is None
+        assert authenticate("nobody@example.org", "wrong password here") is None
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        f"sign-in failed: wrong password for user {user.id}",
+        "sign-in failed: no such account",
+    ]
+    assert "lela@" not in caplog.text
+    assert "wrong password here" not in caplog.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,8 @@ from .enums import Role
 from .extensions import db
 from .models import User
 from .outbox import queue_email
+
+logger = logging.getLogger(__name__)
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128
@@ -145,14 +148,21 @@ def authenticate(email: str, password: str) -> User | None:
     hashing: hashing a megabyte would be a cheap way to keep the server busy.
     """
     if not password or len(password) > PASSWORD_MAX_LENGTH:
+        logger.warning("sign-in failed: password of %d characters refused", len(password or ""))
         return None
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_dummy_password_hash(), password)
+        # The address is not logged (it may be a person's, typed into the wrong box).
+        logger.warning("sign-in failed: no such account")
         return None
     if not check_password_hash(user.password_hash, password):
+        logger.warning("sign-in failed: wrong password for user %s", user.id)
         return None
-    return user if user.active else None
+    if not user.active:
+        logger.warning("sign-in failed: user %s is deactivated", user.id)
+        return None
+    return user
 
 
 def end_all_sessions(user: User) -> None:
