@@ -517,7 +517,22 @@ def test_hostile_filenames_are_kept_only_as_sanitised_metadata(app, client, call
     assert path_for(document.storage_key).read_bytes() == sample("cv.pdf")
 
 
-def test_database_failure_at_commit_leaves_no_file_behind(app, client, call, monkeypatch):
+@pytest.mark.parametrize(
+    ("failure", "status", "heading"),
+    [
+        # A bug-like failure: the generic error page.
+        (
+            RuntimeError("constraint check failed in a trigger"),
+            500,
+            "Something went wrong on our side",
+        ),
+        # The database is busy or gone: "try again", with Retry-After.
+        ("database is locked", 503, "We are busy right now"),
+    ],
+)
+def test_database_failure_at_commit_leaves_no_file_behind(
+    app, client, call, monkeypatch, failure, status, heading
+):
     from flask import has_request_context
     from sqlalchemy.exc import OperationalError
 
@@ -527,14 +542,16 @@ def test_database_failure_at_commit_leaves_no_file_behind(app, client, call, mon
 
     def fail_inside_requests():
         if has_request_context():
-            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+            if isinstance(failure, str):
+                raise OperationalError("COMMIT", {}, Exception(failure))
+            raise failure
         real_commit()
 
     monkeypatch.setattr(db.session, "commit", fail_inside_requests)
     response = client.post("/apply/local-experts?lang=en", data=data)
     monkeypatch.undo()
-    assert response.status_code == 500
-    assert "Something went wrong on our side" in response.text
+    assert response.status_code == status
+    assert heading in response.text
     assert "Traceback" not in response.text
     assert "OperationalError" not in response.text
     assert_nothing_stored(app)

@@ -150,8 +150,8 @@ def submit_application(
 ) -> Application:
     """Store a whole application – rows, documents, acknowledgement email – or nothing.
 
-    Files are staged and checked first; then the rows are added, the staged files moved to
-    their final keys and the transaction committed. On any failure the rows are rolled back
+    Files are staged and checked first, then moved to their final keys; then the rows are
+    added and the transaction committed. On any failure the rows are rolled back
     and every file this call wrote is removed, so no orphan is left behind.
 
     :raises SubmissionRejected: the call is closed, or a document is missing or refused.
@@ -180,13 +180,17 @@ def submit_application(
         # Read the documents before the write transaction: no lock is held while a slow
         # PDF is parsed.
         texts = {kind: extract_text(each.path, each.file_type) for kind, each in staged.items()}
+        # Move (and fsync) the files before the write transaction too: the SQLite write
+        # lock is held only for the rows. A failure below still removes every stored file.
+        keys = {}
+        for kind, staged_file in staged.items():
+            keys[kind] = store_staged(staged_file.path)
+            stored_keys.append(keys[kind])
         begin_write()
         application = _new_application(call, data, form_token)
         db.session.add(application)
         for kind, staged_file in staged.items():
-            key = store_staged(staged_file.path)
-            stored_keys.append(key)
-            application.documents.append(_new_document(kind, staged_file, key, texts[kind]))
+            application.documents.append(_new_document(kind, staged_file, keys[kind], texts[kind]))
         index_application(application)
         _queue_acknowledgement(application)
         db.session.commit()

@@ -31,13 +31,21 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
-from sqlalchemy.orm import defer, raiseload, selectinload
+from sqlalchemy.orm import defer, raiseload
 
 from .audit import record_event
 from .enums import DocumentKind, RubricCriterion
 from .extensions import db
-from .inbox import InboxFilter, count_filtered, iter_filtered
-from .models import Application, Document, User
+from .inbox import InboxFilter, count_filtered, iter_filtered, iter_filtered_rows
+from .models import (
+    Application,
+    ApplicationLanguage,
+    ApplicationTopic,
+    Document,
+    Tag,
+    User,
+    application_tags,
+)
 from .ratings import criterion_means, rated_by
 from .storage import open_stored
 
@@ -156,15 +164,63 @@ def _batches(applications: Iterator[Application], size: int) -> Iterator[list[Ap
         yield chunk
 
 
-# Loaded with each batch of iter_filtered: one query per relation and batch, none per row.
-_BATCH_OPTIONS = (
-    selectinload(Application.languages),
-    selectinload(Application.topics),
-    selectinload(Application.tags),
-    selectinload(Application.assignee),
-    defer(Application.cover_letter, raiseload=True),
-    raiseload("*"),
+# Core columns of an application that the export reads: no ORM objects, no identity map.
+_APPLICATION_COLUMNS = (
+    Application.id,
+    Application.reference,
+    Application.full_name,
+    Application.email,
+    Application.phone,
+    Application.country,
+    Application.region,
+    Application.region_other,
+    Application.city,
+    Application.status,
+    Application.assignee_id,
+    Application.rating_count,
+    Application.rating_mean,
+    Application.created_at,
 )
+
+
+def _grouped(statement) -> dict[int, list]:
+    """Return application id -> the values of the rows of *statement* (id, value), in order."""
+    grouped: dict[int, list] = {}
+    for application_id, value in db.session.execute(statement):
+        grouped.setdefault(application_id, []).append(value)
+    return grouped
+
+
+def _related(ids: list[int], columns: Sequence[str]) -> dict[str, dict[int, list]]:
+    """Return the related values of the applications *ids*: one query per kind and batch."""
+    related: dict[str, dict[int, list]] = {}
+    if "languages" in columns:
+        related["languages"] = _grouped(
+            select(
+                ApplicationLanguage.application_id,
+                ApplicationLanguage.language + ":" + ApplicationLanguage.level,
+            )
+            .where(ApplicationLanguage.application_id.in_(ids))
+            .order_by(ApplicationLanguage.application_id, ApplicationLanguage.position)
+        )
+    if "topics" in columns:
+        related["topics"] = _grouped(
+            select(ApplicationTopic.application_id, ApplicationTopic.topic).where(
+                ApplicationTopic.application_id.in_(ids)
+            )
+        )
+    if "tags" in columns:
+        related["tags"] = _grouped(
+            select(application_tags.c.application_id, Tag.name)
+            .join(Tag, Tag.id == application_tags.c.tag_id)
+            .where(application_tags.c.application_id.in_(ids))
+            .order_by(application_tags.c.application_id, Tag.name)
+        )
+    if "documents" in columns:
+        related["documents"] = _grouped(
+            select(Document.application_id, Document.kind).where(Document.application_id.in_(ids))
+        )
+    return related
 
 
 def export_rows(
@@ -176,6 +232,9 @@ def export_rows(
 ) -> Iterator[list[str]]:
     """Yield the header, then one row of strings per application *f* matches, in id order.
 
+    Rows are read with Core, in id-ordered batches; related values (languages, topics,
+    tags, documents, means) with one query per kind and batch.
+
     :param user: who exports (the filter's "me"); None on the command line. Editors see
         rating means only of candidates they rated (the blind first pass, as in the inbox);
         admins and the command line see every mean.
@@ -183,61 +242,53 @@ def export_rows(
     """
     columns = check_columns(columns)
     yield list(columns)
-    link = _link_builder()
+    link = _link_builder() if "candidate_link" in columns else None
     sees_all = user is None or user.is_admin
-    applications = iter_filtered(f, user=user, batch=batch, options=_BATCH_OPTIONS)
-    for chunk in _batches(applications, batch):
-        ids = [application.id for application in chunk]
-        kinds: dict[int, set[str]] = {}
-        if "documents" in columns:
-            for application_id, kind in db.session.execute(
-                select(Document.application_id, Document.kind).where(
-                    Document.application_id.in_(ids)
-                )
-            ):
-                kinds.setdefault(application_id, set()).add(kind)
-        visible = set(ids) if sees_all else rated_by(user, ids)
-        means = {}
-        if visible and any(column in CRITERION_COLUMNS for column in columns):
-            means = criterion_means(visible)
-        for application in chunk:
-            values = _values(application, kinds, means, application.id in visible, link)
-            yield [values[column]() for column in columns]
-        # The batch is written: let the session forget it, so memory stays flat.
-        for application in chunk:
-            db.session.expunge(application)
-
-
-def _values(application, kinds, means, visible, link) -> dict:
-    """Return column -> a function computing its cell (only chosen columns are computed)."""
-    mean = means.get(application.id, {})
-    values = {
-        "reference": lambda: application.reference,
-        "full_name": lambda: application.full_name,
-        "email": lambda: application.email,
-        "phone": lambda: application.phone or "",
-        "country": lambda: application.country,
-        "region": lambda: application.region,
-        "region_other": lambda: application.region_other or "",
-        "city": lambda: application.city,
-        "languages": lambda: "; ".join(
-            f"{item.language}:{item.level}" for item in application.languages
-        ),
-        "topics": lambda: "; ".join(sorted(item.topic for item in application.topics)),
-        "status": lambda: application.status,
-        "tags": lambda: "; ".join(tag.name for tag in application.tags),
-        "assignee": lambda: application.assignee.name if application.assignee else "",
-        "rating_count": lambda: str(application.rating_count),
-        "rating_mean": lambda: _number(application.rating_mean if visible else None),
-        "received": lambda: application.created_at.date().isoformat(),
-        "candidate_link": lambda: link(application.id),
-        "documents": lambda: "; ".join(
-            kind for kind in _DOCUMENT_ORDER if kind in kinds.get(application.id, ())
-        ),
-    }
-    for criterion, column in zip(RubricCriterion, CRITERION_COLUMNS, strict=True):
-        values[column] = lambda criterion=criterion: _number(mean.get(criterion.value))
-    return values
+    assignees: dict[int, str] = {}
+    if "assignee" in columns:
+        assignees = dict(db.session.execute(select(User.id, User.name)).all())
+    wants_means = any(column in CRITERION_COLUMNS for column in columns)
+    wants_visible = wants_means or "rating_mean" in columns
+    for chunk in iter_filtered_rows(f, user=user, columns=_APPLICATION_COLUMNS, batch=batch):
+        ids = [row.id for row in chunk]
+        related = _related(ids, columns)
+        languages = related.get("languages", {})
+        topics = related.get("topics", {})
+        tags = related.get("tags", {})
+        kinds = related.get("documents", {})
+        visible: set[int] = set()
+        if wants_visible:
+            visible = set(ids) if sees_all else rated_by(user, ids)
+        means = criterion_means(visible) if wants_means and visible else {}
+        for row in chunk:
+            application_id = row.id
+            shown = application_id in visible
+            mean = means.get(application_id, {})
+            values = {
+                "reference": row.reference,
+                "full_name": row.full_name,
+                "email": row.email,
+                "phone": row.phone or "",
+                "country": row.country,
+                "region": row.region,
+                "region_other": row.region_other or "",
+                "city": row.city,
+                "languages": "; ".join(languages.get(application_id, ())),
+                "topics": "; ".join(sorted(topics.get(application_id, ()))),
+                "status": row.status,
+                "tags": "; ".join(tags.get(application_id, ())),
+                "assignee": assignees.get(row.assignee_id, "") if row.assignee_id else "",
+                "rating_count": str(row.rating_count),
+                "rating_mean": _number(row.rating_mean if shown else None),
+                "received": row.created_at.date().isoformat(),
+                "candidate_link": link(application_id) if link else "",
+                "documents": "; ".join(
+                    kind for kind in _DOCUMENT_ORDER if kind in set(kinds.get(application_id, ()))
+                ),
+            }
+            for criterion, column in zip(RubricCriterion, CRITERION_COLUMNS, strict=True):
+                values[column] = _number(mean.get(criterion.value))
+            yield [values[column] for column in columns]
 
 
 # --- writers -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode
 
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
@@ -409,8 +410,25 @@ def count_filtered(f: InboxFilter, *, user: User) -> int:
     return db.session.scalar(select(func.count(Application.id)).where(*_conditions(f, user)))
 
 
+def _counts_key(f: InboxFilter, user: User) -> tuple:
+    # What the status counts depend on: the filter without its status, sort and page.
+    return (user.id, replace(f, status=(), sort=DEFAULT_SORT, page=1, per_page=PER_PAGE))
+
+
 def status_counts(f: InboxFilter, *, user: User) -> dict[Status, int]:
-    """Return how many applications of *f* are in each status, ignoring *f*'s own status."""
+    """Return how many applications of *f* are in each status, ignoring *f*'s own status.
+
+    The counts :func:`inbox_page` just computed for the same filter, in the same request,
+    are taken once without asking the database again (the inbox shows both).
+    """
+    if has_app_context():
+        cached = g.pop("inbox_status_counts", None)
+        if cached is not None and cached[0] == _counts_key(f, user):
+            return dict(cached[1])
+    return _status_counts(f, user=user)
+
+
+def _status_counts(f: InboxFilter, *, user: User) -> dict[Status, int]:
     counts = dict.fromkeys(Status, 0)
     rows = db.session.execute(
         select(Application.status, func.count(Application.id))
@@ -445,6 +463,30 @@ def iter_filtered(
             .options(*options)
         ).all()
         yield from chunk
+        if len(chunk) < batch:
+            return
+        last_id = chunk[-1].id
+
+
+def iter_filtered_rows(
+    f: InboxFilter, *, user: User | None, columns: Sequence, batch: int = 1000
+) -> Iterator[list]:
+    """Yield the *columns* of every application *f* matches as Core rows, in id order.
+
+    Batches of *batch* rows, keyed by id like :func:`iter_filtered`, without ORM objects:
+    for exports, which read many rows and change none.
+    """
+    conditions = _conditions(f, user)
+    last_id = 0
+    while True:
+        chunk = db.session.execute(
+            select(*columns)
+            .where(*conditions, Application.id > last_id)
+            .order_by(Application.id)
+            .limit(batch)
+        ).all()
+        if chunk:
+            yield chunk
         if len(chunk) < batch:
             return
         last_id = chunk[-1].id
@@ -595,7 +637,11 @@ def _labels(items: list, language: str) -> dict[str, str]:
 
 def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage:
     """Return the page of *f*: one query for the page, one per related kind, none per row."""
-    total = count_filtered(f, user=user)
+    # One grouped count gives both the total and the status tabs (status_counts reuses it).
+    counts = _status_counts(f, user=user)
+    if has_app_context():
+        g.inbox_status_counts = (_counts_key(f, user), counts)
+    total = sum(counts[status] for status in (f.status or Status))
     pages = max(1, math.ceil(total / f.per_page))
     f = f.with_page(min(f.page, pages))
     applications = list(

@@ -93,6 +93,8 @@ class Application(db.Model):
         CheckConstraint("preferred_language IN ('de', 'en', 'ru')", name="language_valid"),
         Index("ix_applications_call_status_created", "call_id", "status", "created_at"),
         Index("ix_applications_status_decided", "status", "decided_at"),
+        # The inbox filtered by region (and status), newest first.
+        Index("ix_applications_region_status_created", "region", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

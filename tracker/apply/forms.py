@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from email_validator import EmailNotValidError, validate_email
@@ -253,9 +254,21 @@ HEARD_ABOUT = {
 }
 
 
+@functools.lru_cache(maxsize=16)
+def _language_pairs(language: str) -> tuple[tuple[str, str], ...]:
+    """Return the other languages as (code, label in *language*), read from JSON once."""
+    from ..calls import load_data, localized
+
+    return tuple(
+        (item["code"], localized(item["label"], language))
+        for item in load_data("languages.json")
+        if item["code"] != "de"
+    )
+
+
 def build_application_form(call, language: str, **kwargs) -> ApplicationForm:
     """Return the form for *call*, its choices labelled in *language*."""
-    from ..calls import load_data, localized
+    from ..calls import localized
 
     form = ApplicationForm(**kwargs)
     form.region.choices = choices(
@@ -266,11 +279,7 @@ def build_application_form(call, language: str, **kwargs) -> ApplicationForm:
         (topic["key"], localized(topic["label"], language)) for topic in call.topics
     )
     form.german_level.choices = level_choices(include_none=True)
-    languages = [
-        (item["code"], localized(item["label"], language))
-        for item in load_data("languages.json")
-        if item["code"] != "de"
-    ]
+    languages = _language_pairs(language)
     for row in form.other_languages:
         row.language.choices = choices([("", _l("Choose a language")), *languages])
         row.level.choices = level_choices(include_none=False)
