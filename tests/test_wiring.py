@@ -1,4 +1,4 @@
-"""Decide now, notify later: a status change from the candidate page can prepare its email."""
+"""Where features meet: decide now, notify later; admin and account links on staff pages."""
 
 from sqlalchemy import select
 
@@ -63,3 +63,10 @@ def test_admins_find_audit_subject_access_and_erasure_on_the_candidate_page(
     for link in links:
         assert f'href="{link}"' in admin_page
         assert f'href="{link}"' not in editor_page
+
+
+def test_staff_reach_their_password_and_two_factor_settings_from_every_page(editor_client):
+    inbox = editor_client.get("/review/?lang=en").text
+    assert 'href="/auth/password"' in inbox
+    settings = editor_client.get("/auth/password?lang=en").text
+    assert 'href="/auth/two-factor/setup"' in settings
