@@ -576,7 +576,7 @@ def test_password_change_refuses_a_wrong_current_password(client, ana):
         (
             NEW_PASSWORD,
             NEW_PASSWORD + "!",
-            ["New password again: The two new passwords are not the same."],
+            ["New password again: The two passwords are not the same."],
         ),
         (
             PASSWORD,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
-from ..accounts import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from ..accounts import EMAIL_MAX_LENGTH
 from ..apply.forms import SingleLine, ValidEmail, choices, strip
+from ..auth.forms import new_password_fields
 from ..enums import Role
 
 
@@ -60,26 +61,6 @@ class RoleForm(FlaskForm):
 class JoinForm(FlaskForm):
     """The invitee's first password, typed twice."""
 
-    # Passwords are never stripped: a space at either end is part of the password.
-    new_password = PasswordField(
-        _l("Choose a password"),
-        validators=[
-            DataRequired(message=_l("Please choose a password.")),
-            Length(
-                min=PASSWORD_MIN_LENGTH,
-                max=PASSWORD_MAX_LENGTH,
-                message=_l(
-                    "Your password must have %(min)s to %(max)s characters.",
-                    min=PASSWORD_MIN_LENGTH,
-                    max=PASSWORD_MAX_LENGTH,
-                ),
-            ),
-        ],
-    )
-    confirm_password = PasswordField(
-        _l("The same password again"),
-        validators=[
-            DataRequired(message=_l("Please type the password again.")),
-            EqualTo("new_password", message=_l("The two passwords are not the same.")),
-        ],
+    new_password, confirm_password = new_password_fields(
+        _l("Choose a password"), _l("The same password again")
     )

@@ -25,10 +25,11 @@ def _email_field() -> StringField:
     )
 
 
-def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+def new_password_fields(label=None, again=None) -> tuple[PasswordField, PasswordField]:
+    """Return a new password field and its confirmation, with the account length rules."""
     # Passwords are never stripped: a space at either end is part of the password.
     new = PasswordField(
-        _l("New password"),
+        label or _l("New password"),
         validators=[
             DataRequired(message=_l("Please choose a new password.")),
             Length(
@@ -43,10 +44,10 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
         ],
     )
     confirm = PasswordField(
-        _l("New password again"),
+        again or _l("New password again"),
         validators=[
             DataRequired(message=_l("Please type the new password again.")),
-            EqualTo("new_password", message=_l("The two new passwords are not the same.")),
+            EqualTo("new_password", message=_l("The two passwords are not the same.")),
         ],
     )
     return new, confirm
@@ -71,7 +72,7 @@ class ChangePasswordForm(FlaskForm):
         _l("Current password"),
         validators=[DataRequired(message=_l("Please enter your current password."))],
     )
-    new_password, confirm_password = _new_password_fields()
+    new_password, confirm_password = new_password_fields()
     next = HiddenField()
 
 
@@ -84,7 +85,7 @@ class ResetRequestForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     """A new password, typed twice, set with a reset link."""
 
-    new_password, confirm_password = _new_password_fields()
+    new_password, confirm_password = new_password_fields()
 
 
 class TwoFactorForm(FlaskForm):
