@@ -280,18 +280,23 @@ def check_password_reset_token(token: str) -> User:
         ) from error
     except BadSignature as error:
         raise _invalid_link() from error
+    user = _user_of_token(data)
+    if user is None:
+        raise _invalid_link()
+    return user
+
+
+def _user_of_token(data) -> User | None:
+    """Return the active user a reset or invitation token names, if its fingerprint still
+    matches (a used link, a changed password or a newer invitation changed it), else None."""
     user_id = data.get("user") if isinstance(data, dict) else None
     fingerprint = data.get("fp") if isinstance(data, dict) else None
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
-        raise _invalid_link()
+        return None
     user = db.session.get(User, user_id)
-    if (
-        user is None
-        or not user.active
-        or not hmac.compare_digest(fingerprint, _reset_fingerprint(user))
-    ):
-        raise _invalid_link()
-    return user
+    if user is None or not user.active:
+        return None
+    return user if hmac.compare_digest(fingerprint, _reset_fingerprint(user)) else None
 
 
 def _invalid_link() -> PasswordResetError:
@@ -475,16 +480,8 @@ def check_invitation_token(token: str, *, now: datetime | None = None) -> User:
             ),
             expired=True,
         )
-    user_id = data.get("user") if isinstance(data, dict) else None
-    fingerprint = data.get("fp") if isinstance(data, dict) else None
-    if not isinstance(user_id, int) or not isinstance(fingerprint, str):
-        raise _invalid_invitation()
-    user = db.session.get(User, user_id)
-    if (
-        user is None
-        or not user.active
-        or not hmac.compare_digest(fingerprint, _reset_fingerprint(user))
-    ):
+    user = _user_of_token(data)
+    if user is None:
         raise _invalid_invitation()
     return user
 
