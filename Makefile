@@ -26,6 +26,8 @@ messages: $(STAMP)
 
 # Serves on 127.0.0.1:5000 with SQLite in instance/. The mail worker runs beside the web
 # server and, with no MAIL_SERVER set, prints every email to this console.
+# Links in emails are built from PUBLIC_BASE_URL, never from a request's Host header.
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:5000
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) calls seed-default

@@ -107,7 +107,7 @@ def hidden_fields(html: str) -> dict[str, str]:
 @pytest.fixture
 def make_application(call):
     """Create applications directly in the database (no files, no emails)."""
-    from tracker.applications import generate_reference
+    from tracker.applications.submit import generate_reference
     from tracker.models import Application, ApplicationLanguage, ApplicationTopic, utcnow
 
     def make(**overrides) -> Application:
@@ -140,7 +140,7 @@ def make_application(call):
 @pytest.fixture
 def make_user(app):
     """Create staff accounts with a known password ("correct horse battery")."""
-    from tracker.accounts import hash_password
+    from tracker.accounts.users import hash_password
     from tracker.models import User
 
     def make(email: str = "editor@example.org", role: str = "editor", **overrides) -> User:

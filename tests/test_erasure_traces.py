@@ -8,14 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from tests.test_apply import application_form, post
+from tests.applying import application_form, post
 from tests.test_exports import SCORES
-from tracker.candidates import add_comment
+from tracker.applications.ratings import add_rating
+from tracker.applications.teamwork import add_comment
 from tracker.extensions import db
+from tracker.mail.outbox import deliver_pending
 from tracker.models import Application, AuditEvent, OutboxEmail
-from tracker.outbox import deliver_pending
 from tracker.privacy import erase_applicant
-from tracker.ratings import add_rating
 
 NAME = "Zviadauri Qvarelitestname"
 EMAIL = "qvareli.trace.7731@example.org"

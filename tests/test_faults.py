@@ -14,15 +14,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from tests.applying import application_form, post, stored_files
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
-from tests.test_apply import application_form, post, stored_files
-from tracker import storage, uploads
+from tracker.documents import storage
+from tracker.documents import validate as uploads
+from tracker.documents.storage import reconcile
 from tracker.enums import EmailStatus
 from tracker.extensions import db
+from tracker.mail.outbox import deliver_pending
 from tracker.models import Application, Document, OutboxEmail
-from tracker.outbox import deliver_pending
-from tracker.storage import reconcile
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import sys
 import pytest
 from flask.logging import default_handler
 
+from tests.applying import application_form, post
 from tests.conftest import PASSWORD
-from tests.test_apply import application_form, post
-from tracker.access import admin, public
 from tracker.log_setup import LOG_FORMAT, EmailMaskingFilter, mask_emails
+from tracker.web.access import admin, public
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_filter_masks_message_args_and_traceback():
 
 
 def test_every_logger_is_masked_and_numbers_stay_numbers(app, logs):
-    logging.getLogger("tracker.outbox").warning(
+    logging.getLogger("tracker.mail.outbox").warning(
         "outbox email %d (%s) failed: %s", 7, "acknowledgement", "550 <nino@example.org> unknown"
     )
     logging.getLogger("flask-limiter").info("ratelimit exceeded for Nino@Example.org")
@@ -82,7 +82,7 @@ def test_access_denial_is_logged_with_the_user_id_not_the_address(app, editor_cl
     app.add_url_rule("/test/admin-only", view_func=admin(lambda: "x"), endpoint="admin_only")
     response = editor_client.get("/test/admin-only")
     assert response.status_code == 403
-    denials = [r for r in logs.records if r.name == "tracker.security"]
+    denials = [r for r in logs.records if r.name == "tracker.web.security"]
     assert [(r.levelname, r.getMessage()) for r in denials] == [
         (
             "WARNING",
@@ -95,7 +95,7 @@ def test_access_denial_is_logged_with_the_user_id_not_the_address(app, editor_cl
 def test_undeclared_route_denial_is_logged_for_anonymous(app, client, logs):
     app.add_url_rule("/test/undeclared", view_func=lambda: "secret", endpoint="undeclared")
     assert client.get("/test/undeclared").status_code == 403
-    assert [r.getMessage() for r in logs.records if r.name == "tracker.security"] == [
+    assert [r.getMessage() for r in logs.records if r.name == "tracker.web.security"] == [
         "access denied: GET /test/undeclared endpoint=undeclared user=anonymous"
     ]
 
@@ -137,10 +137,10 @@ def test_sign_in_failures_are_logged_by_account_id_without_address_or_password(
 ):
     import logging
 
-    from tracker.accounts import authenticate
+    from tracker.accounts.users import authenticate
 
     user = make_user("lela@example.org")
-    with caplog.at_level(logging.WARNING, logger="tracker.accounts"):
+    with caplog.at_level(logging.WARNING, logger="tracker.accounts.users"):
         assert authenticate("lela@example.org", "wrong password here") is None
         assert authenticate("nobody@example.org", "wrong password here") is None
     messages = [record.getMessage() for record in caplog.records]

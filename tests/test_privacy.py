@@ -14,9 +14,14 @@ from sqlalchemy import func, select
 from tests.conftest import hidden_fields
 from tests.test_exports import SCORES, store_document
 from tracker import privacy
-from tracker.candidates import add_comment
+from tracker.applications.pipeline import set_status
+from tracker.applications.ratings import add_rating
+from tracker.applications.teamwork import add_comment
+from tracker.documents.storage import path_for
 from tracker.enums import Status
 from tracker.extensions import db
+from tracker.mail.compose import make_status_token
+from tracker.mail.outbox import _claim, deliver_pending, queue_email
 from tracker.models import (
     Application,
     AuditEvent,
@@ -28,12 +33,7 @@ from tracker.models import (
     StatusChange,
     utcnow,
 )
-from tracker.notifications import make_status_token
-from tracker.outbox import _claim, deliver_pending, queue_email
-from tracker.pipeline import set_status
-from tracker.ratings import add_rating
 from tracker.search import index_application
-from tracker.storage import path_for
 
 
 def decided(make_application, status: str, days_ago: int, **fields) -> Application:
@@ -210,7 +210,9 @@ def test_erasure_while_an_email_is_being_sent_sends_nothing(
     db.session.commit()
     email_id = email.id
     sent = []
-    monkeypatch.setattr("tracker.outbox._send", lambda message, transport: sent.append(message))
+    monkeypatch.setattr(
+        "tracker.mail.outbox._send", lambda message, transport: sent.append(message)
+    )
 
     def claim_then_erase(row_id, now):
         claimed = _claim(row_id, now)
@@ -220,7 +222,7 @@ def test_erasure_while_an_email_is_being_sent_sends_nothing(
         )
         return claimed
 
-    monkeypatch.setattr("tracker.outbox._claim", claim_then_erase)
+    monkeypatch.setattr("tracker.mail.outbox._claim", claim_then_erase)
     report = deliver_pending()
     assert sent == []
     assert (report.attempted, report.sent) == (1, 0)
@@ -301,10 +303,10 @@ def test_applicant_erases_through_the_emailed_link_once(client, make_application
     assert client.post(link, data=hidden_fields(page.text)).status_code == 404
 
 
-def test_expired_erasure_link_says_so_and_erases_nothing(client, make_application, monkeypatch):
+def test_expired_erasure_link_says_so_and_erases_nothing(client, make_application):
     application = make_application()
     link = request_link(client, application)
-    monkeypatch.setattr(privacy, "ERASURE_LINK_MAX_AGE", -1)
+    client.application.config["ERASURE_LINK_MAX_AGE_HOURS"] = -1
     page = client.get(link + "?lang=en")
     assert page.status_code == 404
     assert "This confirmation link has expired" in page.text

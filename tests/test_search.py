@@ -7,7 +7,7 @@ import io
 import pytest
 from sqlalchemy import delete, func, select
 
-from tests.test_apply import application_form, post, sample
+from tests.applying import application_form, post, sample
 from tracker.extensions import db
 from tracker.models import Application, Document, SearchEntry
 from tracker.search import (

@@ -31,7 +31,7 @@ APPLICANT_FACING = (
     "templates/apply/",
     "templates/status/",
     "templates/errors/",
-    "templates/email/",
+    "templates/mail/",
     "tracker/apply/",
     "tracker/status/",
     "tracker/applications.py",

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from tests.test_candidate_page import form_data, page, url
+from tests.review.test_candidate_page import form_data, page, url
 from tracker.extensions import db
 from tracker.models import OutboxEmail, StatusChange
 

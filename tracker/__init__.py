@@ -8,10 +8,11 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
-from .config import check_production, development_secret_key, load_config
-from .database import configure_sqlite
-from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-from .log_setup import configure_logging
+from tracker import extensions
+from tracker.config import check_production, development_secret_key, load_config
+from tracker.database import configure_sqlite
+from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
+from tracker.log_setup import configure_logging
 
 # Templates live at the repository root, beside the package (see ARCHITECTURE.md §1).
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
@@ -34,14 +35,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, security
+    from tracker import cli
+    from tracker.web import errors, security
 
     security.install(app)
     security.trust_proxies(app)
     errors.register(app)
     cli.register(app)
 
-    from .templating import field_aria, has_endpoint, staff_navigation
+    from tracker.web.templating import field_aria, has_endpoint, staff_navigation
 
     app.jinja_env.globals.update(
         field_aria=field_aria,
@@ -74,7 +76,8 @@ def select_locale() -> str:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER))
-    mail.init_app(app)
+    # Not `mail`: that name is the tracker.mail package once it is imported.
+    extensions.mail.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -83,39 +86,39 @@ def _init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from .access import enforce_access_policy
-    from .accounts import load_staff_user
+    from tracker.accounts.users import load_staff_user
+    from tracker.web.access import enforce_access_policy
 
     login_manager.user_loader(load_staff_user)
     app.before_request(enforce_access_policy)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .admin import bp as admin_bp
-    from .admin import (  # noqa: F401 - attach routes to bp
+    from tracker.admin import bp as admin_bp
+    from tracker.admin import (  # noqa: F401 - attach routes to bp
         call_views,
         dashboard_views,
         export_views,
         privacy_views,
         team_views,
     )
-    from .apply.views import bp as apply_bp
-    from .auth.views import bp as auth_bp
-    from .review import bp as review_bp
-    from .review import candidate_views  # noqa: F401 - attaches the candidate routes to bp
-    from .review import views as review_views  # noqa: F401 - attaches the inbox routes to bp
-    from .status import bp as status_bp
-    from .status import views as status_views  # noqa: F401 - attaches the status routes to bp
+    from tracker.apply.views import bp as apply_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.portal import bp as portal_bp
+    from tracker.portal import views as portal_views  # noqa: F401 - attaches the status routes to bp
+    from tracker.review import bp as review_bp
+    from tracker.review import candidate_views  # noqa: F401 - attaches the candidate routes to bp
+    from tracker.review import views as review_views  # noqa: F401 - attaches the inbox routes to bp
 
     _attach_email_routes()
     app.register_blueprint(apply_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(status_bp)
+    app.register_blueprint(portal_bp)
 
 
 def _attach_email_routes() -> None:
     """Import the email pages, whose routes join the review and admin blueprints."""
-    from .admin import email_template_views  # noqa: F401 - templates: admin.email_templates …
-    from .review import email_views  # noqa: F401 - compose, bulk email and the outbox
+    from tracker.admin import email_template_views  # noqa: F401 - templates: admin.email_templates …
+    from tracker.review import email_views  # noqa: F401 - compose, bulk email and the outbox

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .extensions import db
-from .models import Application, AuditEvent, User
+from tracker.extensions import db
+from tracker.models import Application, AuditEvent, User
 
 
 def record_event(

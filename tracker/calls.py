@@ -13,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .audit import record_event
-from .database import begin_write
-from .enums import UI_LANGUAGES
-from .extensions import db
-from .models import Application, Call, User, utcnow
+from tracker.audit import record_event
+from tracker.database import begin_write
+from tracker.enums import UI_LANGUAGES
+from tracker.extensions import db
+from tracker.models import Application, Call, User, utcnow
 
 DATA_FOLDER = Path(__file__).resolve().parent / "data"
 

@@ -7,7 +7,7 @@ import time
 import click
 from flask import Flask
 
-from .extensions import db
+from tracker.extensions import db
 
 
 @click.group("calls")
@@ -18,7 +18,7 @@ def calls_group() -> None:
 @calls_group.command("seed-default")
 def seed_default_command() -> None:
     """Create the outlet's default call unless it exists."""
-    from .calls import seed_default_call
+    from tracker.calls import seed_default_call
 
     call, created = seed_default_call()
     db.session.commit()
@@ -36,7 +36,7 @@ def users_group() -> None:
 @click.option("--role", type=click.Choice(["editor", "admin"]), default="editor")
 def create_user_command(email: str, name: str, role: str) -> None:
     """Create a staff account and print its one-time password."""
-    from .accounts import AccountError, create_user
+    from tracker.accounts.users import AccountError, create_user
 
     try:
         user, password = create_user(email, name=name, role=role)
@@ -51,7 +51,7 @@ def create_user_command(email: str, name: str, role: str) -> None:
 @click.option("--email", default="admin@example.org", show_default=True)
 def bootstrap_admin_command(email: str) -> None:
     """Create a first admin if there is no admin yet, and print its one-time password."""
-    from .accounts import bootstrap_admin
+    from tracker.accounts.users import bootstrap_admin
 
     result = bootstrap_admin(email)
     db.session.commit()
@@ -73,7 +73,7 @@ def mail_group() -> None:
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
 def deliver_command(watch: bool, interval: float) -> None:
     """Send queued emails; transient failures are retried later with backoff."""
-    from .outbox import deliver_pending
+    from tracker.mail.outbox import deliver_pending
 
     while True:
         report = deliver_pending()
@@ -97,7 +97,7 @@ def storage_group() -> None:
 @click.option("--delete", is_flag=True, help="Remove files that no row refers to.")
 def reconcile_command(delete: bool) -> None:
     """Report files without rows and rows without files."""
-    from .storage import reconcile
+    from tracker.documents.storage import reconcile
 
     report = reconcile(delete=delete)
     for key in report.orphan_files:
@@ -120,7 +120,7 @@ def search_group() -> None:
 @search_group.command("rebuild")
 def rebuild_search_command() -> None:
     """Recompute the search entry of every application."""
-    from .search import rebuild_index
+    from tracker.search import rebuild_index
 
     count = rebuild_index()
     click.echo(f"Indexed {count} application{'' if count == 1 else 's'}.")
@@ -140,7 +140,7 @@ def seed_demo_command(count: int, seed: int | None) -> None:
     """Create fake applications with documents, history and search entries."""
     from flask import current_app
 
-    from .demo import seed_demo
+    from tracker.demo.seed import seed_demo
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Refusing to seed fake applications in production.")
@@ -168,8 +168,8 @@ def templates_group() -> None:
 @templates_group.command("seed")
 @click.option("--overwrite", is_flag=True, help="Replace versions that exist by the files' texts.")
 def seed_templates_command(overwrite: bool) -> None:
-    """Create every email template version from templates/email/ that the database lacks."""
-    from .email_templates import seed_templates
+    """Create every email template version from templates/mail/ that the database lacks."""
+    from tracker.mail.templates import seed_templates
 
     report = seed_templates(overwrite=overwrite)
     click.echo(
@@ -201,7 +201,7 @@ def export_applications_command(
     output: str,
 ) -> None:
     """Write the applications matching the filters to a CSV or XLSX file (audited)."""
-    from .exports import (
+    from tracker.exports import (
         ExportError,
         check_columns,
         export_rows,
@@ -209,7 +209,7 @@ def export_applications_command(
         write_csv,
         write_xlsx,
     )
-    from .inbox import InboxFilter
+    from tracker.inbox.query import InboxFilter
 
     args: dict[str, list[str] | str] = {"status": list(statuses)}
     for name, value in (("region", region), ("call", call_id), ("q", query)):
@@ -250,7 +250,7 @@ def purge_command(dry_run: bool) -> None:
     """Erase the applications whose retention period (RETENTION_DAYS) has run out."""
     from flask import current_app
 
-    from .privacy import purge_expired
+    from tracker.privacy import purge_expired
 
     policy = current_app.config["RETENTION_DAYS"]
     click.echo(

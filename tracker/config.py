@@ -106,9 +106,11 @@ def load_config(instance_path: str) -> dict:
         # never a header, so applicants do not see it. Comma-separated; empty for none.
         "MAIL_ARCHIVE_BCC": os.environ.get("MAIL_ARCHIVE_BCC", ""),
         # The site's public address (https://experts.example.org): links in emails are built
-        # from it, never from a request's Host header, which a client can forge. Unset, the
-        # request's host is used (fine on a developer's machine, not in production).
+        # from it, never from a request's Host header, which a client can forge. Unset (a
+        # developer's machine only), SERVER_NAME or localhost is used.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
+        # An applicant's link to confirm their own erasure works this many hours.
+        "ERASURE_LINK_MAX_AGE_HOURS": _env_int("ERASURE_LINK_MAX_AGE_HOURS", 72),
         # Applicants' status links (/status/<token>) stop working after this many days, or
         # as soon as a new link is asked for.
         "STATUS_LINK_MAX_AGE_DAYS": _env_int("STATUS_LINK_MAX_AGE_DAYS", 365),

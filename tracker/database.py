@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, event
 
-from .extensions import db
+from tracker.extensions import db
 
 _IMMEDIATE = "tracker_begin_immediate"
 

@@ -33,11 +33,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 from sqlalchemy.orm import defer, raiseload
 
-from .audit import record_event
-from .enums import DocumentKind, RubricCriterion
-from .extensions import db
-from .inbox import InboxFilter, count_filtered, iter_filtered, iter_filtered_rows
-from .models import (
+from tracker.applications.ratings import criterion_means, rated_by
+from tracker.audit import record_event
+from tracker.documents.storage import open_stored
+from tracker.enums import DocumentKind, RubricCriterion
+from tracker.extensions import db
+from tracker.inbox.query import InboxFilter, count_filtered, iter_filtered, iter_filtered_rows
+from tracker.models import (
     Application,
     ApplicationLanguage,
     ApplicationTopic,
@@ -46,8 +48,6 @@ from .models import (
     User,
     application_tags,
 )
-from .ratings import criterion_means, rated_by
-from .storage import open_stored
 
 BATCH_SIZE = 1000
 CRITERION_COLUMNS = tuple(f"mean_{criterion.value}" for criterion in RubricCriterion)

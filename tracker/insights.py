@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, literal, or_, select, union_all
 
-from .enums import EmailStatus, Status
-from .extensions import db
-from .models import Application, Call, OutboxEmail, StatusChange, utcnow
+from tracker.enums import EmailStatus, Status
+from tracker.extensions import db
+from tracker.models import Application, Call, OutboxEmail, StatusChange, utcnow
 
 WEEKS = 26
 # An application "reached the shortlist" if it was ever shortlisted, on trial or accepted:

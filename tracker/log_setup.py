@@ -78,7 +78,7 @@ def _install_masking_record_factory() -> None:
     """Mask every record the process creates, whichever logger and handler it meets.
 
     A filter on a logger sees only the records logged on that very logger, not those
-    propagated from its children (``tracker.outbox``) or from libraries (Flask-Limiter
+    propagated from its children (``tracker.mail.outbox``) or from libraries (Flask-Limiter
     logs its keys, which may be addresses); a filter on a handler misses the handlers that
     gunicorn, ``flask run`` or pytest attach. The record factory is the one place every
     record passes through, so the filter runs there. Installed once per process.

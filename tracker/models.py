@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .enums import (
+from tracker.enums import (
     DocumentKind,
     EmailStatus,
     EmailTemplateKey,
@@ -31,7 +31,7 @@ from .enums import (
     Role,
     Status,
 )
-from .extensions import db
+from tracker.extensions import db
 
 
 def utcnow() -> datetime:
@@ -296,7 +296,7 @@ class User(UserMixin, db.Model):
 
 
 class EmailTemplate(db.Model):
-    """A ready email in one language, edited by admins and seeded from templates/email/."""
+    """A ready email in one language, edited by admins and seeded from templates/mail/."""
 
     __tablename__ = "email_templates"
     __table_args__ = (

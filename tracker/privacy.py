@@ -29,17 +29,19 @@ from datetime import datetime, timedelta
 from typing import IO
 
 from flask import current_app, render_template
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
-from .audit import record_event
-from .database import begin_write
-from .email_templates import single_line
-from .enums import EmailStatus
-from .extensions import db
-from .models import (
+from tracker import tokens
+from tracker.audit import record_event
+from tracker.database import begin_write
+from tracker.documents.storage import delete_stored, open_stored
+from tracker.enums import EmailStatus
+from tracker.extensions import db
+from tracker.mail.outbox import queue_email
+from tracker.mail.templates import single_line
+from tracker.models import (
     Application,
     AuditEvent,
     Comment,
@@ -50,18 +52,14 @@ from .models import (
     User,
     utcnow,
 )
-from .notifications import _external_url
-from .outbox import queue_email
-from .search import remove_application
-from .storage import delete_stored, open_stored
+from tracker.search import remove_application
+from tracker.urls import external_url
 
 log = logging.getLogger(__name__)
 
 ERASED_ACTION = "application.erased"
 REASONS = ("retention", "admin", "applicant request")
-ERASURE_LINK_MAX_AGE = 72 * 3600
 ERASURE_TEMPLATE = "erasure_confirm"
-_ERASURE_SALT = "tracker.erasure-request"
 # Where the FTS5 delete marker would otherwise leave an erased applicant's words in older
 # index segments: overwrite them on delete (SQLite 3.42+, persistent once set).
 FTS_SECURE_DELETE = "INSERT INTO search_fts(search_fts, rank) VALUES('secure-delete', 1)"
@@ -233,13 +231,9 @@ def _erase_batch(application_ids: list[int]) -> None:
 # --- the applicant's own request -----------------------------------------------------
 
 
-def _erasure_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_ERASURE_SALT)
-
-
 def make_erasure_token(application: Application) -> str:
     """Return the signed token of the erasure confirmation link of *application*."""
-    return _erasure_serializer().dumps({"a": application.id, "k": application.access_key})
+    return tokens.sign(tokens.Purpose.ERASURE, {"a": application.id, "k": application.access_key})
 
 
 def check_erasure_token(token: str, *, now: datetime | None = None) -> Application:
@@ -248,19 +242,18 @@ def check_erasure_token(token: str, *, now: datetime | None = None) -> Applicati
     :raises ErasureLinkExpired: the link is older than 72 hours.
     :raises ErasureLinkError: forged, used already (the application is gone), or replaced.
     """
-    serializer = _erasure_serializer()
     try:
-        data = serializer.loads(token, max_age=ERASURE_LINK_MAX_AGE)
-    except SignatureExpired as error:
+        data = tokens.load(tokens.Purpose.ERASURE, token, now=now)
+    except tokens.TokenExpired as error:
         raise ErasureLinkExpired from error
-    except BadSignature as error:
+    except tokens.TokenInvalid as error:
         raise ErasureLinkError from error
     application_id = data.get("a") if isinstance(data, dict) else None
     key = data.get("k") if isinstance(data, dict) else None
     if not isinstance(application_id, int) or not isinstance(key, str):
         raise ErasureLinkError
     application = db.session.get(Application, application_id)
-    if application is None or application.access_key != key:
+    if application is None or not tokens.same(key, application.access_key):
         raise ErasureLinkError
     return application
 
@@ -272,16 +265,16 @@ def request_erasure(application: Application) -> OutboxEmail:
     may have been forwarded) is not enough to erase.
     """
     begin_write()
-    link = _external_url("status.erase", token=make_erasure_token(application))
+    link = external_url("portal.erase", token=make_erasure_token(application))
     language = application.preferred_language
     subject = render_template(
-        f"email/{ERASURE_TEMPLATE}.{language}.subject.txt", reference=application.reference
+        f"mail/{ERASURE_TEMPLATE}.{language}.subject.txt", reference=application.reference
     )
     body = render_template(
-        f"email/{ERASURE_TEMPLATE}.{language}.txt",
+        f"mail/{ERASURE_TEMPLATE}.{language}.txt",
         reference=application.reference,
         erasure_link=link,
-        hours=ERASURE_LINK_MAX_AGE // 3600,
+        hours=current_app.config["ERASURE_LINK_MAX_AGE_HOURS"],
         site_name=current_app.config["SITE_NAME"],
     )
     email = queue_email(
@@ -428,7 +421,7 @@ def subject_access_archive(application: Application, *, by: User | None) -> IO[b
     ratings; ``documents/<kind>-<filename>`` the files; ``emails/NN-<subject>.txt`` each
     email sent. The request is audited and committed.
     """
-    from .exports import _safe_filename
+    from tracker.exports import _safe_filename
 
     data = subject_access_data(application)
     documents = db.session.execute(

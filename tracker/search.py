@@ -37,9 +37,9 @@ from sqlalchemy import (
     update,
 )
 
-from .database import begin_write
-from .extensions import db
-from .models import Application, Document, SearchEntry
+from tracker.database import begin_write
+from tracker.extensions import db
+from tracker.models import Application, Document, SearchEntry
 
 # A search box is not a place for essays: more terms only make the query slower.
 MAX_TERMS = 16

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import create_app
+from tracker import create_app
 
 # Built once per worker (gunicorn does not preload: see gunicorn.conf.py), so no database
 # connection or file handle is ever shared across a fork.

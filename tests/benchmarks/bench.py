@@ -26,9 +26,9 @@ from sqlalchemy import event, select
 from tests.benchmarks.scratch import EDITOR_EMAIL, SECRET, ensure_seeded, scratch_config
 from tests.soak import harness
 from tracker import create_app
-from tracker.access import staff
 from tracker.extensions import db
 from tracker.models import Application, Call, User
+from tracker.web.access import staff
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
 WARMUP = 3

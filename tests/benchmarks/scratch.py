@@ -52,8 +52,8 @@ def ensure_seeded(n: int) -> Path:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from tracker.accounts import hash_password
-        from tracker.demo import seed_demo
+        from tracker.accounts.users import hash_password
+        from tracker.demo.seed import seed_demo
         from tracker.models import User
 
         upgrade()

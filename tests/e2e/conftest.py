@@ -44,6 +44,7 @@ def live_app(app_config):
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     app.base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = app.base_url  # links in emails lead back to this server
     try:
         yield app
     finally:
@@ -110,7 +111,7 @@ def new_page(browser):
 def make_staff(app, email: str, role: str, name: str) -> None:
     """Create a staff account in the live app with the test password."""
     from tests.conftest import PASSWORD
-    from tracker.accounts import hash_password
+    from tracker.accounts.users import hash_password
     from tracker.models import User
 
     with app.app_context():

@@ -41,8 +41,8 @@ def test_public_pages_have_no_serious_accessibility_violations(live_app, call_sl
         from sqlalchemy import select
 
         from tracker.extensions import db
+        from tracker.mail.compose import status_link
         from tracker.models import Application
-        from tracker.notifications import status_link
 
         application = db.session.scalar(
             select(Application).where(Application.reference == reference)
@@ -50,8 +50,8 @@ def test_public_pages_have_no_serious_accessibility_violations(live_app, call_sl
         pages = {
             "status": urlsplit(status_link(application)).path + "?lang=en",
             "privacy": url_for("apply.privacy", lang="en"),
-            "status (unknown link)": url_for("status.show", token="x" * 40, lang="en"),
-            "status reissue": url_for("status.reissue", lang="en"),
+            "status (unknown link)": url_for("portal.show", token="x" * 40, lang="en"),
+            "status reissue": url_for("portal.reissue", lang="en"),
             "login": url_for("auth.login", lang="en"),
         }
     for name, path in pages.items():

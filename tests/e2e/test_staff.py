@@ -16,11 +16,11 @@ from werkzeug.datastructures import FileStorage
 
 from tests.e2e.conftest import DESKTOP, PHONE, PageWatch, make_staff, screenshot, sign_in
 from tests.smtp_servers import mail_settings, recording_smtp_server
-from tracker.applications import ApplicationData, submit_application
-from tracker.email_templates import seed_templates
+from tracker.applications.submit import ApplicationData, submit_application
 from tracker.extensions import db
+from tracker.mail.outbox import deliver_pending
+from tracker.mail.templates import seed_templates
 from tracker.models import Application, Call, Rating, utcnow
-from tracker.outbox import deliver_pending
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

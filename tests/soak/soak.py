@@ -24,11 +24,12 @@ from sqlalchemy import func, select
 
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
-from tracker import create_app, storage
+from tracker import create_app
 from tracker.calls import seed_default_call
+from tracker.documents import storage
 from tracker.extensions import db
+from tracker.mail.outbox import deliver_pending
 from tracker.models import Application, Document, OutboxEmail
-from tracker.outbox import deliver_pending
 
 PROBLEMS: list[str] = []
 

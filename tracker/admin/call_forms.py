@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..apply.forms import PlainText, SingleLine, strip
-from ..calls import (
+from tracker.apply.forms import PlainText, SingleLine, strip
+from tracker.calls import (
     SLUG_MAX_LENGTH,
     SLUG_PATTERN,
     CallData,
@@ -20,8 +20,8 @@ from ..calls import (
     parse_target_lines,
     parse_topic_lines,
 )
-from ..enums import UI_LANGUAGES
-from ..models import Call
+from tracker.enums import UI_LANGUAGES
+from tracker.models import Call
 
 DESCRIPTION_MAX = 20_000
 PRIVACY_NOTICE_MAX = 50_000

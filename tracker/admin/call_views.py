@@ -7,14 +7,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import calls as domain
-from ..access import admin
-from ..apply.forms import build_application_form
-from ..calls import CallError, deadline_passed, localized
-from ..extensions import db
-from ..models import Call, utcnow
-from . import bp
-from .call_forms import CallForm, ReopenForm
+from tracker import calls as domain
+from tracker.admin import bp
+from tracker.admin.call_forms import CallForm, ReopenForm
+from tracker.apply.forms import build_application_form
+from tracker.calls import CallError, deadline_passed, localized
+from tracker.extensions import db
+from tracker.models import Call, utcnow
+from tracker.web.access import admin
 
 
 def _language() -> str:

@@ -6,13 +6,13 @@ from flask import abort, render_template, request
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 
-from .. import insights
-from ..access import staff
-from ..calls import localized
-from ..enums import Status
-from ..extensions import db
-from ..models import Call, utcnow
-from . import bp
+from tracker import insights
+from tracker.admin import bp
+from tracker.calls import localized
+from tracker.enums import Status
+from tracker.extensions import db
+from tracker.models import Call, utcnow
+from tracker.web.access import staff
 
 STATUS_LABELS = {
     Status.NEW: _l("New"),

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..email_templates import BODY_MAX_LENGTH
+from tracker.mail.templates import BODY_MAX_LENGTH
 
 # What each placeholder stands for, shown beside the form.
 PLACEHOLDER_LABELS = {

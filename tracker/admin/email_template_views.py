@@ -6,8 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import admin
-from ..email_templates import (
+from tracker.admin import bp
+from tracker.admin.email_template_forms import PLACEHOLDER_LABELS, EmailTemplateForm
+from tracker.enums import UI_LANGUAGES, EmailTemplateKey
+from tracker.extensions import db
+from tracker.mail.templates import (
     LANGUAGE_LABELS,
     TEMPLATE_LABELS,
     TemplateSource,
@@ -23,10 +26,7 @@ from ..email_templates import (
     seed_templates,
     template_overview,
 )
-from ..enums import UI_LANGUAGES, EmailTemplateKey
-from ..extensions import db
-from . import bp
-from .email_template_forms import PLACEHOLDER_LABELS, EmailTemplateForm
+from tracker.web.access import admin
 
 
 @bp.get("/email-templates")
@@ -48,7 +48,7 @@ def email_templates():
 @bp.post("/email-templates/seed")
 @admin
 def seed_email_templates():
-    """Create the versions the database lacks from templates/email/."""
+    """Create the versions the database lacks from templates/mail/."""
     report = seed_templates()
     flash(
         _("%(created)s template versions created from the files.", created=len(report.created)),

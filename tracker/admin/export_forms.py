@@ -8,8 +8,8 @@ from wtforms import HiddenField, RadioField, SelectMultipleField
 from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..apply.forms import choices
-from ..exports import COLUMN_LABELS, EXPORT_COLUMNS
+from tracker.apply.forms import choices
+from tracker.exports import COLUMN_LABELS, EXPORT_COLUMNS
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -8,8 +8,9 @@ from datetime import date
 from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
-from ..access import admin
-from ..exports import (
+from tracker.admin import bp
+from tracker.admin.export_forms import ExportForm
+from tracker.exports import (
     COLUMN_LABELS,
     export_rows,
     iter_file,
@@ -18,10 +19,9 @@ from ..exports import (
     write_documents_zip,
     write_xlsx,
 )
-from ..extensions import db
-from ..inbox import InboxFilter, count_filtered
-from . import bp
-from .export_forms import ExportForm
+from tracker.extensions import db
+from tracker.inbox.query import InboxFilter, count_filtered
+from tracker.web.access import admin
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

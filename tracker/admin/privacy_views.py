@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import admin
-from ..exports import iter_file
-from ..extensions import db
-from ..models import Application, Comment, Document, OutboxEmail, Rating, StatusChange
-from ..privacy import erase_applicant, subject_access_archive
-from . import bp
+from tracker.admin import bp
+from tracker.exports import iter_file
+from tracker.extensions import db
+from tracker.models import Application, Comment, Document, OutboxEmail, Rating, StatusChange
+from tracker.privacy import erase_applicant, subject_access_archive
+from tracker.web.access import admin
 
 
 def _what_goes(application: Application) -> dict[str, int]:

@@ -7,10 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..accounts import EMAIL_MAX_LENGTH
-from ..apply.forms import SingleLine, ValidEmail, choices, strip
-from ..auth.forms import new_password_fields
-from ..enums import Role
+from tracker.accounts.users import EMAIL_MAX_LENGTH
+from tracker.apply.forms import SingleLine, ValidEmail, choices, strip
+from tracker.auth.forms import new_password_fields
+from tracker.enums import Role
 
 
 def role_choices():

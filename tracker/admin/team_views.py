@@ -8,13 +8,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from .. import accounts
-from ..access import admin, public
-from ..extensions import csrf, db
-from ..models import User
-from ..templating import has_endpoint
-from . import bp
-from .team_forms import InviteForm, JoinForm, RoleForm
+from tracker.accounts import users as accounts
+from tracker.admin import bp
+from tracker.admin.team_forms import InviteForm, JoinForm, RoleForm
+from tracker.extensions import csrf, db
+from tracker.models import User
+from tracker.web.access import admin, public
+from tracker.web.templating import has_endpoint
 
 
 def _error_summary(form) -> list[tuple[str, str, str]]:
@@ -163,7 +163,7 @@ def _render_join(form: JoinForm, user: User, *, problem: str | None = None):
         problem = _("This page had expired. Please try again.")
     status = 400 if errors or problem else 200
     body = render_template(
-        "team/join.html",
+        "admin/join.html",
         form=form,
         user=user,
         errors=errors,
@@ -175,7 +175,7 @@ def _render_join(form: JoinForm, user: User, *, problem: str | None = None):
 
 def _refused(error: accounts.InvitationError):
     body = render_template(
-        "team/join.html", refusal=str(error.message), expired=error.expired, form=None
+        "admin/join.html", refusal=str(error.message), expired=error.expired, form=None
     )
     return _no_store(body, 400)
 

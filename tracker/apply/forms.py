@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..enums import DocumentKind, LanguageLevel
+from tracker.enums import DocumentKind, LanguageLevel
 
 COVER_LETTER_MAX = 8000
 MAX_LINKS = 10
@@ -181,7 +181,7 @@ class ApplicationForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         """Validate the fields, then check that every required document is there."""
-        from ..applications import missing_documents
+        from tracker.applications.submit import missing_documents
 
         valid = super().validate(extra_validators)
         missing = missing_documents(
@@ -257,7 +257,7 @@ HEARD_ABOUT = {
 @functools.lru_cache(maxsize=16)
 def _language_pairs(language: str) -> tuple[tuple[str, str], ...]:
     """Return the other languages as (code, label in *language*), read from JSON once."""
-    from ..calls import load_data, localized
+    from tracker.calls import load_data, localized
 
     return tuple(
         (item["code"], localized(item["label"], language))
@@ -268,7 +268,7 @@ def _language_pairs(language: str) -> tuple[tuple[str, str], ...]:
 
 def build_application_form(call, language: str, **kwargs) -> ApplicationForm:
     """Return the form for *call*, its choices labelled in *language*."""
-    from ..calls import localized
+    from tracker.calls import localized
 
     form = ApplicationForm(**kwargs)
     form.region.choices = choices(

@@ -17,8 +17,7 @@ from flask import (
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 
-from ..access import public
-from ..applications import (
+from tracker.applications.submit import (
     ApplicationData,
     DuplicateSubmission,
     FormTicketError,
@@ -28,16 +27,17 @@ from ..applications import (
     issue_form_ticket,
     submit_application,
 )
-from ..calls import list_open_calls, localized, privacy_notice_of
-from ..extensions import csrf, db, limiter
-from ..models import Call, utcnow
-from ..security import (
+from tracker.apply.forms import build_application_form
+from tracker.calls import list_open_calls, localized, privacy_notice_of
+from tracker.extensions import csrf, db, limiter
+from tracker.models import Call, utcnow
+from tracker.web.access import public
+from tracker.web.security import (
     applicant_email_key,
     apply_limit_per_email,
     apply_limit_per_ip,
     without_applicant_email,
 )
-from .forms import build_application_form
 
 bp = Blueprint("apply", __name__)
 

@@ -28,12 +28,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 
-from .. import accounts, two_factor
-from ..access import Policy, policy_of, public, staff
-from ..extensions import csrf, db, limiter, login_manager
-from ..models import User
-from ..templating import has_endpoint
-from .forms import (
+from tracker.accounts import two_factor
+from tracker.accounts import users as accounts
+from tracker.auth.forms import (
     ChangePasswordForm,
     LoginForm,
     ResetPasswordForm,
@@ -42,6 +39,10 @@ from .forms import (
     TwoFactorForm,
     TwoFactorSetupForm,
 )
+from tracker.extensions import csrf, db, limiter, login_manager
+from tracker.models import User
+from tracker.web.access import Policy, policy_of, public, staff
+from tracker.web.templating import has_endpoint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

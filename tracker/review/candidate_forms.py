@@ -20,14 +20,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..apply.forms import PlainText, SingleLine, choices, strip
-from ..candidates import COMMENT_MAX_LENGTH
-from ..enums import DocumentKind, Recommendation, RubricCriterion, Status
-from ..extensions import db
-from ..inbox import STATUS_LABELS
-from ..models import User
-from .email_forms import template_choices
-from .forms import REJECTION_REASON_LABELS
+from tracker.applications.teamwork import COMMENT_MAX_LENGTH
+from tracker.apply.forms import PlainText, SingleLine, choices, strip
+from tracker.enums import DocumentKind, Recommendation, RubricCriterion, Status
+from tracker.extensions import db
+from tracker.inbox.query import STATUS_LABELS
+from tracker.models import User
+from tracker.review.email_forms import template_choices
+from tracker.review.forms import REJECTION_REASON_LABELS
 
 NOTE_MAX_LENGTH = 2000
 RATING_COMMENT_MAX_LENGTH = 2000

@@ -23,24 +23,35 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
-from ..access import admin, staff
-from ..apply.forms import HEARD_ABOUT, level_choices
-from ..audit import record_event
-from ..calls import load_data, localized
-from ..candidates import CandidateError, add_comment, all_tags, assign, set_tags
-from ..enums import FileType, Status
-from ..extensions import db
-from ..inbox import InboxFilter, assignable_users, neighbours
-from ..models import Application, Document, User
-from ..notifications import set_status_and_notify
-from ..people import related_applications
-from ..pipeline import StaleApplicationError, TransitionError, allowed_transitions, set_status
-from ..ratings import RatingError, add_rating, is_recused, recusals_of, recuse, visible_ratings
-from ..storage import open_stored
-from ..timeline import audit_events_query, timeline
-from ..uploads import CONTENT_TYPES, TYPE_NAMES
-from . import bp
-from .candidate_forms import (
+from tracker.applications.people import related_applications
+from tracker.applications.pipeline import (
+    StaleApplicationError,
+    TransitionError,
+    allowed_transitions,
+    set_status,
+)
+from tracker.applications.ratings import (
+    RatingError,
+    add_rating,
+    is_recused,
+    recusals_of,
+    recuse,
+    visible_ratings,
+)
+from tracker.applications.teamwork import CandidateError, add_comment, all_tags, assign, set_tags
+from tracker.applications.timeline import audit_events_query, timeline
+from tracker.apply.forms import HEARD_ABOUT, level_choices
+from tracker.audit import record_event
+from tracker.calls import load_data, localized
+from tracker.documents.storage import open_stored
+from tracker.documents.validate import CONTENT_TYPES, TYPE_NAMES
+from tracker.enums import FileType, Status
+from tracker.extensions import db
+from tracker.inbox.query import InboxFilter, assignable_users, neighbours
+from tracker.mail.compose import set_status_and_notify
+from tracker.models import Application, Document, User
+from tracker.review import bp
+from tracker.review.candidate_forms import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,
     FLAG_LABELS,
@@ -56,6 +67,7 @@ from .candidate_forms import (
     all_staff,
     label_of,
 )
+from tracker.web.access import admin, staff
 
 PREVIEW_CHARACTERS = 3000
 AUDIT_PAGE_SIZE = 100

@@ -7,10 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..apply.forms import SingleLine
-from ..email_templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, TEMPLATE_LABELS
-from ..enums import UI_LANGUAGES, EmailTemplateKey
-from ..inbox import SELECTION_MAX
+from tracker.apply.forms import SingleLine
+from tracker.enums import UI_LANGUAGES, EmailTemplateKey
+from tracker.inbox.query import SELECTION_MAX
+from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, TEMPLATE_LABELS
 
 
 def template_choices(*, blank: bool) -> list[SelectChoice]:

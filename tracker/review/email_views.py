@@ -13,17 +13,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from ..access import staff
-from ..email_templates import (
-    LANGUAGE_LABELS,
-    TEMPLATE_LABELS,
-    TemplateValidationError,
-)
-from ..enums import EmailStatus, EmailTemplateKey
-from ..extensions import db
-from ..inbox import InboxFilter, iter_filtered, selected_applications
-from ..models import Application, OutboxEmail
-from ..notifications import (
+from tracker.enums import EmailStatus, EmailTemplateKey
+from tracker.extensions import db
+from tracker.inbox.query import InboxFilter, iter_filtered, selected_applications
+from tracker.mail.compose import (
     OUTBOX_TABS,
     ComposeError,
     DuplicateEmail,
@@ -45,9 +38,16 @@ from ..notifications import (
     update_draft,
     when_of,
 )
-from ..templating import has_endpoint
-from . import bp
-from .email_forms import BulkEmailForm, ComposeForm, DraftForm
+from tracker.mail.templates import (
+    LANGUAGE_LABELS,
+    TEMPLATE_LABELS,
+    TemplateValidationError,
+)
+from tracker.models import Application, OutboxEmail
+from tracker.review import bp
+from tracker.review.email_forms import BulkEmailForm, ComposeForm, DraftForm
+from tracker.web.access import staff
+from tracker.web.templating import has_endpoint
 
 
 def _tab_labels() -> dict[EmailStatus, str]:

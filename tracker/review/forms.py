@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
-from ..candidates import TAG_MAX_LENGTH, CandidateError, normalise_tag
-from ..enums import RejectionReason, Status
-from ..inbox import SELECTION_MAX, STATUS_LABELS
+from tracker.applications.teamwork import TAG_MAX_LENGTH, CandidateError, normalise_tag
+from tracker.enums import RejectionReason, Status
+from tracker.inbox.query import SELECTION_MAX, STATUS_LABELS
 
 REJECTION_REASON_LABELS = {
     RejectionReason.REGION_COVERED: _l("We already cover the region"),

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..access import staff
-from ..candidates import CandidateError, bulk_add_tag, bulk_assign
-from ..enums import DocumentKind, RubricCriterion, Status
-from ..extensions import db
-from ..inbox import (
+from tracker.applications.pipeline import TransitionError, bulk_set_status
+from tracker.applications.teamwork import CandidateError, bulk_add_tag, bulk_assign
+from tracker.enums import DocumentKind, RubricCriterion, Status
+from tracker.extensions import db
+from tracker.inbox.query import (
     WITH_TAGS,
     InboxFilter,
     assignable_users,
@@ -25,10 +25,10 @@ from ..inbox import (
     status_counts,
     status_label,
 )
-from ..models import User
-from ..pipeline import TransitionError, bulk_set_status
-from . import bp
-from .forms import BulkForm
+from tracker.models import User
+from tracker.review import bp
+from tracker.review.forms import BulkForm
+from tracker.web.access import staff
 
 DOCUMENT_LABELS = {
     DocumentKind.CV: _l("CV"),

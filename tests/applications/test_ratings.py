@@ -1,0 +1,104 @@
+"""The rubric: one rating per editor, blind first pass, recusal."""
+
+import pytest
+from sqlalchemy import select
+
+from tracker.applications.pipeline import set_status
+from tracker.applications.ratings import (
+    RatingError,
+    add_rating,
+    criterion_means,
+    rated_by,
+    recusals_of,
+    recuse,
+    visible_ratings,
+)
+from tracker.extensions import db
+from tracker.models import Rating
+
+SCORES = {
+    "regional_expertise": 5,
+    "german_writing": 3,
+    "sourcing": 4,
+    "story_ideas": 4,
+    "reliability": 4,
+}
+
+
+def test_rating_updates_count_and_mean_without_bumping_the_version(make_application, make_user):
+    ana, ben = make_user("ana@example.org"), make_user("ben@example.org")
+    application = make_application()
+    version = application.version_id
+    add_rating(
+        application, by=ana, scores=SCORES, recommendation="yes", comments={"sourcing": " Careful "}
+    )
+    add_rating(application, by=ben, scores=dict.fromkeys(SCORES, 2), recommendation="no")
+
+    assert (application.rating_count, application.rating_mean) == (2, 3.0)
+    assert application.version_id == version
+    rating = db.session.scalar(select(Rating).where(Rating.user_id == ana.id))
+    assert rating.comments == {"sourcing": "Careful"}
+    assert criterion_means([application.id]) == {
+        application.id: {
+            "regional_expertise": 3.5,
+            "german_writing": 2.5,
+            "sourcing": 3.0,
+            "story_ideas": 3.0,
+            "reliability": 3.0,
+        }
+    }
+    # Rating again replaces the editor's own rating.
+    add_rating(application, by=ana, scores=dict.fromkeys(SCORES, 4), recommendation="strong_yes")
+    assert (application.rating_count, application.rating_mean) == (2, 3.0)
+
+
+def test_a_status_change_after_a_colleagues_rating_is_not_stale(make_application, make_user):
+    ana, ben = make_user("ana@example.org"), make_user("ben@example.org")
+    application = make_application()
+    seen = application.version_id
+    add_rating(application, by=ana, scores=SCORES, recommendation="yes")
+    set_status(application, "in_review", by=ben, expected_version=seen)
+    assert application.status == "in_review"
+
+
+def test_first_pass_is_blind_until_the_editor_rated(make_application, make_user):
+    ana, ben = make_user("ana@example.org"), make_user("ben@example.org")
+    application = make_application()
+    add_rating(application, by=ana, scores=SCORES, recommendation="yes")
+    assert visible_ratings(application, ben) is None
+    add_rating(application, by=ben, scores=SCORES, recommendation="maybe")
+    assert [r.user_id for r in visible_ratings(application, ben)] == [ana.id, ben.id]
+    assert rated_by(ben, [application.id]) == {application.id}
+
+
+@pytest.mark.parametrize(
+    ("scores", "recommendation"),
+    [
+        ({**SCORES, "sourcing": 6}, "yes"),
+        ({**SCORES, "sourcing": 0}, "yes"),
+        ({k: v for k, v in SCORES.items() if k != "sourcing"}, "yes"),
+        (SCORES, "hire immediately"),
+    ],
+)
+def test_invalid_ratings_are_refused(make_application, make_user, scores, recommendation):
+    application = make_application()
+    with pytest.raises(RatingError):
+        add_rating(application, by=make_user(), scores=scores, recommendation=recommendation)
+    db.session.rollback()
+    assert db.session.scalars(select(Rating)).all() == []
+
+
+def test_a_recused_editor_cannot_rate_and_their_rating_is_withdrawn(make_application, make_user):
+    ana, ben = make_user("ana@example.org"), make_user("ben@example.org")
+    application = make_application()
+    add_rating(application, by=ana, scores=SCORES, recommendation="yes")
+    add_rating(application, by=ben, scores=dict.fromkeys(SCORES, 1), recommendation="no")
+    recuse(application, by=ben, reason="We worked together at Netgazeti")
+
+    assert (application.rating_count, application.rating_mean) == (1, 4.0)
+    with pytest.raises(RatingError, match="conflict of interest"):
+        add_rating(application, by=ben, scores=SCORES, recommendation="yes")
+    db.session.rollback()
+    assert visible_ratings(application, ben) is None
+    (recusal,) = recusals_of(application)
+    assert (recusal.user_id, recusal.reason) == (ben.id, "We worked together at Netgazeti")

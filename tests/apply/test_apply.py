@@ -1,0 +1,643 @@
+"""The applicant's path: the call page, the form, the thanks page, and every refusal."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import hostile_files as hostile
+from tests.applying import (
+    application_form,
+    assert_nothing_stored,
+    error_summary,
+    post,
+    sample,
+    stored_files,
+)
+from tests.conftest import hidden_fields
+from tracker.applications.submit import issue_form_ticket
+from tracker.documents.storage import path_for
+from tracker.extensions import db
+from tracker.models import Application, Document, OutboxEmail, utcnow
+
+# --- the call page --------------------------------------------------------------------
+
+
+def test_start_page_goes_straight_to_the_only_open_call(client, call):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/apply/local-experts"
+
+
+def test_start_page_lists_calls_when_none_is_open(client, call):
+    call.is_open = False
+    db.session.commit()
+    response = client.get("/")
+    assert "There is no open call at the moment" in client.get("/?lang=en").text
+    assert response.status_code == 200
+
+
+def test_call_page_shows_the_call_text_and_every_region_in_english(client, call):
+    page = client.get("/apply/local-experts?lang=en").text
+    assert "<h1>Local experts wanted</h1>" in page
+    for region in (
+        "Georgia",
+        "Abkhazia",
+        "Tskhinvali region / South Ossetia",
+        "Armenia",
+        "Azerbaijan",
+        "Nakhchivan",
+        "Karabakh",
+        "Dagestan",
+        "Chechnya",
+        "Ingushetia",
+        "North Ossetia–Alania",
+        "Kabardino-Balkaria",
+        "Karachay-Cherkessia",
+        "Adygea",
+        "Elsewhere / diaspora",
+    ):
+        assert f">{region}</option>" in page
+    assert 'href="/privacy"' in page
+    assert 'enctype="multipart/form-data"' in page
+    assert 'name="csrf_token"' in page
+    assert 'name="form_ticket"' in page
+
+
+def test_call_page_is_german_by_default(client, call):
+    page = client.get("/apply/local-experts").text
+    assert "<h1>Lokale Expertinnen und Experten gesucht</h1>" in page
+    assert '<html lang="de">' in page
+
+
+def test_unknown_call_is_a_404_in_the_site_layout(client, call):
+    response = client.get("/apply/no-such-call?lang=en")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert 'class="site-header"' in response.text
+
+
+# --- a whole application --------------------------------------------------------------
+
+
+def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(app, client, call):
+    response = post(client, call, application_form(client, call))
+
+    application = db.session.scalar(select(Application))
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/apply/local-experts/thanks/{application.reference}"
+    assert re.fullmatch(r"CW-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{2}", application.reference)
+    assert (application.full_name, application.email, application.phone) == (
+        "Nino Beridze",
+        "nino.beridze@example.org",
+        "+995 555 123 456",
+    )
+    assert (application.country, application.region, application.city) == (
+        "georgia",
+        "georgia",
+        "Kutaisi",
+    )
+    assert [(lang.language, lang.level) for lang in application.languages] == [
+        ("de", "B2"),
+        ("ka", "native"),
+        ("ru", "C1"),
+    ]
+    assert sorted(topic.topic for topic in application.topics) == ["environment", "politics"]
+    assert application.cover_letter == "Ich schreibe seit zehn Jahren über Westgeorgien."
+    assert application.links == ["https://example.org/anaklia", "https://example.org/kutaisi"]
+    assert application.status == "new"
+    assert application.preferred_language == "de"
+    assert application.privacy_version == app.config["PRIVACY_NOTICE_VERSION"]
+    assert application.heard_about == "colleague"
+    assert (utcnow() - application.consent_at).total_seconds() < 60
+
+    documents = {doc.kind: doc for doc in application.documents}
+    assert set(documents) == {"cv", "writing_sample"}
+    cv, writing_sample = documents["cv"], documents["writing_sample"]
+    assert (cv.filename, cv.file_type, cv.content_type) == (
+        "Lebenslauf Nino.pdf",
+        "pdf",
+        "application/pdf",
+    )
+    assert cv.size == len(sample("cv.pdf"))
+    assert cv.sha256 == hashlib.sha256(sample("cv.pdf")).hexdigest()
+    assert writing_sample.file_type == "odt"
+    for document in (cv, writing_sample):
+        stored = path_for(document.storage_key).read_bytes()
+        assert hashlib.sha256(stored).hexdigest() == document.sha256
+    assert len(stored_files(app)) == 2
+
+    (email,) = db.session.scalars(select(OutboxEmail)).all()
+    assert (email.to_address, email.status, email.template, email.language) == (
+        "nino.beridze@example.org",
+        "queued",
+        "acknowledgement",
+        "de",
+    )
+    assert email.subject == f"Wir haben Ihre Bewerbung erhalten ({application.reference})"
+    assert email.body_text.startswith("Hallo Nino Beridze,")
+    assert f"Ihre Referenz: {application.reference}" in email.body_text
+
+
+def test_thanks_page_shows_the_reference_and_nothing_personal(client, call):
+    response = post(client, call, application_form(client, call))
+    page = client.get(response.headers["Location"] + "?lang=en").text
+    reference = db.session.scalar(select(Application.reference))
+    assert f'<p class="reference">{reference}</p>' in page
+    assert "What happens next" in page
+    for personal in ("Nino", "Beridze", "example.org/anaklia", "Kutaisi"):
+        assert personal not in page
+
+
+def test_thanks_page_of_an_unknown_reference_is_a_404(client, call):
+    assert client.get("/apply/local-experts/thanks/CW-AAAA-AA").status_code == 404
+
+
+def test_acknowledgement_is_written_in_english_when_asked(client, call):
+    post(client, call, application_form(client, call, preferred_language="en"))
+    email = db.session.scalar(select(OutboxEmail))
+    reference = db.session.scalar(select(Application.reference))
+    assert email.language == "en"
+    assert email.subject == f"We have received your application ({reference})"
+    assert email.body_text.startswith("Hello Nino Beridze,")
+
+
+def test_every_sample_document_type_goes_through(client, call):
+    data = application_form(
+        client,
+        call,
+        cv=(io.BytesIO(sample("cover_letter.docx")), "cv.docx"),
+        cover_letter=None,
+        cover_letter_file=(io.BytesIO(sample("cover_letter.rtf")), "letter.rtf"),
+        writing_sample=(io.BytesIO(sample("writing_sample.txt")), "sample.txt"),
+    )
+    assert post(client, call, data).status_code == 302
+    kinds = {d.kind: d.file_type for d in db.session.scalars(select(Document))}
+    assert kinds == {"cv": "docx", "cover_letter": "rtf", "writing_sample": "txt"}
+
+
+def test_a_link_instead_of_a_writing_sample_file_is_enough(client, call):
+    data = application_form(
+        client, call, writing_sample=None, writing_sample_url="https://example.org/story"
+    )
+    assert post(client, call, data).status_code == 302
+    application = db.session.scalar(select(Application))
+    assert application.writing_sample_url == "https://example.org/story"
+    assert [d.kind for d in application.documents] == ["cv"]
+
+
+def test_elsewhere_requires_and_keeps_the_free_text(client, call):
+    response = post(client, call, application_form(client, call, region="elsewhere"))
+    assert response.status_code == 400
+    assert "Where exactly?: Please tell us where you live and work." in error_summary(
+        client.post(
+            "/apply/local-experts?lang=en", data=application_form(client, call, region="elsewhere")
+        ).text
+    )
+    data = application_form(
+        client, call, region="elsewhere", region_other="Berlin, Georgian diaspora"
+    )
+    assert post(client, call, data).status_code == 302
+    application = db.session.scalar(select(Application))
+    assert (application.country, application.region_other) == (
+        "elsewhere",
+        "Berlin, Georgian diaspora",
+    )
+
+
+# --- bad input: each leaves no row, no file, no email ------------------------------------
+
+
+def test_missing_cv_is_refused_with_a_message_at_the_field(app, client, call):
+    response = post(client, call, application_form(client, call, cv=None))
+    assert response.status_code == 400
+    assert "Lebenslauf: Bitte fügen Sie Ihren Lebenslauf bei." in error_summary(response.text)
+    assert_nothing_stored(app)
+
+
+def test_missing_writing_sample_is_refused(app, client, call):
+    data = application_form(client, call, writing_sample=None)
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert response.status_code == 400
+    assert error_summary(response.text) == [
+        "Writing sample: Please attach a writing sample or give a link to a published piece."
+    ]
+    assert_nothing_stored(app)
+
+
+def test_missing_cover_letter_is_refused(app, client, call):
+    data = application_form(client, call, cover_letter="")
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert error_summary(response.text) == [
+        "Cover letter: Please write a cover letter or attach it as a file."
+    ]
+    assert_nothing_stored(app)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "not-an-address",
+        "a@b",
+        "a@b.co\nBcc: x@y",
+        "a@b.co\r\nBcc: x@y",
+        "<a@b.co>",
+        "a@b.co, c@d.co",
+    ],
+)
+def test_invalid_email_is_refused(app, client, call, address):
+    response = client.post(
+        "/apply/local-experts?lang=en", data=application_form(client, call, email=address)
+    )
+    assert response.status_code == 400
+    summary = error_summary(response.text)
+    assert len(summary) == 1
+    assert summary[0].startswith("Email address: ")
+    assert_nothing_stored(app)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "full_name",
+            "Nino\r\nBcc: x@y",
+            "Full name: Please write this on one line, without special characters.",
+        ),
+        (
+            "full_name",
+            "Nino\x07",
+            "Full name: Please write this on one line, without special characters.",
+        ),
+        (
+            "city",
+            "Kut\naisi",
+            "City or town where you live: Please write this on one line, without special characters.",
+        ),
+        (
+            "cover_letter",
+            "Hello\x1bworld",
+            "Cover letter: This text contains characters we cannot store.",
+        ),
+        ("cover_letter", "x" * 8001, "Cover letter: Field cannot be longer than 8000 characters."),
+        ("full_name", "x" * 201, "Full name: Field cannot be longer than 200 characters."),
+        (
+            "links",
+            "javascript:alert(1)",
+            "Links to other published work (optional): Each line must be one full web address starting with https://",
+        ),
+        ("region", "atlantis", "Region you cover: Not a valid choice."),
+        (
+            "topics",
+            ["politics", "cooking"],
+            "Topics you know well: 'cooking' is not a valid choice for this field.",
+        ),
+        (
+            "consent",
+            None,
+            "Privacy notice: Please agree to the privacy notice so that we may read your application.",
+        ),
+    ],
+)
+def test_bad_text_fields_are_refused(app, client, call, field, value, message):
+    data = application_form(client, call, **{field: value})
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert response.status_code == 400
+    assert message in error_summary(response.text)
+    assert_nothing_stored(app)
+
+
+def test_entered_values_are_kept_after_an_error(client, call):
+    data = application_form(client, call, cv=None, full_name="Ани Арутюнян")
+    page = post(client, call, data).text
+    assert 'value="Ани Арутюнян"' in page
+    assert "Ich schreibe seit zehn Jahren über Westgeorgien." in page
+    assert '<option selected value="georgia">' in page
+
+
+def test_error_summary_links_each_message_to_its_field(client, call):
+    page = client.post(
+        "/apply/local-experts?lang=en", data=application_form(client, call, full_name="", cv=None)
+    ).text
+    assert '<a href="#full_name">Full name: This field is required.</a>' in page
+    assert '<a href="#cv">CV: Please attach your CV.</a>' in page
+    assert 'aria-describedby="full_name-error"' in page
+    assert "There is a problem" in page
+
+
+def test_filled_honeypot_stores_nothing(app, client, call):
+    response = client.post(
+        "/apply/local-experts?lang=en",
+        data=application_form(client, call, website="http://spam.example"),
+    )
+    assert response.status_code == 400
+    assert "Please leave the field “Leave this field empty” empty." in response.text
+    assert_nothing_stored(app)
+
+
+def test_form_sent_back_too_fast_is_refused_with_a_fresh_ticket(app, app_config, client, call):
+    app.config["FORM_MIN_FILL_SECONDS"] = 60
+    data = application_form(client, call)
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert response.status_code == 400
+    assert (
+        "That was very quick! Please check your answers, then send the form again." in response.text
+    )
+    assert hidden_fields(response.text)["form_ticket"] != data["form_ticket"]
+    assert_nothing_stored(app)
+
+
+def test_forged_form_ticket_is_refused(app, client, call):
+    response = client.post(
+        "/apply/local-experts?lang=en", data=application_form(client, call, form_ticket="forged")
+    )
+    assert "This form has expired. Please check your answers and send it again." in response.text
+    assert_nothing_stored(app)
+
+
+def test_missing_csrf_token_is_refused_plainly(app, client, call):
+    response = client.post(
+        "/apply/local-experts?lang=en", data=application_form(client, call, csrf_token=None)
+    )
+    assert response.status_code == 400
+    assert "This form has expired. Please check your answers and send it again." in response.text
+    assert_nothing_stored(app)
+
+
+def test_double_submit_creates_one_application_and_one_email(app, client, call):
+    data = application_form(client, call)
+    again = {
+        **data,
+        "cv": (io.BytesIO(sample("cv.pdf")), "cv.pdf"),
+        "writing_sample": (io.BytesIO(sample("writing_sample.odt")), "s.odt"),
+    }
+    first = post(client, call, data)
+    second = post(client, call, again)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 1
+    assert len(stored_files(app)) == 2
+
+
+def test_extra_fields_cannot_set_status_or_identity(client, call):
+    data = application_form(
+        client,
+        call,
+        status="accepted",
+        id="999",
+        reference="CW-HACK-ED",
+        form_token="x",
+        call_id="7",
+    )
+    assert post(client, call, data).status_code == 302
+    application = db.session.scalar(select(Application))
+    assert application.status == "new"
+    assert application.id != 999
+    assert application.reference != "CW-HACK-ED"
+
+
+def test_closed_call_shows_a_notice_and_stores_nothing(app, client, call):
+    data = application_form(client, call)
+    call.is_open = False
+    db.session.commit()
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert response.status_code == 400
+    assert "This call has closed. Thank you for your interest." in response.text
+    assert_nothing_stored(app)
+
+
+def test_request_over_the_total_limit_gets_a_friendly_413(app, client, call):
+    app.config["MAX_CONTENT_LENGTH"] = 200_000
+    data = application_form(
+        client, call, cv=(io.BytesIO(b"%PDF-1.4\n" + b"0" * 300_000), "big.pdf")
+    )
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert response.status_code == 413
+    assert "Your files are too large" in response.text
+    assert (
+        "Each file may be up to 10 MB, and everything sent together up to 0.2 MB." in response.text
+    )
+    assert_nothing_stored(app)
+
+
+def test_file_over_the_per_file_limit_is_refused_at_its_field(app, client, call):
+    app.config["MAX_FILE_SIZE"] = 20_000
+    response = client.post("/apply/local-experts?lang=en", data=application_form(client, call))
+    assert response.status_code == 400
+    (message,) = error_summary(response.text)
+    assert message.startswith("CV: ")
+    assert "larger than" in message
+    assert_nothing_stored(app)
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "../../../etc/passwd.pdf",
+        "/etc/cron.d/cv.pdf",
+        "C:\\Users\\nino\\cv.pdf",
+        "cv\x00.exe.pdf",
+        "\u202efdp.exe.pdf",
+        "a" * 1000 + ".pdf",
+        "cv 'final'; version=2.pdf",
+    ],
+)
+def test_hostile_filenames_are_kept_only_as_sanitised_metadata(app, client, call, filename):
+    data = application_form(client, call, cv=(io.BytesIO(sample("cv.pdf")), filename))
+    assert post(client, call, data).status_code == 302
+    document = db.session.scalar(select(Document).where(Document.kind == "cv"))
+    assert "/" not in document.filename
+    assert "\\" not in document.filename
+    assert not re.search(r"[\x00-\x1f\"\u202a-\u202e\u2066-\u2069]", document.filename)
+    assert document.filename.endswith(".pdf")
+    assert len(document.filename) <= 120
+    root = Path(app.config["STORAGE_ROOT"]).resolve()
+    assert all(path.resolve().is_relative_to(root) for path in stored_files(app))
+    assert path_for(document.storage_key).read_bytes() == sample("cv.pdf")
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "heading"),
+    [
+        # A bug-like failure: the generic error page.
+        (
+            RuntimeError("constraint check failed in a trigger"),
+            500,
+            "Something went wrong on our side",
+        ),
+        # The database is busy or gone: "try again", with Retry-After.
+        ("database is locked", 503, "We are busy right now"),
+    ],
+)
+def test_database_failure_at_commit_leaves_no_file_behind(
+    app, client, call, monkeypatch, failure, status, heading
+):
+    from flask import has_request_context
+    from sqlalchemy.exc import OperationalError
+
+    data = application_form(client, call)
+
+    real_commit = db.session.commit
+
+    def fail_inside_requests():
+        if has_request_context():
+            if isinstance(failure, str):
+                raise OperationalError("COMMIT", {}, Exception(failure))
+            raise failure
+        real_commit()
+
+    monkeypatch.setattr(db.session, "commit", fail_inside_requests)
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    monkeypatch.undo()
+    assert response.status_code == status
+    assert heading in response.text
+    assert "Traceback" not in response.text
+    assert "OperationalError" not in response.text
+    assert_nothing_stored(app)
+
+
+def test_the_request_never_talks_to_smtp(app, client, call, monkeypatch):
+    """The acknowledgement waits in the outbox: an SMTP server that hangs cannot hold a request."""
+    import smtplib
+
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a web request opened an SMTP connection")
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", refuse)
+    assert post(client, call, application_form(client, call)).status_code == 302
+    assert db.session.scalar(select(OutboxEmail.status)) == "queued"
+
+
+def test_form_ticket_holds_the_time_it_was_issued(app):
+    from datetime import timedelta
+
+    from tracker.applications.submit import FormTicketError, check_form_ticket
+
+    app.config["FORM_MIN_FILL_SECONDS"] = 5
+    now = utcnow()
+    ticket = issue_form_ticket(now)
+    with pytest.raises(FormTicketError):
+        check_form_ticket(ticket, now + timedelta(seconds=2))
+    assert check_form_ticket(ticket, now + timedelta(seconds=6))
+    with pytest.raises(FormTicketError):
+        check_form_ticket(ticket, now + timedelta(seconds=app.config["WTF_CSRF_TIME_LIMIT"] + 1))
+
+
+def test_privacy_page_shows_the_notice_and_its_version(client, app):
+    page = client.get("/privacy?lang=en").text
+    assert "Privacy notice" in page
+    assert f"Version {app.config['PRIVACY_NOTICE_VERSION']}" in page
+
+
+def test_privacy_text_is_configurable(client, app, tmp_path):
+    notice = tmp_path / "privacy.txt"
+    notice.write_text("Unser eigener Datenschutztext.\n\n<b>Zweiter Absatz</b>", encoding="utf-8")
+    app.config["PRIVACY_NOTICE_FILE"] = str(notice)
+    page = client.get("/privacy").text
+    assert "<p>Unser eigener Datenschutztext.</p>" in page
+    assert "&lt;b&gt;Zweiter Absatz&lt;/b&gt;" in page
+
+
+# --- hostile documents through the whole form ---------------------------------------------
+
+WRONG_TYPE = (
+    "This file must be a PDF, Word (DOCX), OpenDocument (ODT), RTF or plain-text (TXT) file."
+)
+NOT_A_PDF = "This file is called .pdf but is not in PDF format."
+UNREADABLE_PDF = "We could not read this PDF; please export it again"
+MACROS = "This document contains macros, which we cannot accept for security reasons."
+
+
+@pytest.mark.parametrize(
+    ("field", "filename", "build", "message"),
+    [
+        ("cv", "cv.pdf", hostile.exe_named_pdf, WRONG_TYPE),
+        ("cv", "cv.pdf", hostile.html_named_pdf, WRONG_TYPE),
+        ("cv", "cv.pdf", hostile.svg_named_pdf, WRONG_TYPE),
+        ("cv", "cv.pdf", lambda: sample("writing_sample.odt"), NOT_A_PDF),
+        ("cv", "cv.pdf", hostile.pdf_html_polyglot, UNREADABLE_PDF),
+        ("cv", "cv.pdf", hostile.truncated_pdf, UNREADABLE_PDF),
+        ("cv", "cv.pdf", hostile.empty, "This file is empty."),
+        (
+            "writing_sample",
+            "sample.docx",
+            hostile.zip_bomb_docx,
+            "This document is too large or complex for us to open safely.",
+        ),
+        ("writing_sample", "sample.docx", hostile.macro_docx, MACROS),
+        (
+            "writing_sample",
+            "sample.docx",
+            hostile.plain_zip,
+            "This file is called .docx but is not in Word (DOCX) format.",
+        ),
+        ("cover_letter_file", "letter.txt", hostile.utf32_garbage_txt, WRONG_TYPE),
+        (
+            "cover_letter_file",
+            "letter.txt",
+            hostile.text_with_control_characters,
+            "We could not read this text file",
+        ),
+        (
+            "cover_letter_file",
+            "letter.docx",
+            hostile.xxe_docx,
+            "We could not read this Word (DOCX) file",
+        ),
+        (
+            "cv",
+            "cv.svg",
+            lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            WRONG_TYPE,
+        ),
+    ],
+)
+def test_hostile_documents_are_refused_at_their_field_and_leave_nothing(
+    app, client, call, field, filename, build, message
+):
+    labels = {
+        "cv": "CV",
+        "writing_sample": "Writing sample",
+        "cover_letter_file": "… or attach it as a file",
+    }
+    data = application_form(client, call, **{field: (io.BytesIO(build()), filename)})
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert response.status_code == 400
+    (entry,) = error_summary(response.text)
+    assert entry.startswith(f"{labels[field]}: {message}")
+    assert_nothing_stored(app)
+
+
+def test_refusing_one_file_removes_the_others_it_had_staged(app, client, call):
+    data = application_form(
+        client, call, writing_sample=(io.BytesIO(hostile.macro_docx()), "s.docx")
+    )
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert error_summary(response.text) == [
+        f"Writing sample: {MACROS} Please save it as PDF or as a Word document without macros (.docx) and upload the new copy."
+    ]
+    assert_nothing_stored(app)
+    staging = Path(app.config["STORAGE_ROOT"]) / "staging"
+    assert not staging.exists() or list(staging.iterdir()) == []
+
+
+def test_pdf_with_javascript_is_accepted_but_flagged_for_editors(client, call):
+    data = application_form(client, call, cv=(io.BytesIO(hostile.pdf_with_javascript()), "cv.pdf"))
+    assert post(client, call, data).status_code == 302
+    document = db.session.scalar(select(Document).where(Document.kind == "cv"))
+    assert document.flags == ["pdf_active_content"]
+
+
+def test_nul_bytes_in_a_field_are_refused_before_anything_is_stored(app, client, call):
+    data = application_form(client, call, full_name="Nino\x00Beridze")
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert response.status_code == 400
+    assert "We could not understand that request" in response.text
+    assert_nothing_stored(app)

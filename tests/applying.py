@@ -1,0 +1,85 @@
+"""Submitting the application form from a test: a valid form, the post, what was stored."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tests.conftest import hidden_fields
+from tests.hostile_files import SAMPLES
+from tracker.extensions import db
+from tracker.models import Application, Document, OutboxEmail
+
+__all__ = [
+    "SAMPLES",
+    "application_form",
+    "assert_nothing_stored",
+    "error_summary",
+    "post",
+    "sample",
+    "stored_files",
+]
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def application_form(client, call, **overrides) -> dict:
+    """Return a complete, valid submission for *call*; overrides replace or remove fields."""
+    page = client.get(f"/apply/{call.slug}")
+    data = {
+        **hidden_fields(page.text),
+        "full_name": "Nino Beridze",
+        "email": "Nino.Beridze@Example.org",
+        "phone": "+995 555 123 456",
+        "region": "georgia",
+        "city": "Kutaisi",
+        "german_level": "B2",
+        "other_languages-0-language": "ka",
+        "other_languages-0-level": "native",
+        "other_languages-1-language": "ru",
+        "other_languages-1-level": "C1",
+        "topics": ["politics", "environment"],
+        "cover_letter": "Ich schreibe seit zehn Jahren über Westgeorgien.",
+        "links": "https://example.org/anaklia\nhttps://example.org/kutaisi",
+        "preferred_language": "de",
+        "heard_about": "colleague",
+        "consent": "y",
+        "cv": (io.BytesIO(sample("cv.pdf")), "Lebenslauf Nino.pdf"),
+        "writing_sample": (io.BytesIO(sample("writing_sample.odt")), "anaklia.odt"),
+    }
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def post(client, call, data):
+    return client.post(f"/apply/{call.slug}", data=data, content_type="multipart/form-data")
+
+
+def stored_files(app) -> list[Path]:
+    root = Path(app.config["STORAGE_ROOT"])
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def assert_nothing_stored(app):
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+    assert stored_files(app) == []
+
+
+def error_summary(page: str) -> list[str]:
+    """Return the texts of the links in the error summary."""
+    box = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert box, "no error summary on the page"
+    links = re.findall(r"<li><a [^>]*>(.*?)</a>", box.group(0), re.S)
+    return [html.unescape(re.sub(r"\s+", " ", text).strip()) for text in links]

@@ -1,0 +1,763 @@
+"""The candidate page: every field shown safely, and every action on it."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.applying import application_form, post
+from tests.conftest import hidden_fields, login_as
+from tracker.applications.people import name_key
+from tracker.applications.pipeline import set_status
+from tracker.applications.ratings import add_rating
+from tracker.applications.teamwork import add_comment
+from tracker.extensions import db
+from tracker.models import (
+    Application,
+    AuditEvent,
+    Comment,
+    Document,
+    OutboxEmail,
+    Rating,
+    Recusal,
+    StatusChange,
+    utcnow,
+)
+
+SCORES = {
+    "regional_expertise": 5,
+    "german_writing": 3,
+    "sourcing": 4,
+    "story_ideas": 2,
+    "reliability": 4,
+}
+
+
+def url(application, suffix="") -> str:
+    return f"/review/applications/{application.id}{suffix}"
+
+
+def page(client, application, query="lang=en") -> str:
+    response = client.get(f"{url(application)}?{query}")
+    assert response.status_code == 200
+    return response.text
+
+
+def text_of(markup: str) -> str:
+    """Return the visible text of *markup*, whitespace folded (for sentence assertions)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def form_data(client, application, **fields) -> dict:
+    """Return the CSRF token and expected version of the page, plus *fields*."""
+    hidden = hidden_fields(page(client, application))
+    data = {"csrf_token": hidden["csrf_token"], "expected_version": hidden["expected_version"]}
+    data.update(fields)
+    return data
+
+
+def rating_data(client, application, scores=SCORES, **fields) -> dict:
+    data = form_data(client, application, recommendation="yes", action="save")
+    data.update({f"score_{name}": str(score) for name, score in scores.items()})
+    data.update(fields)
+    return data
+
+
+def submitted(client, call, **overrides) -> Application:
+    """Submit an application with documents through the public form."""
+    response = post(client, call, application_form(client, call, **overrides))
+    assert response.status_code == 302
+    return db.session.scalar(select(Application).order_by(Application.id.desc()))
+
+
+@pytest.fixture
+def colleague(app, make_user):
+    """A second editor, signed in on a client of their own."""
+    client = app.test_client()
+    client.user = make_user("ben@example.org", "editor", name="Ben Editor")
+    login_as(client, client.user)
+    return client
+
+
+# --- what the page shows ---------------------------------------------------------------
+
+
+def test_page_shows_every_field_of_a_submitted_application(editor_client, client, call):
+    application = submitted(
+        client,
+        call,
+        heard_about="other",
+        heard_about_other="Radio Tavisupleba",
+        writing_sample=None,
+        writing_sample_url="https://example.org/story",
+    )
+    cv = application.documents[0]
+    cv.flags = ["pdf_active_content"]
+    cv.text = "Lebenslauf\n\nNino Beridze, Kutaisi"
+    db.session.commit()
+
+    markup = page(editor_client, application)
+    text = text_of(markup)
+
+    assert "<h1>Nino Beridze</h1>" in markup
+    assert f'<span class="candidate-reference">{application.reference}</span>' in markup
+    assert '<span class="badge badge-status badge-new">Status: New</span>' in markup
+    assert "Not assigned" in text
+    for label, value in [
+        ("Call", "Local experts wanted"),
+        ("Email address", "nino.beridze@example.org"),
+        ("Phone number", "+995 555 123 456"),
+        ("Region", "Georgia"),
+        ("City or town", "Kutaisi"),
+        ("Topics", "Environment and climate, Politics"),
+        ("Writes to us in", "Deutsch"),
+        ("Heard about the call", "Somewhere else: Radio Tavisupleba"),
+    ]:
+        assert f"<dt>{label}</dt>" in markup
+        assert f"{label} {value}" in text, label
+    assert (
+        "<li>German: B2 – upper intermediate</li><li>Georgian: Native speaker</li>"
+        "<li>Russian: C1 – advanced</li>"
+    ) in markup
+    consent = application.consent_at.strftime("%-d %b %Y, %H:%M")
+    assert f"Agreed to privacy notice 2026-11 on {consent}" in text
+    assert (
+        '<li>Writing sample: <a href="https://example.org/story" '
+        'rel="noopener noreferrer nofollow">https://example.org/story</a></li>'
+    ) in markup
+    assert (
+        '<li><a href="https://example.org/anaklia" rel="noopener noreferrer nofollow">'
+        "https://example.org/anaklia</a></li>"
+    ) in markup
+    assert (
+        '<div class="cover-letter">Ich schreibe seit zehn Jahren über Westgeorgien.</div>' in markup
+    )
+    # The document: kind, sanitised name, type, size, warning, download, escaped preview.
+    assert "<h3>CV</h3>" in markup
+    assert f"Lebenslauf Nino.pdf · PDF · {round(cv.size / 1024, 1)} KB · Download" in text
+    assert f'<a href="/review/documents/{cv.id}">Download</a>' in markup
+    assert (
+        "Warning: This PDF contains active content (JavaScript/automatic actions); "
+        "open it only in a safe viewer"
+    ) in text
+    assert '<pre class="document-preview">Lebenslauf\n\nNino Beridze, Kutaisi</pre>' in markup
+
+
+def test_preview_shows_only_the_first_3000_characters(editor_client, make_application, app):
+    application = make_application()
+    db.session.add(
+        Document(
+            application=application,
+            kind="writing_sample",
+            filename="long.txt",
+            file_type="txt",
+            content_type="text/plain",
+            size=9000,
+            sha256="0" * 64,
+            storage_key="a" * 32,
+            flags=[],
+            text="a" * 2999 + "XYZ" + "b" * 5000,
+        )
+    )
+    db.session.commit()
+    markup = page(editor_client, application)
+    assert '<pre class="document-preview">' + "a" * 2999 + "X</pre>" in markup
+    assert "YZ" not in markup.split('<pre class="document-preview">')[1].split("</pre>")[0]
+    assert "Only the beginning is shown. Download the file to read all of it." in markup
+
+
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_IMG = "<img src=x onerror=alert(2)>"
+
+
+def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, call):
+    application = submitted(
+        client,
+        call,
+        full_name=HOSTILE,
+        city=HOSTILE_IMG,
+        region="elsewhere",
+        region_other=HOSTILE,
+        cover_letter=HOSTILE,
+        heard_about="other",
+        heard_about_other=HOSTILE_IMG,
+        cv=(application_form(client, call)["cv"][0], "<img src=x onerror=alert(3)>.pdf"),
+    )
+    # The public form refuses such links; rows written otherwise must be safe all the same.
+    application.links = ["javascript:alert(1)", "JaVaScRiPt:alert(2)", "data:text/html,<b>x</b>"]
+    application.writing_sample_url = "javascript:alert(4)"
+    document = application.documents[0]
+    document.text = HOSTILE + "\n" + HOSTILE_IMG
+    db.session.commit()
+    editor = editor_client.user
+    set_status(application, "rejected", by=editor, note=HOSTILE, reason="other")
+    from tracker.applications.teamwork import set_tags
+
+    add_comment(application, HOSTILE, by=editor)
+    set_tags(application, [HOSTILE_IMG], by=editor)
+
+    markup = page(editor_client, application)
+
+    assert "<script>" not in markup
+    assert "<img" not in markup
+    assert "javascript:" not in markup.lower().replace('<span class="unlinked-url">javascript:', "")
+    assert 'href="javascript' not in markup.lower()
+    assert 'href="data:' not in markup
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in markup
+    assert "<dd>&lt;img src=x onerror=alert(2)&gt;</dd>" in markup  # city
+    assert "<dd>&lt;script&gt;alert(1)&lt;/script&gt;</dd>" in markup  # region_other
+    assert '<div class="cover-letter">&lt;script&gt;alert(1)&lt;/script&gt;</div>' in markup
+    assert "Somewhere else: &lt;img src=x onerror=alert(2)&gt;" in markup
+    assert '<span class="unlinked-url">javascript:alert(1)</span>' in markup
+    assert '<span class="unlinked-url">JaVaScRiPt:alert(2)</span>' in markup
+    assert '<span class="unlinked-url">data:text/html,&lt;b&gt;x&lt;/b&gt;</span>' in markup
+    assert '<span class="unlinked-url">javascript:alert(4)</span>' in markup
+    assert '<span class="document-filename">&lt;img src=x onerror=alert(3)&gt;.pdf</span>' in markup
+    assert (
+        '<pre class="document-preview">&lt;script&gt;alert(1)&lt;/script&gt;\n'
+        "&lt;img src=x onerror=alert(2)&gt;</pre>"
+    ) in markup
+    # …and in the timeline: the note, the comment, the tag.
+    assert '<p class="pre-wrap timeline-note">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in markup
+    assert "Ana Editor set the tags: &lt;img src=x onerror=alert(2)&gt;" in markup
+
+
+@pytest.mark.parametrize(
+    ("link", "linked"),
+    [
+        ("https://example.org/a?b=c", True),
+        ("http://example.org", True),
+        ("javascript:alert(1)", False),
+        (" javascript:alert(1)", False),
+        ("java\nscript:alert(1)", False),
+        ("data:text/html;base64,PHNjcmlwdD4=", False),
+        ("//evil.example/x", False),
+        ("https:evil.example", False),
+        ("vbscript:msgbox(1)", False),
+        ("ftp://example.org/file", False),
+    ],
+)
+def test_only_http_links_become_links(editor_client, make_application, link, linked):
+    application = make_application(links=[link])
+    markup = page(editor_client, application)
+    anchor = f'<a href="{html.escape(link)}" rel="noopener noreferrer nofollow">'
+    assert (anchor in markup) is linked
+    assert (f'<span class="unlinked-url">{html.escape(link, quote=False)}</span>' in markup) is (
+        not linked
+    )
+
+
+def test_unknown_candidate_is_a_404(editor_client, call):
+    assert editor_client.get("/review/applications/999999?lang=en").status_code == 404
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, make_application):
+    application = make_application()
+    for path in (url(application), url(application, "/audit"), "/review/audit"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_actions_without_a_csrf_token_are_refused(editor_client, make_application):
+    application = make_application()
+    response = editor_client.post(url(application, "/comments"), data={"body": "Hello"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def test_status_change_with_a_note_is_recorded_and_redirects_back(editor_client, make_application):
+    application = make_application()
+    data = form_data(editor_client, application, new_status="in_review", note="Strong sample")
+    response = editor_client.post(url(application, "/status"), data=data)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == url(application)
+    change = db.session.scalar(select(StatusChange))
+    assert (change.from_status, change.to_status, change.note, change.actor_id) == (
+        "new",
+        "in_review",
+        "Strong sample",
+        editor_client.user.id,
+    )
+    markup = page(editor_client, application)
+    assert "Status changed to “In review”." in markup
+    assert "Status: In review" in markup
+    assert "Ana Editor changed the status from “New” to “In review”" in markup
+    assert '<p class="pre-wrap timeline-note">Strong sample</p>' in markup
+
+
+def test_status_form_offers_only_allowed_transitions(editor_client, make_application):
+    markup = page(editor_client, make_application())
+    select_box = re.search(r'<select[^>]*id="new_status".*?</select>', markup, re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"', select_box) == [
+        "",
+        "in_review",
+        "on_hold",
+        "rejected",
+        "withdrawn",
+    ]
+
+
+def test_rejecting_needs_a_structured_reason(editor_client, make_application):
+    application = make_application()
+    data = form_data(editor_client, application, new_status="rejected", note="Keep this")
+    response = editor_client.post(url(application, "/status?lang=en"), data=data)
+
+    assert response.status_code == 400
+    assert "Please choose why the application is rejected." in response.text
+    assert "\nKeep this</textarea>" in response.text
+    assert application.status == "new"
+
+    data["reason"] = "region_covered"
+    assert editor_client.post(url(application, "/status"), data=data).status_code == 302
+    change = db.session.scalar(select(StatusChange))
+    assert (change.to_status, change.reason) == ("rejected", "region_covered")
+    assert "Reason: We already cover the region" in text_of(page(editor_client, application))
+
+
+def test_a_reason_is_not_recorded_for_other_statuses(editor_client, make_application):
+    application = make_application()
+    data = form_data(editor_client, application, new_status="on_hold", reason="other")
+    assert editor_client.post(url(application, "/status"), data=data).status_code == 302
+    assert db.session.scalar(select(StatusChange.reason)) is None
+
+
+def test_a_forbidden_transition_is_explained_and_changes_nothing(editor_client, make_application):
+    application = make_application()
+    data = form_data(editor_client, application, new_status="accepted", note="Hire!")
+    response = editor_client.post(url(application, "/status?lang=en"), data=data)
+
+    assert response.status_code == 409
+    assert (
+        "A candidate who is “New” cannot be moved to “Accepted”. "
+        "Please choose one of the statuses offered."
+    ) in html.unescape(response.text)
+    assert "\nHire!</textarea>" in response.text
+    db.session.refresh(application)
+    assert application.status == "new"
+    assert db.session.scalar(select(func.count()).select_from(StatusChange)) == 0
+
+
+def test_a_stale_status_form_names_the_colleague_and_overwrites_nothing(
+    editor_client, colleague, make_application
+):
+    application = make_application()
+    stale = form_data(editor_client, application, new_status="on_hold", note="Wait for July")
+    assert stale["expected_version"] == "1"
+    # Meanwhile Ben moves the candidate on.
+    ben_form = form_data(colleague, application, new_status="in_review")
+    assert colleague.post(url(application, "/status"), data=ben_form).status_code == 302
+    add_comment(application, "Moved on", by=colleague.user)  # not a conflicting change
+
+    response = editor_client.post(url(application, "/status?lang=en"), data=stale)
+
+    assert response.status_code == 409
+    text = text_of(response.text)
+    assert "Someone changed this candidate while you were looking" in text
+    when = db.session.scalar(select(StatusChange.created_at)).strftime("%-d %b %Y, %H:%M")
+    assert f"Ben Editor changed the status from “New” to “In review” on {when}." in text
+    assert "commented" not in text.split("Nothing was saved")[0]
+    assert "Nothing was saved. Your input is kept below" in text
+    # The editor's input is kept; the form now carries the version they have just seen.
+    assert "\nWait for July</textarea>" in response.text
+    assert '<option selected value="on_hold">On hold</option>' in response.text
+    assert 'id="status_expected_version" name="expected_version" type="hidden" value="2"' in (
+        response.text
+    )
+    db.session.refresh(application)
+    assert application.status == "in_review"
+    assert [c.to_status for c in db.session.scalars(select(StatusChange))] == ["in_review"]
+
+    # Sending it again after seeing the conflict is a decision, and it goes through.
+    again = dict(stale, expected_version="2")
+    assert editor_client.post(url(application, "/status"), data=again).status_code == 302
+    db.session.refresh(application)
+    assert application.status == "on_hold"
+
+
+# --- assignment --------------------------------------------------------------------------
+
+
+def test_assigning_a_colleague_shows_in_header_and_timeline(
+    editor_client, colleague, make_application
+):
+    application = make_application()
+    ben = colleague.user
+    data = form_data(editor_client, application, assignee=str(ben.id))
+    response = editor_client.post(url(application, "/assignee"), data=data)
+
+    assert response.status_code == 302
+    assert application.assignee_id == ben.id
+    text = text_of(page(editor_client, application))
+    assert "Assigned to Ben Editor." in text  # the confirmation
+    assert "Assigned to Ben Editor Audit" not in text  # editors see no audit link
+    assert "Ana Editor assigned the candidate to Ben Editor" in text
+
+    data = form_data(editor_client, application, assignee="")
+    assert editor_client.post(url(application, "/assignee"), data=data).status_code == 302
+    assert application.assignee_id is None
+    text = text_of(page(editor_client, application))
+    assert "Nobody is assigned now." in text
+    assert "Ana Editor removed the assignment" in text
+
+
+def test_a_stale_assignment_is_reported_not_applied(editor_client, colleague, make_application):
+    application = make_application()
+    stale = form_data(editor_client, application, assignee=str(editor_client.user.id))
+    data = form_data(colleague, application, assignee=str(colleague.user.id))
+    assert colleague.post(url(application, "/assignee"), data=data).status_code == 302
+
+    response = editor_client.post(url(application, "/assignee?lang=en"), data=stale)
+    assert response.status_code == 409
+    assert "Ben Editor assigned the candidate to Ben Editor on" in text_of(response.text)
+    assert f'<option selected value="{editor_client.user.id}">Ana Editor</option>' in (
+        response.text
+    )
+    db.session.refresh(application)
+    assert application.assignee_id == colleague.user.id
+
+
+def test_an_inactive_account_cannot_be_assigned(editor_client, make_user, make_application):
+    application = make_application()
+    gone = make_user("gone@example.org", active=False)
+    data = form_data(editor_client, application, assignee=str(gone.id))
+    response = editor_client.post(url(application, "/assignee?lang=en"), data=data)
+    assert response.status_code == 400
+    assert application.assignee_id is None
+
+
+# --- rating ------------------------------------------------------------------------------
+
+
+def test_rating_is_blind_until_the_editor_has_rated(editor_client, colleague, make_application):
+    application = make_application()
+    data = rating_data(editor_client, application, summary="Knows the region well")
+    response = editor_client.post(url(application, "/rating"), data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == url(application) + "#rubric"
+    rating = db.session.scalar(select(Rating))
+    assert (rating.user_id, rating.recommendation, rating.summary) == (
+        editor_client.user.id,
+        "yes",
+        "Knows the region well",
+    )
+    assert {name: getattr(rating, name) for name in SCORES} == SCORES
+
+    # Ben has not rated: he sees that Ana rated, but neither her scores nor her verdict.
+    blind = page(colleague, application)
+    assert "Colleagues' ratings are hidden until you have given yours" in blind
+    assert "Ana Editor rated (hidden until you have rated)" in text_of(blind)
+    assert "Knows the region well" not in blind
+    assert "ratings-table" not in blind
+    assert "Regional expertise 5" not in text_of(blind)
+
+    ben_scores = dict.fromkeys(SCORES, 2)
+    response = colleague.post(
+        url(application, "/rating"),
+        data=rating_data(colleague, application, ben_scores, recommendation="no"),
+    )
+    assert response.status_code == 302
+
+    seen = page(colleague, application)
+    text = text_of(seen)
+    assert "Colleagues' ratings are hidden" not in seen
+    table = re.search(r'<table class="table ratings-table">.*?</table>', seen, re.S).group(0)
+    rows = [text_of(row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    assert rows == [
+        "Criterion Ana Editor Ben Editor",
+        "Regional expertise 5 2",
+        "German writing 3 2",
+        "Sources and access 4 2",
+        "Story ideas 2 2",
+        "Reliability 4 2",
+        "Recommendation Yes No",
+    ]
+    assert (
+        '<p><strong>Ana Editor</strong>: <span class="pre-wrap">Knows the region well</span></p>'
+        in seen
+    )
+    assert (
+        "Ana Editor rated: Yes Regional expertise 5 · German writing 3 · Sources and access 4 · "
+        "Story ideas 2 · Reliability 4"
+    ) in text
+    # Ben's own form shows his rating for editing.
+    assert '<input checked class="radio" id="recommendation-3"' in seen
+
+
+def test_rating_form_refuses_a_missing_score_and_keeps_the_input(editor_client, make_application):
+    application = make_application()
+    data = rating_data(editor_client, application, summary="Half done")
+    del data["score_sourcing"]
+    response = editor_client.post(url(application, "/rating?lang=en"), data=data)
+    assert response.status_code == 400
+    assert "Please give a score from 1 to 5." in response.text
+    assert "\nHalf done</textarea>" in response.text
+    assert '<input checked class="radio" id="score_regional_expertise-4"' in response.text
+    assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
+
+
+def test_save_and_next_goes_to_the_next_candidate_of_the_filter(editor_client, make_application):
+    now = utcnow()
+    older = make_application(created_at=now - timedelta(days=2), region="armenia")
+    newer = make_application(created_at=now - timedelta(days=1), region="armenia")
+    make_application(created_at=now, region="georgia")  # outside the filter
+    query = "from=region%3Darmenia"
+
+    markup = page(editor_client, newer, query + "&lang=en")
+    assert (
+        f'<a href="/review/applications/{older.id}?from=region%3Darmenia" rel="next" '
+        'data-nav="next">Next candidate</a>'
+    ) in markup
+    assert 'data-nav="previous"' not in markup
+    assert f'action="/review/applications/{newer.id}/rating?from=region%3Darmenia"' in markup
+
+    data = rating_data(editor_client, newer, action="save_next")
+    response = editor_client.post(url(newer, f"/rating?{query}"), data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/review/applications/{older.id}?{query}"
+
+    markup = page(editor_client, older, query + "&lang=en")
+    assert (
+        f'<a href="/review/applications/{newer.id}?from=region%3Darmenia" rel="prev" '
+        'data-nav="previous">Previous candidate</a>'
+    ) in markup
+    assert 'data-nav="next"' not in markup
+    # At the end of the list "Save & next" stays and says so.
+    data = rating_data(editor_client, older, action="save_next")
+    response = editor_client.post(url(older, f"/rating?{query}"), data=data)
+    assert response.headers["Location"] == f"/review/applications/{older.id}?{query}#rubric"
+    assert "That was the last candidate in this list." in page(
+        editor_client, older, query + "&lang=en"
+    )
+
+
+def test_page_loads_the_keyboard_script_from_our_origin(editor_client, make_application):
+    markup = page(editor_client, make_application())
+    assert '<script src="/static/js/candidate.js" defer></script>' in markup
+    assert "onclick" not in markup
+    assert "style=" not in markup
+
+
+def test_recused_editor_sees_no_rating_form_and_a_rating_is_refused(
+    editor_client, admin_client, make_application
+):
+    application = make_application()
+    add_rating(application, by=editor_client.user, scores=SCORES, recommendation="yes")
+    data = form_data(editor_client, application, reason="She is my cousin")
+    response = editor_client.post(url(application, "/recusal"), data=data)
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Rating)) == 0  # withdrawn
+
+    markup = page(editor_client, application)
+    assert (
+        "You declared a conflict of interest for this candidate, so you do not rate them." in markup
+    )
+    assert 'id="rating-form"' not in markup
+    assert "She is my cousin" not in markup  # only admins see the reason
+
+    response = editor_client.post(
+        url(application, "/rating?lang=en"), data=rating_data(editor_client, application)
+    )
+    assert response.status_code == 403
+    assert (
+        "You declared a conflict of interest for this candidate, so you cannot rate them. "
+        "Your rating was not saved."
+    ) in html.unescape(response.text)
+    assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
+
+    admin_page = text_of(page(admin_client, application))
+    assert "Conflicts of interest" in admin_page
+    assert "Ana Editor declared a conflict of interest She is my cousin" in admin_page
+    assert db.session.scalar(select(Recusal.reason)) == "She is my cousin"
+
+
+# --- comments and tags ----------------------------------------------------------------------
+
+
+def test_comments_are_added_listed_and_refused_when_empty(editor_client, make_application):
+    application = make_application()
+    data = form_data(editor_client, application, body="Call her about Anaklia.\nTomorrow.")
+    response = editor_client.post(url(application, "/comments"), data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == url(application) + "#comments"
+    markup = page(editor_client, application)
+    assert '<div class="pre-wrap">Call her about Anaklia.\nTomorrow.</div>' in markup
+    assert "Ana Editor commented" in markup
+
+    data = form_data(editor_client, application, body="   ")
+    response = editor_client.post(url(application, "/comments?lang=en"), data=data)
+    assert response.status_code == 400
+    assert "Please write a comment." in response.text
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+
+
+def test_tags_are_replaced_and_shown(editor_client, make_application):
+    application = make_application()
+    data = form_data(editor_client, application, tags="video,  photo , video")
+    response = editor_client.post(url(application, "/tags"), data=data)
+    assert response.status_code == 302
+    assert [tag.name for tag in application.tags] == ["photo", "video"]
+    markup = page(editor_client, application)
+    assert '<li class="badge">photo</li><li class="badge">video</li>' in markup
+    assert 'name="tags" type="text" value="photo, video"' in markup
+    assert "Ana Editor set the tags: photo, video" in markup
+
+    data = form_data(editor_client, application, tags="")
+    assert editor_client.post(url(application, "/tags"), data=data).status_code == 302
+    assert application.tags == []
+    assert "Ana Editor removed all tags" in page(editor_client, application)
+
+
+def test_an_overlong_tag_is_refused(editor_client, make_application):
+    application = make_application()
+    data = form_data(editor_client, application, tags="x" * 61)
+    response = editor_client.post(url(application, "/tags?lang=en"), data=data)
+    assert response.status_code == 400
+    assert "Each tag may have up to 60 characters." in response.text
+    assert application.tags == []
+
+
+# --- related applications -------------------------------------------------------------------
+
+
+def test_other_applications_by_the_same_person_are_listed(editor_client, make_application):
+    def person(full_name, email):
+        return make_application(full_name=full_name, name_key=name_key(full_name), email=email)
+
+    first = person("Нино Беридзе", "n.b@example.org")
+    second = person("Someone Else", "nino@example.org")
+    stranger = person("Ani Harutyunyan", "ani@example.org")
+    current = person("Nino Beridze", "nino@example.org")
+
+    markup = page(editor_client, current)
+    section = re.search(r'<section[^>]*id="related".*?</section>', markup, re.S).group(0)
+    assert f'<a href="/review/applications/{first.id}">Нино Беридзе</a>' in section
+    assert f'<a href="/review/applications/{second.id}">Someone Else</a>' in section
+    assert stranger.full_name not in section
+    assert "same email address" in section
+    assert "same name" in section
+    assert 'id="related"' not in page(editor_client, stranger)
+
+
+# --- audit pages ---------------------------------------------------------------------------
+
+
+def test_admin_sees_the_candidates_audit_log_escaped(admin_client, make_application):
+    application = make_application()
+    set_status(application, "in_review", by=admin_client.user)
+    from tracker.audit import record_event
+
+    record_event("test.payload", actor=None, application=application, note=HOSTILE)
+    db.session.commit()
+
+    response = admin_client.get(url(application, "/audit?lang=en"))
+    assert response.status_code == 200
+    rows = re.findall(r"<tr>(.*?)</tr>", response.text.split("<tbody>")[1], re.S)
+    assert [text_of(row).split(" ", 4)[4] for row in rows] == [
+        "system or applicant test.payload note <script>alert(1)</script>",
+        "Ada Admin application.status_changed from_status new reason – to_status in_review",
+    ]
+    assert "<script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_editors_may_not_read_the_audit_log(editor_client, make_application):
+    application = make_application()
+    assert editor_client.get(url(application, "/audit")).status_code == 403
+    assert editor_client.get("/review/audit").status_code == 403
+
+
+def test_global_audit_log_filters_by_action_and_actor_and_pages_by_100(
+    admin_client, editor_client, make_application
+):
+    from tracker.audit import record_event
+
+    application = make_application()
+    for number in range(120):
+        record_event("test.bulk", actor=editor_client.user, application=application, n=number)
+    record_event("test.other", actor=admin_client.user, application=application)
+    db.session.commit()
+
+    first = admin_client.get("/review/audit?lang=en").text
+    assert "121 events" in first
+    assert first.count("<tr>") == 1 + 100  # header row + one page
+    assert "Page 1 of 2" in first
+    assert '<a href="/review/audit?page=2" rel="next">Older</a>' in first
+
+    second = admin_client.get("/review/audit?page=2&lang=en").text
+    assert second.count("<tr>") == 1 + 21
+
+    by_action = admin_client.get("/review/audit?action=test.other&lang=en").text
+    assert "1 event" in by_action
+    assert "<code>test.other</code>" in by_action
+    assert "<code>test.bulk</code>" not in by_action
+
+    by_actor = admin_client.get(f"/review/audit?actor={editor_client.user.id}&lang=en").text
+    assert "120 events" in by_actor
+    assert "<code>test.other</code>" not in by_actor
+    assert f'<option value="{editor_client.user.id}" selected>' in by_actor
+
+
+def test_every_candidate_action_is_audited(editor_client, colleague, make_application):
+    application = make_application()
+    editor_client.post(
+        url(application, "/status"),
+        data=form_data(editor_client, application, new_status="in_review"),
+    )
+    editor_client.post(
+        url(application, "/assignee"),
+        data=form_data(editor_client, application, assignee=str(colleague.user.id)),
+    )
+    editor_client.post(url(application, "/rating"), data=rating_data(editor_client, application))
+    editor_client.post(
+        url(application, "/comments"), data=form_data(editor_client, application, body="Hi")
+    )
+    editor_client.post(
+        url(application, "/tags"), data=form_data(editor_client, application, tags="photo")
+    )
+    colleague.post(url(application, "/recusal"), data=form_data(colleague, application))
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == [
+        "application.status_changed",
+        "application.assigned",
+        "application.rated",
+        "application.commented",
+        "application.tagged",
+        "application.recused",
+    ]
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+
+
+def test_email_link_appears_only_where_composing_exists(app, editor_client, make_application):
+    application = make_application()
+    markup = page(editor_client, application, "from=region%3Dgeorgia&lang=en")
+    link = (
+        f'<a href="/review/applications/{application.id}/email?from=region%3Dgeorgia">'
+        "Write an email…</a>"
+    )
+    assert (link in markup) is ("review.compose_email" in app.view_functions)
+
+
+def test_page_speaks_german_by_default(editor_client, make_application):
+    application = make_application()
+    with editor_client.session_transaction() as session:
+        session.pop("lang")  # staff test clients read English; this one is a German newsroom
+    markup = editor_client.get(url(application)).text
+    assert '<html lang="de">' in markup
+    day = application.created_at
+    assert f"Eingegangen am {day.day}. " in markup
+    for text in (
+        "Bewertung speichern",
+        "Speichern & weiter",
+        "Befangenheit erklären",
+        "Verlauf",
+    ):
+        assert text in markup

@@ -1,0 +1,73 @@
+"""People behind applications: the same person applying twice, under any script.
+
+Applicants from the Caucasus write their names in Latin, Cyrillic, Georgian or Armenian
+letters, and the same person may use another script the next time. A *name key* makes
+those spellings comparable: transliterated to ASCII (anyascii), lower-cased, letters only,
+with the tokens sorted so that "Beridze Nino" and "Nino Beridze" agree. The key is stored
+on the application at submission and indexed, so finding a person's other applications is
+one indexed query however many applications there are.
+"""
+
+from __future__ import annotations
+
+import re
+
+from anyascii import anyascii
+from sqlalchemy import or_, select
+
+from tracker.extensions import db
+from tracker.models import Application
+
+NAME_KEY_MAX_LENGTH = 200
+RELATED_LIMIT = 50
+
+_APOSTROPHES = re.compile(r"['`\u2019\u02bc]")
+_LETTERS = re.compile(r"[a-z]+")
+# Romanisations differ more than scripts do. These folds are applied to every key alike,
+# so they only ever merge spellings, never split one: anyascii writes Armenian "ու" as
+# "ow" where Armenians write "u" (Harutyunyan); Russian "дж" is "dzh" where Georgian "ჯ"
+# is "j"; "-iy"/"-iya" endings (Georgiy, Yuliya) are commonly written "-i"/"-ia".
+_FOLDS = (("dzh", "j"), ("ow", "u"), ("iy", "i"))
+
+
+def normalise_email(address: str | None) -> str:
+    """Return the form of *address* that identifies a person: trimmed and lower-cased."""
+    return (address or "").strip().lower()
+
+
+def _fold(token: str) -> str:
+    for old, new in _FOLDS:
+        token = token.replace(old, new)
+    return token
+
+
+def name_key(full_name: str | None) -> str:
+    """Return the script-independent key of *full_name* ("" when it has no letters).
+
+    >>> name_key("Беридзе Нино") == name_key("Nino Beridze") == name_key("ნინო ბერიძე")
+    True
+    """
+    ascii_name = _APOSTROPHES.sub("", anyascii(full_name or "").lower())
+    tokens = sorted(_fold(token) for token in _LETTERS.findall(ascii_name))
+    return " ".join(tokens)[:NAME_KEY_MAX_LENGTH]
+
+
+def related_applications(application: Application) -> list[Application]:
+    """Return other applications by the same person, newest first.
+
+    The same person is the same email address (stored lower-cased) or the same name key.
+    Both comparisons are indexed equalities, so this stays one fast query with 100,000
+    applications.
+    """
+    conditions = [Application.email == normalise_email(application.email)]
+    key = name_key(application.full_name)
+    if key:
+        conditions.append(Application.name_key == key)
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.id != application.id, or_(*conditions))
+            .order_by(Application.created_at.desc(), Application.id.desc())
+            .limit(RELATED_LIMIT)
+        )
+    )

@@ -1,0 +1,181 @@
+"""The editorial rubric: ratings, blind first pass, and conflicts of interest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from statistics import fmean
+
+from sqlalchemy import delete, func, select, update
+
+from tracker.audit import record_event
+from tracker.database import begin_write
+from tracker.enums import Recommendation, RubricCriterion
+from tracker.extensions import db
+from tracker.models import Application, Rating, Recusal, User
+
+CRITERIA = tuple(RubricCriterion)
+
+
+class RatingError(ValueError):
+    """The rating cannot be recorded (recused editor, score out of range …)."""
+
+
+def add_rating(
+    application: Application,
+    *,
+    by: User,
+    scores: Mapping[str, int],
+    recommendation: str,
+    comments: Mapping[str, str] | None = None,
+    summary: str | None = None,
+) -> Rating:
+    """Record *by*'s rating of *application* (replacing their earlier one) and commit.
+
+    :param scores: 1–5 for every rubric criterion.
+    :raises RatingError: *by* recused themselves, a score is missing or out of range, or
+        the recommendation is unknown.
+    """
+    begin_write()
+    if _recusal(application, by) is not None:
+        raise RatingError("you declared a conflict of interest for this candidate")
+    if set(scores) != set(CRITERIA) or not all(
+        isinstance(scores[c], int) and 1 <= scores[c] <= 5 for c in CRITERIA
+    ):
+        raise RatingError("every criterion needs a score from 1 to 5")
+    if recommendation not in set(Recommendation):
+        raise RatingError("unknown recommendation")
+    rating = db.session.scalar(
+        select(Rating).where(Rating.application_id == application.id, Rating.user_id == by.id)
+    )
+    if rating is None:
+        rating = Rating(application_id=application.id, user_id=by.id)
+        db.session.add(rating)
+    for criterion in CRITERIA:
+        setattr(rating, criterion.value, scores[criterion])
+    rating.comments = {c: text.strip() for c, text in (comments or {}).items() if text.strip()}
+    rating.recommendation = recommendation
+    rating.summary = summary or None
+    db.session.flush()
+    _refresh_rating_summary(application)
+    record_event(
+        "application.rated",
+        actor=by,
+        application=application,
+        recommendation=recommendation,
+    )
+    db.session.commit()
+    return rating
+
+
+def recuse(application: Application, *, by: User, reason: str | None = None) -> Recusal:
+    """Declare *by*'s conflict of interest; any rating of theirs is withdrawn. Commits."""
+    begin_write()
+    recusal = _recusal(application, by)
+    if recusal is None:
+        recusal = Recusal(application_id=application.id, user_id=by.id, reason=reason or None)
+        db.session.add(recusal)
+    removed = db.session.execute(
+        delete(Rating).where(Rating.application_id == application.id, Rating.user_id == by.id)
+    ).rowcount
+    if removed:
+        _refresh_rating_summary(application)
+    record_event("application.recused", actor=by, application=application)
+    db.session.commit()
+    return recusal
+
+
+def has_rated(application: Application, user: User) -> bool:
+    """Tell whether *user* has rated *application*."""
+    return (
+        db.session.scalar(
+            select(Rating.id).where(
+                Rating.application_id == application.id, Rating.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def is_recused(application: Application, user: User) -> bool:
+    """Tell whether *user* declared a conflict of interest for *application*."""
+    return _recusal(application, user) is not None
+
+
+def visible_ratings(application: Application, user: User) -> list[Rating] | None:
+    """Return the ratings *user* may see, or None while their first pass is blind.
+
+    An editor sees colleagues' ratings only after submitting their own, so the first
+    judgement of every editor is independent. A recused editor sees none.
+    """
+    if is_recused(application, user) or not has_rated(application, user):
+        return None
+    return list(
+        db.session.scalars(
+            select(Rating).where(Rating.application_id == application.id).order_by(Rating.id)
+        )
+    )
+
+
+def recusals_of(application: Application) -> list[Recusal]:
+    """Return the declared conflicts of interest on *application* (admins see these)."""
+    return list(
+        db.session.scalars(
+            select(Recusal).where(Recusal.application_id == application.id).order_by(Recusal.id)
+        )
+    )
+
+
+def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float]]:
+    """Return the mean score per criterion for each application that has ratings."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    columns = [func.avg(getattr(Rating, c.value)).label(c.value) for c in CRITERIA]
+    rows = db.session.execute(
+        select(Rating.application_id, *columns)
+        .where(Rating.application_id.in_(ids))
+        .group_by(Rating.application_id)
+    )
+    return {
+        row.application_id: {c.value: float(getattr(row, c.value)) for c in CRITERIA}
+        for row in rows
+    }
+
+
+def rated_by(user: User, application_ids: Iterable[int]) -> set[int]:
+    """Return which of *application_ids* *user* has rated."""
+    ids = list(application_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Rating.application_id).where(
+                Rating.user_id == user.id, Rating.application_id.in_(ids)
+            )
+        )
+    )
+
+
+def _recusal(application: Application, user: User) -> Recusal | None:
+    return db.session.scalar(
+        select(Recusal).where(Recusal.application_id == application.id, Recusal.user_id == user.id)
+    )
+
+
+def _refresh_rating_summary(application: Application) -> None:
+    """Store the count and overall mean of the ratings on the application row.
+
+    A Core UPDATE on purpose: a colleague's rating is not an edit of the candidate, so it
+    must not bump the version that guards status changes against overwrites.
+    """
+    ratings = db.session.scalars(select(Rating).where(Rating.application_id == application.id))
+    averages = [fmean(getattr(r, c.value) for c in CRITERIA) for r in ratings]
+    db.session.execute(
+        update(Application.__table__)
+        .where(Application.__table__.c.id == application.id)
+        .values(
+            rating_count=len(averages),
+            rating_mean=round(fmean(averages), 2) if averages else None,
+        )
+    )
+    db.session.expire(application, ["rating_count", "rating_mean"])

@@ -1,0 +1,302 @@
+"""Submitting an application: one transaction for rows, files and the acknowledgement."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from tracker import tokens
+from tracker.applications.people import name_key
+from tracker.database import begin_write
+from tracker.documents.extract import extract_text
+from tracker.documents.storage import delete_stored, store_staged
+from tracker.documents.validate import StagedFile, UploadError, discard_staged, stage_upload
+from tracker.enums import DocumentKind, EmailTemplateKey, Status
+from tracker.extensions import db
+from tracker.mail.compose import queue_template_email
+from tracker.models import (
+    Application,
+    ApplicationLanguage,
+    ApplicationTopic,
+    Call,
+    Document,
+    utcnow,
+)
+from tracker.search import index_application
+
+# No 0/O, 1/I/L or U: a reference is read aloud and typed from paper.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class SubmissionRejected(Exception):
+    """The application cannot be accepted; *errors* maps form fields to messages."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        super().__init__(dict(errors))
+        self.errors = dict(errors)
+
+
+class DuplicateSubmission(Exception):
+    """The same form was sent twice; *application* is the one the first copy created."""
+
+    def __init__(self, application: Application):
+        super().__init__(application.reference)
+        self.application = application
+
+
+class FormTicketError(Exception):
+    """The form's ticket is missing, forged, expired, or came back implausibly fast."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class ApplicationData:
+    """The applicant's answers, already validated by the form."""
+
+    full_name: str
+    email: str
+    region: str
+    city: str
+    german_level: str
+    topics: list[str]
+    preferred_language: str
+    phone: str | None = None
+    region_other: str | None = None
+    other_languages: list[tuple[str, str]] = field(default_factory=list)
+    cover_letter: str | None = None
+    writing_sample_url: str | None = None
+    links: list[str] = field(default_factory=list)
+    heard_about: str | None = None
+    heard_about_other: str | None = None
+
+
+# The form field that carries each document, so errors land next to the right input.
+FILE_FIELDS = {
+    DocumentKind.CV: "cv",
+    DocumentKind.COVER_LETTER: "cover_letter_file",
+    DocumentKind.WRITING_SAMPLE: "writing_sample",
+}
+
+
+def issue_form_ticket(now: datetime | None = None) -> str:
+    """Return a signed ticket holding a one-time form token and the time the form was shown.
+
+    The token makes a double submit find the first application; the time lets us refuse
+    forms sent back faster than a person can fill them in, without a CAPTCHA.
+    """
+    issued = (now or utcnow()).timestamp()
+    return tokens.sign(
+        tokens.Purpose.FORM_TICKET, {"token": secrets.token_urlsafe(24), "issued": issued}
+    )
+
+
+def check_form_ticket(ticket: str | None, now: datetime | None = None) -> str:
+    """Return the form token inside *ticket*, or raise FormTicketError."""
+    config = current_app.config
+    try:
+        payload = tokens.load(tokens.Purpose.FORM_TICKET, ticket)
+        token, issued = str(payload["token"]), float(payload["issued"])
+    except (tokens.TokenInvalid, KeyError, TypeError, ValueError) as error:
+        raise FormTicketError(
+            _l("This form has expired. Please check your answers and send it again.")
+        ) from error
+    age = (now or utcnow()).timestamp() - issued
+    if age > config["WTF_CSRF_TIME_LIMIT"]:
+        raise FormTicketError(
+            _l("This form has expired. Please check your answers and send it again.")
+        )
+    if age < config["FORM_MIN_FILL_SECONDS"]:
+        raise FormTicketError(
+            _l("That was very quick! Please check your answers, then send the form again.")
+        )
+    return token
+
+
+def generate_reference() -> str:
+    """Return an unused reference such as CW-7K3P-Q9 (30⁶ ≈ 729 million possibilities)."""
+    prefix = current_app.config["REFERENCE_PREFIX"]
+    while True:
+        chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        reference = f"{prefix}-{chars[:4]}-{chars[4:]}"
+        if (
+            db.session.scalar(select(Application.id).where(Application.reference == reference))
+            is None
+        ):
+            return reference
+
+
+def find_by_form_token(token: str) -> Application | None:
+    """Return the application a form token already produced, if any."""
+    return db.session.scalar(select(Application).where(Application.form_token == token))
+
+
+def find_by_reference(reference: str) -> Application | None:
+    """Return the application with *reference*, if any."""
+    return db.session.scalar(select(Application).where(Application.reference == reference))
+
+
+def submit_application(
+    call: Call,
+    data: ApplicationData,
+    files: Mapping[DocumentKind, FileStorage | None],
+    *,
+    form_token: str,
+) -> Application:
+    """Store a whole application – rows, documents, acknowledgement email – or nothing.
+
+    Files are staged and checked first, then moved to their final keys; then the rows are
+    added and the transaction committed. On any failure the rows are rolled back
+    and every file this call wrote is removed, so no orphan is left behind.
+
+    :raises SubmissionRejected: the call is closed, or a document is missing or refused.
+    :raises DuplicateSubmission: this form (by its token) was already stored.
+    """
+    existing = find_by_form_token(form_token)
+    if existing is not None:
+        raise DuplicateSubmission(existing)
+    _check_answers(call, data, files)
+
+    staged: dict[DocumentKind, StagedFile] = {}
+    errors: dict[str, str] = {}
+    for kind, upload in files.items():
+        if upload is None or not upload.filename:
+            continue
+        try:
+            staged[kind] = stage_upload(upload)
+        except UploadError as error:
+            errors[FILE_FIELDS[kind]] = error.message
+    if errors:
+        discard_staged(staged.values())
+        raise SubmissionRejected(errors)
+
+    stored_keys: list[str] = []
+    try:
+        # Read the documents before the write transaction: no lock is held while a slow
+        # PDF is parsed.
+        texts = {kind: extract_text(each.path, each.file_type) for kind, each in staged.items()}
+        # Move (and fsync) the files before the write transaction too: the SQLite write
+        # lock is held only for the rows. A failure below still removes every stored file.
+        keys = {}
+        for kind, staged_file in staged.items():
+            keys[kind] = store_staged(staged_file.path)
+            stored_keys.append(keys[kind])
+        begin_write()
+        application = _new_application(call, data, form_token)
+        db.session.add(application)
+        for kind, staged_file in staged.items():
+            application.documents.append(_new_document(kind, staged_file, keys[kind], texts[kind]))
+        index_application(application)
+        _queue_acknowledgement(application)
+        db.session.commit()
+    except BaseException as error:
+        db.session.rollback()
+        for key in stored_keys:
+            delete_stored(key)
+        discard_staged(staged.values())
+        if isinstance(error, IntegrityError):
+            # Two copies of one form raced past the check above: the other one won.
+            first = find_by_form_token(form_token)
+            if first is not None:
+                raise DuplicateSubmission(first) from error
+        raise
+    return application
+
+
+def _check_answers(call: Call, data: ApplicationData, files) -> None:
+    """Enforce what the form should already have: the rules hold whoever calls us."""
+    errors = {}
+    if not call.accepts_applications():
+        errors["call"] = _l("This call has closed. Thank you for your interest.")
+    if data.region not in {region["key"] for region in call.regions}:
+        errors["region"] = _l("Please choose a region from the list.")
+    if not data.topics or not set(data.topics) <= {topic["key"] for topic in call.topics}:
+        errors["topics"] = _l("Please choose at least one topic from the list.")
+    present = {kind for kind, upload in files.items() if upload is not None and upload.filename}
+    errors.update(missing_documents(data.cover_letter, data.writing_sample_url, present))
+    if errors:
+        raise SubmissionRejected(errors)
+
+
+def missing_documents(
+    cover_letter: str | None, writing_sample_url: str | None, present: set[DocumentKind]
+) -> dict[str, str]:
+    """Return an error per missing document: a CV, a cover letter (text or file) and a
+    writing sample (file or link) are all required."""
+    errors = {}
+    if DocumentKind.CV not in present:
+        errors["cv"] = _l("Please attach your CV.")
+    if not cover_letter and DocumentKind.COVER_LETTER not in present:
+        errors["cover_letter"] = _l("Please write a cover letter or attach it as a file.")
+    if not writing_sample_url and DocumentKind.WRITING_SAMPLE not in present:
+        errors["writing_sample"] = _l(
+            "Please attach a writing sample or give a link to a published piece."
+        )
+    return errors
+
+
+def _new_application(call: Call, data: ApplicationData, form_token: str) -> Application:
+    country = next(region["country"] for region in call.regions if region["key"] == data.region)
+    languages = [("de", data.german_level)] if data.german_level != "none" else []
+    languages += data.other_languages
+    return Application(
+        call=call,
+        reference=generate_reference(),
+        form_token=form_token,
+        full_name=data.full_name,
+        name_key=name_key(data.full_name),
+        email=data.email,
+        phone=data.phone or None,
+        country=country,
+        region=data.region,
+        region_other=data.region_other or None,
+        city=data.city,
+        cover_letter=data.cover_letter or None,
+        writing_sample_url=data.writing_sample_url or None,
+        links=list(data.links),
+        preferred_language=data.preferred_language,
+        heard_about=data.heard_about or None,
+        heard_about_other=data.heard_about_other or None,
+        consent_at=utcnow(),
+        privacy_version=call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"],
+        status=Status.NEW.value,
+        languages=[
+            ApplicationLanguage(language=code, level=level, position=position)
+            for position, (code, level) in enumerate(languages)
+        ],
+        topics=[ApplicationTopic(topic=topic) for topic in dict.fromkeys(data.topics)],
+    )
+
+
+def _new_document(kind: DocumentKind, staged: StagedFile, key: str, text: str | None) -> Document:
+    return Document(
+        kind=kind.value,
+        filename=staged.filename,
+        file_type=staged.file_type.value,
+        content_type=staged.content_type,
+        size=staged.size,
+        sha256=staged.sha256,
+        storage_key=key,
+        flags=list(staged.flags),
+        text=text,
+    )
+
+
+def _queue_acknowledgement(application: Application) -> None:
+    """Write the acknowledgement into the outbox, in the applicant's language.
+
+    The text is the admins' template (German where their language has none), or the seed
+    file in templates/mail/ while no template is seeded; it links to the status page.
+    """
+    db.session.flush()  # the status link needs the application's id and access key
+    queue_template_email(application, EmailTemplateKey.ACKNOWLEDGEMENT, by=None)

@@ -1,0 +1,120 @@
+"""Working on candidates: assignment, comments and tags, one by one or in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from tracker.applications.pipeline import BulkResult, check_version
+from tracker.audit import record_event
+from tracker.database import begin_write
+from tracker.extensions import db
+from tracker.models import Application, Comment, Tag, User
+
+COMMENT_MAX_LENGTH = 10_000
+TAG_MAX_LENGTH = 60
+
+
+class CandidateError(ValueError):
+    """The change cannot be made as asked (empty comment, bad tag, inactive assignee …)."""
+
+
+def assign(
+    application: Application,
+    assignee: User | None,
+    *,
+    by: User,
+    expected_version: int | None = None,
+) -> None:
+    """Make *assignee* (or nobody) responsible for *application*, and commit."""
+    begin_write()
+    check_version(application, expected_version)
+    _assign(application, assignee, by=by)
+    db.session.commit()
+
+
+def bulk_assign(
+    applications: Iterable[Application], assignee: User | None, *, by: User
+) -> BulkResult:
+    """Assign every application to *assignee* (or nobody) in one transaction."""
+    begin_write()
+    result = BulkResult()
+    for application in applications:
+        _assign(application, assignee, by=by)
+        result.changed.append(application)
+    db.session.commit()
+    return result
+
+
+def _assign(application: Application, assignee: User | None, *, by: User) -> None:
+    if assignee is not None and not assignee.active:
+        raise CandidateError("an inactive account cannot be assigned")
+    application.assignee_id = assignee.id if assignee is not None else None
+    record_event(
+        "application.assigned",
+        actor=by,
+        application=application,
+        assignee_id=application.assignee_id,
+    )
+
+
+def add_comment(application: Application, body: str, *, by: User) -> Comment:
+    """Add *by*'s comment to *application*, and commit."""
+    body = (body or "").strip()
+    if not body or len(body) > COMMENT_MAX_LENGTH or "\x00" in body:
+        raise CandidateError(f"a comment has 1 to {COMMENT_MAX_LENGTH} characters")
+    begin_write()
+    comment = Comment(application_id=application.id, author_id=by.id, body=body)
+    db.session.add(comment)
+    record_event("application.commented", actor=by, application=application)
+    db.session.commit()
+    return comment
+
+
+def normalise_tag(name: str) -> str:
+    """Return the stored form of a tag name: trimmed, inner whitespace folded."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > TAG_MAX_LENGTH or any(ord(ch) < 32 for ch in name):
+        raise CandidateError(f"a tag has 1 to {TAG_MAX_LENGTH} printable characters")
+    return name
+
+
+def set_tags(application: Application, names: Iterable[str], *, by: User) -> None:
+    """Replace the tags of *application* with *names* (created as needed), and commit."""
+    wanted = sorted({normalise_tag(name) for name in names if name.strip()})
+    begin_write()
+    application.tags = [_tag(name) for name in wanted]
+    record_event("application.tagged", actor=by, application=application, tags=wanted)
+    db.session.commit()
+
+
+def bulk_add_tag(applications: Iterable[Application], name: str, *, by: User) -> BulkResult:
+    """Add the tag *name* to every application that lacks it, in one transaction."""
+    name = normalise_tag(name)
+    begin_write()
+    tag = _tag(name)
+    result = BulkResult()
+    for application in applications:
+        if tag in application.tags:
+            result.skipped.append(application)
+            continue
+        application.tags.append(tag)
+        record_event("application.tagged", actor=by, application=application, added=name)
+        result.changed.append(application)
+    db.session.commit()
+    return result
+
+
+def all_tags() -> list[Tag]:
+    """Return every tag, by name."""
+    return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+
+
+def _tag(name: str) -> Tag:
+    tag = db.session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        tag = Tag(name=name)
+        db.session.add(tag)
+        db.session.flush()
+    return tag

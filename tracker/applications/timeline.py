@@ -1,0 +1,182 @@
+"""One candidate's history as a single timeline, and the audit log queries for admins.
+
+The timeline merges what happened to an application – status changes, ratings, comments,
+assignments, tag changes, recusals (admins only) and emails – newest first. It is built
+with one query per kind plus one for the people involved, never one per entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from tracker.applications.ratings import CRITERIA
+from tracker.extensions import db
+from tracker.models import (
+    Application,
+    AuditEvent,
+    Comment,
+    OutboxEmail,
+    Rating,
+    Recusal,
+    StatusChange,
+    User,
+)
+
+# The audit actions the timeline shows; everything else stays in the admins' audit log.
+TIMELINE_ACTIONS = ("application.assigned", "application.tagged")
+
+# Tie-breaker for entries with the same timestamp: what caused what (a status change
+# queues an email in the same transaction, so the email sorts as the later of the two).
+_KIND_ORDER = {
+    "submitted": 0,
+    "status": 1,
+    "assignment": 2,
+    "tags": 3,
+    "rating": 4,
+    "recusal": 5,
+    "comment": 6,
+    "email": 7,
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened to an application.
+
+    *kind* is one of ``submitted``, ``status``, ``rating``, ``recusal``, ``comment``,
+    ``assignment``, ``tags`` and ``email``; *item* is the row it comes from (a
+    StatusChange, Rating, Recusal, Comment, AuditEvent or OutboxEmail; the Application
+    for ``submitted``); *details* holds what the page needs beyond the row.
+    """
+
+    kind: str
+    at: datetime
+    actor: User | None
+    item: Any
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, int]:
+        """Order by time, then by cause before effect, then by row id."""
+        return (self.at, _KIND_ORDER[self.kind], getattr(self.item, "id", 0) or 0)
+
+
+def timeline(application: Application, *, viewer: User) -> list[TimelineEntry]:
+    """Return everything that happened to *application*, newest first, as *viewer* may see it.
+
+    Ratings are blind until *viewer* has rated (see ratings.visible_ratings): before that
+    the timeline says who rated but neither their recommendation nor their scores, except
+    for *viewer*'s own rating. Recusals are shown to admins only.
+    """
+    app_id = application.id
+    changes = db.session.scalars(
+        select(StatusChange).where(StatusChange.application_id == app_id)
+    ).all()
+    ratings = db.session.scalars(select(Rating).where(Rating.application_id == app_id)).all()
+    comments = db.session.scalars(select(Comment).where(Comment.application_id == app_id)).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.application_id == app_id, AuditEvent.action.in_(TIMELINE_ACTIONS)
+        )
+    ).all()
+    emails = db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.application_id == app_id)
+    ).all()
+    recusals = db.session.scalars(select(Recusal).where(Recusal.application_id == app_id)).all()
+
+    # Everyone the entries mention, in one query: actors and the people assigned.
+    user_ids = {c.actor_id for c in changes} | {r.user_id for r in ratings}
+    user_ids |= {c.author_id for c in comments} | {e.actor_id for e in events}
+    user_ids |= {r.user_id for r in recusals}
+    user_ids |= {e.details.get("assignee_id") for e in events if e.details}
+    users = _users({uid for uid in user_ids if isinstance(uid, int)})
+
+    # Blind first pass: scores are visible once the viewer has rated (and is not recused).
+    viewer_rated = any(r.user_id == viewer.id for r in ratings)
+    viewer_recused = any(r.user_id == viewer.id for r in recusals)
+    ratings_visible = viewer_rated and not viewer_recused
+
+    entries = [
+        TimelineEntry("submitted", application.created_at, None, application),
+    ]
+    entries += [TimelineEntry("status", c.created_at, users.get(c.actor_id), c) for c in changes]
+    for rating in ratings:
+        visible = ratings_visible or rating.user_id == viewer.id
+        entries.append(
+            TimelineEntry(
+                "rating",
+                rating.updated_at or rating.created_at,
+                users.get(rating.user_id),
+                rating,
+                {
+                    "visible": visible,
+                    # Both stamps are taken separately on insert: ignore sub-second gaps.
+                    "updated": (rating.updated_at - rating.created_at).total_seconds() >= 1,
+                    "scores": (
+                        {c.value: getattr(rating, c.value) for c in CRITERIA} if visible else {}
+                    ),
+                },
+            )
+        )
+    if viewer.is_admin:
+        entries += [
+            TimelineEntry("recusal", r.created_at, users.get(r.user_id), r) for r in recusals
+        ]
+    entries += [TimelineEntry("comment", c.created_at, users.get(c.author_id), c) for c in comments]
+    for event in events:
+        details = event.details or {}
+        if event.action == "application.assigned":
+            assignee_id = details.get("assignee_id")
+            entries.append(
+                TimelineEntry(
+                    "assignment",
+                    event.created_at,
+                    users.get(event.actor_id),
+                    event,
+                    {"assignee": users.get(assignee_id) if assignee_id else None},
+                )
+            )
+        else:
+            entries.append(
+                TimelineEntry(
+                    "tags",
+                    event.created_at,
+                    users.get(event.actor_id),
+                    event,
+                    {"tags": details.get("tags"), "added": details.get("added")},
+                )
+            )
+    entries += [TimelineEntry("email", e.created_at, None, e) for e in emails]
+    entries.sort(key=lambda entry: entry.sort_key, reverse=True)
+    return entries
+
+
+def _users(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def audit_events_query(
+    *,
+    application_id: int | None = None,
+    action: str | None = None,
+    actor_id: int | None = None,
+) -> Select:
+    """Return the audit events matching the filters, newest first, as a query to paginate.
+
+    Both orderings use an index: ``(application_id, created_at)`` for one candidate and
+    ``created_at`` for the whole log.
+    """
+    query = select(AuditEvent)
+    if application_id is not None:
+        query = query.where(AuditEvent.application_id == application_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())

@@ -1,0 +1,547 @@
+"""Email templates: seeded from templates/mail/, edited by admins, rendered in a sandbox.
+
+A template is text an admin may change, so it is treated as untrusted code. It may only
+name placeholders from a fixed list (``{{ first_name }}``, …) and use ``{% if %}`` on them;
+attributes, item access, filters, calls, loops, assignments and includes are refused when
+the template is saved, and it is rendered by Jinja's immutable sandbox with nothing but
+plain strings in its context, so even a template written into the database by hand
+reaches no Python object. Values the applicant typed (names) are plain text: escaped in
+the HTML part, never turned into links, and single-lined wherever they reach a header.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from tracker.audit import record_event
+from tracker.database import begin_write
+from tracker.enums import UI_LANGUAGES, EmailTemplateKey, RejectionReason
+from tracker.extensions import db
+from tracker.models import EmailTemplate, User
+
+FALLBACK_LANGUAGE = "de"
+SUBJECT_MAX_LENGTH = 300
+BODY_MAX_LENGTH = 20_000
+
+# The only names a template may use. Each is a plain string when rendered.
+PLACEHOLDERS = (
+    "first_name",
+    "full_name",
+    "call_title",
+    "reference",
+    "status_link",
+    "editor_name",
+    "desk_email",
+    "site_name",
+)
+# What editors and admins call each template.
+TEMPLATE_LABELS = {
+    EmailTemplateKey.ACKNOWLEDGEMENT: _l("Acknowledgement of receipt"),
+    EmailTemplateKey.REQUEST_INFO: _l("Request for information"),
+    EmailTemplateKey.TRIAL_INVITATION: _l("Invitation to a trial assignment"),
+    EmailTemplateKey.ACCEPTANCE: _l("Acceptance"),
+    EmailTemplateKey.REJECTION: _l("Rejection"),
+    EmailTemplateKey.WITHDRAWAL_CONFIRMATION: _l("Withdrawal confirmation"),
+}
+LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "ru": "Русский"}
+# Names only some kinds of email may use.
+EXTRA_PLACEHOLDERS = {EmailTemplateKey.REJECTION: ("rejection_reason",)}
+# Placeholders whose value the applicant typed: plain text that must never become markup
+# or a link in the HTML part.
+APPLICANT_VALUES = frozenset({"first_name", "full_name"})
+
+# Sentences for {{ rejection_reason }}, in the applicant's language. They are email text
+# like the seeded templates, so they live here rather than in the UI catalogues.
+REJECTION_REASON_TEXTS = {
+    RejectionReason.REGION_COVERED: {
+        "de": "Für Ihre Region haben wir bereits genügend Expertinnen und Experten.",
+        "en": "We already have enough experts for your region.",
+        "ru": "В вашем регионе у нас уже достаточно экспертов.",
+    },
+    RejectionReason.GERMAN_INSUFFICIENT: {
+        "de": "Für diese Aufgabe brauchen wir sicherere Deutschkenntnisse im Schreiben.",
+        "en": "For this work we need a more confident command of written German.",
+        "ru": "Для этой работы нужен более уверенный письменный немецкий.",
+    },
+    RejectionReason.EXPERIENCE_INSUFFICIENT: {
+        "de": "Für diese Aufgabe suchen wir mehr journalistische Erfahrung.",
+        "en": "For this work we are looking for more journalistic experience.",
+        "ru": "Для этой работы мы ищем больший журналистский опыт.",
+    },
+    RejectionReason.SAMPLE_UNSUITABLE: {
+        "de": "Ihre Arbeitsprobe passt nicht zu dem, was wir veröffentlichen.",
+        "en": "Your writing sample does not fit what we publish.",
+        "ru": "Ваш образец текста не подходит для наших публикаций.",
+    },
+    RejectionReason.NO_CAPACITY: {
+        "de": "Derzeit können wir keine weiteren Expertinnen und Experten aufnehmen.",
+        "en": "At the moment we cannot take on any more experts.",
+        "ru": "Сейчас мы не можем привлечь новых экспертов.",
+    },
+    RejectionReason.OTHER: {
+        "de": "Diesmal haben wir uns für andere Bewerbungen entschieden.",
+        "en": "This time we have decided in favour of other applications.",
+        "ru": "На этот раз мы выбрали других кандидатов.",
+    },
+}
+
+# Line breaks (and what some mail software treats as one) that must not reach a header.
+_LINE_BREAKS = re.compile(r"[\r\n\0\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+# "{name}" or "{ applicant.__class__ }": a placeholder in the wrong syntax, left as text
+# by Jinja but certainly a mistake (or a probe).
+_SINGLE_BRACES = re.compile(r"(?<!\{)\{\s*[A-Za-z_][\w.\[\]'\"]*\s*\}(?!\})")
+# Nodes a template may consist of; everything else (Getattr, Filter, Call, For, Set,
+# Include, Macro, Const …) is refused.
+_ALLOWED_NODES = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.If,
+    nodes.Not,
+    nodes.And,
+    nodes.Or,
+)
+
+
+def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        # No {% … %} statements beyond if/else/endif pass the checks anyway; a stray
+        # line statement or comment syntax is plain text.
+        line_statement_prefix=None,
+        line_comment_prefix=None,
+    )
+
+
+_TEXT_ENV = _environment(autoescape=False)
+_HTML_ENV = _environment(autoescape=True)
+
+
+class TemplateValidationError(ValueError):
+    """A template cannot be saved or rendered; *errors* maps its fields to messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        super().__init__("; ".join(message for messages in errors.values() for message in messages))
+        self.errors = {name: list(messages) for name, messages in errors.items()}
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """The text of one template in one language, from the database or from the seed files."""
+
+    key: str
+    language: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+    from_database: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A template rendered for one recipient: what goes into the outbox."""
+
+    key: str
+    language: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+
+
+@dataclass
+class SeedReport:
+    """What seeding did: rows created, overwritten and left as they were."""
+
+    created: list[tuple[str, str]] = field(default_factory=list)
+    updated: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
+
+
+def placeholders_for(key: str | EmailTemplateKey) -> tuple[str, ...]:
+    """Return the placeholders a template of *key* may use."""
+    # Looked up by value: file-only templates such as "status_link" are no EmailTemplateKey.
+    return PLACEHOLDERS + EXTRA_PLACEHOLDERS.get(str(key), ())
+
+
+def single_line(value: str) -> str:
+    """Return *value* with every line break replaced by a space: it may reach a header."""
+    return _LINE_BREAKS.sub(" ", value)
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def template_problems(source: str, allowed: tuple[str, ...]) -> list[str]:
+    """Return what is wrong with template *source* (empty if it may be saved)."""
+    try:
+        tree = _TEXT_ENV.parse(source)
+    except TemplateSyntaxError as error:
+        return [
+            _(
+                "Line %(line)s cannot be read: %(error)s. Write placeholders like "
+                "{{ first_name }}.",
+                line=error.lineno,
+                error=error.message,
+            )
+        ]
+    problems: list[str] = []
+    for node in _walk(tree):
+        line = getattr(node, "lineno", 1)
+        if not isinstance(node, _ALLOWED_NODES):
+            problems.append(
+                _(
+                    "Line %(line)s: only plain placeholders such as {{ first_name }} (and "
+                    "{%% if … %%}) are allowed – no attributes, filters, calls or other "
+                    "expressions.",
+                    line=line,
+                )
+            )
+        elif isinstance(node, nodes.Name) and node.name not in allowed:
+            problems.append(
+                _(
+                    "Line %(line)s: there is no placeholder {{ %(name)s }}. You can use: "
+                    "%(allowed)s.",
+                    line=line,
+                    name=node.name,
+                    allowed=", ".join(allowed),
+                )
+            )
+        elif isinstance(node, nodes.TemplateData):
+            for match in _SINGLE_BRACES.finditer(node.data):
+                problems.append(
+                    _(
+                        "Line %(line)s: “%(text)s” looks like a placeholder. Placeholders "
+                        "have double braces, e.g. {{ first_name }}.",
+                        line=line + node.data.count("\n", 0, match.start()),
+                        text=match.group(0),
+                    )
+                )
+    return list(dict.fromkeys(problems))
+
+
+def _walk(node: nodes.Node):
+    """Yield *node* and every node below it; a refused node's children are not visited."""
+    yield node
+    if isinstance(node, _ALLOWED_NODES):
+        for child in node.iter_child_nodes():
+            yield from _walk(child)
+
+
+def check_template(
+    key: str | EmailTemplateKey, subject: str, body_text: str, body_html: str | None
+) -> None:
+    """Raise TemplateValidationError unless the three parts may be saved for *key*."""
+    allowed = placeholders_for(key)
+    errors: dict[str, list[str]] = {}
+    if not subject.strip():
+        errors.setdefault("subject", []).append(_("Please write a subject."))
+    if "\r" in subject or "\n" in subject or "\0" in subject:
+        errors.setdefault("subject", []).append(_("The subject must be one line."))
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        errors.setdefault("subject", []).append(
+            _("The subject may be at most %(max)s characters long.", max=SUBJECT_MAX_LENGTH)
+        )
+    if not body_text.strip():
+        errors.setdefault("body_text", []).append(_("Please write the text of the email."))
+    for name, source in (("subject", subject), ("body_text", body_text), ("body_html", body_html)):
+        if source is None:
+            continue
+        if len(source) > BODY_MAX_LENGTH:
+            errors.setdefault(name, []).append(
+                _("This text may be at most %(max)s characters long.", max=BODY_MAX_LENGTH)
+            )
+            continue
+        problems = template_problems(source, allowed)
+        if problems:
+            errors.setdefault(name, []).extend(problems)
+    if errors:
+        raise TemplateValidationError(errors)
+
+
+def normalise_newlines(text: str | None) -> str | None:
+    """Return *text* with CRLF and CR turned into LF (browsers send textareas with CRLF)."""
+    if text is None:
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- sources: database first, then the seed files --------------------------------------
+
+
+def seed_folder() -> Path:
+    """Return templates/mail/, where the seed texts live."""
+    return Path(current_app.root_path, current_app.template_folder or "templates", "mail")
+
+
+def file_source(key: str, language: str) -> TemplateSource | None:
+    """Return the seed text of *key* in *language* from templates/mail/, if it exists.
+
+    Files: ``<key>.<language>.subject.txt`` (one line) and ``<key>.<language>.txt``; an
+    optional ``<key>.<language>.html`` is the HTML part.
+    """
+    folder = seed_folder()
+    subject_path = folder / f"{key}.{language}.subject.txt"
+    body_path = folder / f"{key}.{language}.txt"
+    if not (subject_path.is_file() and body_path.is_file()):
+        return None
+    html_path = folder / f"{key}.{language}.html"
+    return TemplateSource(
+        key=key,
+        language=language,
+        subject=subject_path.read_text(encoding="utf-8").strip(),
+        body_text=normalise_newlines(body_path.read_text(encoding="utf-8")),
+        body_html=(
+            normalise_newlines(html_path.read_text(encoding="utf-8"))
+            if html_path.is_file()
+            else None
+        ),
+    )
+
+
+def find_template(key: str, language: str) -> EmailTemplate | None:
+    """Return the database row of *key* in *language*, if any."""
+    return db.session.scalar(
+        select(EmailTemplate).where(EmailTemplate.key == key, EmailTemplate.language == language)
+    )
+
+
+def load_source(key: str | EmailTemplateKey, language: str) -> TemplateSource:
+    """Return the template *key* in *language*, falling back to German.
+
+    The database is asked first (the language, then German); the seed files only when the
+    database has neither, e.g. before `flask templates seed` ran.
+
+    :raises LookupError: if no version exists anywhere.
+    """
+    key = str(key)
+    languages = list(dict.fromkeys([language, FALLBACK_LANGUAGE]))
+    rows = {
+        row.language: row
+        for row in db.session.scalars(
+            select(EmailTemplate).where(
+                EmailTemplate.key == key, EmailTemplate.language.in_(languages)
+            )
+        )
+    }
+    for candidate in languages:
+        row = rows.get(candidate)
+        if row is not None:
+            return TemplateSource(
+                key=key,
+                language=row.language,
+                subject=row.subject,
+                body_text=row.body_text,
+                body_html=row.body_html,
+                from_database=True,
+            )
+    for candidate in languages:
+        source = file_source(key, candidate)
+        if source is not None:
+            return source
+    raise LookupError(f"no email template {key!r} in {language!r} or {FALLBACK_LANGUAGE!r}")
+
+
+def load_file_template(name: str, language: str) -> TemplateSource:
+    """Return a file-only template (e.g. ``status_link``) in *language*, or in German."""
+    for candidate in dict.fromkeys([language, FALLBACK_LANGUAGE]):
+        source = file_source(name, candidate)
+        if source is not None:
+            return source
+    raise LookupError(f"no email template file {name!r}")
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def _unlinkable(value: str) -> Markup:
+    """Return applicant text for the HTML part: escaped, and not recognisable as a link.
+
+    Escaping turns ``<a href=…>`` into visible text. Mail programs also turn anything that
+    looks like a web address into a link on their own; a zero-width space after the scheme
+    and inside "www." keeps "[x](http://evil)" in a name from becoming one.
+    """
+    text = str(escape(value))
+    text = re.sub(r"(?i)([a-z][a-z0-9+.-]*):(?=//)", "\\1:\u200b", text)
+    text = re.sub(r"(?i)\bwww\.", "www\u200b.", text)
+    return Markup(text)  # noqa: S704 - built from escape() above
+
+
+def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
+    """Render *source* with *values* (plain strings) in the sandbox.
+
+    The subject gets every value without line breaks; the HTML part gets applicant values
+    escaped and unlinkable, and the others autoescaped.
+
+    :raises TemplateValidationError: if the template uses anything beyond its placeholders.
+    """
+    allowed = placeholders_for(source.key)
+    context = {name: str(values.get(name, "")) for name in allowed}
+    check_template(source.key, source.subject, source.body_text, source.body_html)
+    try:
+        subject = _TEXT_ENV.from_string(source.subject).render(
+            {name: single_line(value) for name, value in context.items()}
+        )
+        body_text = _TEXT_ENV.from_string(source.body_text).render(context)
+        body_html = None
+        if source.body_html:
+            html_context = {
+                name: _unlinkable(value) if name in APPLICANT_VALUES else value
+                for name, value in context.items()
+            }
+            body_html = _HTML_ENV.from_string(source.body_html).render(html_context)
+    except (SecurityError, UndefinedError, TemplateSyntaxError) as error:
+        # Only reachable if the checks above were bypassed; say so rather than send.
+        raise TemplateValidationError({"body_text": [str(error)]}) from error
+    return RenderedEmail(
+        key=source.key,
+        language=source.language,
+        subject=single_line(subject).strip()[:SUBJECT_MAX_LENGTH],
+        body_text=body_text,
+        body_html=body_html,
+    )
+
+
+def rejection_reason_text(reason: str | None, language: str) -> str:
+    """Return the sentence for a rejection *reason* in *language* ("" without a reason)."""
+    if not reason or reason not in set(RejectionReason):
+        return ""
+    texts = REJECTION_REASON_TEXTS[RejectionReason(reason)]
+    return texts.get(language) or texts[FALLBACK_LANGUAGE]
+
+
+def sample_values(key: str, language: str, *, editor: User | None) -> dict[str, str]:
+    """Return made-up values for previewing *key* in *language*: no real applicant's data."""
+    from tracker.calls import localized
+    from tracker.models import Call
+
+    call = db.session.scalar(select(Call).order_by(Call.id).limit(1))
+    config = current_app.config
+    return {
+        "first_name": "Nino",
+        "full_name": "Nino Beridze",
+        "call_title": localized(call.title, language) if call else config["SITE_NAME"],
+        "reference": f"{config['REFERENCE_PREFIX']}-7K3P-Q9",
+        "status_link": _sample_status_link(),
+        "editor_name": editor.name if editor is not None else "",
+        "desk_email": config["DESK_EMAIL"],
+        "site_name": config["SITE_NAME"],
+        "rejection_reason": rejection_reason_text(RejectionReason.REGION_COVERED, language),
+    }
+
+
+def _sample_status_link() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or "https://example.org"
+    return base.rstrip("/") + "/status/…"
+
+
+# --- saving and seeding ----------------------------------------------------------------
+
+
+def save_template(
+    key: str | EmailTemplateKey,
+    language: str,
+    *,
+    subject: str,
+    body_text: str,
+    body_html: str | None,
+    by: User | None,
+) -> EmailTemplate:
+    """Check and store one template version, record who changed it, and commit.
+
+    :raises TemplateValidationError: for an unknown placeholder, an expression beyond a
+        placeholder, a syntax error, or a subject with a line break.
+    :raises ValueError: for an unknown key or language.
+    """
+    key = EmailTemplateKey(key)
+    if language not in UI_LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    body_text = normalise_newlines(body_text) or ""
+    body_html = normalise_newlines(body_html) or None
+    check_template(key, subject, body_text, body_html)
+    begin_write()
+    template = find_template(key.value, language)
+    created = template is None
+    if template is None:
+        template = EmailTemplate(key=key.value, language=language)
+        db.session.add(template)
+    template.subject = subject.strip()
+    template.body_text = body_text
+    template.body_html = body_html
+    template.updated_by_id = by.id if by is not None else None
+    record_event(
+        "email_template.saved", actor=by, key=key.value, language=language, created=created
+    )
+    db.session.commit()
+    return template
+
+
+def seed_templates(*, overwrite: bool = False) -> SeedReport:
+    """Create every key × language version from templates/mail/ that the database lacks.
+
+    With *overwrite*, versions that exist are replaced by the files' texts too. Commits.
+
+    :raises LookupError: if a seed file is missing.
+    :raises TemplateValidationError: if a seed file is not a valid template.
+    """
+    report = SeedReport()
+    begin_write()
+    existing = {(row.key, row.language): row for row in db.session.scalars(select(EmailTemplate))}
+    for key in EmailTemplateKey:
+        for language in UI_LANGUAGES:
+            source = file_source(key.value, language)
+            if source is None:
+                raise LookupError(f"templates/mail/{key.value}.{language}.txt is missing")
+            check_template(key, source.subject, source.body_text, source.body_html)
+            row = existing.get((key.value, language))
+            if row is None:
+                db.session.add(
+                    EmailTemplate(
+                        key=key.value,
+                        language=language,
+                        subject=source.subject,
+                        body_text=source.body_text,
+                        body_html=source.body_html,
+                    )
+                )
+                report.created.append((key.value, language))
+            elif overwrite:
+                row.subject = source.subject
+                row.body_text = source.body_text
+                row.body_html = source.body_html
+                row.updated_by_id = None
+                report.updated.append((key.value, language))
+            else:
+                report.kept.append((key.value, language))
+    if report.created or report.updated:
+        record_event(
+            "email_template.seeded",
+            actor=None,
+            created=len(report.created),
+            updated=len(report.updated),
+        )
+    db.session.commit()
+    return report
+
+
+def template_overview() -> list[tuple[EmailTemplateKey, dict[str, EmailTemplate | None]]]:
+    """Return every key with its database row per language (None where not seeded)."""
+    rows = {(row.key, row.language): row for row in db.session.scalars(select(EmailTemplate))}
+    return [
+        (key, {language: rows.get((key.value, language)) for language in UI_LANGUAGES})
+        for key in EmailTemplateKey
+    ]

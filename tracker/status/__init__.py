@@ -1,5 +1,0 @@
-"""The applicant's status page: where an application stands, its emails, withdrawal."""
-
-from flask import Blueprint
-
-bp = Blueprint("status", __name__, url_prefix="/status")

@@ -1,0 +1,177 @@
+"""Error pages that keep the site's layout and never show a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+
+from flask import Flask, current_app, render_template
+from flask_babel import format_decimal, gettext
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from tracker.extensions import db
+
+ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
+# How long a client is asked to wait after a 503: a held lock or a restarting database
+# server is usually gone within seconds.
+RETRY_AFTER_SECONDS = 10
+# SQLite reports these conditions as OperationalError; everything else it reports that way
+# ("no such table", a syntax error) is a bug and stays a 500.
+_SQLITE_TRANSIENT = ("database is locked", "database is busy", "database or disk is full")
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database is locked, restarting or unreachable: nothing was saved, try again."""
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The disk holding uploads (or the database) is full: nothing was saved, try again."""
+
+
+def _message(code: int, error: HTTPException | None = None) -> tuple[str, str]:
+    """Return the heading and the advice shown for *code* (or for *error*'s kind)."""
+    if isinstance(error, StorageUnavailable):
+        return gettext("We cannot store files right now"), gettext(
+            "Nothing was saved. Please try again later; if it keeps happening, write to us."
+        )
+    if code == 413:
+        limit_mb = current_app.config["MAX_FILE_SIZE"] / (1024 * 1024)
+        total_mb = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+        return gettext("Your files are too large"), gettext(
+            "Each file may be up to %(limit)s MB, and everything sent together up to "
+            "%(total)s MB. Please make the file smaller – for example save it as PDF – "
+            "and send the form again.",
+            limit=format_decimal(round(limit_mb, 1)),
+            total=format_decimal(round(total_mb, 1)),
+        )
+    messages = {
+        400: (
+            gettext("We could not understand that request"),
+            gettext("Please go back, reload the page and try again."),
+        ),
+        403: (
+            gettext("You may not open this page"),
+            gettext("If you think you should, ask an administrator."),
+        ),
+        404: (
+            gettext("Page not found"),
+            gettext("The address may be mistyped, or the page no longer exists."),
+        ),
+        405: (
+            gettext("That does not work here"),
+            gettext("Please go back and use the links and buttons on the page."),
+        ),
+        429: (
+            gettext("Too many attempts"),
+            gettext("Please wait a few minutes, then try again."),
+        ),
+        503: (
+            gettext("We are busy right now"),
+            gettext("Nothing was saved. Please try again in a minute."),
+        ),
+    }
+    return messages.get(
+        code,
+        (
+            gettext("Something went wrong on our side"),
+            gettext("Nothing you sent was lost or half-saved. Please try again later."),
+        ),
+    )
+
+
+def render_error(error: HTTPException):
+    """Render the page for an HTTP error, keeping headers such as Retry-After."""
+    code = error.code or 500
+    heading, advice = _message(code, error)
+    response = current_app.make_response(
+        (render_template("errors/error.html", code=code, heading=heading, advice=advice), code)
+    )
+    headers = dict(error.get_headers())
+    for name in ("Retry-After", "Allow"):
+        if name in headers:
+            response.headers[name] = headers[name]
+    return response
+
+
+def render_internal_error(error: Exception):
+    """Roll back whatever the failed request wrote and show the generic page."""
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    return render_error(InternalServerError())
+
+
+def is_transient_database_error(error: BaseException) -> bool:
+    """Tell whether *error* means "the database cannot answer now", not a bug.
+
+    SQLite: the lock was held longer than the busy timeout, or the disk is full.
+    PostgreSQL: the connection failed or was cut (server restart, network), which psycopg
+    raises as OperationalError or InterfaceError; pool_pre_ping replaces dead pooled
+    connections, so the next request gets a fresh one once the server is back.
+    """
+    if isinstance(error, sa_exc.TimeoutError):
+        return True  # every pooled connection busy for pool_timeout seconds
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return False
+    if db.engine.dialect.name == "sqlite":
+        text = str(error.orig).lower()
+        return any(marker in text for marker in _SQLITE_TRANSIENT)
+    return True
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Tell whether *error* is "no space left on device" (or over quota)."""
+    return isinstance(error, OSError) and error.errno in _DISK_FULL
+
+
+def render_unavailable(error: Exception):
+    """Roll back the failed request and answer 503 with Retry-After, without a traceback.
+
+    The request wrote nothing that stays: the session is rolled back here, and the upload
+    pipeline removes its staged and stored files before the error reaches us.
+    """
+    # The connection may be gone already; the rollback then has nothing left to undo.
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    disk_full = is_disk_full(error) or (
+        isinstance(error, sa_exc.OperationalError) and "disk is full" in str(error.orig).lower()
+    )
+    # One line, no traceback and no statement parameters (hide_parameters): the cause is
+    # operational, and the log must not fill with applicants' data during an outage.
+    current_app.logger.warning(
+        "503 %s: %s", "storage full" if disk_full else "database unavailable", type(error).__name__
+    )
+    kind = StorageUnavailable if disk_full else DatabaseUnavailable
+    unavailable = kind(retry_after=RETRY_AFTER_SECONDS)
+    try:
+        return render_error(unavailable)
+    except Exception:
+        # The error page itself needed the database (e.g. to load the signed-in user).
+        db.session.rollback()
+        response = current_app.response_class(
+            gettext("We are busy right now. Nothing was saved. Please try again in a minute."),
+            status=503,
+            mimetype="text/plain",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on *app*."""
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(Exception, _dispatch)
+
+
+def _dispatch(error: Exception):
+    if isinstance(error, HTTPException):
+        return render_error(error)
+    if is_transient_database_error(error) or is_disk_full(error):
+        return render_unavailable(error)
+    return render_internal_error(error)
