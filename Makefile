@@ -37,8 +37,10 @@ run: translations
 	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Timings against raw-SQL baselines on N seeded applications (scratch SQLite under /tmp,
 # reused for the same N). Takes a few minutes; not part of `make test` or CI.

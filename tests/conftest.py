@@ -8,6 +8,7 @@ import socket
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
 
 from tracker import create_app
 from tracker.extensions import db
@@ -29,10 +30,31 @@ def _no_network_beyond_loopback(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", guarded)
 
 
+@pytest.fixture(scope="session")
+def postgresql_url() -> str | None:
+    """The PostgreSQL database of this test process, or None to use SQLite.
+
+    Under pytest-xdist every worker gets a fresh database of its own, named after the one
+    in TEST_DATABASE_URL (tracker_ci_gw0, tracker_ci_gw1 …), since each test empties and
+    rebuilds the schema.
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    server = create_engine(own.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}"'))
+        connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
+
+
 @pytest.fixture
-def app_config(tmp_path) -> dict:
+def app_config(tmp_path, postgresql_url) -> dict:
     """Overrides for the test app; tests may change them before `app` is built."""
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    url = postgresql_url or f"sqlite:///{tmp_path / 'test.db'}"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
