@@ -67,7 +67,7 @@ def test_sqlite_runs_with_wal_foreign_keys_and_secure_delete(app):
 
 def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SECRET_KEY", "k3y-drawn-at-random-0123456789-qwertyuiop")
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be set"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})

@@ -7,6 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MB = 1024 * 1024
 
@@ -194,11 +195,32 @@ def check_production(config: dict) -> None:
     key = config.get("SECRET_KEY") or ""
     if len(key) < 32:
         raise ConfigError("SECRET_KEY must be set to at least 32 random characters in production")
+    if _looks_like_a_placeholder(key):
+        raise ConfigError(
+            "SECRET_KEY looks like a placeholder, not a random value: generate one with "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
     if config.get("DEBUG"):
         raise ConfigError("debug mode must be off in production")
-    if not config.get("PUBLIC_BASE_URL"):
-        # Links in emails (password reset, invitations, status pages) would otherwise be
-        # built from the request's Host header, which an attacker can choose.
+    base_url = config.get("PUBLIC_BASE_URL")
+    if not base_url:
+        # Links in emails (password reset, invitations, status pages) must name the real
+        # site; without it there would be nothing safe to build them from.
         raise ConfigError(
             "PUBLIC_BASE_URL must be set in production, e.g. https://experts.example.org"
         )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            "PUBLIC_BASE_URL must be an http(s) address such as https://experts.example.org"
+        )
+
+
+# How values pasted from examples and tutorials begin, where a key should have been drawn.
+_PLACEHOLDER_STARTS = ("changeme", "change-me", "change_me", "replace", "your", "secret", "example")
+
+
+def _looks_like_a_placeholder(key: str) -> bool:
+    """Tell whether *key* is a few characters repeated or begins like a placeholder."""
+    # A random key of 32+ characters has far more than 8 distinct ones.
+    return len(set(key)) < 8 or key.lower().startswith(_PLACEHOLDER_STARTS)
