@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
+
 from sqlalchemy import Engine, event
 
 from tracker.extensions import db
@@ -12,11 +16,14 @@ _IMMEDIATE = "tracker_begin_immediate"
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Give SQLite the settings of an embedded production database.
 
-    WAL lets readers run beside a writer; the busy timeout makes a writer wait for the lock
-    instead of failing; foreign keys are enforced; secure_delete overwrites erased personal
-    data instead of leaving it in free pages. Transactions opened by :func:`begin_write`
-    start with BEGIN IMMEDIATE (see there); all others are plain deferred readers.
+    The database file is created readable by its owner only, like stored documents (SQLite
+    gives its -wal and -shm files the same mode). WAL lets readers run beside a writer; the
+    busy timeout makes a writer wait for the lock instead of failing; foreign keys are
+    enforced; secure_delete overwrites erased personal data instead of leaving it in free
+    pages. Transactions opened by :func:`begin_write` start with BEGIN IMMEDIATE (see
+    there); all others are plain deferred readers.
     """
+    create_private_file(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -33,6 +40,17 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def on_begin(connection):
         immediate = connection.get_execution_options().get(_IMMEDIATE)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_private_file(database: str | None) -> None:
+    """Create the SQLite file *database* with mode 0600 unless it exists or is in memory."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: an existing database, or one another process just created, is left as it is.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def begin_write() -> None:
