@@ -162,7 +162,7 @@ def make_application(call):
 @pytest.fixture
 def make_user(app):
     """Create staff accounts with a known password ("correct horse battery")."""
-    from tracker.accounts.users import hash_password
+    from tracker.accounts.passwords import hash_password
     from tracker.models import User
 
     def make(email: str = "editor@example.org", role: str = "editor", **overrides) -> User:

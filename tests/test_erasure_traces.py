@@ -13,7 +13,7 @@ from tests.test_exports import SCORES
 from tracker.applications.ratings import add_rating
 from tracker.applications.teamwork import add_comment
 from tracker.extensions import db
-from tracker.mail.outbox import deliver_pending
+from tracker.mail.delivery import deliver_pending
 from tracker.models import Application, AuditEvent, OutboxEmail
 from tracker.privacy import erase_applicant
 

@@ -24,7 +24,7 @@ from tracker.exports import (
     write_xlsx,
 )
 from tracker.extensions import db
-from tracker.inbox.query import InboxFilter
+from tracker.inbox.filter import InboxFilter
 from tracker.models import AuditEvent, Document, Tag
 
 HOSTILE = [

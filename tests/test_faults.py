@@ -7,6 +7,7 @@ import errno
 import os
 import signal
 import sqlite3
+import stat
 from pathlib import Path
 
 import psycopg
@@ -18,11 +19,10 @@ from tests.applying import application_form, post, stored_files
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
 from tracker.documents import storage
-from tracker.documents import validate as uploads
 from tracker.documents.storage import reconcile
 from tracker.enums import EmailStatus
 from tracker.extensions import db
-from tracker.mail.outbox import deliver_pending
+from tracker.mail.delivery import deliver_pending
 from tracker.models import Application, Document, OutboxEmail
 
 
@@ -168,7 +168,9 @@ def test_disk_full_while_staging_keeps_answers_and_stores_nothing(app, client, c
         handle = real_fdopen(fd, mode, *args, **kwargs)
         return _FullDisk(handle) if "w" in mode else handle
 
-    monkeypatch.setattr(uploads.os, "fdopen", fdopen)
+    # The standard library's fdopen is the seam: staging writes through it, and a full
+    # disk shows itself there as ENOSPC on write.
+    monkeypatch.setattr(os, "fdopen", fdopen)
     response = post(client, call, application_form(client, call, full_name="Giorgi Kapanadze"))
 
     assert response.status_code == 400
@@ -181,7 +183,16 @@ def test_disk_full_while_staging_keeps_answers_and_stores_nothing(app, client, c
 
 
 def test_disk_full_while_storing_answers_503_and_stores_nothing(app, client, call, monkeypatch):
-    monkeypatch.setattr(storage, "_fsync_dir", _disk_full)
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        # Storing flushes each file, then the directories holding the new names; the disk
+        # fills up at the directory flush, after a file may already have moved into place.
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            _disk_full()
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     response = post(client, call, application_form(client, call))
 
     assert response.status_code == 503

@@ -137,10 +137,10 @@ def test_sign_in_failures_are_logged_by_account_id_without_address_or_password(
 ):
     import logging
 
-    from tracker.accounts.users import authenticate
+    from tracker.accounts.sessions import authenticate
 
     user = make_user("lela@example.org")
-    with caplog.at_level(logging.WARNING, logger="tracker.accounts.users"):
+    with caplog.at_level(logging.WARNING, logger="tracker.accounts.sessions"):
         assert authenticate("lela@example.org", "wrong password here") is None
         assert authenticate("nobody@example.org", "wrong password here") is None
     messages = [record.getMessage() for record in caplog.records]

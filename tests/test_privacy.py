@@ -16,12 +16,14 @@ from tests.test_exports import SCORES, store_document
 from tracker import privacy
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
+from tracker.applications.status_links import make_status_token
 from tracker.applications.teamwork import add_comment
 from tracker.documents.storage import path_for
 from tracker.enums import Status
-from tracker.extensions import db
-from tracker.mail.compose import make_status_token
-from tracker.mail.outbox import _claim, deliver_pending, queue_email
+from tracker.extensions import db, mail
+from tracker.mail import delivery
+from tracker.mail.delivery import deliver_pending
+from tracker.mail.outbox import queue
 from tracker.models import (
     Application,
     AuditEvent,
@@ -112,16 +114,18 @@ def test_interrupted_purge_leaves_whole_erasures_and_a_rerun_completes(
         store_document(application, "cv", "cv.txt", b"cv of " + application.reference.encode())
     keys = {a.id: a.documents[0].storage_key for a in applications}
     ids = [a.id for a in applications]
-    real = privacy._erase_batch
+    real = privacy.remove_application
     calls = []
 
-    def interrupted(batch_ids):
-        calls.append(batch_ids)
-        if len(calls) == 2:
+    def interrupted(application_id):
+        # Each batch takes its applications out of the search index first: stop at the
+        # first of the second batch, before that batch commits.
+        calls.append(application_id)
+        if len(calls) == 3:
             raise KeyboardInterrupt
-        real(batch_ids)
+        real(application_id)
 
-    monkeypatch.setattr(privacy, "_erase_batch", interrupted)
+    monkeypatch.setattr(privacy, "remove_application", interrupted)
     with pytest.raises(KeyboardInterrupt):
         privacy.purge_expired(batch=2)
     db.session.rollback()
@@ -129,7 +133,7 @@ def test_interrupted_purge_leaves_whole_erasures_and_a_rerun_completes(
     assert count(Document) == 3
     for application_id in ids:
         assert path_for(keys[application_id]).exists() == (application_id in ids[2:])
-    monkeypatch.setattr(privacy, "_erase_batch", real)
+    monkeypatch.setattr(privacy, "remove_application", real)
     assert privacy.purge_expired(batch=2).count == 3
     assert count(Application) == 0
     assert count(Document) == 0
@@ -157,7 +161,7 @@ def full_application(make_application, make_user):
     add_rating(application, by=editor, scores=SCORES, recommendation="yes")
     add_comment(application, "Strong on Kutaisi", by=editor)
     set_status(application, Status.IN_REVIEW, by=editor)
-    queue_email(
+    queue(
         to_address=application.email,
         subject="Hello",
         body_text="Body",
@@ -199,7 +203,7 @@ def test_erasure_while_an_email_is_being_sent_sends_nothing(
     app, make_application, make_user, monkeypatch
 ):
     application = make_application()
-    email = queue_email(
+    email = queue(
         to_address=application.email,
         subject="Decision",
         body_text="Body",
@@ -209,21 +213,20 @@ def test_erasure_while_an_email_is_being_sent_sends_nothing(
     )
     db.session.commit()
     email_id = email.id
-    sent = []
-    monkeypatch.setattr(
-        "tracker.mail.outbox._send", lambda message, transport: sent.append(message)
-    )
+    real_claim = delivery.claim
 
     def claim_then_erase(row_id, now):
-        claimed = _claim(row_id, now)
+        claimed = real_claim(row_id, now)
         assert db.session.get(OutboxEmail, row_id).status == "sending"
         privacy.erase_applicant(
             db.session.get(Application, application.id), by=None, reason="admin"
         )
         return claimed
 
-    monkeypatch.setattr("tracker.mail.outbox._claim", claim_then_erase)
-    report = deliver_pending()
+    monkeypatch.setattr(delivery, "claim", claim_then_erase)
+    # Every transport (SMTP or console) signals each email it sends: none may be sent.
+    with mail.record_messages() as sent:
+        report = deliver_pending()
     assert sent == []
     assert (report.attempted, report.sent) == (1, 0)
     assert db.session.get(OutboxEmail, email_id) is None

@@ -43,12 +43,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
 
-    from tracker.web.templating import field_aria, has_endpoint, staff_navigation
+    from tracker.labels import LANGUAGE_LABELS
+    from tracker.web.templating import STAFF_NAVIGATION, field_aria
 
     app.jinja_env.globals.update(
+        language_labels=LANGUAGE_LABELS,
         field_aria=field_aria,
-        has_endpoint=has_endpoint,
-        staff_navigation=staff_navigation,
+        staff_navigation=STAFF_NAVIGATION,
         current_locale=lambda: str(get_locale()),
     )
 
@@ -86,39 +87,41 @@ def _init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from tracker.accounts.users import load_staff_user
+    from tracker.auth.browser_session import load_signed_in_user
     from tracker.web.access import enforce_access_policy
 
-    login_manager.user_loader(load_staff_user)
+    login_manager.user_loader(load_signed_in_user)
     app.before_request(enforce_access_policy)
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Each blueprint is declared as ``bp`` in its package; importing the route modules
+    # attaches their routes to it.
     from tracker.admin import bp as admin_bp
     from tracker.admin import (  # noqa: F401 - attach routes to bp
         call_views,
         dashboard_views,
+        email_template_views,
         export_views,
         privacy_views,
         team_views,
     )
-    from tracker.apply.views import bp as apply_bp
-    from tracker.auth.views import bp as auth_bp
+    from tracker.apply import bp as apply_bp
+    from tracker.apply import views as apply_views  # noqa: F401 - attaches the public routes
+    from tracker.auth import account_views, guards, two_factor_views  # noqa: F401 - attach to bp
+    from tracker.auth import bp as auth_bp
+    from tracker.auth import views as auth_views  # noqa: F401 - attaches sign-in routes to bp
     from tracker.portal import bp as portal_bp
     from tracker.portal import views as portal_views  # noqa: F401 - attaches the status routes to bp
     from tracker.review import bp as review_bp
-    from tracker.review import candidate_views  # noqa: F401 - attaches the candidate routes to bp
+    from tracker.review import (  # noqa: F401 - attach the candidate, inbox and email routes
+        candidate_views,
+        email_views,
+    )
     from tracker.review import views as review_views  # noqa: F401 - attaches the inbox routes to bp
 
-    _attach_email_routes()
     app.register_blueprint(apply_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(portal_bp)
-
-
-def _attach_email_routes() -> None:
-    """Import the email pages, whose routes join the review and admin blueprints."""
-    from tracker.admin import email_template_views  # noqa: F401 - templates: admin.email_templates …
-    from tracker.review import email_views  # noqa: F401 - compose, bulk email and the outbox

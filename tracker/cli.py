@@ -36,7 +36,8 @@ def users_group() -> None:
 @click.option("--role", type=click.Choice(["editor", "admin"]), default="editor")
 def create_user_command(email: str, name: str, role: str) -> None:
     """Create a staff account and print its one-time password."""
-    from tracker.accounts.users import AccountError, create_user
+    from tracker.accounts.common import AccountError
+    from tracker.accounts.users import create_user
 
     try:
         user, password = create_user(email, name=name, role=role)
@@ -73,7 +74,7 @@ def mail_group() -> None:
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
 def deliver_command(watch: bool, interval: float) -> None:
     """Send queued emails; transient failures are retried later with backoff."""
-    from tracker.mail.outbox import deliver_pending
+    from tracker.mail.delivery import deliver_pending
 
     while True:
         report = deliver_pending()
@@ -169,7 +170,7 @@ def templates_group() -> None:
 @click.option("--overwrite", is_flag=True, help="Replace versions that exist by the files' texts.")
 def seed_templates_command(overwrite: bool) -> None:
     """Create every email template version from templates/mail/ that the database lacks."""
-    from tracker.mail.templates import seed_templates
+    from tracker.mail.template_store import seed_templates
 
     report = seed_templates(overwrite=overwrite)
     click.echo(
@@ -209,7 +210,7 @@ def export_applications_command(
         write_csv,
         write_xlsx,
     )
-    from tracker.inbox.query import InboxFilter
+    from tracker.inbox.filter import InboxFilter
 
     args: dict[str, list[str] | str] = {"status": list(statuses)}
     for name, value in (("region", region), ("call", call_id), ("q", query)):

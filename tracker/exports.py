@@ -1,7 +1,7 @@
 """Candidate lists as CSV or XLSX, and the selected candidates' documents as one ZIP.
 
-Exports select exactly what the inbox shows for the same filter (inbox.InboxFilter and
-inbox.iter_filtered): an admin exports "this list". Rows are data first
+Exports select exactly what the inbox shows for the same filter (inbox.filter and
+inbox.query): an admin exports "this list". Rows are data first
 (:func:`export_rows`); :func:`write_csv` and :func:`write_xlsx` wrap them. Both stream, in
 id-ordered batches with the related rows bulk-loaded per batch, so memory stays flat and the
 number of queries depends on the number of batches, never on the number of rows.
@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 from typing import IO
 
-from flask import current_app, has_request_context, request
-from flask_babel import lazy_gettext as _l
+from flask import current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -35,10 +36,12 @@ from sqlalchemy.orm import defer, raiseload
 
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.audit import record_event
+from tracker.documents.serve import zip_member_name
 from tracker.documents.storage import open_stored
 from tracker.enums import DocumentKind, RubricCriterion
 from tracker.extensions import db
-from tracker.inbox.query import InboxFilter, count_filtered, iter_filtered, iter_filtered_rows
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import count_filtered, iter_filtered, iter_filtered_rows
 from tracker.models import (
     Application,
     ApplicationLanguage,
@@ -48,6 +51,7 @@ from tracker.models import (
     User,
     application_tags,
 )
+from tracker.urls import external_url
 
 BATCH_SIZE = 1000
 CRITERION_COLUMNS = tuple(f"mean_{criterion.value}" for criterion in RubricCriterion)
@@ -73,35 +77,12 @@ EXPORT_COLUMNS = (
     "candidate_link",
     "documents",
 )
-COLUMN_LABELS = {
-    "reference": _l("Reference"),
-    "full_name": _l("Name"),
-    "email": _l("Email"),
-    "phone": _l("Phone"),
-    "country": _l("Country"),
-    "region": _l("Region"),
-    "region_other": _l("Region (other)"),
-    "city": _l("City"),
-    "languages": _l("Languages"),
-    "topics": _l("Topics"),
-    "status": _l("Status"),
-    "tags": _l("Tags"),
-    "assignee": _l("Assignee"),
-    "rating_count": _l("Number of ratings"),
-    "rating_mean": _l("Mean rating"),
-    "mean_regional_expertise": _l("Mean: regional expertise"),
-    "mean_german_writing": _l("Mean: German writing"),
-    "mean_sourcing": _l("Mean: sourcing"),
-    "mean_story_ideas": _l("Mean: story ideas"),
-    "mean_reliability": _l("Mean: reliability"),
-    "received": _l("Received"),
-    "candidate_link": _l("Candidate page"),
-    "documents": _l("Documents"),
-}
 FORMATS = ("csv", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Files beyond this size are spooled to disk: an export is never all in memory.
+SPOOL_MAX_SIZE = 8 * 1024 * 1024
 # What a spreadsheet may take as the start of a formula (OWASP CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 _DOCUMENT_ORDER = [kind.value for kind in DocumentKind]
 
 
@@ -131,28 +112,6 @@ def neutralise(cell: str) -> str:
 
 
 # --- rows ----------------------------------------------------------------------------
-
-
-def _link_builder():
-    """Return a function id -> absolute URL of the candidate page.
-
-    PUBLIC_BASE_URL names the site (a request's Host header can be forged); without it,
-    the request's host, or localhost on the command line.
-    """
-    base_url = current_app.config.get("PUBLIC_BASE_URL")
-    if base_url or not has_request_context():
-        adapter = current_app.url_map.bind(
-            "localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/"
-        )
-        prefix = (base_url or "http://localhost").rstrip("/")
-    else:
-        adapter = current_app.url_map.bind("localhost", script_name=request.script_root or "/")
-        prefix = request.host_url.rstrip("/")
-
-    def build(application_id: int) -> str:
-        return prefix + adapter.build("review.candidate", {"application_id": application_id})
-
-    return build
 
 
 def _number(value: float | None) -> str:
@@ -242,7 +201,7 @@ def export_rows(
     """
     columns = check_columns(columns)
     yield list(columns)
-    link = _link_builder() if "candidate_link" in columns else None
+    wants_link = "candidate_link" in columns
     sees_all = user is None or user.is_admin
     assignees: dict[int, str] = {}
     if "assignee" in columns:
@@ -281,7 +240,12 @@ def export_rows(
                 "rating_count": str(row.rating_count),
                 "rating_mean": _number(row.rating_mean if shown else None),
                 "received": row.created_at.date().isoformat(),
-                "candidate_link": link(application_id) if link else "",
+                # PUBLIC_BASE_URL names the site: a request's Host header can be forged.
+                "candidate_link": (
+                    external_url("review.candidate", application_id=application_id)
+                    if wants_link
+                    else ""
+                ),
                 "documents": "; ".join(
                     kind for kind in _DOCUMENT_ORDER if kind in set(kinds.get(application_id, ()))
                 ),
@@ -295,10 +259,7 @@ def export_rows(
 
 
 def write_csv(rows: Iterable[Sequence[str]]) -> Iterator[str]:
-    """Yield *rows* as CSV text, one line at a time, starting with a BOM (Excel reads UTF-8).
-
-    Every cell is neutralised.
-    """
+    """Yield *rows* as CSV lines, every cell neutralised, after a BOM (Excel reads UTF-8)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"
@@ -331,12 +292,6 @@ def write_xlsx(rows: Iterable[Sequence[str]], fileobj: IO[bytes]) -> int:
     return max(count, 0)
 
 
-def _safe_filename(name: str) -> str:
-    """Return *name* fit to be the last part of a path inside a ZIP: no folders, no dots first."""
-    name = _UNSAFE_NAME.sub("_", name.replace("/", "_").replace("\\", "_")).strip(" .")
-    return name[:120] or "document"
-
-
 def write_documents_zip(f: InboxFilter, *, user: User | None, fileobj: IO[bytes]) -> int:
     """Write the documents of every application *f* matches to *fileobj* as a ZIP.
 
@@ -359,7 +314,7 @@ def write_documents_zip(f: InboxFilter, *, user: User | None, fileobj: IO[bytes]
                 .order_by(Document.application_id, Document.id)
             ).all()
             for application_id, kind, filename, key in documents:
-                name = f"{references[application_id]}/{kind}-{_safe_filename(filename)}"
+                name = f"{references[application_id]}/{kind}-{zip_member_name(filename)}"
                 try:
                     source = open_stored(key)
                 except (OSError, ValueError):
@@ -400,3 +355,44 @@ def record_export(
     record_event(f"export.{kind}", actor=user, **details)
     db.session.commit()
     return count
+
+
+@dataclass
+class ExportFile:
+    """An export ready to stream: its chunks, content type and file name."""
+
+    chunks: Iterator[str] | Iterator[bytes]
+    content_type: str
+    filename: str
+
+
+def export_file(
+    kind: str,
+    f: InboxFilter,
+    *,
+    user: User,
+    columns: Sequence[str] | None = None,
+    today: date | None = None,
+) -> ExportFile:
+    """Audit and build the export *kind* (csv, xlsx or documents) of what *f* selects.
+
+    A CSV is written while it streams; an XLSX or ZIP is written first, spooled to disk.
+    """
+    stem = f"candidates-{(today or date.today()).isoformat()}"
+    if kind == "documents":
+        record_export("documents", f, user=user)
+        archive = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
+        write_documents_zip(f, user=user, fileobj=archive)
+        archive.seek(0)
+        return ExportFile(iter_file(archive), "application/zip", f"{stem}-documents.zip")
+    record_export(kind, f, user=user, columns=columns)
+    # The CSV streams after this returns, in a database session of its own: load the
+    # user's attributes now (the audit commit expired them), so the stream can read them.
+    db.session.refresh(user)
+    rows = export_rows(f, user=user, columns=columns)
+    if kind == "xlsx":
+        workbook = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
+        write_xlsx(rows, workbook)
+        workbook.seek(0)
+        return ExportFile(iter_file(workbook), XLSX_TYPE, f"{stem}.xlsx")
+    return ExportFile(write_csv(rows), "text/csv; charset=utf-8", f"{stem}.csv")

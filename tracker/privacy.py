@@ -1,4 +1,4 @@
-"""Retention, erasure and subject access: what the privacy notice promises applicants.
+"""Retention and erasure: what the privacy notice promises applicants.
 
 Erasing an applicant (:func:`erase_applicant`) removes, in one transaction, the application
 and everything hanging off it – languages, topics, documents, emails (queued, draft or
@@ -14,41 +14,32 @@ row: the worker finds no row after claiming and sends nothing (outbox.deliver_pe
 The retention policy (``RETENTION_DAYS``, per final status) is applied by
 :func:`purge_expired` in batches, each committed: an interrupted purge leaves only whole
 erasures, and running it again continues where it stopped.
+
+Subject access (everything stored about one applicant) is in :mod:`tracker.subject_access`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import IO
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import selectinload
 
 from tracker import tokens
 from tracker.audit import record_event
 from tracker.database import begin_write
-from tracker.documents.storage import delete_stored, open_stored
-from tracker.enums import EmailStatus
+from tracker.documents.storage import delete_stored
 from tracker.extensions import db
-from tracker.mail.outbox import queue_email
-from tracker.mail.templates import single_line
+from tracker.mail.outbox import queue
+from tracker.mail.templates import render_file
 from tracker.models import (
     Application,
     AuditEvent,
-    Comment,
     Document,
     OutboxEmail,
-    Rating,
-    StatusChange,
     User,
     utcnow,
 )
@@ -265,189 +256,22 @@ def request_erasure(application: Application) -> OutboxEmail:
     may have been forwarded) is not enough to erase.
     """
     begin_write()
-    link = external_url("portal.erase", token=make_erasure_token(application))
-    language = application.preferred_language
-    subject = render_template(
-        f"mail/{ERASURE_TEMPLATE}.{language}.subject.txt", reference=application.reference
-    )
-    body = render_template(
-        f"mail/{ERASURE_TEMPLATE}.{language}.txt",
+    rendered = render_file(
+        ERASURE_TEMPLATE,
+        application.preferred_language,
         reference=application.reference,
-        erasure_link=link,
+        erasure_link=external_url("portal.erase", token=make_erasure_token(application)),
         hours=current_app.config["ERASURE_LINK_MAX_AGE_HOURS"],
         site_name=current_app.config["SITE_NAME"],
     )
-    email = queue_email(
+    email = queue(
         to_address=application.email,
-        subject=single_line(subject).strip(),
-        body_text=body,
-        template=ERASURE_TEMPLATE,
-        language=language,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        template=rendered.key,
+        language=rendered.language,
         application=application,
     )
     record_event("application.erasure_requested", actor=None, application=application)
     db.session.commit()
     return email
-
-
-# --- subject access ------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def subject_access_data(application: Application) -> dict:
-    """Return everything stored about the applicant, as JSON-ready data."""
-    application_id = application.id
-    documents = db.session.scalars(
-        select(Document).where(Document.application_id == application_id).order_by(Document.id)
-    ).all()
-    history = db.session.scalars(
-        select(StatusChange)
-        .where(StatusChange.application_id == application_id)
-        .order_by(StatusChange.created_at, StatusChange.id)
-    ).all()
-    emails = _sent_emails(application_id)
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.application_id == application_id)
-        .options(selectinload(Comment.author))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-    ratings = db.session.scalars(
-        select(Rating)
-        .where(Rating.application_id == application_id)
-        .options(selectinload(Rating.user))
-        .order_by(Rating.id)
-    ).all()
-    return {
-        "reference": application.reference,
-        "full_name": application.full_name,
-        "email": application.email,
-        "phone": application.phone,
-        "country": application.country,
-        "region": application.region,
-        "region_other": application.region_other,
-        "city": application.city,
-        "cover_letter": application.cover_letter,
-        "writing_sample_url": application.writing_sample_url,
-        "links": list(application.links or []),
-        "preferred_language": application.preferred_language,
-        "heard_about": application.heard_about,
-        "heard_about_other": application.heard_about_other,
-        "consent_at": _iso(application.consent_at),
-        "privacy_version": application.privacy_version,
-        "status": application.status,
-        "received_at": _iso(application.created_at),
-        "decided_at": _iso(application.decided_at),
-        "languages": [
-            {"language": item.language, "level": item.level} for item in application.languages
-        ],
-        "topics": sorted(item.topic for item in application.topics),
-        "tags": [tag.name for tag in application.tags],
-        "documents": [
-            {
-                "kind": document.kind,
-                "filename": document.filename,
-                "file_type": document.file_type,
-                "size": document.size,
-                "sha256": document.sha256,
-                "received_at": _iso(document.created_at),
-            }
-            for document in documents
-        ],
-        "status_history": [
-            {
-                "from": change.from_status,
-                "to": change.to_status,
-                "reason": change.reason,
-                "note": change.note,
-                "at": _iso(change.created_at),
-            }
-            for change in history
-        ],
-        "emails": [
-            {"subject": email.subject, "body": email.body_text, "sent_at": _iso(email.sent_at)}
-            for email in emails
-        ],
-        "comments": [
-            {
-                "author": comment.author.name if comment.author else None,
-                "body": comment.body,
-                "at": _iso(comment.created_at),
-            }
-            for comment in comments
-        ],
-        "ratings": [
-            {
-                "editor": rating.user.name,
-                "regional_expertise": rating.regional_expertise,
-                "german_writing": rating.german_writing,
-                "sourcing": rating.sourcing,
-                "story_ideas": rating.story_ideas,
-                "reliability": rating.reliability,
-                "comments": dict(rating.comments or {}),
-                "recommendation": rating.recommendation,
-                "summary": rating.summary,
-                "at": _iso(rating.updated_at),
-            }
-            for rating in ratings
-        ],
-    }
-
-
-def _sent_emails(application_id: int) -> list[OutboxEmail]:
-    return list(
-        db.session.scalars(
-            select(OutboxEmail)
-            .where(
-                OutboxEmail.application_id == application_id,
-                OutboxEmail.status == EmailStatus.SENT.value,
-            )
-            .order_by(OutboxEmail.sent_at, OutboxEmail.id)
-        )
-    )
-
-
-def _slug(text_: str) -> str:
-    return re.sub(r"[^\w-]+", "-", text_).strip("-")[:60] or "email"
-
-
-def subject_access_archive(application: Application, *, by: User | None) -> IO[bytes]:
-    """Return a ZIP (a temporary file, at its start) of everything stored about *application*.
-
-    ``data.json`` holds every field, languages, topics, history, emails sent, comments and
-    ratings; ``documents/<kind>-<filename>`` the files; ``emails/NN-<subject>.txt`` each
-    email sent. The request is audited and committed.
-    """
-    from tracker.exports import _safe_filename
-
-    data = subject_access_data(application)
-    documents = db.session.execute(
-        select(Document.kind, Document.filename, Document.storage_key)
-        .where(Document.application_id == application.id)
-        .order_by(Document.id)
-    ).all()
-    # Spooled: small archives stay in memory, large ones go to disk, never all in RAM.
-    archive_file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    with zipfile.ZipFile(archive_file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
-        for kind, filename, key in documents:
-            try:
-                source = open_stored(key)
-            except (OSError, ValueError):
-                log.warning("subject access: a stored file is missing")
-                continue
-            name = f"documents/{kind}-{_safe_filename(filename)}"
-            with source, archive.open(name, "w") as target:
-                shutil.copyfileobj(source, target, 1024 * 1024)
-        for number, email in enumerate(data["emails"], start=1):
-            archive.writestr(
-                f"emails/{number:02d}-{_slug(email['subject'])}.txt",
-                f"{email['subject']}\n{email['sent_at']}\n\n{email['body']}",
-            )
-    record_event("application.subject_access_exported", actor=by, application=application)
-    db.session.commit()
-    archive_file.seek(0)
-    return archive_file

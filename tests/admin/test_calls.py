@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
+from tracker import call_options
 from tracker import calls as domain
 from tracker.extensions import db
 from tracker.models import Application, AuditEvent, Call, utcnow
@@ -518,7 +519,7 @@ def test_a_call_with_its_own_privacy_notice(admin_client, client, call, app):
             )
             for r in call.regions
         ),
-        topics=domain.format_topic_lines(call.topics),
+        topics=call_options.format_topic_lines(call.topics),
         targets="",
         privacy_notice_de="Für diesen Aufruf gilt: Wir löschen nach drei Monaten.",
         privacy_notice_en="For this call: we erase after three months.\n\nAsk us anything.",

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.conftest import hidden_fields, login_as
-from tracker.accounts import users as accounts
+from tracker.accounts import invitations, sessions, users
 from tracker.extensions import db
 from tracker.models import AuditEvent, OutboxEmail, User
 
@@ -74,7 +74,7 @@ def test_invitation_creates_an_account_without_a_usable_password_and_queues_the_
         True,
         True,
     )
-    assert accounts.authenticate("lela@example.org", "") is None
+    assert sessions.authenticate("lela@example.org", "") is None
     (email,) = db.session.scalars(select(OutboxEmail)).all()
     assert (email.to_address, email.template, email.language, email.status, email.user_id) == (
         "lela@example.org",
@@ -142,7 +142,7 @@ def test_the_link_sets_the_password_once_and_the_person_can_then_sign_in(app, ad
     assert response.status_code == 302
     assert response.headers["Location"] == "/auth/login"
     user = db.session.scalar(select(User).where(User.email == "lela@example.org"))
-    assert accounts.authenticate("lela@example.org", NEW_PASSWORD) == user
+    assert sessions.authenticate("lela@example.org", NEW_PASSWORD) == user
     assert user.password_change_required is False
     (event,) = audit("account.invitation_accepted")
     assert (event.actor_id, event.details) == (user.id, {"user_id": user.id})
@@ -155,7 +155,7 @@ def test_the_link_sets_the_password_once_and_the_person_can_then_sign_in(app, ad
         data={"new_password": "another long password", "confirm_password": "x"},
     )
     assert second.status_code == 400
-    assert accounts.authenticate("lela@example.org", NEW_PASSWORD) == user
+    assert sessions.authenticate("lela@example.org", NEW_PASSWORD) == user
 
 
 def test_an_expired_invitation_is_refused(app, admin_client):
@@ -164,20 +164,20 @@ def test_an_expired_invitation_is_refused(app, admin_client):
     later = datetime.now(UTC) + timedelta(hours=72, minutes=1)
 
     with force_locale("en"):
-        with pytest.raises(accounts.InvitationError) as caught:
-            accounts.accept_invitation(token, NEW_PASSWORD, now=later)
+        with pytest.raises(invitations.InvitationError) as caught:
+            invitations.accept_invitation(token, NEW_PASSWORD, now=later)
         message = str(caught.value)
     assert caught.value.expired is True
     assert message == (
         "This invitation has expired. Please ask an administrator of your team to invite you again."
     )
     user = db.session.scalar(select(User).where(User.email == "lela@example.org"))
-    assert accounts.authenticate("lela@example.org", NEW_PASSWORD) is None
+    assert sessions.authenticate("lela@example.org", NEW_PASSWORD) is None
     assert user.password_change_required is True
 
     # Just inside the limit it still works.
     almost = datetime.now(UTC) + timedelta(hours=71, minutes=59)
-    assert accounts.accept_invitation(token, NEW_PASSWORD, now=almost) == user
+    assert invitations.accept_invitation(token, NEW_PASSWORD, now=almost) == user
 
 
 def test_an_expired_link_page_says_so(app, admin_client):
@@ -231,7 +231,7 @@ def test_a_deactivated_invitee_cannot_use_the_link(app, admin_client):
     invite(admin_client)
     link = invitation_link(db.session.scalar(select(OutboxEmail)))
     user = db.session.scalar(select(User).where(User.email == "lela@example.org"))
-    accounts.deactivate_user(user, by=None)
+    users.deactivate_user(user, by=None)
     assert app.test_client().get(link).status_code == 400
 
 
@@ -269,7 +269,7 @@ def test_deactivation_ends_every_session_at_once(app, admin_client, editor_clien
     after = editor_client.get("/admin/dashboard")
     assert after.status_code == 302
     assert after.headers["Location"].startswith("/auth/login")
-    assert accounts.authenticate("editor@example.org", "correct horse battery") is None
+    assert sessions.authenticate("editor@example.org", "correct horse battery") is None
     (event,) = audit("account.deactivated")
     assert (event.actor_id, event.details) == (admin_client.user.id, {"user_id": editor.id})
     assert "Deactivated" in admin_client.get("/admin/team?lang=en").text
@@ -282,7 +282,7 @@ def test_reactivation_lets_the_account_sign_in_again(admin_client, make_user):
     )
     db.session.expire_all()
     assert editor.active is True
-    assert accounts.authenticate("ana@example.org", "correct horse battery") == editor
+    assert sessions.authenticate("ana@example.org", "correct horse battery") == editor
     assert len(audit("account.reactivated")) == 1
 
 
@@ -327,8 +327,8 @@ def test_with_a_second_admin_an_admin_may_step_down(app, admin_client, make_user
     assert admin.role == "editor"
     # Now an editor, they may no longer use the team page; the other admin may.
     assert admin_client.get("/admin/team").status_code == 403
-    with pytest.raises(accounts.LastAdminError):
-        accounts.deactivate_user(other, by=other)
+    with pytest.raises(users.LastAdminError):
+        users.deactivate_user(other, by=other)
 
 
 def test_team_page_lists_everyone_with_their_state(admin_client, make_user):
@@ -345,8 +345,8 @@ def test_login_as_helper_still_works_for_a_reactivated_user(app, make_user):
     user = make_user("ana@example.org")
     client = app.test_client()
     login_as(client, user)
-    accounts.deactivate_user(user, by=None)
-    accounts.reactivate_user(user, by=None)
+    users.deactivate_user(user, by=None)
+    users.reactivate_user(user, by=None)
     assert client.get("/admin/dashboard").status_code == 302
     login_as(client, db.session.get(User, user.id))
     assert client.get("/admin/dashboard").status_code == 200

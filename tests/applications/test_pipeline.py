@@ -9,10 +9,11 @@ from tracker.applications.pipeline import (
     allowed_transitions,
     bulk_set_status,
     set_status,
+    withdraw,
 )
 from tracker.enums import TRANSITIONS, Status
 from tracker.extensions import db
-from tracker.models import AuditEvent, StatusChange
+from tracker.models import AuditEvent, OutboxEmail, StatusChange
 
 
 def test_every_status_has_a_row_in_the_transition_table():
@@ -52,7 +53,7 @@ def test_a_forbidden_transition_changes_nothing(make_application, make_user):
     application = make_application()
     with pytest.raises(TransitionError, match="new cannot move to accepted"):
         set_status(application, "accepted", by=make_user())
-    db.session.rollback()
+    # set_status rolled back itself: the caller has nothing to clean up.
     assert application.status == "new"
     assert db.session.scalars(select(StatusChange)).all() == []
 
@@ -93,3 +94,27 @@ def test_bulk_set_status_moves_what_may_move_and_skips_the_rest(make_application
     assert result.skipped == [withdrawn]
     assert (fresh.status, withdrawn.status) == ("in_review", "withdrawn")
     assert len(db.session.scalars(select(StatusChange)).all()) == 1
+
+
+def test_withdraw_is_the_applicants_act_and_queues_the_confirmation(app, make_application):
+    application = make_application(preferred_language="en")
+    with app.test_request_context():
+        email = withdraw(application, by_applicant=True, note="  Found another job  ")
+
+    change = db.session.scalar(select(StatusChange))
+    assert (change.to_status, change.actor_id, change.note) == (
+        "withdrawn",
+        None,
+        "Found another job",
+    )
+    assert (email.template, email.language, email.status) == (
+        "withdrawal_confirmation",
+        "en",
+        "queued",
+    )
+    assert db.session.scalars(select(OutboxEmail.id)).all() == [email.id]
+    with app.test_request_context(), pytest.raises(TransitionError):
+        withdraw(application, by_applicant=True)
+    with pytest.raises(ValueError, match="editors use set_status"):
+        withdraw(application, by_applicant=False)
+    assert len(db.session.scalars(select(OutboxEmail)).all()) == 1

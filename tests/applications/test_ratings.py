@@ -102,3 +102,13 @@ def test_a_recused_editor_cannot_rate_and_their_rating_is_withdrawn(make_applica
     assert visible_ratings(application, ben) is None
     (recusal,) = recusals_of(application)
     assert (recusal.user_id, recusal.reason) == (ben.id, "We worked together at Netgazeti")
+
+
+def test_a_refused_rating_writes_nothing_and_leaves_the_session_usable(make_application, make_user):
+    editor = make_user()
+    application = make_application()
+    with pytest.raises(RatingError):
+        add_rating(application, by=editor, scores={"sourcing": 9}, recommendation="yes")
+    # The refusal rolled its write transaction back: the next query works at once.
+    assert db.session.scalar(select(Rating.id)) is None
+    assert application.rating_count == 0

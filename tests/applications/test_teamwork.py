@@ -35,13 +35,17 @@ def test_assign_with_a_stale_version_is_refused(make_application, make_user):
     assign(application, ana, by=ana)
     with pytest.raises(StaleApplicationError):
         assign(application, ben, by=ben, expected_version=seen)
-    db.session.rollback()
+    # The refusal ended its own transaction (no rollback here): the row is unchanged.
     assert application.assignee_id == ana.id
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.actor_id == ben.id)) is None
 
 
 def test_inactive_users_cannot_be_assigned(make_application, make_user):
+    application = make_application()
     with pytest.raises(CandidateError):
-        assign(make_application(), make_user("gone@example.org", active=False), by=make_user())
+        assign(application, make_user("gone@example.org", active=False), by=make_user())
+    assert application.assignee_id is None
+    assert db.session.scalar(select(AuditEvent.id)) is None
 
 
 def test_comments_are_stored_trimmed_and_empty_ones_refused(make_application, make_user):

@@ -14,7 +14,7 @@ from tracker.applications.ratings import add_rating, recuse
 from tracker.applications.teamwork import add_comment, assign, set_tags
 from tracker.applications.timeline import timeline
 from tracker.extensions import db
-from tracker.mail.outbox import queue_email
+from tracker.mail.outbox import queue
 from tracker.models import AuditEvent, Comment, Rating, StatusChange
 
 SCORES = {
@@ -58,7 +58,7 @@ def history(make_application, people):
         db.session.scalar(select(AuditEvent).where(AuditEvent.action == action)).created_at = at(
             minute
         )
-    email = queue_email(
+    email = queue(
         to_address=application.email,
         subject="Ihre Bewerbung <CW>",
         body_text="Hallo Nino,\n\n<b>danke</b> & bis bald.\n",

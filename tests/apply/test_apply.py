@@ -530,6 +530,36 @@ def test_form_ticket_holds_the_time_it_was_issued(app):
         check_form_ticket(ticket, now + timedelta(seconds=app.config["WTF_CSRF_TIME_LIMIT"] + 1))
 
 
+def test_admit_form_refuses_a_closed_call_a_filled_honeypot_and_a_bad_ticket(app, call):
+    """The checks before a form is read: nothing is stored, a new ticket where it helps."""
+    from datetime import timedelta
+
+    from flask_babel import force_locale
+
+    from tracker.applications.submit import FormRefused, admit_form
+
+    app.config["FORM_MIN_FILL_SECONDS"] = 0
+    ticket = issue_form_ticket(utcnow() - timedelta(seconds=10))
+    assert admit_form(call, ticket=ticket, honeypot="")
+    with pytest.raises(FormRefused) as bot:
+        admit_form(call, ticket=ticket, honeypot="https://spam.example")
+    with force_locale("en"):
+        assert str(bot.value.message) == "Please leave the field “Leave this field empty” empty."
+    assert bot.value.fresh_ticket
+    with pytest.raises(FormRefused) as forged:
+        admit_form(call, ticket="forged", honeypot="")
+    with force_locale("en"):
+        assert str(forged.value.message).startswith("This form has expired.")
+    assert forged.value.fresh_ticket
+    call.is_open = False
+    with pytest.raises(FormRefused) as closed:
+        admit_form(call, ticket=ticket, honeypot="")
+    with force_locale("en"):
+        assert str(closed.value.message) == "This call has closed. Thank you for your interest."
+    assert closed.value.fresh_ticket is None
+    assert db.session.scalar(select(func.count(Application.id))) == 0
+
+
 def test_privacy_page_shows_the_notice_and_its_version(client, app):
     page = client.get("/privacy?lang=en").text
     assert "Privacy notice" in page

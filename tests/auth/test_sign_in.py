@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tests.conftest import hidden_fields
-from tracker.accounts import users as accounts
+from tracker.accounts import invitations, passwords, sessions, users
 from tracker.extensions import db
 from tracker.models import AuditEvent, OutboxEmail, User
 from tracker.web.access import staff
@@ -36,11 +36,12 @@ LINK_USED = (
 def quick_hashing(monkeypatch):
     """Hash with one PBKDF2 round: these tests check when passwords are hashed, not how
     hard (scrypt at full cost takes a fifth of a second a hash)."""
-    monkeypatch.setattr(
-        accounts,
-        "generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
-    )
+
+    def quick(password):
+        return generate_password_hash(password, method="pbkdf2:sha256:1")
+
+    for module in (passwords, sessions, invitations):
+        monkeypatch.setattr(module, "generate_password_hash", quick)
 
 
 @pytest.fixture
@@ -59,8 +60,8 @@ def make_staff(
     email: str = "ana@example.org", *, role: str = "editor", change_required: bool = False
 ) -> User:
     """Create an account as the CLI does, then give it a known password."""
-    user, _ = accounts.create_user(email, name=email.split("@")[0].title(), role=role)
-    user.password_hash = accounts.hash_password(PASSWORD)
+    user, _ = users.create_user(email, name=email.split("@")[0].title(), role=role)
+    user.password_hash = passwords.hash_password(PASSWORD)
     user.password_change_required = change_required
     db.session.commit()
     return user
@@ -239,7 +240,7 @@ def test_sign_in_ignores_a_next_that_leaves_the_site(app, client, ana, target):
     ],
 )
 def test_safe_next_path_accepts_only_paths_on_this_site(value, expected):
-    assert accounts.safe_next_path(value) == expected
+    assert sessions.safe_next_path(value) == expected
 
 
 def _normalised(page: str, email: str) -> str:
@@ -261,15 +262,15 @@ def test_wrong_password_and_unknown_address_get_the_same_page(client, ana):
 
 
 def test_unknown_address_costs_one_hash_check_too(app, monkeypatch):
-    accounts._dummy_password_hash()  # made once per process, before counting
+    sessions.dummy_password_hash()  # made once per process, before counting
     checks = []
-    real_check = accounts.check_password_hash
+    real_check = sessions.check_password_hash
     monkeypatch.setattr(
-        accounts, "check_password_hash", lambda *args: checks.append(1) or real_check(*args)
+        sessions, "check_password_hash", lambda *args: checks.append(1) or real_check(*args)
     )
 
-    assert accounts.authenticate("nobody@example.org", PASSWORD) is None
-    assert accounts.authenticate("not an address", PASSWORD) is None
+    assert sessions.authenticate("nobody@example.org", PASSWORD) is None
+    assert sessions.authenticate("not an address", PASSWORD) is None
     assert checks == [1, 1]
 
 
@@ -281,7 +282,7 @@ def test_password_length_is_refused_before_any_overlong_hashing(
     client, ana, monkeypatch, length, hash_checks
 ):
     calls = {"check": 0, "generate": 0}
-    real_check = accounts.check_password_hash
+    real_check = sessions.check_password_hash
 
     def counting_check(*args):
         calls["check"] += 1
@@ -291,8 +292,9 @@ def test_password_length_is_refused_before_any_overlong_hashing(
         calls["generate"] += 1
         raise AssertionError("no password is hashed when signing in")
 
-    monkeypatch.setattr(accounts, "check_password_hash", counting_check)
-    monkeypatch.setattr(accounts, "generate_password_hash", counting_generate)
+    monkeypatch.setattr(sessions, "check_password_hash", counting_check)
+    for module in (sessions, passwords):
+        monkeypatch.setattr(module, "generate_password_hash", counting_generate)
 
     response = sign_in(client, "ana@example.org", "x" * length)
 
@@ -306,11 +308,12 @@ def test_a_megabyte_password_is_never_hashed(app, ana, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("hashed a megabyte")
 
-    monkeypatch.setattr(accounts, "check_password_hash", refuse)
-    monkeypatch.setattr(accounts, "generate_password_hash", refuse)
+    monkeypatch.setattr(sessions, "check_password_hash", refuse)
+    for module in (sessions, passwords):
+        monkeypatch.setattr(module, "generate_password_hash", refuse)
 
-    assert accounts.authenticate("ana@example.org", "x" * (1024 * 1024 + 1)) is None
-    assert accounts.authenticate("nobody@example.org", "x" * (1024 * 1024 + 1)) is None
+    assert sessions.authenticate("ana@example.org", "x" * (1024 * 1024 + 1)) is None
+    assert sessions.authenticate("nobody@example.org", "x" * (1024 * 1024 + 1)) is None
 
 
 def test_inactive_account_cannot_sign_in(client, ana):
@@ -430,7 +433,7 @@ def test_end_all_sessions_signs_out_every_copy(app, client, ana):
     sign_in(client, "ana@example.org")
     copy = copy_of(app, client)
 
-    accounts.end_all_sessions(ana)
+    sessions.end_all_sessions(ana)
     db.session.commit()
 
     assert ana.session_version == 2
@@ -747,8 +750,8 @@ def test_reset_link_sets_a_new_password_once(app, client, ana):
     again = browser.get(link)
     assert again.status_code == 400
     assert LINK_USED in html.unescape(again.text)
-    with pytest.raises(accounts.PasswordResetError):
-        accounts.reset_password(link.rsplit("/", 1)[1], "a third password, long enough")
+    with pytest.raises(passwords.PasswordResetError):
+        passwords.reset_password(link.rsplit("/", 1)[1], "a third password, long enough")
 
 
 def test_reset_link_dies_when_the_password_changes_otherwise(app, client, ana):
@@ -773,8 +776,8 @@ def test_expired_reset_link_is_refused(app, client, ana, monkeypatch):
 
     assert response.status_code == 400
     assert "This link has expired. Please ask for a new one." in response.text
-    with pytest.raises(accounts.PasswordResetError) as refused:
-        accounts.reset_password(link.rsplit("/", 1)[1], NEW_PASSWORD)
+    with pytest.raises(passwords.PasswordResetError) as refused:
+        passwords.reset_password(link.rsplit("/", 1)[1], NEW_PASSWORD)
     assert refused.value.expired is True
     assert check_password_hash(db.session.get(User, ana.id).password_hash, PASSWORD)
 

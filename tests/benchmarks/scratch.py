@@ -52,7 +52,7 @@ def ensure_seeded(n: int) -> Path:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from tracker.accounts.users import hash_password
+        from tracker.accounts.passwords import hash_password
         from tracker.demo.seed import seed_demo
         from tracker.models import User
 

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from tracker.demo import seed as demo
-from tracker.demo.seed import BENCHMARK_WORD, seed_demo
+from tracker.demo import data as demo_data
+from tracker.demo import documents as demo_documents
+from tracker.demo.data import BENCHMARK_WORD
+from tracker.demo.seed import seed_demo
 from tracker.documents.storage import path_for, reconcile
 from tracker.documents.validate import stage_upload
 from tracker.enums import FINAL_STATUSES, TRANSITIONS, LanguageLevel, Status
@@ -89,7 +91,7 @@ def test_every_application_is_complete_and_valid(seeded):
         assert application.status in {status.value for status in Status}
         assert application.country == regions[application.region]
         assert (application.region == "elsewhere") == (application.region_other is not None)
-        assert application.email.rsplit("@", 1)[1] in demo.EMAIL_DOMAINS
+        assert application.email.rsplit("@", 1)[1] in demo_data.EMAIL_DOMAINS
         kinds = {document.kind for document in application.documents}
         assert "cv" in kinds
         assert application.cover_letter or "cover_letter" in kinds
@@ -192,7 +194,7 @@ def test_seeding_twice_adds_to_the_same_call(app):
 
 
 def test_demo_documents_pass_the_upload_checks(app):
-    for name, template in demo._templates().items():
+    for name, template in demo_documents.templates().items():
         data = template.build()
         upload = FileStorage(io.BytesIO(data), filename=f"{name}.{template.file_type.value}")
         staged = stage_upload(upload)
@@ -202,7 +204,7 @@ def test_demo_documents_pass_the_upload_checks(app):
 
 
 def test_a_template_file_is_copied_after_many_links(app, monkeypatch):
-    monkeypatch.setattr(demo, "LINKS_PER_FILE", 3)
+    monkeypatch.setattr(demo_documents, "LINKS_PER_FILE", 3)
     seed_demo(20, seed=5)
     inodes = Counter(
         os.stat(path_for(key)).st_ino for key in db.session.scalars(select(Document.storage_key))

@@ -8,7 +8,7 @@ import pytest
 
 from tests import hostile_files as hostile
 from tests.hostile_files import ODT_MANIFEST, ODT_MIMETYPE, SAMPLES
-from tracker.demo.seed import text_docx, text_odt, text_pdf
+from tracker.demo.documents import text_docx, text_odt, text_pdf
 from tracker.documents.extract import MAX_PDF_PAGES, extract_text, normalise_text
 from tracker.enums import FileType
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.applying import SAMPLES, application_form, post
+from tracker.documents.serve import content_disposition
 from tracker.documents.storage import new_staging_path, path_for, store_staged
 from tracker.extensions import db
 from tracker.models import Application, AuditEvent, Document
-from tracker.review.candidate_views import content_disposition
 
 
 def store_document(application, kind, sample, filename, file_type, content_type) -> Document:

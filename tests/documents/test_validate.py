@@ -278,7 +278,7 @@ def test_stage_upload_refuses_hostile_file(build, filename, message):
 def test_stage_upload_refuses_rtf_that_does_not_start_as_rtf(monkeypatch):
     # libmagic finds "{\rtf" only at the start; if it ever guessed RTF for other content,
     # our own check must still refuse it.
-    monkeypatch.setattr("tracker.documents.validate._sniff", lambda path: "text/rtf")
+    monkeypatch.setattr("tracker.documents.validate.sniff", lambda path: "text/rtf")
 
     assert refusal(b"hello {\\rtf1}", "cv.rtf") == UNREADABLE_RTF
 
@@ -367,7 +367,7 @@ def test_stage_upload_removes_its_file_on_unexpected_errors(monkeypatch):
     def broken(path):
         raise RuntimeError("libmagic crashed")
 
-    monkeypatch.setattr("tracker.documents.validate._sniff", broken)
+    monkeypatch.setattr("tracker.documents.validate.sniff", broken)
 
     with pytest.raises(RuntimeError):
         stage_upload(make_upload(hostile.blank_pdf(), "cv.pdf"))

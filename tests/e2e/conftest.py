@@ -111,7 +111,7 @@ def new_page(browser):
 def make_staff(app, email: str, role: str, name: str) -> None:
     """Create a staff account in the live app with the test password."""
     from tests.conftest import PASSWORD
-    from tracker.accounts.users import hash_password
+    from tracker.accounts.passwords import hash_password
     from tracker.models import User
 
     with app.app_context():

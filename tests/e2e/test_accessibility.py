@@ -40,8 +40,8 @@ def test_public_pages_have_no_serious_accessibility_violations(live_app, call_sl
     with live_app.test_request_context():
         from sqlalchemy import select
 
+        from tracker.applications.status_links import status_link
         from tracker.extensions import db
-        from tracker.mail.compose import status_link
         from tracker.models import Application
 
         application = db.session.scalar(

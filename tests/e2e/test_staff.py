@@ -18,8 +18,8 @@ from tests.e2e.conftest import DESKTOP, PHONE, PageWatch, make_staff, screenshot
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tracker.applications.submit import ApplicationData, submit_application
 from tracker.extensions import db
-from tracker.mail.outbox import deliver_pending
-from tracker.mail.templates import seed_templates
+from tracker.mail.delivery import deliver_pending
+from tracker.mail.template_store import seed_templates
 from tracker.models import Application, Call, Rating, utcnow
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.applying import application_form, post
 from tests.smtp_servers import hanging_smtp_server, mail_settings, recording_smtp_server
 from tracker.extensions import db
-from tracker.mail.outbox import deliver_pending
+from tracker.mail.delivery import deliver_pending
 from tracker.models import Application, OutboxEmail, utcnow
 
 

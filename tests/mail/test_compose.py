@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import hidden_fields
 from tests.smtp_servers import mail_settings, recording_smtp_server
-from tracker.applications.pipeline import TransitionError
+from tracker.applications.pipeline import TransitionError, set_status
 from tracker.enums import EmailStatus
 from tracker.extensions import db
-from tracker.mail.compose import release_draft, set_status_and_notify
-from tracker.mail.outbox import deliver_pending
-from tracker.mail.templates import TemplateValidationError, seed_templates
+from tracker.mail.delivery import deliver_pending
+from tracker.mail.drafts import release_draft
+from tracker.mail.template_store import seed_templates
+from tracker.mail.templates import TemplateValidationError
 from tracker.models import Application, AuditEvent, EmailTemplate, OutboxEmail, StatusChange
 
 SENDER = "Caucasus Watch <experts@example.org>"
@@ -301,8 +302,6 @@ def test_bulk_send_queues_one_email_per_person_each_in_their_language_and_only_o
 
 
 def test_bulk_to_the_whole_inbox_filter(app, editor_client, seeded, recipients):
-    from tracker.applications.pipeline import set_status
-
     set_status(recipients[1], "in_review", by=editor_client.user)
     preview = bulk(
         editor_client,
@@ -339,19 +338,30 @@ def test_bulk_without_recipients_sends_nothing(app, editor_client, seeded):
 # --- decide now, notify later -----------------------------------------------------------
 
 
+def drafted(application) -> OutboxEmail:
+    """Return the one draft written for *application*."""
+    return db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.application_id == application.id,
+            OutboxEmail.status == EmailStatus.DRAFT.value,
+        )
+    ).one()
+
+
 def test_status_change_and_draft_are_written_together(app, seeded, make_application, editor_client):
     application = make_application(preferred_language="en", full_name="Anna Petrosyan")
     editor = editor_client.user
 
     with app.test_request_context():
-        change, draft = set_status_and_notify(
+        change = set_status(
             application,
             "rejected",
             by=editor,
-            template_key="rejection",
+            notify="rejection",
             reason="no_capacity",
             note="Full for this year",
         )
+    draft = drafted(application)
 
     assert application.status == "rejected"
     assert (change.from_status, change.to_status, change.reason, change.actor_id) == (
@@ -387,9 +397,7 @@ def test_a_template_that_cannot_render_leaves_the_status_unchanged(
     db.session.commit()
 
     with app.test_request_context(), pytest.raises(TemplateValidationError):
-        set_status_and_notify(
-            application, "in_review", by=editor_client.user, template_key="acceptance"
-        )
+        set_status(application, "in_review", by=editor_client.user, notify="acceptance")
 
     db.session.expire_all()
     assert application.status == "new"
@@ -401,9 +409,7 @@ def test_a_forbidden_transition_queues_no_draft(app, seeded, make_application, e
     application = make_application()
 
     with app.test_request_context(), pytest.raises(TransitionError):
-        set_status_and_notify(
-            application, "accepted", by=editor_client.user, template_key="acceptance"
-        )
+        set_status(application, "accepted", by=editor_client.user, notify="acceptance")
 
     assert application.status == "new"
     assert emails() == []
@@ -416,13 +422,10 @@ def test_released_draft_is_delivered_exactly_as_written(
         preferred_language="en", full_name="Anna Petrosyan", email="anna@example.org"
     )
     for status in ("in_review", "shortlisted"):
-        from tracker.applications.pipeline import set_status
-
         set_status(application, status, by=editor_client.user)
     with app.test_request_context():
-        _, draft = set_status_and_notify(
-            application, "accepted", by=editor_client.user, template_key="acceptance"
-        )
+        set_status(application, "accepted", by=editor_client.user, notify="acceptance")
+    draft = drafted(application)
     link = re.search(r"http://localhost/status/[\w.-]+", draft.body_text).group(0)
 
     release_draft(draft.id, by=editor_client.user)

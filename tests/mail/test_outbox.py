@@ -16,8 +16,8 @@ from tests.smtp_servers import (
 )
 from tracker.enums import EmailStatus
 from tracker.extensions import db, mail
-from tracker.mail import outbox
-from tracker.mail.outbox import DeliveryReport, deliver_pending, queue_email
+from tracker.mail import delivery, outbox
+from tracker.mail.delivery import DeliveryReport, deliver_pending
 from tracker.models import OutboxEmail, User, utcnow
 
 SENDER = "Caucasus Watch <experts@example.org>"
@@ -72,7 +72,7 @@ def _settings(port: int, **extra) -> dict:
 
 
 def queue(**overrides) -> OutboxEmail:
-    """Queue one email through queue_email and commit it, as a domain function's caller does."""
+    """Queue one email through outbox.queue and commit it, as a domain function's caller does."""
     fields = {
         "to_address": APPLICANT,
         "subject": "Ваша заявка CW-7K2Q получена",
@@ -81,7 +81,7 @@ def queue(**overrides) -> OutboxEmail:
         "language": "ru",
     }
     fields.update(overrides)
-    email = queue_email(**fields)
+    email = outbox.queue(**fields)
     db.session.commit()
     return email
 
@@ -293,7 +293,7 @@ def test_interrupted_email_without_attempts_left_fails(smtp_server, app):
     assert deliver_pending(now=now) == DeliveryReport()
 
     assert email.status == EmailStatus.FAILED
-    assert email.last_error == outbox.INTERRUPTED
+    assert email.last_error == delivery.INTERRUPTED
     assert smtp_server.messages == []
 
 
@@ -301,8 +301,8 @@ def test_a_row_is_claimed_only_once(app):
     email = queue()
     now = utcnow()
 
-    assert outbox._claim(email.id, now) is True
-    assert outbox._claim(email.id, now) is False
+    assert delivery.claim(email.id, now) is True
+    assert delivery.claim(email.id, now) is False
     assert email.status == EmailStatus.SENDING
     assert email.claimed_at == now
     assert email.attempts == 1
@@ -313,7 +313,7 @@ def test_row_claimed_by_another_worker_after_our_select_is_not_sent_again(
 ):
     email = queue()
     now = utcnow()
-    real_claim = outbox._claim
+    real_claim = delivery.claim
     claims = []
     other = Worker(app, "other-worker", now=now)
 
@@ -327,7 +327,7 @@ def test_row_claimed_by_another_worker_after_our_select_is_not_sent_again(
         claims.append((threading.current_thread().name, won))
         return won
 
-    monkeypatch.setattr(outbox, "_claim", claim_after_the_other_worker)
+    monkeypatch.setattr(delivery, "claim", claim_after_the_other_worker)
     report = deliver_pending(now=now)
 
     assert other.result() == DeliveryReport(attempted=1, sent=1)
@@ -342,7 +342,7 @@ def test_row_claimed_by_another_worker_after_our_select_is_not_sent_again(
 def test_email_erased_after_its_claim_is_not_sent(smtp_server, app, monkeypatch):
     email = queue()
     email_id = email.id
-    real_claim = outbox._claim
+    real_claim = delivery.claim
 
     def claim_then_erase(claimed_id, now):
         won = real_claim(claimed_id, now)
@@ -351,7 +351,7 @@ def test_email_erased_after_its_claim_is_not_sent(smtp_server, app, monkeypatch)
         db.session.commit()
         return won
 
-    monkeypatch.setattr(outbox, "_claim", claim_then_erase)
+    monkeypatch.setattr(delivery, "claim", claim_then_erase)
 
     assert deliver_pending() == DeliveryReport(attempted=1)
     assert smtp_server.messages == []
@@ -399,18 +399,18 @@ def test_email_fails_after_max_attempts_with_doubling_waits(refused, app):
 
 def test_retry_wait_is_capped_at_six_hours(app):
     app.config["MAIL_RETRY_BASE_SECONDS"] = 60
-    assert outbox._retry_delay(1) == timedelta(minutes=1)
-    assert outbox._retry_delay(4) == timedelta(minutes=8)
-    assert outbox._retry_delay(9) == timedelta(hours=4, minutes=16)
-    assert outbox._retry_delay(10) == timedelta(hours=6)
-    assert outbox._retry_delay(500) == timedelta(hours=6)
+    assert delivery.retry_delay(1) == timedelta(minutes=1)
+    assert delivery.retry_delay(4) == timedelta(minutes=8)
+    assert delivery.retry_delay(9) == timedelta(hours=4, minutes=16)
+    assert delivery.retry_delay(10) == timedelta(hours=6)
+    assert delivery.retry_delay(500) == timedelta(hours=6)
 
 
 def test_email_for_a_staff_account_records_the_user(app):
     user = User(email="editor@example.org", name="Editor", password_hash="not-a-real-hash")
     db.session.add(user)
 
-    email = queue_email(
+    email = outbox.queue(
         to_address=user.email,
         subject="Your account",
         body_text="Welcome.\n",

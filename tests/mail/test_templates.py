@@ -13,17 +13,17 @@ from tests.conftest import hidden_fields
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tracker.enums import UI_LANGUAGES, EmailTemplateKey
 from tracker.extensions import db
-from tracker.mail.compose import render_for
-from tracker.mail.outbox import deliver_pending
+from tracker.mail.delivery import deliver_pending
+from tracker.mail.placeholders import render_for
+from tracker.mail.template_store import save_template, seed_templates
 from tracker.mail.templates import (
     TemplateSource,
     TemplateValidationError,
     check_template,
     render,
-    save_template,
-    seed_templates,
+    render_file,
 )
-from tracker.models import Application, AuditEvent, EmailTemplate, OutboxEmail
+from tracker.models import Application, AuditEvent, EmailTemplate, OutboxEmail, User
 
 ALL_KEYS = [key.value for key in EmailTemplateKey]
 
@@ -264,9 +264,9 @@ def test_html_and_markdown_in_a_name_stay_text_in_both_parts(
 
     with app.test_request_context():
         rendered = render_for(application, "request_info")
-    from tracker.mail.outbox import queue_email
+    from tracker.mail.outbox import queue
 
-    queue_email(
+    queue(
         to_address=application.email,
         subject=rendered.subject,
         body_text=rendered.body_text,
@@ -428,3 +428,30 @@ def test_save_refuses_a_bad_template_with_the_message_at_the_field(
 def test_unknown_template_or_language_is_a_404(app, admin_client):
     assert admin_client.get("/admin/email-templates/password_reset/de").status_code == 404
     assert admin_client.get("/admin/email-templates/acceptance/fr").status_code == 404
+
+
+def test_render_file_renders_our_own_texts_in_the_language_asked(app):
+    with app.test_request_context():
+        erasure = render_file(
+            "erasure_confirm",
+            "en",
+            reference="CW-7K3P-Q9",
+            erasure_link="http://localhost/status/erase/t0k3n",
+            hours=72,
+            site_name="Caucasus Watch",
+        )
+        reset_de = render_file(
+            "password_reset", "de", user=User(name="Ana"), link="L", minutes=30, site_name="CW"
+        )
+        reset_en = render_file(
+            "password_reset", "en", user=User(name="Ana"), link="L", minutes=30, site_name="CW"
+        )
+
+    assert (erasure.key, erasure.language) == ("erasure_confirm", "en")
+    assert erasure.subject == "Confirm the deletion of your data (CW-7K3P-Q9)"
+    assert "within 72 hours with this link:\nhttp://localhost/status/erase/t0k3n\n" in (
+        erasure.body_text
+    )
+    assert reset_de.subject == "Neues Passwort für CW"
+    assert reset_en.subject == "Choose a new password for CW"
+    assert reset_en.body_text.startswith("Hello Ana,\n")

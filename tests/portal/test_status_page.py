@@ -12,11 +12,12 @@ from sqlalchemy import select
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
 from tests.smtp_servers import mail_settings, recording_smtp_server
+from tracker.applications.status_links import STAGES, Stage, make_status_token
 from tracker.enums import Status
 from tracker.extensions import db, limiter
-from tracker.mail.compose import STAGES, Stage, make_status_token
-from tracker.mail.outbox import deliver_pending, queue_email
-from tracker.mail.templates import seed_templates
+from tracker.mail.delivery import deliver_pending
+from tracker.mail.outbox import queue
+from tracker.mail.template_store import seed_templates
 from tracker.models import Application, AuditEvent, OutboxEmail, StatusChange, utcnow
 
 NOT_FOUND = "This link does not work"
@@ -100,7 +101,7 @@ def test_page_is_in_the_applicants_language_unless_another_is_chosen(client, app
 
 def test_page_lists_the_emails_sent_and_nothing_else(client, app, make_application):
     application = make_application(preferred_language="en")
-    sent = queue_email(
+    sent = queue(
         to_address=application.email,
         subject="We have received your application",
         body_text="Hello Nino,\n\nthank you.\n",
@@ -109,7 +110,7 @@ def test_page_lists_the_emails_sent_and_nothing_else(client, app, make_applicati
         application=application,
     )
     for status, subject in (("queued", "Not yet"), ("draft", "A decision"), ("failed", "Bounced")):
-        queue_email(
+        queue(
             to_address=application.email,
             subject=subject,
             body_text="…\n",

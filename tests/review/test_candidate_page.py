@@ -761,3 +761,45 @@ def test_page_speaks_german_by_default(editor_client, make_application):
         "Verlauf",
     ):
         assert text in markup
+
+
+# --- the page model -------------------------------------------------------------------
+
+
+def test_candidate_page_assembles_what_the_viewer_may_see(app, make_application, make_user):
+    from tracker.inbox.filter import InboxFilter
+    from tracker.review.candidate_page import candidate_page
+
+    ana, ben = make_user("ana@example.org", name="Ana"), make_user("ben@example.org", name="Ben")
+    first, second = make_application(), make_application(full_name="Giorgi Abashidze")
+    add_rating(first, by=ana, scores=SCORES, recommendation="yes")
+    add_comment(first, "Call her back", by=ana)
+    inbox = InboxFilter.from_query_string("sort=received")
+
+    with app.test_request_context("/?lang=en"):
+        blind = candidate_page(first, viewer=ben, inbox_filter=inbox, problem="Oops")
+        seeing = candidate_page(first, viewer=ana, inbox_filter=inbox)
+
+    assert blind.ratings is None
+    assert blind.own_rating is None
+    assert [r.user_id for r in seeing.ratings] == [ana.id]
+    assert seeing.own_rating.user_id == ana.id
+    assert seeing.forms.rating.recommendation.data == "yes"
+    assert blind.forms.rating.recommendation.data is None
+    assert [e.item.body for e in blind.comments] == ["Call her back"]
+    assert blind.related == [second]  # the same email address
+    assert (blind.previous_id, blind.next_id) == (None, second.id)
+    assert blind.inbox_args == {"from": "sort=received"}
+    assert blind.inbox_query == "sort=received"
+    assert blind.problem == "Oops"
+    assert blind.conflict is None
+    assert blind.can_change_status
+    assert blind.recusals == []
+    assert not blind.recused
+    assert [choice[0] for choice in blind.forms.assign.assignee.iter_choices()] == [
+        "",
+        str(ana.id),
+        str(ben.id),
+    ]
+    assert blind.labels["region"] == "Georgia"
+    assert blind.labels["topics"] == ["Politics"]

@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from tests.conftest import hidden_fields
 from tests.smtp_servers import mail_settings, recording_smtp_server
+from tracker.applications.pipeline import set_status
 from tracker.enums import EmailStatus
 from tracker.extensions import db
-from tracker.mail.compose import set_status_and_notify
-from tracker.mail.outbox import DeliveryReport, deliver_pending, queue_email
-from tracker.mail.templates import seed_templates
+from tracker.mail import outbox
+from tracker.mail.delivery import DeliveryReport, deliver_pending
+from tracker.mail.template_store import seed_templates
 from tracker.models import AuditEvent, OutboxEmail, User
 
 REFUSED = "refused@example.net"
@@ -39,7 +40,7 @@ def queue(application, *, status=EmailStatus.QUEUED, **overrides) -> OutboxEmail
         "status": status,
     }
     fields.update(overrides)
-    email = queue_email(**fields)
+    email = outbox.queue(**fields)
     db.session.commit()
     return email
 
@@ -84,7 +85,7 @@ def test_tabs_show_counts_and_the_rows_of_each_state(app, editor_client, make_ap
     db.session.commit()
     # A staff email (a password reset link) is nobody else's to read.
     staff = db.session.scalar(select(User))
-    queue_email(
+    outbox.queue(
         to_address=staff.email,
         subject="Reset",
         body_text="secret link\n",
@@ -260,12 +261,12 @@ def test_release_all_drafts_of_the_inbox_filter(app, editor_client, make_applica
     in_filter = make_application(region="abkhazia", country="georgia")
     elsewhere = make_application(region="armenia", country="armenia")
     with app.test_request_context():
-        _, first = set_status_and_notify(
-            in_filter, "in_review", by=editor_client.user, template_key="request_info"
-        )
-        _, second = set_status_and_notify(
-            elsewhere, "in_review", by=editor_client.user, template_key="request_info"
-        )
+        set_status(in_filter, "in_review", by=editor_client.user, notify="request_info")
+        set_status(elsewhere, "in_review", by=editor_client.user, notify="request_info")
+    first, second = (
+        db.session.scalars(select(OutboxEmail).where(OutboxEmail.application_id == a.id)).one()
+        for a in (in_filter, elsewhere)
+    )
 
     filtered = page(editor_client, "tab=draft&from=region%3Dabkhazia")
     response = act(editor_client, "release-drafts", tab="draft", **{"from": "region=abkhazia"})

@@ -28,7 +28,7 @@ from tracker import create_app
 from tracker.calls import seed_default_call
 from tracker.documents import storage
 from tracker.extensions import db
-from tracker.mail.outbox import deliver_pending
+from tracker.mail.delivery import deliver_pending
 from tracker.models import Application, Document, OutboxEmail
 
 PROBLEMS: list[str] = []

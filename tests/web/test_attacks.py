@@ -501,17 +501,17 @@ def test_extra_fields_on_the_apply_form_are_ignored(client, call, field):
 def _token_for(endpoint: str, world: dict) -> str:
     """Return a valid token for a route that takes one, so that only CSRF can refuse it."""
     from tracker import privacy
-    from tracker.accounts import users as accounts
-    from tracker.mail import compose as notifications
+    from tracker.accounts import invitations, passwords
+    from tracker.applications import status_links
 
     application = db.session.get(Application, world["application_id"])
     user = db.session.get(User, world["user_id"])
     makers = {
-        "auth.reset_password": lambda: accounts.make_password_reset_token(user),
-        "admin.accept_invitation": lambda: accounts.make_invitation_token(user),
+        "auth.reset_password": lambda: passwords.make_password_reset_token(user),
+        "admin.accept_invitation": lambda: invitations.make_invitation_token(user),
         "portal.erase": lambda: privacy.make_erasure_token(application),
     }
-    return makers.get(endpoint, lambda: notifications.make_status_token(application))()
+    return makers.get(endpoint, lambda: status_links.make_status_token(application))()
 
 
 def _post_routes(app):

@@ -158,7 +158,7 @@ def production_app(monkeypatch, app_config):
     monkeypatch.setenv("TRACKER_ENV", "production")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     app_config["PUBLIC_BASE_URL"] = "https://experts.example.org"
-    app_config["SECRET_KEY"] = "p" * 40
+    app_config["SECRET_KEY"] = "production-test-" + "0123456789abcdef" * 2
     app = create_app(app_config)
 
     def remember():

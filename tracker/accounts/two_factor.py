@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker.accounts.common import lock_user
 from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.extensions import db
@@ -93,7 +94,7 @@ def _new_recovery_code() -> str:
 
 
 def _lock(user: User) -> User:
-    locked = db.session.get(User, user.id, with_for_update=True)
+    locked = lock_user(user.id)
     if locked is None:  # pragma: no cover - the account was deleted under us
         db.session.rollback()
         raise TwoFactorError(_l("This account no longer exists."))
@@ -203,3 +204,21 @@ def is_required(user: User) -> bool:
         and user.is_admin
         and not user.totp_secret
     )
+
+
+def is_mandatory(user: User) -> bool:
+    """Tell whether *user* must keep two-factor sign-in (admins, when configured)."""
+    return user.is_admin and bool(current_app.config["REQUIRE_2FA_FOR_ADMINS"])
+
+
+def is_app_code(code: str) -> bool:
+    """Tell whether *code* looks like an authenticator app's code rather than a recovery code."""
+    return code.replace(" ", "").isdigit()
+
+
+def check_sign_in_code(user: User, code: str) -> bool:
+    """Tell whether *code* is a fresh app code or an unused recovery code of *user*, and
+    spend it. Commits."""
+    if is_app_code(code):
+        return verify(user, code)
+    return use_recovery_code(user, code)

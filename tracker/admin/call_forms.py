@@ -8,10 +8,7 @@ from wtforms import DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tracker.apply.forms import PlainText, SingleLine, strip
-from tracker.calls import (
-    SLUG_MAX_LENGTH,
-    SLUG_PATTERN,
-    CallData,
+from tracker.call_options import (
     OptionLinesError,
     format_region_lines,
     format_target_lines,
@@ -20,6 +17,7 @@ from tracker.calls import (
     parse_target_lines,
     parse_topic_lines,
 )
+from tracker.calls import SLUG_MAX_LENGTH, SLUG_PATTERN, CallData
 from tracker.enums import UI_LANGUAGES
 from tracker.models import Call
 

@@ -10,63 +10,29 @@ from flask_login import current_user
 from tracker import calls as domain
 from tracker.admin import bp
 from tracker.admin.call_forms import CallForm, ReopenForm
+from tracker.admin.call_page import call_rows
 from tracker.apply.forms import build_application_form
-from tracker.calls import CallError, deadline_passed, localized
+from tracker.calls import CallError, localized
 from tracker.extensions import db
 from tracker.models import Call, utcnow
 from tracker.web.access import admin
+from tracker.web.forms_common import error_summary
 
 
 def _language() -> str:
     return str(get_locale())
 
 
-def _state(call: Call, now) -> tuple[str, str]:
-    """Return a machine name and a label for where the call stands."""
-    if not call.is_open:
-        return "closed", _("Closed")
-    if deadline_passed(call, now):
-        return "closed", _("Closed: the deadline has passed")
-    if call.opens_at and now < call.opens_at:
-        return "scheduled", _("Opens later")
-    return "open", _("Open")
-
-
-def _action(call: Call, applications: int, now) -> str:
-    """Return which button the list offers: open, close or reopen."""
-    if deadline_passed(call, now):
-        return "reopen"
-    if call.is_open:
-        return "close"
-    return "reopen" if applications else "open"
-
-
 @bp.get("/calls")
 @admin
 def calls():
     """List every call with its state, dates, applications and the next action."""
-    now = utcnow()
-    counts = domain.application_counts()
-    rows = [
-        {
-            "call": call,
-            "title": localized(call.title, _language()),
-            "state": _state(call, now),
-            "applications": counts.get(call.id, 0),
-            "action": _action(call, counts.get(call.id, 0), now),
-        }
-        for call in domain.list_calls()
-    ]
+    rows = call_rows(language=_language(), now=utcnow())
     return render_template("admin/calls.html", rows=rows, reopen_form=ReopenForm())
 
 
 def _render_form(form: CallForm, call: Call | None, status: int = 200):
-    errors = [
-        (field.id, str(field.label.text), str(message))
-        for field in form
-        if field.name != "csrf_token"
-        for message in field.errors
-    ]
+    errors = error_summary(form)
     if errors and status == 200:
         status = 400
     return render_template("admin/call_form.html", form=form, call=call, errors=errors), status

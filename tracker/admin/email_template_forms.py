@@ -27,7 +27,7 @@ class EmailTemplateForm(FlaskForm):
     """Subject, text and optional HTML part of one template in one language.
 
     The template rules (placeholders, one-line subject) are checked by
-    email_templates.check_template, whose messages land on these fields.
+    mail.templates.check_template, whose messages land on these fields.
     """
 
     # No length limit here beyond the domain's: its message says which limit.
@@ -37,3 +37,11 @@ class EmailTemplateForm(FlaskForm):
         _l("HTML version (optional)"),
         validators=[Optional(), Length(max=BODY_MAX_LENGTH)],
     )
+
+    def parts(self) -> dict[str, str | None]:
+        """Return the subject, text and HTML part as the template store takes them."""
+        return {
+            "subject": self.subject.data or "",
+            "body_text": self.body_text.data,
+            "body_html": self.body_html.data,
+        }

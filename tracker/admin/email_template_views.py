@@ -9,24 +9,16 @@ from flask_login import current_user
 from tracker.admin import bp
 from tracker.admin.email_template_forms import PLACEHOLDER_LABELS, EmailTemplateForm
 from tracker.enums import UI_LANGUAGES, EmailTemplateKey
-from tracker.extensions import db
-from tracker.mail.templates import (
-    LANGUAGE_LABELS,
-    TEMPLATE_LABELS,
-    TemplateSource,
-    TemplateValidationError,
-    check_template,
-    file_source,
+from tracker.labels import LANGUAGE_LABELS, TEMPLATE_LABELS
+from tracker.mail.template_store import (
     find_template,
-    normalise_newlines,
-    placeholders_for,
-    render,
-    sample_values,
-    save_template,
+    save_or_preview,
     seed_templates,
     template_overview,
 )
+from tracker.mail.templates import TemplateValidationError, file_source, placeholders_for
 from tracker.web.access import admin
+from tracker.web.forms_common import error_summary
 
 
 @bp.get("/email-templates")
@@ -70,62 +62,40 @@ def edit_email_template(key: str, language: str):
     template_key = _key_and_language(key, language)
     row = find_template(template_key.value, language)
     if request.method == "GET":
-        form = EmailTemplateForm(formdata=None)
-        source = row or file_source(template_key.value, language)
-        if source is not None:
-            form.subject.data = source.subject
-            form.body_text.data = source.body_text
-            form.body_html.data = source.body_html or ""
-        return _render_edit(template_key, language, form, row=row)
-
+        return _render_edit(
+            template_key, language, _prefilled_form(template_key, language, row), row=row
+        )
     form = EmailTemplateForm()
     if not form.validate():
         return _render_edit(template_key, language, form, row=row, status_code=400)
-    subject = form.subject.data or ""
-    body_text = normalise_newlines(form.body_text.data) or ""
-    body_html = normalise_newlines(form.body_html.data) or None
-    user = current_user._get_current_object()
+    save = request.form.get("action") == "save"
     try:
-        if request.form.get("action") == "save":
-            save_template(
-                template_key,
-                language,
-                subject=subject,
-                body_text=body_text,
-                body_html=body_html,
-                by=user,
-            )
-        else:
-            check_template(template_key, subject, body_text, body_html)
+        user = current_user._get_current_object()
+        preview = save_or_preview(template_key, language, **form.parts(), save=save, by=user)
     except TemplateValidationError as error:
-        db.session.rollback()
         for name, messages in error.errors.items():
             form[name].errors = [*form[name].errors, *messages]
         return _render_edit(template_key, language, form, row=row, status_code=400)
-    if request.form.get("action") == "save":
-        flash(
-            _(
-                "“%(template)s” (%(language)s) saved.",
-                template=TEMPLATE_LABELS[template_key],
-                language=LANGUAGE_LABELS[language],
-            ),
-            "success",
-        )
-        return redirect(url_for("admin.email_templates"))
-    preview = render(
-        TemplateSource(template_key.value, language, subject, body_text, body_html),
-        sample_values(template_key.value, language, editor=user),
-    )
-    return _render_edit(template_key, language, form, row=row, preview=preview)
+    if not save:
+        return _render_edit(template_key, language, form, row=row, preview=preview)
+    labels = {"template": TEMPLATE_LABELS[template_key], "language": LANGUAGE_LABELS[language]}
+    flash(_("“%(template)s” (%(language)s) saved.", **labels), "success")
+    return redirect(url_for("admin.email_templates"))
+
+
+def _prefilled_form(key: EmailTemplateKey, language: str, row) -> EmailTemplateForm:
+    """Return the form filled with the saved version, or else with the seed file's text."""
+    form = EmailTemplateForm(formdata=None)
+    source = row or file_source(key.value, language)
+    if source is not None:
+        form.subject.data = source.subject
+        form.body_text.data = source.body_text
+        form.body_html.data = source.body_html or ""
+    return form
 
 
 def _render_edit(key, language, form, *, row, preview=None, status_code=200):
-    errors = [
-        (field.id, str(field.label.text), str(message))
-        for field in form
-        if field.name != "csrf_token"
-        for message in field.errors
-    ]
+    errors = error_summary(form)
     return (
         render_template(
             "admin/email_template_edit.html",

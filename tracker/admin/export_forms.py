@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.apply.forms import choices
-from tracker.exports import COLUMN_LABELS, EXPORT_COLUMNS
+from tracker.exports import EXPORT_COLUMNS
+from tracker.labels import COLUMN_LABELS
 
 
 class MultiCheckboxField(SelectMultipleField):

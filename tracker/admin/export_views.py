@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import date
-
 from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
 from tracker.admin import bp
 from tracker.admin.export_forms import ExportForm
-from tracker.exports import (
-    COLUMN_LABELS,
-    export_rows,
-    iter_file,
-    record_export,
-    write_csv,
-    write_documents_zip,
-    write_xlsx,
-)
-from tracker.extensions import db
-from tracker.inbox.query import InboxFilter, count_filtered
+from tracker.exports import export_file
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import count_filtered
 from tracker.web.access import admin
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _attachment(response: Response, filename: str) -> Response:
@@ -48,32 +35,13 @@ def export():
             form=form,
             inbox_filter=inbox_filter,
             total=count_filtered(inbox_filter, user=current_user),
-            labels=COLUMN_LABELS,
         ), (200 if request.method == "GET" else 400)
-    stem = f"candidates-{date.today().isoformat()}"
-    kind = form.format.data
-    if kind == "documents":
-        record_export("documents", inbox_filter, user=current_user)
-        # Spooled to disk beyond 8 MB: the documents are never all in memory.
-        archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-        write_documents_zip(inbox_filter, user=current_user, fileobj=archive)
-        archive.seek(0)
-        response = Response(iter_file(archive), mimetype="application/zip")
-        return _attachment(response, f"{stem}-documents.zip")
-    columns = form.columns.data
-    record_export(kind, inbox_filter, user=current_user, columns=columns)
-    # The CSV streams after this view returns, in a database session of its own: load the
-    # user's attributes now (the audit commit expired them), so the stream can read them.
-    user = current_user._get_current_object()
-    db.session.refresh(user)
-    rows = export_rows(inbox_filter, user=user, columns=columns)
-    if kind == "xlsx":
-        workbook = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-        write_xlsx(rows, workbook)
-        workbook.seek(0)
-        response = Response(iter_file(workbook), mimetype=XLSX_TYPE)
-        return _attachment(response, f"{stem}.xlsx")
-    response = Response(
-        stream_with_context(write_csv(rows)), content_type="text/csv; charset=utf-8"
+    exported = export_file(
+        form.format.data,
+        inbox_filter,
+        user=current_user._get_current_object(),
+        columns=form.columns.data,
     )
-    return _attachment(response, f"{stem}.csv")
+    # The CSV reads the database while it streams: keep the request's context for it.
+    body = stream_with_context(exported.chunks)
+    return _attachment(Response(body, content_type=exported.content_type), exported.filename)

@@ -11,7 +11,8 @@ from tracker.admin import bp
 from tracker.exports import iter_file
 from tracker.extensions import db
 from tracker.models import Application, Comment, Document, OutboxEmail, Rating, StatusChange
-from tracker.privacy import erase_applicant, subject_access_archive
+from tracker.privacy import erase_applicant
+from tracker.subject_access import subject_access_archive
 from tracker.web.access import admin
 
 

@@ -7,10 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from tracker.accounts.users import EMAIL_MAX_LENGTH
+from tracker.accounts.common import EMAIL_MAX_LENGTH
 from tracker.apply.forms import SingleLine, ValidEmail, choices, strip
 from tracker.auth.forms import new_password_fields
 from tracker.enums import Role
+from tracker.labels import LANGUAGE_LABELS
 
 
 def role_choices():
@@ -48,7 +49,7 @@ class InviteForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices(), default=Role.EDITOR.value)
     language = SelectField(
         _l("Language of the invitation email"),
-        choices=choices([("de", "Deutsch"), ("en", "English")]),
+        choices=choices((code, LANGUAGE_LABELS[code]) for code in ("de", "en")),
     )
 
 

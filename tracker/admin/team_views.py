@@ -3,41 +3,34 @@ page where an invited person chooses their password."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from tracker.accounts import users as accounts
+from tracker.accounts import invitations, users
+from tracker.accounts.common import STAFF_LANGUAGES, AccountError
 from tracker.admin import bp
 from tracker.admin.team_forms import InviteForm, JoinForm, RoleForm
+from tracker.auth.pages import no_store, render_form
 from tracker.extensions import csrf, db
 from tracker.models import User
 from tracker.web.access import admin, public
-from tracker.web.templating import has_endpoint
-
-
-def _error_summary(form) -> list[tuple[str, str, str]]:
-    return [
-        (field.id, str(field.label.text), str(message))
-        for field in form
-        if field.name != "csrf_token"
-        for message in field.errors
-    ]
+from tracker.web.forms_common import error_summary
 
 
 def _render_team(invite_form: InviteForm, status: int = 200):
-    errors = _error_summary(invite_form)
+    errors = error_summary(invite_form)
     if errors and status == 200:
         status = 400
     return (
         render_template(
             "admin/team.html",
-            users=accounts.list_team(),
+            users=users.list_team(),
             invite_form=invite_form,
             role_form=RoleForm(),
             errors=errors,
-            max_age_hours=accounts.invitation_max_age_hours(),
+            max_age_hours=invitations.invitation_max_age_hours(),
         ),
         status,
     )
@@ -48,7 +41,7 @@ def _render_team(invite_form: InviteForm, status: int = 200):
 def team():
     """List the staff accounts and offer the invitation form."""
     form = InviteForm()
-    form.language.data = str(get_locale()) if str(get_locale()) in ("de", "en") else "de"
+    form.language.data = str(get_locale()) if str(get_locale()) in STAFF_LANGUAGES else "de"
     return _render_team(form)
 
 
@@ -60,14 +53,14 @@ def invite():
     if not form.validate():
         return _render_team(form)
     try:
-        user = accounts.invite_user(
+        user = invitations.invite_user(
             form.email.data,
             name=form.name.data,
             role=form.role.data,
             by=current_user,
             language=form.language.data,
         )
-    except accounts.AccountError as error:
+    except AccountError as error:
         form.email.errors = [*form.email.errors, str(error)]
         return _render_team(form)
     flash(
@@ -82,7 +75,7 @@ def _team_action(user_id: int, action) -> tuple[User, bool | None]:
     user = db.get_or_404(User, user_id)
     try:
         return user, action(user)
-    except accounts.AccountError as error:
+    except AccountError as error:
         flash(str(error), "error")
         return user, None
 
@@ -96,7 +89,7 @@ def change_role(user_id: int):
         flash(_("Please choose one of the roles."), "error")
         return redirect(url_for("admin.team"))
     user, changed = _team_action(
-        user_id, lambda user: accounts.change_role(user, form.role.data, by=current_user)
+        user_id, lambda user: users.change_role(user, form.role.data, by=current_user)
     )
     if changed:
         flash(_("%(name)s has a new role.", name=user.name), "success")
@@ -110,9 +103,7 @@ def change_role(user_id: int):
 @admin
 def deactivate_user(user_id: int):
     """Deactivate an account: it is signed out everywhere at once and cannot sign in."""
-    user, changed = _team_action(
-        user_id, lambda user: accounts.deactivate_user(user, by=current_user)
-    )
+    user, changed = _team_action(user_id, lambda user: users.deactivate_user(user, by=current_user))
     if changed:
         flash(_("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")
     return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
@@ -122,9 +113,7 @@ def deactivate_user(user_id: int):
 @admin
 def reactivate_user(user_id: int):
     """Let a deactivated account sign in again."""
-    user, changed = _team_action(
-        user_id, lambda user: accounts.reactivate_user(user, by=current_user)
-    )
+    user, changed = _team_action(user_id, lambda user: users.reactivate_user(user, by=current_user))
     if changed:
         flash(_("%(name)s can sign in again.", name=user.name), "success")
     return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
@@ -137,7 +126,7 @@ def resend_invitation(user_id: int):
     language = str(get_locale())
 
     def resend(user: User) -> bool:
-        accounts.resend_invitation(user, by=current_user, language=language)
+        invitations.resend_invitation(user, by=current_user, language=language)
         return True
 
     user, sent = _team_action(user_id, resend)
@@ -149,35 +138,15 @@ def resend_invitation(user_id: int):
 # --- accepting an invitation (public: the invitee has no password yet) ----------------------
 
 
-def _no_store(body: str, status: int):
-    """Answer a page whose address holds a token: kept out of caches and Referers."""
-    response = current_app.make_response((body, status))
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+def _render_join(form: JoinForm, user: User):
+    return no_store(*render_form("admin/join.html", form, user=user))
 
 
-def _render_join(form: JoinForm, user: User, *, problem: str | None = None):
-    errors = _error_summary(form)
-    if form.csrf_token.errors:
-        problem = _("This page had expired. Please try again.")
-    status = 400 if errors or problem else 200
-    body = render_template(
-        "admin/join.html",
-        form=form,
-        user=user,
-        errors=errors,
-        problem=problem,
-        password_min_length=accounts.PASSWORD_MIN_LENGTH,
-    )
-    return _no_store(body, status)
-
-
-def _refused(error: accounts.InvitationError):
+def _refused(error: invitations.InvitationError):
     body = render_template(
         "admin/join.html", refusal=str(error.message), expired=error.expired, form=None
     )
-    return _no_store(body, 400)
+    return no_store(body, 400)
 
 
 # The form checks its own CSRF token, so that an expired one gets a kind message.
@@ -186,24 +155,24 @@ def _refused(error: accounts.InvitationError):
 def accept_invitation(token: str):
     """Let an invited person choose their password once, then send them to sign in."""
     try:
-        user = accounts.check_invitation_token(token)
-    except accounts.InvitationError as error:
+        user = invitations.check_invitation_token(token)
+    except invitations.InvitationError as error:
         return _refused(error)
     form = JoinForm()
     if request.method == "GET" or not form.validate():
         return _render_join(form, user)
     try:
-        accounts.accept_invitation(token, form.new_password.data)
-    except accounts.InvitationError as error:
+        invitations.accept_invitation(token, form.new_password.data)
+    except invitations.InvitationError as error:
         return _refused(error)
-    except accounts.AccountError as error:
+    except AccountError as error:
         form.new_password.errors = [str(error)]
         return _render_join(form, user)
     # Whoever was signed in on this browser is signed out: the new account starts fresh.
     if current_user.is_authenticated:
         logout_user()
     flash(_("Your password is set. Please sign in with your email address and it."), "success")
-    return redirect(url_for("auth.login") if has_endpoint("auth.login") else url_for("apply.index"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.record_once

@@ -36,14 +36,12 @@ def add_rating(
         the recommendation is unknown.
     """
     begin_write()
-    if _recusal(application, by) is not None:
-        raise RatingError("you declared a conflict of interest for this candidate")
-    if set(scores) != set(CRITERIA) or not all(
-        isinstance(scores[c], int) and 1 <= scores[c] <= 5 for c in CRITERIA
-    ):
-        raise RatingError("every criterion needs a score from 1 to 5")
-    if recommendation not in set(Recommendation):
-        raise RatingError("unknown recommendation")
+    try:
+        _check_rating(application, by, scores, recommendation)
+    except RatingError:
+        # Nothing is written yet: end the write transaction the refusal opened.
+        db.session.rollback()
+        raise
     rating = db.session.scalar(
         select(Rating).where(Rating.application_id == application.id, Rating.user_id == by.id)
     )
@@ -65,6 +63,19 @@ def add_rating(
     )
     db.session.commit()
     return rating
+
+
+def _check_rating(
+    application: Application, by: User, scores: Mapping[str, int], recommendation: str
+) -> None:
+    if _recusal(application, by) is not None:
+        raise RatingError("you declared a conflict of interest for this candidate")
+    if set(scores) != set(CRITERIA) or not all(
+        isinstance(scores[c], int) and 1 <= scores[c] <= 5 for c in CRITERIA
+    ):
+        raise RatingError("every criterion needs a score from 1 to 5")
+    if recommendation not in set(Recommendation):
+        raise RatingError("unknown recommendation")
 
 
 def recuse(application: Application, *, by: User, reason: str | None = None) -> Recusal:

@@ -123,6 +123,39 @@ def check_form_ticket(ticket: str | None, now: datetime | None = None) -> str:
     return token
 
 
+class FormRefused(Exception):
+    """The form is refused before its answers are read; say *message* and show it again.
+
+    *fresh_ticket* is a new form ticket for the form shown again, or None when the old one
+    stays (the call is closed: nobody can send the form anyway).
+    """
+
+    def __init__(self, message, fresh_ticket: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.fresh_ticket = fresh_ticket
+
+
+def admit_form(call: Call, *, ticket: str | None, honeypot: str | None) -> str:
+    """Return the form token of a form that may be read: the call is open, no bot sent it.
+
+    :param ticket: the form's signed ticket (see :func:`issue_form_ticket`).
+    :param honeypot: the field people never see; only a bot fills it.
+    :raises FormRefused: the call is closed, the honeypot is filled, or the ticket is
+        missing, forged, expired or came back implausibly fast. Nothing is stored.
+    """
+    if not call.accepts_applications():
+        raise FormRefused(_l("This call has closed. Thank you for your interest."))
+    if honeypot:
+        raise FormRefused(
+            _l("Please leave the field “Leave this field empty” empty."), issue_form_ticket()
+        )
+    try:
+        return check_form_ticket(ticket)
+    except FormTicketError as error:
+        raise FormRefused(error.message, issue_form_ticket()) from error
+
+
 def generate_reference() -> str:
     """Return an unused reference such as CW-7K3P-Q9 (30⁶ ≈ 729 million possibilities)."""
     prefix = current_app.config["REFERENCE_PREFIX"]

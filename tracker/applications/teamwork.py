@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from tracker.applications.pipeline import BulkResult, check_version
+from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.extensions import db
@@ -27,10 +27,18 @@ def assign(
     by: User,
     expected_version: int | None = None,
 ) -> None:
-    """Make *assignee* (or nobody) responsible for *application*, and commit."""
+    """Make *assignee* (or nobody) responsible for *application*, and commit.
+
+    :raises StaleApplicationError: the application changed since *expected_version*.
+    :raises CandidateError: *assignee* is inactive. Either error rolls the change back.
+    """
     begin_write()
-    check_version(application, expected_version)
-    _assign(application, assignee, by=by)
+    try:
+        check_version(application, expected_version)
+        _assign(application, assignee, by=by)
+    except (StaleApplicationError, CandidateError):
+        db.session.rollback()
+        raise
     db.session.commit()
 
 

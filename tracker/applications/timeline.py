@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 
 from tracker.applications.ratings import CRITERIA
@@ -25,6 +26,8 @@ from tracker.models import (
     StatusChange,
     User,
 )
+
+AUDIT_PAGE_SIZE = 100
 
 # The audit actions the timeline shows; everything else stays in the admins' audit log.
 TIMELINE_ACTIONS = ("application.assigned", "application.tagged")
@@ -159,6 +162,26 @@ def _users(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def audit_page(
+    page: int,
+    *,
+    application_id: int | None = None,
+    action: str | None = None,
+    actor_id: int | None = None,
+) -> Pagination:
+    """Return page *page* of the matching audit events, AUDIT_PAGE_SIZE a page, newest first.
+
+    A page number below 1 shows the first page; one past the end shows an empty page.
+    """
+    return db.paginate(
+        audit_events_query(application_id=application_id, action=action, actor_id=actor_id),
+        page=page,
+        per_page=AUDIT_PAGE_SIZE,
+        max_per_page=AUDIT_PAGE_SIZE,
+        error_out=False,
+    )
 
 
 def audit_events_query(

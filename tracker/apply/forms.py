@@ -31,7 +31,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.enums import DocumentKind, LanguageLevel
+from tracker.enums import DocumentKind
+from tracker.labels import LANGUAGE_LABELS, LEVEL_LABELS, spoken_language_names
 
 COVER_LETTER_MAX = 8000
 MAX_LINKS = 10
@@ -83,19 +84,11 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def level_choices(include_none: bool) -> list[SelectChoice]:
-    labels = {
-        LanguageLevel.A1: _l("A1 – beginner"),
-        LanguageLevel.A2: _l("A2 – elementary"),
-        LanguageLevel.B1: _l("B1 – intermediate"),
-        LanguageLevel.B2: _l("B2 – upper intermediate"),
-        LanguageLevel.C1: _l("C1 – advanced"),
-        LanguageLevel.C2: _l("C2 – proficient"),
-        LanguageLevel.NATIVE: _l("Native speaker"),
-    }
+    """Return the language levels to choose from (and "no German" where it applies)."""
     options = [("", _l("Choose a level"))]
     if include_none:
         options.append(("none", _l("I do not speak German")))
-    return choices(options + [(level.value, label) for level, label in labels.items()])
+    return choices(options + [(level.value, label) for level, label in LEVEL_LABELS.items()])
 
 
 class LanguageRow(Form):
@@ -161,7 +154,7 @@ class ApplicationForm(FlaskForm):
     )
     preferred_language = SelectField(
         _l("Which language should we write to you in?"),
-        choices=choices([("de", "Deutsch"), ("en", "English"), ("ru", "Русский")]),
+        choices=choices(LANGUAGE_LABELS.items()),
         validators=[DataRequired()],
     )
     heard_about = SelectField(
@@ -257,13 +250,8 @@ HEARD_ABOUT = {
 @functools.lru_cache(maxsize=16)
 def _language_pairs(language: str) -> tuple[tuple[str, str], ...]:
     """Return the other languages as (code, label in *language*), read from JSON once."""
-    from tracker.calls import load_data, localized
-
-    return tuple(
-        (item["code"], localized(item["label"], language))
-        for item in load_data("languages.json")
-        if item["code"] != "de"
-    )
+    names = spoken_language_names(language)
+    return tuple((code, name) for code, name in names.items() if code != "de")
 
 
 def build_application_form(call, language: str, **kwargs) -> ApplicationForm:

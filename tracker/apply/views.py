@@ -1,11 +1,10 @@
-"""Public pages: the open calls, the application form, the thanks page, the privacy notice."""
+"""Routes of the public pages: the open calls, the application form, thanks, privacy."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     redirect,
@@ -20,26 +19,26 @@ from flask_babel import gettext as _
 from tracker.applications.submit import (
     ApplicationData,
     DuplicateSubmission,
-    FormTicketError,
+    FormRefused,
     SubmissionRejected,
-    check_form_ticket,
+    admit_form,
     find_by_reference,
     issue_form_ticket,
     submit_application,
 )
+from tracker.apply import bp
 from tracker.apply.forms import build_application_form
 from tracker.calls import list_open_calls, localized, privacy_notice_of
 from tracker.extensions import csrf, db, limiter
 from tracker.models import Call, utcnow
 from tracker.web.access import public
+from tracker.web.forms_common import error_summary
 from tracker.web.security import (
     applicant_email_key,
     apply_limit_per_email,
     apply_limit_per_ip,
     without_applicant_email,
 )
-
-bp = Blueprint("apply", __name__)
 
 
 def _expired_message() -> str:
@@ -91,37 +90,16 @@ def apply(slug: str):
     call = _get_call(slug)
     if _switching_language():
         return _switch_language(call)
-    language = _language()
-    form = build_application_form(call, language)
+    form = build_application_form(call, _language())
     if request.method == "GET":
-        if not call.accepts_applications():
-            return _render_closed(call)
-        form.preferred_language.data = language
-        form.form_ticket.data = issue_form_ticket()
-        return _render_form(call, form)
-
-    if not call.accepts_applications():
-        return _render_form(
-            call, form, problem=_("This call has closed. Thank you for your interest.")
-        )
-    if form.website.data:
-        # Only a bot fills a field that people never see; nothing is stored.
-        form.form_ticket.data = issue_form_ticket()
-        return _render_form(
-            call, form, problem=_("Please leave the field “Leave this field empty” empty.")
-        )
+        return _render_blank(call, form)
     try:
-        form_token = check_form_ticket(form.form_ticket.data)
-    except FormTicketError as error:
-        form.form_ticket.data = issue_form_ticket()
-        return _render_form(call, form, problem=str(error.message))
+        form_token = admit_form(call, ticket=form.form_ticket.data, honeypot=form.website.data)
+    except FormRefused as refusal:
+        form.form_ticket.data = refusal.fresh_ticket or form.form_ticket.data
+        return _render_form(call, form, problem=str(refusal.message))
     if not form.validate():
-        if form.csrf_token.errors:
-            # The session's CSRF token is gone (cookie expired or cleared): say so plainly.
-            form.form_ticket.data = issue_form_ticket()
-            return _render_form(call, form, problem=_expired_message())
-        return _render_form(call, form)
-
+        return _render_invalid(call, form)
     try:
         application = submit_application(
             call, _answers(form), form.attached_documents(), form_token=form_token
@@ -129,11 +107,34 @@ def apply(slug: str):
     except DuplicateSubmission as duplicate:
         application = duplicate.application
     except SubmissionRejected as rejection:
-        for name, message in rejection.errors.items():
-            if name in form:
-                form[name].errors = [*form[name].errors, str(message)]
-        return _render_form(call, form, problem=str(rejection.errors.get("call", "")) or None)
+        return _render_rejected(call, form, rejection)
     return redirect(url_for("apply.thanks", slug=call.slug, reference=application.reference))
+
+
+def _render_blank(call: Call, form):
+    """Show a new form with a fresh ticket, or the closed notice."""
+    if not call.accepts_applications():
+        return _render_closed(call)
+    form.preferred_language.data = _language()
+    form.form_ticket.data = issue_form_ticket()
+    return _render_form(call, form)
+
+
+def _render_invalid(call: Call, form):
+    """Show the form again with its errors (a lost CSRF token is said plainly)."""
+    if form.csrf_token.errors:
+        # The session's CSRF token is gone (cookie expired or cleared): say so plainly.
+        form.form_ticket.data = issue_form_ticket()
+        return _render_form(call, form, problem=_expired_message())
+    return _render_form(call, form)
+
+
+def _render_rejected(call: Call, form, rejection: SubmissionRejected):
+    """Show the form again with the reasons the submission was refused beside the fields."""
+    for name, message in rejection.errors.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, str(message)]
+    return _render_form(call, form, problem=str(rejection.errors.get("call", "")) or None)
 
 
 def _switch_language(call: Call):
@@ -189,7 +190,7 @@ def _answers(form) -> ApplicationData:
 
 def _render_form(call: Call, form, problem: str | None = None, *, language_switched=False):
     """Render the call page; with errors, a 400 whose summary links to each field."""
-    errors = [] if language_switched else _error_summary(form)
+    errors = [] if language_switched else error_summary(form)
     status = 400 if (errors or problem) else 200
     return (
         render_template(
@@ -206,21 +207,6 @@ def _render_form(call: Call, form, problem: str | None = None, *, language_switc
         ),
         status,
     )
-
-
-def _error_summary(form) -> list[tuple[str, str, str]]:
-    """Return (field id, label, message) for each error, in the order of the form."""
-    fields = []
-    for field in form:
-        if field.name == "other_languages":
-            fields += [sub for row in field for sub in row]
-        elif field.name != "csrf_token":
-            fields.append(field)
-    return [
-        (field.id, str(field.description or field.label.text), str(message))
-        for field in fields
-        for message in field.errors
-    ]
 
 
 @bp.get("/apply/<slug>/thanks/<reference>")

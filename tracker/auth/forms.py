@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from tracker.accounts.users import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from tracker.accounts.common import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 
 def strip(value):
@@ -58,7 +58,7 @@ class LoginForm(FlaskForm):
 
     email = _email_field()
     # No length rule here: every wrong password, however long, gets the same answer, and
-    # accounts.authenticate refuses overlong ones before hashing.
+    # accounts.sessions.authenticate refuses overlong ones before hashing.
     password = PasswordField(
         _l("Password"), validators=[DataRequired(message=_l("Please enter your password."))]
     )

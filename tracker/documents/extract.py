@@ -22,7 +22,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from tracker.documents.validate import CHUNK_SIZE, _check_directory, _check_end_record
+from tracker.documents.archives import check_directory, check_end_record
+from tracker.documents.storage import CHUNK_SIZE
 from tracker.enums import FileType
 
 logger = logging.getLogger(__name__)
@@ -180,9 +181,9 @@ def _check_archive(path: Path, file_type: FileType) -> None:
     file that did not pass them (or changed since) is refused before it can bomb us.
     """
     with open(path, "rb") as handle:
-        _check_end_record(handle)
+        check_end_record(handle)
         with zipfile.ZipFile(handle) as archive:
-            _check_directory(archive.infolist(), file_type)
+            check_directory(archive.infolist(), file_type)
 
 
 def _docx_text(path: Path) -> Generator[str]:

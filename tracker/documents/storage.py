@@ -29,6 +29,8 @@ from tracker.extensions import db
 from tracker.models import Document
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
+# Files are read and written in chunks of this size, never whole.
+CHUNK_SIZE = 64 * 1024
 # Files younger than this are left alone by `reconcile`: a staged upload may still be
 # checked, and a stored object may belong to a submission whose transaction has not
 # committed yet (files move into place just before the commit).

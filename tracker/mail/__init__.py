@@ -1,0 +1,1 @@
+"""Every email: templates (render), outbox (queue), delivery (SMTP), compose and drafts."""

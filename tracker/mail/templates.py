@@ -1,7 +1,19 @@
-"""Email templates: seeded from templates/mail/, edited by admins, rendered in a sandbox.
+"""The one renderer of every email: admins' templates in a sandbox, our own files in Jinja.
 
-A template is text an admin may change, so it is treated as untrusted code. It may only
-name placeholders from a fixed list (``{{ first_name }}``, …) and use ``{% if %}`` on them;
+Two kinds of template, two entry points, one result (:class:`RenderedEmail`):
+
+- :func:`render` renders an *editable* template (:class:`TemplateSource`: a database row
+  an admin wrote, or its seed text in templates/mail/ such as ``status_link``) with
+  placeholder values — applicant emails. Load it with :func:`load_source` or
+  :func:`load_file_template`; the values come from ``mail.placeholders``.
+- :func:`render_file` renders a *trusted* file of ours in templates/mail/ (staff emails,
+  the erasure confirmation) with Flask's Jinja, ``{{ _("…") }}`` translated into the
+  email's language, and any values the caller passes.
+
+Saving, seeding and the admins' overview are in :mod:`tracker.mail.template_store`.
+
+An editable template is text an admin may change, so it is treated as untrusted code. It
+may only name placeholders from a fixed list (``{{ first_name }}``, …) and use ``{% if %}``;
 attributes, item access, filters, calls, loops, assignments and includes are refused when
 the template is saved, and it is rendered by Jinja's immutable sandbox with nothing but
 plain strings in its context, so even a template written into the database by hand
@@ -13,23 +25,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from tracker.audit import record_event
-from tracker.database import begin_write
-from tracker.enums import UI_LANGUAGES, EmailTemplateKey, RejectionReason
+from tracker.enums import EmailTemplateKey
 from tracker.extensions import db
-from tracker.models import EmailTemplate, User
+from tracker.models import EmailTemplate
 
 FALLBACK_LANGUAGE = "de"
 SUBJECT_MAX_LENGTH = 300
@@ -46,56 +56,11 @@ PLACEHOLDERS = (
     "desk_email",
     "site_name",
 )
-# What editors and admins call each template.
-TEMPLATE_LABELS = {
-    EmailTemplateKey.ACKNOWLEDGEMENT: _l("Acknowledgement of receipt"),
-    EmailTemplateKey.REQUEST_INFO: _l("Request for information"),
-    EmailTemplateKey.TRIAL_INVITATION: _l("Invitation to a trial assignment"),
-    EmailTemplateKey.ACCEPTANCE: _l("Acceptance"),
-    EmailTemplateKey.REJECTION: _l("Rejection"),
-    EmailTemplateKey.WITHDRAWAL_CONFIRMATION: _l("Withdrawal confirmation"),
-}
-LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "ru": "Русский"}
 # Names only some kinds of email may use.
 EXTRA_PLACEHOLDERS = {EmailTemplateKey.REJECTION: ("rejection_reason",)}
 # Placeholders whose value the applicant typed: plain text that must never become markup
 # or a link in the HTML part.
 APPLICANT_VALUES = frozenset({"first_name", "full_name"})
-
-# Sentences for {{ rejection_reason }}, in the applicant's language. They are email text
-# like the seeded templates, so they live here rather than in the UI catalogues.
-REJECTION_REASON_TEXTS = {
-    RejectionReason.REGION_COVERED: {
-        "de": "Für Ihre Region haben wir bereits genügend Expertinnen und Experten.",
-        "en": "We already have enough experts for your region.",
-        "ru": "В вашем регионе у нас уже достаточно экспертов.",
-    },
-    RejectionReason.GERMAN_INSUFFICIENT: {
-        "de": "Für diese Aufgabe brauchen wir sicherere Deutschkenntnisse im Schreiben.",
-        "en": "For this work we need a more confident command of written German.",
-        "ru": "Для этой работы нужен более уверенный письменный немецкий.",
-    },
-    RejectionReason.EXPERIENCE_INSUFFICIENT: {
-        "de": "Für diese Aufgabe suchen wir mehr journalistische Erfahrung.",
-        "en": "For this work we are looking for more journalistic experience.",
-        "ru": "Для этой работы мы ищем больший журналистский опыт.",
-    },
-    RejectionReason.SAMPLE_UNSUITABLE: {
-        "de": "Ihre Arbeitsprobe passt nicht zu dem, was wir veröffentlichen.",
-        "en": "Your writing sample does not fit what we publish.",
-        "ru": "Ваш образец текста не подходит для наших публикаций.",
-    },
-    RejectionReason.NO_CAPACITY: {
-        "de": "Derzeit können wir keine weiteren Expertinnen und Experten aufnehmen.",
-        "en": "At the moment we cannot take on any more experts.",
-        "ru": "Сейчас мы не можем привлечь новых экспертов.",
-    },
-    RejectionReason.OTHER: {
-        "de": "Diesmal haben wir uns für andere Bewerbungen entschieden.",
-        "en": "This time we have decided in favour of other applications.",
-        "ru": "На этот раз мы выбрали других кандидатов.",
-    },
-}
 
 # Line breaks (and what some mail software treats as one) that must not reach a header.
 _LINE_BREAKS = re.compile(r"[\r\n\0\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
@@ -161,15 +126,6 @@ class RenderedEmail:
     subject: str
     body_text: str
     body_html: str | None = None
-
-
-@dataclass
-class SeedReport:
-    """What seeding did: rows created, overwritten and left as they were."""
-
-    created: list[tuple[str, str]] = field(default_factory=list)
-    updated: list[tuple[str, str]] = field(default_factory=list)
-    kept: list[tuple[str, str]] = field(default_factory=list)
 
 
 def placeholders_for(key: str | EmailTemplateKey) -> tuple[str, ...]:
@@ -313,13 +269,6 @@ def file_source(key: str, language: str) -> TemplateSource | None:
     )
 
 
-def find_template(key: str, language: str) -> EmailTemplate | None:
-    """Return the database row of *key* in *language*, if any."""
-    return db.session.scalar(
-        select(EmailTemplate).where(EmailTemplate.key == key, EmailTemplate.language == language)
-    )
-
-
 def load_source(key: str | EmailTemplateKey, language: str) -> TemplateSource:
     """Return the template *key* in *language*, falling back to German.
 
@@ -416,132 +365,20 @@ def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
     )
 
 
-def rejection_reason_text(reason: str | None, language: str) -> str:
-    """Return the sentence for a rejection *reason* in *language* ("" without a reason)."""
-    if not reason or reason not in set(RejectionReason):
-        return ""
-    texts = REJECTION_REASON_TEXTS[RejectionReason(reason)]
-    return texts.get(language) or texts[FALLBACK_LANGUAGE]
+def render_file(name: str, language: str, **values) -> RenderedEmail:
+    """Render our own file template *name* from templates/mail/ in *language*.
 
-
-def sample_values(key: str, language: str, *, editor: User | None) -> dict[str, str]:
-    """Return made-up values for previewing *key* in *language*: no real applicant's data."""
-    from tracker.calls import localized
-    from tracker.models import Call
-
-    call = db.session.scalar(select(Call).order_by(Call.id).limit(1))
-    config = current_app.config
-    return {
-        "first_name": "Nino",
-        "full_name": "Nino Beridze",
-        "call_title": localized(call.title, language) if call else config["SITE_NAME"],
-        "reference": f"{config['REFERENCE_PREFIX']}-7K3P-Q9",
-        "status_link": _sample_status_link(),
-        "editor_name": editor.name if editor is not None else "",
-        "desk_email": config["DESK_EMAIL"],
-        "site_name": config["SITE_NAME"],
-        "rejection_reason": rejection_reason_text(RejectionReason.REGION_COVERED, language),
-    }
-
-
-def _sample_status_link() -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or "https://example.org"
-    return base.rstrip("/") + "/status/…"
-
-
-# --- saving and seeding ----------------------------------------------------------------
-
-
-def save_template(
-    key: str | EmailTemplateKey,
-    language: str,
-    *,
-    subject: str,
-    body_text: str,
-    body_html: str | None,
-    by: User | None,
-) -> EmailTemplate:
-    """Check and store one template version, record who changed it, and commit.
-
-    :raises TemplateValidationError: for an unknown placeholder, an expression beyond a
-        placeholder, a syntax error, or a subject with a line break.
-    :raises ValueError: for an unknown key or language.
+    ``<name>.<language>.subject.txt`` and ``<name>.<language>.txt`` are used when they
+    exist, else the language-neutral ``<name>.subject.txt`` and ``<name>.txt`` whose
+    ``{{ _("…") }}`` calls are translated into *language*. Only for texts we write: the
+    values are rendered by the app's Jinja environment, never in the sandbox.
     """
-    key = EmailTemplateKey(key)
-    if language not in UI_LANGUAGES:
-        raise ValueError(f"unknown language {language!r}")
-    body_text = normalise_newlines(body_text) or ""
-    body_html = normalise_newlines(body_html) or None
-    check_template(key, subject, body_text, body_html)
-    begin_write()
-    template = find_template(key.value, language)
-    created = template is None
-    if template is None:
-        template = EmailTemplate(key=key.value, language=language)
-        db.session.add(template)
-    template.subject = subject.strip()
-    template.body_text = body_text
-    template.body_html = body_html
-    template.updated_by_id = by.id if by is not None else None
-    record_event(
-        "email_template.saved", actor=by, key=key.value, language=language, created=created
+    stem = name
+    if (seed_folder() / f"{name}.{language}.txt").is_file():
+        stem = f"{name}.{language}"
+    with force_locale(language):
+        subject = render_template(f"mail/{stem}.subject.txt", **values)
+        body_text = render_template(f"mail/{stem}.txt", **values)
+    return RenderedEmail(
+        key=name, language=language, subject=single_line(subject).strip(), body_text=body_text
     )
-    db.session.commit()
-    return template
-
-
-def seed_templates(*, overwrite: bool = False) -> SeedReport:
-    """Create every key × language version from templates/mail/ that the database lacks.
-
-    With *overwrite*, versions that exist are replaced by the files' texts too. Commits.
-
-    :raises LookupError: if a seed file is missing.
-    :raises TemplateValidationError: if a seed file is not a valid template.
-    """
-    report = SeedReport()
-    begin_write()
-    existing = {(row.key, row.language): row for row in db.session.scalars(select(EmailTemplate))}
-    for key in EmailTemplateKey:
-        for language in UI_LANGUAGES:
-            source = file_source(key.value, language)
-            if source is None:
-                raise LookupError(f"templates/mail/{key.value}.{language}.txt is missing")
-            check_template(key, source.subject, source.body_text, source.body_html)
-            row = existing.get((key.value, language))
-            if row is None:
-                db.session.add(
-                    EmailTemplate(
-                        key=key.value,
-                        language=language,
-                        subject=source.subject,
-                        body_text=source.body_text,
-                        body_html=source.body_html,
-                    )
-                )
-                report.created.append((key.value, language))
-            elif overwrite:
-                row.subject = source.subject
-                row.body_text = source.body_text
-                row.body_html = source.body_html
-                row.updated_by_id = None
-                report.updated.append((key.value, language))
-            else:
-                report.kept.append((key.value, language))
-    if report.created or report.updated:
-        record_event(
-            "email_template.seeded",
-            actor=None,
-            created=len(report.created),
-            updated=len(report.updated),
-        )
-    db.session.commit()
-    return report
-
-
-def template_overview() -> list[tuple[EmailTemplateKey, dict[str, EmailTemplate | None]]]:
-    """Return every key with its database row per language (None where not seeded)."""
-    rows = {(row.key, row.language): row for row in db.session.scalars(select(EmailTemplate))}
-    return [
-        (key, {language: rows.get((key.value, language)) for language in UI_LANGUAGES})
-        for key in EmailTemplateKey
-    ]

@@ -1,6 +1,6 @@
 """The applicant's status page, withdrawal, and a new link for a lost or expired one.
 
-The page is reached only through a signed link (see notifications.status_link): a forged,
+The page is reached only through a signed link (see applications.status_links): a forged,
 expired, rotated or erased link gets the same "link does not work" page, which offers a
 new link. The new link goes to the address the application was made with, and the page
 answers the same whether or not that address applied, so it tells nobody who applied.
@@ -14,25 +14,25 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from tracker import privacy
+from tracker.applications import pipeline
 from tracker.applications.pipeline import TransitionError
-from tracker.calls import localized
-from tracker.extensions import csrf, limiter
-from tracker.mail.compose import (
-    Stage,
+from tracker.applications.status_links import (
     StatusLinkError,
     can_withdraw,
     check_status_token,
-    reissue_status_links,
     sent_emails,
     stage_of,
-    withdraw_application,
+    stage_steps,
 )
+from tracker.calls import localized
+from tracker.extensions import csrf, limiter
+from tracker.labels import LANGUAGE_LABELS
+from tracker.mail.compose import reissue_status_links
 from tracker.models import Application
 from tracker.portal import bp
 from tracker.portal.forms import ErasureConfirmForm, ErasureRequestForm, ReissueForm, WithdrawForm
 from tracker.web.access import public
-
-LANGUAGE_NAMES = (("de", "Deutsch"), ("en", "English"), ("ru", "Русский"))
+from tracker.web.forms_common import error_summary
 
 
 def _chosen_language() -> str | None:
@@ -70,40 +70,21 @@ def _render_status(
                 lang=_chosen_language(),
                 call_title=localized(application.call.title, _page_language(application)),
                 stage=stage,
-                steps=_steps(stage),
+                steps=stage_steps(stage),
                 emails=sent_emails(application),
                 can_withdraw=can_withdraw(application),
                 form=form,
                 erasure_form=ErasureRequestForm(),
                 errors=error_summary(form),
-                language_names=LANGUAGE_NAMES,
+                language_names=LANGUAGE_LABELS.items(),
             ),
             status_code,
         )
     )
 
 
-def error_summary(form) -> list[tuple[str, str, str]]:
-    """Return (field id, label, message) for each error of *form*, in its order."""
-    return [
-        (field.id, str(field.label.text), str(message))
-        for field in form
-        if field.name != "csrf_token"
-        for message in field.errors
-    ]
-
-
 def _page_language(application: Application) -> str:
     return _chosen_language() or application.preferred_language
-
-
-def _steps(stage: Stage) -> list[tuple[Stage, bool, bool]]:
-    """Return (stage, done, current) for the steps the page shows in order."""
-    order = [Stage.RECEIVED, Stage.UNDER_REVIEW, Stage.DECISION_MADE]
-    if stage is Stage.WITHDRAWN:
-        return [(Stage.RECEIVED, True, False), (Stage.WITHDRAWN, True, True)]
-    position = order.index(stage)
-    return [(step, index <= position, index == position) for index, step in enumerate(order)]
 
 
 @bp.get("/<token>")
@@ -136,7 +117,7 @@ def withdraw(token: str):
                 flash(_("This page had expired. Please confirm once more."), "error")
             return _render_status(application, token, form, status_code=400)
         try:
-            withdraw_application(application, note=form.reason.data)
+            pipeline.withdraw(application, by_applicant=True, note=form.reason.data)
         except TransitionError:
             flash(_("Your application had already been withdrawn."), "info")
         else:
@@ -159,34 +140,29 @@ def reissue():
     """Send a new status link to every application made with the address given."""
     form = ReissueForm()
     if request.method == "GET":
-        return _private(
-            make_response(
-                render_template(
-                    "portal/reissue.html",
-                    form=form,
-                    sent=request.args.get("sent") == "1",
-                    errors=[],
-                )
-            )
-        )
+        return _render_reissue(form, sent=request.args.get("sent") == "1")
     if not form.validate():
         problem = None
         if form.csrf_token.errors:
             problem = _("This page had expired. Please send the form again.")
-        return _private(
-            make_response(
-                render_template(
-                    "portal/reissue.html",
-                    form=form,
-                    sent=False,
-                    problem=problem,
-                    errors=error_summary(form),
-                ),
-                400,
-            )
-        )
+        return _render_reissue(form, problem=problem, status_code=400)
     reissue_status_links(form.email.data)
     return redirect(url_for("portal.reissue", sent=1))
+
+
+def _render_reissue(
+    form: ReissueForm, *, sent: bool = False, problem: str | None = None, status_code: int = 200
+) -> Response:
+    # A GET shows no errors: the form was not sent yet.
+    errors = error_summary(form) if status_code != 200 else []
+    return _private(
+        make_response(
+            render_template(
+                "portal/reissue.html", form=form, sent=sent, problem=problem, errors=errors
+            ),
+            status_code,
+        )
+    )
 
 
 # --- the applicant's request to erase their data -------------------------------------------

@@ -22,12 +22,16 @@ from wtforms.widgets import HiddenInput
 
 from tracker.applications.teamwork import COMMENT_MAX_LENGTH
 from tracker.apply.forms import PlainText, SingleLine, choices, strip
-from tracker.enums import DocumentKind, Recommendation, RubricCriterion, Status
+from tracker.enums import RubricCriterion, Status
 from tracker.extensions import db
-from tracker.inbox.query import STATUS_LABELS
+from tracker.labels import (
+    CRITERION_LABELS,
+    RECOMMENDATION_LABELS,
+    REJECTION_REASON_LABELS,
+    STATUS_LABELS,
+)
 from tracker.models import User
 from tracker.review.email_forms import template_choices
-from tracker.review.forms import REJECTION_REASON_LABELS
 
 NOTE_MAX_LENGTH = 2000
 RATING_COMMENT_MAX_LENGTH = 2000
@@ -36,27 +40,6 @@ TAGS_MAX_LENGTH = 1000
 
 # The same words as the inbox and its bulk actions use.
 REASON_LABELS = REJECTION_REASON_LABELS
-
-CRITERION_LABELS = {
-    RubricCriterion.REGIONAL_EXPERTISE: _l("Regional expertise"),
-    RubricCriterion.GERMAN_WRITING: _l("German writing"),
-    RubricCriterion.SOURCING: _l("Sources and access"),
-    RubricCriterion.STORY_IDEAS: _l("Story ideas"),
-    RubricCriterion.RELIABILITY: _l("Reliability"),
-}
-
-RECOMMENDATION_LABELS = {
-    Recommendation.STRONG_YES: _l("Strong yes"),
-    Recommendation.YES: _l("Yes"),
-    Recommendation.MAYBE: _l("Maybe"),
-    Recommendation.NO: _l("No"),
-}
-
-DOCUMENT_KIND_LABELS = {
-    DocumentKind.CV: _l("CV"),
-    DocumentKind.COVER_LETTER: _l("Cover letter"),
-    DocumentKind.WRITING_SAMPLE: _l("Writing sample"),
-}
 
 # Warnings the upload checks attach to a document that was accepted all the same.
 FLAG_LABELS = {
@@ -170,10 +153,21 @@ class RatingForm(FlaskForm):
             yield criterion, self[f"score_{criterion.value}"], self[f"comment_{criterion.value}"]
 
     def scores(self) -> dict[str, int]:
+        """Return the score per criterion."""
         return {c.value: score.data for c, score, _ in self.criteria()}
 
     def comments(self) -> dict[str, str]:
+        """Return the comment per criterion ("" where none was written)."""
         return {c.value: comment.data or "" for c, _, comment in self.criteria()}
+
+    def rating(self) -> dict:
+        """Return the answers as the keyword arguments of ``ratings.add_rating``."""
+        return {
+            "scores": self.scores(),
+            "recommendation": self.recommendation.data,
+            "comments": self.comments(),
+            "summary": self.summary.data or None,
+        }
 
     def fill_from(self, rating) -> None:
         """Show the editor's existing rating (on a GET, not over what they just posted)."""
@@ -226,7 +220,13 @@ class AssignForm(FlaskForm):
         )
 
     def assignee_id(self) -> int | None:
+        """Return the id of the chosen editor, or None for nobody."""
         return int(self.assignee.data) if self.assignee.data else None
+
+    def chosen(self, users: list[User]) -> User | None:
+        """Return the chosen editor among the *users* offered, or None for nobody."""
+        assignee_id = self.assignee_id()
+        return next((user for user in users if user.id == assignee_id), None)
 
 
 class TagsForm(FlaskForm):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from tracker.apply.forms import SingleLine
 from tracker.enums import UI_LANGUAGES, EmailTemplateKey
-from tracker.inbox.query import SELECTION_MAX
-from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, TEMPLATE_LABELS
+from tracker.labels import TEMPLATE_LABELS
+from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
+from tracker.web.forms_common import IdListField
 
 
 def template_choices(*, blank: bool) -> list[SelectChoice]:
@@ -62,20 +63,6 @@ class ComposeForm(EmailTextMixin, FlaskForm):
 
 class DraftForm(EmailTextMixin, FlaskForm):
     """Change a draft before it is released."""
-
-
-class IdListField(Field):
-    """The inbox's ticked rows: every value that is an id, without duplicates."""
-
-    def process_formdata(self, valuelist):
-        ids = []
-        for value in valuelist[:SELECTION_MAX]:
-            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
-                ids.append(int(value))
-        self.data = list(dict.fromkeys(ids))
-
-    def _value(self):
-        return ""
 
 
 class BulkEmailForm(FlaskForm):

@@ -7,47 +7,46 @@ the first one queued and queues nothing.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from tracker.enums import EmailStatus, EmailTemplateKey
 from tracker.extensions import db
-from tracker.inbox.query import InboxFilter, iter_filtered, selected_applications
+from tracker.inbox.filter import InboxFilter
+from tracker.labels import LANGUAGE_LABELS, TEMPLATE_LABELS
 from tracker.mail.compose import (
-    OUTBOX_TABS,
+    BulkPlan,
     ComposeError,
     DuplicateEmail,
-    OutboxActionError,
     check_compose_ticket,
-    discard_draft,
-    inbox_ids,
     issue_compose_ticket,
-    outbox_counts,
-    outbox_page,
-    plan_bulk_email,
+    plan_for_inbox,
     preview_bulk_email,
-    release_draft,
-    release_drafts,
-    render_for,
-    retry_failed,
     send_bulk_email,
     send_email,
+    starting_text,
+)
+from tracker.mail.drafts import (
+    OUTBOX_TABS,
+    OutboxActionError,
+    discard_draft,
+    inbox_ids,
+    outbox_view,
+    release_draft,
+    release_drafts,
+    retry_failed,
     update_draft,
     when_of,
 )
-from tracker.mail.templates import (
-    LANGUAGE_LABELS,
-    TEMPLATE_LABELS,
-    TemplateValidationError,
-)
+from tracker.mail.outbox import reply_to_address, sender_text
+from tracker.mail.templates import TemplateValidationError
 from tracker.models import Application, OutboxEmail
 from tracker.review import bp
 from tracker.review.email_forms import BulkEmailForm, ComposeForm, DraftForm
 from tracker.web.access import staff
-from tracker.web.templating import has_endpoint
+from tracker.web.forms_common import error_summary
 
 
 def _tab_labels() -> dict[EmailStatus, str]:
@@ -67,19 +66,7 @@ def _from_args() -> dict[str, str]:
 
 
 def _back_to_candidate(application: Application):
-    if has_endpoint("review.candidate"):
-        return redirect(url_for("review.candidate", application_id=application.id, **_from_args()))
-    return redirect(url_for("review.outbox", tab=EmailStatus.QUEUED.value))
-
-
-def _sender() -> str:
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    return sender if isinstance(sender, str) else f"{sender[0]} <{sender[1]}>"
-
-
-def _reply_to() -> str:
-    config = current_app.config
-    return config.get("MAIL_REPLY_TO") or config.get("DESK_EMAIL") or ""
+    return redirect(url_for("review.candidate", application_id=application.id, **_from_args()))
 
 
 # --- one candidate ---------------------------------------------------------------------
@@ -90,27 +77,8 @@ def _reply_to() -> str:
 def compose_email(application_id: int):
     """Write to one candidate: template → text in their language → preview → send."""
     application = db.get_or_404(Application, application_id)
-    user = current_user._get_current_object()
     if request.method == "GET":
-        key = request.args.get("template")
-        if key not in set(EmailTemplateKey):
-            key = EmailTemplateKey.REQUEST_INFO.value
-        form = ComposeForm(formdata=None)
-        try:
-            rendered = render_for(application, key, editor=user)
-        except TemplateValidationError:
-            rendered = None
-        if rendered is not None:
-            form.subject.data = rendered.subject
-            form.body_text.data = rendered.body_text
-            form.language.data = rendered.language
-        form.template.data = key
-        form.ticket.data = issue_compose_ticket()
-        problem = None
-        if rendered is None:
-            problem = _("This template cannot be used; please ask an admin to correct it.")
-        return _render_compose(application, form, problem=problem)
-
+        return _start_compose(application, request.args.get("template"))
     form = ComposeForm()
     if not form.validate():
         return _render_compose(application, form, status_code=400)
@@ -121,12 +89,32 @@ def compose_email(application_id: int):
         return _render_compose(application, form, problem=str(error), status_code=400)
     if request.form.get("action") != "send":
         return _render_compose(application, form, preview=True)
+    return _send_composed(application, form, token)
+
+
+def _start_compose(application: Application, key: str | None):
+    """Show the compose form filled with template *key* in the candidate's language."""
+    key, rendered = starting_text(application, key, by=current_user._get_current_object())
+    form = ComposeForm(formdata=None)
+    form.template.data = key
+    form.ticket.data = issue_compose_ticket()
+    if rendered is None:
+        problem = _("This template cannot be used; please ask an admin to correct it.")
+        return _render_compose(application, form, problem=problem)
+    form.subject.data = rendered.subject
+    form.body_text.data = rendered.body_text
+    form.language.data = rendered.language
+    return _render_compose(application, form)
+
+
+def _send_composed(application: Application, form: ComposeForm, token: str):
+    """Queue the email the editor wrote and go back to the candidate."""
     try:
         send_email(
             application,
             subject=form.subject.data,
             body_text=form.body_text.data,
-            by=user,
+            by=current_user._get_current_object(),
             token=token,
             template_key=form.template_key(),
             language=form.language_code(),
@@ -158,24 +146,15 @@ def _render_compose(
             form=form,
             preview=preview,
             problem=problem,
-            errors=_errors(form),
+            errors=error_summary(form),
             templates=[(key.value, TEMPLATE_LABELS[key]) for key in EmailTemplateKey],
             language_labels=LANGUAGE_LABELS,
-            sender=_sender(),
-            reply_to=_reply_to(),
+            sender=sender_text(),
+            reply_to=reply_to_address(),
             from_args=_from_args(),
         ),
         status_code,
     )
-
-
-def _errors(form) -> list[tuple[str, str, str]]:
-    return [
-        (field.id, str(field.label.text), str(message))
-        for field in form
-        if field.name != "csrf_token"
-        for message in field.errors
-    ]
 
 
 # --- many candidates -------------------------------------------------------------------
@@ -188,41 +167,47 @@ def bulk_email():
     user = current_user._get_current_object()
     form = BulkEmailForm()
     inbox_filter = InboxFilter.from_query_string(form.filter.data)
-    options = (selectinload(Application.call),)
-    if form.uses_filter():
-        targets = iter_filtered(inbox_filter, user=user, options=options)
-    else:
-        targets = selected_applications(form.ids.data, options=options)
-    plan = plan_bulk_email(targets)
+    plan = plan_for_inbox(
+        ids=form.ids.data, inbox_filter=inbox_filter, whole_filter=form.uses_filter(), user=user
+    )
     key = form.template.data if form.template.data in set(EmailTemplateKey) else None
     problem = None
     if not form.validate():
         problem = _("Please choose a template from the list.")
     elif request.form.get("action") == "send" and key:
         try:
-            token = check_compose_ticket(form.ticket.data)
-            emails = send_bulk_email(plan, key, by=user, token=token)
-        except DuplicateEmail:
-            flash(_("These emails were queued already; they were not queued again."), "info")
-            return redirect(url_for("review.outbox", tab=EmailStatus.QUEUED.value))
+            return _send_bulk(plan, key, form.ticket.data)
         except (ComposeError, TemplateValidationError) as error:
             problem = str(error)
-        else:
-            flash(
-                ngettext(
-                    "%(num)d email queued. It will be sent in a moment.",
-                    "%(num)d emails queued. They will be sent in a moment.",
-                    len(emails),
-                ),
-                "success",
-            )
-            return redirect(url_for("review.outbox", tab=EmailStatus.QUEUED.value))
     preview = None
     if key and problem is None:
         try:
             preview = preview_bulk_email(plan, key, by=user)
         except TemplateValidationError:
             problem = _("This template cannot be used; please ask an admin to correct it.")
+    return _render_bulk(form, plan, inbox_filter, preview=preview, problem=problem)
+
+
+def _send_bulk(plan: BulkPlan, key: str, ticket: str | None):
+    """Queue the bulk email and show the outbox; raise ComposeError when it cannot go."""
+    try:
+        token = check_compose_ticket(ticket)
+        emails = send_bulk_email(plan, key, by=current_user._get_current_object(), token=token)
+    except DuplicateEmail:
+        flash(_("These emails were queued already; they were not queued again."), "info")
+        return redirect(url_for("review.outbox", tab=EmailStatus.QUEUED.value))
+    flash(
+        ngettext(
+            "%(num)d email queued. It will be sent in a moment.",
+            "%(num)d emails queued. They will be sent in a moment.",
+            len(emails),
+        ),
+        "success",
+    )
+    return redirect(url_for("review.outbox", tab=EmailStatus.QUEUED.value))
+
+
+def _render_bulk(form: BulkEmailForm, plan: BulkPlan, inbox_filter, *, preview, problem):
     form.ticket.data = issue_compose_ticket()
     return (
         render_template(
@@ -233,8 +218,8 @@ def bulk_email():
             problem=problem,
             inbox_args=inbox_filter.to_args(),
             language_labels=LANGUAGE_LABELS,
-            sender=_sender(),
-            reply_to=_reply_to(),
+            sender=sender_text(),
+            reply_to=reply_to_address(),
         ),
         400 if problem else 200,
     )
@@ -279,27 +264,22 @@ def _within(args: dict[str, str]):
 def outbox():
     """Show the emails by state: drafts, queued, sending, sent, failed."""
     args = _outbox_args(request.args)
-    application_id = _number(args.get("application"))
-    within = _within(args)
-    counts = outbox_counts(application_id=application_id, within=within)
-    tab = EmailStatus(args.get("tab") or EmailStatus.DRAFT.value)
-    page = outbox_page(
-        tab,
+    view = outbox_view(
+        args.get("tab") or EmailStatus.DRAFT.value,
         before=_number(request.args.get("before")),
-        application_id=application_id,
-        within=within,
+        application_id=_number(args.get("application")),
+        within=_within(args),
     )
-    candidate = db.session.get(Application, application_id) if application_id else None
     return render_template(
         "review/outbox.html",
-        tab=tab,
+        tab=view.tab,
         tabs=OUTBOX_TABS,
         tab_labels=_tab_labels(),
-        counts=counts,
-        page=page,
+        counts=view.counts,
+        page=view.page,
         args=args,
-        candidate=candidate,
-        filtered=within is not None,
+        candidate=view.candidate,
+        filtered=view.filtered,
         inbox_args=InboxFilter.from_query_string(args.get("from")).to_args(),
         when_of=when_of,
         template_labels=TEMPLATE_LABELS,
@@ -354,18 +334,13 @@ def edit_email(email_id: int):
         flash(_("Only drafts can be changed; this email is no longer a draft."), "error")
         return _back_to_outbox(tab=email.status)
     if request.method == "GET":
-        form = DraftForm(formdata=None, obj=email)
-        return _render_draft(email, form)
+        return _render_draft(email, DraftForm(formdata=None, obj=email))
     form = DraftForm()
     if not form.validate():
         return _render_draft(email, form, status_code=400)
     try:
-        update_draft(
-            email_id,
-            subject=form.subject.data,
-            body_text=form.body_text.data,
-            by=current_user._get_current_object(),
-        )
+        user = current_user._get_current_object()
+        update_draft(email_id, subject=form.subject.data, body_text=form.body_text.data, by=user)
     except ComposeError as error:
         return _render_draft(email, form, problem=str(error), status_code=400)
     except OutboxActionError as error:
@@ -382,7 +357,7 @@ def _render_draft(email: OutboxEmail, form: DraftForm, *, problem=None, status_c
             email=email,
             form=form,
             problem=problem,
-            errors=_errors(form),
+            errors=error_summary(form),
             args=_outbox_args(),
             template_labels=TEMPLATE_LABELS,
         ),

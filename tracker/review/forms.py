@@ -4,42 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from tracker.applications.teamwork import TAG_MAX_LENGTH, CandidateError, normalise_tag
-from tracker.enums import RejectionReason, Status
-from tracker.inbox.query import SELECTION_MAX, STATUS_LABELS
-
-REJECTION_REASON_LABELS = {
-    RejectionReason.REGION_COVERED: _l("We already cover the region"),
-    RejectionReason.GERMAN_INSUFFICIENT: _l("German not sufficient"),
-    RejectionReason.EXPERIENCE_INSUFFICIENT: _l("Not enough experience"),
-    RejectionReason.SAMPLE_UNSUITABLE: _l("Writing sample unsuitable"),
-    RejectionReason.NO_CAPACITY: _l("No capacity at the moment"),
-    RejectionReason.OTHER: _l("Other reason"),
-}
-
-BULK_ACTIONS = ("status", "assign", "tag")
-
-
-class IdListField(Field):
-    """The ticked rows: every submitted value that is an id, without duplicates.
-
-    Rendered by the table's checkboxes, not by WTForms. Values that are not ids are
-    dropped rather than refused: they can only come from a tampered request.
-    """
-
-    def process_formdata(self, valuelist):
-        """Keep the values that are ids, at most SELECTION_MAX of them."""
-        ids = []
-        for value in valuelist[:SELECTION_MAX]:
-            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
-                ids.append(int(value))
-        self.data = list(dict.fromkeys(ids))
-
-    def _value(self):
-        return ""
+from tracker.enums import Status
+from tracker.inbox.bulk import BULK_ACTIONS
+from tracker.labels import REJECTION_REASON_LABELS, STATUS_LABELS
+from tracker.web.forms_common import IdListField
 
 
 class BulkForm(FlaskForm):

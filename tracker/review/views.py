@@ -7,41 +7,21 @@ from datetime import datetime
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.applications.pipeline import TransitionError, bulk_set_status
-from tracker.applications.teamwork import CandidateError, bulk_add_tag, bulk_assign
-from tracker.enums import DocumentKind, RubricCriterion, Status
+from tracker.applications.pipeline import BulkResult, TransitionError
+from tracker.applications.teamwork import CandidateError
+from tracker.enums import Status
 from tracker.extensions import db
-from tracker.inbox.query import (
-    WITH_TAGS,
-    InboxFilter,
-    assignable_users,
-    inbox_options,
-    inbox_page,
-    iter_filtered,
-    selected_applications,
-    status_counts,
-    status_label,
-)
+from tracker.inbox.bulk import BulkAction, run_bulk_action
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import assignable_users
+from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, status_label
 from tracker.models import User
 from tracker.review import bp
 from tracker.review.forms import BulkForm
+from tracker.review.inbox_page import inbox_options, inbox_page
 from tracker.web.access import staff
-
-DOCUMENT_LABELS = {
-    DocumentKind.CV: _l("CV"),
-    DocumentKind.COVER_LETTER: _l("Letter"),
-    DocumentKind.WRITING_SAMPLE: _l("Sample"),
-}
-CRITERION_LABELS = {
-    RubricCriterion.REGIONAL_EXPERTISE: _l("Regional expertise"),
-    RubricCriterion.GERMAN_WRITING: _l("German writing"),
-    RubricCriterion.SOURCING: _l("Sourcing"),
-    RubricCriterion.STORY_IDEAS: _l("Story ideas"),
-    RubricCriterion.RELIABILITY: _l("Reliability"),
-}
 
 # "3 Nov 2026" in the page language (German puts a dot after the day).
 _DATE_PATTERNS = {"de": "d. MMM y"}
@@ -72,15 +52,15 @@ def inbox():
         "review/inbox.html",
         page=page,
         inbox_filter=page.filter,
-        counts=status_counts(page.filter, user=user),
+        counts=page.counts,
         options=options,
         form=form,
         # Lets the candidate page walk the same filter (j/k, "Save & next").
         candidate_args={"from": from_filter} if from_filter else {},
         statuses=list(Status),
         status_label=status_label,
-        document_labels=DOCUMENT_LABELS,
-        criterion_labels=CRITERION_LABELS,
+        document_labels=DOCUMENT_SHORT_LABELS,
+        criterion_labels=CRITERION_SHORT_LABELS,
         received_date=received_date,
         rating_mean=rating_mean,
     )
@@ -101,27 +81,42 @@ def bulk():
                 flash(message, "error")
         return back
     if form.scope.data == "selected" and not form.ids.data:
-        flash(
-            _(
-                "Nothing was selected. Tick the rows to change, or choose every "
-                "application matching the filter."
-            ),
-            "error",
-        )
+        flash(_nothing_selected(), "error")
         return back
-    options = WITH_TAGS if form.action.data == "tag" else ()
-    if form.scope.data == "filter":
-        targets = iter_filtered(inbox_filter, user=user, options=options)
-    else:
-        targets = selected_applications(form.ids.data, options=options)
+    action = _action(form, user)
+    ids = None if form.scope.data == "filter" else form.ids.data
     try:
-        message = _ACTIONS[form.action.data](form, targets, user)
+        result = run_bulk_action(action, inbox_filter=inbox_filter, ids=ids, by=user)
     except (TransitionError, CandidateError) as error:
-        db.session.rollback()
         flash(_("Nothing was changed: %(problem)s", problem=str(error)), "error")
     else:
-        flash(message, "success")
+        flash(_MESSAGES[action.kind](form, action, result), "success")
     return back
+
+
+def _action(form: BulkForm, user: User) -> BulkAction:
+    """Return the action the valid *form* asks for."""
+    kind = form.action.data
+    if kind == "status":
+        status = Status(form.status.data)
+        reason = form.reason.data if status is Status.REJECTED else None
+        return BulkAction(kind, status=status, reason=reason)
+    if kind == "assign":
+        if form.assignee.data == "me":
+            assignee = user
+        elif form.assignee.data == "nobody":
+            assignee = None
+        else:
+            assignee = db.get_or_404(User, int(form.assignee.data))
+        return BulkAction(kind, assignee=assignee)
+    return BulkAction(kind, tag=form.tag.data)
+
+
+def _nothing_selected() -> str:
+    return _(
+        "Nothing was selected. Tick the rows to change, or choose every "
+        "application matching the filter."
+    )
 
 
 def _nothing_matched(form: BulkForm) -> str:
@@ -130,51 +125,40 @@ def _nothing_matched(form: BulkForm) -> str:
     return _("The selected applications no longer exist; nothing was changed.")
 
 
-def _change_status(form: BulkForm, targets, user: User) -> str:
-    status = Status(form.status.data)
-    reason = form.reason.data if status is Status.REJECTED else None
-    result = bulk_set_status(targets, status, by=user, reason=reason)
+def _status_message(form: BulkForm, action: BulkAction, result: BulkResult) -> str:
     if not result.changed and not result.skipped:
         return _nothing_matched(form)
     if result.skipped:
         return _(
             "Status “%(status)s”: %(changed)d changed, %(skipped)d skipped because the "
             "pipeline does not allow it.",
-            status=status_label(status),
+            status=status_label(action.status),
             changed=len(result.changed),
             skipped=len(result.skipped),
         )
     return _(
         "Status “%(status)s”: %(changed)d changed.",
-        status=status_label(status),
+        status=status_label(action.status),
         changed=len(result.changed),
     )
 
 
-def _assign(form: BulkForm, targets, user: User) -> str:
-    if form.assignee.data == "me":
-        assignee = user
-    elif form.assignee.data == "nobody":
-        assignee = None
-    else:
-        assignee = db.get_or_404(User, int(form.assignee.data))
-    result = bulk_assign(targets, assignee, by=user)
+def _assign_message(form: BulkForm, action: BulkAction, result: BulkResult) -> str:
     if not result.changed:
         return _nothing_matched(form)
-    if assignee is None:
+    if action.assignee is None:
         return _("Assignment removed: %(changed)d changed.", changed=len(result.changed))
     return _(
         "Assigned to %(name)s: %(changed)d changed.",
-        name=assignee.name,
+        name=action.assignee.name,
         changed=len(result.changed),
     )
 
 
-def _add_tag(form: BulkForm, targets, user: User) -> str:
-    result = bulk_add_tag(targets, form.tag.data, by=user)
+def _tag_message(form: BulkForm, action: BulkAction, result: BulkResult) -> str:
     if not result.changed and not result.skipped:
         return _nothing_matched(form)
-    tag = " ".join(form.tag.data.split())
+    tag = " ".join(action.tag.split())
     if result.skipped:
         return _(
             "Tag “%(tag)s”: added to %(changed)d, %(skipped)d had it already.",
@@ -185,4 +169,4 @@ def _add_tag(form: BulkForm, targets, user: User) -> str:
     return _("Tag “%(tag)s”: added to %(changed)d.", tag=tag, changed=len(result.changed))
 
 
-_ACTIONS = {"status": _change_status, "assign": _assign, "tag": _add_tag}
+_MESSAGES = {"status": _status_message, "assign": _assign_message, "tag": _tag_message}

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-# The staff menu: (endpoint, label, admins only). Entries whose blueprint is not
-# registered are skipped, so the menu never links to a page that does not exist.
+# The staff menu: (endpoint, label, admins only).
 STAFF_NAVIGATION = (
     ("review.inbox", _l("Inbox"), False),
     ("review.outbox", _l("Outbox"), False),
@@ -16,16 +14,6 @@ STAFF_NAVIGATION = (
     ("admin.email_templates", _l("Email templates"), True),
     ("review.audit_log", _l("Audit log"), True),
 )
-
-
-def has_endpoint(endpoint: str) -> bool:
-    """Tell whether the app has a route for *endpoint*."""
-    return endpoint in current_app.view_functions
-
-
-def staff_navigation() -> list[tuple[str, str, bool]]:
-    """Return the staff menu entries whose pages exist."""
-    return [entry for entry in STAFF_NAVIGATION if has_endpoint(entry[0])]
 
 
 def field_aria(field, hint: bool = False) -> dict[str, str]:

@@ -1,0 +1,90 @@
+"""The dashboard page's model: the numbers of tracker.insights, labelled and formatted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+
+from tracker import insights
+from tracker.calls import localized
+from tracker.insights import FirstAnswer, Totals
+from tracker.labels import FUNNEL_LABELS, STATUS_LABELS
+from tracker.models import Call
+
+
+@dataclass
+class DashboardPage:
+    """Everything the dashboard shows, for all calls or for one; the template's variables."""
+
+    call: Call | None
+    title: str | None  # of the chosen call
+    calls: list[tuple[int, str, int]]  # every call: id, title, applications
+    call_rows: list[tuple[str, int]]
+    totals: Totals
+    statuses: list[tuple[str, int]]
+    regions: list[tuple[str, int]]
+    funnel: list[tuple[str, int]]
+    weeks: list[tuple[str, str, int]]  # Monday short, Monday long, applications
+    first_answer: FirstAnswer
+    median: str | None
+    coverage: list[dict]
+    gap_count: int
+
+    def as_context(self) -> dict:
+        """Return the fields as template variables."""
+        return {each.name: getattr(self, each.name) for each in fields(self)}
+
+
+def say_duration(seconds: float | None) -> str | None:
+    """Say a duration in days and hours, or hours and minutes when under a day."""
+    if seconds is None:
+        return None
+    minutes = int(round(seconds / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return str(_l("%(days)s d %(hours)s h", days=days, hours=hours))
+    return str(_l("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes))
+
+
+def dashboard_page(call: Call | None, *, language: str, now: datetime) -> DashboardPage:
+    """Return the numbers of all calls, or of *call*, labelled in *language*, as of *now*."""
+    call_id = call.id if call is not None else None
+    labels = insights.region_labels(call_id)
+
+    def region_name(key: str) -> str:
+        return localized(labels[key], language) if labels.get(key) else key
+
+    first_answer = insights.first_answer_times(call_id)
+    coverage = insights.coverage(call_id)
+    calls = [(each, localized(each.title, language), n) for each, n in insights.call_counts()]
+    return DashboardPage(
+        call=call,
+        title=localized(call.title, language) if call is not None else None,
+        calls=[(each.id, title, n) for each, title, n in calls],
+        call_rows=[(title, n) for _, title, n in calls],
+        totals=insights.totals(call_id, now=now),
+        statuses=[(str(STATUS_LABELS[s]), n) for s, n in insights.status_counts(call_id)],
+        regions=[(region_name(key), n) for key, n in insights.region_counts(call_id)],
+        funnel=[(str(FUNNEL_LABELS[name]), n) for name, n in insights.funnel(call_id).stages()],
+        weeks=[
+            (format_date(monday, "d MMM"), format_date(monday, "d MMM y"), n)
+            for monday, n in insights.weekly_counts(call_id, now=now)
+        ],
+        first_answer=first_answer,
+        median=say_duration(first_answer.median_seconds),
+        coverage=[
+            {
+                "name": region_name(row.key) if not row.label else localized(row.label, language),
+                "target": row.target,
+                "shortlisted": row.shortlisted,
+                "accepted": row.accepted,
+                "gap": row.gap,
+            }
+            for row in coverage.rows
+        ],
+        gap_count=len(coverage.gaps),
+    )

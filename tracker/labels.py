@@ -1,0 +1,158 @@
+"""Every human label of an enum or key: statuses, languages, levels, templates, criteria.
+
+Labels are lazy strings, translated when shown. Regions and topics belong to each call
+(its JSON data holds a label per language), spoken languages to data/languages.json:
+:func:`option_labels` and :func:`spoken_language_names` read them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask_babel import lazy_gettext as _l
+
+from tracker.calls import load_data, localized
+from tracker.enums import (
+    DocumentKind,
+    EmailTemplateKey,
+    LanguageLevel,
+    Recommendation,
+    RejectionReason,
+    RubricCriterion,
+    Status,
+)
+
+STATUS_LABELS = {
+    Status.NEW: _l("New"),
+    Status.IN_REVIEW: _l("In review"),
+    Status.SHORTLISTED: _l("Shortlisted"),
+    Status.TRIAL: _l("Trial"),
+    Status.ACCEPTED: _l("Accepted"),
+    Status.ON_HOLD: _l("On hold"),
+    Status.REJECTED: _l("Rejected"),
+    Status.WITHDRAWN: _l("Withdrawn"),
+}
+
+# The languages we write in, each named in itself: never translated.
+LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "ru": "Русский"}
+
+LEVEL_LABELS = {
+    LanguageLevel.A1: _l("A1 – beginner"),
+    LanguageLevel.A2: _l("A2 – elementary"),
+    LanguageLevel.B1: _l("B1 – intermediate"),
+    LanguageLevel.B2: _l("B2 – upper intermediate"),
+    LanguageLevel.C1: _l("C1 – advanced"),
+    LanguageLevel.C2: _l("C2 – proficient"),
+    LanguageLevel.NATIVE: _l("Native speaker"),
+}
+
+# What editors and admins call each email template.
+TEMPLATE_LABELS = {
+    EmailTemplateKey.ACKNOWLEDGEMENT: _l("Acknowledgement of receipt"),
+    EmailTemplateKey.REQUEST_INFO: _l("Request for information"),
+    EmailTemplateKey.TRIAL_INVITATION: _l("Invitation to a trial assignment"),
+    EmailTemplateKey.ACCEPTANCE: _l("Acceptance"),
+    EmailTemplateKey.REJECTION: _l("Rejection"),
+    EmailTemplateKey.WITHDRAWAL_CONFIRMATION: _l("Withdrawal confirmation"),
+}
+
+REJECTION_REASON_LABELS = {
+    RejectionReason.REGION_COVERED: _l("We already cover the region"),
+    RejectionReason.GERMAN_INSUFFICIENT: _l("German not sufficient"),
+    RejectionReason.EXPERIENCE_INSUFFICIENT: _l("Not enough experience"),
+    RejectionReason.SAMPLE_UNSUITABLE: _l("Writing sample unsuitable"),
+    RejectionReason.NO_CAPACITY: _l("No capacity at the moment"),
+    RejectionReason.OTHER: _l("Other reason"),
+}
+
+# The rubric as the candidate page and the rating form name it.
+CRITERION_LABELS = {
+    RubricCriterion.REGIONAL_EXPERTISE: _l("Regional expertise"),
+    RubricCriterion.GERMAN_WRITING: _l("German writing"),
+    RubricCriterion.SOURCING: _l("Sources and access"),
+    RubricCriterion.STORY_IDEAS: _l("Story ideas"),
+    RubricCriterion.RELIABILITY: _l("Reliability"),
+}
+# The rubric in the inbox's narrow mean column.
+CRITERION_SHORT_LABELS = {
+    RubricCriterion.REGIONAL_EXPERTISE: _l("Regional expertise"),
+    RubricCriterion.GERMAN_WRITING: _l("German writing"),
+    RubricCriterion.SOURCING: _l("Sourcing"),
+    RubricCriterion.STORY_IDEAS: _l("Story ideas"),
+    RubricCriterion.RELIABILITY: _l("Reliability"),
+}
+
+RECOMMENDATION_LABELS = {
+    Recommendation.STRONG_YES: _l("Strong yes"),
+    Recommendation.YES: _l("Yes"),
+    Recommendation.MAYBE: _l("Maybe"),
+    Recommendation.NO: _l("No"),
+}
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.CV: _l("CV"),
+    DocumentKind.COVER_LETTER: _l("Cover letter"),
+    DocumentKind.WRITING_SAMPLE: _l("Writing sample"),
+}
+# The documents as the inbox's markers name them.
+DOCUMENT_SHORT_LABELS = {
+    DocumentKind.CV: _l("CV"),
+    DocumentKind.COVER_LETTER: _l("Letter"),
+    DocumentKind.WRITING_SAMPLE: _l("Sample"),
+}
+
+# The stages of the dashboard's funnel.
+FUNNEL_LABELS = {
+    "received": _l("Received"),
+    "reviewed": _l("Reviewed"),
+    "shortlisted": _l("Shortlisted"),
+    "accepted": _l("Accepted"),
+}
+
+# The columns of a candidate list export.
+COLUMN_LABELS = {
+    "reference": _l("Reference"),
+    "full_name": _l("Name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "country": _l("Country"),
+    "region": _l("Region"),
+    "region_other": _l("Region (other)"),
+    "city": _l("City"),
+    "languages": _l("Languages"),
+    "topics": _l("Topics"),
+    "status": _l("Status"),
+    "tags": _l("Tags"),
+    "assignee": _l("Assignee"),
+    "rating_count": _l("Number of ratings"),
+    "rating_mean": _l("Mean rating"),
+    "mean_regional_expertise": _l("Mean: regional expertise"),
+    "mean_german_writing": _l("Mean: German writing"),
+    "mean_sourcing": _l("Mean: sourcing"),
+    "mean_story_ideas": _l("Mean: story ideas"),
+    "mean_reliability": _l("Mean: reliability"),
+    "received": _l("Received"),
+    "candidate_link": _l("Candidate page"),
+    "documents": _l("Documents"),
+}
+
+
+def status_label(status: str | Status) -> str:
+    """Return the translated name of *status*."""
+    return str(STATUS_LABELS[Status(status)])
+
+
+def option_labels(options: list[dict], language: str) -> dict[str, str]:
+    """Return {key: label in *language*} of a call's regions or topics."""
+    return {option["key"]: localized(option["label"], language) for option in options}
+
+
+@cache
+def _spoken_languages() -> tuple[tuple[str, dict[str, str]], ...]:
+    """Read data/languages.json once: (code, name per language) of each language."""
+    return tuple((item["code"], item["label"]) for item in load_data("languages.json"))
+
+
+def spoken_language_names(language: str) -> dict[str, str]:
+    """Return {code: name in *language*} of every language an applicant may speak."""
+    return {code: localized(labels, language) for code, labels in _spoken_languages()}

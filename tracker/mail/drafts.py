@@ -1,0 +1,290 @@
+"""Drafts and the outbox page: what waits, what went out, and the editors' actions on it.
+
+A decision can carry its email as a *draft* (``pipeline.set_status(..., notify=key)``)
+that waits here until an editor releases it. Editors page through the outbox by state,
+release, edit or discard drafts, and queue failed emails again. Every action checks the
+row's state in the database itself, so two editors acting at once cannot both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import selectinload
+
+from tracker.audit import record_event
+from tracker.database import begin_write
+from tracker.enums import EmailStatus
+from tracker.extensions import db
+from tracker.inbox.query import inbox_query
+from tracker.mail.compose import check_body, check_subject
+from tracker.models import Application, OutboxEmail, User
+
+OUTBOX_PAGE_SIZE = 50
+
+
+class OutboxActionError(ValueError):
+    """An outbox row is no longer in the state the action needs (another editor was first)."""
+
+
+# --- the outbox page ----------------------------------------------------------------------
+
+OUTBOX_TABS = (
+    EmailStatus.DRAFT,
+    EmailStatus.QUEUED,
+    EmailStatus.SENDING,
+    EmailStatus.SENT,
+    EmailStatus.FAILED,
+)
+
+
+@dataclass
+class OutboxPage:
+    """One page of one outbox tab, newest first; *next_before* pages on (None at the end)."""
+
+    status: EmailStatus
+    emails: list[OutboxEmail]
+    next_before: int | None
+
+
+def _outbox_conditions(application_id: int | None, within: Select | None) -> list:
+    # Applicant emails only: staff emails (password resets) hold links nobody else may see.
+    conditions = [OutboxEmail.application_id.is_not(None)]
+    if application_id is not None:
+        conditions.append(OutboxEmail.application_id == application_id)
+    if within is not None:
+        conditions.append(OutboxEmail.application_id.in_(within))
+    return conditions
+
+
+def inbox_ids(inbox_filter, *, user: User) -> Select:
+    """Return the SELECT of the application ids an inbox filter matches (for IN clauses)."""
+    return inbox_query(inbox_filter, user=user).with_only_columns(Application.id).order_by(None)
+
+
+def outbox_counts(
+    *, application_id: int | None = None, within: Select | None = None
+) -> dict[EmailStatus, int]:
+    """Return how many applicant emails are in each state."""
+    counts = dict.fromkeys(OUTBOX_TABS, 0)
+    rows = db.session.execute(
+        select(OutboxEmail.status, func.count(OutboxEmail.id))
+        .where(*_outbox_conditions(application_id, within))
+        .group_by(OutboxEmail.status)
+    )
+    for status, count in rows:
+        counts[EmailStatus(status)] = count
+    return counts
+
+
+def outbox_page(
+    status: str | EmailStatus,
+    *,
+    before: int | None = None,
+    per_page: int = OUTBOX_PAGE_SIZE,
+    application_id: int | None = None,
+    within: Select | None = None,
+) -> OutboxPage:
+    """Return one page of the applicant emails in *status*, newest first (keyset by id)."""
+    status = EmailStatus(status)
+    query = select(OutboxEmail).where(
+        OutboxEmail.status == status.value, *_outbox_conditions(application_id, within)
+    )
+    if before is not None:
+        query = query.where(OutboxEmail.id < before)
+    emails = list(
+        db.session.scalars(
+            query.order_by(OutboxEmail.id.desc())
+            .limit(per_page + 1)
+            .options(selectinload(OutboxEmail.application))
+        )
+    )
+    more = len(emails) > per_page
+    emails = emails[:per_page]
+    return OutboxPage(status, emails, emails[-1].id if more and emails else None)
+
+
+def _action_refused() -> OutboxActionError:
+    return OutboxActionError(
+        _("This email has changed meanwhile – perhaps a colleague acted on it. Please look again.")
+    )
+
+
+def _locked_email(email_id: int, status: EmailStatus) -> OutboxEmail:
+    email = db.session.get(OutboxEmail, email_id, with_for_update=True)
+    if email is None or email.status != status.value:
+        db.session.rollback()
+        raise _action_refused()
+    return email
+
+
+def _conditional_update(email_id: int, current: EmailStatus, **values) -> None:
+    """Update one row only if it is still *current*: the database decides, not a read."""
+    result = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, OutboxEmail.status == current.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise _action_refused()
+
+
+def release_draft(email_id: int, *, by: User) -> OutboxEmail:
+    """Let the worker send a draft; commit.
+
+    :raises OutboxActionError: it is no longer a draft.
+    """
+    begin_write()
+    _conditional_update(
+        email_id,
+        EmailStatus.DRAFT,
+        status=EmailStatus.QUEUED.value,
+        next_attempt_at=None,
+        created_by_id=func.coalesce(OutboxEmail.created_by_id, by.id),
+    )
+    email = db.session.get(OutboxEmail, email_id, populate_existing=True)
+    record_event("email.released", actor=by, application=email.application, email=email.id)
+    db.session.commit()
+    return email
+
+
+def release_drafts(
+    *, by: User, application_id: int | None = None, within: Select | None = None
+) -> int:
+    """Release every applicant draft (of one application, or of those *within*); commit.
+
+    :returns: how many drafts were released.
+    """
+    begin_write()
+    drafts = list(
+        db.session.scalars(
+            select(OutboxEmail)
+            .where(
+                OutboxEmail.status == EmailStatus.DRAFT.value,
+                *_outbox_conditions(application_id, within),
+            )
+            .order_by(OutboxEmail.id)
+            .options(selectinload(OutboxEmail.application))
+        )
+    )
+    for email in drafts:
+        record_event("email.released", actor=by, application=email.application, email=email.id)
+    if drafts:
+        db.session.execute(
+            update(OutboxEmail)
+            .where(
+                OutboxEmail.id.in_([email.id for email in drafts]),
+                OutboxEmail.status == EmailStatus.DRAFT.value,
+            )
+            .values(
+                status=EmailStatus.QUEUED.value,
+                next_attempt_at=None,
+                created_by_id=func.coalesce(OutboxEmail.created_by_id, by.id),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return len(drafts)
+
+
+def update_draft(email_id: int, *, subject: str, body_text: str, by: User) -> OutboxEmail:
+    """Change a draft's subject and text; commit.
+
+    An HTML part is dropped when the text changes: it would no longer say the same.
+
+    :raises ComposeError: empty or multi-line subject, empty text.
+    :raises OutboxActionError: it is no longer a draft.
+    """
+    subject = check_subject(subject)
+    body_text = check_body(body_text)
+    begin_write()
+    email = _locked_email(email_id, EmailStatus.DRAFT)
+    if body_text != email.body_text:
+        email.body_html = None
+    email.subject = subject
+    email.body_text = body_text
+    record_event("email.draft_edited", actor=by, application=email.application, email=email.id)
+    db.session.commit()
+    return email
+
+
+def discard_draft(email_id: int, *, by: User) -> None:
+    """Delete a draft that should not be sent; commit.
+
+    :raises OutboxActionError: it is no longer a draft.
+    """
+    begin_write()
+    email = _locked_email(email_id, EmailStatus.DRAFT)
+    record_event(
+        "email.discarded",
+        actor=by,
+        application=email.application,
+        email=email.id,
+        template=email.template,
+    )
+    db.session.delete(email)
+    db.session.commit()
+
+
+def retry_failed(email_id: int, *, by: User) -> OutboxEmail:
+    """Queue a failed email again with a fresh count of attempts; commit.
+
+    :raises OutboxActionError: it is no longer failed.
+    """
+    begin_write()
+    _conditional_update(
+        email_id,
+        EmailStatus.FAILED,
+        status=EmailStatus.QUEUED.value,
+        attempts=0,
+        next_attempt_at=None,
+        claimed_at=None,
+        last_error=None,
+    )
+    email = db.session.get(OutboxEmail, email_id, populate_existing=True)
+    record_event("email.retried", actor=by, application=email.application, email=email.id)
+    db.session.commit()
+    return email
+
+
+def when_of(email: OutboxEmail) -> datetime:
+    """Return the time an outbox row is listed under: sent, claimed, or written."""
+    if email.status == EmailStatus.SENT.value and email.sent_at:
+        return email.sent_at
+    if email.status in (EmailStatus.SENDING.value, EmailStatus.FAILED.value) and email.claimed_at:
+        return email.claimed_at
+    return email.created_at
+
+
+@dataclass
+class OutboxView:
+    """What the outbox page shows: one tab's page, every tab's count, and whose emails."""
+
+    tab: EmailStatus
+    counts: dict[EmailStatus, int]
+    page: OutboxPage
+    candidate: Application | None
+    filtered: bool
+
+
+def outbox_view(
+    tab: str | EmailStatus,
+    *,
+    before: int | None = None,
+    application_id: int | None = None,
+    within: Select | None = None,
+) -> OutboxView:
+    """Return the outbox page of *tab*: all applicant emails, one candidate's, or a filter's."""
+    tab = EmailStatus(tab)
+    return OutboxView(
+        tab=tab,
+        counts=outbox_counts(application_id=application_id, within=within),
+        page=outbox_page(tab, before=before, application_id=application_id, within=within),
+        candidate=db.session.get(Application, application_id) if application_id else None,
+        filtered=within is not None,
+    )

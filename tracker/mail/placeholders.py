@@ -1,0 +1,125 @@
+"""The values an email template may name, for one application, and rendering with them.
+
+Every template email to an applicant — acknowledgement, editor emails, drafts, bulk
+emails, status links — gets its placeholder values here (``{{ first_name }}``, the
+status link, the rejection reason …) and is rendered by :func:`tracker.mail.templates.render`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from tracker.applications.status_links import status_link
+from tracker.calls import localized
+from tracker.enums import EmailTemplateKey, RejectionReason, Status
+from tracker.extensions import db
+from tracker.mail.templates import (
+    FALLBACK_LANGUAGE,
+    RenderedEmail,
+    load_source,
+    placeholders_for,
+    render,
+)
+from tracker.models import Application, StatusChange, User
+
+# Sentences for {{ rejection_reason }}, in the applicant's language. They are email text
+# like the seeded templates, so they live here rather than in the UI catalogues.
+REJECTION_REASON_TEXTS = {
+    RejectionReason.REGION_COVERED: {
+        "de": "Für Ihre Region haben wir bereits genügend Expertinnen und Experten.",
+        "en": "We already have enough experts for your region.",
+        "ru": "В вашем регионе у нас уже достаточно экспертов.",
+    },
+    RejectionReason.GERMAN_INSUFFICIENT: {
+        "de": "Für diese Aufgabe brauchen wir sicherere Deutschkenntnisse im Schreiben.",
+        "en": "For this work we need a more confident command of written German.",
+        "ru": "Для этой работы нужен более уверенный письменный немецкий.",
+    },
+    RejectionReason.EXPERIENCE_INSUFFICIENT: {
+        "de": "Für diese Aufgabe suchen wir mehr journalistische Erfahrung.",
+        "en": "For this work we are looking for more journalistic experience.",
+        "ru": "Для этой работы мы ищем больший журналистский опыт.",
+    },
+    RejectionReason.SAMPLE_UNSUITABLE: {
+        "de": "Ihre Arbeitsprobe passt nicht zu dem, was wir veröffentlichen.",
+        "en": "Your writing sample does not fit what we publish.",
+        "ru": "Ваш образец текста не подходит для наших публикаций.",
+    },
+    RejectionReason.NO_CAPACITY: {
+        "de": "Derzeit können wir keine weiteren Expertinnen und Experten aufnehmen.",
+        "en": "At the moment we cannot take on any more experts.",
+        "ru": "Сейчас мы не можем привлечь новых экспертов.",
+    },
+    RejectionReason.OTHER: {
+        "de": "Diesmal haben wir uns für andere Bewerbungen entschieden.",
+        "en": "This time we have decided in favour of other applications.",
+        "ru": "На этот раз мы выбрали других кандидатов.",
+    },
+}
+
+
+def rejection_reason_text(reason: str | None, language: str) -> str:
+    """Return the sentence for a rejection *reason* in *language* ("" without a reason)."""
+    if not reason or reason not in set(RejectionReason):
+        return ""
+    texts = REJECTION_REASON_TEXTS[RejectionReason(reason)]
+    return texts.get(language) or texts[FALLBACK_LANGUAGE]
+
+
+def latest_rejection_reason(application: Application) -> str | None:
+    """Return the reason of the application's latest rejection, if any."""
+    return db.session.scalar(
+        select(StatusChange.reason)
+        .where(
+            StatusChange.application_id == application.id,
+            StatusChange.to_status == Status.REJECTED.value,
+        )
+        .order_by(StatusChange.created_at.desc(), StatusChange.id.desc())
+        .limit(1)
+    )
+
+
+def placeholder_values(
+    application: Application,
+    key: str,
+    *,
+    language: str,
+    editor: User | None = None,
+    reason: str | None = None,
+) -> dict[str, str]:
+    """Return the value of every placeholder template *key* may use for *application*."""
+    config = current_app.config
+    full_name = application.full_name or ""
+    words = full_name.split()
+    values = {
+        "first_name": words[0] if words else full_name,
+        "full_name": full_name,
+        "call_title": localized(application.call.title, language),
+        "reference": application.reference,
+        "status_link": status_link(application),
+        "editor_name": editor.name if editor is not None else "",
+        "desk_email": config["DESK_EMAIL"],
+        "site_name": config["SITE_NAME"],
+    }
+    if "rejection_reason" in placeholders_for(key):
+        if reason is None:
+            reason = latest_rejection_reason(application)
+        values["rejection_reason"] = rejection_reason_text(reason, language)
+    return values
+
+
+def render_for(
+    application: Application,
+    key: str | EmailTemplateKey,
+    *,
+    editor: User | None = None,
+    language: str | None = None,
+    reason: str | None = None,
+) -> RenderedEmail:
+    """Render template *key* for *application* in its language (German if missing)."""
+    source = load_source(key, language or application.preferred_language)
+    values = placeholder_values(
+        application, source.key, language=source.language, editor=editor, reason=reason
+    )
+    return render(source, values)

@@ -1,0 +1,306 @@
+"""The candidate page's data: everything one screen shows about one candidate.
+
+:func:`candidate_page` assembles it for a viewer – the application's fields in readable
+labels, its documents, the person's other applications, the timeline, the ratings the
+viewer may see, the forms with their choices, and the neighbours in the inbox filter for
+``j``/``k`` – so that the views only parse, act and render.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+
+from tracker.applications.people import related_applications
+from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
+from tracker.applications.ratings import is_recused, recusals_of, visible_ratings
+from tracker.applications.teamwork import all_tags
+from tracker.applications.timeline import TimelineEntry, timeline
+from tracker.apply.forms import HEARD_ABOUT
+from tracker.calls import localized
+from tracker.documents.validate import TYPE_NAMES
+from tracker.extensions import db
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import assignable_users, neighbours
+from tracker.labels import (
+    CRITERION_LABELS,
+    DOCUMENT_KIND_LABELS,
+    LANGUAGE_LABELS,
+    LEVEL_LABELS,
+    RECOMMENDATION_LABELS,
+    STATUS_LABELS,
+    option_labels,
+    spoken_language_names,
+)
+from tracker.models import Application, Document, Rating, Recusal, Tag, User
+from tracker.review.candidate_forms import (
+    FLAG_LABELS,
+    REASON_LABELS,
+    AssignForm,
+    CommentForm,
+    RatingForm,
+    RecuseForm,
+    StatusForm,
+    TagsForm,
+    label_of,
+)
+
+PREVIEW_CHARACTERS = 3000
+
+_KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
+
+# "3 Nov 2026" in the page language (German puts a dot after the day, as the inbox does).
+_DAY_PATTERNS = {"de": "d. MMM y"}
+
+
+def date_formatters() -> dict:
+    """Return the date formatters the staff templates use: ``day`` and ``moment``."""
+    pattern = _DAY_PATTERNS.get(str(get_locale()), "d MMM y")
+    return {
+        "day": lambda value: format_date(value, pattern),
+        "moment": lambda value: format_datetime(value, f"{pattern}, HH:mm"),
+    }
+
+
+# http(s), a host without user info, an optional port, then anything but whitespace.
+_WEB_URL = re.compile(r"https?://[^\s/?#\\@:]+(?::[0-9]{1,5})?(?:[/?#]\S*)?", re.IGNORECASE)
+
+
+def is_web_url(url: str | None) -> bool:
+    """Tell whether *url* may become a link: http(s) only, with a host, no odd characters.
+
+    Anything else – ``javascript:``, ``data:``, a relative path – is shown as text only.
+    """
+    if not url or any(unicodedata.category(char)[0] in "CZ" and char != " " for char in url):
+        return False
+    return _WEB_URL.fullmatch(url) is not None
+
+
+def human_size(size: int) -> str:
+    """Return a file size as the page language writes it: "532 bytes", "1.4 MB"."""
+    if size < 1024:
+        return gettext("%(n)s bytes", n=format_decimal(size))
+    if size < 1024 * 1024:
+        return gettext("%(n)s KB", n=format_decimal(round(size / 1024, 1)))
+    return gettext("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+def template_helpers() -> dict:
+    """Return the labels and formatters the candidate and audit templates call."""
+    return {
+        "STATUS_LABELS": STATUS_LABELS,
+        "REASON_LABELS": REASON_LABELS,
+        "CRITERION_LABELS": CRITERION_LABELS,
+        "RECOMMENDATION_LABELS": RECOMMENDATION_LABELS,
+        "DOCUMENT_KIND_LABELS": DOCUMENT_KIND_LABELS,
+        "FLAG_LABELS": FLAG_LABELS,
+        "TYPE_NAMES": TYPE_NAMES,
+        "label_of": label_of,
+        "is_web_url": is_web_url,
+        "human_size": human_size,
+        **date_formatters(),
+    }
+
+
+def inbox_args(inbox_filter: InboxFilter) -> dict[str, str]:
+    """Return the query arguments that keep the editor within their inbox filter."""
+    query_string = inbox_filter.query_string(include_page=False)
+    return {"from": query_string} if query_string else {}
+
+
+@dataclass
+class CandidateForms:
+    """The page's forms: blank (or filled from what is saved), or the editor's posted one."""
+
+    status: StatusForm
+    assign: AssignForm
+    rating: RatingForm
+    recuse: RecuseForm
+    comment: CommentForm
+    tags: TagsForm
+
+
+@dataclass
+class CandidatePage:
+    """Everything the candidate page shows, for one viewer."""
+
+    application: Application
+    labels: dict
+    documents: list[Document]
+    forms: CandidateForms
+    known_tags: list[Tag]
+    # None while the viewer's first pass is blind (see ratings.visible_ratings).
+    ratings: list[Rating] | None
+    own_rating: Rating | None
+    recused: bool
+    recusals: list[Recusal]
+    entries: list[TimelineEntry]
+    comments: list[TimelineEntry]
+    related: list[Application]
+    previous_id: int | None
+    next_id: int | None
+    inbox_args: dict[str, str]
+    inbox_query: str
+    can_change_status: bool
+    problem: str | None = None
+    conflict: list[str] | None = None
+    preview_characters: int = field(default=PREVIEW_CHARACTERS)
+
+
+def candidate_page(
+    application: Application,
+    *,
+    viewer: User,
+    inbox_filter: InboxFilter,
+    problem: str | None = None,
+    conflict: StaleApplicationError | None = None,
+    posted: dict | None = None,
+) -> CandidatePage:
+    """Assemble the candidate page for *viewer*, who came from *inbox_filter*.
+
+    :param posted: forms the editor just sent, by name (``status_form``, ``rating_form``
+        …); they replace the blank ones so that the editor's input is kept.
+    """
+    ratings = visible_ratings(application, viewer)
+    own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
+    entries = timeline(application, viewer=viewer)
+    previous_id, next_id = neighbours(inbox_filter, application.id, user=viewer)
+    return CandidatePage(
+        application=application,
+        labels=candidate_labels(application, str(get_locale())),
+        documents=sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9)),
+        forms=_forms(application, own_rating, posted or {}),
+        known_tags=all_tags(),
+        ratings=ratings,
+        own_rating=own_rating,
+        recused=is_recused(application, viewer),
+        recusals=recusals_of(application) if viewer.is_admin else [],
+        entries=entries,
+        comments=[entry for entry in entries if entry.kind == "comment"],
+        related=related_applications(application),
+        previous_id=previous_id,
+        next_id=next_id,
+        inbox_args=inbox_args(inbox_filter),
+        inbox_query=inbox_filter.query_string(),
+        can_change_status=bool(allowed_transitions(application.status)),
+        problem=problem,
+        conflict=describe_conflict(conflict) if conflict else None,
+    )
+
+
+def _forms(application: Application, own_rating: Rating | None, posted: dict) -> CandidateForms:
+    """Return the posted forms, and blank ones (with their choices) for the others."""
+    status_form = posted.get("status_form") or StatusForm(
+        formdata=None, expected_version=application.version_id
+    )
+    status_form.offer(allowed_transitions(application.status))
+    assign_form = posted.get("assign_form") or AssignForm(
+        formdata=None,
+        expected_version=application.version_id,
+        assignee=str(application.assignee_id or ""),
+    )
+    assign_form.offer(assignable_users())
+    rating_form = posted.get("rating_form")
+    if rating_form is None:
+        rating_form = RatingForm(formdata=None)
+        if own_rating is not None:
+            rating_form.fill_from(own_rating)
+    return CandidateForms(
+        status=status_form,
+        assign=assign_form,
+        rating=rating_form,
+        recuse=posted.get("recuse_form") or RecuseForm(formdata=None),
+        comment=posted.get("comment_form") or CommentForm(formdata=None),
+        tags=posted.get("tags_form")
+        or TagsForm(formdata=None, tags=", ".join(tag.name for tag in application.tags)),
+    )
+
+
+def candidate_labels(application: Application, language: str) -> dict:
+    """Return the readable labels of the application's coded answers, in *language*."""
+    call = application.call
+    regions = option_labels(call.regions, language)
+    topics = option_labels(call.topics, language)
+    names = spoken_language_names(language)
+    return {
+        "call": localized(call.title, language),
+        "region": regions.get(application.region, application.region),
+        "country": _country_label(application.country),
+        "topics": sorted(
+            (topics.get(t.topic, t.topic) for t in application.topics), key=str.casefold
+        ),
+        "languages": [
+            (names.get(lang.language, lang.language), str(LEVEL_LABELS.get(lang.level, lang.level)))
+            for lang in application.languages
+        ],
+        "heard_about": label_of(HEARD_ABOUT, application.heard_about),
+        "preferred_language": LANGUAGE_LABELS.get(
+            application.preferred_language, application.preferred_language
+        ),
+    }
+
+
+def _country_label(country: str) -> str:
+    labels = {
+        "georgia": gettext("Georgia"),
+        "armenia": gettext("Armenia"),
+        "azerbaijan": gettext("Azerbaijan"),
+        "north_caucasus": gettext("North Caucasus (Russia)"),
+        "elsewhere": gettext("Elsewhere"),
+    }
+    return labels.get(country, country)
+
+
+# Events that do not change the candidate's version: they cannot be what the editor missed.
+_NOT_CONFLICTING = frozenset(
+    {
+        "application.commented",
+        "application.rated",
+        "application.recused",
+        "application.tagged",
+        "document.downloaded",
+    }
+)
+
+
+def describe_conflict(error: StaleApplicationError) -> list[str]:
+    """Say who changed what and when, from the latest audit events of the application."""
+    lines = []
+    moment = date_formatters()["moment"]
+    for event in error.events:
+        if event.action in _NOT_CONFLICTING:
+            continue
+        who = event.actor.name if event.actor else gettext("Someone")
+        when = moment(event.created_at)
+        details = event.details or {}
+        if event.action == "application.status_changed":
+            what = gettext(
+                "%(who)s changed the status from “%(old)s” to “%(new)s” on %(when)s.",
+                who=who,
+                old=label_of(STATUS_LABELS, details.get("from_status")),
+                new=label_of(STATUS_LABELS, details.get("to_status")),
+                when=when,
+            )
+        elif event.action == "application.assigned":
+            assignee = (
+                db.session.get(User, details["assignee_id"]) if details.get("assignee_id") else None
+            )
+            what = (
+                gettext(
+                    "%(who)s assigned the candidate to %(assignee)s on %(when)s.",
+                    who=who,
+                    assignee=assignee.name,
+                    when=when,
+                )
+                if assignee
+                else gettext("%(who)s removed the assignment on %(when)s.", who=who, when=when)
+            )
+        else:
+            what = gettext(
+                "%(who)s: %(action)s on %(when)s.", who=who, action=event.action, when=when
+            )
+        lines.append(what)
+    return lines or [gettext("Someone else changed this candidate meanwhile.")]

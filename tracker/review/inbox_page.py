@@ -1,0 +1,215 @@
+"""The inbox page's models: one page of rows, the status tabs, the filter form's choices.
+
+The first pass of rating is blind (see ratings.visible_ratings): an editor sees the mean of
+a candidate only after rating them. The inbox therefore never shows the mean of a candidate
+the user has not rated (and inbox.query never sorts by it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import defer, raiseload, selectinload
+
+from tracker.applications.ratings import criterion_means, rated_by
+from tracker.applications.teamwork import all_tags
+from tracker.calls import localized
+from tracker.enums import Status
+from tracker.extensions import db
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import inbox_query, status_counts
+from tracker.labels import option_labels, spoken_language_names
+from tracker.models import Application, Call, Document, User
+
+
+@dataclass
+class InboxRow:
+    """One line of the inbox: the application and what the table shows about it."""
+
+    application: Application
+    region: str
+    region_other: str | None
+    languages: list[tuple[str, str]]
+    topics: list[str]
+    status: Status
+    rating_count: int
+    # None: "not rated by you" – the blind first pass hides the mean until the user rated.
+    rating_mean: float | None
+    rated_by_me: bool
+    criterion_means: dict[str, float] | None
+    assignee: str | None
+    received: datetime
+    documents: list[str]
+    has_sample_link: bool
+    tags: list[str]
+
+    @property
+    def id(self) -> int:
+        """The application's id."""
+        return self.application.id
+
+
+@dataclass
+class InboxPage:
+    """One page of the inbox."""
+
+    filter: InboxFilter  # with the page clamped to the pages there are
+    rows: list[InboxRow]
+    total: int
+    pages: int
+    # Applications per status under the filter without its own status: the tabs.
+    counts: dict[Status, int]
+
+    @property
+    def page(self) -> int:
+        """The number of this page, from 1."""
+        return self.filter.page
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether a page comes before this one."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page follows this one."""
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        """The position of the first row on this page, counted from 1 (0 if empty)."""
+        return (self.page - 1) * self.filter.per_page + 1 if self.rows else 0
+
+    @property
+    def last_number(self) -> int:
+        """The position of the last row on this page, counted from 1."""
+        return (self.page - 1) * self.filter.per_page + len(self.rows)
+
+
+def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage:
+    """Return the page of *f*: one query for the page, one per related kind, none per row."""
+    # One grouped count gives both the total and the status tabs.
+    counts = status_counts(f, user=user)
+    total = sum(counts[status] for status in (f.status or Status))
+    pages = max(1, math.ceil(total / f.per_page))
+    f = f.with_page(min(f.page, pages))
+    applications = list(
+        db.session.scalars(
+            inbox_query(f, user=user)
+            .limit(f.per_page)
+            .offset((f.page - 1) * f.per_page)
+            .options(
+                selectinload(Application.call),
+                selectinload(Application.languages),
+                selectinload(Application.topics),
+                selectinload(Application.tags),
+                selectinload(Application.assignee),
+                defer(Application.cover_letter, raiseload=True),
+                # Anything not loaded above would be one query per row: refuse it.
+                raiseload("*"),
+            )
+        )
+    )
+    ids = [application.id for application in applications]
+    documents: dict[int, set[str]] = {}
+    rated: set[int] = set()
+    means: dict[int, dict[str, float]] = {}
+    if ids:
+        for application_id, kind in db.session.execute(
+            select(Document.application_id, Document.kind).where(Document.application_id.in_(ids))
+        ):
+            documents.setdefault(application_id, set()).add(kind)
+        rated = rated_by(user, ids)
+        if rated:
+            means = criterion_means(rated)
+    labels: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+    rows = []
+    for application in applications:
+        call = application.call
+        if call.id not in labels:
+            labels[call.id] = (
+                option_labels(call.regions, language),
+                option_labels(call.topics, language),
+            )
+        region_labels, topic_labels = labels[call.id]
+        visible = application.id in rated
+        kinds = documents.get(application.id, set())
+        rows.append(
+            InboxRow(
+                application=application,
+                region=region_labels.get(application.region, application.region),
+                region_other=application.region_other,
+                languages=[(item.language, item.level) for item in application.languages],
+                topics=sorted(
+                    (topic_labels.get(item.topic, item.topic) for item in application.topics),
+                    key=str.casefold,
+                ),
+                status=Status(application.status),
+                rating_count=application.rating_count,
+                rating_mean=application.rating_mean if visible else None,
+                rated_by_me=visible,
+                criterion_means=means.get(application.id) if visible else None,
+                assignee=application.assignee.name if application.assignee else None,
+                received=application.created_at,
+                documents=[
+                    kind for kind in ("cv", "cover_letter", "writing_sample") if kind in kinds
+                ],
+                has_sample_link=bool(application.writing_sample_url),
+                tags=[tag.name for tag in application.tags],
+            )
+        )
+    return InboxPage(filter=f, rows=rows, total=total, pages=pages, counts=counts)
+
+
+# --- What the filter form offers -----------------------------------------------------
+
+
+@dataclass
+class InboxOptions:
+    """The choices of the filter form and the bulk actions."""
+
+    calls: list[tuple[int, str]] = field(default_factory=list)
+    regions: list[tuple[str, str]] = field(default_factory=list)
+    topics: list[tuple[str, str]] = field(default_factory=list)
+    languages: list[tuple[str, str]] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def user_choices(self) -> list[tuple[int, str]]:
+        """Every account as (id, name), for the assignee filter (inactive ones included)."""
+        return [(user.id, user.name) for user in self.users]
+
+    @property
+    def tag_choices(self) -> list[tuple[str, str]]:
+        """Every tag as (name, name), for the tag filter."""
+        return [(tag, tag) for tag in self.tags]
+
+    @property
+    def assignable_users(self) -> list[User]:
+        """The active accounts, to whom applications may be assigned."""
+        return [user for user in self.users if user.active]
+
+
+def inbox_options(f: InboxFilter, *, language: str = "de") -> InboxOptions:
+    """Return the choices for the filter form: of the filtered call, or of all calls."""
+    calls = list(db.session.scalars(select(Call).order_by(Call.id)))
+    chosen = [call for call in calls if call.id == f.call] or calls
+    regions: dict[str, str] = {}
+    topics: dict[str, str] = {}
+    for call in chosen:
+        for key, label in option_labels(call.regions, language).items():
+            regions.setdefault(key, label)
+        for key, label in option_labels(call.topics, language).items():
+            topics.setdefault(key, label)
+    return InboxOptions(
+        calls=[(call.id, localized(call.title, language)) for call in calls],
+        regions=list(regions.items()),
+        topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
+        languages=list(spoken_language_names(language).items()),
+        users=list(db.session.scalars(select(User).order_by(User.name, User.id))),
+        tags=[tag.name for tag in all_tags()],
+    )

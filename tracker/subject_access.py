@@ -1,0 +1,196 @@
+"""Subject access: everything stored about one applicant, as data and as a ZIP archive.
+
+What the privacy notice promises an applicant who asks what we hold about them: every
+field, languages and topics, the status history, the emails sent, editors' comments and
+ratings, and the documents themselves. An admin downloads the archive; the export is
+audited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import tempfile
+import zipfile
+from datetime import datetime
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.audit import record_event
+from tracker.documents.serve import zip_member_name
+from tracker.documents.storage import open_stored
+from tracker.enums import EmailStatus
+from tracker.extensions import db
+from tracker.models import (
+    Application,
+    Comment,
+    Document,
+    OutboxEmail,
+    Rating,
+    StatusChange,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def subject_access_data(application: Application) -> dict:
+    """Return everything stored about the applicant, as JSON-ready data."""
+    application_id = application.id
+    documents = db.session.scalars(
+        select(Document).where(Document.application_id == application_id).order_by(Document.id)
+    ).all()
+    history = db.session.scalars(
+        select(StatusChange)
+        .where(StatusChange.application_id == application_id)
+        .order_by(StatusChange.created_at, StatusChange.id)
+    ).all()
+    emails = _sent_emails(application_id)
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.application_id == application_id)
+        .options(selectinload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    ratings = db.session.scalars(
+        select(Rating)
+        .where(Rating.application_id == application_id)
+        .options(selectinload(Rating.user))
+        .order_by(Rating.id)
+    ).all()
+    return {
+        "reference": application.reference,
+        "full_name": application.full_name,
+        "email": application.email,
+        "phone": application.phone,
+        "country": application.country,
+        "region": application.region,
+        "region_other": application.region_other,
+        "city": application.city,
+        "cover_letter": application.cover_letter,
+        "writing_sample_url": application.writing_sample_url,
+        "links": list(application.links or []),
+        "preferred_language": application.preferred_language,
+        "heard_about": application.heard_about,
+        "heard_about_other": application.heard_about_other,
+        "consent_at": _iso(application.consent_at),
+        "privacy_version": application.privacy_version,
+        "status": application.status,
+        "received_at": _iso(application.created_at),
+        "decided_at": _iso(application.decided_at),
+        "languages": [
+            {"language": item.language, "level": item.level} for item in application.languages
+        ],
+        "topics": sorted(item.topic for item in application.topics),
+        "tags": [tag.name for tag in application.tags],
+        "documents": [
+            {
+                "kind": document.kind,
+                "filename": document.filename,
+                "file_type": document.file_type,
+                "size": document.size,
+                "sha256": document.sha256,
+                "received_at": _iso(document.created_at),
+            }
+            for document in documents
+        ],
+        "status_history": [
+            {
+                "from": change.from_status,
+                "to": change.to_status,
+                "reason": change.reason,
+                "note": change.note,
+                "at": _iso(change.created_at),
+            }
+            for change in history
+        ],
+        "emails": [
+            {"subject": email.subject, "body": email.body_text, "sent_at": _iso(email.sent_at)}
+            for email in emails
+        ],
+        "comments": [
+            {
+                "author": comment.author.name if comment.author else None,
+                "body": comment.body,
+                "at": _iso(comment.created_at),
+            }
+            for comment in comments
+        ],
+        "ratings": [
+            {
+                "editor": rating.user.name,
+                "regional_expertise": rating.regional_expertise,
+                "german_writing": rating.german_writing,
+                "sourcing": rating.sourcing,
+                "story_ideas": rating.story_ideas,
+                "reliability": rating.reliability,
+                "comments": dict(rating.comments or {}),
+                "recommendation": rating.recommendation,
+                "summary": rating.summary,
+                "at": _iso(rating.updated_at),
+            }
+            for rating in ratings
+        ],
+    }
+
+
+def _sent_emails(application_id: int) -> list[OutboxEmail]:
+    return list(
+        db.session.scalars(
+            select(OutboxEmail)
+            .where(
+                OutboxEmail.application_id == application_id,
+                OutboxEmail.status == EmailStatus.SENT.value,
+            )
+            .order_by(OutboxEmail.sent_at, OutboxEmail.id)
+        )
+    )
+
+
+def _slug(text_: str) -> str:
+    return re.sub(r"[^\w-]+", "-", text_).strip("-")[:60] or "email"
+
+
+def subject_access_archive(application: Application, *, by: User | None) -> IO[bytes]:
+    """Return a ZIP (a temporary file, at its start) of everything stored about *application*.
+
+    ``data.json`` holds every field, languages, topics, history, emails sent, comments and
+    ratings; ``documents/<kind>-<filename>`` the files; ``emails/NN-<subject>.txt`` each
+    email sent. The request is audited and committed.
+    """
+    data = subject_access_data(application)
+    documents = db.session.execute(
+        select(Document.kind, Document.filename, Document.storage_key)
+        .where(Document.application_id == application.id)
+        .order_by(Document.id)
+    ).all()
+    # Spooled: small archives stay in memory, large ones go to disk, never all in RAM.
+    archive_file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    with zipfile.ZipFile(archive_file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        for kind, filename, key in documents:
+            try:
+                source = open_stored(key)
+            except (OSError, ValueError):
+                log.warning("subject access: a stored file is missing")
+                continue
+            name = f"documents/{kind}-{zip_member_name(filename)}"
+            with source, archive.open(name, "w") as target:
+                shutil.copyfileobj(source, target, 1024 * 1024)
+        for number, email in enumerate(data["emails"], start=1):
+            archive.writestr(
+                f"emails/{number:02d}-{_slug(email['subject'])}.txt",
+                f"{email['subject']}\n{email['sent_at']}\n\n{email['body']}",
+            )
+    record_event("application.subject_access_exported", actor=by, application=application)
+    db.session.commit()
+    archive_file.seek(0)
+    return archive_file

@@ -1,0 +1,48 @@
+"""What every form of the site shares: the error summary and the field of ticked ids."""
+
+from __future__ import annotations
+
+from wtforms import Field, FieldList, FormField
+
+from tracker.inbox.query import SELECTION_MAX
+
+
+def _leaf_fields(fields):
+    """Yield the fields a person fills in, opening lists and sub-forms, without CSRF tokens."""
+    for field in fields:
+        if isinstance(field, FieldList | FormField):
+            yield from _leaf_fields(field)
+        elif field.name != "csrf_token" and not field.name.endswith("-csrf_token"):
+            yield field
+
+
+def error_summary(form) -> list[tuple[str, str, str]]:
+    """Return (field id, label, message) for each error of *form*, in the order of the form.
+
+    A field's description, when it has one, is the short name the summary uses for a long
+    label (the consent box); fields inside lists and sub-forms are listed one by one.
+    """
+    return [
+        (field.id, str(field.description or field.label.text), str(message))
+        for field in _leaf_fields(form)
+        for message in field.errors
+    ]
+
+
+class IdListField(Field):
+    """The ticked rows: every submitted value that is an id, without duplicates.
+
+    Rendered by the table's checkboxes, not by WTForms. Values that are not ids are
+    dropped rather than refused: they can only come from a tampered request.
+    """
+
+    def process_formdata(self, valuelist):
+        """Keep the values that are ids, at most SELECTION_MAX of them."""
+        ids = []
+        for value in valuelist[:SELECTION_MAX]:
+            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
+                ids.append(int(value))
+        self.data = list(dict.fromkeys(ids))
+
+    def _value(self):
+        return ""
