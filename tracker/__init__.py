@@ -13,6 +13,7 @@ from tracker.config import check_production, development_secret_key, load_config
 from tracker.database import configure_sqlite
 from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
 from tracker.log_setup import configure_logging
+from tracker.web import converters
 
 # Templates live at the repository root, beside the package (see ARCHITECTURE.md §1).
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
@@ -33,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
+    converters.install(app)  # before any route: ids beyond 64 bits must not match
     _register_blueprints(app)
 
     from tracker import cli

@@ -1,0 +1,26 @@
+"""URL converters: an id in a path is a positive integer the database can hold."""
+
+from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
+
+# The largest id a signed 64-bit column holds (SQLite INTEGER, PostgreSQL BIGINT/INTEGER).
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """Match ``<int:…>`` only up to :data:`MAX_ID`.
+
+    A larger number would reach the database and overflow there (SQLite raises
+    OverflowError: a 500); beyond the limit no row can exist, so the route does not match
+    and the visitor gets the ordinary 404.
+    """
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install(app) -> None:
+    """Make every ``<int:…>`` in the app's routes an :class:`IdConverter`; call before routes."""
+    app.url_map.converters["int"] = IdConverter
