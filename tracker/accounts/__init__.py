@@ -1,0 +1,1 @@
+"""Staff accounts: users, passwords and resets, sessions, invitations, two-factor sign-in."""

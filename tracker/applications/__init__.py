@@ -1,0 +1,1 @@
+"""An application's life: submission, status pipeline, ratings, teamwork, duplicates, timeline."""

@@ -1,0 +1,1 @@
+"""Realistic fake applications with documents, for trying the workflow and for benchmarks."""

@@ -1,0 +1,1 @@
+"""Uploaded documents: validation by content, text extraction, storage, serving to staff."""

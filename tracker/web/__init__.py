@@ -1,0 +1,1 @@
+"""The web layer every blueprint shares: access policy, security headers, errors, forms."""
