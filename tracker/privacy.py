@@ -29,11 +29,12 @@ from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.exc import DBAPIError
 
 from tracker import tokens
+from tracker.applications.status_links import application_of, sign_for_applicant
 from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.documents.storage import delete_stored
 from tracker.extensions import db
-from tracker.mail.outbox import queue
+from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import (
     Application,
@@ -224,7 +225,7 @@ def _erase_batch(application_ids: list[int]) -> None:
 
 def make_erasure_token(application: Application) -> str:
     """Return the signed token of the erasure confirmation link of *application*."""
-    return tokens.sign(tokens.Purpose.ERASURE, {"a": application.id, "k": application.access_key})
+    return sign_for_applicant(tokens.Purpose.ERASURE, application)
 
 
 def check_erasure_token(token: str, *, now: datetime | None = None) -> Application:
@@ -234,19 +235,11 @@ def check_erasure_token(token: str, *, now: datetime | None = None) -> Applicati
     :raises ErasureLinkError: forged, used already (the application is gone), or replaced.
     """
     try:
-        data = tokens.load(tokens.Purpose.ERASURE, token, now=now)
+        return application_of(tokens.Purpose.ERASURE, token, now=now)
     except tokens.TokenExpired as error:
         raise ErasureLinkExpired from error
     except tokens.TokenInvalid as error:
         raise ErasureLinkError from error
-    application_id = data.get("a") if isinstance(data, dict) else None
-    key = data.get("k") if isinstance(data, dict) else None
-    if not isinstance(application_id, int) or not isinstance(key, str):
-        raise ErasureLinkError
-    application = db.session.get(Application, application_id)
-    if application is None or not tokens.same(key, application.access_key):
-        raise ErasureLinkError
-    return application
 
 
 def request_erasure(application: Application) -> OutboxEmail:
@@ -264,14 +257,7 @@ def request_erasure(application: Application) -> OutboxEmail:
         hours=current_app.config["ERASURE_LINK_MAX_AGE_HOURS"],
         site_name=current_app.config["SITE_NAME"],
     )
-    email = queue(
-        to_address=application.email,
-        subject=rendered.subject,
-        body_text=rendered.body_text,
-        template=rendered.key,
-        language=rendered.language,
-        application=application,
-    )
+    email = queue_rendered(rendered, to_address=application.email, application=application)
     record_event("application.erasure_requested", actor=None, application=application)
     db.session.commit()
     return email

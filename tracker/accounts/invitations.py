@@ -27,7 +27,7 @@ from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.enums import Role
 from tracker.extensions import db
-from tracker.mail.outbox import queue
+from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import User
 from tracker.urls import external_url
@@ -112,14 +112,7 @@ def _queue_invitation(user: User, *, by: User | None, language: str) -> None:
         hours=invitation_max_age_hours(),
         site_name=current_app.config["SITE_NAME"],
     )
-    queue(
-        to_address=user.email,
-        subject=rendered.subject,
-        body_text=rendered.body_text,
-        template=rendered.key,
-        language=rendered.language,
-        user=user,
-    )
+    queue_rendered(rendered, to_address=user.email, user=user)
 
 
 def invite_user(email: str, *, name: str, role: str, by: User | None, language: str = "de") -> User:

@@ -20,7 +20,7 @@ from tracker.accounts.sessions import end_all_sessions
 from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.extensions import db
-from tracker.mail.outbox import queue
+from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import User
 from tracker.urls import external_url
@@ -189,14 +189,7 @@ def _queue_password_reset(user: User) -> None:
         minutes=password_reset_max_age() // 60,
         site_name=current_app.config["SITE_NAME"],
     )
-    queue(
-        to_address=user.email,
-        subject=rendered.subject,
-        body_text=rendered.body_text,
-        template=rendered.key,
-        language=rendered.language,
-        user=user,
-    )
+    queue_rendered(rendered, to_address=user.email, user=user)
 
 
 def reset_password(token: str, new: str) -> User:

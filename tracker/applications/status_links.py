@@ -8,6 +8,7 @@ rotates the access key, which makes every older link useless.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -23,17 +24,39 @@ class StatusLinkError(Exception):
     """A status link is forged, expired, rotated, or its application no longer exists."""
 
 
-def make_status_token(application: Application) -> str:
-    """Return the signed token of *application*'s status page.
+def sign_for_applicant(purpose: tokens.Purpose, application: Application) -> str:
+    """Return a *purpose* token for the applicant of *application* (status or erasure link).
 
     It holds the application id and its access key: rotating the key (a reissued link)
     or erasing the application makes every older token useless.
     """
     if application.id is None or application.access_key is None:
         db.session.flush()  # a new application gets its id and key here
-    return tokens.sign(
-        tokens.Purpose.STATUS_LINK, {"a": application.id, "k": application.access_key}
-    )
+    return tokens.sign(purpose, {"a": application.id, "k": application.access_key})
+
+
+def application_of(
+    purpose: tokens.Purpose, token: str, *, now: datetime | None = None
+) -> Application:
+    """Return the application a :func:`sign_for_applicant` token names.
+
+    :raises tokens.TokenExpired: the link is older than its purpose allows.
+    :raises tokens.TokenInvalid: forged, or the application was erased or its key rotated.
+    """
+    data = tokens.load(purpose, token, now=now)
+    application_id = data.get("a") if isinstance(data, dict) else None
+    key = data.get("k") if isinstance(data, dict) else None
+    if not isinstance(application_id, int) or not isinstance(key, str):
+        raise tokens.TokenInvalid
+    application = db.session.get(Application, application_id)
+    if application is None or not tokens.same(key, application.access_key):
+        raise tokens.TokenInvalid
+    return application
+
+
+def make_status_token(application: Application) -> str:
+    """Return the signed token of *application*'s status page."""
+    return sign_for_applicant(tokens.Purpose.STATUS_LINK, application)
 
 
 def check_status_token(token: str) -> Application:
@@ -42,17 +65,9 @@ def check_status_token(token: str) -> Application:
     Forged, expired, rotated and erased all raise the same error: the page says the same.
     """
     try:
-        data = tokens.load(tokens.Purpose.STATUS_LINK, token)
-    except tokens.TokenInvalid as error:  # expired ones too: the page says the same
+        return application_of(tokens.Purpose.STATUS_LINK, token)
+    except tokens.TokenInvalid as error:  # expired ones too
         raise StatusLinkError from error
-    application_id = data.get("a") if isinstance(data, dict) else None
-    key = data.get("k") if isinstance(data, dict) else None
-    if not isinstance(application_id, int) or not isinstance(key, str):
-        raise StatusLinkError
-    application = db.session.get(Application, application_id)
-    if application is None or not tokens.same(key, application.access_key):
-        raise StatusLinkError
-    return application
 
 
 def status_link(application: Application) -> str:

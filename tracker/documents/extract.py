@@ -10,7 +10,6 @@ capped at ``EXTRACTED_TEXT_MAX_CHARS`` and PDFs at `MAX_PDF_PAGES` pages.
 
 from __future__ import annotations
 
-import codecs
 import logging
 import re
 import unicodedata
@@ -23,7 +22,7 @@ from pathlib import Path
 from flask import current_app
 
 from tracker.documents.archives import check_directory, check_end_record
-from tracker.documents.storage import CHUNK_SIZE
+from tracker.documents.plaintext import read_text
 from tracker.enums import FileType
 
 logger = logging.getLogger(__name__)
@@ -286,21 +285,8 @@ def _rtf_text(path: Path) -> Generator[str]:
 
 
 def _txt_text(path: Path) -> Generator[str]:
-    # The encodings the upload check accepts: UTF-16 with a byte-order mark, else UTF-8
-    # with or without one. Anything else did not pass the check and is not read.
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-        if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-            raise UnicodeError("UTF-32 text")
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            encoding = "utf-16"
-        else:
-            encoding = "utf-8-sig"
-        handle.seek(0)
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        while chunk := handle.read(CHUNK_SIZE):
-            yield decoder.decode(chunk)
-        yield decoder.decode(b"", final=True)
+    # Read in the encodings the upload check accepts; anything else did not pass it.
+    yield from read_text(path)
 
 
 _READERS: dict[FileType, Callable[[Path], Generator[str]]] = {

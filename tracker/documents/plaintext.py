@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from tracker.documents.refusals import unreadable
@@ -34,25 +35,36 @@ def check_rtf(path: Path) -> tuple[str, ...]:
     return ()
 
 
-def check_text(path: Path) -> tuple[str, ...]:
-    """Check that *path* is UTF-8 or UTF-16 prose without control characters."""
+def read_text(path: Path) -> Iterator[str]:
+    """Yield the text of the TXT file at *path* in chunks, as the upload rules read it.
+
+    UTF-16 with a byte-order mark, else UTF-8 with or without one.
+
+    :raises UnicodeError: UTF-32, or bytes that are not text in that encoding.
+    """
     with open(path, "rb") as handle:
         head = handle.read(4)
         # The UTF-32 LE mark starts with the UTF-16 LE one; test it first and refuse: no
         # editor writes UTF-32 prose, and our readers assume UTF-8 or UTF-16.
         if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-            raise unreadable(FileType.TXT)
+            raise UnicodeError("UTF-32 text")
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             encoding = "utf-16"
         else:
             encoding = "utf-8-sig"
         handle.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        try:
-            while chunk := handle.read(CHUNK_SIZE):
-                if _TEXT_FORBIDDEN.search(decoder.decode(chunk)):
-                    raise unreadable(FileType.TXT)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as error:
-            raise unreadable(FileType.TXT) from error
+        while chunk := handle.read(CHUNK_SIZE):
+            yield decoder.decode(chunk)
+        yield decoder.decode(b"", final=True)
+
+
+def check_text(path: Path) -> tuple[str, ...]:
+    """Check that *path* is UTF-8 or UTF-16 prose without control characters."""
+    try:
+        for text in read_text(path):
+            if _TEXT_FORBIDDEN.search(text):
+                raise unreadable(FileType.TXT)
+    except UnicodeError as error:
+        raise unreadable(FileType.TXT) from error
     return ()

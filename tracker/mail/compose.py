@@ -27,7 +27,7 @@ from tracker.enums import EmailStatus, EmailTemplateKey
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import iter_filtered, selected_applications
-from tracker.mail.outbox import make_message_id, queue
+from tracker.mail.outbox import make_message_id, queue, queue_rendered
 from tracker.mail.placeholders import placeholder_values, render_for
 from tracker.mail.templates import (
     SUBJECT_MAX_LENGTH,
@@ -57,7 +57,7 @@ class DuplicateEmail(Exception):
 # --- template emails -------------------------------------------------------------------
 
 
-def queue_rendered(
+def queue_to_applicant(
     application: Application,
     rendered: RenderedEmail,
     *,
@@ -66,13 +66,9 @@ def queue_rendered(
     message_id: str | None = None,
 ) -> OutboxEmail:
     """Add *rendered* to the outbox for *application*'s address, in the caller's transaction."""
-    return queue(
+    return queue_rendered(
+        rendered,
         to_address=application.email,
-        subject=rendered.subject,
-        body_text=rendered.body_text,
-        body_html=rendered.body_html,
-        template=rendered.key,
-        language=rendered.language,
         application=application,
         status=status,
         created_by=by,
@@ -90,7 +86,7 @@ def queue_template_email(
 ) -> OutboxEmail:
     """Render *key* for *application* and add it to the outbox in the caller's transaction."""
     rendered = render_for(application, key, editor=by, reason=reason)
-    return queue_rendered(application, rendered, by=by, status=status)
+    return queue_to_applicant(application, rendered, by=by, status=status)
 
 
 # --- one email to one candidate ----------------------------------------------------------
@@ -297,7 +293,7 @@ def send_bulk_email(
         for application in plan.recipients:
             rendered = render_for(application, key, editor=by)
             emails.append(
-                queue_rendered(
+                queue_to_applicant(
                     application,
                     rendered,
                     by=by,
@@ -353,7 +349,7 @@ def reissue_status_links(address: str) -> int:
             source,
             placeholder_values(application, source.key, language=source.language),
         )
-        queue_rendered(application, rendered, by=None)
+        queue_to_applicant(application, rendered, by=None)
         record_event("application.status_link_reissued", actor=None, application=application)
     db.session.commit()
     return len(applications)

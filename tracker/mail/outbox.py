@@ -14,6 +14,7 @@ from flask import current_app
 
 from tracker.enums import EmailStatus
 from tracker.extensions import db
+from tracker.mail.templates import RenderedEmail
 from tracker.models import OutboxEmail
 
 # A CR or LF in an address or subject would start a header of the attacker's choosing
@@ -81,6 +82,22 @@ def queue(
 
 
 _MESSAGE_ID_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}(\.[0-9]{1,12})?")
+
+
+def queue_rendered(rendered: RenderedEmail, *, to_address: str, **options) -> OutboxEmail:
+    """Add a rendered template to the outbox for *to_address*: :func:`queue` with its parts.
+
+    *options* are :func:`queue`'s (application, user, status, created_by, message_id).
+    """
+    return queue(
+        to_address=to_address,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+        template=rendered.key,
+        language=rendered.language,
+        **options,
+    )
 
 
 def make_message_id(token: str, part: int | None = None) -> str:
