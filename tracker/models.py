@@ -332,6 +332,21 @@ class RecoveryCode(db.Model):
         return f"<RecoveryCode {self.user_id} {'used' if self.used_at else 'unused'}>"
 
 
+class PasswordHistoryEntry(db.Model):
+    """The hash of a password a staff account had before, so that it is not chosen again."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # When this password stopped being the account's password.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PasswordHistoryEntry {self.user_id} {self.created_at:%Y-%m-%d}>"
+
+
 class StatusChange(db.Model):
     """One step of an application through the pipeline: who moved it, when, and why."""
 

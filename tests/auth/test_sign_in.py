@@ -710,6 +710,17 @@ def test_reset_link_ignores_a_forged_host_when_the_site_address_is_configured(ap
     assert re.search(r"^https://experts\.example\.org/auth/reset/\S+$", email.body_text, re.M)
 
 
+def test_reset_link_ignores_a_forged_host_without_a_configured_site_address(app, client, ana):
+    # Development: no PUBLIC_BASE_URL. The link names the configured server, never the
+    # Host header an attacker sends (reset poisoning).
+    app.config.update(PUBLIC_BASE_URL=None, WTF_CSRF_ENABLED=False)
+    client.post("/auth/reset", data={"email": "ana@example.org"}, headers={"Host": "evil.example"})
+
+    (email,) = db.session.scalars(select(OutboxEmail)).all()
+    assert "evil.example" not in email.body_text
+    assert re.search(r"^http://localhost/auth/reset/\S+$", email.body_text, re.M)
+
+
 def test_reset_link_sets_a_new_password_once(app, client, ana):
     sign_in(client, "ana@example.org")
     elsewhere = copy_of(app, client)

@@ -10,6 +10,8 @@ from tracker.models import User
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128
+# A new password must differ from this many of the account's last ones, the current included.
+PASSWORD_HISTORY = 5
 EMAIL_MAX_LENGTH = 254
 # Staff pages and staff emails exist in German and English only.
 STAFF_LANGUAGES = ("de", "en")

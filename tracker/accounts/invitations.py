@@ -21,7 +21,7 @@ from tracker.accounts.passwords import (
     hash_new_password,
     set_password,
     token_fingerprint,
-    user_of_token,
+    user_of_link,
 )
 from tracker.audit import record_event
 from tracker.database import begin_write
@@ -71,7 +71,7 @@ def check_invitation_token(token: str, *, now: datetime | None = None) -> User:
     :param now: the current time as aware or naive UTC; tests pass it to move the clock.
     """
     try:
-        data = tokens.load(tokens.Purpose.INVITATION, token, now=now or datetime.now(UTC))
+        return user_of_link(tokens.Purpose.INVITATION, token, now=now or datetime.now(UTC))
     except tokens.TokenExpired as error:
         raise InvitationError(
             _l(
@@ -82,10 +82,6 @@ def check_invitation_token(token: str, *, now: datetime | None = None) -> User:
         ) from error
     except tokens.TokenInvalid as error:
         raise _invalid_invitation() from error
-    user = user_of_token(data)
-    if user is None:
-        raise _invalid_invitation()
-    return user
 
 
 def _invalid_invitation() -> InvitationError:
@@ -174,10 +170,11 @@ def accept_invitation(token: str, password: str, *, now: datetime | None = None)
     The link works once: the new password changes the fingerprint it carries.
 
     :raises InvitationError: if the link expired, was used already or is forged.
-    :raises AccountError: if *password* is too short or too long.
+    :raises AccountError: if *password* is too short or too long, or breaks a rule of
+        accounts.password_rules (WeakPasswordError).
     """
     user = check_invitation_token(token, now=now)
-    new_hash = hash_new_password(password)  # before the write lock
+    new_hash = hash_new_password(password, user=user)  # before the write lock
     begin_write()
     user = lock_user(user.id)
     # Checked again under the lock: of two requests with one link, only the first wins.
@@ -188,7 +185,8 @@ def accept_invitation(token: str, password: str, *, now: datetime | None = None)
     except InvitationError:
         db.session.rollback()
         raise
-    set_password(user, new_hash)
+    # The placeholder hash it replaces was never a password: nothing to remember.
+    set_password(user, new_hash, remember_previous=False)
     record_event("account.invitation_accepted", actor=user, user_id=user.id)
     db.session.commit()
     return user

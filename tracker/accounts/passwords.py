@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context
-from flask_babel import get_locale
+from datetime import datetime
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,6 +17,7 @@ from tracker.accounts.common import (
     find_user_by_email,
     lock_user,
 )
+from tracker.accounts.password_rules import check_new_password, remember_password
 from tracker.accounts.sessions import end_all_sessions
 from tracker.audit import record_event
 from tracker.database import begin_write
@@ -52,22 +54,33 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def hash_new_password(password: str) -> str:
-    """Hash a password a person chose, or raise AccountError with a message for them."""
-    try:
-        return hash_password(password)
-    except AccountError as error:
+def hash_new_password(password: str, *, user: User) -> str:
+    """Hash a password *user* chose, or raise AccountError with a message for them.
+
+    The length comes first (cheap, and it bounds the work of the strength estimate), then
+    the rules of accounts.password_rules: not easy to guess, not the account's own name or
+    address, none of its last passwords. Call it before taking the write lock: it hashes.
+    """
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
         raise AccountError(
             _l(
                 "Your password must have %(min)s to %(max)s characters.",
                 min=PASSWORD_MIN_LENGTH,
                 max=PASSWORD_MAX_LENGTH,
             )
-        ) from error
+        )
+    check_new_password(user, password)
+    return generate_password_hash(password)
 
 
-def set_password(user: User, new_hash: str) -> None:
-    """Give the locked *user* a new password hash in the caller's transaction, end its sessions."""
+def set_password(user: User, new_hash: str, *, remember_previous: bool = True) -> None:
+    """Give the locked *user* a new password hash in the caller's transaction, end its sessions.
+
+    The hash it replaces joins the account's password history, unless *remember_previous*
+    is false (an invitee's placeholder hash is no password anyone chose).
+    """
+    if remember_previous:
+        remember_password(user, user.password_hash)
     user.password_hash = new_hash
     user.password_change_required = False
     end_all_sessions(user)
@@ -77,7 +90,8 @@ def change_password(user: User, current: str, new: str, *, by: User) -> None:
     """Set a new password after checking the current one, end every other session, commit.
 
     :raises WrongPasswordError: if *current* is not the account's password.
-    :raises AccountError: if *new* is too short or too long, or the same as *current*.
+    :raises AccountError: if *new* is too short or too long, the same as *current*, or
+        breaks a rule of accounts.password_rules (WeakPasswordError).
     """
     # Both expensive hash operations run before the write transaction, so that the
     # SQLite write lock is not held while scrypt works.
@@ -85,7 +99,7 @@ def change_password(user: User, current: str, new: str, *, by: User) -> None:
         raise WrongPasswordError(_l("Your current password is not right."))
     if new == current:
         raise AccountError(_l("Please choose a new password that differs from the current one."))
-    new_hash = hash_new_password(new)
+    new_hash = hash_new_password(new, user=user)
     user_id, checked_hash = user.id, user.password_hash
     begin_write()
     user = lock_user(user_id)
@@ -111,17 +125,22 @@ def token_fingerprint(user: User) -> str:
     return tokens.keyed_digest(f"{user.id}:{user.password_hash}:{user.session_version}")
 
 
-def user_of_token(data) -> User | None:
-    """Return the active user a reset or invitation token names, if its fingerprint still
-    matches (a used link, a changed password or a newer invitation changed it), else None."""
+def user_of_link(purpose: tokens.Purpose, token: str, *, now: datetime | None = None) -> User:
+    """Return the active user a reset or invitation link names.
+
+    :raises tokens.TokenExpired: the link is older than *purpose* allows.
+    :raises tokens.TokenInvalid: forged, or its fingerprint no longer matches: the link was
+        used, the password changed otherwise, or a newer invitation replaced it.
+    """
+    data = tokens.load(purpose, token, now=now)
     user_id = data.get("user") if isinstance(data, dict) else None
     fingerprint = data.get("fp") if isinstance(data, dict) else None
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
-        return None
+        raise tokens.TokenInvalid
     user = db.session.get(User, user_id)
-    if user is None or not user.active:
-        return None
-    return user if tokens.same(fingerprint, token_fingerprint(user)) else None
+    if user is None or not user.active or not tokens.same(fingerprint, token_fingerprint(user)):
+        raise tokens.TokenInvalid
+    return user
 
 
 def make_password_reset_token(user: User) -> str:
@@ -139,17 +158,13 @@ def password_reset_max_age() -> int:
 def check_password_reset_token(token: str) -> User:
     """Return the account a reset token is for, or raise PasswordResetError."""
     try:
-        data = tokens.load(tokens.Purpose.PASSWORD_RESET, token)
+        return user_of_link(tokens.Purpose.PASSWORD_RESET, token)
     except tokens.TokenExpired as error:
         raise PasswordResetError(
             _l("This link has expired. Please ask for a new one."), expired=True
         ) from error
     except tokens.TokenInvalid as error:
         raise _invalid_link() from error
-    user = user_of_token(data)
-    if user is None:
-        raise _invalid_link()
-    return user
 
 
 def _invalid_link() -> PasswordResetError:
@@ -161,23 +176,22 @@ def _invalid_link() -> PasswordResetError:
     )
 
 
-def request_password_reset(email: str) -> None:
+def request_password_reset(email: str, *, language: str) -> None:
     """Queue a reset link to *email* if it is an active staff account, and commit.
 
+    The email is in *language* (the page's) if it is a staff language, else the default.
     Nothing tells the caller whether the address has an account: the answer on the page
     is the same either way.
     """
     begin_write()
     user = find_user_by_email(email)
     if user is not None and user.active:
-        _queue_password_reset(user)
+        _queue_password_reset(user, language=language)
         record_event("account.password_reset_requested", actor=None, user_id=user.id)
     db.session.commit()
 
 
-def _queue_password_reset(user: User) -> None:
-    """Write the reset email into the outbox, in the language of the page it was asked on."""
-    language = str(get_locale()) if has_request_context() else ""
+def _queue_password_reset(user: User, *, language: str) -> None:
     if language not in STAFF_LANGUAGES:
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     token = make_password_reset_token(user)
@@ -196,10 +210,12 @@ def reset_password(token: str, new: str) -> User:
     """Set a new password with a reset token, end every session, commit; return the user.
 
     :raises PasswordResetError: if the token expired, was used already or is forged.
-    :raises AccountError: if *new* is too short or too long.
+    :raises AccountError: if *new* is too short or too long, or breaks a rule of
+        accounts.password_rules (WeakPasswordError).
     """
-    user_id = check_password_reset_token(token).id
-    new_hash = hash_new_password(new)  # before the write lock: scrypt takes a while
+    user = check_password_reset_token(token)
+    user_id = user.id
+    new_hash = hash_new_password(new, user=user)  # before the write lock: scrypt takes a while
     begin_write()
     user = lock_user(user_id)
     # Checked again under the lock: of two requests with one link, only the first wins.

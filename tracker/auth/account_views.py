@@ -13,23 +13,16 @@ from tracker.auth import bp
 from tracker.auth.browser_session import start_session
 from tracker.auth.forms import ChangePasswordForm
 from tracker.auth.limits import (
-    attempt_failed,
-    login_limit_per_account,
+    failed_tries_per_account,
     note_failed_attempt,
     signed_in_account,
 )
 from tracker.auth.pages import landing, render_form
-from tracker.extensions import limiter
 from tracker.web.access import staff
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@limiter.limit(
-    login_limit_per_account,
-    key_func=signed_in_account,
-    methods=["POST"],
-    deduct_when=attempt_failed,
-)
+@failed_tries_per_account(signed_in_account)
 @staff
 def change_password():
     """Let a signed-in staff member choose a new password (required after a one-time one)."""

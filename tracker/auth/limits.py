@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from tracker.accounts.common import EMAIL_MAX_LENGTH, AccountError, normalise_staff_email
 from tracker.auth.browser_session import pending_user
+from tracker.extensions import limiter
 
 
 def login_limit_per_ip() -> str:
@@ -71,3 +72,15 @@ def attempt_failed(_response) -> bool:
     out, and a request refused by a limit does not lengthen the lock.
     """
     return g.get("failed_password_check", False)
+
+
+def failed_tries_per_ip():
+    """Limit a sign-in route's POSTs by the failed password or code checks from one address."""
+    return limiter.limit(login_limit_per_ip, methods=["POST"], deduct_when=attempt_failed)
+
+
+def failed_tries_per_account(key_func):
+    """Limit a route's POSTs by the failed checks against one account, named by *key_func*."""
+    return limiter.limit(
+        login_limit_per_account, key_func=key_func, methods=["POST"], deduct_when=attempt_failed
+    )

@@ -19,15 +19,14 @@ from tracker.auth.browser_session import (
 )
 from tracker.auth.forms import TwoFactorDisableForm, TwoFactorForm, TwoFactorSetupForm
 from tracker.auth.limits import (
-    attempt_failed,
-    login_limit_per_account,
-    login_limit_per_ip,
+    failed_tries_per_account,
+    failed_tries_per_ip,
     note_failed_attempt,
     pending_account,
     signed_in_account,
 )
 from tracker.auth.pages import after_sign_in, landing, render_form, two_factor_setup_page
-from tracker.extensions import csrf, limiter
+from tracker.extensions import csrf
 from tracker.models import User
 from tracker.web.access import public, staff
 
@@ -47,13 +46,8 @@ def _flash_recovery_code_used(user: User) -> None:
 # two_factor module.
 @bp.route("/two-factor", methods=["GET", "POST"], endpoint="two_factor")
 @csrf.exempt  # the form checks its token itself, to answer an expired one kindly
-@limiter.limit(login_limit_per_ip, methods=["POST"], deduct_when=attempt_failed)
-@limiter.limit(
-    login_limit_per_account,
-    key_func=pending_account,
-    methods=["POST"],
-    deduct_when=attempt_failed,
-)
+@failed_tries_per_ip()
+@failed_tries_per_account(pending_account)
 @public  # the visitor is not signed in yet: only the pending state in the session counts
 def two_factor_login():
     """Ask for the second factor after a right password; then sign in."""
@@ -79,12 +73,7 @@ def two_factor_login():
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
-@limiter.limit(
-    login_limit_per_account,
-    key_func=signed_in_account,
-    methods=["POST"],
-    deduct_when=attempt_failed,
-)
+@failed_tries_per_account(signed_in_account)
 @staff
 def two_factor_setup():
     """Set up an authenticator app: QR code, secret, a confirming code, recovery codes."""
@@ -111,11 +100,7 @@ def two_factor_setup():
 
 
 @bp.post("/two-factor/disable")
-@limiter.limit(
-    login_limit_per_account,
-    key_func=signed_in_account,
-    deduct_when=attempt_failed,
-)
+@failed_tries_per_account(signed_in_account)
 @staff
 def two_factor_disable():
     """Turn two-factor sign-in off, after a current code (not for admins who need it)."""

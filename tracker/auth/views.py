@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,9 +14,8 @@ from tracker.auth import bp
 from tracker.auth.browser_session import begin_second_factor, end_session, start_session
 from tracker.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm
 from tracker.auth.limits import (
-    attempt_failed,
-    login_limit_per_account,
-    login_limit_per_ip,
+    failed_tries_per_account,
+    failed_tries_per_ip,
     note_failed_attempt,
     reset_limit_per_ip,
     submitted_account,
@@ -28,13 +28,8 @@ from tracker.web.access import public, staff
 @bp.route("/login", methods=["GET", "POST"])
 # The form checks its own CSRF token, so that an expired one gets a kind message.
 @csrf.exempt
-@limiter.limit(login_limit_per_ip, methods=["POST"], deduct_when=attempt_failed)
-@limiter.limit(
-    login_limit_per_account,
-    key_func=submitted_account,
-    methods=["POST"],
-    deduct_when=attempt_failed,
-)
+@failed_tries_per_ip()
+@failed_tries_per_account(submitted_account)
 @public
 def login():
     """Show the sign-in form; sign a staff member in."""
@@ -82,7 +77,7 @@ def request_reset():
     form = ResetRequestForm()
     if request.method == "GET" or not form.validate():
         return render_form("auth/request_reset.html", form)
-    passwords.request_password_reset(form.email.data)
+    passwords.request_password_reset(form.email.data, language=str(get_locale()))
     flash(
         _(
             "If this address belongs to a staff account, we have sent a link to it. "
