@@ -38,8 +38,29 @@ if not forwarded_allow_ips:
 # client address, but never the path or query string: /status/<token>, password-reset
 # and invitation links carry secrets in the path, and inbox filters carry search terms.
 # (No %(r)s, %(U)s, %(q)s, and no %(f)s either – the Referer repeats those paths.)
+# The worker's pid (<1234>) ends the line: which worker served a request.
 # An empty GUNICORN_ACCESS_LOG turns the access log off.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-access_log_format = '%(h)s %(t)s "%(m)s" %(s)s %(B)s %(M)sms'
+access_log_format = '%(h)s %(t)s "%(m)s" %(s)s %(B)s %(M)sms %(p)s'
+
+
+def on_starting(server) -> None:
+    """Refuse to start production with several workers that would each count rate limits alone.
+
+    In memory (no REDIS_URL) every worker keeps its own counts, so each limit is silently
+    multiplied by the number of workers: 4 workers let 20 applications a day through for
+    one address instead of 5. Only the environment is read here, never the tracker package:
+    the master must not import the app, or workers forked after a reload would run old code.
+    """
+    workers = server.cfg.workers
+    production = os.environ.get("TRACKER_ENV") == "production"
+    if production and workers > 1 and not os.environ.get("REDIS_URL"):
+        # gunicorn prints a RuntimeError from this hook as "Error: …" and exits with 1.
+        raise RuntimeError(
+            f"refusing to start: TRACKER_ENV=production with {workers} workers needs "
+            "REDIS_URL (e.g. redis://127.0.0.1:6379/0), or each worker counts the rate "
+            "limits alone and lets through several times what they allow. Set REDIS_URL, "
+            "or run one worker (GUNICORN_WORKERS=1)."
+        )

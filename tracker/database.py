@@ -6,7 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 from tracker.extensions import db
 
@@ -63,3 +63,43 @@ def begin_write() -> None:
     """
     db.session.commit()
     db.session.connection(execution_options={_IMMEDIATE: True})
+
+
+def empty_wal() -> bool:
+    """On SQLite, copy the WAL into the database file and truncate it; True when emptied.
+
+    A committed DELETE leaves the rows' old page images in the -wal file (every earlier
+    transaction's pages stay there until the WAL is restarted and overwritten), so an
+    erasure is complete on disk only once the WAL is checkpointed and truncated. The
+    checkpoint waits (busy timeout) for readers of older snapshots; if some still read, it
+    returns False and the next erasure or ``privacy purge`` tries again. Call it with no
+    transaction open in the session. Other databases: nothing to do, True.
+    """
+    engine = db.session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return True
+    # The driver connection runs in autocommit (see configure_sqlite): a checkpoint inside
+    # a transaction could not truncate the WAL this connection itself still reads.
+    connection = engine.raw_connection()
+    try:
+        busy, _frames, _copied = (
+            connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        )
+    finally:
+        connection.close()
+    return busy == 0
+
+
+def vacuum(tables: list[str]) -> None:
+    """On PostgreSQL, VACUUM *tables* (dead rows of deletions become free space); else nothing.
+
+    VACUUM cannot run inside a transaction block, so it runs on a connection of its own in
+    autocommit mode.
+    """
+    engine = db.session.get_bind()
+    if engine.dialect.name != "postgresql":
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in tables:
+            connection.execute(text(f"VACUUM {quote(table)}"))

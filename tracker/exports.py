@@ -11,7 +11,7 @@ one) as a formula: an applicant who names themselves ``=HYPERLINK(…)`` would o
 code run on an editor's machine (OWASP "CSV injection"). Every such cell is prefixed with
 ``'`` (:func:`neutralise`), and XLSX cells are written as strings, never as formulas.
 
-Every export is audited with the filter, the columns and the row count – no personal data.
+Every export is audited with the filter (free text redacted), the columns and the row count.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer, raiseload
 
 from tracker.applications.ratings import criterion_means, rated_by
-from tracker.audit import record_event
+from tracker.audit import filter_for_audit, record_event
 from tracker.documents.serve import zip_member_name
 from tracker.documents.storage import open_stored
 from tracker.enums import DocumentKind, RubricCriterion
@@ -345,11 +345,12 @@ def record_export(
 ) -> int:
     """Count what *f* selects, audit the export (``export.<kind>``), commit, return the count.
 
-    The audit row says what was exported – the filter, the columns, how many rows – and
-    holds nothing about the people in it.
+    The audit row says what was exported – the filter (search and tag redacted, see
+    :func:`tracker.audit.filter_for_audit`), the columns, how many rows – and holds
+    nothing about the people in it.
     """
     count = count_filtered(f, user=user)
-    details = {"filter": f.query_string(include_page=False), "rows": count}
+    details = {"filter": filter_for_audit(f), "rows": count}
     if columns is not None:
         details["columns"] = list(columns)
     record_event(f"export.{kind}", actor=user, **details)

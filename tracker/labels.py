@@ -101,6 +101,32 @@ DOCUMENT_SHORT_LABELS = {
     DocumentKind.WRITING_SAMPLE: _l("Sample"),
 }
 
+# Warnings the upload checks attach to a document that was accepted all the same
+# (tracker.documents: pdf.PDF_FLAGS, plaintext.RTF_OBJECT_FLAG). Each says what the file
+# does and what the editor should do about it; the keys are stored with each document.
+FLAG_LABELS = {
+    "pdf_active_content": _l(
+        "This PDF contains active content (JavaScript/automatic actions); "
+        "open it only in a safe viewer"
+    ),
+    "pdf_page_action": _l(
+        "This PDF runs JavaScript or other actions when a page opens or closes; "
+        "open it only in a safe viewer"
+    ),
+    "pdf_interactive_script": _l(
+        "Links, buttons or form fields in this PDF run JavaScript or start programs "
+        "when used; open it only in a safe viewer and do not click them"
+    ),
+    "pdf_embedded_file": _l(
+        "This PDF contains an embedded file (an attachment inside the PDF); "
+        "do not open the attachment"
+    ),
+    "rtf_embedded_object": _l(
+        "This RTF file contains an embedded object, the usual way RTF files attack word "
+        "processors; open it only in a safe viewer"
+    ),
+}
+
 # The stages of the dashboard's funnel.
 FUNNEL_LABELS = {
     "received": _l("Received"),

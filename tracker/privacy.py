@@ -3,10 +3,21 @@
 Erasing an applicant (:func:`erase_applicant`) removes, in one transaction, the application
 and everything hanging off it – languages, topics, documents, emails (queued, draft or
 sent), ratings, comments, recusals, status history, tags, the search entry – and every
-audit event about it, then writes one tombstone event that says an erasure happened and
-why, with no personal data. The stored files are deleted only after the commit: a
-rollback must never leave rows pointing at deleted files, while a file left behind by a
-crash is an orphan that ``flask storage reconcile`` finds.
+audit event about it, plus any tag no other application carries, then writes one
+tombstone event that says an erasure happened and why, with no personal data. The stored
+files are deleted only after the commit: a rollback must never leave rows pointing at
+deleted files, while a file left behind by a crash is an orphan that
+``flask storage reconcile`` finds.
+
+Deleted rows must not survive on disk either. On SQLite, ``secure_delete`` overwrites them
+in the database file, the FTS index drops their words (secure-delete, or a merge where
+SQLite is older than 3.42), and after the commit the WAL – which still holds the pages of
+every transaction that wrote the person's data – is checkpointed and truncated
+(:func:`tracker.database.empty_wal`). On PostgreSQL the rows are gone for every query at
+the commit; their bytes stay in the table files until VACUUM frees the space and new rows
+overwrite it, and in WAL segments and backups until those are recycled. ``privacy purge``
+ends with a VACUUM of the tables that hold personal data (see :func:`purge_expired`); the
+README says what that does not guarantee.
 
 An email a worker claimed (status "sending") just before the erasure is gone with its
 row: the worker finds no row after claiming and sends nothing (outbox.deliver_pending).
@@ -30,8 +41,9 @@ from sqlalchemy.exc import DBAPIError
 
 from tracker import tokens
 from tracker.applications.status_links import application_of, sign_for_applicant
+from tracker.applications.teamwork import remove_unused_tags, tags_of
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import begin_write, empty_wal, vacuum
 from tracker.documents.storage import delete_stored
 from tracker.extensions import db
 from tracker.mail.outbox import queue_rendered
@@ -56,6 +68,13 @@ ERASURE_TEMPLATE = "erasure_confirm"
 # index segments: overwrite them on delete (SQLite 3.42+, persistent once set).
 FTS_SECURE_DELETE = "INSERT INTO search_fts(search_fts, rank) VALUES('secure-delete', 1)"
 FTS_OPTIMIZE = "INSERT INTO search_fts(search_fts) VALUES('optimize')"
+# The tables an erasure deletes from: the applications, every table that refers to one,
+# the tag list and the audit log.
+PERSONAL_TABLES = sorted(
+    table.name
+    for table in db.metadata.sorted_tables
+    if table.name in ("applications", "tags") or "application_id" in table.c
+)
 
 
 class ErasureLinkError(Exception):
@@ -91,6 +110,7 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
             select(Document.storage_key).where(Document.application_id.in_(application_ids))
         )
     )
+    tag_ids = tags_of(application_ids)
     for application_id in application_ids:
         # Explicitly, not only by cascade: on SQLite the delete trigger takes the words
         # out of the FTS index.
@@ -104,6 +124,7 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
         .where(Application.id.in_(application_ids))
         .execution_options(synchronize_session="fetch")
     )
+    remove_unused_tags(tag_ids)
     for application_id in application_ids:
         db.session.add(
             AuditEvent(
@@ -119,8 +140,13 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
     return keys
 
 
-def _delete_files(keys: list[str]) -> None:
-    """Delete stored files after the commit; a failure leaves an orphan for reconcile."""
+def _after_commit(keys: list[str]) -> None:
+    """Delete stored files and empty SQLite's WAL after the erasure committed.
+
+    A file that cannot be deleted is an orphan for reconcile; a WAL that cannot be emptied
+    now (someone is still reading an older snapshot) is emptied by the next erasure or
+    ``privacy purge``.
+    """
     for key in keys:
         try:
             delete_stored(key)
@@ -128,6 +154,15 @@ def _delete_files(keys: list[str]) -> None:
             log.exception(
                 "erasure: a stored file could not be deleted; run `flask storage reconcile`"
             )
+    _empty_wal()
+
+
+def _empty_wal() -> None:
+    if not empty_wal():
+        log.warning(
+            "erasure: the SQLite WAL is still being read and could not be emptied; "
+            "the next erasure or `privacy purge` empties it"
+        )
 
 
 def erase_applicant(application: Application, *, by: User | None, reason: str) -> None:
@@ -146,7 +181,7 @@ def erase_applicant(application: Application, *, by: User | None, reason: str) -
     except BaseException:
         db.session.rollback()
         raise
-    _delete_files(keys)
+    _after_commit(keys)
 
 
 # --- retention -----------------------------------------------------------------------
@@ -181,32 +216,40 @@ def purge_expired(
 
     Batches of *batch* applications are erased and committed one after the other, so an
     interruption leaves whole erasures only and a second run continues. Idempotent.
+
+    A real run (not *dry_run*) ends by cleaning up after every erasure since the last run,
+    single ones included: it empties SQLite's WAL, or VACUUMs PostgreSQL's tables that hold
+    personal data. Autovacuum would wait for a fifth of a table to be dead rows, which a
+    few erasures a day never reach; this daily run turns the dead rows into free space
+    (the bytes themselves are overwritten only when new rows reuse it).
     """
     now = now or utcnow()
     report = PurgeReport(dry_run=dry_run)
     condition = _expired(now)
-    if condition is None:
-        return report
     columns = (Application.id, Application.status, Application.decided_at)
     if dry_run:
-        report.applications = [
-            tuple(row)
-            for row in db.session.execute(
-                select(*columns).where(condition).order_by(Application.id)
-            )
-        ]
+        if condition is not None:
+            report.applications = [
+                tuple(row)
+                for row in db.session.execute(
+                    select(*columns).where(condition).order_by(Application.id)
+                )
+            ]
         db.session.commit()
         return report
-    while True:
+    while condition is not None:
         begin_write()
         rows = db.session.execute(
             select(*columns).where(condition).order_by(Application.id).limit(batch)
         ).all()
         if not rows:
             db.session.commit()
-            return report
+            break
         _erase_batch([row.id for row in rows])
         report.applications.extend(tuple(row) for row in rows)
+    _empty_wal()
+    vacuum(PERSONAL_TABLES)
+    return report
 
 
 def _erase_batch(application_ids: list[int]) -> None:
@@ -217,7 +260,7 @@ def _erase_batch(application_ids: list[int]) -> None:
     except BaseException:
         db.session.rollback()
         raise
-    _delete_files(keys)
+    _after_commit(keys)
 
 
 # --- the applicant's own request -----------------------------------------------------

@@ -140,7 +140,9 @@ def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(app,
         "de",
     )
     assert email.subject == f"Wir haben Ihre Bewerbung erhalten ({application.reference})"
-    assert email.body_text.startswith("Hallo Nino Beridze,")
+    # Sent before anyone checked the address: it greets without repeating what was typed.
+    assert email.body_text.startswith("Guten Tag,\n\nvielen Dank für Ihre Bewerbung")
+    assert "Nino" not in email.body_text
     assert f"Ihre Referenz: {application.reference}" in email.body_text
 
 
@@ -158,13 +160,54 @@ def test_thanks_page_of_an_unknown_reference_is_a_404(client, call):
     assert client.get("/apply/local-experts/thanks/CW-AAAA-AA").status_code == 404
 
 
+@pytest.fixture
+def thanks_limited(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, THANKS_LIMIT_PER_IP="3 per hour")
+
+
+def test_thanks_pages_are_rate_limited_per_client_address(thanks_limited, app, client, call):
+    from tracker.extensions import limiter
+
+    limiter.reset()
+    post(client, call, application_form(client, call))
+    reference = db.session.scalar(select(Application.reference))
+    real = f"/apply/local-experts/thanks/{reference}"
+    answers = [
+        client.get(real).status_code,
+        client.get("/apply/local-experts/thanks/CW-AAAA-AA").status_code,
+        client.get("/apply/local-experts/thanks/CW-AAAA-AB").status_code,
+    ]
+    # Guessing references would tell real ones (200) from unknown ones (404); not for long.
+    refused = client.get(real + "?lang=en")
+    assert answers == [200, 404, 404]
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.text
+    assert reference not in refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    # Another client address is not held back.
+    other = client.get(real, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200
+    limiter.reset()
+
+
+def test_head_on_the_form_answers_like_get_without_a_body(app, client, call):
+    get = client.get("/apply/local-experts")
+    head = client.head("/apply/local-experts")
+    assert head.status_code == 200  # was 400: HEAD went down the submission path
+    assert head.data == b""
+    assert head.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert int(head.headers["Content-Length"]) > 0
+    assert get.status_code == 200
+    assert_nothing_stored(app)
+
+
 def test_acknowledgement_is_written_in_english_when_asked(client, call):
     post(client, call, application_form(client, call, preferred_language="en"))
     email = db.session.scalar(select(OutboxEmail))
     reference = db.session.scalar(select(Application.reference))
     assert email.language == "en"
     assert email.subject == f"We have received your application ({reference})"
-    assert email.body_text.startswith("Hello Nino Beridze,")
+    assert email.body_text.startswith("Hello,\n\nThank you for applying")
 
 
 def test_every_sample_document_type_goes_through(client, call):

@@ -81,7 +81,7 @@ def candidates(smtp_server, live_app, call_slug):
     hostile = submit(
         live_app,
         call_slug,
-        HOSTILE_NAME,
+        "Hostile Person",
         "hostile@example.org",
         "georgia",
         cv="writing_sample.txt",
@@ -92,6 +92,7 @@ def candidates(smtp_server, live_app, call_slug):
     with live_app.app_context():
         # Stored as if an older version had let them through: the pages must still be safe.
         row = db.session.scalar(select(Application).where(Application.reference == hostile))
+        row.full_name = HOSTILE_NAME  # the form and submit_application refuse such names
         row.links = ["javascript:alert(1)", "https://example.org/ok"]
         row.writing_sample_url = "javascript:alert(1)"
         db.session.commit()

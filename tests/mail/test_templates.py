@@ -58,7 +58,7 @@ def test_seeding_creates_every_key_in_every_language_once(app, runner):
     acknowledgement = template_row("acknowledgement", "en")
     assert acknowledgement.subject == "We have received your application ({{ reference }})"
     assert acknowledgement.body_text.startswith(
-        "Hello {{ full_name }},\n\nThank you for applying to our call “{{ call_title }}”."
+        "Hello,\n\nThank you for applying to our call “{{ call_title }}”."
     )
     assert "{{ status_link }}" in acknowledgement.body_text
     assert acknowledgement.body_html is None
@@ -96,7 +96,8 @@ def test_every_seeded_version_renders_with_the_status_link(
     assert "}" not in rendered.subject
     assert application.reference in rendered.subject or "Caucasus Watch" in rendered.subject
     assert "{{" not in rendered.body_text
-    assert "Nino Beridze" in rendered.body_text
+    # The acknowledgement goes to an address nobody checked yet: it greets without the name.
+    assert ("Nino Beridze" in rendered.body_text) is (key != "acknowledgement")
     assert re.search(r"http://localhost/status/[\w.-]+\n", rendered.body_text)
 
 
@@ -131,7 +132,7 @@ def test_without_seeded_rows_the_files_are_used(app, make_application):
 
     assert db.session.scalar(select(func.count()).select_from(EmailTemplate)) == 0
     assert rendered.subject == f"Мы получили вашу заявку ({application.reference})"
-    assert rendered.body_text.startswith("Здравствуйте, Nino Beridze!\n\nСпасибо за участие")
+    assert rendered.body_text.startswith("Здравствуйте!\n\nСпасибо за участие")
 
 
 def test_an_edited_template_is_what_the_acknowledgement_says(app, client, call, seeded):

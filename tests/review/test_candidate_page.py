@@ -134,7 +134,8 @@ def test_page_shows_every_field_of_a_submitted_application(editor_client, client
         "https://example.org/anaklia</a></li>"
     ) in markup
     assert (
-        '<div class="cover-letter">Ich schreibe seit zehn Jahren über Westgeorgien.</div>' in markup
+        '<div class="cover-letter" dir="auto">Ich schreibe seit zehn Jahren über Westgeorgien.</div>'
+        in markup
     )
     # The document: kind, sanitised name, type, size, warning, download, escaped preview.
     assert "<h3>CV</h3>" in markup
@@ -178,7 +179,6 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
     application = submitted(
         client,
         call,
-        full_name=HOSTILE,
         city=HOSTILE_IMG,
         region="elsewhere",
         region_other=HOSTILE,
@@ -187,7 +187,9 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
         heard_about_other=HOSTILE_IMG,
         cv=(application_form(client, call)["cv"][0], "<img src=x onerror=alert(3)>.pdf"),
     )
-    # The public form refuses such links; rows written otherwise must be safe all the same.
+    # The public form refuses such links and names; rows written otherwise must be safe all
+    # the same.
+    application.full_name = HOSTILE
     application.links = ["javascript:alert(1)", "JaVaScRiPt:alert(2)", "data:text/html,<b>x</b>"]
     application.writing_sample_url = "javascript:alert(4)"
     document = application.documents[0]
@@ -210,8 +212,10 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in markup
     assert "<dd>&lt;img src=x onerror=alert(2)&gt;</dd>" in markup  # city
     assert "<dd>&lt;script&gt;alert(1)&lt;/script&gt;</dd>" in markup  # region_other
-    assert '<div class="cover-letter">&lt;script&gt;alert(1)&lt;/script&gt;</div>' in markup
-    assert "Somewhere else: &lt;img src=x onerror=alert(2)&gt;" in markup
+    assert (
+        '<div class="cover-letter" dir="auto">&lt;script&gt;alert(1)&lt;/script&gt;</div>' in markup
+    )
+    assert "Somewhere else: <bdi>&lt;img src=x onerror=alert(2)&gt;</bdi>" in markup
     assert '<span class="unlinked-url">javascript:alert(1)</span>' in markup
     assert '<span class="unlinked-url">JaVaScRiPt:alert(2)</span>' in markup
     assert '<span class="unlinked-url">data:text/html,&lt;b&gt;x&lt;/b&gt;</span>' in markup
@@ -639,8 +643,8 @@ def test_other_applications_by_the_same_person_are_listed(editor_client, make_ap
 
     markup = page(editor_client, current)
     section = re.search(r'<section[^>]*id="related".*?</section>', markup, re.S).group(0)
-    assert f'<a href="/review/applications/{first.id}">Нино Беридзе</a>' in section
-    assert f'<a href="/review/applications/{second.id}">Someone Else</a>' in section
+    assert f'<a href="/review/applications/{first.id}"><bdi>Нино Беридзе</bdi></a>' in section
+    assert f'<a href="/review/applications/{second.id}"><bdi>Someone Else</bdi></a>' in section
     assert stranger.full_name not in section
     assert "same email address" in section
     assert "same name" in section

@@ -111,7 +111,7 @@ def test_tabs_show_counts_and_the_rows_of_each_state(app, editor_client, make_ap
     row = re.search(rf'<tr id="email-{draft.id}">.*?</tr>', drafts, re.S).group(0)
     assert "<td>nino@example.org</td>" in row
     assert f"Betreff {nino.reference}" in row
-    assert f'<a href="/review/applications/{nino.id}">Nino Beridze</a>' in row
+    assert f'<a href="/review/applications/{nino.id}"><bdi>Nino Beridze</bdi></a>' in row
     assert "secret link" not in "".join(by_tab.values()) + drafts
 
 

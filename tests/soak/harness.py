@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "tests" / "samples"
@@ -150,11 +151,13 @@ def hidden_fields(html: str) -> dict[str, str]:
     return fields
 
 
-def answers(number: int) -> list[tuple[str, str]]:
+def answers(number: int, email: str | None = None) -> list[tuple[str, str]]:
     """Return the text fields of a complete application, with an address of its own."""
+    # Names are letters only (the form refuses digits): 27 becomes "Nino Beridze-Ch".
+    suffix = "".join("abcdefghij"[int(digit)] for digit in str(number)).capitalize()
     return [
-        ("full_name", f"Nino Beridze {number}"),
-        ("email", f"nino.{number}.{secrets.token_hex(3)}@example.org"),
+        ("full_name", f"Nino Beridze-{suffix}"),
+        ("email", email or f"nino.{number}.{secrets.token_hex(3)}@example.org"),
         ("phone", "+995 555 123 456"),
         ("region", "georgia"),
         ("city", "Kutaisi"),
@@ -216,11 +219,27 @@ class Outcome:
         return self.status == 303 or (self.status == 302 and "/thanks" in self.location)
 
 
-def submit(port: int, slug: str, number: int, *, timeout: float = 30) -> Outcome:
-    """GET the form, then POST it with three documents, as one applicant would."""
+def submit(
+    port: int,
+    slug: str,
+    number: int,
+    *,
+    timeout: float = 30,
+    email: str | None = None,
+    source: str | None = None,
+    complete: bool = True,
+) -> Outcome:
+    """GET the form, then POST it with three documents, as one applicant would.
+
+    *email* replaces the applicant's own address; *source* is the client address to send
+    from (any of 127.0.0.0/8: one "IP" per applicant on loopback); an incomplete form
+    (*complete* false) has no documents and is refused by the form.
+    """
     outcome = Outcome(number)
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=timeout, source_address=(source, 0) if source else None
+        )
         connection.request("GET", f"/apply/{slug}", headers={"Accept-Language": "de"})
         response = connection.getresponse()
         html = response.read().decode()
@@ -232,7 +251,9 @@ def submit(port: int, slug: str, number: int, *, timeout: float = 30) -> Outcome
         for header in response.headers.get_all("Set-Cookie") or []:
             cookie.load(header)
         cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items())
-        body, content_type = multipart(list(hidden_fields(html).items()) + answers(number))
+        body, content_type = multipart(
+            list(hidden_fields(html).items()) + answers(number, email), with_files=complete
+        )
         connection.request(
             "POST",
             f"/apply/{slug}",
@@ -243,7 +264,7 @@ def submit(port: int, slug: str, number: int, *, timeout: float = 30) -> Outcome
         outcome.status = response.status
         outcome.location = response.getheader("Location") or ""
         outcome.retry_after = response.getheader("Retry-After")
-        outcome.body = response.read().decode(errors="replace")[:4000]
+        outcome.body = response.read().decode(errors="replace")
         connection.close()
     except (OSError, http.client.HTTPException) as error:
         outcome.error = f"{type(error).__name__}: {error}"
@@ -288,3 +309,43 @@ def submit_many(
         list(pool.map(one, range(start, start + count)))
     run.seconds = time.perf_counter() - started
     return run
+
+
+def sign_in(port: int, email: str, password: str, *, source: str | None = None) -> int:
+    """GET the sign-in page, then POST *email* and *password*; return the POST's status."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=30, source_address=(source, 0) if source else None
+    )
+    connection.request("GET", "/auth/login", headers={"Accept-Language": "de"})
+    response = connection.getresponse()
+    html = response.read().decode()
+    cookie = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookie.load(header)
+    fields = {**hidden_fields(html), "email": email, "password": password}
+    connection.request(
+        "POST",
+        "/auth/login",
+        body=urlencode(fields),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items()),
+            "Accept-Language": "de",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+_ACCESS_LINE = re.compile(r'"POST" (\d{3}) .* <(\d+)>$', re.M)
+
+
+def served_by(log: str) -> list[tuple[int, int]]:
+    """Return (status, worker pid) of each POST in a gunicorn access log, in order.
+
+    The server must run with GUNICORN_ACCESS_LOG=- (gunicorn.conf.py ends each line with
+    the worker's pid).
+    """
+    return [(int(status), int(pid)) for status, pid in _ACCESS_LINE.findall(log)]

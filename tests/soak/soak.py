@@ -3,12 +3,15 @@
 SQLite always; PostgreSQL too when SOAK_DATABASE_URL (or TEST_DATABASE_URL) is set – that
 database is emptied first. Every run is bounded in count and time. Exits non-zero if an
 invariant breaks: every application whole (rows = stored files = acknowledgement emails),
-every email delivered exactly once, failures only as clean 503s with Retry-After.
+every email delivered exactly once, failures only as clean 503s with Retry-After, and
+every rate limit holding across 4 production workers (counts in the local Redis, or
+SOAK_REDIS_URL; skipped when none answers).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import sqlite3
@@ -18,18 +21,21 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import redis
 from sqlalchemy import func, select
 
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
 from tracker import create_app
+from tracker.accounts.passwords import hash_password
 from tracker.calls import seed_default_call
 from tracker.documents import storage
 from tracker.extensions import db
 from tracker.mail.delivery import deliver_pending
-from tracker.models import Application, Document, OutboxEmail
+from tracker.models import Application, Document, OutboxEmail, User
 
 PROBLEMS: list[str] = []
 
@@ -261,6 +267,164 @@ def soak_postgres_restart(site: Site) -> None:
     site.check_whole("after the restart")
 
 
+REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/0")
+WORKERS = 4
+# What a burst may get past a limit that counts only outcomes (stored applications, wrong
+# passwords): each worker may be between its check and its count, one request at a time.
+RACE = WORKERS - 1
+STAFF_PASSWORD = secrets.token_urlsafe(16)
+
+
+def soak_limits(site: Site) -> None:
+    """Production with 4 workers and the counts in Redis: each limit holds, whoever answers."""
+    store = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        store.ping()
+    except redis.exceptions.ConnectionError as error:
+        print(f"rate limits across workers: skipped (no Redis at {REDIS_URL}: {error})")
+        return
+    prefix = f"soak-{secrets.token_hex(6)}"
+    with site.app.app_context():
+        for address in ("ana@example.org", "ben@example.org"):
+            db.session.add(
+                User(
+                    email=address,
+                    name=address.split("@")[0].title(),
+                    role="editor",
+                    password_hash=hash_password(STAFF_PASSWORD),
+                )
+            )
+        db.session.commit()
+        db.engine.dispose()
+    env = {
+        "TRACKER_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "PUBLIC_BASE_URL": "https://experts.example.org",
+        "REDIS_URL": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        # The defaults of tracker/config.py, named here because the checks below count them.
+        "APPLY_LIMIT_PER_IP": "20 per hour",
+        "APPLY_LIMIT_PER_EMAIL": "5 per day",
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_IP": "20 per 15 minutes",
+        "GUNICORN_ACCESS_LOG": "-",
+    }
+    print(f"rate limits: production, {WORKERS} gunicorn workers, counts in Redis ({REDIS_URL})")
+    try:
+        with site.serve("limits", workers=WORKERS, **env) as server:
+            limit_per_address(site, server)
+            limit_per_ip(site, server)
+            limit_per_account(server)
+    finally:
+        for key in store.scan_iter(f"LIMITER/{prefix}/*"):
+            store.delete(key)
+        store.close()
+
+
+def at_once(count: int, send) -> list:
+    """Call *send(n)* for n in range(count) from 8 threads; return the results in order."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(send, range(count)))
+
+
+def workers_since(server, mark: int) -> int:
+    """Return how many workers answered the POSTs logged after *mark* characters of log."""
+    return len({pid for _status, pid in harness.served_by(server.log_text()[mark:])})
+
+
+def limit_per_address(site: Site, server) -> None:
+    mark, before = len(server.log_text()), site.counts()[0]
+
+    def send(email: str, first_source: int, complete: bool = True):
+        def one(n: int) -> harness.Outcome:
+            source = f"127.0.1.{first_source + n}"
+            return harness.submit(
+                server.port, site.slug, n, email=email, source=source, complete=complete
+            )
+
+        return one
+
+    # Mistakes first: forms refused for what they say do not count towards the address.
+    mistakes = [send("nana@example.org", 1, complete=False)(n) for n in range(3)]
+    one_by_one = [send("nana@example.org", 10)(n) for n in range(20)]
+    stored = sum(o.stored for o in one_by_one)
+    refused = [o for o in one_by_one if o.status == 429]
+    print(
+        f"  per address (5 per day), one at a time: 3 refused forms then 20 complete "
+        f"applications from 20 client addresses: {stored} stored, {len(refused)} answered "
+        f"429; {workers_since(server, mark)} workers answered"
+    )
+    check(
+        [o.status for o in mistakes] == [400] * 3 and stored == 5 and len(refused) == 15,
+        "per address: mistakes do not count, exactly 5 applications stored",
+    )
+    advice = "Bitte versuchen Sie es in 1 Tag erneut."
+    check(
+        all(advice in o.body and 23 * 3600 < int(o.retry_after) <= 86400 for o in refused),
+        f"per address: every 429 keeps the form and says “{advice}”, as Retry-After does",
+    )
+    burst = at_once(20, send("lela@example.org", 40))
+    burst_stored = sum(o.stored for o in burst)
+    print(
+        f"  per address, 20 at once from 8 clients: {burst_stored} stored, "
+        f"{sum(o.status == 429 for o in burst)} answered 429"
+    )
+    check(
+        5 <= burst_stored <= 5 + RACE,
+        f"per address, at once: at most 5 + {RACE} stored (one per worker between check and count)",
+    )
+    check(
+        site.counts()[0] - before == stored + burst_stored,
+        "per address: every application answered as stored is stored, no other",
+    )
+
+
+def limit_per_ip(site: Site, server) -> None:
+    mark = len(server.log_text())
+
+    def one(n: int) -> harness.Outcome:
+        email = f"someone.{n}@example.org"
+        return harness.submit(
+            server.port, site.slug, n, email=email, source="127.0.2.1", complete=False
+        )
+
+    statuses = Counter(o.status for o in at_once(30, one))
+    print(
+        f"  per IP (20 per hour), 30 forms at once from one address: {statuses[400]} answered, "
+        f"{statuses[429]} answered 429; {workers_since(server, mark)} workers answered"
+    )
+    check(statuses == {400: 20, 429: 10}, "per IP: exactly 20 attempts answered")
+
+
+def limit_per_account(server) -> None:
+    mark = len(server.log_text())
+
+    def guess(account: str):
+        def one(n: int) -> int:
+            # From 5 client addresses, 5 guesses each: the per-IP limit (20) never bites.
+            return harness.sign_in(
+                server.port, account, f"guess number {n}", source=f"127.0.3.{1 + n % 5}"
+            )
+
+        return one
+
+    one_by_one = Counter(guess("ana@example.org")(n) for n in range(25))
+    print(
+        f"  per account (5 per 15 minutes), one at a time: 25 wrong passwords from 5 addresses: "
+        f"{one_by_one[400]} checked, {one_by_one[429]} answered 429; "
+        f"{workers_since(server, mark)} workers answered"
+    )
+    check(one_by_one == {400: 5, 429: 20}, "per account: exactly 5 passwords checked")
+    burst = Counter(at_once(25, guess("ben@example.org")))
+    print(
+        f"  per account, 25 at once from 8 clients: {burst[400]} checked, {burst[429]} answered 429"
+    )
+    check(
+        5 <= burst[400] <= 5 + RACE and burst[400] + burst[429] == 25,
+        f"per account, at once: at most 5 + {RACE} passwords checked",
+    )
+
+
 def main() -> int:
     started = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="tracker-soak-"))
@@ -271,6 +435,7 @@ def main() -> int:
         soak_mail_outage(site)
         soak_killed_worker(site)
         soak_sqlite_lock(site)
+        soak_limits(site)
         url = os.environ.get("SOAK_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
         if url:
             print("== PostgreSQL ==")

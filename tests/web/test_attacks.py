@@ -245,10 +245,11 @@ XSS = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:
 
 
 def test_template_syntax_in_applicant_fields_is_never_evaluated(editor_client, client, call):
+    # A name holds letters only (braces are refused, see test_names), so the payload goes
+    # into every other text field.
     application = submit(
         client,
         call,
-        full_name=f"Nino {SSTI}",
         city=SSTI,
         region="elsewhere",
         region_other=SSTI,
@@ -269,9 +270,10 @@ def test_template_syntax_in_applicant_fields_is_never_evaluated(editor_client, c
     assert SSTI in pages["inbox"]
     assert SSTI in pages["search"]
     assert SSTI in pages["candidate"]
-    # The acknowledgement email was rendered with the name in it, not from it.
+    # The acknowledgement email carries none of the free text, evaluated or not.
     email = db.session.scalar(select(OutboxEmail))
     assert SSTI_EVALUATED not in email.subject + email.body_text + (email.body_html or "")
+    assert SSTI not in email.subject + email.body_text
     assert SSTI_EVALUATED not in database_text()
 
 
@@ -341,15 +343,60 @@ def test_line_breaks_in_a_name_never_become_email_headers(app, client, call, nam
         assert_nothing_stored(app)
 
 
-def test_html_and_markdown_links_in_a_name_are_plain_text_in_the_email(app, client, call):
+def test_html_and_markdown_links_in_a_name_are_refused(app, client, call):
     name = '<a href="https://evil.example">Nino</a> [click](https://evil.example)'
-    submit(client, call, full_name=name)
-    email = db.session.scalar(select(OutboxEmail))
-    if email.body_html:
-        assert '<a href="https://evil.example">' not in email.body_html
-        assert "&lt;a href=" in email.body_html
-    # The text part may quote the name as written; it is never turned into a link.
-    assert "<a " not in email.body_text or name in email.body_text
+    response = refused(client, call, full_name=name)
+    assert response.status_code == 400
+    assert error_summary(response.text) == [
+        "Full name: Please write only your name here, without web or email addresses."
+    ]
+    assert_nothing_stored(app)
+
+
+# --- text direction --------------------------------------------------------------------------
+
+RLO, PDF, FSI, PDI = "\u202e", "\u202c", "\u2068", "\u2069"
+
+
+def test_direction_overrides_and_zero_width_characters_are_stripped_from_a_typed_name(client, call):
+    submit(client, call, full_name=f"{RLO}Nino\u200b Beridze\ufeff{PDF}")
+    assert db.session.scalar(select(Application.full_name)) == "Nino Beridze"
+
+
+def test_applicant_text_is_isolated_on_staff_pages_so_it_cannot_reorder_what_follows(
+    editor_client, make_application
+):
+    # Stored before names were cleaned (or typed into fields that are kept as written): a
+    # right-to-left override would flip the reference, status and links after it.
+    name = f"Nino {RLO}ezdireB"
+    application = make_application(
+        full_name=name,
+        city=f"{RLO}isiatuK",
+        region_other=f"{RLO}rehtO",
+        cover_letter=f"{RLO}Hello",
+        heard_about="other",
+        heard_about_other=f"{RLO}neighbour",
+    )
+    inbox = editor_client.get("/review/?lang=en").text
+    page = editor_client.get(f"/review/applications/{application.id}?lang=en").text
+
+    assert f"><bdi>{name}</bdi></a>" in inbox
+    assert f"<bdi>{RLO}isiatuK</bdi>" in inbox
+    assert f'aria-label="Select {FSI}Nino ezdireB{PDI}"' in inbox
+    # A <title> takes no markup: the name goes in FSI … PDI, its own overrides removed.
+    assert f"<title>{FSI}Nino ezdireB{PDI} ({application.reference}) – " in page
+    # Alone in its block (a heading, a definition), a text is held there by the block.
+    assert f"<h1>{name}</h1>" in page
+    assert f"<dd>{RLO}isiatuK</dd>" in page
+    assert f"<dd>{RLO}rehtO</dd>" in page
+    # Beside other text on its line, it is isolated.
+    assert f"Somewhere else: <bdi>{RLO}neighbour</bdi>" in page
+    assert f'<div class="cover-letter" dir="auto">{RLO}Hello</div>' in page
+    # Nowhere else does the override stand.
+    isolated = r"<bdi[^>]*>[^<]*</bdi>|<div[^>]*dir=\"auto\"[^>]*>[^<]*</div>|<(h1|dd)>[^<]*</\1>"
+    for markup in (inbox, page):
+        outside = re.sub(isolated, "", markup)
+        assert RLO not in outside
 
 
 # --- authorisation ----------------------------------------------------------------------------

@@ -12,13 +12,13 @@ from werkzeug.test import encode_multipart
 
 from tests.applying import application_form, assert_nothing_stored, post
 from tracker import create_app
-from tracker.extensions import csrf, db
-from tracker.models import Application
+from tracker.extensions import csrf, db, limiter
+from tracker.models import Application, OutboxEmail
 from tracker.web.access import public, staff
+from tracker.web.errors import wait_advice
 
 BAD_REQUEST = "<h1>We could not understand that request</h1>"
 TOO_LARGE = "<h1>Your files are too large</h1>"
-TOO_MANY = "<h1>Too many attempts</h1>"
 HSTS = "max-age=63072000; includeSubDomains"
 
 
@@ -214,7 +214,7 @@ def limited(app_config):
 
 
 def submit(client, email: str | None = None, ip: str = "192.0.2.1", lang: str = "en", **kwargs):
-    """POST a (deliberately incomplete) application; the limits count it all the same."""
+    """POST a (deliberately incomplete) application: the per-IP limit counts it all the same."""
     data = {"full_name": "Nino Beridze"}
     if email is not None:
         data["email"] = email
@@ -226,21 +226,59 @@ def submit(client, email: str | None = None, ip: str = "192.0.2.1", lang: str = 
     )
 
 
-def assert_limited(response, max_wait: int) -> None:
+def apply(client, call, ip: str = "192.0.2.1", **overrides):
+    """POST a complete application (as Nino.Beridze@Example.org unless overridden)."""
+    return client.post(
+        f"/apply/{call.slug}?lang=en",
+        data=application_form(client, call, **overrides),
+        content_type="multipart/form-data",
+        environ_overrides={"REMOTE_ADDR": ip},
+    )
+
+
+def applications() -> int:
+    return db.session.scalar(select(func.count()).select_from(Application))
+
+
+def assert_limited(response, max_wait: int, wait_in_words: str) -> None:
+    """Check a refused POST: 429, the form shown again, the real wait in words."""
     assert response.status_code == 429
-    assert TOO_MANY in response.text
     assert 0 < int(response.headers["Retry-After"]) <= max_wait
+    assert (
+        f"<p>This form has been sent too many times. Please try again {wait_in_words}.</p>"
+        in response.text
+    )
+    assert 'id="application-form"' in response.text
 
 
-def test_per_ip_limit_counts_posts_only(limited, app, client, call):
+def test_per_ip_limit_counts_every_post(limited, app, client, call):
     for _ in range(5):
         assert client.get("/apply/local-experts").status_code == 200
     assert [submit(client).status_code for _ in range(3)] == [400, 400, 400]
     response = submit(client)
-    assert_limited(response, 3600)
+    assert_limited(response, 3600, "in 1 hour")
     # Other addresses and pages are unaffected; the form can still be read.
     assert submit(client, ip="192.0.2.2").status_code == 400
     assert client.get("/apply/local-experts").status_code == 200
+
+
+def test_the_refused_form_keeps_what_was_typed_but_stores_nothing(limited, app, client, call):
+    for _ in range(3):
+        submit(client)
+    response = apply(
+        client,
+        call,
+        full_name="Nana Kapanadze",
+        city="Batumi",
+        cover_letter="Ich berichte seit 2015 aus Adscharien.",
+    )
+    assert_limited(response, 3600, "in 1 hour")
+    assert 'value="Nana Kapanadze"' in response.text
+    assert 'value="Batumi"' in response.text
+    assert "Ich berichte seit 2015 aus Adscharien.</textarea>" in response.text
+    # Files cannot be kept (a browser never re-fills a file input), and the page says so.
+    assert "Please choose your files again before sending." in response.text
+    assert_nothing_stored(app)
 
 
 def test_the_429_page_is_translated(limited, app, client, call):
@@ -248,27 +286,64 @@ def test_the_429_page_is_translated(limited, app, client, call):
         submit(client)
     german = submit(client, lang="de")
     assert german.status_code == 429
-    assert "<h1>Zu viele Versuche</h1>" in german.text
+    assert "Dieses Formular wurde zu oft gesendet. Bitte versuchen Sie es in 1 Stunde erneut." in (
+        german.text
+    )
     russian = submit(client, lang="ru")
     assert russian.status_code == 429
-    assert "<h1>Слишком много попыток</h1>" in russian.text
+    assert "Пожалуйста, попробуйте ещё раз через 1 час." in russian.text
     assert int(russian.headers["Retry-After"]) > 0
 
 
-def test_per_email_limit_follows_the_address_across_ips(limited, app_config, app, client, call):
+def test_per_email_limit_counts_stored_applications_only(limited, app, client, call):
+    app.config["APPLY_LIMIT_PER_IP"] = "20 per hour"
+    # Mistakes do not count: a form the form refuses, a refused document, a bot's form.
+    refused = [
+        submit(client, "nino.beridze@example.org").status_code,
+        apply(client, call, cv=(io.BytesIO(b"MZ\x90\x00 not a pdf"), "cv.pdf")).status_code,
+        apply(client, call, city=None).status_code,
+    ]
+    assert refused == [400, 400, 400]
+    assert applications() == 0
+    first = application_form(client, call)
+    assert post_as(client, call, first).status_code == 302
+    # The same form sent twice (a double click) stored nothing new: it does not count.
+    assert post_as(client, call, first).status_code == 302
+    assert applications() == 1
+    assert apply(client, call, email="NINO.beridze@example.org ").status_code == 302
+    # The third stored application for this address is refused, from any client address.
+    response = apply(client, call, ip="198.51.100.7")
+    assert_limited(response, 24 * 3600, "in 1 day")
+    assert applications() == 2
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 2
+    # Another address is not affected.
+    assert apply(client, call, email="nana@example.org").status_code == 302
+
+
+def post_as(client, call, data: dict, ip: str = "192.0.2.1"):
+    """POST *data* again with fresh file objects (a sent BytesIO is consumed)."""
+    fresh = {
+        key: (io.BytesIO(value[0].getvalue()), value[1]) if isinstance(value, tuple) else value
+        for key, value in data.items()
+    }
+    return client.post(
+        f"/apply/{call.slug}?lang=en",
+        data=fresh,
+        content_type="multipart/form-data",
+        environ_overrides={"REMOTE_ADDR": ip},
+    )
+
+
+def test_per_ip_limit_counts_every_attempt_of_any_address(limited, app, client, call):
     app.config["APPLY_LIMIT_PER_IP"] = "5 per hour"
-    assert submit(client, "nino@example.org").status_code == 400
-    assert submit(client, "Nino@Example.ORG ").status_code == 400
-    # A second IP, the same address (normalised and lower-cased): refused for a day.
-    assert_limited(submit(client, "NINO@example.org", ip="198.51.100.7"), 24 * 3600)
+    assert apply(client, call).status_code == 302
+    assert apply(client, call).status_code == 302
     # Other addresses from the first IP pass until the IP's own limit (5) is spent.
     assert [submit(client, f"other{i}@example.org").status_code for i in range(3)] == [400] * 3
-    assert_limited(submit(client, "fresh@example.org"), 3600)
+    assert_limited(submit(client, "fresh@example.org"), 3600, "in 1 hour")
 
 
 def test_posts_without_a_valid_address_share_no_email_bucket(limited, app, client, call):
-    # Three (the IP limit) posts without an address or with a broken one all pass, although
-    # the per-email limit is two: they are counted per IP only.
     statuses = [
         submit(client, None, ip="203.0.113.5").status_code,
         submit(client, "not-an-address", ip="203.0.113.5").status_code,
@@ -276,7 +351,46 @@ def test_posts_without_a_valid_address_share_no_email_bucket(limited, app, clien
     ]
     assert statuses == [400, 400, 400]
     assert submit(client, "not-an-address", ip="198.51.100.9").status_code == 400
-    assert_limited(submit(client, None, ip="203.0.113.5"), 3600)
+    assert_limited(submit(client, None, ip="203.0.113.5"), 3600, "in 1 hour")
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "advice"),
+    [
+        ("en", "Too many attempts", "Please try again in 52 minutes."),
+        ("de", "Zu viele Versuche", "Bitte versuchen Sie es in 52 Minuten erneut."),
+        ("ru", "Слишком много попыток", "Пожалуйста, попробуйте ещё раз через 52 минуты."),
+    ],
+)
+def test_the_429_page_says_the_real_wait(limited, app, lang, heading, advice):
+    def ping():
+        return "pong"
+
+    app.add_url_rule("/test/ping", view_func=limiter.limit("1 per 52 minutes")(public(ping)))
+    client = app.test_client()
+    assert client.get(f"/test/ping?lang={lang}").text == "pong"
+    response = client.get(f"/test/ping?lang={lang}")
+    assert response.status_code == 429
+    assert 51 * 60 < int(response.headers["Retry-After"]) <= 52 * 60
+    assert f"<h1>{heading}</h1>" in response.text
+    assert f'<p class="lead">{advice}</p>' in response.text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (45, "in 45 seconds"),
+        (60, "in 1 minute"),
+        (61, "in 2 minutes"),
+        (52 * 60 - 30, "in 52 minutes"),
+        (3600, "in 1 hour"),
+        (3601, "in 2 hours"),
+        (23 * 3600 + 1, "in 1 day"),
+    ],
+)
+def test_the_wait_is_rounded_up_never_down(app, seconds, words):
+    with app.test_request_context("/?lang=en"):
+        assert wait_advice(seconds) == f"Please try again {words}."
 
 
 # --- proxies ----------------------------------------------------------------------------------

@@ -188,3 +188,36 @@ def test_public_page_with_a_token_in_its_path_sends_no_referrer_and_is_not_store
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Security-Policy"] == CSP
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/review/no-such-page",
+        "/review/applications/999999",
+        "/review",
+        "/admin/no-such-page",
+        "/auth/no-such-page",
+    ],
+)
+def test_every_answer_under_a_staff_path_is_not_stored_even_an_error(editor_client, path):
+    # A 404 there matches no view, so no access policy says "staff"; its path still names
+    # the candidates and searches of the staff.
+    response = editor_client.get(path + "?lang=en")
+    assert response.status_code in (301, 302, 308, 404)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Cookie" in vary(response)
+    if response.status_code == 404:
+        assert "Page not found" in response.text
+
+
+def test_a_wrong_method_under_a_staff_path_is_not_stored_either(client):
+    response = client.delete("/review/")
+    assert response.status_code == 405
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_that_only_begin_like_a_staff_path_are_not_staff_pages(client):
+    response = client.get("/reviewers")
+    assert response.status_code == 404
+    assert "no-store" not in response.headers.get("Cache-Control", "")

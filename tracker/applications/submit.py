@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from tracker import tokens
+from tracker.applications.names import clean_name, name_problem
 from tracker.applications.people import name_key
 from tracker.database import begin_write
 from tracker.documents.extract import extract_text
@@ -249,6 +250,9 @@ def submit_application(
 def _check_answers(call: Call, data: ApplicationData, files) -> None:
     """Enforce what the form should already have: the rules hold whoever calls us."""
     errors = {}
+    name_refused = name_problem(clean_name(data.full_name) or "")
+    if name_refused:
+        errors["full_name"] = name_refused
     if not call.accepts_applications():
         errors["call"] = _l("This call has closed. Thank you for your interest.")
     if data.region not in {region["key"] for region in call.regions}:
@@ -282,12 +286,13 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
     country = next(region["country"] for region in call.regions if region["key"] == data.region)
     languages = [("de", data.german_level)] if data.german_level != "none" else []
     languages += data.other_languages
+    full_name = clean_name(data.full_name)
     return Application(
         call=call,
         reference=generate_reference(),
         form_token=form_token,
-        full_name=data.full_name,
-        name_key=name_key(data.full_name),
+        full_name=full_name,
+        name_key=name_key(full_name),
         email=data.email,
         phone=data.phone or None,
         country=country,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 
 from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.extensions import db
-from tracker.models import Application, Comment, Tag, User
+from tracker.models import Application, Comment, Tag, User, application_tags
 
 COMMENT_MAX_LENGTH = 10_000
 TAG_MAX_LENGTH = 60
@@ -117,6 +117,35 @@ def bulk_add_tag(applications: Iterable[Application], name: str, *, by: User) ->
 def all_tags() -> list[Tag]:
     """Return every tag, by name."""
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+
+
+def tags_of(application_ids: Iterable[int]) -> list[int]:
+    """Return the ids of the tags any of *application_ids* carries."""
+    return list(
+        db.session.scalars(
+            select(application_tags.c.tag_id)
+            .where(application_tags.c.application_id.in_(list(application_ids)))
+            .distinct()
+        )
+    )
+
+
+def remove_unused_tags(tag_ids: Iterable[int]) -> None:
+    """Delete those of *tag_ids* no application carries any more (in the session's
+    transaction).
+
+    Erasure calls this: a tag given only to the erased person ("Nino's contacts") would
+    otherwise keep a trace of them in the tag list. Tags still in use are kept.
+    """
+    tag_ids = list(tag_ids)
+    if not tag_ids:
+        return
+    in_use = exists().where(application_tags.c.tag_id == Tag.id)
+    db.session.execute(
+        delete(Tag)
+        .where(Tag.id.in_(tag_ids), ~in_use)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _tag(name: str) -> Tag:

@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.applications.names import clean_name, name_problem
 from tracker.enums import DocumentKind
 from tracker.labels import LANGUAGE_LABELS, LEVEL_LABELS, spoken_language_names
 
@@ -63,19 +64,43 @@ class PlainText:
             raise ValidationError(_l("This text contains characters we cannot store."))
 
 
+class PersonName:
+    """Refuse a name that could carry a message: an address, digits and signs, many words."""
+
+    def __call__(self, form, field):
+        problem = name_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
 class ValidEmail:
-    """Check an address with email-validator and keep its normalised form."""
+    """Check an address with email-validator and keep its normalised ASCII form.
+
+    Only addresses our mail can reach are taken: the outbox speaks plain SMTP, so a
+    local part beyond ASCII (``üñí@…``, which needs SMTPUTF8 all the way) is refused here
+    with a clear message instead of failing in the outbox later. An internationalised
+    domain is fine: it is kept in its ASCII (punycode) form, which every server accepts.
+    """
 
     def __call__(self, form, field):
         try:
-            result = validate_email(field.data or "", check_deliverability=False)
+            result = validate_email(
+                field.data or "", check_deliverability=False, allow_smtputf8=False
+            )
         except EmailNotValidError as error:
+            if "@" in (field.data or "") and not field.data.rpartition("@")[0].isascii():
+                raise ValidationError(
+                    _l(
+                        "We can only write to addresses whose part before the @ uses Latin "
+                        "letters, digits and . _ - + signs. Please enter another address."
+                    )
+                ) from error
             raise ValidationError(
                 _l("Please enter an email address like name@example.org.")
             ) from error
         # Lower-cased: people use one address in any capitalisation, and finding their
         # other applications must be one indexed equality, not a scan of lower(email).
-        field.data = result.normalized.lower()
+        field.data = result.ascii_email.lower()
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -112,8 +137,11 @@ class MultiCheckboxField(SelectMultipleField):
 class ApplicationForm(FlaskForm):
     """What an applicant sends: about them, where and in which languages, documents, consent."""
 
+    # Invisible direction and zero-width characters are dropped, not refused (names.py).
     full_name = StringField(
-        _l("Full name"), filters=[strip], validators=[DataRequired(), Length(max=200), SingleLine()]
+        _l("Full name"),
+        filters=[strip, clean_name],
+        validators=[DataRequired(), Length(max=200), SingleLine(), PersonName()],
     )
     email = StringField(
         _l("Email address"),

@@ -32,11 +32,14 @@ from tracker.calls import list_open_calls, localized, privacy_notice_of
 from tracker.extensions import csrf, db, limiter
 from tracker.models import Call, utcnow
 from tracker.web.access import public
+from tracker.web.errors import seconds_to_wait, wait_advice
 from tracker.web.forms_common import error_summary
 from tracker.web.security import (
     applicant_email_key,
+    application_stored,
     apply_limit_per_email,
     apply_limit_per_ip,
+    note_application_stored,
     without_applicant_email,
 )
 
@@ -62,6 +65,15 @@ def _get_call(slug: str) -> Call:
     return db.first_or_404(db.select(Call).where(Call.slug == slug))
 
 
+def _render_limited(_limit):
+    """Show the form again with what was typed and how long to wait (429; files not kept)."""
+    call = _get_call(request.view_args["slug"])
+    form = build_application_form(call, _language())
+    problem = _("This form has been sent too many times.") + " " + wait_advice(seconds_to_wait())
+    page, _status = _render_form(call, form, problem=problem)
+    return current_app.make_response((page, 429))
+
+
 @bp.get("/")
 @public
 def index():
@@ -76,13 +88,21 @@ def index():
 # with the applicant's answers kept and a kind message, not the bare 400 of CSRFProtect.
 @bp.route("/apply/<slug>", methods=["GET", "POST"])
 @csrf.exempt
-# Only submissions count: per client address, and per applicant address (see security.py).
-@limiter.limit(apply_limit_per_ip, methods=["POST"], exempt_when=_switching_language)
+# Only submissions count: every one per client address, and per applicant address those
+# that stored an application (see security.py). A refused one keeps what was typed.
+@limiter.limit(
+    apply_limit_per_ip,
+    methods=["POST"],
+    exempt_when=_switching_language,
+    on_breach=_render_limited,
+)
 @limiter.limit(
     apply_limit_per_email,
     key_func=applicant_email_key,
     methods=["POST"],
     exempt_when=_rate_limit_exempt_email,
+    deduct_when=application_stored,
+    on_breach=_render_limited,
 )
 @public
 def apply(slug: str):
@@ -91,7 +111,8 @@ def apply(slug: str):
     if _switching_language():
         return _switch_language(call)
     form = build_application_form(call, _language())
-    if request.method == "GET":
+    # HEAD is answered like GET (Flask drops the body); only a POST is a submission.
+    if request.method in ("GET", "HEAD"):
         return _render_blank(call, form)
     try:
         form_token = admit_form(call, ticket=form.form_ticket.data, honeypot=form.website.data)
@@ -104,6 +125,7 @@ def apply(slug: str):
         application = submit_application(
             call, _answers(form), form.attached_documents(), form_token=form_token
         )
+        note_application_stored()
     except DuplicateSubmission as duplicate:
         application = duplicate.application
     except SubmissionRejected as rejection:
@@ -209,7 +231,14 @@ def _render_form(call: Call, form, problem: str | None = None, *, language_switc
     )
 
 
+def _thanks_limit() -> str:
+    return current_app.config["THANKS_LIMIT_PER_IP"]
+
+
+# Real and unknown references answer 200 and 404: the limit keeps anyone from testing
+# references in bulk (30⁶ of them), while an applicant may reload the page freely.
 @bp.get("/apply/<slug>/thanks/<reference>")
+@limiter.limit(_thanks_limit)
 @public
 def thanks(slug: str, reference: str):
     """Show the reference and what happens next: nothing personal, anyone may open it."""

@@ -21,7 +21,14 @@ from xml.sax.handler import ContentHandler
 import defusedxml.sax
 from flask import current_app
 
-from tracker.documents.refusals import UploadError, macros, mismatch, too_complex, unreadable
+from tracker.documents.refusals import (
+    UploadError,
+    macros,
+    mismatch,
+    remote_content,
+    too_complex,
+    unreadable,
+)
 from tracker.enums import FileType
 
 # Highly compressible XML is normal (styles, numbering), so the ratio limit applies only
@@ -32,6 +39,8 @@ RATIO_MIN_SIZE = 1024 * 1024
 DIRECTORY_BYTES_PER_ENTRY = 1024
 _ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _MACRO_CONTENT_TYPE_HINTS = ("macroenabled", "vbaproject", "vbadata", "activex")
+# Links that run a macro or script when clicked, in LibreOffice's URL schemes.
+_SCRIPT_URL_SCHEMES = ("vnd.sun.star.script:", "macro:")
 
 
 class _BoundedReader:
@@ -63,6 +72,49 @@ class _ContentTypeCollector(ContentHandler):
         value = attrs.get("ContentType")
         if value:
             self.content_types.append(value)
+
+
+class _ExternalRelationshipFinder(ContentHandler):
+    """Find relationships to another computer that Word follows when it opens a document.
+
+    An external attachedTemplate (template injection), oleObject (CVE-2017-0199, Follina),
+    frame or image is fetched on opening, without a click: it loads macros or leaks the
+    editor's Windows credentials to the server named. Hyperlinks are followed only when
+    clicked, and CVs are full of them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def startElement(self, name, attrs):  # noqa: N802 (the SAX API's name)
+        if name.rpartition(":")[2] != "Relationship":
+            return
+        mode = attrs.get("TargetMode")
+        kind = (attrs.get("Type") or "").rstrip("/").rpartition("/")[2]
+        if mode is not None and mode.strip().lower() != "internal" and kind != "hyperlink":
+            self.found = True
+
+
+class _ScriptBindingFinder(ContentHandler):
+    """Find events bound to scripts, and links that run one, in ODF XML.
+
+    Matched on the local name whatever the prefix, since a document may bind the script
+    namespace to any prefix it likes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def startElement(self, name, attrs):  # noqa: N802 (the SAX API's name)
+        if name.rpartition(":")[2] == "event-listener":
+            self.found = True
+        for attribute in attrs.getNames():
+            if attribute.rpartition(":")[2] == "href" and (
+                attrs.getValue(attribute).strip().lower().startswith(_SCRIPT_URL_SCHEMES)
+            ):
+                self.found = True
 
 
 def _parse_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler=None) -> None:
@@ -151,7 +203,8 @@ def check_directory(infos: list[zipfile.ZipInfo], file_type: FileType) -> None:
         raise too_complex()
 
 
-def _has_macro_entry(names: Iterable[str]) -> bool:
+def has_macro_entry(names: Iterable[str]) -> bool:
+    """Tell whether any of these archive entry names is a macro project or binary code part."""
     for name in names:
         lowered = name.lower()
         # VBA projects (vbaProject.bin, word/vba*), and any binary part under word/ —
@@ -174,7 +227,7 @@ def check_archive(path: Path, file_type: FileType) -> tuple[str, ...]:
             with zipfile.ZipFile(handle) as archive:
                 infos = archive.infolist()
                 check_directory(infos, file_type)
-                if _has_macro_entry(info.filename for info in infos):
+                if has_macro_entry(info.filename for info in infos):
                     raise macros()
                 if file_type is FileType.DOCX:
                     _check_docx(archive, infos)
@@ -206,6 +259,13 @@ def _check_docx(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
     # The document body is what text extraction and previews read later; refusing DTDs
     # here means no later reader ever meets one.
     _parse_xml(archive, document)
+    # Any part may have relationships (word/_rels/settings.xml.rels holds the template).
+    for info in infos:
+        if info.filename.lower().endswith(".rels"):
+            finder = _ExternalRelationshipFinder()
+            _parse_xml(archive, info, finder)
+            if finder.found:
+                raise remote_content()
 
 
 def _check_odt(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
@@ -222,4 +282,13 @@ def _check_odt(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
     with archive.open(first) as raw:
         if raw.read(len(_ODT_MIMETYPE) + 1) != _ODT_MIMETYPE:
             raise mismatch(FileType.ODT)
-    _parse_xml(archive, content)
+    # Script bindings run installed macros and scripts without any Basic in the file: a
+    # mouse-over bound to a script is how CVE-2018-16858 and CVE-2019-9848 ran code.
+    # LibreOffice calls them macros, and so do we.
+    styles = next((info for info in infos if info.filename == "styles.xml"), None)
+    for info in (content, styles):
+        if info is not None:
+            finder = _ScriptBindingFinder()
+            _parse_xml(archive, info, finder)
+            if finder.found:
+                raise macros()

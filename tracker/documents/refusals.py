@@ -144,3 +144,36 @@ def too_complex() -> UploadError:
             "as PDF and upload the new copy."
         )
     )
+
+
+def hidden_file() -> UploadError:
+    """Refuse a PDF with another file appended to it or hidden in it (a polyglot)."""
+    return UploadError(
+        lazy_gettext(
+            "This PDF has another file hidden in it, which we cannot accept for security "
+            "reasons. Please export it again from the program you wrote it in and upload "
+            "the new copy."
+        )
+    )
+
+
+def pdf_attachment() -> UploadError:
+    """Refuse a PDF carrying an attachment that is not a document (a program, a script)."""
+    return UploadError(
+        lazy_gettext(
+            "This PDF has a file attached inside it that is not a document (for example a "
+            "program), which we cannot accept for security reasons. Please save the PDF "
+            "again without attachments and upload the new copy."
+        )
+    )
+
+
+def remote_content() -> UploadError:
+    """Refuse a document that loads a template or object from elsewhere when opened."""
+    return UploadError(
+        lazy_gettext(
+            "This document loads content from another computer when it is opened (for "
+            "example a remote template), which we cannot accept for security reasons. "
+            "Please save it as PDF and upload the new copy."
+        )
+    )

@@ -59,8 +59,14 @@ PLACEHOLDERS = (
 # Names only some kinds of email may use.
 EXTRA_PLACEHOLDERS = {EmailTemplateKey.REJECTION: ("rejection_reason",)}
 # Placeholders whose value the applicant typed: plain text that must never become markup
-# or a link in the HTML part.
+# or a link in the HTML part. They are the only applicant text any email carries, and a
+# name is checked to hold no address, digits or signs (applications/names.py); every
+# other value is ours, an admin's or an editor's.
 APPLICANT_VALUES = frozenset({"first_name", "full_name"})
+# The acknowledgement and the status-link email are the two emails anyone can have sent to
+# any address (nobody has checked yet that the address is the applicant's), so their seed
+# texts greet without the name: the desk's own address then repeats nothing a stranger
+# typed. Emails an editor decides to send (decisions, questions) greet by name.
 
 # Line breaks (and what some mail software treats as one) that must not reach a header.
 _LINE_BREAKS = re.compile(r"[\r\n\0\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")

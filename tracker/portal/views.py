@@ -139,7 +139,7 @@ def _reissue_limit() -> str:
 def reissue():
     """Send a new status link to every application made with the address given."""
     form = ReissueForm()
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _render_reissue(form, sent=request.args.get("sent") == "1")
     if not form.validate():
         problem = None
@@ -225,6 +225,6 @@ def erase(token: str):
                     token=token,
                     reference=application.reference,
                 ),
-                200 if request.method == "GET" else 400,
+                400 if request.method == "POST" else 200,
             )
         )

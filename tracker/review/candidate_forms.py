@@ -41,14 +41,6 @@ TAGS_MAX_LENGTH = 1000
 # The same words as the inbox and its bulk actions use.
 REASON_LABELS = REJECTION_REASON_LABELS
 
-# Warnings the upload checks attach to a document that was accepted all the same.
-FLAG_LABELS = {
-    "pdf_active_content": _l(
-        "This PDF contains active content (JavaScript/automatic actions); "
-        "open it only in a safe viewer"
-    ),
-}
-
 
 def label_of(labels: dict, value: str | None) -> str:
     """Return the label of *value* in *labels*, or the raw value if it has none."""

@@ -28,6 +28,7 @@ from tracker.inbox.query import assignable_users, neighbours
 from tracker.labels import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,
+    FLAG_LABELS,
     LANGUAGE_LABELS,
     LEVEL_LABELS,
     RECOMMENDATION_LABELS,
@@ -37,7 +38,6 @@ from tracker.labels import (
 )
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
 from tracker.review.candidate_forms import (
-    FLAG_LABELS,
     REASON_LABELS,
     AssignForm,
     CommentForm,

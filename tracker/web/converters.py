@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-# The largest id a signed 64-bit column holds (SQLite INTEGER, PostgreSQL BIGINT/INTEGER).
-MAX_ID = 2**63 - 1
+# The largest id our tables hold: their keys are PostgreSQL INTEGER (32-bit), the
+# narrowest backend; a larger number would overflow in the database, not find nothing.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
+import time
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, render_template
-from flask_babel import format_decimal, gettext
+from flask_babel import format_decimal, format_timedelta, gettext
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 # How long a client is asked to wait after a 503: a held lock or a restarting database
@@ -63,10 +66,7 @@ def _message(code: int, error: HTTPException | None = None) -> tuple[str, str]:
             gettext("That does not work here"),
             gettext("Please go back and use the links and buttons on the page."),
         ),
-        429: (
-            gettext("Too many attempts"),
-            gettext("Please wait a few minutes, then try again."),
-        ),
+        429: (gettext("Too many attempts"), wait_advice(seconds_to_wait(error))),
         503: (
             gettext("We are busy right now"),
             gettext("Nothing was saved. Please try again in a minute."),
@@ -81,8 +81,45 @@ def _message(code: int, error: HTTPException | None = None) -> tuple[str, str]:
     )
 
 
+def seconds_to_wait(error: HTTPException | None = None) -> int | None:
+    """Return how long the client must wait after a 429, in seconds, if it is known.
+
+    A breached rate limit knows when its window ends (Flask-Limiter's Retry-After says the
+    same); otherwise an error raised with ``retry_after`` says it.
+    """
+    breached = limiter.current_limit
+    if breached is not None and breached.breached:
+        # As Flask-Limiter computes Retry-After, so that the page and the header agree.
+        return max(1, int(breached.reset_at - time.time()))
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, datetime):
+        return max(1, math.ceil((retry_after - datetime.now(UTC)).total_seconds()))
+    return retry_after if isinstance(retry_after, int) else None
+
+
+def wait_advice(seconds: int | None) -> str:
+    """Say "Please try again in 52 minutes." in the page's language, never too early.
+
+    The wait is rounded up (to the minute under an hour, else to the hour): an applicant
+    who comes back when the page said must not be refused again.
+    """
+    if seconds is None:
+        return gettext("Please wait a few minutes, then try again.")
+    if seconds > 3600:
+        seconds = math.ceil(seconds / 3600) * 3600
+    elif seconds > 60:
+        seconds = math.ceil(seconds / 60) * 60
+    # threshold=1: 52 minutes stay "52 minutes" (Babel's default would say "1 hour").
+    when = format_timedelta(timedelta(seconds=seconds), threshold=1, add_direction=True)
+    return gettext("Please try again %(when)s.", when=when)
+
+
 def render_error(error: HTTPException):
     """Render the page for an HTTP error, keeping headers such as Retry-After."""
+    if error.response is not None:
+        # A page of the view's own for this error, e.g. the application form shown again
+        # with what was typed when a rate limit refused it (apply.views).
+        return error.response
     code = error.code or 500
     heading, advice = _message(code, error)
     response = current_app.make_response(

@@ -30,6 +30,9 @@ CONTENT_SECURITY_POLICY = (
 # the browser accepts it (RFC 6797 §7.2).
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 STAFF_POLICIES = frozenset({Policy.STAFF, Policy.ADMIN})
+# The blueprints whose every path is the staff's: a 404 or 405 there (no view matched, so
+# no policy is known) still names candidates or searches in its URL and page.
+STAFF_BLUEPRINTS = ("review", "admin", "auth")
 
 
 def install(app: Flask) -> None:
@@ -77,13 +80,22 @@ def set_security_headers(response: Response) -> Response:
         # Staff URLs name candidates and searches; unknown pages may be anything; a token
         # in the path must not travel even to our own stylesheet's request log.
         headers["Referrer-Policy"] = "no-referrer"
-    if policy in STAFF_POLICIES:
+    if policy in STAFF_POLICIES or _is_staff_path():
         # Personal data must not stay in a browser's or a proxy's cache after sign-out.
         headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")
     elif _path_holds_a_secret():
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _is_staff_path() -> bool:
+    """Tell whether the request's path is under a staff blueprint, whatever answered it."""
+    for name in STAFF_BLUEPRINTS:
+        prefix = current_app.blueprints[name].url_prefix
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return True
+    return False
 
 
 def _path_holds_a_secret() -> bool:
@@ -154,8 +166,24 @@ def apply_limit_per_ip() -> str:
 
 
 def apply_limit_per_email() -> str:
-    """Return the limit on application POSTs per applicant address."""
+    """Return the limit on stored applications per applicant address."""
     return current_app.config["APPLY_LIMIT_PER_EMAIL"]
+
+
+def note_application_stored() -> None:
+    """Count this request against the per-address limit: it stored an application."""
+    g.application_stored = True
+
+
+def application_stored(_response) -> bool:
+    """Tell whether this request stored an application (and queued its acknowledgement).
+
+    Only those count per address: the limit is there so that nobody floods someone's inbox
+    with acknowledgements, and an applicant correcting a refused form, perhaps from an
+    office or mobile address shared with others, must not be locked out by their mistakes.
+    Every attempt still counts towards the per-IP limit.
+    """
+    return g.get("application_stored", False)
 
 
 def _applicant_email_key() -> str | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 # The staff menu: (endpoint, label, admins only).
 STAFF_NAVIGATION = (
@@ -29,3 +32,17 @@ def field_aria(field, hint: bool = False) -> dict[str, str]:
     if field.errors:
         attributes["aria-invalid"] = "true"
     return attributes
+
+
+# Marks, embeddings, overrides and isolates: the characters that change text direction.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def isolate(text) -> Markup:
+    """Return *text* escaped and wrapped in FSI … PDI, its own direction controls removed.
+
+    For plain-text places where no ``<bdi>`` can go, such as a page's ``<title>``: a
+    right-to-left override in an applicant's text then cannot reorder what follows it.
+    """
+    inner = _BIDI_CONTROLS.sub("", str(text if text is not None else ""))
+    return Markup("\u2068") + escape(inner) + Markup("\u2069")
