@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.production import PRIVACY_SETTINGS
 from tracker import create_app
 from tracker.config import ConfigError
 
@@ -16,6 +17,8 @@ def production(monkeypatch, tmp_path):
     monkeypatch.setenv("TRACKER_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://experts.example.org")
+    for name, value in PRIVACY_SETTINGS.items():
+        monkeypatch.setenv(name, value)
 
     def start():
         return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.applying import application_form, post, stored_files
 from tests.smtp_servers import mail_settings, recording_smtp_server
+from tests.production import PRIVACY_SETTINGS
 from tests.soak import harness
 from tracker.documents import storage
 from tracker.documents.storage import reconcile
@@ -301,6 +302,7 @@ def production_env(app, **extra: str) -> dict[str, str]:
         TRACKER_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(48),
         PUBLIC_BASE_URL="https://experts.example.org",
+        **PRIVACY_SETTINGS,
         **extra,
     )
 
