@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from tests.applying import application_form, post, stored_files
-from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.production import PRIVACY_SETTINGS
+from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
 from tracker.documents import storage
 from tracker.documents.storage import reconcile

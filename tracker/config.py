@@ -249,7 +249,8 @@ def development_secret_key(instance_path: str) -> str:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with a missing or weak secret key, or in debug mode."""
+    """Refuse to run in production with a missing or weak secret key, in debug mode,
+    without a public address, or without the privacy notice's controller details."""
     if config["ENV"] != "production":
         return
     key = config.get("SECRET_KEY") or ""
@@ -278,7 +279,11 @@ def check_production(config: dict) -> None:
 
 
 # What the built-in privacy notice cannot do without (GDPR Art. 13(1)(a)).
-PRIVACY_REQUIRED = ("PRIVACY_CONTROLLER_NAME", "PRIVACY_CONTROLLER_ADDRESS", "PRIVACY_CONTACT_EMAIL")
+PRIVACY_REQUIRED = (
+    "PRIVACY_CONTROLLER_NAME",
+    "PRIVACY_CONTROLLER_ADDRESS",
+    "PRIVACY_CONTACT_EMAIL",
+)
 
 
 def _check_privacy_controller(config: dict) -> None:

@@ -65,9 +65,7 @@ def withdrawn_retention_days(config: Mapping) -> int | None:
 
 def longest_rate_limit_hours(config: Mapping) -> int:
     """Return the longest window (in whole hours, rounded up) of the public rate limits."""
-    seconds = max(
-        item.get_expiry() for name in PUBLIC_LIMITS for item in parse_many(config[name])
-    )
+    seconds = max(item.get_expiry() for name in PUBLIC_LIMITS for item in parse_many(config[name]))
     return -(-seconds // 3600)
 
 

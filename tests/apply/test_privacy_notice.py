@@ -144,9 +144,7 @@ def test_every_right_is_named(client, right):
     assert right in rights
 
 
-def test_erasure_on_the_status_page_is_described_with_a_working_link(
-    client, app, make_application
-):
+def test_erasure_on_the_status_page_is_described_with_a_working_link(client, app, make_application):
     page = notice(client)
     erasure = section(page, "erasure")
     assert (
@@ -164,9 +162,7 @@ def test_erasure_on_the_status_page_is_described_with_a_working_link(
     with app.test_request_context():
         token = make_status_token(application)
     status_page = client.get(f"/status/{token}").text
-    assert '<button type="submit" class="button-secondary">Delete my data</button>' in (
-        status_page
-    )
+    assert '<button type="submit" class="button-secondary">Delete my data</button>' in (status_page)
 
 
 def test_archive_copies_are_mentioned_only_when_the_site_keeps_them(client, app):
