@@ -277,3 +277,13 @@ def test_notice_renders_in_german_and_russian(client, app):
     assert '<h2 id="controller">Кто отвечает за ваши данные</h2>' in russian
     assert '<h2 id="rights">Ваши права</h2>' in russian
     assert "через 45 дней после отзыва" in text_of(russian)
+
+
+def test_admins_preview_the_withdrawal_email_with_the_configured_period(app):
+    from tracker.mail.template_store import sample_values
+
+    app.config["RETENTION_DAYS"] = {"withdrawn": 45}
+    with app.test_request_context():
+        assert sample_values("withdrawal_confirmation", "en", editor=None)["retention_days"] == "45"
+        app.config["RETENTION_DAYS"] = {}
+        assert sample_values("withdrawal_confirmation", "en", editor=None)["retention_days"] == ""
