@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from tests.applying import application_form, post, stored_files
+from tests.production import PRIVACY_SETTINGS
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
 from tracker.documents import storage
@@ -301,6 +302,7 @@ def production_env(app, **extra: str) -> dict[str, str]:
         TRACKER_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(48),
         PUBLIC_BASE_URL="https://experts.example.org",
+        **PRIVACY_SETTINGS,
         **extra,
     )
 

@@ -39,6 +39,56 @@ def _retention_days() -> dict[str, int]:
     return policy
 
 
+# Marks the development defaults of the privacy notice's controller details; production
+# refuses a value that carries it, as it refuses a placeholder key.
+SAMPLE_MARK = "(sample value)"
+
+
+def _privacy_settings(env: str) -> dict:
+    """Return the privacy notice's controller details (GDPR Art. 13).
+
+    On a developer's machine they are sample values marked as such; in production they have
+    no default, and :func:`check_production` refuses to start without them unless
+    PRIVACY_NOTICE_FILE replaces the built-in notice.
+    """
+
+    def sample(value: str) -> str | None:
+        return None if env == "production" else f"{value} {SAMPLE_MARK}"
+
+    settings = {
+        "PRIVACY_CONTROLLER_NAME": os.environ.get(
+            "PRIVACY_CONTROLLER_NAME", sample("Caucasus Watch gGmbH")
+        ),
+        "PRIVACY_CONTROLLER_ADDRESS": os.environ.get(
+            "PRIVACY_CONTROLLER_ADDRESS", sample("Musterstraße 1, 10115 Berlin, Germany")
+        ),
+        "PRIVACY_CONTACT_EMAIL": os.environ.get(
+            "PRIVACY_CONTACT_EMAIL", None if env == "production" else "privacy@example.org"
+        ),
+        # Optional: the data-protection officer's name and address, as one line.
+        "PRIVACY_DPO_CONTACT": os.environ.get("PRIVACY_DPO_CONTACT") or None,
+        # Optional: the authority applicants may complain to, and its web address.
+        "PRIVACY_SUPERVISORY_AUTHORITY": os.environ.get(
+            "PRIVACY_SUPERVISORY_AUTHORITY",
+            sample("Berlin Commissioner for Data Protection and Freedom of Information"),
+        ),
+        "PRIVACY_SUPERVISORY_AUTHORITY_URL": os.environ.get(
+            "PRIVACY_SUPERVISORY_AUTHORITY_URL",
+            None if env == "production" else "https://www.datenschutz-berlin.de/",
+        ),
+        # Optional: who hosts the server and delivers the email on the controller's behalf
+        # (processors, Art. 28), and where; the notice names them.
+        "PRIVACY_PROCESSORS": os.environ.get("PRIVACY_PROCESSORS") or None,
+        # How long the operator keeps the server's logs (which hold client addresses): the
+        # notice states it, and journald or logrotate must be set to match.
+        "LOG_RETENTION_DAYS": _env_int("LOG_RETENTION_DAYS", 14),
+    }
+    url = settings["PRIVACY_SUPERVISORY_AUTHORITY_URL"]
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError("PRIVACY_SUPERVISORY_AUTHORITY_URL must be an http(s) address")
+    return settings
+
+
 def load_config(instance_path: str) -> dict:
     """Return the configuration for an app whose instance folder is *instance_path*.
 
@@ -179,7 +229,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_PATH": "/",
         "SESSION_COOKIE_DOMAIN": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12)),
-    }
+    } | _privacy_settings(env)
 
 
 def development_secret_key(instance_path: str) -> str:
@@ -199,7 +249,8 @@ def development_secret_key(instance_path: str) -> str:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with a missing or weak secret key, or in debug mode."""
+    """Refuse to run in production with a missing or weak secret key, in debug mode,
+    without a public address, or without the privacy notice's controller details."""
     if config["ENV"] != "production":
         return
     key = config.get("SECRET_KEY") or ""
@@ -223,6 +274,31 @@ def check_production(config: dict) -> None:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(
             "PUBLIC_BASE_URL must be an http(s) address such as https://experts.example.org"
+        )
+    _check_privacy_controller(config)
+
+
+# What the built-in privacy notice cannot do without (GDPR Art. 13(1)(a)).
+PRIVACY_REQUIRED = (
+    "PRIVACY_CONTROLLER_NAME",
+    "PRIVACY_CONTROLLER_ADDRESS",
+    "PRIVACY_CONTACT_EMAIL",
+)
+
+
+def _check_privacy_controller(config: dict) -> None:
+    """Refuse the built-in privacy notice without the real controller's name and contact."""
+    if config.get("PRIVACY_NOTICE_FILE"):
+        return  # the site's own notice names the controller
+    for name in PRIVACY_REQUIRED + ("PRIVACY_SUPERVISORY_AUTHORITY",):
+        value = config.get(name) or ""
+        if SAMPLE_MARK in value:
+            raise ConfigError(f"{name} is still the sample value; set the real one in production")
+    missing = [name for name in PRIVACY_REQUIRED if not (config.get(name) or "").strip()]
+    if missing:
+        raise ConfigError(
+            f"{', '.join(missing)} must be set in production: the privacy notice names the "
+            "controller and how to reach them (or set PRIVACY_NOTICE_FILE to your own notice)"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import make_response, session
 
+from tests.production import PRIVACY_SETTINGS
 from tracker import create_app
 from tracker.extensions import db
 from tracker.web.access import admin, public, staff
@@ -159,6 +160,7 @@ def production_app(monkeypatch, app_config):
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     app_config["PUBLIC_BASE_URL"] = "https://experts.example.org"
     app_config["SECRET_KEY"] = "production-test-" + "0123456789abcdef" * 2
+    app_config.update(PRIVACY_SETTINGS)
     app = create_app(app_config)
 
     def remember():

@@ -20,6 +20,10 @@ PLACEHOLDER_LABELS = {
     "desk_email": _l("The desk's email address"),
     "site_name": _l("The name of the site"),
     "rejection_reason": _l("The reason for the rejection, as a sentence"),
+    "retention_days": _l(
+        "Days a withdrawn application is kept before it is erased (RETENTION_DAYS), as the "
+        "privacy notice says; empty if it is kept"
+    ),
 }
 
 

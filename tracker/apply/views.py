@@ -31,6 +31,7 @@ from tracker.apply.forms import build_application_form
 from tracker.calls import list_open_calls, localized, privacy_notice_of
 from tracker.extensions import csrf, db, limiter
 from tracker.models import Call, utcnow
+from tracker.privacy_notice import notice_facts
 from tracker.web.access import public
 from tracker.web.errors import seconds_to_wait, wait_advice
 from tracker.web.forms_common import error_summary
@@ -256,12 +257,13 @@ def thanks(slug: str, reference: str):
 @bp.get("/privacy")
 @public
 def privacy():
-    """Show the privacy notice: a configured file, or the built-in text."""
+    """Show the privacy notice: a configured file, or the built-in one filled from config."""
     path = current_app.config.get("PRIVACY_NOTICE_FILE")
     custom = Path(path).read_text(encoding="utf-8") if path else None
     return render_template(
         "apply/privacy.html",
         custom=custom,
+        notice=None if custom else notice_facts(current_app.config),
         version=current_app.config["PRIVACY_NOTICE_VERSION"],
     )
 

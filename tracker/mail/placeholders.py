@@ -22,6 +22,7 @@ from tracker.mail.templates import (
     render,
 )
 from tracker.models import Application, StatusChange, User
+from tracker.privacy_notice import withdrawn_retention_days
 
 # Sentences for {{ rejection_reason }}, in the applicant's language. They are email text
 # like the seeded templates, so they live here rather than in the UI catalogues.
@@ -106,7 +107,15 @@ def placeholder_values(
         if reason is None:
             reason = latest_rejection_reason(application)
         values["rejection_reason"] = rejection_reason_text(reason, language)
+    if "retention_days" in placeholders_for(key):
+        values["retention_days"] = retention_days_text(config)
     return values
+
+
+def retention_days_text(config) -> str:
+    """Return the days a withdrawn application is kept, as text; "" if it is kept."""
+    days = withdrawn_retention_days(config)
+    return "" if days is None else str(days)
 
 
 def render_for(

@@ -57,7 +57,12 @@ PLACEHOLDERS = (
     "site_name",
 )
 # Names only some kinds of email may use.
-EXTRA_PLACEHOLDERS = {EmailTemplateKey.REJECTION: ("rejection_reason",)}
+# retention_days: how many days a withdrawn application is kept (RETENTION_DAYS), the same
+# number the privacy notice states; empty where withdrawn applications are kept.
+EXTRA_PLACEHOLDERS = {
+    EmailTemplateKey.REJECTION: ("rejection_reason",),
+    EmailTemplateKey.WITHDRAWAL_CONFIRMATION: ("retention_days",),
+}
 # Placeholders whose value the applicant typed: plain text that must never become markup
 # or a link in the HTML part. They are the only applicant text any email carries, and a
 # name is checked to hold no address, digits or signs (applications/names.py); every
