@@ -391,6 +391,19 @@ def test_applicant_erases_through_the_emailed_link_once(client, make_application
     assert client.post(link, data=hidden_fields(page.text)).status_code == 404
 
 
+def test_erasure_request_names_the_configured_link_lifetime(client, make_application):
+    client.application.config["ERASURE_LINK_MAX_AGE_HOURS"] = 24
+    application = make_application(preferred_language="en")
+    token = make_status_token(application)
+    db.session.commit()
+    request_link(client, application)
+    page = client.get(f"/status/{token}?lang=en").text
+    assert (
+        "We have sent you an email with a link. Open it within 24 hours to confirm that we "
+        "should delete your data."
+    ) in page
+
+
 def test_expired_erasure_link_says_so_and_erases_nothing(client, make_application):
     application = make_application()
     link = request_link(client, application)

@@ -185,8 +185,9 @@ def request_erasure(token: str):
             privacy.request_erasure(application)
             flash(
                 _(
-                    "We have sent you an email with a link. Open it within 72 hours to "
-                    "confirm that we should delete your data."
+                    "We have sent you an email with a link. Open it within %(hours)s hours "
+                    "to confirm that we should delete your data.",
+                    hours=current_app.config["ERASURE_LINK_MAX_AGE_HOURS"],
                 ),
                 "success",
             )
