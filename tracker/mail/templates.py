@@ -57,7 +57,10 @@ PLACEHOLDERS = (
     "site_name",
 )
 # Names only some kinds of email may use.
-EXTRA_PLACEHOLDERS = {EmailTemplateKey.REJECTION: ("rejection_reason",)}
+EXTRA_PLACEHOLDERS = {
+    EmailTemplateKey.REJECTION: ("rejection_reason",),
+    EmailTemplateKey.ACKNOWLEDGEMENT: ("version_note",),
+}
 # Placeholders whose value the applicant typed: plain text that must never become markup
 # or a link in the HTML part. They are the only applicant text any email carries, and a
 # name is checked to hold no address, digits or signs (applications/names.py); every
