@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from tests.applying import application_form, post, sample, stored_files
 from tracker.extensions import db
+from tracker.mail.template_store import seed_templates
 from tracker.models import Application, EmailTemplate, OutboxEmail
 
 NOTE_EN = (
@@ -218,3 +219,21 @@ def test_the_thanks_page_switches_language_and_keeps_the_reference(app, client, 
     assert f'<p class="reference">{reference}</p>' in german
     for personal in ("Nino", "Beridze", "nino.beridze", "Kutaisi"):
         assert personal not in german
+
+
+def test_the_seeded_acknowledgement_places_the_note_once(app, client, call):
+    seed_templates()
+    db.session.commit()
+    send(client, call, preferred_language="ru")
+    send(client, call, preferred_language="ru", cover_letter="Новое письмо.")
+
+    first, second = outbox()
+    reference = applications()[1].reference
+    assert second.body_text.count("Это ваша") == 1
+    assert (
+        f"Номер вашей заявки: {reference}\n\nЭто ваша 2-я заявка на этот конкурс. Редакция "
+        "рассмотрит её вместе с вашей предыдущей заявкой.\n\nРедакция читает каждую заявку."
+    ) in second.body_text
+    assert f"Номер вашей заявки: {applications()[0].reference}\n\nРедакция читает" in (
+        first.body_text
+    )

@@ -20,6 +20,10 @@ PLACEHOLDER_LABELS = {
     "desk_email": _l("The desk's email address"),
     "site_name": _l("The name of the site"),
     "rejection_reason": _l("The reason for the rejection, as a sentence"),
+    "version_note": _l(
+        "For a 2nd (3rd …) application to the call, a sentence saying so; empty for the first. "
+        "Where a template leaves it out, it follows the greeting."
+    ),
 }
 
 
