@@ -93,6 +93,15 @@ def test_a_repeat_needs_the_same_address_call_letter_link_and_files(make_applica
     assert find_duplicate(call, "nino@example.org", **link) is None
 
 
+def test_sending_again_after_withdrawing_is_no_repeat(make_application, call):
+    first = _with_documents(make_application(cover_letter="Brief"), cv="a")
+    same = {"cover_letter": "Brief", "writing_sample_url": None, "documents": {"cv": "a"}}
+    assert find_duplicate(call, "nino@example.org", **same) == first
+    first.status = "withdrawn"
+    db.session.commit()
+    assert find_duplicate(call, "nino@example.org", **same) is None
+
+
 def test_a_repeat_is_one_within_24_hours_only(make_application, call):
     first = _with_documents(make_application(cover_letter=None), cv="a")
     same = {"cover_letter": "", "writing_sample_url": "", "documents": {"cv": "a"}}

@@ -22,6 +22,7 @@ from babel import Locale
 from sqlalchemy import select
 
 from tracker.applications.people import normalise_email
+from tracker.enums import Status
 from tracker.extensions import db
 from tracker.models import Application, Call, utcnow
 
@@ -46,7 +47,8 @@ def find_duplicate(
     :param documents: the sha256 of each sent file by its kind (``{"cv": "9f86…"}``); the
         stored application must have exactly these files, no more and no fewer.
     :param cover_letter: the typed cover letter; "" and None both mean none was typed.
-    :returns: the newest such application, or None when this is no repeat.
+    :returns: the newest such application that is not withdrawn, or None when this is no
+        repeat.
     """
     since = (now or utcnow()) - DUPLICATE_WINDOW
     candidates = db.session.scalars(
@@ -55,6 +57,8 @@ def find_duplicate(
             Application.call_id == call.id,
             Application.email == normalise_email(email),
             Application.created_at >= since,
+            # Sending again after withdrawing is applying anew, not pressing Back.
+            Application.status != Status.WITHDRAWN.value,
             Application.cover_letter.is_(None)
             if not cover_letter
             else Application.cover_letter == cover_letter,
