@@ -111,6 +111,28 @@ def versions_of(application: Application) -> Versions:
     )
 
 
+def version_numbers(applications: list[Application]) -> dict[int, int]:
+    """Return the version number of each of *applications* by id, in one query (the inbox).
+
+    Only the ids, calls, addresses and times of the addresses' applications are read: a
+    page of 50 rows costs one indexed query, however many applications there are.
+    """
+    emails = {normalise_email(application.email) for application in applications}
+    if not emails:
+        return {}
+    counters: dict[tuple[int, str], int] = {}
+    numbers = {}
+    for application_id, call_id, email in db.session.execute(
+        select(Application.id, Application.call_id, Application.email)
+        .where(Application.email.in_(emails))
+        .order_by(Application.created_at, Application.id)
+    ):
+        key = (call_id, email)
+        counters[key] = counters.get(key, 0) + 1
+        numbers[application_id] = counters[key]
+    return {application.id: numbers.get(application.id, 1) for application in applications}
+
+
 def version_number(application: Application) -> int:
     """Return 1 for an address's first application to a call, 2 for the next, and so on."""
     return versions_of(application).number
