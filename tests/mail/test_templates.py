@@ -456,3 +456,23 @@ def test_render_file_renders_our_own_texts_in_the_language_asked(app):
     assert reset_de.subject == "Neues Passwort für CW"
     assert reset_en.subject == "Choose a new password for CW"
     assert reset_en.body_text.startswith("Hello Ana,\n")
+
+
+def test_the_acknowledgement_offers_and_previews_the_version_note(app, admin_client, seeded, call):
+    page = admin_client.get("/admin/email-templates/acknowledgement/en?lang=en").text
+    assert "{{ version_note }}" in page
+    data = {
+        **edit_form(admin_client, "acknowledgement", "en"),
+        "subject": "Received",
+        "body_text": template_row("acknowledgement", "en").body_text,
+        "body_html": "",
+        "action": "preview",
+    }
+    response = admin_client.post("/admin/email-templates/acknowledgement/en?lang=en", data=data)
+    body = re.search(
+        r'<div class="document-preview" data-preview-body>(.*?)</div>', response.text, re.S
+    )
+    assert (
+        "Your reference: CW-7K3P-Q9\n\nThis is your 2nd application to this call. Our editors "
+        "see it together with your earlier one.\n\nOur editors read every application."
+    ) in html.unescape(body.group(1))

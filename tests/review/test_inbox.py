@@ -128,6 +128,7 @@ def test_each_row_shows_the_application_at_a_glance(editor_client, make_applicat
     )
     aram = make_application(
         full_name="Aram Petrosyan",
+        email="aram@example.org",
         region="elsewhere",
         region_other="Berlin",
         city="Berlin",

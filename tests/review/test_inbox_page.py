@@ -156,8 +156,9 @@ def test_a_page_takes_the_same_few_queries_for_5_rows_and_for_50(make_applicatio
     full_rows(make_application, users, 45)
     large = page()
     assert small == large
-    # count, page, call, languages, topics, tags, assignees, documents, my ratings, means
-    assert large == 10
+    # count, page, call, languages, topics, tags, assignees, documents, my ratings, means,
+    # versions ("2nd application")
+    assert large == 11
 
 
 # --- Hostile input ---------------------------------------------------------------------
@@ -192,3 +193,28 @@ def test_metacharacters_in_names_are_matched_literally(make_application, make_us
     ]
     assert inbox_page(InboxFilter.from_args({"region": "%"}), user=user).total == 0
     assert inbox_page(InboxFilter.from_args({"region": "_rmenia"}), user=user).total == 0
+
+
+def test_a_later_application_from_one_address_to_one_call_is_marked(
+    make_application, make_user, editor_client
+):
+    from datetime import timedelta
+
+    from tracker.models import utcnow
+
+    now = utcnow()
+    make_application(email="nino@example.org", created_at=now - timedelta(days=2))
+    second = make_application(email="nino@example.org", created_at=now - timedelta(days=1))
+    third = make_application(email="nino@example.org", created_at=now)
+    other = make_application(email="nana@example.org", created_at=now)
+    page = inbox_page(InboxFilter(), user=make_user("ana@example.org"), language="en")
+    labels = {row.id: row.version_label for row in page.rows}
+    assert labels[second.id] == "2nd application"
+    assert labels[third.id] == "3rd application"
+    assert labels[other.id] is None
+    assert sorted(label for label in labels.values() if label) == [
+        "2nd application",
+        "3rd application",
+    ]
+    markup = editor_client.get("/review/?lang=en").text
+    assert '<span class="badge version-badge">2nd application</span>' in markup

@@ -167,6 +167,9 @@ def answers(number: int, email: str | None = None) -> list[tuple[str, str]]:
         ("topics", "politics"),
         ("topics", "environment"),
         ("links", "https://example.org/kutaisi"),
+        # A letter of its own: one address sending the same documents to a call again
+        # within a day is a repeat, not a new application (applications/versions.py).
+        ("cover_letter", f"Bewerbung Nummer {number}."),
         ("preferred_language", "de"),
         ("heard_about", "colleague"),
         ("consent", "y"),

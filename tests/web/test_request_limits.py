@@ -309,10 +309,13 @@ def test_per_email_limit_counts_stored_applications_only(limited, app, client, c
     assert post_as(client, call, first).status_code == 302
     # The same form sent twice (a double click) stored nothing new: it does not count.
     assert post_as(client, call, first).status_code == 302
-    assert applications() == 1
+    # Nor does the same documents sent again with a fresh form (Back, then send again).
     assert apply(client, call, email="NINO.beridze@example.org ").status_code == 302
+    assert applications() == 1
+    second = apply(client, call, email="NINO.beridze@example.org ", cover_letter="Zweiter Brief.")
+    assert second.status_code == 302
     # The third stored application for this address is refused, from any client address.
-    response = apply(client, call, ip="198.51.100.7")
+    response = apply(client, call, ip="198.51.100.7", cover_letter="Dritter Brief.")
     assert_limited(response, 24 * 3600, "in 1 day")
     assert applications() == 2
     assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 2

@@ -24,6 +24,10 @@ PLACEHOLDER_LABELS = {
         "Days a withdrawn application is kept before it is erased (RETENTION_DAYS), as the "
         "privacy notice says; empty if it is kept"
     ),
+    "version_note": _l(
+        "For a 2nd (3rd …) application to the call, a sentence saying so; empty for the first. "
+        "Where a template leaves it out, it follows the greeting."
+    ),
 }
 
 

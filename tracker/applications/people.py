@@ -10,8 +10,10 @@ one indexed query however many applications there are.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
+import idna
 from anyascii import anyascii
 from sqlalchemy import or_, select
 
@@ -33,6 +35,22 @@ _FOLDS = (("dzh", "j"), ("ow", "u"), ("iy", "i"))
 def normalise_email(address: str | None) -> str:
     """Return the form of *address* that identifies a person: trimmed and lower-cased."""
     return (address or "").strip().lower()
+
+
+def mask_email(address: str) -> str:
+    """Return *address* with its local part hidden, for pages anyone may open.
+
+    ``nino.beridze@example.org`` becomes ``n***@example.org``; a local part of one or two
+    characters is hidden whole (showing its first character would show half or all of it).
+    A punycode domain is shown as its owner writes it (``xn--exmple-cua.org`` as
+    ``exämple.org``), or as stored if it cannot be decoded.
+    """
+    local, _at, domain = (address or "").rpartition("@")
+    shown = local[0] if len(local) > 2 else ""
+    # Undecodable: shown as stored, which the applicant still recognises.
+    with contextlib.suppress(idna.IDNAError, UnicodeError, ValueError):
+        domain = idna.decode(domain)
+    return f"{shown}***@{domain}"
 
 
 def _fold(token: str) -> str:

@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 from tracker import tokens
 from tracker.applications.names import clean_name, name_problem
 from tracker.applications.people import name_key
+from tracker.applications.versions import find_duplicate
 from tracker.database import begin_write
 from tracker.documents.extract import extract_text
 from tracker.documents.storage import delete_stored, store_staged
@@ -194,7 +195,8 @@ def submit_application(
     and every file this call wrote is removed, so no orphan is left behind.
 
     :raises SubmissionRejected: the call is closed, or a document is missing or refused.
-    :raises DuplicateSubmission: this form (by its token) was already stored.
+    :raises DuplicateSubmission: this form (by its token) was already stored, or the same
+        address sent the same documents to this call within a day (see versions.py).
     """
     existing = find_by_form_token(form_token)
     if existing is not None:
@@ -226,6 +228,7 @@ def submit_application(
             keys[kind] = store_staged(staged_file.path)
             stored_keys.append(keys[kind])
         begin_write()
+        _refuse_repeat(call, data, staged)
         application = _new_application(call, data, form_token)
         db.session.add(application)
         for kind, staged_file in staged.items():
@@ -245,6 +248,23 @@ def submit_application(
                 raise DuplicateSubmission(first) from error
         raise
     return application
+
+
+def _refuse_repeat(call: Call, data: ApplicationData, staged: Mapping[DocumentKind, StagedFile]):
+    """Raise DuplicateSubmission if this repeats a recent application (Back, send again).
+
+    Called inside the write transaction, so that on SQLite two copies sent at once cannot
+    both pass; the caller's clean-up then removes the files this submission wrote.
+    """
+    repeated = find_duplicate(
+        call,
+        data.email,
+        cover_letter=data.cover_letter,
+        writing_sample_url=data.writing_sample_url,
+        documents={kind: each.sha256 for kind, each in staged.items()},
+    )
+    if repeated is not None:
+        raise DuplicateSubmission(repeated)
 
 
 def _check_answers(call: Call, data: ApplicationData, files) -> None:

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 
+from tracker.applications.people import mask_email
 from tracker.applications.submit import (
     ApplicationData,
     DuplicateSubmission,
@@ -26,6 +27,7 @@ from tracker.applications.submit import (
     issue_form_ticket,
     submit_application,
 )
+from tracker.applications.versions import ordinal, version_number
 from tracker.apply import bp
 from tracker.apply.forms import build_application_form
 from tracker.calls import list_open_calls, localized, privacy_notice_of
@@ -247,10 +249,16 @@ def thanks(slug: str, reference: str):
     application = find_by_reference(reference)
     if application is None or application.call_id != call.id:
         abort(404)
+    version = version_number(application)
+    # The address the confirmation went to, masked: the applicant recognises it, and
+    # whoever else holds the link learns no address. Nothing else personal is shown.
     return render_template(
         "apply/thanks.html",
         reference=application.reference,
         title=localized(call.title, _language()),
+        masked_email=mask_email(application.email),
+        version=version,
+        ordinal=ordinal(version, _language()),
     )
 
 

@@ -7,16 +7,21 @@ status link, the rejection reason …) and is rendered by :func:`tracker.mail.te
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import current_app
+from markupsafe import escape
 from sqlalchemy import select
 
 from tracker.applications.status_links import status_link
+from tracker.applications.versions import ordinal, version_number
 from tracker.calls import localized
 from tracker.enums import EmailTemplateKey, RejectionReason, Status
 from tracker.extensions import db
 from tracker.mail.templates import (
     FALLBACK_LANGUAGE,
     RenderedEmail,
+    TemplateSource,
     load_source,
     placeholders_for,
     render,
@@ -68,6 +73,41 @@ def rejection_reason_text(reason: str | None, language: str) -> str:
     return texts.get(language) or texts[FALLBACK_LANGUAGE]
 
 
+# {{ version_note }} in the acknowledgement of an address's second (third …) application to
+# a call: (one earlier application, several earlier ones), in the applicant's language.
+VERSION_NOTE_TEXTS = {
+    "de": (
+        "Dies ist Ihre {ordinal} Bewerbung auf diese Ausschreibung. Unsere Redaktion sieht "
+        "sie zusammen mit Ihrer früheren Bewerbung.",
+        "Dies ist Ihre {ordinal} Bewerbung auf diese Ausschreibung. Unsere Redaktion sieht "
+        "sie zusammen mit Ihren früheren Bewerbungen.",
+    ),
+    "en": (
+        "This is your {ordinal} application to this call. Our editors see it together with "
+        "your earlier one.",
+        "This is your {ordinal} application to this call. Our editors see it together with "
+        "your earlier ones.",
+    ),
+    "ru": (
+        "Это ваша {ordinal} заявка на этот конкурс. Редакция рассмотрит её вместе с вашей "
+        "предыдущей заявкой.",
+        "Это ваша {ordinal} заявка на этот конкурс. Редакция рассмотрит её вместе с вашими "
+        "предыдущими заявками.",
+    ),
+}
+
+
+def version_note_text(number: int, language: str) -> str:
+    """Return the sentence saying this is application *number* to the call ("" for the 1st)."""
+    if number < 2:
+        return ""
+    if language not in VERSION_NOTE_TEXTS:
+        language = FALLBACK_LANGUAGE
+    one_earlier, several_earlier = VERSION_NOTE_TEXTS[language]
+    text = one_earlier if number == 2 else several_earlier
+    return text.format(ordinal=ordinal(number, language))
+
+
 def latest_rejection_reason(application: Application) -> str | None:
     """Return the reason of the application's latest rejection, if any."""
     return db.session.scalar(
@@ -109,6 +149,8 @@ def placeholder_values(
         values["rejection_reason"] = rejection_reason_text(reason, language)
     if "retention_days" in placeholders_for(key):
         values["retention_days"] = retention_days_text(config)
+    if "version_note" in placeholders_for(key):
+        values["version_note"] = version_note_text(version_number(application), language)
     return values
 
 
@@ -131,4 +173,32 @@ def render_for(
     values = placeholder_values(
         application, source.key, language=source.language, editor=editor, reason=reason
     )
-    return render(source, values)
+    return with_version_note(source, render(source, values), values.get("version_note", ""))
+
+
+def with_version_note(source: TemplateSource, rendered: RenderedEmail, note: str) -> RenderedEmail:
+    """Return *rendered* with *note* as its second paragraph if the template does not place it.
+
+    Templates saved before ``{{ version_note }}`` existed (an admin's edited acknowledgement)
+    do not name it, yet the applicant must still be told that this is their second
+    application. The note then follows the first paragraph (the greeting, in our texts),
+    in the text part and, if there is one, in the HTML part.
+    """
+    if not note:
+        return rendered
+    body_text = rendered.body_text
+    if "version_note" not in source.body_text:
+        greeting, gap, rest = body_text.partition("\n\n")
+        body_text = (
+            f"{greeting}\n\n{note}\n\n{rest}" if gap else f"{body_text.rstrip()}\n\n{note}\n"
+        )
+    body_html = rendered.body_html
+    if body_html and "version_note" not in (source.body_html or ""):
+        paragraph = f"<p>{escape(note)}</p>"
+        end = body_html.find("</p>")
+        body_html = (
+            f"{body_html[: end + 4]}\n{paragraph}{body_html[end + 4 :]}"
+            if end >= 0
+            else f"{body_html}\n{paragraph}"
+        )
+    return dataclasses.replace(rendered, body_text=body_text, body_html=body_html)

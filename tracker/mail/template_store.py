@@ -17,7 +17,11 @@ from tracker.calls import localized
 from tracker.database import begin_write
 from tracker.enums import UI_LANGUAGES, EmailTemplateKey, RejectionReason
 from tracker.extensions import db
-from tracker.mail.placeholders import rejection_reason_text, retention_days_text
+from tracker.mail.placeholders import (
+    rejection_reason_text,
+    retention_days_text,
+    version_note_text,
+)
 from tracker.mail.templates import (
     RenderedEmail,
     TemplateSource,
@@ -60,6 +64,8 @@ def sample_values(key: str, language: str, *, editor: User | None) -> dict[str, 
         "site_name": config["SITE_NAME"],
         "rejection_reason": rejection_reason_text(RejectionReason.REGION_COVERED, language),
         "retention_days": retention_days_text(config),
+        # A second application, so that the preview shows where the note goes.
+        "version_note": version_note_text(2, language),
     }
 
 

@@ -61,6 +61,7 @@ PLACEHOLDERS = (
 # number the privacy notice states; empty where withdrawn applications are kept.
 EXTRA_PLACEHOLDERS = {
     EmailTemplateKey.REJECTION: ("rejection_reason",),
+    EmailTemplateKey.ACKNOWLEDGEMENT: ("version_note",),
     EmailTemplateKey.WITHDRAWAL_CONFIRMATION: ("retention_days",),
 }
 # Placeholders whose value the applicant typed: plain text that must never become markup

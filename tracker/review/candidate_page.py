@@ -47,6 +47,7 @@ from tracker.review.candidate_forms import (
     TagsForm,
     label_of,
 )
+from tracker.review.candidate_versions import VersionsNotice, versions_notice
 
 PREVIEW_CHARACTERS = 3000
 
@@ -148,6 +149,8 @@ class CandidatePage:
     problem: str | None = None
     conflict: list[str] | None = None
     preview_characters: int = field(default=PREVIEW_CHARACTERS)
+    # "2nd application from this address" and what changed; None for an only application.
+    versions: VersionsNotice | None = None
 
 
 def candidate_page(
@@ -168,9 +171,10 @@ def candidate_page(
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
     entries = timeline(application, viewer=viewer)
     previous_id, next_id = neighbours(inbox_filter, application.id, user=viewer)
+    language = str(get_locale())
     return CandidatePage(
         application=application,
-        labels=candidate_labels(application, str(get_locale())),
+        labels=candidate_labels(application, language),
         documents=sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9)),
         forms=_forms(application, own_rating, posted or {}),
         known_tags=all_tags(),
@@ -188,6 +192,9 @@ def candidate_page(
         can_change_status=bool(allowed_transitions(application.status)),
         problem=problem,
         conflict=describe_conflict(conflict) if conflict else None,
+        versions=versions_notice(
+            application, lambda version: candidate_labels(version, language), language
+        ),
     )
 
 

@@ -11,11 +11,13 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import defer, raiseload, selectinload
 
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
+from tracker.applications.versions import ordinal, version_numbers
 from tracker.calls import localized
 from tracker.enums import Status
 from tracker.extensions import db
@@ -45,6 +47,8 @@ class InboxRow:
     documents: list[str]
     has_sample_link: bool
     tags: list[str]
+    # "2nd application" for an address's later application to the same call, else None.
+    version_label: str | None = None
 
     @property
     def id(self) -> int:
@@ -125,6 +129,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
         rated = rated_by(user, ids)
         if rated:
             means = criterion_means(rated)
+    versions = version_numbers(applications)
     labels: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     rows = []
     for application in applications:
@@ -159,9 +164,17 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
                 ],
                 has_sample_link=bool(application.writing_sample_url),
                 tags=[tag.name for tag in application.tags],
+                version_label=version_label(versions.get(application.id, 1), language),
             )
         )
     return InboxPage(filter=f, rows=rows, total=total, pages=pages, counts=counts)
+
+
+def version_label(number: int, language: str) -> str | None:
+    """Return "2nd application" (in *language*) for a later version, None for a first one."""
+    if number < 2:
+        return None
+    return gettext("%(ordinal)s application", ordinal=ordinal(number, language))
 
 
 # --- What the filter form offers -----------------------------------------------------

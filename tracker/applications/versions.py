@@ -1,0 +1,152 @@
+"""One application per person and call: a repeat within a day, and later versions.
+
+Applicants press Back after sending and send the form again, or send a corrected CV the
+next week. The same address sending the same documents (the same files by kind, the same
+cover-letter text and writing-sample link) to the same call within
+:data:`DUPLICATE_WINDOW` is a repeat: :func:`find_duplicate` finds the application it
+repeats, and nothing new is stored. Anything else from an address that already applied is
+a new *version* of that person's application.
+
+Versions are derived, not stored: the applications of one call from one address, ordered
+by when they arrived (``created_at``, then ``id``). No column links them, so erasing one
+version needs no fix-ups; the others simply renumber.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from babel import Locale
+from sqlalchemy import select
+
+from tracker.applications.people import normalise_email
+from tracker.enums import Status
+from tracker.extensions import db
+from tracker.models import Application, Call, utcnow
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+# English ordinal suffixes by Babel's ordinal plural category (CLDR): 1st, 2nd, 3rd, 4th,
+# 11th, 12th, 13th, 21st, 22nd, 101st … (the rules for 11–13 and 111 are CLDR's).
+_ENGLISH_SUFFIXES = {"one": "st", "two": "nd", "few": "rd"}
+
+
+def find_duplicate(
+    call: Call,
+    email: str,
+    *,
+    cover_letter: str | None,
+    writing_sample_url: str | None,
+    documents: Mapping[str, str],
+    now: datetime | None = None,
+) -> Application | None:
+    """Return the application from *email* to *call* in the last 24 hours with these documents.
+
+    :param documents: the sha256 of each sent file by its kind (``{"cv": "9f86…"}``); the
+        stored application must have exactly these files, no more and no fewer.
+    :param cover_letter: the typed cover letter; "" and None both mean none was typed.
+    :returns: the newest such application that is not withdrawn, or None when this is no
+        repeat.
+    """
+    since = (now or utcnow()) - DUPLICATE_WINDOW
+    candidates = db.session.scalars(
+        select(Application)
+        .where(
+            Application.call_id == call.id,
+            Application.email == normalise_email(email),
+            Application.created_at >= since,
+            # Sending again after withdrawing is applying anew, not pressing Back.
+            Application.status != Status.WITHDRAWN.value,
+            Application.cover_letter.is_(None)
+            if not cover_letter
+            else Application.cover_letter == cover_letter,
+            Application.writing_sample_url.is_(None)
+            if not writing_sample_url
+            else Application.writing_sample_url == writing_sample_url,
+        )
+        .order_by(Application.created_at.desc(), Application.id.desc())
+    )
+    wanted = {str(kind): sha256 for kind, sha256 in documents.items()}
+    for candidate in candidates:
+        if {doc.kind: doc.sha256 for doc in candidate.documents} == wanted:
+            return candidate
+    return None
+
+
+@dataclass
+class Versions:
+    """Where one application stands among its address's applications to the same call."""
+
+    number: int
+    earlier: list[Application] = field(default_factory=list)
+    later: list[Application] = field(default_factory=list)
+
+    @property
+    def previous(self) -> Application | None:
+        """Return the version just before this one, if any."""
+        return self.earlier[-1] if self.earlier else None
+
+
+def versions_of(application: Application) -> Versions:
+    """Return *application*'s version number and its earlier and later versions, oldest first."""
+    siblings = list(
+        db.session.scalars(
+            select(Application)
+            .where(
+                Application.call_id == application.call_id,
+                Application.email == normalise_email(application.email),
+            )
+            .order_by(Application.created_at, Application.id)
+        )
+    )
+    position = next(
+        (index for index, other in enumerate(siblings) if other.id == application.id), 0
+    )
+    return Versions(
+        number=position + 1,
+        earlier=siblings[:position],
+        later=siblings[position + 1 :],
+    )
+
+
+def version_numbers(applications: list[Application]) -> dict[int, int]:
+    """Return the version number of each of *applications* by id, in one query (the inbox).
+
+    Only the ids, calls, addresses and times of the addresses' applications are read: a
+    page of 50 rows costs one indexed query, however many applications there are.
+    """
+    emails = {normalise_email(application.email) for application in applications}
+    if not emails:
+        return {}
+    counters: dict[tuple[int, str], int] = {}
+    numbers = {}
+    for application_id, call_id, email in db.session.execute(
+        select(Application.id, Application.call_id, Application.email)
+        .where(Application.email.in_(emails))
+        .order_by(Application.created_at, Application.id)
+    ):
+        key = (call_id, email)
+        counters[key] = counters.get(key, 0) + 1
+        numbers[application_id] = counters[key]
+    return {application.id: numbers.get(application.id, 1) for application in applications}
+
+
+def version_number(application: Application) -> int:
+    """Return 1 for an address's first application to a call, 2 for the next, and so on."""
+    return versions_of(application).number
+
+
+def ordinal(number: int, language: str) -> str:
+    """Return *number* as an ordinal numeral for "application" in *language*.
+
+    English "2nd", German "2.", Russian "2-я" (feminine, agreeing with «заявка»); the
+    texts that use it read "%(ordinal)s application", so the numeral stands before the noun.
+    """
+    if language == "en":
+        suffix = _ENGLISH_SUFFIXES.get(Locale("en").ordinal_form(number), "th")
+        return f"{number}{suffix}"
+    if language == "ru":
+        return f"{number}-я"
+    return f"{number}."
