@@ -72,7 +72,9 @@ def post(client, call, data, query: str = "", **kwargs):
     url = f"/apply/{call.slug}{query}"
     response = client.post(url, data=data, content_type="multipart/form-data", **kwargs)
     if is_check_page(response):
-        response = client.post(url, data={**check_page_fields(response.text), "send": "1"}, **kwargs)
+        response = client.post(
+            url, data={**check_page_fields(response.text), "send": "1"}, **kwargs
+        )
     return response
 
 

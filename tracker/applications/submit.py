@@ -17,9 +17,9 @@ from tracker.applications.names import clean_name, name_problem
 from tracker.applications.people import name_key
 from tracker.database import begin_write
 from tracker.documents.extract import extract_text
-from tracker.documents.storage import delete_stored, store_staged
 from tracker.documents.kept import discard as discard_kept
 from tracker.documents.kept import kept_files, staged_copy
+from tracker.documents.storage import delete_stored, store_staged
 from tracker.documents.validate import StagedFile, discard_staged
 from tracker.enums import DocumentKind, EmailTemplateKey, Status
 from tracker.extensions import db

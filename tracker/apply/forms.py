@@ -153,6 +153,12 @@ class ApplicationForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=40), SingleLine()],
     )
+    # Declared in the order of the page: the check page lists the answers in this order.
+    preferred_language = SelectField(
+        _l("Which language should we write to you in?"),
+        choices=choices(LANGUAGE_LABELS.items()),
+        validators=[DataRequired()],
+    )
     region = SelectField(_l("Region you cover"), validators=[DataRequired()])
     region_other = StringField(
         _l("Where exactly?"), filters=[strip], validators=[Length(max=200), SingleLine()]
@@ -179,11 +185,6 @@ class ApplicationForm(FlaskForm):
     links = TextAreaField(
         _l("Links to other published work (optional)"),
         validators=[Optional(), Length(max=MAX_LINKS * 500), PlainText()],
-    )
-    preferred_language = SelectField(
-        _l("Which language should we write to you in?"),
-        choices=choices(LANGUAGE_LABELS.items()),
-        validators=[DataRequired()],
     )
     heard_about = SelectField(
         _l("How did you hear about this call? (optional)"), validators=[Optional()]

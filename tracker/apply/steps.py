@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from wtforms import (
     BooleanField,
@@ -25,7 +25,7 @@ from wtforms import (
 
 from tracker.applications.submit import FILE_FIELDS, form_token_of, issue_form_ticket
 from tracker.documents.kept import forget, keep, kept_files
-from tracker.documents.refusals import UploadError
+from tracker.documents.refusals import UploadError, too_large, wrong_type
 from tracker.labels import LANGUAGE_LABELS
 
 # The buttons that ask for the form again instead of sending it. A new one (say, "add a
@@ -89,6 +89,14 @@ def kept_by_field(form) -> dict:
     return {FILE_FIELDS[kind]: kept for kind, kept in form.kept_documents.items()}
 
 
+def browser_file_messages() -> dict[str, str]:
+    """Return the server's words for a wrong type and a file too large (form.js says them)."""
+    return {
+        "type": str(wrong_type().message),
+        "size": str(too_large(current_app.config["MAX_FILE_SIZE"]).message),
+    }
+
+
 def follow_language(form, language: str) -> None:
     """Write to the applicant in *language* unless they chose the correspondence language.
 
@@ -113,7 +121,9 @@ class AnswerRow:
 
 
 def _choice_labels(field: SelectFieldBase) -> list[str]:
-    return [str(choice.label) for choice in field.iter_choices() if choice.selected and choice.value]
+    return [
+        str(choice.label) for choice in field.iter_choices() if choice.selected and choice.value
+    ]
 
 
 def shown_value(field: Field, kept: dict) -> str:
@@ -187,6 +197,7 @@ __all__ = [
     "REDISPLAY_BUTTONS",
     "AnswerRow",
     "answer_rows",
+    "browser_file_messages",
     "carried_fields",
     "ensure_ticket",
     "follow_language",

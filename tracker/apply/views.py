@@ -31,6 +31,7 @@ from tracker.apply import bp
 from tracker.apply.forms import build_application_form
 from tracker.apply.steps import (
     answer_rows,
+    browser_file_messages,
     carried_fields,
     ensure_ticket,
     follow_language,
@@ -281,6 +282,7 @@ def _render_form(call: Call, form, problem: str | None = None):
             errors=errors,
             problem=problem,
             kept=kept_by_field(form),
+            file_messages=browser_file_messages(),
             title=localized(call.title, _language()),
             description=localized(call.description, _language()),
             language_switch_form="application-form",
