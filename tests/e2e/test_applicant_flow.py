@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.e2e.conftest import DESKTOP, PageWatch, screenshot
@@ -100,7 +101,15 @@ def test_an_error_then_a_fix_needs_no_file_chosen_again(live_app, call_slug, new
     assert [text for text in watch.console_errors if "status of 400" not in text] == []
 
 
-def test_the_language_switch_decides_the_language_of_the_email(live_app, call_slug, new_page):
+@pytest.fixture
+def smtp(app_config):
+    """A recording SMTP server on loopback, configured before the live app is built."""
+    with recording_smtp_server() as server:
+        app_config.update(mail_settings(server.port))
+        yield server
+
+
+def test_the_language_switch_decides_the_language_of_the_email(smtp, live_app, call_slug, new_page):
     page = new_page(DESKTOP)
     page.goto(f"{live_app.base_url}/apply/{call_slug}?lang=de")
     assert page.input_value("#preferred_language") == "de"
@@ -119,11 +128,9 @@ def test_the_language_switch_decides_the_language_of_the_email(live_app, call_sl
 
     from tracker.mail.delivery import deliver_pending
 
-    with recording_smtp_server() as smtp:
-        live_app.config.update(mail_settings(smtp.port))
-        with live_app.app_context():
-            assert deliver_pending().sent == 1
-        (received,) = smtp.messages
+    with live_app.app_context():
+        assert deliver_pending().sent == 1
+    (received,) = smtp.messages
     assert received.rcpt_tos == ["nino.beridze@example.org"]
     assert received.message["Subject"] == f"We have received your application ({reference})"
     assert stored(live_app).preferred_language == "en"
