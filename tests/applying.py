@@ -18,6 +18,9 @@ __all__ = [
     "SAMPLES",
     "application_form",
     "assert_nothing_stored",
+    "check_page_fields",
+    "is_check_page",
+    "kept_on_disk",
     "error_summary",
     "post",
     "sample",
@@ -61,12 +64,47 @@ def application_form(client, call, **overrides) -> dict:
     return data
 
 
-def post(client, call, data):
-    return client.post(f"/apply/{call.slug}", data=data, content_type="multipart/form-data")
+def post(client, call, data, query: str = "", **kwargs):
+    """POST the form as a person sends it: a valid form shows the check page, then "Send".
+
+    Returns the last answer: the thanks redirect, or the form with its errors.
+    """
+    url = f"/apply/{call.slug}{query}"
+    response = client.post(url, data=data, content_type="multipart/form-data", **kwargs)
+    if is_check_page(response):
+        response = client.post(
+            url, data={**check_page_fields(response.text), "send": "1"}, **kwargs
+        )
+    return response
+
+
+def is_check_page(response) -> bool:
+    return response.status_code == 200 and 'name="send"' in response.text
+
+
+def check_page_fields(page: str) -> dict[str, list[str]]:
+    """Return the hidden fields of the check page (the answers it carries), by name."""
+    fields: dict[str, list[str]] = {}
+    for tag in re.findall(r'<input type="hidden"[^>]*>', page):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag)
+        fields.setdefault(html.unescape(name), []).append(
+            html.unescape(value.group(1)) if value else ""
+        )
+    return fields
 
 
 def stored_files(app) -> list[Path]:
+    """Return the files in storage, without those kept for forms not yet sent (kept_on_disk)."""
     root = Path(app.config["STORAGE_ROOT"])
+    if not root.exists():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and "kept" not in p.parts)
+
+
+def kept_on_disk(app) -> list[Path]:
+    """Return the files kept for forms not yet sent (documents/kept.py)."""
+    root = Path(app.config["STORAGE_ROOT"]) / "kept"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 

@@ -95,9 +95,13 @@ def storage_group() -> None:
 
 
 @storage_group.command("reconcile")
-@click.option("--delete", is_flag=True, help="Remove files that no row refers to.")
+@click.option(
+    "--delete",
+    is_flag=True,
+    help="Remove files that no row refers to, and files kept for forms that have expired.",
+)
 def reconcile_command(delete: bool) -> None:
-    """Report files without rows and rows without files."""
+    """Report files without rows, rows without files, and kept files of expired forms."""
     from tracker.documents.storage import reconcile
 
     report = reconcile(delete=delete)
@@ -107,7 +111,9 @@ def reconcile_command(delete: bool) -> None:
         click.echo(f"row without file: document {document_id} ({key})")
     click.echo(
         f"{len(report.orphan_files)} file(s) without rows, "
-        f"{len(report.missing_files)} row(s) without files"
+        f"{len(report.missing_files)} row(s) without files, "
+        f"{len(report.expired_kept)} expired form(s) with kept files"
+        f"{' (deleted)' if delete and report.expired_kept else ''}"
     )
     if report.missing_files:
         raise SystemExit(1)

@@ -535,7 +535,7 @@ def test_database_failure_at_commit_leaves_no_file_behind(
         real_commit()
 
     monkeypatch.setattr(db.session, "commit", fail_inside_requests)
-    response = client.post("/apply/local-experts?lang=en", data=data)
+    response = post(client, call, data, query="?lang=en")
     monkeypatch.undo()
     assert response.status_code == status
     assert heading in response.text

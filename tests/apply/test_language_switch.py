@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import func, select
 
+from tests.applying import sample
 from tests.conftest import hidden_fields
 from tracker.extensions import db
 from tracker.models import Application
@@ -33,7 +34,7 @@ def value_of(page: str, name: str) -> str:
     return html.unescape(match.group(1))
 
 
-def test_switching_language_on_the_form_keeps_the_answers(client, call):
+def test_switching_language_on_the_form_keeps_the_answers_and_the_files(app, client, call):
     page = client.get(f"/apply/{call.slug}?lang=en").text
     assert 'name="switch_language" value="de"' in page
     assert 'form="application-form"' in page
@@ -42,7 +43,7 @@ def test_switching_language_on_the_form_keeps_the_answers(client, call):
         data=form_data(
             page,
             switch_language="de",
-            cv=(io.BytesIO(b"%PDF-1.4"), "cv.pdf"),
+            cv=(io.BytesIO(sample("cv.pdf")), "Lebenslauf.pdf"),
         ),
         content_type="multipart/form-data",
     )
@@ -56,18 +57,21 @@ def test_switching_language_on_the_form_keeps_the_answers(client, call):
     assert re.search(r'<option selected value="georgia">|<option value="georgia" selected', text)
     assert re.search(r'value="politics"[^>]*checked|checked[^>]*value="politics"', text)
     assert "Ich schreibe über &lt;Westgeorgien&gt;." in text
-    assert 'role="status"' in text  # the files must be chosen again, and the page says so
+    # The file was checked and kept: shown by name, its input still there to replace it.
+    assert '<span class="kept-name">Lebenslauf.pdf</span> ✓' in text
+    assert 'id="cv" name="cv"' in text
+    assert 'role="status"' not in text  # no "choose your files again" any more
     # Nothing was stored, and the next page is German too.
     assert db.session.scalar(select(func.count()).select_from(Application)) == 0
     assert '<html lang="de">' in client.get(f"/apply/{call.slug}").text
 
 
-def test_switching_language_without_files_shows_no_file_notice(client, call):
+def test_switching_language_without_files_shows_no_kept_file(client, call):
     page = client.get(f"/apply/{call.slug}?lang=en").text
     switched = client.post(f"/apply/{call.slug}", data=form_data(page, switch_language="ru"))
     assert switched.status_code == 200
     assert '<html lang="ru">' in switched.text
-    assert 'role="status"' not in switched.text
+    assert "kept-name" not in switched.text
 
 
 def test_switching_to_an_unknown_language_keeps_the_current_one(client, call):

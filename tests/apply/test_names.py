@@ -21,7 +21,7 @@ TOO_LONG = "Full name: Please write your name in at most 6 words."
 
 def refused(client, call, name, language="en"):
     data = application_form(client, call, full_name=name, email="victim@example.net")
-    return client.post(f"/apply/{call.slug}?lang={language}", data=data)
+    return post(client, call, data, query=f"?lang={language}")
 
 
 def test_a_phishing_text_as_name_is_refused_and_nothing_is_sent(app, client, call):
@@ -133,7 +133,7 @@ def test_the_rule_holds_whoever_calls_submit_application(app, call):
         writing_sample_url="https://example.org/piece",
     )
     with app.test_request_context("/?lang=en"), pytest.raises(SubmissionRejected) as refusal:
-        submit_application(call, data, {}, form_token="token-1")
+        submit_application(call, data, form_token="token-1")
     assert str(refusal.value.errors["full_name"]) == NO_ADDRESSES.removeprefix("Full name: ")
     assert db.session.scalar(select(OutboxEmail)) is None
 

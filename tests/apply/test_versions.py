@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.applying import application_form, post, sample, stored_files
+from tests.applying import application_form, kept_on_disk, post, sample, stored_files
 from tracker.extensions import db
 from tracker.mail.template_store import seed_templates
 from tracker.models import Application, EmailTemplate, OutboxEmail
@@ -61,6 +61,7 @@ def test_back_and_send_again_gives_one_application(app, client, call):
     # The second copy's files were staged and stored, then removed again (staging too).
     assert stored_files(app) == files
     assert len(files) == 2
+    assert kept_on_disk(app) == []  # nor does it keep the repeat's chosen files
 
 
 def test_the_same_documents_a_day_later_are_a_new_version(app, client, call):

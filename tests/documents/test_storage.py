@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import time
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
+from werkzeug.datastructures import FileStorage
 
+from tracker.documents.kept import keep, kept_files
 from tracker.documents.storage import (
     GRACE_SECONDS,
     ReconcileReport,
@@ -22,6 +25,7 @@ from tracker.documents.storage import (
     storage_root,
     store_staged,
 )
+from tracker.documents.validate import StagedFile
 from tracker.enums import DocumentKind
 from tracker.extensions import db
 from tracker.models import Application, Document, utcnow
@@ -306,6 +310,31 @@ def test_reconcile_delete_removes_old_orphans_and_stale_staging(storage_state):
     assert fresh.exists()
 
 
+def keep_text(token: str) -> StagedFile:
+    """Keep a small text file as *token*'s CV, as the form does."""
+    upload = FileStorage(stream=io.BytesIO(b"Nino Beridze, journalist.\n"), filename="cv.txt")
+    return keep(token, DocumentKind.CV, upload)
+
+
+def test_reconcile_removes_kept_files_only_once_their_form_has_expired(app):
+    lifetime = app.config["WTF_CSRF_TIME_LIMIT"]
+    expired = keep_text("token-of-yesterday").path.parent
+    age(expired, lifetime + 60)
+    almost = keep_text("token-of-this-morning").path.parent
+    age(almost, lifetime - 60)
+
+    report = reconcile()
+
+    assert report.expired_kept == [expired.name]
+    assert expired.exists()  # reporting deletes nothing
+
+    assert reconcile(delete=True).expired_kept == [expired.name]
+    assert not expired.exists()
+    assert kept_files("token-of-yesterday") == {}
+    assert [kind for kind in kept_files("token-of-this-morning")] == [DocumentKind.CV]
+    assert reconcile(delete=True).expired_kept == []
+
+
 def test_reconcile_with_empty_storage_reports_nothing(app):
     assert reconcile(delete=True) == ReconcileReport(orphan_files=[], missing_files=[])
 
@@ -365,15 +394,16 @@ def test_storage_reconcile_command_prints_findings(runner, storage_state):
     assert result.output.splitlines() == [
         f"file without row: {state['old_orphan']}",
         f"row without file: document {state['missing_id']} ({state['missing']})",
-        "1 file(s) without rows, 1 row(s) without files",
+        "1 file(s) without rows, 1 row(s) without files, 0 expired form(s) with kept files",
     ]
     # A row without its file is data loss: the command fails so cron/monitoring notices.
     assert result.exit_code == 1
     assert path_for(state["old_orphan"]).exists()
 
 
-def test_storage_reconcile_delete_command_removes_orphans(runner, storage_state):
+def test_storage_reconcile_delete_command_removes_orphans(app, runner, storage_state):
     state = storage_state
+    age(keep_text("expired-token").path.parent, app.config["WTF_CSRF_TIME_LIMIT"] + 60)
     db.session.execute(Document.__table__.delete().where(Document.id == state["missing_id"]))
     db.session.commit()
 
@@ -381,7 +411,8 @@ def test_storage_reconcile_delete_command_removes_orphans(runner, storage_state)
 
     assert result.output.splitlines() == [
         f"file without row: {state['old_orphan']} (deleted)",
-        "1 file(s) without rows, 0 row(s) without files",
+        "1 file(s) without rows, 0 row(s) without files, "
+        "1 expired form(s) with kept files (deleted)",
     ]
     assert result.exit_code == 0
     assert not path_for(state["old_orphan"]).exists()
@@ -390,5 +421,7 @@ def test_storage_reconcile_delete_command_removes_orphans(runner, storage_state)
 
     again = runner.invoke(args=["storage", "reconcile", "--delete"])
 
-    assert again.output.splitlines() == ["0 file(s) without rows, 0 row(s) without files"]
+    assert again.output.splitlines() == [
+        "0 file(s) without rows, 0 row(s) without files, 0 expired form(s) with kept files"
+    ]
     assert again.exit_code == 0

@@ -33,6 +33,10 @@ def test_public_pages_have_no_serious_accessibility_violations(live_app, call_sl
     page.check("#consent")
     with page.expect_navigation():
         page.get_by_role("button", name="Send application").click()
+    assert page.locator("h1").inner_text() == "Check your answers before sending"
+    found["check your answers"] = serious_violations(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send application").click()
     assert "/thanks/" in page.url
     found["thanks"] = serious_violations(page)
 

@@ -48,6 +48,13 @@ def submit(page) -> None:
         page.get_by_role("button", name="Send application").click()
 
 
+def send_from_check_page(page, button: str = "Send application") -> None:
+    """On "Check your answers before sending", press the button that sends."""
+    assert page.locator("button[name=send]").count() == 1, page.inner_text("main")
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
 def assert_fits(page, width: int) -> None:
     """No horizontal scrolling: the page is no wider than the viewport."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -120,11 +127,15 @@ def walk_the_form(page, app, slug: str, tmp_path: Path, label: str, *, javascrip
     assert page.input_value("#full_name") == "Nino Beridze"
     assert page.input_value("#city") == "Kutaisi"
     assert page.is_checked("#consent")
-    assert "choose your files again" in page.inner_text(".error-summary")
+    # The writing sample passed: it is kept, and only the refused CV is chosen again.
+    assert page.inner_text("#writing_sample-kept").startswith("writing_sample.odt ✓")
+    assert page.locator("#cv-kept").count() == 0
 
-    # 3. The right files: the thanks page with the reference, and the rows behind it.
-    choose_files(page)
+    # 3. The right CV: the answers to check, then the thanks page and the rows behind it.
+    page.set_input_files("#cv", SAMPLES / "cv.pdf")
     submit(page)
+    screenshot(page, f"check-{label}")
+    send_from_check_page(page)
     assert "/thanks/" in page.url
     reference = page.inner_text(".reference").strip()
     assert reference
@@ -216,7 +227,17 @@ def test_applicant_uses_the_keyboard_only(live_app, call_slug, new_page):
     page.keyboard.type("Ich schreibe seit zehn Jahren über Westgeorgien.")
     page.focus("#consent")
     page.keyboard.press("Space")
+    # Enter in a one-line field does not send the half-checked form (form.js)…
     page.focus("#city")
+    page.keyboard.press("Enter")
+    assert page.locator("h1").first.inner_text() != "Check your answers before sending"
+    assert page.input_value("#city") == "Kutaisi"
+    # …the button does, by keyboard too; then the check page's own button.
+    page.focus("form#application-form > button.button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Check your answers before sending"
+    page.focus("button[name=send]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "/thanks/" in page.url, page.inner_text("main")
@@ -239,10 +260,11 @@ def test_switching_language_keeps_the_answers(live_app, call_slug, new_page):
     assert page.is_checked("#consent")
     assert "Westgeorgien" in page.input_value("#cover_letter")
     assert page.get_by_role("button", name="Bewerbung absenden").is_visible()
-    # Files cannot be kept; the page says so.
-    assert page.locator(".notice[role=status]").is_visible()
-    choose_files(page)
+    # The files were kept: nothing to choose again.
+    assert page.inner_text("#cv-kept").startswith("cv.pdf ✓")
+    assert page.inner_text("#writing_sample-kept").startswith("writing_sample.odt ✓")
     with page.expect_navigation():
         page.get_by_role("button", name="Bewerbung absenden").click()
+    send_from_check_page(page, "Bewerbung absenden")
     assert "/thanks/" in page.url
     assert_stored(live_app, page.inner_text(".reference").strip())

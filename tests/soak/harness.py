@@ -9,6 +9,7 @@ a worker accepts it.
 from __future__ import annotations
 
 import contextlib
+import html
 import http.client
 import os
 import re
@@ -151,6 +152,19 @@ def hidden_fields(html: str) -> dict[str, str]:
     return fields
 
 
+def check_page_fields(page: str) -> list[tuple[str, str]]:
+    """Return the answers the check page carries in hidden fields, as (name, value) pairs."""
+    fields = []
+    for tag in _HIDDEN.findall(page):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields.append(
+                (html.unescape(name.group(1)), html.unescape(value.group(1) if value else ""))
+            )
+    return fields
+
+
 def answers(number: int, email: str | None = None) -> list[tuple[str, str]]:
     """Return the text fields of a complete application, with an address of its own."""
     # Names are letters only (the form refuses digits): 27 becomes "Nino Beridze-Ch".
@@ -268,6 +282,22 @@ def submit(
         outcome.location = response.getheader("Location") or ""
         outcome.retry_after = response.getheader("Retry-After")
         outcome.body = response.read().decode(errors="replace")
+        if outcome.status == 200 and 'name="send"' in outcome.body:
+            # A valid form is shown to check first; send it from there, as a person would.
+            body, content_type = multipart(
+                check_page_fields(outcome.body) + [("send", "1")], with_files=False
+            )
+            connection.request(
+                "POST",
+                f"/apply/{slug}",
+                body=body,
+                headers={"Content-Type": content_type, "Cookie": cookies},
+            )
+            response = connection.getresponse()
+            outcome.status = response.status
+            outcome.location = response.getheader("Location") or ""
+            outcome.retry_after = response.getheader("Retry-After")
+            outcome.body = response.read().decode(errors="replace")
         connection.close()
     except (OSError, http.client.HTTPException) as error:
         outcome.error = f"{type(error).__name__}: {error}"

@@ -227,11 +227,13 @@ def submit(client, email: str | None = None, ip: str = "192.0.2.1", lang: str = 
 
 
 def apply(client, call, ip: str = "192.0.2.1", **overrides):
-    """POST a complete application (as Nino.Beridze@Example.org unless overridden)."""
-    return client.post(
-        f"/apply/{call.slug}?lang=en",
-        data=application_form(client, call, **overrides),
-        content_type="multipart/form-data",
+    """POST a complete application (as Nino.Beridze@Example.org unless overridden), then
+    send it from the check page: two posts."""
+    return post(
+        client,
+        call,
+        application_form(client, call, **overrides),
+        "?lang=en",
         environ_overrides={"REMOTE_ADDR": ip},
     )
 
@@ -276,8 +278,9 @@ def test_the_refused_form_keeps_what_was_typed_but_stores_nothing(limited, app, 
     assert 'value="Nana Kapanadze"' in response.text
     assert 'value="Batumi"' in response.text
     assert "Ich berichte seit 2015 aus Adscharien.</textarea>" in response.text
-    # Files cannot be kept (a browser never re-fills a file input), and the page says so.
-    assert "Please choose your files again before sending." in response.text
+    # The files passed the checks: they are kept with the form and need not be chosen again.
+    assert '<span class="kept-name">Lebenslauf Nino.pdf</span> ✓' in response.text
+    assert '<span class="kept-name">anaklia.odt</span> ✓' in response.text
     assert_nothing_stored(app)
 
 
@@ -329,19 +332,15 @@ def post_as(client, call, data: dict, ip: str = "192.0.2.1"):
         key: (io.BytesIO(value[0].getvalue()), value[1]) if isinstance(value, tuple) else value
         for key, value in data.items()
     }
-    return client.post(
-        f"/apply/{call.slug}?lang=en",
-        data=fresh,
-        content_type="multipart/form-data",
-        environ_overrides={"REMOTE_ADDR": ip},
-    )
+    return post(client, call, fresh, "?lang=en", environ_overrides={"REMOTE_ADDR": ip})
 
 
 def test_per_ip_limit_counts_every_attempt_of_any_address(limited, app, client, call):
-    app.config["APPLY_LIMIT_PER_IP"] = "5 per hour"
+    app.config["APPLY_LIMIT_PER_IP"] = "7 per hour"
+    # Each application is two posts: the form (shown to check), then "Send application".
     assert apply(client, call).status_code == 302
     assert apply(client, call).status_code == 302
-    # Other addresses from the first IP pass until the IP's own limit (5) is spent.
+    # Other addresses from the first IP pass until the IP's own limit (7) is spent.
     assert [submit(client, f"other{i}@example.org").status_code for i in range(3)] == [400] * 3
     assert_limited(submit(client, "fresh@example.org"), 3600, "in 1 hour")
 

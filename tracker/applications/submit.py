@@ -11,7 +11,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.datastructures import FileStorage
 
 from tracker import tokens
 from tracker.applications.names import clean_name, name_problem
@@ -19,8 +18,10 @@ from tracker.applications.people import name_key
 from tracker.applications.versions import find_duplicate
 from tracker.database import begin_write
 from tracker.documents.extract import extract_text
+from tracker.documents.kept import discard as discard_kept
+from tracker.documents.kept import kept_files, staged_copy
 from tracker.documents.storage import delete_stored, store_staged
-from tracker.documents.validate import StagedFile, UploadError, discard_staged, stage_upload
+from tracker.documents.validate import StagedFile, discard_staged
 from tracker.enums import DocumentKind, EmailTemplateKey, Status
 from tracker.extensions import db
 from tracker.mail.compose import queue_template_email
@@ -125,6 +126,22 @@ def check_form_ticket(ticket: str | None, now: datetime | None = None) -> str:
     return token
 
 
+def form_token_of(ticket: str | None) -> str | None:
+    """Return the token of a genuine ticket that has not expired, or None.
+
+    Unlike :func:`check_form_ticket` the fill time is not checked: this names the files
+    kept for a form shown again (a language switch), which is no submission.
+    """
+    try:
+        payload = tokens.load(tokens.Purpose.FORM_TICKET, ticket)
+        token, issued = str(payload["token"]), float(payload["issued"])
+    except (tokens.TokenInvalid, KeyError, TypeError, ValueError):
+        return None
+    if utcnow().timestamp() - issued > current_app.config["WTF_CSRF_TIME_LIMIT"]:
+        return None
+    return token
+
+
 class FormRefused(Exception):
     """The form is refused before its answers are read; say *message* and show it again.
 
@@ -145,6 +162,7 @@ def admit_form(call: Call, *, ticket: str | None, honeypot: str | None) -> str:
     :param honeypot: the field people never see; only a bot fills it.
     :raises FormRefused: the call is closed, the honeypot is filled, or the ticket is
         missing, forged, expired or came back implausibly fast. Nothing is stored.
+    :raises DuplicateSubmission: this form (by its token) was already stored.
     """
     if not call.accepts_applications():
         raise FormRefused(_l("This call has closed. Thank you for your interest."))
@@ -153,9 +171,13 @@ def admit_form(call: Call, *, ticket: str | None, honeypot: str | None) -> str:
             _l("Please leave the field “Leave this field empty” empty."), issue_form_ticket()
         )
     try:
-        return check_form_ticket(ticket)
+        token = check_form_ticket(ticket)
     except FormTicketError as error:
         raise FormRefused(error.message, issue_form_ticket()) from error
+    existing = find_by_form_token(token)
+    if existing is not None:
+        raise DuplicateSubmission(existing)
+    return token
 
 
 def generate_reference() -> str:
@@ -181,43 +203,30 @@ def find_by_reference(reference: str) -> Application | None:
     return db.session.scalar(select(Application).where(Application.reference == reference))
 
 
-def submit_application(
-    call: Call,
-    data: ApplicationData,
-    files: Mapping[DocumentKind, FileStorage | None],
-    *,
-    form_token: str,
-) -> Application:
+def submit_application(call: Call, data: ApplicationData, *, form_token: str) -> Application:
     """Store a whole application – rows, documents, acknowledgement email – or nothing.
 
-    Files are staged and checked first, then moved to their final keys; then the rows are
-    added and the transaction committed. On any failure the rows are rolled back
-    and every file this call wrote is removed, so no orphan is left behind.
+    The documents are the files kept for *form_token* (`tracker.documents.kept`: checked
+    when they were chosen). They are copied into staging and moved to their final keys;
+    then the rows are added and the transaction committed, and only then are the kept
+    files discarded. On any failure the rows are rolled back and every file this call
+    wrote is removed, so no orphan is left behind, and the kept files stay for the next try.
 
-    :raises SubmissionRejected: the call is closed, or a document is missing or refused.
+    :raises SubmissionRejected: the call is closed, or an answer or a document is missing.
     :raises DuplicateSubmission: this form (by its token) was already stored, or the same
         address sent the same documents to this call within a day (see versions.py).
     """
     existing = find_by_form_token(form_token)
     if existing is not None:
         raise DuplicateSubmission(existing)
-    _check_answers(call, data, files)
+    kept = kept_files(form_token)
+    _check_answers(call, data, set(kept))
 
     staged: dict[DocumentKind, StagedFile] = {}
-    errors: dict[str, str] = {}
-    for kind, upload in files.items():
-        if upload is None or not upload.filename:
-            continue
-        try:
-            staged[kind] = stage_upload(upload)
-        except UploadError as error:
-            errors[FILE_FIELDS[kind]] = error.message
-    if errors:
-        discard_staged(staged.values())
-        raise SubmissionRejected(errors)
-
     stored_keys: list[str] = []
     try:
+        for kind, kept_file in kept.items():
+            staged[kind] = staged_copy(kept_file)
         # Read the documents before the write transaction: no lock is held while a slow
         # PDF is parsed.
         texts = {kind: extract_text(each.path, each.file_type) for kind, each in staged.items()}
@@ -241,12 +250,15 @@ def submit_application(
         for key in stored_keys:
             delete_stored(key)
         discard_staged(staged.values())
+        if isinstance(error, DuplicateSubmission):
+            discard_kept(form_token)  # a repeat keeps nothing: its files are the first's
         if isinstance(error, IntegrityError):
             # Two copies of one form raced past the check above: the other one won.
             first = find_by_form_token(form_token)
             if first is not None:
                 raise DuplicateSubmission(first) from error
         raise
+    discard_kept(form_token)
     return application
 
 
@@ -267,7 +279,7 @@ def _refuse_repeat(call: Call, data: ApplicationData, staged: Mapping[DocumentKi
         raise DuplicateSubmission(repeated)
 
 
-def _check_answers(call: Call, data: ApplicationData, files) -> None:
+def _check_answers(call: Call, data: ApplicationData, present: set[DocumentKind]) -> None:
     """Enforce what the form should already have: the rules hold whoever calls us."""
     errors = {}
     name_refused = name_problem(clean_name(data.full_name) or "")
@@ -279,7 +291,6 @@ def _check_answers(call: Call, data: ApplicationData, files) -> None:
         errors["region"] = _l("Please choose a region from the list.")
     if not data.topics or not set(data.topics) <= {topic["key"] for topic in call.topics}:
         errors["topics"] = _l("Please choose at least one topic from the list.")
-    present = {kind for kind, upload in files.items() if upload is not None and upload.filename}
     errors.update(missing_documents(data.cover_letter, data.writing_sample_url, present))
     if errors:
         raise SubmissionRejected(errors)

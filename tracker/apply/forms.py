@@ -153,6 +153,12 @@ class ApplicationForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=40), SingleLine()],
     )
+    # Declared in the order of the page: the check page lists the answers in this order.
+    preferred_language = SelectField(
+        _l("Which language should we write to you in?"),
+        choices=choices(LANGUAGE_LABELS.items()),
+        validators=[DataRequired()],
+    )
     region = SelectField(_l("Region you cover"), validators=[DataRequired()])
     region_other = StringField(
         _l("Where exactly?"), filters=[strip], validators=[Length(max=200), SingleLine()]
@@ -180,11 +186,6 @@ class ApplicationForm(FlaskForm):
         _l("Links to other published work (optional)"),
         validators=[Optional(), Length(max=MAX_LINKS * 500), PlainText()],
     )
-    preferred_language = SelectField(
-        _l("Which language should we write to you in?"),
-        choices=choices(LANGUAGE_LABELS.items()),
-        validators=[DataRequired()],
-    )
     heard_about = SelectField(
         _l("How did you hear about this call? (optional)"), validators=[Optional()]
     )
@@ -199,6 +200,14 @@ class ApplicationForm(FlaskForm):
     # Bots fill every field; people never see this one (hidden by CSS, out of tab order).
     website = StringField(_l("Leave this field empty"))
     form_ticket = HiddenField()
+    # The language the page was shown in: a correspondence language still equal to it was
+    # not changed by the applicant, so it follows a language switch.
+    page_language = HiddenField()
+
+    # Set by the view before validating: the files kept for this form's token (by kind) and
+    # the messages of files refused in this post (by field name). See documents/kept.py.
+    kept_documents: dict = {}  # replaced per instance, never mutated
+    refused_uploads: dict = {}  # replaced per instance, never mutated
 
     def validate(self, extra_validators=None) -> bool:
         """Validate the fields, then check that every required document is there."""
@@ -206,11 +215,13 @@ class ApplicationForm(FlaskForm):
 
         valid = super().validate(extra_validators)
         missing = missing_documents(
-            self.cover_letter.data, self.writing_sample_url.data, self.attached_documents()
+            self.cover_letter.data, self.writing_sample_url.data, set(self.kept_documents)
         )
-        for name, message in missing.items():
+        # A refused file's own message says it all: no "please attach" beside it.
+        problems = {**missing, **self.refused_uploads}
+        for name, message in problems.items():
             self[name].errors = [*self[name].errors, message]
-        return valid and not missing
+        return valid and not problems
 
     def attached_documents(self) -> dict:
         """Return the uploaded files by document kind (only those actually chosen)."""

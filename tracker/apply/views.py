@@ -24,15 +24,28 @@ from tracker.applications.submit import (
     SubmissionRejected,
     admit_form,
     find_by_reference,
+    form_token_of,
     issue_form_ticket,
     submit_application,
 )
 from tracker.applications.versions import ordinal, version_number
 from tracker.apply import bp
 from tracker.apply.forms import build_application_form
+from tracker.apply.steps import (
+    answer_rows,
+    browser_file_messages,
+    carried_fields,
+    ensure_ticket,
+    follow_language,
+    keep_uploads,
+    kept_by_field,
+    redisplay_button,
+    redisplaying,
+    show_refused_uploads,
+)
 from tracker.calls import list_open_calls, localized, privacy_notice_of
 from tracker.extensions import csrf, db, limiter
-from tracker.models import Call, utcnow
+from tracker.models import Application, Call, utcnow
 from tracker.privacy_notice import notice_facts
 from tracker.web.access import public
 from tracker.web.errors import seconds_to_wait, wait_advice
@@ -55,13 +68,8 @@ def _language() -> str:
     return str(get_locale())
 
 
-def _switching_language() -> bool:
-    """Tell whether this POST is the language switcher, not a submission."""
-    return request.method == "POST" and "switch_language" in request.form
-
-
 def _rate_limit_exempt_email() -> bool:
-    return _switching_language() or without_applicant_email()
+    return redisplaying() or without_applicant_email()
 
 
 def _get_call(slug: str) -> Call:
@@ -69,9 +77,11 @@ def _get_call(slug: str) -> Call:
 
 
 def _render_limited(_limit):
-    """Show the form again with what was typed and how long to wait (429; files not kept)."""
+    """Show the form again with what was typed, the kept files and how long to wait (429)."""
     call = _get_call(request.view_args["slug"])
     form = build_application_form(call, _language())
+    keep_uploads(form, ensure_ticket(form))
+    show_refused_uploads(form)
     problem = _("This form has been sent too many times.") + " " + wait_advice(seconds_to_wait())
     page, _status = _render_form(call, form, problem=problem)
     return current_app.make_response((page, 429))
@@ -91,12 +101,13 @@ def index():
 # with the applicant's answers kept and a kind message, not the bare 400 of CSRFProtect.
 @bp.route("/apply/<slug>", methods=["GET", "POST"])
 @csrf.exempt
-# Only submissions count: every one per client address, and per applicant address those
-# that stored an application (see security.py). A refused one keeps what was typed.
+# Only submissions count (not a post that only asks for the form again, see steps.py): every
+# one per client address, and per applicant address those that stored an application (see
+# security.py). A refused one keeps what was typed.
 @limiter.limit(
     apply_limit_per_ip,
     methods=["POST"],
-    exempt_when=_switching_language,
+    exempt_when=redisplaying,
     on_breach=_render_limited,
 )
 @limiter.limit(
@@ -109,31 +120,54 @@ def index():
 )
 @public
 def apply(slug: str):
-    """Show the call and its form; take a submission."""
+    """Show the call and its form; take the answers, show them to check, send them."""
     call = _get_call(slug)
-    if _switching_language():
-        return _switch_language(call)
-    form = build_application_form(call, _language())
     # HEAD is answered like GET (Flask drops the body); only a POST is a submission.
     if request.method in ("GET", "HEAD"):
-        return _render_blank(call, form)
+        return _render_blank(call, build_application_form(call, _language()))
+    if redisplaying():
+        return _redisplay(call)
+    form = build_application_form(call, _language())
     try:
         form_token = admit_form(call, ticket=form.form_ticket.data, honeypot=form.website.data)
     except FormRefused as refusal:
-        form.form_ticket.data = refusal.fresh_ticket or form.form_ticket.data
-        return _render_form(call, form, problem=str(refusal.message))
+        return _render_refused(call, form, refusal)
+    except DuplicateSubmission as duplicate:
+        return _to_thanks(call, duplicate.application)
+    keep_uploads(form, form_token)
     if not form.validate():
         return _render_invalid(call, form)
+    # A valid form is shown to check first; only the check page's button sends it.
+    if "send" not in request.form:
+        return _render_check(call, form)
+    return _send(call, form, form_token)
+
+
+def _send(call: Call, form, form_token: str):
+    """Store the application (its documents are the kept files) and go to the thanks page."""
     try:
-        application = submit_application(
-            call, _answers(form), form.attached_documents(), form_token=form_token
-        )
+        application = submit_application(call, _answers(form), form_token=form_token)
         note_application_stored()
     except DuplicateSubmission as duplicate:
         application = duplicate.application
     except SubmissionRejected as rejection:
         return _render_rejected(call, form, rejection)
+    return _to_thanks(call, application)
+
+
+def _to_thanks(call: Call, application: Application):
     return redirect(url_for("apply.thanks", slug=call.slug, reference=application.reference))
+
+
+def _render_refused(call: Call, form, refusal: FormRefused):
+    """Show the form again with why it was refused; a fresh ticket keeps the chosen files."""
+    if refusal.fresh_ticket:
+        form.form_ticket.data = refusal.fresh_ticket
+        # People get their files kept under the new ticket; a bot (the trap filled) not.
+        if not form.website.data:
+            keep_uploads(form, form_token_of(refusal.fresh_ticket))
+            show_refused_uploads(form)
+    return _render_form(call, form, problem=str(refusal.message))
 
 
 def _render_blank(call: Call, form):
@@ -148,8 +182,9 @@ def _render_blank(call: Call, form):
 def _render_invalid(call: Call, form):
     """Show the form again with its errors (a lost CSRF token is said plainly)."""
     if form.csrf_token.errors:
-        # The session's CSRF token is gone (cookie expired or cleared): say so plainly.
-        form.form_ticket.data = issue_form_ticket()
+        # The session's CSRF token is gone (cookie expired or cleared): say so plainly. The
+        # ticket (and the files kept with it) stays while it is valid.
+        ensure_ticket(form)
         return _render_form(call, form, problem=_expired_message())
     return _render_form(call, form)
 
@@ -162,22 +197,46 @@ def _render_rejected(call: Call, form, rejection: SubmissionRejected):
     return _render_form(call, form, problem=str(rejection.errors.get("call", "")) or None)
 
 
-def _switch_language(call: Call):
-    """Re-render the form with the posted answers in the chosen language.
+def _redisplay(call: Call):
+    """Show the form again with the posted answers and kept files: the one place for every
+    button that asks for the form instead of sending it (see steps.REDISPLAY_BUTTONS).
 
-    Nothing is validated or stored: the applicant only asked for another language. Files
-    cannot be kept (a browser never re-fills a file input), and the page says so.
+    Nothing is validated or stored, and no rate limit is spent; only a file chosen in this
+    post and refused is said to be refused. A switch on the check page comes back to it.
     """
-    chosen = request.form.get("switch_language")
+    button = redisplay_button()
+    if button == "switch_language":
+        _switch_session_language(request.form.get("switch_language"))
+    form = build_application_form(call, _language())
+    if not call.accepts_applications():
+        return _render_closed(call)
+    keep_uploads(form, ensure_ticket(form))
+    if button == "switch_language":
+        follow_language(form, _language())
+        if request.form.get("step") == "check" and form.validate():
+            return _render_check(call, form)
+    show_refused_uploads(form)
+    return _render_form(call, form)
+
+
+def _switch_session_language(chosen: str | None) -> None:
     if chosen in current_app.config["LANGUAGES"]:
         session["lang"] = chosen
         refresh()  # Flask-Babel caches the request's locale; pick the new one up.
-    form = build_application_form(call, _language())
-    if not form.form_ticket.data:
-        form.form_ticket.data = issue_form_ticket()
-    if not call.accepts_applications():
-        return _render_closed(call)
-    return _render_form(call, form, language_switched=True)
+
+
+def _render_check(call: Call, form):
+    """Show every answer to check, with "change" beside each, and the button that sends."""
+    form.page_language.data = _language()
+    return render_template(
+        "apply/check.html",
+        call=call,
+        form=form,
+        rows=answer_rows(form),
+        carried=carried_fields(form),
+        title=localized(call.title, _language()),
+        language_switch_form="application-form",
+    )
 
 
 def _render_closed(call: Call):
@@ -213,10 +272,11 @@ def _answers(form) -> ApplicationData:
     )
 
 
-def _render_form(call: Call, form, problem: str | None = None, *, language_switched=False):
+def _render_form(call: Call, form, problem: str | None = None):
     """Render the call page; with errors, a 400 whose summary links to each field."""
-    errors = [] if language_switched else error_summary(form)
+    errors = error_summary(form)
     status = 400 if (errors or problem) else 200
+    form.page_language.data = _language()
     return (
         render_template(
             "apply/form.html",
@@ -224,11 +284,11 @@ def _render_form(call: Call, form, problem: str | None = None, *, language_switc
             form=form,
             errors=errors,
             problem=problem,
-            files_sent=bool(request.files) and any(f.filename for f in request.files.values()),
+            kept=kept_by_field(form),
+            file_messages=browser_file_messages(),
             title=localized(call.title, _language()),
             description=localized(call.description, _language()),
             language_switch_form="application-form",
-            language_switched=language_switched,
         ),
         status,
     )

@@ -182,10 +182,12 @@ def delete_stored(key: str) -> None:
 
 @dataclass
 class ReconcileReport:
-    """What `reconcile` found: files no row refers to, and rows whose file is missing."""
+    """What `reconcile` found: files no row refers to, rows whose file is missing, and the
+    folders of files kept for forms whose ticket has expired (documents/kept.py)."""
 
     orphan_files: list[str] = field(default_factory=list)
     missing_files: list[tuple[int, str]] = field(default_factory=list)
+    expired_kept: list[str] = field(default_factory=list)
 
 
 def _has_regular_file(key: str) -> bool:
@@ -237,9 +239,11 @@ def _remove_stale_staging(cutoff: float) -> None:
 def reconcile(*, delete: bool = False) -> ReconcileReport:
     """Compare storage with the documents table.
 
-    :param delete: remove the orphan files, and staged uploads older than an hour.
-    :returns: orphan keys (sorted) and ``(document id, key)`` of rows whose file is
-        missing (by id).
+    :param delete: remove the orphan files, staged uploads older than an hour, and the
+        files kept for forms whose ticket has expired (untouched for longer than
+        ``WTF_CSRF_TIME_LIMIT``, the tickets' lifetime).
+    :returns: orphan keys (sorted), ``(document id, key)`` of rows whose file is
+        missing (by id), and the names of the expired kept-files folders (sorted).
 
     Files modified within `GRACE_SECONDS` are neither reported nor deleted: they may belong
     to a submission that is being committed right now. Rows are streamed, so memory holds
@@ -269,4 +273,8 @@ def reconcile(*, delete: bool = False) -> ReconcileReport:
         for key in orphans:
             delete_stored(key)
         _remove_stale_staging(cutoff)
-    return ReconcileReport(orphan_files=orphans, missing_files=missing)
+    # Imported here: kept.py builds on this module.
+    from tracker.documents.kept import expire
+
+    expired = expire(current_app.config["WTF_CSRF_TIME_LIMIT"], delete=delete)
+    return ReconcileReport(orphan_files=orphans, missing_files=missing, expired_kept=expired)
