@@ -57,8 +57,18 @@ def _switching_language() -> bool:
     return request.method == "POST" and "switch_language" in request.form
 
 
+def _adding_language() -> bool:
+    """Tell whether this POST is "Add another language" without JavaScript, not a submission."""
+    return request.method == "POST" and "add_language" in request.form
+
+
+def _redisplaying() -> bool:
+    """Tell whether this POST only asks for the form again (nothing validated or counted)."""
+    return _switching_language() or _adding_language()
+
+
 def _rate_limit_exempt_email() -> bool:
-    return _switching_language() or without_applicant_email()
+    return _redisplaying() or without_applicant_email()
 
 
 def _get_call(slug: str) -> Call:
@@ -93,7 +103,7 @@ def index():
 @limiter.limit(
     apply_limit_per_ip,
     methods=["POST"],
-    exempt_when=_switching_language,
+    exempt_when=_redisplaying,
     on_breach=_render_limited,
 )
 @limiter.limit(
@@ -108,8 +118,8 @@ def index():
 def apply(slug: str):
     """Show the call and its form; take a submission."""
     call = _get_call(slug)
-    if _switching_language():
-        return _switch_language(call)
+    if _redisplaying():
+        return _switch_language(call) if _switching_language() else _add_language(call)
     form = build_application_form(call, _language())
     # HEAD is answered like GET (Flask drops the body); only a POST is a submission.
     if request.method in ("GET", "HEAD"):
@@ -175,6 +185,19 @@ def _switch_language(call: Call):
     if not call.accepts_applications():
         return _render_closed(call)
     return _render_form(call, form, language_switched=True)
+
+
+def _add_language(call: Call):
+    """Show the form again with the posted answers and one more language row.
+
+    Nothing is validated or stored: the applicant only asked for another row.
+    """
+    if not call.accepts_applications():
+        return _render_closed(call)
+    form = build_application_form(call, _language(), add_language_row=True)
+    if not form.form_ticket.data:
+        form.form_ticket.data = issue_form_ticket()
+    return _render_form(call, form)
 
 
 def _render_closed(call: Call):
