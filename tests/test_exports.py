@@ -201,7 +201,7 @@ def test_every_column_is_filled_from_the_application(
         "region": "georgia",
         "region_other": "",
         "city": "Kutaisi",
-        "languages": "de:B2",
+        "languages": "German: B2 (upper intermediate)",
         "topics": "politics",
         "status": "new",
         "tags": "photo",

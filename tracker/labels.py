@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -204,13 +205,20 @@ def _names_in(language: str) -> dict[str, str]:
     return spoken_language_names(language)
 
 
-def language_with_level(code: str, level: str, name: str | None, ui_language: str) -> str:
+def language_with_level(
+    code: str, level: str, name: str | None = None, ui_language: str | None = None
+) -> str:
     """Return a spoken language and the level in words: "Mingrelian: B2 (upper intermediate)".
 
-    *name* is what the applicant typed for a language the list lacks ("other"); the
-    language is named in *ui_language*, the level in the current locale (callers pass it).
-    An unknown code or level is shown as stored rather than hidden.
+    Every page, export and summary that shows a language calls this. *name* is what the
+    applicant typed for a language the list lacks ("other"). The language is named in
+    *ui_language* and the level in its words (the current locale by default); an unknown
+    code or level is shown as stored rather than hidden.
     """
-    known = _names_in(ui_language).get(code, code)
+    current = str(get_locale())
+    if ui_language and ui_language != current:
+        with force_locale(ui_language):
+            return language_with_level(code, level, name)
+    known = _names_in(current).get(code, code)
     shown = name if code == OTHER_LANGUAGE and name else known
     return _("%(language)s: %(level)s", language=shown, level=str(LEVEL_WORDS.get(level, level)))
