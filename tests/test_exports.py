@@ -417,3 +417,22 @@ def test_cli_refuses_an_unknown_column(app, runner, tmp_path):
     )
     assert result.exit_code == 1
     assert "unknown columns: nope" in result.output
+
+
+def test_languages_are_exported_in_words_with_an_unlisted_ones_name(
+    app, admin_client, make_application
+):
+    from tracker.models import ApplicationLanguage
+
+    make_application(
+        languages=[
+            ApplicationLanguage(language="de", level="native", position=0),
+            ApplicationLanguage(language="other", level="B1", name="Udi", position=1),
+            ApplicationLanguage(language="xmf", level="A2", position=2),
+        ]
+    )
+    rows = read_csv(post_export(admin_client, columns=["languages"]))
+    assert rows == [
+        ["languages"],
+        ["German: native; Udi: B1 (intermediate); Mingrelian: A2 (elementary)"],
+    ]

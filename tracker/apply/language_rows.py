@@ -109,7 +109,7 @@ def prepare_language_rows(rows, language: str, *, add_row: bool = False) -> Lang
             rows[-1].language.render_kw = {"autofocus": True}
     for number, row in enumerate(rows, start=1):
         _label_row(row, language, number)
-    template = LanguageRow(prefix=f"{rows.name}-{INDEX_PLACEHOLDER}")
+    template = LanguageRow(prefix=f"{rows.name}-{INDEX_PLACEHOLDER}-")
     _label_row(template, language, NUMBER_PLACEHOLDER)
     return template
 
