@@ -113,6 +113,17 @@ def test_add_language_is_not_counted_by_the_rate_limit(app_config, call):
         limiter.reset()
 
 
+def test_a_form_shown_again_keeps_the_rows_filled_in_and_one_empty_row(app, client, call):
+    rows = [("ka", "native", ""), ("", "", ""), ("ru", "C1", ""), ("", "", ""), ("", "", "")]
+    data = with_rows(english_form(client, call, email="not an address"), rows)
+    page = visible(post(client, call, data).text)
+    # The empty rows at the end become one; an emptied row in the middle stays in place.
+    assert row_labels(page)[::3] == ["Language 1", "Language 2", "Language 3", "Language 4"]
+    assert '<option selected value="ka">Georgian</option>' in page
+    assert '<option selected value="ru">Russian</option>' in page
+    assert_nothing_stored(app)
+
+
 def test_the_form_offers_no_more_than_ten_rows(app, client, call):
     rows = [(code, "B1", "") for code in ELEVEN[:10]]
     data = with_rows(english_form(client, call), rows)
