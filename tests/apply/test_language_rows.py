@@ -190,6 +190,16 @@ def test_other_language_needs_its_name(app, client, call):
     assert_nothing_stored(app)
 
 
+def test_a_level_or_a_name_without_a_language_is_not_dropped_unsaid(app, client, call):
+    rows = [("", "B1", ""), ("", "", "Udi")]
+    response = post(client, call, with_rows(english_form(client, call), rows))
+    assert error_summary(response.text) == [
+        "Language 1: Please choose the language, or leave this row empty.",
+        "Language 2: Please choose the language, or leave this row empty.",
+    ]
+    assert_nothing_stored(app)
+
+
 def test_a_language_name_is_one_short_line(app, client, call):
     rows = [("other", "B1", "U" * 61)]
     response = post(client, call, with_rows(english_form(client, call), rows))

@@ -48,6 +48,18 @@ class LanguageRow(Form):
         ],
     )
 
+    def validate(self, extra_validators=None) -> bool:
+        """Validate the row; a level or a name without a language is asked about, not dropped.
+
+        (Here, not in validate_language: Optional() ends an empty field's checks.)
+        """
+        valid = super().validate(extra_validators)
+        if not self.language.data and (self.level.data or self.language_name.data):
+            message = _l("Please choose the language, or leave this row empty.")
+            self.language.errors = [*self.language.errors, message]
+            return False
+        return valid
+
     def validate_level(self, field):
         if self.language.data and not field.data:
             raise ValidationError(_l("Please choose your level in this language."))
