@@ -146,11 +146,13 @@ def test_each_row_shows_the_application_at_a_glance(editor_client, make_applicat
     assert rows(page) == {
         aram.id: (
             f"Aram Petrosyan {aram.reference} Elsewhere / diaspora (Berlin) Berlin "
-            "German: C1 (advanced) Culture In review not rated by you (0) nobody 4 Nov 2026 Sample link"
+            "German: C1 (advanced) Culture In review not rated by you (0) nobody 4 Nov 2026 "
+            "Sample link"
         ),
         nino.id: (
             f"Nino Beridze {nino.reference} video Georgia Kutaisi "
-            "German: B2 (upper intermediate), Georgian: native Media, Politics New not rated by you (0) Ben Berger 3 Nov 2026 CV Letter Sample"
+            "German: B2 (upper intermediate), Georgian: native Media, Politics New "
+            "not rated by you (0) Ben Berger 3 Nov 2026 CV Letter Sample"
         ),
     }
     assert f'<a class="candidate-link" href="/review/applications/{nino.id}">' in page
