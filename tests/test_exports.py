@@ -201,7 +201,7 @@ def test_every_column_is_filled_from_the_application(
         "region": "georgia",
         "region_other": "",
         "city": "Kutaisi",
-        "languages": "de:B2",
+        "languages": "German: B2 (upper intermediate)",
         "topics": "politics",
         "status": "new",
         "tags": "photo",
@@ -278,12 +278,14 @@ def test_export_audit_redacts_whatever_could_name_someone(admin_client, make_app
     )
     assert post_export(admin_client, source=source, columns=["reference"]).status_code == 200
     post_export(admin_client, source="region=armenia&topic=Nino&language=Beridze")
+    post_export(admin_client, source="language=other")
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     assert [e.details["filter"] for e in events] == [
         # Typed text is redacted; keys a call offers, codes, ids, dates and sort stay.
         "region=[redacted]&language=ka&topic=politics&tag=[redacted]&status=new"
         "&assignee=nobody&received_from=2020-01-01&q=[redacted]&sort=name",
         "region=armenia&language=[redacted]&topic=[redacted]",
+        "language=other",
     ]
 
 
@@ -417,3 +419,22 @@ def test_cli_refuses_an_unknown_column(app, runner, tmp_path):
     )
     assert result.exit_code == 1
     assert "unknown columns: nope" in result.output
+
+
+def test_languages_are_exported_in_words_with_an_unlisted_ones_name(
+    app, admin_client, make_application
+):
+    from tracker.models import ApplicationLanguage
+
+    make_application(
+        languages=[
+            ApplicationLanguage(language="de", level="native", position=0),
+            ApplicationLanguage(language="other", level="B1", name="Udi", position=1),
+            ApplicationLanguage(language="xmf", level="A2", position=2),
+        ]
+    )
+    rows = read_csv(post_export(admin_client, columns=["languages"]))
+    assert rows == [
+        ["languages"],
+        ["German: native; Udi: B1 (intermediate); Mingrelian: A2 (elementary)"],
+    ]

@@ -445,7 +445,14 @@ def test_subject_access_archive_holds_everything_about_the_applicant(
     assert names == ["data.json", "documents/cv-cv.txt", "emails/01-Hello.txt"]
     assert data["full_name"] == "Nino Beridze"
     assert data["email"] == "nino@example.org"
-    assert data["languages"] == [{"language": "de", "level": "B2"}]
+    assert data["languages"] == [
+        {
+            "language": "de",
+            "level": "B2",
+            "name": None,
+            "in_words": "German: B2 (upper intermediate)",
+        }
+    ]
     assert data["topics"] == ["politics"]
     assert [(c["author"], c["body"]) for c in data["comments"]] == [
         (editor.name, "Strong on Kutaisi")

@@ -12,8 +12,8 @@ from tracker.inbox.filter import InboxFilter
 from tracker.models import Application, AuditEvent, Call, User
 
 REDACTED = "[redacted]"
-# Two or three letters (the codes of data/languages.json) cannot name anyone.
-_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+# Two or three letters, or "other" (the codes of data/languages.json), cannot name anyone.
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}|other")
 
 
 def record_event(

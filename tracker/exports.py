@@ -42,6 +42,7 @@ from tracker.enums import DocumentKind, RubricCriterion
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import count_filtered, iter_filtered, iter_filtered_rows
+from tracker.labels import language_with_level
 from tracker.models import (
     Application,
     ApplicationLanguage,
@@ -142,11 +143,11 @@ _APPLICATION_COLUMNS = (
 )
 
 
-def _grouped(statement) -> dict[int, list]:
-    """Return application id -> the values of the rows of *statement* (id, value), in order."""
+def _grouped(statement, shape=lambda value: value) -> dict[int, list]:
+    """Return application id -> *shape*(the values) of each row of *statement*, in order."""
     grouped: dict[int, list] = {}
-    for application_id, value in db.session.execute(statement):
-        grouped.setdefault(application_id, []).append(value)
+    for application_id, *values in db.session.execute(statement):
+        grouped.setdefault(application_id, []).append(shape(*values))
     return grouped
 
 
@@ -154,13 +155,12 @@ def _related(ids: list[int], columns: Sequence[str]) -> dict[str, dict[int, list
     """Return the related values of the applications *ids*: one query per kind and batch."""
     related: dict[str, dict[int, list]] = {}
     if "languages" in columns:
+        spoken = ApplicationLanguage.__table__.c
         related["languages"] = _grouped(
-            select(
-                ApplicationLanguage.application_id,
-                ApplicationLanguage.language + ":" + ApplicationLanguage.level,
-            )
-            .where(ApplicationLanguage.application_id.in_(ids))
-            .order_by(ApplicationLanguage.application_id, ApplicationLanguage.position)
+            select(spoken.application_id, spoken.language, spoken.level, spoken.name)
+            .where(spoken.application_id.in_(ids))
+            .order_by(spoken.application_id, spoken.position),
+            shape=language_with_level,  # in words, in the exporting editor's language
         )
     if "topics" in columns:
         related["topics"] = _grouped(

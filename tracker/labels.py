@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.calls import load_data, localized
@@ -45,6 +47,19 @@ LEVEL_LABELS = {
     LanguageLevel.C2: _l("C2 – proficient"),
     LanguageLevel.NATIVE: _l("Native speaker"),
 }
+# A level as staff pages, exports and the applicant's summary show it: "B2 (upper
+# intermediate)", "native". The CEFR code stays, since editors think in it.
+LEVEL_WORDS = {
+    LanguageLevel.A1: _l("A1 (beginner)"),
+    LanguageLevel.A2: _l("A2 (elementary)"),
+    LanguageLevel.B1: _l("B1 (intermediate)"),
+    LanguageLevel.B2: _l("B2 (upper intermediate)"),
+    LanguageLevel.C1: _l("C1 (advanced)"),
+    LanguageLevel.C2: _l("C2 (proficient)"),
+    LanguageLevel.NATIVE: _l("native"),
+}
+# The code an applicant chooses for a language the list lacks, naming it in the row.
+OTHER_LANGUAGE = "other"
 
 # What editors and admins call each email template.
 TEMPLATE_LABELS = {
@@ -182,3 +197,28 @@ def _spoken_languages() -> tuple[tuple[str, dict[str, str]], ...]:
 def spoken_language_names(language: str) -> dict[str, str]:
     """Return {code: name in *language*} of every language an applicant may speak."""
     return {code: localized(labels, language) for code, labels in _spoken_languages()}
+
+
+@cache
+def _names_in(language: str) -> dict[str, str]:
+    """Return {code: name in *language*} once per language (exports name 100,000 rows)."""
+    return spoken_language_names(language)
+
+
+def language_with_level(
+    code: str, level: str, name: str | None = None, ui_language: str | None = None
+) -> str:
+    """Return a spoken language and the level in words: "Mingrelian: B2 (upper intermediate)".
+
+    Every page, export and summary that shows a language calls this. *name* is what the
+    applicant typed for a language the list lacks ("other"). The language is named in
+    *ui_language* and the level in its words (the current locale by default); an unknown
+    code or level is shown as stored rather than hidden.
+    """
+    current = str(get_locale())
+    if ui_language and ui_language != current:
+        with force_locale(ui_language):
+            return language_with_level(code, level, name)
+    known = _names_in(current).get(code, code)
+    shown = name if code == OTHER_LANGUAGE and name else known
+    return _("%(language)s: %(level)s", language=shown, level=str(LEVEL_WORDS.get(level, level)))

@@ -171,6 +171,8 @@ class ApplicationLanguage(db.Model):
     language: Mapped[str] = mapped_column(String(10))
     level: Mapped[str] = mapped_column(String(10))
     position: Mapped[int] = mapped_column(default=0)
+    # What the applicant typed for a language the list lacks (language "other"), else None.
+    name: Mapped[str | None] = mapped_column(String(60))
 
     def __repr__(self) -> str:
         return f"<ApplicationLanguage {self.language} {self.level}>"

@@ -25,6 +25,7 @@ from tracker.documents.serve import zip_member_name
 from tracker.documents.storage import open_stored
 from tracker.enums import EmailStatus
 from tracker.extensions import db
+from tracker.labels import language_with_level
 from tracker.models import (
     Application,
     Comment,
@@ -86,8 +87,15 @@ def subject_access_data(application: Application) -> dict:
         "status": application.status,
         "received_at": _iso(application.created_at),
         "decided_at": _iso(application.decided_at),
+        # The codes as stored, the name typed for an unlisted language, and both in words.
         "languages": [
-            {"language": item.language, "level": item.level} for item in application.languages
+            {
+                "language": item.language,
+                "level": item.level,
+                "name": item.name,
+                "in_words": language_with_level(item.language, item.level, item.name),
+            }
+            for item in application.languages
         ],
         "topics": sorted(item.topic for item in application.topics),
         "tags": [tag.name for tag in application.tags],

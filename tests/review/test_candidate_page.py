@@ -120,8 +120,8 @@ def test_page_shows_every_field_of_a_submitted_application(editor_client, client
         assert f"<dt>{label}</dt>" in markup
         assert f"{label} {value}" in text, label
     assert (
-        "<li>German: B2 – upper intermediate</li><li>Georgian: Native speaker</li>"
-        "<li>Russian: C1 – advanced</li>"
+        "<li><bdi>German: B2 (upper intermediate)</bdi></li><li><bdi>Georgian: native</bdi></li>"
+        "<li><bdi>Russian: C1 (advanced)</bdi></li>"
     ) in markup
     consent = application.consent_at.strftime("%-d %b %Y, %H:%M")
     assert f"Agreed to privacy notice 2026-11 on {consent}" in text

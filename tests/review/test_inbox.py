@@ -146,12 +146,14 @@ def test_each_row_shows_the_application_at_a_glance(editor_client, make_applicat
     page = get(editor_client)
     assert rows(page) == {
         aram.id: (
-            f"Aram Petrosyan {aram.reference} Elsewhere / diaspora (Berlin) Berlin de C1 Culture "
-            "In review not rated by you (0) nobody 4 Nov 2026 Sample link"
+            f"Aram Petrosyan {aram.reference} Elsewhere / diaspora (Berlin) Berlin "
+            "German: C1 (advanced) Culture In review not rated by you (0) nobody 4 Nov 2026 "
+            "Sample link"
         ),
         nino.id: (
-            f"Nino Beridze {nino.reference} video Georgia Kutaisi de B2, ka native Media, Politics "
-            "New not rated by you (0) Ben Berger 3 Nov 2026 CV Letter Sample"
+            f"Nino Beridze {nino.reference} video Georgia Kutaisi "
+            "German: B2 (upper intermediate), Georgian: native Media, Politics New "
+            "not rated by you (0) Ben Berger 3 Nov 2026 CV Letter Sample"
         ),
     }
     assert f'<a class="candidate-link" href="/review/applications/{nino.id}">' in page
@@ -170,7 +172,10 @@ def test_the_mean_shows_only_after_you_rated(editor_client, make_application, ma
     ben = make_user("ben@example.org", name="Ben")
     application = make_application(created_at=datetime(2026, 11, 3))
     rate(application, ben, 2)
-    before = f"Nino Beridze {application.reference} Georgia Kutaisi de B2 Politics New"
+    before = (
+        f"Nino Beridze {application.reference} Georgia Kutaisi "
+        "German: B2 (upper intermediate) Politics New"
+    )
     assert rows(get(editor_client))[application.id] == (
         f"{before} not rated by you (1) nobody 3 Nov 2026 none"
     )

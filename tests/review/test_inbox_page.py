@@ -63,7 +63,7 @@ def test_a_row_shows_everything_the_table_needs(people):  # noqa: F811
     rows = {row.application.full_name: row for row in page.rows}
     nino = rows["Nino Beridze"]
     assert (nino.region, nino.region_other) == ("Georgia", None)
-    assert nino.languages == [("de", "B2"), ("ka", "native")]
+    assert nino.languages == ["German: B2 (upper intermediate)", "Georgian: native"]
     assert nino.topics == ["Politics"]
     assert nino.status is Status.NEW
     assert (nino.rating_count, nino.rating_mean, nino.rated_by_me) == (2, 3.0, True)

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -63,6 +64,14 @@ class FormTicketError(Exception):
         self.message = message
 
 
+class SpokenLanguage(NamedTuple):
+    """A language and the level in it; *name* is typed for a language our list lacks."""
+
+    language: str
+    level: str
+    name: str | None = None
+
+
 @dataclass
 class ApplicationData:
     """The applicant's answers, already validated by the form."""
@@ -76,7 +85,7 @@ class ApplicationData:
     preferred_language: str
     phone: str | None = None
     region_other: str | None = None
-    other_languages: list[tuple[str, str]] = field(default_factory=list)
+    other_languages: list[SpokenLanguage] = field(default_factory=list)
     cover_letter: str | None = None
     writing_sample_url: str | None = None
     links: list[str] = field(default_factory=list)
@@ -315,8 +324,8 @@ def missing_documents(
 
 def _new_application(call: Call, data: ApplicationData, form_token: str) -> Application:
     country = next(region["country"] for region in call.regions if region["key"] == data.region)
-    languages = [("de", data.german_level)] if data.german_level != "none" else []
-    languages += data.other_languages
+    german = [SpokenLanguage("de", data.german_level)] if data.german_level != "none" else []
+    languages = german + [SpokenLanguage(*row) for row in data.other_languages]
     full_name = clean_name(data.full_name)
     return Application(
         call=call,
@@ -340,8 +349,8 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
         privacy_version=call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"],
         status=Status.NEW.value,
         languages=[
-            ApplicationLanguage(language=code, level=level, position=position)
-            for position, (code, level) in enumerate(languages)
+            ApplicationLanguage(language=row.language, level=row.level, name=row.name, position=i)
+            for i, row in enumerate(languages)
         ],
         topics=[ApplicationTopic(topic=topic) for topic in dict.fromkeys(data.topics)],
     )

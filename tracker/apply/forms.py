@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 from email_validator import EmailNotValidError, validate_email
@@ -13,7 +12,6 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectChoice,
@@ -32,12 +30,19 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.applications.names import clean_name, name_problem
+from tracker.applications.submit import SpokenLanguage
+from tracker.apply.language_rows import (
+    MAX_OTHER_LANGUAGES,
+    LanguageRow,
+    prepare_language_rows,
+    refuse_extra_languages,
+    spoken_languages,
+)
 from tracker.enums import DocumentKind
-from tracker.labels import LANGUAGE_LABELS, LEVEL_LABELS, spoken_language_names
+from tracker.labels import LANGUAGE_LABELS, LEVEL_LABELS
 
 COVER_LETTER_MAX = 8000
 MAX_LINKS = 10
-OTHER_LANGUAGE_ROWS = 4
 # C0 controls (except TAB/LF/CR) and DEL never belong in text someone typed.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -116,17 +121,6 @@ def level_choices(include_none: bool) -> list[SelectChoice]:
     return choices(options + [(level.value, label) for level, label in LEVEL_LABELS.items()])
 
 
-class LanguageRow(Form):
-    """One further language and the applicant's level in it."""
-
-    language = SelectField(_l("Language"), validators=[Optional()])
-    level = SelectField(_l("Level"), validators=[Optional()])
-
-    def validate_level(self, field):
-        if self.language.data and not field.data:
-            raise ValidationError(_l("Please choose your level in this language."))
-
-
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes, one per choice."""
 
@@ -169,7 +163,12 @@ class ApplicationForm(FlaskForm):
         validators=[DataRequired(), Length(max=120), SingleLine()],
     )
     german_level = SelectField(_l("Your German"), validators=[DataRequired()])
-    other_languages = FieldList(FormField(LanguageRow), min_entries=OTHER_LANGUAGE_ROWS)
+    # One row more than allowed is read, so that an eleventh language is refused with a
+    # message (language_rows) instead of dropped unsaid; anything beyond is never parsed.
+    other_languages = FieldList(
+        FormField(LanguageRow), min_entries=1, max_entries=MAX_OTHER_LANGUAGES + 1
+    )
+    max_other_languages = MAX_OTHER_LANGUAGES  # for the page's hint
     topics = MultiCheckboxField(_l("Topics you know well"), validators=[DataRequired()])
     cv = FileField(_l("CV"))
     cover_letter = TextAreaField(
@@ -221,7 +220,8 @@ class ApplicationForm(FlaskForm):
         problems = {**missing, **self.refused_uploads}
         for name, message in problems.items():
             self[name].errors = [*self[name].errors, message]
-        return valid and not problems
+        refused_languages = refuse_extra_languages(self.other_languages)
+        return valid and not problems and not refused_languages
 
     def attached_documents(self) -> dict:
         """Return the uploaded files by document kind (only those actually chosen)."""
@@ -264,16 +264,9 @@ class ApplicationForm(FlaskForm):
         """Return the links, one per non-empty line."""
         return [line.strip() for line in (self.links.data or "").splitlines() if line.strip()]
 
-    def other_language_rows(self) -> list[tuple[str, str]]:
-        """Return (language, level) for each filled row, without German and duplicates."""
-        seen = {"de"}
-        rows = []
-        for row in self.other_languages:
-            language, level = row.language.data, row.level.data
-            if language and level and language not in seen:
-                seen.add(language)
-                rows.append((language, level))
-        return rows
+    def other_language_rows(self) -> list[SpokenLanguage]:
+        """Return each further language filled in, without German and duplicates."""
+        return spoken_languages(self.other_languages)
 
 
 HEARD_ABOUT = {
@@ -286,15 +279,14 @@ HEARD_ABOUT = {
 }
 
 
-@functools.lru_cache(maxsize=16)
-def _language_pairs(language: str) -> tuple[tuple[str, str], ...]:
-    """Return the other languages as (code, label in *language*), read from JSON once."""
-    names = spoken_language_names(language)
-    return tuple((code, name) for code, name in names.items() if code != "de")
+def build_application_form(
+    call, language: str, *, add_language_row: bool = False, **kwargs
+) -> ApplicationForm:
+    """Return the form for *call*, its choices labelled in *language*.
 
-
-def build_application_form(call, language: str, **kwargs) -> ApplicationForm:
-    """Return the form for *call*, its choices labelled in *language*."""
+    Further languages: the rows filled in plus an empty one, or one row more than posted
+    when the applicant asked to add a language (*add_language_row*).
+    """
     from tracker.calls import localized
 
     form = ApplicationForm(**kwargs)
@@ -306,9 +298,8 @@ def build_application_form(call, language: str, **kwargs) -> ApplicationForm:
         (topic["key"], localized(topic["label"], language)) for topic in call.topics
     )
     form.german_level.choices = level_choices(include_none=True)
-    languages = _language_pairs(language)
-    for row in form.other_languages:
-        row.language.choices = choices([("", _l("Choose a language")), *languages])
-        row.level.choices = level_choices(include_none=False)
+    form.language_row_template = prepare_language_rows(
+        form.other_languages, language, add_row=add_language_row
+    )
     form.heard_about.choices = choices([("", _l("Please choose")), *HEARD_ABOUT.items()])
     return form

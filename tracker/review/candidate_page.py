@@ -30,11 +30,10 @@ from tracker.labels import (
     DOCUMENT_KIND_LABELS,
     FLAG_LABELS,
     LANGUAGE_LABELS,
-    LEVEL_LABELS,
     RECOMMENDATION_LABELS,
     STATUS_LABELS,
+    language_with_level,
     option_labels,
-    spoken_language_names,
 )
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
 from tracker.review.candidate_forms import (
@@ -231,7 +230,6 @@ def candidate_labels(application: Application, language: str) -> dict:
     call = application.call
     regions = option_labels(call.regions, language)
     topics = option_labels(call.topics, language)
-    names = spoken_language_names(language)
     return {
         "call": localized(call.title, language),
         "region": regions.get(application.region, application.region),
@@ -240,7 +238,7 @@ def candidate_labels(application: Application, language: str) -> dict:
             (topics.get(t.topic, t.topic) for t in application.topics), key=str.casefold
         ),
         "languages": [
-            (names.get(lang.language, lang.language), str(LEVEL_LABELS.get(lang.level, lang.level)))
+            language_with_level(lang.language, lang.level, lang.name, language)
             for lang in application.languages
         ],
         "heard_about": label_of(HEARD_ABOUT, application.heard_about),

@@ -23,7 +23,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query, status_counts
-from tracker.labels import option_labels, spoken_language_names
+from tracker.labels import language_with_level, option_labels, spoken_language_names
 from tracker.models import Application, Call, Document, User
 
 
@@ -34,7 +34,7 @@ class InboxRow:
     application: Application
     region: str
     region_other: str | None
-    languages: list[tuple[str, str]]
+    languages: list[str]
     topics: list[str]
     status: Status
     rating_count: int
@@ -147,7 +147,10 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
                 application=application,
                 region=region_labels.get(application.region, application.region),
                 region_other=application.region_other,
-                languages=[(item.language, item.level) for item in application.languages],
+                languages=[
+                    language_with_level(item.language, item.level, item.name, language)
+                    for item in application.languages
+                ],
                 topics=sorted(
                     (topic_labels.get(item.topic, item.topic) for item in application.topics),
                     key=str.casefold,

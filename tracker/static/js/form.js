@@ -94,3 +94,92 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// "Add another language": copy the row in the <template> instead of reloading the page
+// (without JavaScript the button posts the form and the server adds the row); "Remove"
+// takes a row out and numbers the rest again. The name of a language only shows once
+// "Other language" is chosen in its row.
+document.addEventListener("DOMContentLoaded", function () {
+  var list = document.querySelector("[data-language-rows]");
+  var button = document.querySelector("[data-add-language]");
+  var template = document.getElementById("language-row-template");
+  var limit = document.querySelector("[data-language-limit]");
+  if (!list || !button || !template) {
+    return;
+  }
+  var most = Number(button.getAttribute("data-max"));
+  var numbered = "label, [data-remove-language]";
+  // The labels of a row with "__number__" where its number goes, in the page's language.
+  var texts = Array.prototype.map.call(template.content.querySelectorAll(numbered), function (el) {
+    return el.textContent;
+  });
+
+  function rows() {
+    return Array.prototype.slice.call(list.querySelectorAll("[data-language-row]"));
+  }
+  function showName(row) {
+    var select = row.querySelector("select[id$='-language']");
+    var name = row.querySelector("[data-language-name]");
+    var input = name.querySelector("input");
+    // Keep it visible when something is typed or wrong there: never hide an answer.
+    name.hidden = select.value !== "other" && !input.value && !name.querySelector(".field-error");
+  }
+  function prepare(row) {
+    showName(row);
+    row.querySelector(".language-remove").hidden = false;
+  }
+  function renumber() {
+    rows().forEach(function (row, index) {
+      row.querySelectorAll("[id], [name], [for], [aria-describedby]").forEach(function (el) {
+        ["id", "name", "for", "aria-describedby"].forEach(function (attribute) {
+          var value = el.getAttribute(attribute);
+          if (value) {
+            el.setAttribute(attribute, value.replace(/other_languages-\d+-/g, "other_languages-" + index + "-"));
+          }
+        });
+      });
+      row.querySelectorAll(numbered).forEach(function (el, k) {
+        el.textContent = texts[k].replace(/__number__/g, String(index + 1));
+      });
+    });
+    var full = rows().length >= most;
+    button.hidden = full;
+    limit.hidden = !full;
+  }
+
+  rows().forEach(prepare);
+  list.addEventListener("change", function (event) {
+    var row = event.target.closest("[data-language-row]");
+    if (row && event.target.matches("select[id$='-language']")) {
+      showName(row);
+    }
+  });
+  list.addEventListener("click", function (event) {
+    var remove = event.target.closest("[data-remove-language]");
+    if (!remove) {
+      return;
+    }
+    var row = remove.closest("[data-language-row]");
+    var next = row.nextElementSibling;
+    row.remove();
+    renumber();
+    // Focus where the applicant was: the row that moved up, or the button after the list.
+    (next ? next.querySelector("select") : button).focus();
+  });
+  button.addEventListener("click", function (event) {
+    event.preventDefault();
+    var index = rows().length;
+    if (index >= most) {
+      return;
+    }
+    // The template holds only our own labels and choices, never anything typed.
+    var markup = template.innerHTML
+      .replace(/__index__/g, String(index))
+      .replace(/__number__/g, String(index + 1));
+    list.insertAdjacentHTML("beforeend", markup);
+    var row = list.lastElementChild;
+    prepare(row);
+    row.querySelector("select").focus();
+    renumber();
+  });
+});
