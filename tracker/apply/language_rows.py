@@ -15,7 +15,12 @@ from wtforms import Form, Label, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from tracker.applications.submit import SpokenLanguage
-from tracker.labels import LEVEL_LABELS, OTHER_LANGUAGE, spoken_language_names
+from tracker.labels import (
+    LEVEL_LABELS,
+    OTHER_LANGUAGE,
+    language_with_level,
+    spoken_language_names,
+)
 
 # Further languages besides German: enough for anyone from the Caucasus, few enough to read.
 MAX_OTHER_LANGUAGES = 10
@@ -67,6 +72,14 @@ class LanguageRow(Form):
     def validate_language_name(self, field):
         if self.language.data == OTHER_LANGUAGE and not field.data:
             raise ValidationError(_l("Please write the name of the language."))
+
+    def in_words(self) -> str | None:
+        """Return the row as every page shows a language ("Svan: native"), or None if empty."""
+        if not (self.language.data and self.level.data):
+            return None
+        return language_with_level(
+            self.language.data, self.level.data, self.language_name.data or None
+        )
 
     def is_empty(self) -> bool:
         """Tell whether nothing was chosen or typed in this row."""

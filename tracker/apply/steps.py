@@ -138,8 +138,15 @@ def shown_value(field: Field, kept: dict) -> str:
 
 
 def _row_of_subform(entry: FormField, kept: dict) -> AnswerRow | None:
-    """Return one row for a sub-form (a language and its level), labelled by its first field."""
+    """Return one row for a sub-form (a language and its level), labelled by its first field.
+
+    A sub-form that can say itself in words (a language row: "Svan: native") does so.
+    """
     fields = list(entry)
+    in_words = getattr(entry.form, "in_words", None)
+    if in_words is not None:
+        shown = in_words()
+        return AnswerRow(str(fields[0].label.text), shown, fields[0].id) if shown else None
     values = [shown_value(field, kept) for field in fields if field.type not in _MACHINE_TYPES]
     if not any(values):
         return None

@@ -207,9 +207,7 @@ def _redisplay(call: Call):
     button = redisplay_button()
     if button == "switch_language":
         _switch_session_language(request.form.get("switch_language"))
-    form = build_application_form(
-        call, _language(), add_language_row=button == "add_language"
-    )
+    form = build_application_form(call, _language(), add_language_row=button == "add_language")
     if not call.accepts_applications():
         return _render_closed(call)
     keep_uploads(form, ensure_ticket(form))
