@@ -561,9 +561,7 @@ def test_the_sender_name_beyond_ascii_is_encoded_in_the_from_header(named_server
 
     (received,) = named_server.messages
     assert received.mail_from == "experts@example.org"
-    raw_from = next(
-        line for line in received.content.split(b"\r\n") if line.startswith(b"From: ")
-    )
+    raw_from = next(line for line in received.content.split(b"\r\n") if line.startswith(b"From: "))
     # ASCII on the wire, and one decoding (what any mail client does) gives the name:
     # encoded once, not twice.
     assert raw_from == b"From: =?utf-8?q?Kaukasus-W=C3=A4chter=2C_Berlin?= <experts@example.org>"
