@@ -88,5 +88,5 @@ class WebAddressPerLine:
             if not WEB_ADDRESS.match(line):
                 shown = line if len(line) <= _QUOTED_LINE_MAX else line[:_QUOTED_LINE_MAX] + "…"
                 raise ValidationError(
-                    _("Line %(number)s is not a web address: %(line)s", number=number, line=shown)
+                    _("Line %(number)s is not a web address: “%(line)s”", number=number, line=shown)
                 )
