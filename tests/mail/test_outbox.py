@@ -585,6 +585,28 @@ def test_an_empty_sender_name_sends_from_the_bare_address(smtp_server, app):
     assert smtp_server.messages[0].message["From"] == "experts@example.org"
 
 
+@pytest.mark.parametrize(
+    ("default_sender", "sender_name", "header", "shown"),
+    [
+        ("experts@example.org", None, '"Caucasus Watch" <experts@example.org>', None),
+        ("Desk <experts@example.org>", None, '"Desk" <experts@example.org>', None),
+        (("Desk", "experts@example.org"), None, '"Desk" <experts@example.org>', None),
+        ("Desk <experts@example.org>", "CW", '"CW" <experts@example.org>', None),
+        ("Desk <experts@example.org>", "", "experts@example.org", "experts@example.org"),
+        ("experts@example.org", 'The "Watch"', '"The \\"Watch\\"" <experts@example.org>', None),
+    ],
+)
+def test_the_display_name_comes_from_the_setting_the_sender_or_the_site(
+    app, default_sender, sender_name, header, shown
+):
+    app.config["MAIL_DEFAULT_SENDER"] = default_sender
+    app.config["MAIL_SENDER_NAME"] = sender_name
+
+    assert outbox.sender_header() == header
+    name, address = outbox.sender_name_and_address()
+    assert outbox.sender_text() == (shown or f"{name} <{address}>")
+
+
 def test_a_line_break_in_the_sender_name_is_refused(app):
     app.config["MAIL_SENDER_NAME"] = "Caucasus Watch\r\nBcc: x@example.net"
 
