@@ -46,11 +46,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.register(app)
 
     from tracker.labels import LANGUAGE_LABELS
-    from tracker.web.templating import STAFF_NAVIGATION, field_aria, isolate
+    from tracker.web.forms_common import summary_line
+    from tracker.web.templating import (
+        STAFF_NAVIGATION,
+        character_count_messages,
+        field_aria,
+        isolate,
+    )
 
     app.jinja_env.globals.update(
         language_labels=LANGUAGE_LABELS,
         field_aria=field_aria,
+        summary_line=summary_line,
+        character_count_messages=character_count_messages,
         staff_navigation=STAFF_NAVIGATION,
         current_locale=lambda: str(get_locale()),
     )
@@ -109,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         privacy_views,
         team_views,
     )
+    from tracker.apply import asset_views  # noqa: F401 - attaches /favicon.ico
     from tracker.apply import bp as apply_bp
     from tracker.apply import views as apply_views  # noqa: F401 - attaches the public routes
     from tracker.auth import account_views, guards, two_factor_views  # noqa: F401 - attach to bp

@@ -148,6 +148,9 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "experts@example.org"),
+        # The name in From ("Caucasus Watch <experts@…>"). Unset: the name written in
+        # MAIL_DEFAULT_SENDER, else SITE_NAME; set but empty: the bare address.
+        "MAIL_SENDER_NAME": os.environ.get("MAIL_SENDER_NAME"),
         "MAIL_REPLY_TO": os.environ.get("MAIL_REPLY_TO"),
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 10),
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),

@@ -237,7 +237,7 @@ def test_a_link_instead_of_a_writing_sample_file_is_enough(client, call):
 def test_elsewhere_requires_and_keeps_the_free_text(client, call):
     response = post(client, call, application_form(client, call, region="elsewhere"))
     assert response.status_code == 400
-    assert "Where exactly?: Please tell us where you live and work." in error_summary(
+    assert "Where exactly? Please tell us where you live and work." in error_summary(
         client.post(
             "/apply/local-experts?lang=en", data=application_form(client, call, region="elsewhere")
         ).text
@@ -327,12 +327,22 @@ def test_invalid_email_is_refused(app, client, call, address):
             "Hello\x1bworld",
             "Cover letter: This text contains characters we cannot store.",
         ),
-        ("cover_letter", "x" * 8001, "Cover letter: Field cannot be longer than 8000 characters."),
-        ("full_name", "x" * 201, "Full name: Field cannot be longer than 200 characters."),
+        (
+            "cover_letter",
+            "x" * 8001,
+            "Cover letter: Your cover letter has 8,001 characters. Please shorten it to 8,000 or "
+            "attach it as a file.",
+        ),
+        (
+            "full_name",
+            "x" * 201,
+            "Full name: This has 201 characters. Please shorten it to 200.",
+        ),
         (
             "links",
             "javascript:alert(1)",
-            "Links to other published work (optional): Each line must be one full web address starting with https://",
+            "Links to other published work (optional): Line 1 is not a web address: "
+            "“javascript:alert(1)”.",
         ),
         ("region", "atlantis", "Region you cover: Not a valid choice."),
         (
@@ -367,7 +377,7 @@ def test_error_summary_links_each_message_to_its_field(client, call):
     page = client.post(
         "/apply/local-experts?lang=en", data=application_form(client, call, full_name="", cv=None)
     ).text
-    assert '<a href="#full_name">Full name: This field is required.</a>' in page
+    assert '<a href="#full_name">Full name: Enter your full name.</a>' in page
     assert '<a href="#cv">CV: Please attach your CV.</a>' in page
     assert 'aria-describedby="full_name-error"' in page
     assert "There is a problem" in page

@@ -144,6 +144,6 @@ def test_the_form_says_what_is_wrong_with_the_name_beside_every_other_mistake(ap
     assert response.status_code == 400
     assert error_summary(response.text) == [
         NO_ADDRESSES,
-        "City or town where you live: This field is required.",
+        "City or town where you live: Name the city or town where you live.",
     ]
     assert_nothing_stored(app)

@@ -147,8 +147,8 @@ class PageWatch:
         dialog.dismiss()
 
     def _on_console(self, message) -> None:
-        # Browsers ask for /favicon.ico on their own; we serve none, and that 404 is no bug.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        # /favicon.ico is served (tracker/static/favicon.ico): a 404 for it is an error too.
+        if message.type == "error":
             self.console_errors.append(message.text)
 
     @property

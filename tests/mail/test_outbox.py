@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -168,7 +169,8 @@ def test_without_mail_server_the_message_is_printed_to_the_console(app, capsys):
     out = capsys.readouterr().out
     assert f"Message-ID: {email.message_id}\n" in out
     assert f"To: {APPLICANT}\n" in out
-    assert "From: experts@example.org\n" in out
+    # The display name (SITE_NAME by default) as Flask-Mail writes it: an encoded word.
+    assert "From: =?utf-8?q?Caucasus_Watch?= <experts@example.org>\n" in out
     assert "Здравствуйте!\n\nМы получили вашу заявку CW-7K2Q.\n" in out
     assert [sent.msgId for sent in dispatched] == [email.message_id]
     assert email.status == EmailStatus.SENT
@@ -533,8 +535,83 @@ def test_reply_to_is_the_desk_when_no_reply_to_is_configured(desk_server, app):
 
     (received,) = desk_server.messages
     assert received.message["Reply-To"] == "desk@newsroom.example"
-    assert received.message["From"] == "experts@example.org"
+    # A bare MAIL_DEFAULT_SENDER gets SITE_NAME as its display name.
+    assert received.message["From"] == "Caucasus Watch <experts@example.org>"
     assert received.message["Message-ID"] == email.message_id
+
+
+@pytest.fixture
+def named_server(app_config):
+    """A recording server; the sender's display name is set apart, with an umlaut and a comma."""
+    with recording_smtp_server() as server:
+        app_config.update(
+            mail_settings(
+                server.port,
+                MAIL_DEFAULT_SENDER="Old Name <experts@example.org>",
+                MAIL_SENDER_NAME="Kaukasus-Wächter, Berlin",
+            )
+        )
+        yield server
+
+
+def test_the_sender_name_beyond_ascii_is_encoded_in_the_from_header(named_server, app):
+    queue()
+
+    deliver_pending()
+
+    (received,) = named_server.messages
+    assert received.mail_from == "experts@example.org"
+    raw_from = next(line for line in received.content.split(b"\r\n") if line.startswith(b"From: "))
+    # ASCII on the wire, and one decoding (what any mail client does) gives the name:
+    # encoded once, not twice.
+    assert raw_from == b"From: =?utf-8?q?Kaukasus-W=C3=A4chter=2C_Berlin?= <experts@example.org>"
+    assert str(make_header(decode_header(raw_from[6:].decode()))) == (
+        "Kaukasus-Wächter, Berlin <experts@example.org>"
+    )
+    (sender,) = received.message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Kaukasus-Wächter, Berlin",
+        "experts@example.org",
+    )
+
+
+def test_an_empty_sender_name_sends_from_the_bare_address(smtp_server, app):
+    app.config["MAIL_DEFAULT_SENDER"] = "experts@example.org"
+    app.config["MAIL_SENDER_NAME"] = ""
+    queue()
+
+    deliver_pending()
+
+    assert smtp_server.messages[0].message["From"] == "experts@example.org"
+
+
+@pytest.mark.parametrize(
+    ("default_sender", "sender_name", "header", "shown"),
+    [
+        ("experts@example.org", None, '"Caucasus Watch" <experts@example.org>', None),
+        ("Desk <experts@example.org>", None, '"Desk" <experts@example.org>', None),
+        (("Desk", "experts@example.org"), None, '"Desk" <experts@example.org>', None),
+        ("Desk <experts@example.org>", "CW", '"CW" <experts@example.org>', None),
+        ("Desk <experts@example.org>", "", "experts@example.org", "experts@example.org"),
+        ("experts@example.org", 'The "Watch"', '"The \\"Watch\\"" <experts@example.org>', None),
+    ],
+)
+def test_the_display_name_comes_from_the_setting_the_sender_or_the_site(
+    app, default_sender, sender_name, header, shown
+):
+    app.config["MAIL_DEFAULT_SENDER"] = default_sender
+    app.config["MAIL_SENDER_NAME"] = sender_name
+
+    assert outbox.sender_header() == header
+    name, address = outbox.sender_name_and_address()
+    assert outbox.sender_text() == (shown or f"{name} <{address}>")
+
+
+def test_a_line_break_in_the_sender_name_is_refused(app):
+    app.config["MAIL_SENDER_NAME"] = "Caucasus Watch\r\nBcc: x@example.net"
+
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+        outbox.sender_header()
 
 
 def test_a_one_time_token_gives_one_message_id(app):

@@ -485,3 +485,17 @@ def test_a_new_link_points_to_the_configured_site_whatever_the_host_header(
     assert "evil.example" not in email.body_text
     link = re.search(r"https://experts\.example\.org(/status/[\w.-]+)\n", email.body_text).group(1)
     assert client.get(link).status_code == 200
+
+
+def test_the_withdrawal_reason_is_never_cut_and_a_long_one_is_refused_with_the_numbers(
+    client, app, make_application
+):
+    application = make_application(preferred_language="en")
+    assert "maxlength" not in status_page(client, app, application, "?lang=en")
+    assert "maxlength" not in client.get("/status/reissue").text
+
+    response, _token = withdraw(client, app, application, reason="x" * 2001, confirm="y")
+
+    assert response.status_code == 400
+    assert "This has 2,001 characters. Please shorten it to 2,000." in response.text
+    assert db.session.get(Application, application.id).status == "new"

@@ -196,7 +196,7 @@ def test_text_field_over_max_form_memory_size_is_a_413(app, client, call):
     data = application_form(client, call, cover_letter="x" * limit)
     response = post_in_memory(client, "/apply/local-experts?lang=en", data)
     assert response.status_code == 400
-    assert "Field cannot be longer than 8000 characters." in response.text
+    assert "Your cover letter has 1,048,576 characters. Please shorten it to 8,000" in response.text
 
 
 # --- rate limits on the public form -----------------------------------------------------------

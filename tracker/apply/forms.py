@@ -22,7 +22,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    Length,
     Optional,
     StopValidation,
     ValidationError,
@@ -38,6 +37,15 @@ from tracker.apply.language_rows import (
     refuse_extra_languages,
     spoken_languages,
 )
+from tracker.apply.text_checks import (
+    WEB_ADDRESS,
+    WEB_ADDRESS_MAX,
+    MaxChars,
+    WebAddressPerLine,
+    lines_with_scheme,
+    unix_newlines,
+    with_scheme,
+)
 from tracker.enums import DocumentKind
 from tracker.labels import LANGUAGE_LABELS, LEVEL_LABELS
 
@@ -45,7 +53,6 @@ COVER_LETTER_MAX = 8000
 MAX_LINKS = 10
 # C0 controls (except TAB/LF/CR) and DEL never belong in text someone typed.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def strip(value):
@@ -135,61 +142,98 @@ class ApplicationForm(FlaskForm):
     full_name = StringField(
         _l("Full name"),
         filters=[strip, clean_name],
-        validators=[DataRequired(), Length(max=200), SingleLine(), PersonName()],
+        validators=[
+            DataRequired(message=_l("Enter your full name")),
+            MaxChars(200),
+            SingleLine(),
+            PersonName(),
+        ],
     )
     email = StringField(
         _l("Email address"),
         filters=[strip],
-        validators=[DataRequired(), Length(max=254), SingleLine(), ValidEmail()],
+        validators=[
+            DataRequired(message=_l("Enter your email address")),
+            MaxChars(254),
+            SingleLine(),
+            ValidEmail(),
+        ],
     )
     phone = StringField(
         _l("Phone number (optional)"),
         filters=[strip],
-        validators=[Optional(), Length(max=40), SingleLine()],
+        validators=[Optional(), MaxChars(40), SingleLine()],
     )
     # Declared in the order of the page: the check page lists the answers in this order.
     preferred_language = SelectField(
         _l("Which language should we write to you in?"),
         choices=choices(LANGUAGE_LABELS.items()),
-        validators=[DataRequired()],
+        validators=[DataRequired(message=_l("Choose the language we should write to you in"))],
     )
-    region = SelectField(_l("Region you cover"), validators=[DataRequired()])
+    region = SelectField(
+        _l("Region you cover"),
+        validators=[DataRequired(message=_l("Choose the region you cover"))],
+    )
     region_other = StringField(
-        _l("Where exactly?"), filters=[strip], validators=[Length(max=200), SingleLine()]
+        _l("Where exactly?"), filters=[strip], validators=[MaxChars(200), SingleLine()]
     )
     city = StringField(
         _l("City or town where you live"),
         filters=[strip],
-        validators=[DataRequired(), Length(max=120), SingleLine()],
+        validators=[
+            DataRequired(message=_l("Name the city or town where you live")),
+            MaxChars(120),
+            SingleLine(),
+        ],
     )
-    german_level = SelectField(_l("Your German"), validators=[DataRequired()])
+    german_level = SelectField(
+        _l("Your German"), validators=[DataRequired(message=_l("Choose your level of German"))]
+    )
     # One row more than allowed is read, so that an eleventh language is refused with a
     # message (language_rows) instead of dropped unsaid; anything beyond is never parsed.
     other_languages = FieldList(
         FormField(LanguageRow), min_entries=1, max_entries=MAX_OTHER_LANGUAGES + 1
     )
     max_other_languages = MAX_OTHER_LANGUAGES  # for the page's hint
-    topics = MultiCheckboxField(_l("Topics you know well"), validators=[DataRequired()])
+    # One required group, not a required box each: validate_topics asks for one.
+    topics = MultiCheckboxField(_l("Topics you know well"))
     cv = FileField(_l("CV"))
     cover_letter = TextAreaField(
-        _l("Cover letter"), validators=[Length(max=COVER_LETTER_MAX), PlainText()]
+        _l("Cover letter"),
+        filters=[unix_newlines],
+        validators=[
+            MaxChars(
+                COVER_LETTER_MAX,
+                _l(
+                    "Your cover letter has %(count)s characters. Please shorten it to "
+                    "%(limit)s or attach it as a file."
+                ),
+            ),
+            PlainText(),
+        ],
     )
     cover_letter_file = FileField(_l("… or attach it as a file"))
     writing_sample = FileField(_l("Writing sample"))
     writing_sample_url = StringField(
         _l("… or a link to a published piece"),
-        filters=[strip],
-        validators=[Optional(), Length(max=500), SingleLine()],
+        filters=[strip, with_scheme],
+        validators=[Optional(), MaxChars(WEB_ADDRESS_MAX), SingleLine()],
     )
     links = TextAreaField(
         _l("Links to other published work (optional)"),
-        validators=[Optional(), Length(max=MAX_LINKS * 500), PlainText()],
+        filters=[lines_with_scheme],
+        validators=[
+            Optional(),
+            MaxChars(MAX_LINKS * WEB_ADDRESS_MAX),
+            PlainText(),
+            WebAddressPerLine(),
+        ],
     )
     heard_about = SelectField(
         _l("How did you hear about this call? (optional)"), validators=[Optional()]
     )
     heard_about_other = StringField(
-        _l("Where? (optional)"), filters=[strip], validators=[Length(max=200), SingleLine()]
+        _l("Where? (optional)"), filters=[strip], validators=[MaxChars(200), SingleLine()]
     )
     # The description is the short name the error summary uses for this long label.
     consent = BooleanField(
@@ -246,19 +290,19 @@ class ApplicationForm(FlaskForm):
         if self.region.data == "elsewhere" and not field.data:
             raise ValidationError(_l("Please tell us where you live and work."))
 
+    def validate_topics(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one topic"))
+
     def validate_writing_sample_url(self, field):
-        if field.data and not _URL.match(field.data):
-            raise ValidationError(_l("Please enter a full web address starting with https://"))
+        if field.data and not WEB_ADDRESS.match(field.data):
+            raise ValidationError(
+                _l("Enter the address of the web page, such as https://example.org/your-article")
+            )
 
     def validate_links(self, field):
-        urls = self.link_list()
-        if len(urls) > MAX_LINKS:
+        if len(self.link_list()) > MAX_LINKS:
             raise ValidationError(_l("Please give at most %(n)s links.", n=MAX_LINKS))
-        for url in urls:
-            if len(url) > 500 or not _URL.match(url):
-                raise ValidationError(
-                    _l("Each line must be one full web address starting with https://")
-                )
 
     def link_list(self) -> list[str]:
         """Return the links, one per non-empty line."""

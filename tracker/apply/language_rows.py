@@ -12,9 +12,10 @@ import functools
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, Label, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms.validators import Optional, Regexp, ValidationError
 
 from tracker.applications.submit import SpokenLanguage
+from tracker.apply.text_checks import MaxChars
 from tracker.labels import (
     LEVEL_LABELS,
     OTHER_LANGUAGE,
@@ -44,7 +45,7 @@ class LanguageRow(Form):
         _l("Name of the language"),
         filters=[_strip],
         validators=[
-            Length(max=LANGUAGE_NAME_MAX),
+            MaxChars(LANGUAGE_NAME_MAX),
             # One line of printable text: the name is shown in lists and exports.
             Regexp(
                 r"^[^\x00-\x1f\x7f]*$",

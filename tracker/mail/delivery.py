@@ -22,7 +22,7 @@ from sqlalchemy import case, or_, select, update
 from tracker.database import begin_write
 from tracker.enums import EmailStatus
 from tracker.extensions import db
-from tracker.mail.outbox import HEADER_BREAKERS, reply_to_address
+from tracker.mail.outbox import HEADER_BREAKERS, reply_to_address, sender_header
 from tracker.models import OutboxEmail, utcnow
 
 log = logging.getLogger(__name__)
@@ -45,18 +45,18 @@ class DeliveryReport:
 def build_message(email: OutboxEmail) -> Message:
     """Return the Flask-Mail message for an outbox row, carrying the row's Message-ID.
 
-    From is MAIL_DEFAULT_SENDER; Reply-To is MAIL_REPLY_TO, or else the desk address, so
-    that an applicant's answer reaches the people who read it. MAIL_ARCHIVE_BCC, if set,
-    is added as a Bcc: Flask-Mail gives a Bcc to SMTP as an envelope recipient only and
-    never writes it into the headers, so the applicant does not see the archive address.
+    From is the sender's display name and address (outbox.sender_header); Reply-To is
+    MAIL_REPLY_TO, or else the desk address, so that an applicant's answer reaches the
+    people who read it. MAIL_ARCHIVE_BCC, if set, is added as a Bcc: Flask-Mail gives a Bcc
+    to SMTP as an envelope recipient only and never writes it into the headers, so the
+    applicant does not see the archive address.
     """
-    config = current_app.config
     message = Message(
         subject=email.subject,
         recipients=[email.to_address],
         body=email.body_text,
         html=email.body_html,
-        sender=config["MAIL_DEFAULT_SENDER"],
+        sender=sender_header(),
         reply_to=reply_to_address() or None,
         bcc=archive_addresses(),
     )

@@ -112,10 +112,43 @@ def make_message_id(token: str, part: int | None = None) -> str:
     return f"<{local}@{sender_domain()}>"
 
 
+def sender_name_and_address() -> tuple[str, str]:
+    """Return the display name and the address every email is sent From.
+
+    The address is MAIL_DEFAULT_SENDER's; the name is MAIL_SENDER_NAME if set (empty for
+    none), else the name written in MAIL_DEFAULT_SENDER, else SITE_NAME: applicants see
+    "Caucasus Watch", not a bare address they may not recognise.
+    """
+    config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
+    written_name, address = sender if isinstance(sender, tuple) else parseaddr(sender or "")
+    name = config.get("MAIL_SENDER_NAME")
+    if name is None:
+        name = written_name or config.get("SITE_NAME") or ""
+    if any(char in f"{name}{address}{sender}" for char in HEADER_BREAKERS):
+        raise ValueError("MAIL_SENDER_NAME and MAIL_DEFAULT_SENDER must not contain CR, LF or NUL")
+    return name.strip(), address
+
+
+def sender_header() -> str:
+    """Return the sender for Flask-Mail's Message: the name as a quoted string.
+
+    Flask-Mail parses it again (parseaddr) and writes the header itself with formataddr,
+    the name as an RFC 2047 encoded word, so a name beyond ASCII ("Kaukasus-Wächter")
+    arrives intact. A name encoded here already would be encoded twice, and a name with a
+    comma left unquoted would be read as two addresses.
+    """
+    name, address = sender_name_and_address()
+    if not name:
+        return address
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}" <{address}>'
+
+
 def sender_text() -> str:
-    """Return MAIL_DEFAULT_SENDER as the From line shows it ("Name <address>")."""
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    return sender if isinstance(sender, str) else f"{sender[0]} <{sender[1]}>"
+    """Return the sender as a person reads it in a preview ("Name <address>")."""
+    name, address = sender_name_and_address()
+    return f"{name} <{address}>" if name else address
 
 
 def reply_to_address() -> str:

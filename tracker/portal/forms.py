@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from tracker.apply.forms import PlainText, SingleLine, ValidEmail, strip
+from tracker.apply.text_checks import MaxChars
 
 WITHDRAW_NOTE_MAX = 2000
 
@@ -18,7 +19,7 @@ class WithdrawForm(FlaskForm):
     reason = TextAreaField(
         _l("Why are you withdrawing? (optional)"),
         filters=[strip],
-        validators=[Optional(), Length(max=WITHDRAW_NOTE_MAX), PlainText()],
+        validators=[Optional(), MaxChars(WITHDRAW_NOTE_MAX), PlainText()],
     )
     confirm = BooleanField(_l("Yes, I want to withdraw my application."))
 
@@ -37,7 +38,7 @@ class ReissueForm(FlaskForm):
         filters=[strip],
         validators=[
             DataRequired(_l("Please enter the email address you applied with.")),
-            Length(max=254),
+            MaxChars(254),
             SingleLine(),
             ValidEmail(),
         ],

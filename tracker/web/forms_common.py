@@ -29,6 +29,24 @@ def error_summary(form) -> list[tuple[str, str, str]]:
     ]
 
 
+# A label ending in one of these takes no colon ("Where? (optional)" does; "…in?" does not).
+_LABEL_ENDS = (":", "?", "!", ".", "…")
+# A message ending in one of these is a finished sentence; closing quotes do not count.
+_SENTENCE_ENDS = (".", "?", "!", "…")
+
+
+def summary_line(label: str, message: str) -> str:
+    """Return one line of the error summary: "Label: message." without doubled punctuation.
+
+    The colon is left out after a label that already ends in a sign ("Which language
+    should we write to you in? Choose …"), and the full stop after a message that already
+    ends a sentence, so the summary never shows "?:" or "..".
+    """
+    label, message = str(label).strip(), str(message).strip()
+    joined = f"{label} {message}" if label.endswith(_LABEL_ENDS) else f"{label}: {message}"
+    return joined if message.endswith(_SENTENCE_ENDS) else f"{joined}."
+
+
 class IdListField(Field):
     """The ticked rows: every submitted value that is an id, without duplicates.
 

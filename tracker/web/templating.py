@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from babel import Locale
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -32,6 +34,40 @@ def field_aria(field, hint: bool = False) -> dict[str, str]:
     if field.errors:
         attributes["aria-invalid"] = "true"
     return attributes
+
+
+def character_count_messages() -> dict[str, dict[str, str]]:
+    """Return the character counter's sentences for form.js, in the page's language.
+
+    {"left": {"one": "You have {count} character left", "other": …}, "over": {…}}, one
+    sentence per plural category of the language (Russian has three), so the script picks
+    the right one with Intl.PluralRules and only puts in the number.
+    """
+    rule = Locale.parse(str(get_locale())).plural_form
+    examples: dict[str, int] = {}
+    for number in range(200):
+        examples.setdefault(rule(number), number)
+    examples.setdefault("other", 100)
+    return {
+        "left": {
+            category: ngettext(
+                "You have %(count)s character left",
+                "You have %(count)s characters left",
+                number,
+                count="{count}",
+            )
+            for category, number in examples.items()
+        },
+        "over": {
+            category: ngettext(
+                "You have %(count)s character too many",
+                "You have %(count)s characters too many",
+                number,
+                count="{count}",
+            )
+            for category, number in examples.items()
+        },
+    }
 
 
 # Marks, embeddings, overrides and isolates: the characters that change text direction.
