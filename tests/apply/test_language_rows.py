@@ -204,7 +204,7 @@ def test_a_language_name_is_one_short_line(app, client, call):
     rows = [("other", "B1", "U" * 61)]
     response = post(client, call, with_rows(english_form(client, call), rows))
     assert error_summary(response.text) == [
-        "Name of language 1: Field cannot be longer than 60 characters."
+        "Name of language 1: This has 61 characters. Please shorten it to 60."
     ]
     assert_nothing_stored(app)
 

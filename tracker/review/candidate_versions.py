@@ -83,7 +83,7 @@ def shorten(text: str) -> str:
 
 def _answers(application: Application, labels: dict) -> list[tuple[str, str]]:
     """Return (label, readable answer) for every answer a version may change."""
-    languages = ", ".join(f"{name}: {level}" for name, level in labels["languages"])
+    languages = ", ".join(labels["languages"])
     heard_about = labels["heard_about"] if application.heard_about else ""
     if application.heard_about_other:
         heard_about = f"{heard_about}: {application.heard_about_other}"
