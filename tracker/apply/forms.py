@@ -32,8 +32,17 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.applications.names import clean_name, name_problem
-from tracker.enums import DocumentKind
-from tracker.labels import LANGUAGE_LABELS, LEVEL_LABELS, spoken_language_names
+from tracker.enums import ELSEWHERE, DocumentKind
+from tracker.labels import (
+    COUNTRY_LABELS,
+    LANGUAGE_LABELS,
+    LEVEL_LABELS,
+    REGION_GROUP_LABELS,
+    country_label,
+    home_countries,
+    region_groups,
+    spoken_language_names,
+)
 
 COVER_LETTER_MAX = 8000
 MAX_LINKS = 10
@@ -153,14 +162,26 @@ class ApplicationForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Length(max=40), SingleLine()],
     )
-    region = SelectField(_l("Region you cover"), validators=[DataRequired()])
-    region_other = StringField(
-        _l("Where exactly?"), filters=[strip], validators=[Length(max=200), SingleLine()]
+    # Where they live and what they cover are two questions: a Berlin-based journalist
+    # may cover Chechnya, and anyone may cover several regions.
+    home_country = SelectField(
+        _l("Country"), validators=[DataRequired(message=_l("Choose the country you live in"))]
+    )
+    home_country_other = StringField(
+        _l("Name of the country"), filters=[strip], validators=[Length(max=200), SingleLine()]
     )
     city = StringField(
         _l("City or town where you live"),
         filters=[strip],
-        validators=[DataRequired(), Length(max=120), SingleLine()],
+        validators=[
+            DataRequired(message=_l("Name the city or town where you live")),
+            Length(max=120),
+            SingleLine(),
+        ],
+    )
+    # No DataRequired: it would mark every box required; validate_regions asks for one.
+    regions = MultiCheckboxField(
+        _l("Which regions can you cover?"), description=_l("Regions you can cover")
     )
     german_level = SelectField(_l("Your German"), validators=[DataRequired()])
     other_languages = FieldList(FormField(LanguageRow), min_entries=OTHER_LANGUAGE_ROWS)
@@ -231,9 +252,13 @@ class ApplicationForm(FlaskForm):
                 _l("Please agree to the privacy notice so that we may read your application.")
             )
 
-    def validate_region_other(self, field):
-        if self.region.data == "elsewhere" and not field.data:
-            raise ValidationError(_l("Please tell us where you live and work."))
+    def validate_home_country_other(self, field):
+        if self.home_country.data == ELSEWHERE and not field.data:
+            raise ValidationError(_l("Name the country you live in"))
+
+    def validate_regions(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one region you can cover"))
 
     def validate_writing_sample_url(self, field):
         if field.data and not _URL.match(field.data):
@@ -287,10 +312,19 @@ def build_application_form(call, language: str, **kwargs) -> ApplicationForm:
     from tracker.calls import localized
 
     form = ApplicationForm(**kwargs)
-    form.region.choices = choices(
-        [("", _l("Choose a region"))]
-        + [(region["key"], localized(region["label"], language)) for region in call.regions]
+    form.home_country.choices = choices(
+        [("", _l("Choose a country"))]
+        + [(key, country_label(key)) for key in home_countries(call.regions)]
+        + [(ELSEWHERE, COUNTRY_LABELS[ELSEWHERE])]
     )
+    form.regions.choices = choices(
+        (region["key"], localized(region["label"], language)) for region in call.regions
+    )
+    # The checkboxes under their headings: [(heading, {region keys})], for the template.
+    form.region_groups = [
+        (REGION_GROUP_LABELS.get(group, _l("Other regions")), {r["key"] for r in members})
+        for group, members in region_groups(call.regions)
+    ]
     form.topics.choices = choices(
         (topic["key"], localized(topic["label"], language)) for topic in call.topics
     )
