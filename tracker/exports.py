@@ -45,6 +45,7 @@ from tracker.inbox.query import count_filtered, iter_filtered, iter_filtered_row
 from tracker.models import (
     Application,
     ApplicationLanguage,
+    ApplicationRegion,
     ApplicationTopic,
     Document,
     Tag,
@@ -62,9 +63,9 @@ EXPORT_COLUMNS = (
     "email",
     "phone",
     "country",
-    "region",
-    "region_other",
+    "country_other",
     "city",
+    "regions",
     "languages",
     "topics",
     "status",
@@ -131,8 +132,7 @@ _APPLICATION_COLUMNS = (
     Application.email,
     Application.phone,
     Application.country,
-    Application.region,
-    Application.region_other,
+    Application.country_other,
     Application.city,
     Application.status,
     Application.assignee_id,
@@ -162,12 +162,13 @@ def _related(ids: list[int], columns: Sequence[str]) -> dict[str, dict[int, list
             .where(ApplicationLanguage.application_id.in_(ids))
             .order_by(ApplicationLanguage.application_id, ApplicationLanguage.position)
         )
-    if "topics" in columns:
-        related["topics"] = _grouped(
-            select(ApplicationTopic.application_id, ApplicationTopic.topic).where(
-                ApplicationTopic.application_id.in_(ids)
-            )
-        )
+    topic, region = ApplicationTopic, ApplicationRegion
+    for name, key, value, order in (
+        ("topics", topic.application_id, topic.topic, topic.topic),
+        ("regions", region.application_id, region.region, region.position),
+    ):
+        if name in columns:
+            related[name] = _grouped(select(key, value).where(key.in_(ids)).order_by(key, order))
     if "tags" in columns:
         related["tags"] = _grouped(
             select(application_tags.c.application_id, Tag.name)
@@ -229,9 +230,9 @@ def export_rows(
                 "email": row.email,
                 "phone": row.phone or "",
                 "country": row.country,
-                "region": row.region,
-                "region_other": row.region_other or "",
+                "country_other": row.country_other or "",
                 "city": row.city,
+                "regions": "; ".join(related.get("regions", {}).get(application_id, ())),
                 "languages": "; ".join(languages.get(application_id, ())),
                 "topics": "; ".join(sorted(topics.get(application_id, ()))),
                 "status": row.status,

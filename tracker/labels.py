@@ -159,6 +159,7 @@ COLUMN_LABELS = {
     "email": _l("Email"),
     "phone": _l("Phone"),
     "country": _l("Country of residence"),
+    "country_other": _l("Country of residence (as written)"),
     "city": _l("City"),
     "regions": _l("Regions covered"),
     "languages": _l("Languages"),

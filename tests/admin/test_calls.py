@@ -115,7 +115,11 @@ def test_create_call_saves_every_field_closed_and_records_it(admin_client):
         {
             "key": "stavropol",
             "country": "russia",
-            "label": {"de": "Region Stawropol", "en": "Stavropol krai", "ru": "Ставропольский край"},
+            "label": {
+                "de": "Region Stawropol",
+                "en": "Stavropol krai",
+                "ru": "Ставропольский край",
+            },
             "group": "neighbouring",
         },
     ]
@@ -494,7 +498,9 @@ def test_preview_shows_the_call_as_applicants_see_it_without_a_live_form(admin_c
     assert "<h1>Photographers wanted</h1>" in page
     assert "<p>We are looking for photographers.</p>" in page
     assert "<p>Send your portfolio.</p>" in page
-    assert ">Abkhazia</option>" in page
+    assert '<p class="label region-group">South Caucasus</p>' in page
+    assert '<label for="regions-1">Abkhazia</label>' in page
+    assert '<p class="label region-group">Neighbouring regions</p>' in page
     assert "Media" in page
     assert "<form" not in page.split('<main id="main"')[1]
     assert 'action="/apply/' not in page

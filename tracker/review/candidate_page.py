@@ -33,6 +33,7 @@ from tracker.labels import (
     LEVEL_LABELS,
     RECOMMENDATION_LABELS,
     STATUS_LABELS,
+    country_label,
     option_labels,
     spoken_language_names,
 )
@@ -227,8 +228,8 @@ def candidate_labels(application: Application, language: str) -> dict:
     names = spoken_language_names(language)
     return {
         "call": localized(call.title, language),
-        "region": regions.get(application.region, application.region),
-        "country": _country_label(application.country),
+        "regions": [regions.get(key, key) for key in application.regions],
+        "country": country_label(application.country, application.country_other),
         "topics": sorted(
             (topics.get(t.topic, t.topic) for t in application.topics), key=str.casefold
         ),
@@ -241,17 +242,6 @@ def candidate_labels(application: Application, language: str) -> dict:
             application.preferred_language, application.preferred_language
         ),
     }
-
-
-def _country_label(country: str) -> str:
-    labels = {
-        "georgia": gettext("Georgia"),
-        "armenia": gettext("Armenia"),
-        "azerbaijan": gettext("Azerbaijan"),
-        "north_caucasus": gettext("North Caucasus (Russia)"),
-        "elsewhere": gettext("Elsewhere"),
-    }
-    return labels.get(country, country)
 
 
 # Events that do not change the candidate's version: they cannot be what the editor missed.

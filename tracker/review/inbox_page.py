@@ -21,7 +21,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query, status_counts
-from tracker.labels import option_labels, spoken_language_names
+from tracker.labels import country_label, option_labels, spoken_language_names
 from tracker.models import Application, Call, Document, User
 
 
@@ -30,8 +30,10 @@ class InboxRow:
     """One line of the inbox: the application and what the table shows about it."""
 
     application: Application
-    region: str
-    region_other: str | None
+    # The labels of the regions the applicant covers, in their order.
+    regions: list[str]
+    # The country they live in (the name they gave, for "another country").
+    country: str
     languages: list[tuple[str, str]]
     topics: list[str]
     status: Status
@@ -105,6 +107,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
                 selectinload(Application.call),
                 selectinload(Application.languages),
                 selectinload(Application.topics),
+                selectinload(Application.covered_regions),
                 selectinload(Application.tags),
                 selectinload(Application.assignee),
                 defer(Application.cover_letter, raiseload=True),
@@ -140,8 +143,8 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
         rows.append(
             InboxRow(
                 application=application,
-                region=region_labels.get(application.region, application.region),
-                region_other=application.region_other,
+                regions=[region_labels.get(key, key) for key in application.regions],
+                country=country_label(application.country, application.country_other),
                 languages=[(item.language, item.level) for item in application.languages],
                 topics=sorted(
                     (topic_labels.get(item.topic, item.topic) for item in application.topics),
