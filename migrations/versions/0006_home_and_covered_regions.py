@@ -48,6 +48,14 @@ def _load(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _save_regions(connection, call_id, regions):
+    # Bound as JSON: PostgreSQL refuses a plain string for a json column.
+    statement = sa.text('UPDATE calls SET regions = :regions WHERE id = :id').bindparams(
+        sa.bindparam('regions', type_=sa.JSON)
+    )
+    connection.execute(statement, {'regions': regions, 'id': call_id})
+
+
 def _new_call_regions(regions):
     """Return the call's regions without "elsewhere", with countries renamed and groups."""
     result = []
@@ -79,10 +87,7 @@ def upgrade():
     connection = op.get_bind()
     calls = connection.execute(sa.text('SELECT id, regions FROM calls')).all()
     for call_id, regions in calls:
-        connection.execute(
-            sa.text('UPDATE calls SET regions = :regions WHERE id = :id'),
-            {'regions': json.dumps(_new_call_regions(_load(regions)), ensure_ascii=False), 'id': call_id},
-        )
+        _save_regions(connection, call_id, _new_call_regions(_load(regions)))
     rows = connection.execute(
         sa.text('SELECT id, country, region, region_other FROM applications')
     ).all()
@@ -125,10 +130,7 @@ def downgrade():
         regions = _load(regions)
         if not any(region['key'] == 'elsewhere' for region in regions):
             regions.append({'key': 'elsewhere', 'country': 'elsewhere', 'label': ELSEWHERE_LABEL})
-        connection.execute(
-            sa.text('UPDATE calls SET regions = :regions WHERE id = :id'),
-            {'regions': json.dumps(regions, ensure_ascii=False), 'id': call_id},
-        )
+        _save_regions(connection, call_id, regions)
     op.create_index(op.f('ix_applications_region'), 'applications', ['region'])
     op.create_index('ix_applications_region_status_created', 'applications', ['region', 'status', 'created_at'])
     with op.batch_alter_table('applications', recreate='never') as batch_op:
