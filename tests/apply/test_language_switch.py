@@ -18,8 +18,9 @@ def form_data(page: str, **extra) -> dict:
         **hidden_fields(page),
         "full_name": "Nino Beridze",
         "email": "nino@example.org",
-        "region": "georgia",
+        "home_country": "georgia",
         "city": "Kutaisi",
+        "regions": ["chechnya", "ingushetia"],
         "german_level": "B2",
         "topics": ["politics", "energy"],
         "cover_letter": "Ich schreibe über <Westgeorgien>.",
@@ -55,6 +56,8 @@ def test_switching_language_on_the_form_keeps_the_answers(client, call):
     assert value_of(text, "city") == "Kutaisi"
     assert re.search(r'<option selected value="georgia">|<option value="georgia" selected', text)
     assert re.search(r'value="politics"[^>]*checked|checked[^>]*value="politics"', text)
+    for region in ("chechnya", "ingushetia"):
+        assert re.search(rf'checked[^>]*value="{region}"|value="{region}"[^>]*checked', text)
     assert "Ich schreibe über &lt;Westgeorgien&gt;." in text
     assert 'role="status"' in text  # the files must be chosen again, and the page says so
     # Nothing was stored, and the next page is German too.

@@ -124,8 +124,9 @@ def test_the_rule_holds_whoever_calls_submit_application(app, call):
     data = ApplicationData(
         full_name=PHISHING,
         email="victim@example.net",
-        region="georgia",
+        home_country="georgia",
         city="Kutaisi",
+        regions=["georgia"],
         german_level="B2",
         topics=["politics"],
         preferred_language="en",
@@ -144,6 +145,6 @@ def test_the_form_says_what_is_wrong_with_the_name_beside_every_other_mistake(ap
     assert response.status_code == 400
     assert error_summary(response.text) == [
         NO_ADDRESSES,
-        "City or town where you live: This field is required.",
+        "City or town where you live: Name the city or town where you live",
     ]
     assert_nothing_stored(app)
