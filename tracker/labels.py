@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from tracker.calls import load_data, localized
@@ -190,13 +191,19 @@ def option_labels(options: list[dict], language: str) -> dict[str, str]:
     return {option["key"]: localized(option["label"], language) for option in options}
 
 
-def country_label(country: str, other: str | None = None) -> str:
-    """Return the name of the home country *country*; for "elsewhere", the name they gave."""
+def country_label(country: str, other: str | None = None, language: str | None = None) -> str:
+    """Return the name of the home country *country* in *language* (default: the page's);
+    for "elsewhere", the name the applicant gave."""
     if country == ELSEWHERE and other:
         return other
     label = COUNTRY_LABELS.get(country)
-    # A country an administrator added to a call's regions has no label of ours.
-    return str(label) if label else country.replace("_", " ").title()
+    if label is None:
+        # A country an administrator added to a call's regions has no label of ours.
+        return country.replace("_", " ").title()
+    if language is None:
+        return str(label)
+    with force_locale(language):
+        return str(label)
 
 
 def home_countries(regions: list[dict]) -> list[str]:

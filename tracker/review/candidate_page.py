@@ -229,7 +229,7 @@ def candidate_labels(application: Application, language: str) -> dict:
     return {
         "call": localized(call.title, language),
         "regions": [regions.get(key, key) for key in application.regions],
-        "country": country_label(application.country, application.country_other),
+        "country": country_label(application.country, application.country_other, language),
         "topics": sorted(
             (topics.get(t.topic, t.topic) for t in application.topics), key=str.casefold
         ),

@@ -144,7 +144,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
             InboxRow(
                 application=application,
                 regions=[region_labels.get(key, key) for key in application.regions],
-                country=country_label(application.country, application.country_other),
+                country=country_label(application.country, application.country_other, language),
                 languages=[(item.language, item.level) for item in application.languages],
                 topics=sorted(
                     (topic_labels.get(item.topic, item.topic) for item in application.topics),
