@@ -153,17 +153,10 @@ def _grouped(statement) -> dict[int, list]:
 def _related(ids: list[int], columns: Sequence[str]) -> dict[str, dict[int, list]]:
     """Return the related values of the applications *ids*: one query per kind and batch."""
     related: dict[str, dict[int, list]] = {}
-    if "languages" in columns:
-        related["languages"] = _grouped(
-            select(
-                ApplicationLanguage.application_id,
-                ApplicationLanguage.language + ":" + ApplicationLanguage.level,
-            )
-            .where(ApplicationLanguage.application_id.in_(ids))
-            .order_by(ApplicationLanguage.application_id, ApplicationLanguage.position)
-        )
-    topic, region = ApplicationTopic, ApplicationRegion
+    language, topic, region = ApplicationLanguage, ApplicationTopic, ApplicationRegion
+    level = language.language + ":" + language.level
     for name, key, value, order in (
+        ("languages", language.application_id, level, language.position),
         ("topics", topic.application_id, topic.topic, topic.topic),
         ("regions", region.application_id, region.region, region.position),
     ):
