@@ -118,9 +118,15 @@ def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
     assert [tuple(row) for row in covered] == [(1, "georgia", 0), (2, "chechnya", 0)]
     # The old columns go without recreating the table: its children are all still there.
     assert [tuple(row) for row in languages] == [(2, "ru")]
-    assert regions == [
+    assert regions[:2] == [
         {**OLD_REGIONS[0], "group": "south_caucasus"},
         {**OLD_REGIONS[1], "country": "russia", "group": "north_caucasus"},
+    ]
+    # The standing call gains the neighbouring regions.
+    assert [(r["key"], r["country"], r["group"]) for r in regions[2:]] == [
+        ("stavropol", "russia", "neighbouring"),
+        ("krasnodar", "russia", "neighbouring"),
+        ("black_sea_coast", "russia", "neighbouring"),
     ]
     columns = {column["name"] for column in inspect(db.engine).get_columns("applications")}
     assert {"region", "region_other"}.isdisjoint(columns)
@@ -136,5 +142,12 @@ def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
         (2, "chechnya", None),
         (3, "elsewhere", "Berlin, Germany"),
     ]
-    assert [region["key"] for region in regions] == ["georgia", "chechnya", "elsewhere"]
+    assert [region["key"] for region in regions] == [
+        "georgia",
+        "chechnya",
+        "stavropol",
+        "krasnodar",
+        "black_sea_coast",
+        "elsewhere",
+    ]
     _drop_everything()

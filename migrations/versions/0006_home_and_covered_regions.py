@@ -6,7 +6,8 @@ regions (``application_regions``). Existing rows move without loss: a region bec
 one covered region and its country the home country; "elsewhere" becomes the home country
 "elsewhere", its text the country's name, and no covered region. Calls lose the region
 "elsewhere", their North Caucasus regions get the country "russia", and each region gets
-its group (south_caucasus, north_caucasus, neighbouring) where it is known.
+its group (south_caucasus, north_caucasus, neighbouring) where it is known; the standing
+call (local-experts) gains Stavropol krai, Krasnodar krai and the Black Sea coast of Russia.
 
 The old columns are dropped with plain ALTER TABLE (batch mode, never recreating the
 table): on SQLite a recreated ``applications`` would be dropped with foreign keys on, and
@@ -41,6 +42,13 @@ GROUPS = {
 }
 # The North Caucasus was written as a country of its own; people living there live in Russia.
 COUNTRY_RENAMES = {'north_caucasus': 'russia'}
+# The regions issue 13 adds to the standing call (slug local-experts), unless it has them.
+DEFAULT_CALL_SLUG = 'local-experts'
+NEIGHBOURING = [
+    {'key': 'stavropol', 'country': 'russia', 'group': 'neighbouring', 'label': {'de': 'Region Stawropol', 'en': 'Stavropol krai', 'ru': 'Ставропольский край'}},
+    {'key': 'krasnodar', 'country': 'russia', 'group': 'neighbouring', 'label': {'de': 'Region Krasnodar', 'en': 'Krasnodar krai', 'ru': 'Краснодарский край'}},
+    {'key': 'black_sea_coast', 'country': 'russia', 'group': 'neighbouring', 'label': {'de': 'Schwarzmeerküste Russlands', 'en': 'Black Sea coast of Russia', 'ru': 'Черноморское побережье России'}},
+]
 ELSEWHERE_LABEL = {'de': 'Anderswo / Diaspora', 'en': 'Elsewhere / diaspora', 'ru': 'Другое место / диаспора'}
 
 
@@ -85,9 +93,13 @@ def upgrade():
         batch_op.add_column(sa.Column('country_other', sa.String(length=200), nullable=True))
 
     connection = op.get_bind()
-    calls = connection.execute(sa.text('SELECT id, regions FROM calls')).all()
-    for call_id, regions in calls:
-        _save_regions(connection, call_id, _new_call_regions(_load(regions)))
+    calls = connection.execute(sa.text('SELECT id, slug, regions FROM calls')).all()
+    for call_id, slug, regions in calls:
+        regions = _new_call_regions(_load(regions))
+        keys = {region['key'] for region in regions}
+        if slug == DEFAULT_CALL_SLUG:
+            regions += [region for region in NEIGHBOURING if region['key'] not in keys]
+        _save_regions(connection, call_id, regions)
     rows = connection.execute(
         sa.text('SELECT id, country, region, region_other FROM applications')
     ).all()
