@@ -130,9 +130,17 @@ def hidden_fields(html: str) -> dict[str, str]:
 def make_application(call):
     """Create applications directly in the database (no files, no emails)."""
     from tracker.applications.submit import generate_reference
-    from tracker.models import Application, ApplicationLanguage, ApplicationTopic, utcnow
+    from tracker.models import (
+        Application,
+        ApplicationLanguage,
+        ApplicationRegion,
+        ApplicationTopic,
+        utcnow,
+    )
 
-    def make(**overrides) -> Application:
+    def make(*, region: str | None = None, regions=None, **overrides) -> Application:
+        """Create an application; *region* is a shorthand for one covered region."""
+        covered = regions if regions is not None else [region or "georgia"]
         fields = {
             "call": call,
             "reference": generate_reference(),
@@ -140,7 +148,10 @@ def make_application(call):
             "full_name": "Nino Beridze",
             "email": "nino@example.org",
             "country": "georgia",
-            "region": "georgia",
+            "covered_regions": [
+                ApplicationRegion(region=key, position=position)
+                for position, key in enumerate(covered)
+            ],
             "city": "Kutaisi",
             "cover_letter": "Ich berichte aus Westgeorgien.",
             "links": [],

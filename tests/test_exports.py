@@ -182,7 +182,13 @@ def test_export_selects_exactly_what_the_inbox_filter_selects(admin_client, make
 def test_every_column_is_filled_from_the_application(
     app, admin_client, make_application, make_user
 ):
-    application = make_application(phone="+995 555", region_other=None)
+    application = make_application(
+        phone="+995 555",
+        country="elsewhere",
+        country_other="Germany",
+        city="Berlin",
+        regions=["chechnya", "ingushetia"],
+    )
     editor = make_user("rater@example.org", name="Rater")
     application.assignee_id = editor.id
     application.tags = [Tag(name="photo")]
@@ -197,10 +203,10 @@ def test_every_column_is_filled_from_the_application(
         "full_name": "Nino Beridze",
         "email": "nino@example.org",
         "phone": "'+995 555",
-        "country": "georgia",
-        "region": "georgia",
-        "region_other": "",
-        "city": "Kutaisi",
+        "country": "elsewhere",
+        "country_other": "Germany",
+        "city": "Berlin",
+        "regions": "chechnya; ingushetia",
         "languages": "German: B2 (upper intermediate)",
         "topics": "politics",
         "status": "new",

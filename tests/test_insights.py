@@ -202,7 +202,7 @@ def test_median_without_any_answer(call, make_application):
 
 def test_coverage_against_the_targets(dataset):
     rows = {row.key: row for row in insights.coverage(dataset["a"].id).rows}
-    assert len(rows) == 15  # every region the call offers, in its order
+    assert len(rows) == 17  # every region the call offers, in its order
     assert list(rows)[:3] == ["georgia", "abkhazia", "tskhinvali"]
     georgia, armenia, abkhazia = rows["georgia"], rows["armenia"], rows["abkhazia"]
     assert (georgia.target, georgia.accepted, georgia.shortlisted, georgia.gap) == (2, 0, 1, 2)
@@ -220,6 +220,21 @@ def test_coverage_against_the_targets(dataset):
 def test_coverage_of_all_calls_adds_the_targets_up(dataset):
     rows = {row.key: row for row in insights.coverage().rows}
     assert (rows["georgia"].target, rows["georgia"].gap) == (3, 3)
+
+
+def test_an_applicant_covering_two_regions_counts_in_both(call, make_application):
+    make_application(
+        country="elsewhere",
+        country_other="Germany",
+        city="Berlin",
+        regions=["chechnya", "ingushetia"],
+        status="accepted",
+    )
+    make_application(regions=["chechnya"], status="shortlisted")
+    assert insights.region_counts(call.id) == [("chechnya", 2), ("ingushetia", 1)]
+    rows = {row.key: row for row in insights.coverage(call.id).rows}
+    assert (rows["chechnya"].accepted, rows["chechnya"].shortlisted) == (1, 1)
+    assert (rows["ingushetia"].accepted, rows["ingushetia"].shortlisted) == (1, 0)
 
 
 def test_coverage_keeps_regions_a_call_no_longer_offers(call, make_application):

@@ -1,5 +1,7 @@
 """The hand-reviewed migrations must build exactly the schema the models declare."""
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -41,4 +43,111 @@ def test_downgrade_base_removes_every_table(app):
     upgrade()
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    _drop_everything()
+
+
+OLD_REGIONS = [
+    {"key": "georgia", "country": "georgia", "label": {"de": "Georgien", "en": "Georgia"}},
+    {"key": "chechnya", "country": "north_caucasus", "label": {"de": "Tschetschenien"}},
+    {"key": "elsewhere", "country": "elsewhere", "label": {"de": "Anderswo / Diaspora"}},
+]
+
+
+def _insert_old_application(connection, number: int, country: str, region: str, other=None):
+    connection.execute(
+        text(
+            "INSERT INTO applications (id, call_id, reference, form_token, full_name, name_key, "
+            "email, country, region, region_other, city, links, preferred_language, consent_at, "
+            "privacy_version, status, created_at, access_key, rating_count, version_id) VALUES "
+            "(:id, 1, :ref, :token, 'Old Applicant', 'applicant old', 'old@example.org', "
+            ":country, :region, :other, 'Kutaisi', '[]', 'de', '2026-01-01 10:00:00', 'v1', "
+            "'new', '2026-01-01 10:00:00', :key, 0, 1)"
+        ),
+        {
+            "id": number,
+            "ref": f"CW-OLD{number}-AA",
+            "token": f"token-{number}",
+            "country": country,
+            "region": region,
+            "other": other,
+            "key": f"key-{number}",
+        },
+    )
+
+
+def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
+    """A region becomes the covered region and its country the home country; "elsewhere"
+    becomes the home country with its text as the country's name; nothing else is lost."""
+    _drop_everything()
+    upgrade(revision="0005")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO calls (id, slug, title, description, regions, topics, targets, "
+                "privacy_notice, is_open, created_at) VALUES (1, 'local-experts', '{}', '{}', "
+                ":regions, '[]', '{}', '{}', 1, '2026-01-01 00:00:00')"
+            ),
+            {"regions": json.dumps(OLD_REGIONS)},
+        )
+        _insert_old_application(connection, 1, "georgia", "georgia")
+        _insert_old_application(connection, 2, "north_caucasus", "chechnya")
+        _insert_old_application(connection, 3, "elsewhere", "elsewhere", "Berlin, Germany")
+        connection.execute(
+            text(
+                "INSERT INTO application_languages (application_id, language, level, position) "
+                "VALUES (2, 'ru', 'native', 0)"
+            )
+        )
+    upgrade()
+    with db.engine.connect() as connection:
+        applications = connection.execute(
+            text("SELECT id, country, country_other, city FROM applications ORDER BY id")
+        ).all()
+        covered = connection.execute(
+            text("SELECT application_id, region, position FROM application_regions ORDER BY 1")
+        ).all()
+        languages = connection.execute(
+            text("SELECT application_id, language FROM application_languages")
+        ).all()
+        regions = json.loads(connection.execute(text("SELECT regions FROM calls")).scalar())
+    assert [tuple(row) for row in applications] == [
+        (1, "georgia", None, "Kutaisi"),
+        (2, "russia", None, "Kutaisi"),
+        (3, "elsewhere", "Berlin, Germany", "Kutaisi"),
+    ]
+    assert [tuple(row) for row in covered] == [(1, "georgia", 0), (2, "chechnya", 0)]
+    # The old columns go without recreating the table: its children are all still there.
+    assert [tuple(row) for row in languages] == [(2, "ru")]
+    assert regions[:2] == [
+        {**OLD_REGIONS[0], "group": "south_caucasus"},
+        {**OLD_REGIONS[1], "country": "russia", "group": "north_caucasus"},
+    ]
+    # The standing call gains the neighbouring regions.
+    assert [(r["key"], r["country"], r["group"]) for r in regions[2:]] == [
+        ("stavropol", "russia", "neighbouring"),
+        ("krasnodar", "russia", "neighbouring"),
+        ("black_sea_coast", "russia", "neighbouring"),
+    ]
+    columns = {column["name"] for column in inspect(db.engine).get_columns("applications")}
+    assert {"region", "region_other"}.isdisjoint(columns)
+
+    downgrade(revision="0005")
+    with db.engine.connect() as connection:
+        restored = connection.execute(
+            text("SELECT id, region, region_other FROM applications ORDER BY id")
+        ).all()
+        regions = json.loads(connection.execute(text("SELECT regions FROM calls")).scalar())
+    assert [tuple(row) for row in restored] == [
+        (1, "georgia", None),
+        (2, "chechnya", None),
+        (3, "elsewhere", "Berlin, Germany"),
+    ]
+    assert [region["key"] for region in regions] == [
+        "georgia",
+        "chechnya",
+        "stavropol",
+        "krasnodar",
+        "black_sea_coast",
+        "elsewhere",
+    ]
     _drop_everything()

@@ -454,6 +454,12 @@ def test_subject_access_archive_holds_everything_about_the_applicant(
         }
     ]
     assert data["topics"] == ["politics"]
+    assert (data["country"], data["country_other"], data["city"], data["regions"]) == (
+        "georgia",
+        None,
+        "Kutaisi",
+        ["georgia"],
+    )
     assert [(c["author"], c["body"]) for c in data["comments"]] == [
         (editor.name, "Strong on Kutaisi")
     ]

@@ -1,7 +1,9 @@
 """The lines an administrator writes for a call's regions, topics and targets.
 
-``key | German | English | Russian [| country]`` for regions and topics, ``region | number``
-for targets: parsed into the call's data with every problem reported, and written back.
+``key | German | English | Russian`` for topics; regions may add ``| country`` and
+``| group`` (south_caucasus, north_caucasus or neighbouring: the heading the form lists the
+region under); ``region | number`` for targets. Parsed into the call's data with every
+problem reported, and written back.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from tracker.calls import CallError
-from tracker.enums import UI_LANGUAGES
+from tracker.enums import ELSEWHERE, REGION_GROUPS, UI_LANGUAGES
 
 # Region and topic keys are stored on every application and used in filters and exports.
 OPTION_KEY_PATTERN = re.compile(r"^[a-z0-9_]{1,60}$")
@@ -58,7 +60,7 @@ def _parse_option_lines(text: str, *, field: str, with_country: bool) -> list[di
         raise OptionLinesError(
             [_l("Please write at most %(max)s lines.", max=OPTION_MAX_LINES)], field=field
         )
-    allowed = (4, 5) if with_country else (4,)
+    allowed = (4, 5, 6) if with_country else (4,)
     for number, line in lines:
         parts = _split_line(line)
         if len(parts) not in allowed:
@@ -71,13 +73,15 @@ def _parse_option_lines(text: str, *, field: str, with_country: bool) -> list[di
                 if not with_country
                 else _l(
                     "Line %(n)s: write the key, the German, English and Russian labels "
-                    "and optionally the country, separated by “|”.",
+                    "and optionally the country and the group, separated by “|”.",
                     n=number,
                 )
             )
             continue
         key, de, en, ru = parts[:4]
-        country = parts[4] if len(parts) == 5 else key
+        # An empty country part (“key | … | ru | | neighbouring”) also means the key.
+        country = (parts[4] if len(parts) >= 5 else "") or key
+        group = parts[5] if len(parts) == 6 else ""
         if not OPTION_KEY_PATTERN.match(key):
             problems.append(
                 _l(
@@ -105,9 +109,29 @@ def _parse_option_lines(text: str, *, field: str, with_country: bool) -> list[di
                     n=number,
                 )
             )
+        if with_country and ELSEWHERE in (key, country):
+            # "elsewhere" is the home country of applicants outside the call's countries.
+            problems.append(
+                _l(
+                    "Line %(n)s: “elsewhere” cannot be a region or its country; applicants "
+                    "who live elsewhere name their country themselves.",
+                    n=number,
+                )
+            )
+        if group and group not in REGION_GROUPS:
+            problems.append(
+                _l(
+                    "Line %(n)s: the group “%(group)s” is unknown; write south_caucasus, "
+                    "north_caucasus or neighbouring, or leave it out.",
+                    n=number,
+                    group=group[:60],
+                )
+            )
         option = {"key": key, "label": {"de": de, "en": en, "ru": ru}}
         if with_country:
             option = {"key": key, "country": country, "label": option["label"]}
+            if group:
+                option["group"] = group
         options.append(option)
     if problems:
         raise OptionLinesError(problems, field=field)
@@ -115,9 +139,10 @@ def _parse_option_lines(text: str, *, field: str, with_country: bool) -> list[di
 
 
 def parse_region_lines(text: str) -> list[dict]:
-    """Read regions from ``key | German | English | Russian | country`` lines.
+    """Read regions from ``key | German | English | Russian | country | group`` lines.
 
-    The country is optional and defaults to the key. :raises OptionLinesError:
+    The country is optional and defaults to the key; the group is optional too (a region
+    without one is listed after the groups). :raises OptionLinesError:
     """
     return _parse_option_lines(text, field="regions", with_country=True)
 
@@ -175,6 +200,7 @@ def format_region_lines(regions: list[dict]) -> str:
         " | ".join(
             [region["key"], *(region["label"].get(code, "") for code in UI_LANGUAGES)]
             + [region.get("country") or region["key"]]
+            + ([region["group"]] if region.get("group") else [])
         )
         for region in regions
     )

@@ -193,7 +193,7 @@ def export_group() -> None:
 @export_group.command("applications")
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
-@click.option("--region", default=None, help="Only this region key.")
+@click.option("--region", default=None, help="Only applicants who cover this region (its key).")
 @click.option("--call", "call_id", type=int, default=None, help="Only this call id.")
 @click.option("--q", "query", default=None, help="Full-text search, as in the inbox.")
 @click.option("--columns", default=None, help="Comma-separated columns (default: all).")

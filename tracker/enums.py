@@ -66,6 +66,11 @@ class LanguageLevel(StrEnum):
 # Languages the applicant pages and emails are written in.
 UI_LANGUAGES = ("de", "en", "ru")
 
+# The headings a call's regions are listed under, in this order (a region's "group" key).
+REGION_GROUPS = ("south_caucasus", "north_caucasus", "neighbouring")
+# The home country of an applicant who lives outside every country of the call's regions.
+ELSEWHERE = "elsewhere"
+
 
 # The pipeline: which status may follow which. One table, used by the one function that
 # changes a status (pipeline.set_status), by the forms that offer choices, and by tests.

@@ -46,6 +46,7 @@ from tracker.labels import language_with_level
 from tracker.models import (
     Application,
     ApplicationLanguage,
+    ApplicationRegion,
     ApplicationTopic,
     Document,
     Tag,
@@ -63,9 +64,9 @@ EXPORT_COLUMNS = (
     "email",
     "phone",
     "country",
-    "region",
-    "region_other",
+    "country_other",
     "city",
+    "regions",
     "languages",
     "topics",
     "status",
@@ -132,8 +133,7 @@ _APPLICATION_COLUMNS = (
     Application.email,
     Application.phone,
     Application.country,
-    Application.region,
-    Application.region_other,
+    Application.country_other,
     Application.city,
     Application.status,
     Application.assignee_id,
@@ -154,20 +154,17 @@ def _grouped(statement, shape=lambda value: value) -> dict[int, list]:
 def _related(ids: list[int], columns: Sequence[str]) -> dict[str, dict[int, list]]:
     """Return the related values of the applications *ids*: one query per kind and batch."""
     related: dict[str, dict[int, list]] = {}
-    if "languages" in columns:
-        spoken = ApplicationLanguage.__table__.c
-        related["languages"] = _grouped(
-            select(spoken.application_id, spoken.language, spoken.level, spoken.name)
-            .where(spoken.application_id.in_(ids))
-            .order_by(spoken.application_id, spoken.position),
-            shape=language_with_level,  # in words, in the exporting editor's language
-        )
-    if "topics" in columns:
-        related["topics"] = _grouped(
-            select(ApplicationTopic.application_id, ApplicationTopic.topic).where(
-                ApplicationTopic.application_id.in_(ids)
-            )
-        )
+    spoken, topic, region = ApplicationLanguage, ApplicationTopic, ApplicationRegion
+    # Languages in words, in the exporting editor's language; regions in the applicant's order.
+    for name, owner, values, order, shape in (
+        ("languages", spoken.application_id, (spoken.language, spoken.level, spoken.name),
+         spoken.position, language_with_level),
+        ("topics", topic.application_id, (topic.topic,), topic.topic, None),
+        ("regions", region.application_id, (region.region,), region.position, None),
+    ):  # fmt: skip
+        if name in columns:
+            statement = select(owner, *values).where(owner.in_(ids)).order_by(owner, order)
+            related[name] = _grouped(statement, shape or (lambda value: value))
     if "tags" in columns:
         related["tags"] = _grouped(
             select(application_tags.c.application_id, Tag.name)
@@ -229,9 +226,9 @@ def export_rows(
                 "email": row.email,
                 "phone": row.phone or "",
                 "country": row.country,
-                "region": row.region,
-                "region_other": row.region_other or "",
+                "country_other": row.country_other or "",
                 "city": row.city,
+                "regions": "; ".join(related.get("regions", {}).get(application_id, ())),
                 "languages": "; ".join(languages.get(application_id, ())),
                 "topics": "; ".join(sorted(topics.get(application_id, ()))),
                 "status": row.status,

@@ -13,7 +13,14 @@ from sqlalchemy import Select, case, func, literal, or_, select, union_all
 
 from tracker.enums import EmailStatus, Status
 from tracker.extensions import db
-from tracker.models import Application, Call, OutboxEmail, StatusChange, utcnow
+from tracker.models import (
+    Application,
+    ApplicationRegion,
+    Call,
+    OutboxEmail,
+    StatusChange,
+    utcnow,
+)
 
 WEEKS = 26
 # An application "reached the shortlist" if it was ever shortlisted, on trial or accepted:
@@ -85,12 +92,17 @@ def status_counts(call_id: int | None = None) -> list[tuple[Status, int]]:
 
 
 def region_counts(call_id: int | None = None) -> list[tuple[str, int]]:
-    """Return (region key, applications) for every region with any, most first."""
+    """Return (region key, applications covering it) for every region with any, most first.
+
+    An applicant who covers two regions counts in both.
+    """
+    region = ApplicationRegion.region
     rows = db.session.execute(
         _for_call(
-            select(Application.region, func.count().label("n"))
-            .group_by(Application.region)
-            .order_by(func.count().desc(), Application.region),
+            select(region, func.count().label("n"))
+            .join(Application, Application.id == ApplicationRegion.application_id)
+            .group_by(region)
+            .order_by(func.count().desc(), region),
             call_id,
         )
     )
@@ -342,15 +354,17 @@ def coverage(call_id: int | None = None) -> Coverage:
             target = (call.targets or {}).get(region["key"])
             if target:
                 row.target = (row.target or 0) + int(target)
+    # An expert who covers two regions counts in both.
     counts = db.session.execute(
         _for_call(
             select(
-                Application.region,
+                ApplicationRegion.region,
                 _count_if(Application.status.in_(SHORTLISTED_NOW)),
                 _count_if(Application.status == Status.ACCEPTED.value),
             )
+            .join(Application, Application.id == ApplicationRegion.application_id)
             .where(Application.status.in_((*SHORTLISTED_NOW, Status.ACCEPTED.value)))
-            .group_by(Application.region),
+            .group_by(ApplicationRegion.region),
             call_id,
         )
     )

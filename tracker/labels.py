@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from tracker.calls import load_data, localized
 from tracker.enums import (
+    ELSEWHERE,
     DocumentKind,
     EmailTemplateKey,
     LanguageLevel,
@@ -150,16 +151,32 @@ FUNNEL_LABELS = {
     "accepted": _l("Accepted"),
 }
 
+# The countries applicants live in, by the country key of a call's regions.
+COUNTRY_LABELS = {
+    "georgia": _l("Georgia"),
+    "armenia": _l("Armenia"),
+    "azerbaijan": _l("Azerbaijan"),
+    "russia": _l("Russia"),
+    ELSEWHERE: _l("Another country"),
+}
+
+# The headings of a call's regions.
+REGION_GROUP_LABELS = {
+    "south_caucasus": _l("South Caucasus"),
+    "north_caucasus": _l("North Caucasus"),
+    "neighbouring": _l("Neighbouring regions"),
+}
+
 # The columns of a candidate list export.
 COLUMN_LABELS = {
     "reference": _l("Reference"),
     "full_name": _l("Name"),
     "email": _l("Email"),
     "phone": _l("Phone"),
-    "country": _l("Country"),
-    "region": _l("Region"),
-    "region_other": _l("Region (other)"),
+    "country": _l("Country of residence"),
+    "country_other": _l("Country of residence (as written)"),
     "city": _l("City"),
+    "regions": _l("Regions covered"),
     "languages": _l("Languages"),
     "topics": _l("Topics"),
     "status": _l("Status"),
@@ -186,6 +203,39 @@ def status_label(status: str | Status) -> str:
 def option_labels(options: list[dict], language: str) -> dict[str, str]:
     """Return {key: label in *language*} of a call's regions or topics."""
     return {option["key"]: localized(option["label"], language) for option in options}
+
+
+def country_label(country: str, other: str | None = None, language: str | None = None) -> str:
+    """Return the name of the home country *country* in *language* (default: the page's);
+    for "elsewhere", the name the applicant gave."""
+    if country == ELSEWHERE and other:
+        return other
+    label = COUNTRY_LABELS.get(country)
+    if label is None:
+        # A country an administrator added to a call's regions has no label of ours.
+        return country.replace("_", " ").title()
+    if language is None:
+        return str(label)
+    with force_locale(language):
+        return str(label)
+
+
+def home_countries(regions: list[dict]) -> list[str]:
+    """Return the distinct country keys of a call's regions, in their order of appearance."""
+    return list(dict.fromkeys(region.get("country") or region["key"] for region in regions))
+
+
+def region_groups(regions: list[dict]) -> list[tuple[str | None, list[dict]]]:
+    """Return the call's regions under their group keys, groups in the REGION_GROUPS order.
+
+    Regions without a (known) group come last, under None.
+    """
+    groups: dict[str | None, list[dict]] = {key: [] for key in REGION_GROUP_LABELS}
+    groups[None] = []
+    for region in regions:
+        group = region.get("group")
+        groups[group if group in REGION_GROUP_LABELS else None].append(region)
+    return [(key, members) for key, members in groups.items() if members]
 
 
 @cache

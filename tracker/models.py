@@ -93,8 +93,6 @@ class Application(db.Model):
         CheckConstraint("preferred_language IN ('de', 'en', 'ru')", name="language_valid"),
         Index("ix_applications_call_status_created", "call_id", "status", "created_at"),
         Index("ix_applications_status_decided", "status", "decided_at"),
-        # The inbox filtered by region (and status), newest first.
-        Index("ix_applications_region_status_created", "region", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,9 +107,10 @@ class Application(db.Model):
     name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     email: Mapped[str] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
+    # The country the applicant lives in: a country key of the call's regions, or
+    # "elsewhere" with its name in country_other (the diaspora is a place, not a region).
     country: Mapped[str] = mapped_column(String(40))
-    region: Mapped[str] = mapped_column(String(60), index=True)
-    region_other: Mapped[str | None] = mapped_column(String(200))
+    country_other: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(120))
     cover_letter: Mapped[str | None] = mapped_column(Text)
     writing_sample_url: Mapped[str | None] = mapped_column(String(500))
@@ -142,6 +141,10 @@ class Application(db.Model):
         cascade="all, delete-orphan", order_by="ApplicationLanguage.position"
     )
     topics: Mapped[list[ApplicationTopic]] = relationship(cascade="all, delete-orphan")
+    # The regions the applicant can cover, in the order of the call's list.
+    covered_regions: Mapped[list[ApplicationRegion]] = relationship(
+        cascade="all, delete-orphan", order_by="ApplicationRegion.position"
+    )
     documents: Mapped[list[Document]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
@@ -155,6 +158,11 @@ class Application(db.Model):
 
     def __repr__(self) -> str:
         return f"<Application {self.reference}>"
+
+    @property
+    def regions(self) -> list[str]:
+        """Return the keys of the regions the applicant covers, in order."""
+        return [row.region for row in self.covered_regions]
 
 
 class ApplicationLanguage(db.Model):
@@ -176,6 +184,23 @@ class ApplicationLanguage(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApplicationLanguage {self.language} {self.level}>"
+
+
+class ApplicationRegion(db.Model):
+    """A region the applicant can cover, out of those the call offers."""
+
+    __tablename__ = "application_regions"
+    # The inbox filtered by a region: everyone who covers it, found through this index.
+    __table_args__ = (Index("ix_application_regions_region", "region", "application_id"),)
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(String(60), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ApplicationRegion {self.region}>"
 
 
 class ApplicationTopic(db.Model):

@@ -59,7 +59,7 @@ def search_text(application: Any, documents: Iterable[Any] | None = None) -> str
     """Return the searchable body of *application*: its answers and its documents' text.
 
     *application* needs the attributes ``full_name``, ``email``, ``city``,
-    ``region_other``, ``cover_letter``, ``writing_sample_url`` and ``links`` (a model
+    ``country_other``, ``cover_letter``, ``writing_sample_url`` and ``links`` (a model
     or a row); *documents* (default: ``application.documents``) need ``text``. The
     applicant's own fields come first, so the cap at ``SEARCH_BODY_MAX_BYTES`` (UTF-8)
     only ever shortens document text.
@@ -70,7 +70,7 @@ def search_text(application: Any, documents: Iterable[Any] | None = None) -> str
         application.full_name,
         application.email,
         application.city,
-        application.region_other,
+        application.country_other,
         application.cover_letter,
         application.writing_sample_url,
         *(application.links or ()),
@@ -186,7 +186,7 @@ def rebuild_index(*, batch_size: int = REBUILD_BATCH_SIZE) -> int:
         Application.full_name,
         Application.email,
         Application.city,
-        Application.region_other,
+        Application.country_other,
         Application.cover_letter,
         Application.writing_sample_url,
         Application.links,

@@ -1,7 +1,7 @@
 """Language names: what an applicant typed for a language our list lacks ("other").
 
-Revision ID: 0007_language_names
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04 05:30:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_language_names'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

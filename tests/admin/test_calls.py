@@ -20,8 +20,8 @@ from tracker.web.access import Policy, policy_of
 
 REGION_LINES = (
     "georgia | Georgien | Georgia | Грузия\n"
-    "abkhazia | Abchasien | Abkhazia | Абхазия | georgia\n"
-    "elsewhere | Anderswo | Elsewhere | Другое место"
+    "abkhazia | Abchasien | Abkhazia | Абхазия | georgia | south_caucasus\n"
+    "stavropol | Region Stawropol | Stavropol krai | Ставропольский край | russia | neighbouring"
 )
 TOPIC_LINES = "politics | Politik | Politics | Политика\nmedia | Medien | Media | СМИ"
 
@@ -110,11 +110,17 @@ def test_create_call_saves_every_field_closed_and_records_it(admin_client):
             "key": "abkhazia",
             "country": "georgia",
             "label": {"de": "Abchasien", "en": "Abkhazia", "ru": "Абхазия"},
+            "group": "south_caucasus",
         },
         {
-            "key": "elsewhere",
-            "country": "elsewhere",
-            "label": {"de": "Anderswo", "en": "Elsewhere", "ru": "Другое место"},
+            "key": "stavropol",
+            "country": "russia",
+            "label": {
+                "de": "Region Stawropol",
+                "en": "Stavropol krai",
+                "ru": "Ставропольский край",
+            },
+            "group": "neighbouring",
         },
     ]
     assert call.topics == [
@@ -262,13 +268,72 @@ def test_invalid_region_lines_are_reported_line_by_line(admin_client):
     assert response.status_code == 400
     assert field_error(response.text, "regions") == (
         "Line 1: write the key, the German, English and Russian labels and optionally the "
-        "country, separated by “|”. "
+        "country and the group, separated by “|”. "
         "Line 2: the key “Abkhazia” may only contain lower-case letters a–z, digits and “_”. "
         "Line 5: the key “armenia” is used twice. "
         "Line 6: every label must be filled in. "
         "Line 7: the country may only contain lower-case letters a–z, digits and “_”."
     )
     assert db.session.scalar(select(Call)) is None
+
+
+def test_region_lines_take_an_optional_group_and_refuse_unknown_ones(admin_client):
+    regions = (
+        "georgia | Georgien | Georgia | Грузия | georgia | south_caucasus\n"
+        "sochi | Sotschi | Sochi | Сочи | | neighbouring\n"  # an empty country means the key
+        "dagestan | Dagestan | Dagestan | Дагестан | russia | caucasus\n"  # unknown group
+        "elsewhere | Anderswo | Elsewhere | Другое место\n"  # not a region any more
+        "batumi | Batumi | Batumi | Батуми | elsewhere\n"  # nor a country of a region
+        "tbilisi | Tiflis | Tbilisi | Тбилиси | georgia | south_caucasus | city"  # seven parts
+    )
+    response = admin_client.post(
+        "/admin/calls/new?lang=en", data=call_form(admin_client, regions=regions, targets="")
+    )
+    assert response.status_code == 400
+    assert field_error(response.text, "regions") == (
+        "Line 3: the group “caucasus” is unknown; write south_caucasus, north_caucasus or "
+        "neighbouring, or leave it out. "
+        "Line 4: “elsewhere” cannot be a region or its country; applicants who live "
+        "elsewhere name their country themselves. "
+        "Line 5: “elsewhere” cannot be a region or its country; applicants who live "
+        "elsewhere name their country themselves. "
+        "Line 6: write the key, the German, English and Russian labels and optionally the "
+        "country and the group, separated by “|”."
+    )
+    assert db.session.scalar(select(Call)) is None
+
+
+def test_region_lines_with_groups_are_read_and_written_back():
+    lines = (
+        "georgia | Georgien | Georgia | Грузия | georgia | south_caucasus\n"
+        "sochi | Sotschi | Sochi | Сочи | | neighbouring\n"
+        "ingushetia | Inguschetien | Ingushetia | Ингушетия | russia"
+    )
+    regions = call_options.parse_region_lines(lines)
+    assert regions == [
+        {
+            "key": "georgia",
+            "country": "georgia",
+            "label": {"de": "Georgien", "en": "Georgia", "ru": "Грузия"},
+            "group": "south_caucasus",
+        },
+        {
+            "key": "sochi",
+            "country": "sochi",
+            "label": {"de": "Sotschi", "en": "Sochi", "ru": "Сочи"},
+            "group": "neighbouring",
+        },
+        {
+            "key": "ingushetia",
+            "country": "russia",
+            "label": {"de": "Inguschetien", "en": "Ingushetia", "ru": "Ингушетия"},
+        },
+    ]
+    assert call_options.format_region_lines(regions) == (
+        "georgia | Georgien | Georgia | Грузия | georgia | south_caucasus\n"
+        "sochi | Sotschi | Sochi | Сочи | sochi | neighbouring\n"
+        "ingushetia | Inguschetien | Ingushetia | Ингушетия | russia"
+    )
 
 
 def test_empty_regions_and_bad_topic_lines_are_refused(admin_client):
@@ -433,7 +498,9 @@ def test_preview_shows_the_call_as_applicants_see_it_without_a_live_form(admin_c
     assert "<h1>Photographers wanted</h1>" in page
     assert "<p>We are looking for photographers.</p>" in page
     assert "<p>Send your portfolio.</p>" in page
-    assert ">Abkhazia</option>" in page
+    assert '<p class="label region-group">South Caucasus</p>' in page
+    assert '<label for="regions-1">Abkhazia</label>' in page
+    assert '<p class="label region-group">Neighbouring regions</p>' in page
     assert "Media" in page
     assert "<form" not in page.split('<main id="main"')[1]
     assert 'action="/apply/' not in page

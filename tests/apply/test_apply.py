@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from tests import hostile_files as hostile
 from tests.applying import (
@@ -20,8 +21,14 @@ from tests.applying import (
     stored_files,
 )
 from tests.conftest import hidden_fields
-from tracker.applications.submit import issue_form_ticket
+from tracker.applications.submit import (
+    ApplicationData,
+    SubmissionRejected,
+    issue_form_ticket,
+    submit_application,
+)
 from tracker.documents.storage import path_for
+from tracker.enums import DocumentKind
 from tracker.extensions import db
 from tracker.models import Application, Document, OutboxEmail, utcnow
 
@@ -45,7 +52,25 @@ def test_start_page_lists_calls_when_none_is_open(client, call):
 def test_call_page_shows_the_call_text_and_every_region_in_english(client, call):
     page = client.get("/apply/local-experts?lang=en").text
     assert "<h1>Local experts wanted</h1>" in page
-    for region in (
+    assert '<legend class="label">Where do you live?</legend>' in page
+    countries = re.findall(
+        r'<option value="(\w*)">([^<]+)</option>',
+        page.split('id="home_country"')[1].split("</select>")[0],
+    )
+    assert countries == [
+        ("", "Choose a country"),
+        ("georgia", "Georgia"),
+        ("armenia", "Armenia"),
+        ("azerbaijan", "Azerbaijan"),
+        ("russia", "Russia"),
+        ("elsewhere", "Another country"),
+    ]
+    assert '<legend class="label">Which regions can you cover?</legend>' in page
+    regions = page.split('id="regions"')[1].split("</fieldset>")[0]
+    headings = re.findall(r'<p class="label region-group">([^<]+)</p>', regions)
+    assert headings == ["South Caucasus", "North Caucasus", "Neighbouring regions"]
+    labels = re.findall(r'<label for="regions-\d+">([^<]+)</label>', regions)
+    assert labels == [
         "Georgia",
         "Abkhazia",
         "Tskhinvali region / South Ossetia",
@@ -60,9 +85,12 @@ def test_call_page_shows_the_call_text_and_every_region_in_english(client, call)
         "Kabardino-Balkaria",
         "Karachay-Cherkessia",
         "Adygea",
-        "Elsewhere / diaspora",
-    ):
-        assert f">{region}</option>" in page
+        "Stavropol krai",
+        "Krasnodar krai",
+        "Black Sea coast of Russia",
+    ]
+    # One group of checkboxes, not seventeen required boxes.
+    assert "required" not in regions
     assert 'href="/privacy"' in page
     assert 'enctype="multipart/form-data"' in page
     assert 'name="csrf_token"' in page
@@ -97,11 +125,12 @@ def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(app,
         "nino.beridze@example.org",
         "+995 555 123 456",
     )
-    assert (application.country, application.region, application.city) == (
+    assert (application.country, application.country_other, application.city) == (
         "georgia",
-        "georgia",
+        None,
         "Kutaisi",
     )
+    assert application.regions == ["georgia"]
     assert [(lang.language, lang.level) for lang in application.languages] == [
         ("de", "B2"),
         ("ka", "native"),
@@ -234,23 +263,79 @@ def test_a_link_instead_of_a_writing_sample_file_is_enough(client, call):
     assert [d.kind for d in application.documents] == ["cv"]
 
 
-def test_elsewhere_requires_and_keeps_the_free_text(client, call):
-    response = post(client, call, application_form(client, call, region="elsewhere"))
+def test_another_country_needs_its_name_and_a_covered_region_is_required(app, client, call):
+    data = application_form(client, call, home_country="elsewhere", regions=None)
+    response = client.post("/apply/local-experts?lang=en", data=data)
     assert response.status_code == 400
-    assert "Where exactly? Please tell us where you live and work." in error_summary(
-        client.post(
-            "/apply/local-experts?lang=en", data=application_form(client, call, region="elsewhere")
-        ).text
-    )
+    assert error_summary(response.text) == [
+        "Name of the country: Name the country you live in.",
+        "Regions you can cover: Choose at least one region you can cover.",
+    ]
+    data = application_form(client, call, home_country=None)
+    response = client.post("/apply/local-experts?lang=en", data=data)
+    assert error_summary(response.text) == ["Country: Choose the country you live in."]
+    assert_nothing_stored(app)
+
+
+def test_a_berlin_journalist_covering_chechnya_and_ingushetia_is_stored_with_both(client, call):
     data = application_form(
-        client, call, region="elsewhere", region_other="Berlin, Georgian diaspora"
+        client,
+        call,
+        home_country="elsewhere",
+        home_country_other="Germany",
+        city="Berlin",
+        regions=["chechnya", "ingushetia"],
     )
     assert post(client, call, data).status_code == 302
     application = db.session.scalar(select(Application))
-    assert (application.country, application.region_other) == (
+    assert (application.country, application.country_other, application.city) == (
         "elsewhere",
-        "Berlin, Georgian diaspora",
+        "Germany",
+        "Berlin",
     )
+    assert application.regions == ["chechnya", "ingushetia"]
+
+
+def test_a_country_name_is_kept_only_for_another_country(client, call):
+    data = application_form(client, call, home_country="armenia", home_country_other="Germany")
+    assert post(client, call, data).status_code == 302
+    application = db.session.scalar(select(Application))
+    assert (application.country, application.country_other) == ("armenia", None)
+
+
+def test_the_rules_of_where_hold_whoever_calls_submit_application(app, call):
+    base = {
+        "full_name": "Nino Beridze",
+        "email": "nino@example.org",
+        "city": "Kutaisi",
+        "german_level": "B2",
+        "topics": ["politics"],
+        "preferred_language": "de",
+        "cover_letter": "Text",
+        "writing_sample_url": "https://example.org/a",
+    }
+    cases = [
+        (
+            {"home_country": "atlantis", "regions": []},
+            {
+                "home_country": "Choose the country you live in",
+                "regions": "Choose at least one region you can cover",
+            },
+        ),
+        (
+            {"home_country": "elsewhere", "home_country_other": " ", "regions": ["mars"]},
+            {
+                "home_country_other": "Name the country you live in",
+                "regions": "Please choose the regions from the list.",
+            },
+        ),
+    ]
+    files = {DocumentKind.CV: FileStorage(io.BytesIO(sample("cv.pdf")), "cv.pdf")}
+    for answers, expected in cases:
+        with pytest.raises(SubmissionRejected) as caught:
+            submit_application(call, ApplicationData(**base, **answers), files, form_token="t")
+        assert {key: str(value) for key, value in caught.value.errors.items()} == expected
+    assert_nothing_stored(app)
 
 
 # --- bad input: each leaves no row, no file, no email ------------------------------------
@@ -344,7 +429,12 @@ def test_invalid_email_is_refused(app, client, call, address):
             "Links to other published work (optional): Line 1 is not a web address: "
             "“javascript:alert(1)”.",
         ),
-        ("region", "atlantis", "Region you cover: Not a valid choice."),
+        ("home_country", "atlantis", "Country: Not a valid choice."),
+        (
+            "regions",
+            ["georgia", "atlantis"],
+            "Regions you can cover: 'atlantis' is not a valid choice for this field.",
+        ),
         (
             "topics",
             ["politics", "cooking"],

@@ -19,8 +19,9 @@ def form_data(page: str, **extra) -> dict:
         **hidden_fields(page),
         "full_name": "Nino Beridze",
         "email": "nino@example.org",
-        "region": "georgia",
+        "home_country": "georgia",
         "city": "Kutaisi",
+        "regions": ["chechnya", "ingushetia"],
         "german_level": "B2",
         "topics": ["politics", "energy"],
         "cover_letter": "Ich schreibe über <Westgeorgien>.",
@@ -56,6 +57,8 @@ def test_switching_language_on_the_form_keeps_the_answers_and_the_files(app, cli
     assert value_of(text, "city") == "Kutaisi"
     assert re.search(r'<option selected value="georgia">|<option value="georgia" selected', text)
     assert re.search(r'value="politics"[^>]*checked|checked[^>]*value="politics"', text)
+    for region in ("chechnya", "ingushetia"):
+        assert re.search(rf'checked[^>]*value="{region}"|value="{region}"[^>]*checked', text)
     assert "Ich schreibe über &lt;Westgeorgien&gt;." in text
     # The file was checked and kept: shown by name, its input still there to replace it.
     assert '<span class="kept-name">Lebenslauf.pdf</span> ✓' in text

@@ -124,8 +124,9 @@ def test_the_rule_holds_whoever_calls_submit_application(app, call):
     data = ApplicationData(
         full_name=PHISHING,
         email="victim@example.net",
-        region="georgia",
+        home_country="georgia",
         city="Kutaisi",
+        regions=["georgia"],
         german_level="B2",
         topics=["politics"],
         preferred_language="en",

@@ -229,8 +229,9 @@ def bench_pages(app, folder: Path, table: Table) -> None:
 # -- exports ---------------------------------------------------------------------------------
 
 BASELINE_EXPORT_SQL = """
-SELECT a.reference, a.full_name, a.email, a.phone, a.country, a.region, a.region_other,
-       a.city,
+SELECT a.reference, a.full_name, a.email, a.phone, a.country, a.country_other, a.city,
+       (SELECT group_concat(r.region, '; ') FROM application_regions r
+         WHERE r.application_id = a.id),
        (SELECT group_concat(l.language || ':' || l.level, '; ') FROM application_languages l
          WHERE l.application_id = a.id),
        (SELECT group_concat(t.topic, '; ') FROM application_topics t

@@ -22,6 +22,7 @@ from tracker.extensions import db
 from tracker.models import (
     Application,
     ApplicationLanguage,
+    ApplicationRegion,
     ApplicationTopic,
     Call,
     Document,
@@ -53,10 +54,11 @@ def test_seed_creates_exactly_what_it_reports(seeded):
     assert count(Document) == report.documents
     # Fixed by the seed: changes here mean the generator changed, which is fine but visible.
     assert (report.documents, count(ApplicationLanguage), count(ApplicationTopic)) == (
-        64,
-        111,
-        50,
+        56,
+        110,
+        53,
     )
+    assert count(ApplicationRegion) == 44
     assert count(StatusChange) == 17
     # Demo applicants must never be emailed.
     assert count(OutboxEmail) == 0
@@ -89,8 +91,13 @@ def test_every_application_is_complete_and_valid(seeded):
         assert application.topics
         assert {topic.topic for topic in application.topics} <= topics
         assert application.status in {status.value for status in Status}
-        assert application.country == regions[application.region]
-        assert (application.region == "elsewhere") == (application.region_other is not None)
+        assert 1 <= len(application.regions) <= 3
+        assert set(application.regions) <= set(regions)
+        if application.country == "elsewhere":
+            assert application.country_other in demo_data.DIASPORA_COUNTRIES.values()
+        else:
+            assert application.country_other is None
+            assert application.country in {regions[key] for key in application.regions}
         assert application.email.rsplit("@", 1)[1] in demo_data.EMAIL_DOMAINS
         kinds = {document.kind for document in application.documents}
         assert "cv" in kinds
@@ -235,3 +242,13 @@ def test_demo_seed_command_refuses_zero(runner):
     result = runner.invoke(args=["demo", "seed", "--applications", "0"])
     assert result.exit_code == 2
     assert count(Application) == 0
+
+
+def test_the_diaspora_lives_elsewhere_and_covers_several_regions(app):
+    seed_demo(120, seed=3)
+    applications = db.session.scalars(select(Application)).all()
+    diaspora = [a for a in applications if a.country == "elsewhere"]
+    assert diaspora
+    assert any(len(a.regions) >= 2 for a in diaspora)
+    assert any(len(a.regions) >= 2 for a in applications if a.country != "elsewhere")
+    assert {a.country_other for a in diaspora} <= set(demo_data.DIASPORA_COUNTRIES.values())

@@ -233,7 +233,6 @@ def add_application(call, number: int) -> Application:
         full_name="Nino Beridze",
         email=f"nino{number}@example.org",
         country="georgia",
-        region="georgia",
         city="Kutaisi",
         preferred_language="de",
         consent_at=utcnow(),

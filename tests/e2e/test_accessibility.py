@@ -23,8 +23,9 @@ def test_public_pages_have_no_serious_accessibility_violations(live_app, call_sl
 
     page.fill("#full_name", "Nino Beridze")
     page.fill("#email", "nino@example.org")
-    page.select_option("#region", "georgia")
+    page.select_option("#home_country", "georgia")
     page.fill("#city", "Kutaisi")
+    page.check("input[name=regions][value=georgia]")
     page.select_option("#german_level", "B2")
     page.check("input[name=topics][value=politics]")
     page.fill("#cover_letter", "Ich schreibe über Westgeorgien.")

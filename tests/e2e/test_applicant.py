@@ -22,8 +22,9 @@ def fill_answers(page, name: str = "Nino Beridze") -> None:
     """Fill every field a person must fill, except the files."""
     page.fill("#full_name", name)
     page.fill("#email", "nino.beridze@example.org")
-    page.select_option("#region", "georgia")
+    page.select_option("#home_country", "georgia")
     page.fill("#city", "Kutaisi")
+    page.check("input[name=regions][value=georgia]")
     page.select_option("#german_level", "B2")
     page.check("input[name=topics][value=politics]")
     page.fill("#cover_letter", "Ich schreibe seit zehn Jahren über Westgeorgien.")
@@ -68,7 +69,7 @@ def assert_stored(app, reference: str) -> None:
         )
         assert application is not None
         assert application.full_name == "Nino Beridze"
-        assert application.region == "georgia"
+        assert (application.country, application.regions) == ("georgia", ["georgia"])
         assert sorted(document.kind for document in application.documents) == [
             "cv",
             "writing_sample",
@@ -95,7 +96,7 @@ def walk_the_form(page, app, slug: str, tmp_path: Path, label: str, *, javascrip
     assert summary.locator("h2").inner_text() == "There is a problem"
     links = summary_links(page)
     hrefs = [href for href, _ in links]
-    for expected in ("#full_name", "#email", "#region", "#city", "#german_level", "#topics"):
+    for expected in ("#full_name", "#email", "#home_country", "#city", "#regions", "#topics"):
         assert expected in hrefs
     assert "#consent" in hrefs
     if javascript:
@@ -199,7 +200,8 @@ def test_applicant_uses_the_keyboard_only(live_app, call_slug, new_page):
             order.append(focused["id"])
         if focused["tag"] == "BUTTON" and focused["name"] == "" and "consent" in order:
             break
-    fields = ["full_name", "email", "phone", "preferred_language", "region", "city"]
+    fields = ["full_name", "email", "phone", "preferred_language", "home_country", "city"]
+    fields += ["regions-0"]
     fields += ["german_level", "cv", "cover_letter", "cover_letter_file", "writing_sample"]
     fields += ["writing_sample_url", "links", "heard_about", "consent"]
     positions = [order.index(field) for field in fields]
@@ -212,14 +214,17 @@ def test_applicant_uses_the_keyboard_only(live_app, call_slug, new_page):
     page.keyboard.type("Nino Beridze")
     page.keyboard.press("Tab")
     page.keyboard.type("nino.beridze@example.org")
-    page.focus("#region")
+    page.focus("#home_country")
     page.keyboard.type("Georgia")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     page.keyboard.type("Kutaisi")
     page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # the first region, Georgia
+    page.focus("#german_level")
     page.keyboard.type("B2")
-    assert page.input_value("#region") == "georgia"
+    assert page.input_value("#home_country") == "georgia"
+    assert page.is_checked("input[name=regions][value=georgia]")
     assert page.input_value("#german_level") == "B2"
     page.focus("input[name=topics][value=politics]")
     page.keyboard.press("Space")
@@ -255,7 +260,8 @@ def test_switching_language_keeps_the_answers(live_app, call_slug, new_page):
     assert page.locator(".error-summary").count() == 0
     assert page.input_value("#full_name") == "Nino Beridze"
     assert page.input_value("#city") == "Kutaisi"
-    assert page.input_value("#region") == "georgia"
+    assert page.input_value("#home_country") == "georgia"
+    assert page.is_checked("input[name=regions][value=georgia]")
     assert page.is_checked("input[name=topics][value=politics]")
     assert page.is_checked("#consent")
     assert "Westgeorgien" in page.input_value("#cover_letter")

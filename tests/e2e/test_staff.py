@@ -45,7 +45,11 @@ def submit(app, call_slug, name, email, region, *, cv="cv.pdf", **answers) -> st
         data = ApplicationData(
             full_name=name,
             email=email,
-            region=region,
+            home_country=answers.pop(
+                "home_country",
+                next(each["country"] for each in call.regions if each["key"] == region),
+            ),
+            regions=answers.pop("regions", [region]),
             city=answers.pop("city", "Kutaisi"),
             german_level="B2",
             topics=["politics"],
@@ -202,7 +206,7 @@ def test_admin_exports_the_list_as_csv(live_app, candidates, page, tmp_path):
     page.goto(url(live_app, "admin.export", lang="en", **{"from": "region=georgia"}))
     for box in page.locator("input[name=columns]").all():
         box.uncheck()
-    for column in ("reference", "full_name", "email", "region", "status"):
+    for column in ("reference", "full_name", "email", "regions", "status"):
         page.check(f"input[name=columns][value={column}]")
     page.check("input[name=format][value=csv]")
     with page.expect_download(timeout=10_000) as download_info:
@@ -211,7 +215,7 @@ def test_admin_exports_the_list_as_csv(live_app, candidates, page, tmp_path):
     download_info.value.save_as(path)
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     # Exports carry stable keys (column names, region and status keys), not page labels.
-    assert rows[0] == ["reference", "full_name", "email", "region", "status"]
+    assert rows[0] == ["reference", "full_name", "email", "regions", "status"]
     assert sorted(rows[1:]) == sorted(
         [
             [candidates["nino"], "Nino Beridze", "nino@example.org", "georgia", "new"],

@@ -335,3 +335,27 @@ def test_selected_applications_ignore_ids_that_do_not_exist(people):
         [people["nino"].id, people["zaur"].id]
     )
     assert list(selected_applications([])) == []
+
+
+def test_a_region_filter_finds_everyone_who_covers_it(people, make_application):
+    diaspora = make_application(
+        full_name="Khava Dudayeva",
+        country="elsewhere",
+        country_other="Germany",
+        city="Berlin",
+        regions=["chechnya", "dagestan"],
+    )
+    people = {**people, "khava": diaspora}
+    assert names(people, {"region": "dagestan", "sort": "name"}) == ["khava", "zaur"]
+    assert names(people, {"region": "chechnya"}) == ["khava"]
+
+
+def test_sorting_by_region_puts_those_who_cover_none_last_both_ways(people, make_application):
+    # Moved from the old "elsewhere" by migration 0006: a home country, no covered region.
+    moved = make_application(full_name="Moved Person", country="elsewhere", regions=[])
+    people = {**people, "moved": moved}
+    assert names(people, {"sort": "region"}) == [*SORTED["region"], "moved"]
+    assert names(people, {"sort": "-region"})[-1] == "moved"
+    order = [people[key].id for key in names(people, {"sort": "region"})]
+    found = neighbours(InboxFilter.from_args({"sort": "region"}), moved.id, user=people["ana"])
+    assert found == (order[-2], None)

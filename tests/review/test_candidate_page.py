@@ -111,14 +111,14 @@ def test_page_shows_every_field_of_a_submitted_application(editor_client, client
         ("Call", "Local experts wanted"),
         ("Email address", "nino.beridze@example.org"),
         ("Phone number", "+995 555 123 456"),
-        ("Region", "Georgia"),
-        ("City or town", "Kutaisi"),
+        ("Regions covered", "Georgia"),
         ("Topics", "Environment and climate, Politics"),
         ("Writes to us in", "Deutsch"),
         ("Heard about the call", "Somewhere else: Radio Tavisupleba"),
     ]:
         assert f"<dt>{label}</dt>" in markup
         assert f"{label} {value}" in text, label
+    assert "<dt>Lives in</dt>\n    <dd><bdi>Kutaisi</bdi>, <bdi>Georgia</bdi></dd>" in markup
     assert (
         "<li><bdi>German: B2 (upper intermediate)</bdi></li><li><bdi>Georgian: native</bdi></li>"
         "<li><bdi>Russian: C1 (advanced)</bdi></li>"
@@ -171,6 +171,23 @@ def test_preview_shows_only_the_first_3000_characters(editor_client, make_applic
     assert "Only the beginning is shown. Download the file to read all of it." in markup
 
 
+def test_header_says_where_they_live_and_what_they_cover(editor_client, client, call):
+    application = submitted(
+        client,
+        call,
+        home_country="elsewhere",
+        home_country_other="Germany",
+        city="Berlin",
+        regions=["chechnya", "ingushetia"],
+    )
+    markup = page(editor_client, application)
+    assert (
+        '<p class="candidate-where">Lives in: <bdi>Berlin</bdi>, <bdi>Germany</bdi> · '
+        "Covers: Chechnya, Ingushetia</p>"
+    ) in markup
+    assert "Regions covered Chechnya, Ingushetia" in text_of(markup)
+
+
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_IMG = "<img src=x onerror=alert(2)>"
 
@@ -180,8 +197,8 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
         client,
         call,
         city=HOSTILE_IMG,
-        region="elsewhere",
-        region_other=HOSTILE,
+        home_country="elsewhere",
+        home_country_other=HOSTILE,
         cover_letter=HOSTILE,
         heard_about="other",
         heard_about_other=HOSTILE_IMG,
@@ -210,8 +227,11 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
     assert 'href="javascript' not in markup.lower()
     assert 'href="data:' not in markup
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in markup
-    assert "<dd>&lt;img src=x onerror=alert(2)&gt;</dd>" in markup  # city
-    assert "<dd>&lt;script&gt;alert(1)&lt;/script&gt;</dd>" in markup  # region_other
+    # The city and the name of the country they live in.
+    assert (
+        "<dd><bdi>&lt;img src=x onerror=alert(2)&gt;</bdi>, "
+        "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi></dd>"
+    ) in markup
     assert (
         '<div class="cover-letter" dir="auto">&lt;script&gt;alert(1)&lt;/script&gt;</div>' in markup
     )
@@ -805,5 +825,5 @@ def test_candidate_page_assembles_what_the_viewer_may_see(app, make_application,
         str(ana.id),
         str(ben.id),
     ]
-    assert blind.labels["region"] == "Georgia"
+    assert (blind.labels["regions"], blind.labels["country"]) == (["Georgia"], "Georgia")
     assert blind.labels["topics"] == ["Politics"]

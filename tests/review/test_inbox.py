@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import event, func, select
 
+from tests.applying import application_form, post
 from tests.conftest import hidden_fields
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import CRITERIA, add_rating
@@ -129,8 +130,9 @@ def test_each_row_shows_the_application_at_a_glance(editor_client, make_applicat
     aram = make_application(
         full_name="Aram Petrosyan",
         email="aram@example.org",
-        region="elsewhere",
-        region_other="Berlin",
+        country="elsewhere",
+        country_other="Germany",
+        regions=["armenia", "karabakh"],
         city="Berlin",
         status=Status.IN_REVIEW.value,
         languages=languages(("de", "C1")),
@@ -146,12 +148,12 @@ def test_each_row_shows_the_application_at_a_glance(editor_client, make_applicat
     page = get(editor_client)
     assert rows(page) == {
         aram.id: (
-            f"Aram Petrosyan {aram.reference} Elsewhere / diaspora (Berlin) Berlin "
+            f"Aram Petrosyan {aram.reference} Armenia, Karabakh Lives in: Berlin, Germany "
             "German: C1 (advanced) Culture In review not rated by you (0) nobody 4 Nov 2026 "
             "Sample link"
         ),
         nino.id: (
-            f"Nino Beridze {nino.reference} video Georgia Kutaisi "
+            f"Nino Beridze {nino.reference} video Georgia Lives in: Kutaisi, Georgia "
             "German: B2 (upper intermediate), Georgian: native Media, Politics New "
             "not rated by you (0) Ben Berger 3 Nov 2026 CV Letter Sample"
         ),
@@ -173,7 +175,7 @@ def test_the_mean_shows_only_after_you_rated(editor_client, make_application, ma
     application = make_application(created_at=datetime(2026, 11, 3))
     rate(application, ben, 2)
     before = (
-        f"Nino Beridze {application.reference} Georgia Kutaisi "
+        f"Nino Beridze {application.reference} Georgia Lives in: Kutaisi, Georgia "
         "German: B2 (upper intermediate) Politics New"
     )
     assert rows(get(editor_client))[application.id] == (
@@ -188,13 +190,13 @@ def test_the_mean_shows_only_after_you_rated(editor_client, make_application, ma
 
 def test_applicant_text_is_escaped_everywhere(editor_client, make_application):
     application = make_application(
-        full_name=XSS, city=XSS, region="elsewhere", region_other=XSS, email="x@example.org"
+        full_name=XSS, city=XSS, country="elsewhere", country_other=XSS, email="x@example.org"
     )
     set_tags(application, [XSS], by=editor_client.user)
     page = get(editor_client)
     assert "<script>" not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 5
-    assert rows(page)[application.id].count(XSS) == 4  # name, tag, region other, city
+    assert rows(page)[application.id].count(XSS) == 4  # name, tag, city, country
     # The filter form and the links echo hostile filter values escaped as well.
     hostile = get(editor_client, f"region={XSS}&tag={XSS}&q={XSS}")
     assert "<script>" not in hostile
@@ -601,3 +603,33 @@ def test_bulk_redirects_only_into_the_inbox(editor_client, make_application):
     )
     assert response.headers["Location"].startswith("/review/")
     assert query_of(response.headers["Location"]) == {}
+
+
+def test_a_berlin_journalist_covering_two_regions_is_found_under_each(
+    client, editor_client, call, make_application
+):
+    data = application_form(
+        client,
+        call,
+        full_name="Khava Dudayeva",
+        home_country="elsewhere",
+        home_country_other="Germany",
+        city="Berlin",
+        regions=["chechnya", "ingushetia"],
+    )
+    assert post(client, call, data).status_code == 302
+    make_application(full_name="Zaur Other", region="dagestan")
+    application = db.session.scalar(select(Application).where(Application.city == "Berlin"))
+    assert application.regions == ["chechnya", "ingushetia"]
+    for region in ("chechnya", "ingushetia"):
+        found = rows(get(editor_client, f"region={region}"))
+        assert list(found) == [application.id]
+        assert "Chechnya, Ingushetia Lives in: Berlin, Germany" in found[application.id]
+    assert application.id not in rows(get(editor_client, "region=dagestan"))
+    dashboard = editor_client.get("/admin/dashboard?lang=en").text
+    by_region = dashboard.split('id="region-heading"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', by_region) == [
+        ("Chechnya", "1"),
+        ("Dagestan", "1"),
+        ("Ingushetia", "1"),
+    ]

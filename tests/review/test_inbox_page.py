@@ -62,7 +62,7 @@ def test_a_row_shows_everything_the_table_needs(people):  # noqa: F811
     page = inbox_page(InboxFilter.from_args({"sort": "name"}), user=people["ana"], language="en")
     rows = {row.application.full_name: row for row in page.rows}
     nino = rows["Nino Beridze"]
-    assert (nino.region, nino.region_other) == ("Georgia", None)
+    assert (nino.regions, nino.country) == (["Georgia"], "Georgia")
     assert nino.languages == ["German: B2 (upper intermediate)", "Georgian: native"]
     assert nino.topics == ["Politics"]
     assert nino.status is Status.NEW
@@ -84,7 +84,10 @@ def test_german_labels_for_regions_and_topics(people):  # noqa: F811
     page = inbox_page(
         InboxFilter.from_args({"region": "dagestan"}), user=people["ana"], language="de"
     )
-    assert (page.rows[0].region, page.rows[0].topics) == ("Dagestan", ["Konflikte und Sicherheit"])
+    assert (page.rows[0].regions, page.rows[0].topics) == (
+        ["Dagestan"],
+        ["Konflikte und Sicherheit"],
+    )
 
 
 def document(application, kind):
@@ -148,6 +151,7 @@ def test_a_page_takes_the_same_few_queries_for_5_rows_and_for_50(make_applicatio
             assert row.assignee in {"Ana", "Ben"}
             assert row.criterion_means is not None
             assert (len(row.tags), len(row.languages), len(row.topics)) == (2, 2, 2)
+            assert row.regions == ["Georgia"]
             assert row.documents == ["cv", "cover_letter"]
 
     user_ids = [user.id for user in users]
@@ -156,8 +160,8 @@ def test_a_page_takes_the_same_few_queries_for_5_rows_and_for_50(make_applicatio
     full_rows(make_application, users, 45)
     large = page()
     assert small == large
-    # count, page, call, languages, topics, tags, assignees, documents, my ratings, means,
-    # versions ("2nd application")
+    # count, page, call, languages, topics, covered regions, tags, assignees, documents,
+    # my ratings, means, versions ("2nd application")
     assert large == 11
 
 

@@ -251,8 +251,8 @@ def test_template_syntax_in_applicant_fields_is_never_evaluated(editor_client, c
         client,
         call,
         city=SSTI,
-        region="elsewhere",
-        region_other=SSTI,
+        home_country="elsewhere",
+        home_country_other=SSTI,
         cover_letter=SSTI,
         heard_about="other",
         heard_about_other=SSTI,
@@ -372,7 +372,8 @@ def test_applicant_text_is_isolated_on_staff_pages_so_it_cannot_reorder_what_fol
     application = make_application(
         full_name=name,
         city=f"{RLO}isiatuK",
-        region_other=f"{RLO}rehtO",
+        country="elsewhere",
+        country_other=f"{RLO}rehtO",
         cover_letter=f"{RLO}Hello",
         heard_about="other",
         heard_about_other=f"{RLO}neighbour",
@@ -387,8 +388,8 @@ def test_applicant_text_is_isolated_on_staff_pages_so_it_cannot_reorder_what_fol
     assert f"<title>{FSI}Nino ezdireB{PDI} ({application.reference}) – " in page
     # Alone in its block (a heading, a definition), a text is held there by the block.
     assert f"<h1>{name}</h1>" in page
-    assert f"<dd>{RLO}isiatuK</dd>" in page
-    assert f"<dd>{RLO}rehtO</dd>" in page
+    assert f"<dd><bdi>{RLO}isiatuK</bdi>, <bdi>{RLO}rehtO</bdi></dd>" in page
+    assert f"<bdi>{RLO}rehtO</bdi>" in inbox
     # Beside other text on its line, it is isolated.
     assert f"Somewhere else: <bdi>{RLO}neighbour</bdi>" in page
     assert f'<div class="cover-letter" dir="auto">{RLO}Hello</div>' in page

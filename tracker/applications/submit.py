@@ -23,12 +23,14 @@ from tracker.documents.kept import discard as discard_kept
 from tracker.documents.kept import kept_files, staged_copy
 from tracker.documents.storage import delete_stored, store_staged
 from tracker.documents.validate import StagedFile, discard_staged
-from tracker.enums import DocumentKind, EmailTemplateKey, Status
+from tracker.enums import ELSEWHERE, DocumentKind, EmailTemplateKey, Status
 from tracker.extensions import db
+from tracker.labels import home_countries
 from tracker.mail.compose import queue_template_email
 from tracker.models import (
     Application,
     ApplicationLanguage,
+    ApplicationRegion,
     ApplicationTopic,
     Call,
     Document,
@@ -78,13 +80,16 @@ class ApplicationData:
 
     full_name: str
     email: str
-    region: str
+    # Where they live: a country key of the call's regions, or ELSEWHERE and its name.
+    home_country: str
     city: str
+    # The keys of the regions they can cover (one or more).
+    regions: list[str]
     german_level: str
     topics: list[str]
     preferred_language: str
     phone: str | None = None
-    region_other: str | None = None
+    home_country_other: str | None = None
     other_languages: list[SpokenLanguage] = field(default_factory=list)
     cover_letter: str | None = None
     writing_sample_url: str | None = None
@@ -296,13 +301,26 @@ def _check_answers(call: Call, data: ApplicationData, present: set[DocumentKind]
         errors["full_name"] = name_refused
     if not call.accepts_applications():
         errors["call"] = _l("This call has closed. Thank you for your interest.")
-    if data.region not in {region["key"] for region in call.regions}:
-        errors["region"] = _l("Please choose a region from the list.")
+    errors.update(_where_problems(call, data))
     if not data.topics or not set(data.topics) <= {topic["key"] for topic in call.topics}:
         errors["topics"] = _l("Please choose at least one topic from the list.")
     errors.update(missing_documents(data.cover_letter, data.writing_sample_url, present))
     if errors:
         raise SubmissionRejected(errors)
+
+
+def _where_problems(call: Call, data: ApplicationData) -> dict[str, str]:
+    """Return an error per field of the "where" questions: home country and covered regions."""
+    errors = {}
+    if data.home_country not in [*home_countries(call.regions), ELSEWHERE]:
+        errors["home_country"] = _l("Choose the country you live in")
+    elif data.home_country == ELSEWHERE and not (data.home_country_other or "").strip():
+        errors["home_country_other"] = _l("Name the country you live in")
+    if not data.regions:
+        errors["regions"] = _l("Choose at least one region you can cover")
+    elif not set(data.regions) <= {region["key"] for region in call.regions}:
+        errors["regions"] = _l("Please choose the regions from the list.")
+    return errors
 
 
 def missing_documents(
@@ -323,7 +341,6 @@ def missing_documents(
 
 
 def _new_application(call: Call, data: ApplicationData, form_token: str) -> Application:
-    country = next(region["country"] for region in call.regions if region["key"] == data.region)
     german = [SpokenLanguage("de", data.german_level)] if data.german_level != "none" else []
     languages = german + [SpokenLanguage(*row) for row in data.other_languages]
     full_name = clean_name(data.full_name)
@@ -335,9 +352,8 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
         name_key=name_key(full_name),
         email=data.email,
         phone=data.phone or None,
-        country=country,
-        region=data.region,
-        region_other=data.region_other or None,
+        country=data.home_country,
+        country_other=data.home_country_other if data.home_country == ELSEWHERE else None,
         city=data.city,
         cover_letter=data.cover_letter or None,
         writing_sample_url=data.writing_sample_url or None,
@@ -353,6 +369,10 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
             for i, row in enumerate(languages)
         ],
         topics=[ApplicationTopic(topic=topic) for topic in dict.fromkeys(data.topics)],
+        covered_regions=[
+            ApplicationRegion(region=region, position=position)
+            for position, region in enumerate(dict.fromkeys(data.regions))
+        ],
     )
 
 

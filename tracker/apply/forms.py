@@ -46,8 +46,16 @@ from tracker.apply.text_checks import (
     unix_newlines,
     with_scheme,
 )
-from tracker.enums import DocumentKind
-from tracker.labels import LANGUAGE_LABELS, LEVEL_LABELS
+from tracker.enums import ELSEWHERE, DocumentKind
+from tracker.labels import (
+    COUNTRY_LABELS,
+    LANGUAGE_LABELS,
+    LEVEL_LABELS,
+    REGION_GROUP_LABELS,
+    country_label,
+    home_countries,
+    region_groups,
+)
 
 COVER_LETTER_MAX = 8000
 MAX_LINKS = 10
@@ -170,12 +178,13 @@ class ApplicationForm(FlaskForm):
         choices=choices(LANGUAGE_LABELS.items()),
         validators=[DataRequired(message=_l("Choose the language we should write to you in"))],
     )
-    region = SelectField(
-        _l("Region you cover"),
-        validators=[DataRequired(message=_l("Choose the region you cover"))],
+    # Where they live and what they cover are two questions: a Berlin-based journalist
+    # may cover Chechnya, and anyone may cover several regions.
+    home_country = SelectField(
+        _l("Country"), validators=[DataRequired(message=_l("Choose the country you live in"))]
     )
-    region_other = StringField(
-        _l("Where exactly?"), filters=[strip], validators=[MaxChars(200), SingleLine()]
+    home_country_other = StringField(
+        _l("Name of the country"), filters=[strip], validators=[MaxChars(200), SingleLine()]
     )
     city = StringField(
         _l("City or town where you live"),
@@ -185,6 +194,10 @@ class ApplicationForm(FlaskForm):
             MaxChars(120),
             SingleLine(),
         ],
+    )
+    # No DataRequired: it would mark every box required; validate_regions asks for one.
+    regions = MultiCheckboxField(
+        _l("Which regions can you cover?"), description=_l("Regions you can cover")
     )
     german_level = SelectField(
         _l("Your German"), validators=[DataRequired(message=_l("Choose your level of German"))]
@@ -286,9 +299,13 @@ class ApplicationForm(FlaskForm):
                 _l("Please agree to the privacy notice so that we may read your application.")
             )
 
-    def validate_region_other(self, field):
-        if self.region.data == "elsewhere" and not field.data:
-            raise ValidationError(_l("Please tell us where you live and work."))
+    def validate_home_country_other(self, field):
+        if self.home_country.data == ELSEWHERE and not field.data:
+            raise ValidationError(_l("Name the country you live in"))
+
+    def validate_regions(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one region you can cover"))
 
     def validate_topics(self, field):
         if not field.data:
@@ -334,10 +351,19 @@ def build_application_form(
     from tracker.calls import localized
 
     form = ApplicationForm(**kwargs)
-    form.region.choices = choices(
-        [("", _l("Choose a region"))]
-        + [(region["key"], localized(region["label"], language)) for region in call.regions]
+    form.home_country.choices = choices(
+        [("", _l("Choose a country"))]
+        + [(key, country_label(key)) for key in home_countries(call.regions)]
+        + [(ELSEWHERE, COUNTRY_LABELS[ELSEWHERE])]
     )
+    form.regions.choices = choices(
+        (region["key"], localized(region["label"], language)) for region in call.regions
+    )
+    # The checkboxes under their headings: [(heading, {region keys})], for the template.
+    form.region_groups = [
+        (REGION_GROUP_LABELS.get(group, _l("Other regions")), {r["key"] for r in members})
+        for group, members in region_groups(call.regions)
+    ]
     form.topics.choices = choices(
         (topic["key"], localized(topic["label"], language)) for topic in call.topics
     )

@@ -112,6 +112,18 @@ REGIONS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
         [("Cherkessk", "Черкесск"), ("Karachayevsk", "Карачаевск")],
     ),
     "adygea": ("ru_RU", "+7", [("Maykop", "Майкоп"), ("Adygeysk", "Адыгейск")]),
+    "stavropol": (
+        "ru_RU",
+        "+7",
+        [("Stavropol", "Ставрополь"), ("Pyatigorsk", "Пятигорск"), ("Kislovodsk", "Кисловодск")],
+    ),
+    "krasnodar": ("ru_RU", "+7", [("Krasnodar", "Краснодар"), ("Armavir", "Армавир")]),
+    "black_sea_coast": (
+        "ru_RU",
+        "+7",
+        [("Sochi", "Сочи"), ("Novorossiysk", "Новороссийск"), ("Tuapse", "Туапсе")],
+    ),
+    # Not a region: where the diaspora lives. Its applicants cover one to three regions.
     "elsewhere": (
         "de_DE",
         "+49",
@@ -142,7 +154,21 @@ REGION_WEIGHTS = {
     "kabardino_balkaria": 2,
     "karachay_cherkessia": 1,
     "adygea": 1,
+    "stavropol": 2,
+    "krasnodar": 2,
+    "black_sea_coast": 1,
     "elsewhere": 14,
+}
+# The country a diaspora applicant names, by their city.
+DIASPORA_COUNTRIES = {
+    "Berlin": "Germany",
+    "Hamburg": "Germany",
+    "Wien": "Austria",
+    "Zürich": "Switzerland",
+    "Istanbul": "Türkiye",
+    "Prag": "Czech Republic",
+    "Warschau": "Poland",
+    "Riga": "Latvia",
 }
 # Languages people of each region work in besides German, the most common first.
 REGION_LANGUAGES: dict[str, list[str]] = {
@@ -160,6 +186,9 @@ REGION_LANGUAGES: dict[str, list[str]] = {
     "kabardino_balkaria": ["ru", "kbd"],
     "karachay_cherkessia": ["ru", "kbd"],
     "adygea": ["ru", "kbd"],
+    "stavropol": ["ru", "en"],
+    "krasnodar": ["ru", "hy", "en"],
+    "black_sea_coast": ["ru", "hy", "en"],
     "elsewhere": ["en", "ru", "fr", "uk"],
 }
 NATIVE_LANGUAGES = {"ka_GE": "ka", "hy_AM": "hy", "az_AZ": "az", "ru_RU": "ru"}

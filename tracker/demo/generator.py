@@ -20,6 +20,7 @@ from tracker.applications.people import name_key
 from tracker.applications.submit import REFERENCE_ALPHABET
 from tracker.demo.data import (
     BENCHMARK_SHARE,
+    DIASPORA_COUNTRIES,
     EMAIL_DOMAINS,
     GERMAN_LEVELS,
     HEARD_ABOUT,
@@ -38,6 +39,7 @@ from tracker.demo.data import (
 )
 from tracker.demo.documents import CV_TEMPLATES, SAMPLE_TEMPLATES
 from tracker.enums import (
+    ELSEWHERE,
     FINAL_STATUSES,
     TRANSITIONS,
     DocumentKind,
@@ -57,9 +59,13 @@ class ApplicationGenerator:
         self.privacy_version = call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"]
         self.region_labels = {region["key"]: region["label"] for region in call.regions}
         self.countries = {region["key"]: region["country"] for region in call.regions}
+        self.groups = {region["key"]: region.get("group") for region in call.regions}
         self.topic_labels = {topic["key"]: topic["label"] for topic in call.topics}
-        self.regions = [key for key in REGION_WEIGHTS if key in self.countries]
-        self.region_weights = [REGION_WEIGHTS[key] for key in self.regions]
+        # The regions the call offers, in its order: what applicants cover.
+        self.regions = [region["key"] for region in call.regions if region["key"] in REGIONS]
+        # Where applicants live: in one of those regions, or in the diaspora.
+        self.homes = [key for key in REGION_WEIGHTS if key in self.countries or key == ELSEWHERE]
+        self.home_weights = [REGION_WEIGHTS[key] for key in self.homes]
 
     def _pick(self, weights: dict):
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
@@ -67,9 +73,10 @@ class ApplicationGenerator:
     def application(self, created_at: datetime, now: datetime) -> dict:
         """Plan one application received at *created_at*, its history ending before *now*."""
         rng = self.rng
-        region = rng.choices(self.regions, weights=self.region_weights)[0]
-        locale, dialling_code, cities = REGIONS[region]
-        if region == "elsewhere":
+        home = rng.choices(self.homes, weights=self.home_weights)[0]
+        covered = self._covered(home)
+        locale, dialling_code, cities = REGIONS[home]
+        if home == ELSEWHERE:
             locale = rng.choice(LOCALES)  # the diaspora, and Germans who know the region
         elif rng.random() < 0.08:
             locale = "de_DE"  # Germans and Austrians living in the region
@@ -96,13 +103,10 @@ class ApplicationGenerator:
             "phone": f"{dialling_code} {rng.randint(100, 999)} {rng.randint(100000, 999999)}"
             if rng.random() < 0.7
             else None,
-            "country": self.countries[region],
-            "region": region,
-            "region_other": self._region_other(latin_city, language)
-            if region == "elsewhere"
-            else None,
+            "country": ELSEWHERE if home == ELSEWHERE else self.countries[home],
+            "country_other": DIASPORA_COUNTRIES[latin_city] if home == ELSEWHERE else None,
             "city": city,
-            "cover_letter": self._letter(language, city, region, topics[0], female)
+            "cover_letter": self._letter(language, city, covered[0], topics[0], female)
             if typed_letter
             else None,
             "writing_sample_url": sample_url,
@@ -122,8 +126,9 @@ class ApplicationGenerator:
         }
         return {
             "application": application,
-            "languages": self._languages(region, locale),
+            "languages": self._languages(home, locale),
             "topics": topics,
+            "regions": covered,
             "documents": documents,
             "history": history,
         }
@@ -149,21 +154,27 @@ class ApplicationGenerator:
             user += str(self.rng.randint(1, 99))
         return f"{user}@{self.rng.choice(EMAIL_DOMAINS)}"
 
-    def _region_other(self, city: str, language: str) -> str:
-        covered = self.rng.choice([key for key in self.regions if key != "elsewhere"])
-        label = self.region_labels[covered].get(language) or self.region_labels[covered]["de"]
-        text = {
-            "de": "Diaspora in {city}, Schwerpunkt {label}",
-            "en": "Diaspora in {city}, covering {label}",
-            "ru": "Диаспора, {city}; пишу о регионе {label}",
-        }
-        return text[language].format(city=city, label=label)
+    def _covered(self, home: str) -> list[str]:
+        """Return the regions someone living in *home* covers, in the call's order.
+
+        The diaspora covers one to three regions; of those living in a region, some also
+        cover one or two of its group (a journalist in Grozny who also covers Ingushetia).
+        """
+        rng = self.rng
+        if home == ELSEWHERE:
+            covered = rng.sample(self.regions, k=rng.choice((1, 2, 2, 3)))
+        else:
+            covered = [home]
+            group = [
+                key for key in self.regions if key != home and self.groups[key] == self.groups[home]
+            ]
+            if group and rng.random() < 0.2:
+                covered += rng.sample(group, k=min(len(group), rng.choice((1, 2))))
+        return sorted(covered, key=self.regions.index)
 
     def _letter(self, language: str, city: str, region: str, topic: str, female: bool) -> str:
         rng = self.rng
         label = self.region_labels[region].get(language) or self.region_labels[region]["de"]
-        if region == "elsewhere":
-            label = {"de": "den Kaukasus", "en": "the Caucasus", "ru": "Кавказ"}[language]
         topic_label = self.topic_labels[topic].get(language) or self.topic_labels[topic]["de"]
         if language != "de" and topic_label[1:2].islower():
             # Mid-sentence in English and Russian ("my focus is energy"), but not "СМИ".
@@ -184,7 +195,7 @@ class ApplicationGenerator:
         german = "native" if locale == "de_DE" else self._pick(GERMAN_LEVELS)
         rows = [{"language": "de", "level": german, "position": 0}]
         candidates = REGION_LANGUAGES[region]
-        if region == "elsewhere" and locale != "de_DE":
+        if region == ELSEWHERE and locale != "de_DE":
             candidates = [NATIVE_LANGUAGES[locale], *candidates]
         others = [candidates[0], *rng.sample(candidates[1:], k=rng.randint(0, len(candidates) - 1))]
         for position, code in enumerate(dict.fromkeys(others), start=1):

@@ -3,10 +3,12 @@
 `seed_demo` writes applicants from the regions of the default call, with names from the
 matching Faker locales (Georgian, Armenian, Azerbaijani, Russian, German) in native script
 or Latin transliteration, cities by region, German plus the region's languages with
-levels, topics of the call, statuses spread over the pipeline with their history,
-``created_at`` spread over the last twelve months, cover letters in German, English or
-Russian, and real documents (PDF, DOCX, ODT, TXT) in storage with their extracted text and
-search entries. No email is queued: addresses are under the reserved example.* domains.
+levels, topics of the call, diaspora applicants (Berlin, Vienna, Istanbul …) who cover
+one to three regions and locals who sometimes cover a neighbouring one, statuses spread
+over the pipeline with their history, ``created_at`` spread over the last twelve months,
+cover letters in German, English or Russian, and real documents (PDF, DOCX, ODT, TXT) in
+storage with their extracted text and search entries. No email is queued: addresses are
+under the reserved example.* domains.
 
 The applications are planned by `tracker.demo.generator` from the material in
 `tracker.demo.data`. Benchmark word: ``Anaklia`` (`data.BENCHMARK_WORD`) appears in the CV
@@ -43,6 +45,7 @@ from tracker.extensions import db
 from tracker.models import (
     Application,
     ApplicationLanguage,
+    ApplicationRegion,
     ApplicationTopic,
     Document,
     SearchEntry,
@@ -121,11 +124,15 @@ def _write_batch(plans: list[dict], files: DemoFiles) -> int:
         insert(Application).returning(Application.id, sort_by_parameter_order=True),
         [plan["application"] for plan in plans],
     ).all()
-    languages, topics, documents, changes, entries = [], [], [], [], []
+    languages, topics, regions, documents, changes, entries = [], [], [], [], [], []
     for application_id, plan in zip(ids, plans, strict=True):
         row = plan["application"]
         languages += [{"application_id": application_id, **each} for each in plan["languages"]]
         topics += [{"application_id": application_id, "topic": each} for each in plan["topics"]]
+        regions += [
+            {"application_id": application_id, "region": each, "position": position}
+            for position, each in enumerate(plan["regions"])
+        ]
         changes += [{"application_id": application_id, **each} for each in plan["history"]]
         texts = []
         for kind, template_name, filename in plan["documents"]:
@@ -156,6 +163,7 @@ def _write_batch(plans: list[dict], files: DemoFiles) -> int:
     for model, rows in (
         (ApplicationLanguage, languages),
         (ApplicationTopic, topics),
+        (ApplicationRegion, regions),
         (Document, documents),
         (StatusChange, changes),
         (SearchEntry, entries),

@@ -31,6 +31,7 @@ from tracker.inbox.filter import InboxFilter
 from tracker.models import (
     Application,
     ApplicationLanguage,
+    ApplicationRegion,
     ApplicationTopic,
     Rating,
     Tag,
@@ -57,7 +58,12 @@ def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list
     if f.call is not None:
         conditions.append(Application.call_id == f.call)
     if f.region:
-        conditions.append(Application.region == f.region)
+        # Everyone who covers the region, through ix_application_regions_region.
+        conditions.append(
+            Application.id.in_(
+                select(ApplicationRegion.application_id).where(ApplicationRegion.region == f.region)
+            )
+        )
     if with_status and f.status:
         conditions.append(Application.status.in_([status.value for status in f.status]))
     if f.language:
@@ -115,7 +121,15 @@ def _order_keys(f: InboxFilter, user: User) -> list[tuple[ColumnElement, bool]]:
     if key == "name":
         keys = [(Application.full_name, descending)]
     elif key == "region":
-        keys = [(Application.region, descending)]
+        # By the first covered region; applicants who cover none (moved from the old
+        # "elsewhere") come last in both directions.
+        first = (
+            select(ApplicationRegion.region)
+            .where(ApplicationRegion.application_id == Application.id)
+            .where(ApplicationRegion.position == 0)
+            .scalar_subquery()
+        )
+        keys = [(case((first.is_(None), 1), else_=0), False), (first, descending)]
     elif key == "status":
         # Pipeline order, not the alphabet of the stored values.
         keys = [(case(_STATUS_ORDER, value=Application.status, else_=99), descending)]

@@ -32,6 +32,7 @@ from tracker.labels import (
     LANGUAGE_LABELS,
     RECOMMENDATION_LABELS,
     STATUS_LABELS,
+    country_label,
     language_with_level,
     option_labels,
 )
@@ -232,8 +233,8 @@ def candidate_labels(application: Application, language: str) -> dict:
     topics = option_labels(call.topics, language)
     return {
         "call": localized(call.title, language),
-        "region": regions.get(application.region, application.region),
-        "country": _country_label(application.country),
+        "regions": [regions.get(key, key) for key in application.regions],
+        "country": country_label(application.country, application.country_other, language),
         "topics": sorted(
             (topics.get(t.topic, t.topic) for t in application.topics), key=str.casefold
         ),
@@ -246,17 +247,6 @@ def candidate_labels(application: Application, language: str) -> dict:
             application.preferred_language, application.preferred_language
         ),
     }
-
-
-def _country_label(country: str) -> str:
-    labels = {
-        "georgia": gettext("Georgia"),
-        "armenia": gettext("Armenia"),
-        "azerbaijan": gettext("Azerbaijan"),
-        "north_caucasus": gettext("North Caucasus (Russia)"),
-        "elsewhere": gettext("Elsewhere"),
-    }
-    return labels.get(country, country)
 
 
 # Events that do not change the candidate's version: they cannot be what the editor missed.

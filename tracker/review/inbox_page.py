@@ -23,7 +23,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query, status_counts
-from tracker.labels import language_with_level, option_labels, spoken_language_names
+from tracker.labels import country_label, language_with_level, option_labels, spoken_language_names
 from tracker.models import Application, Call, Document, User
 
 
@@ -32,8 +32,10 @@ class InboxRow:
     """One line of the inbox: the application and what the table shows about it."""
 
     application: Application
-    region: str
-    region_other: str | None
+    # The labels of the regions the applicant covers, in their order.
+    regions: list[str]
+    # The country they live in (the name they gave, for "another country").
+    country: str
     languages: list[str]
     topics: list[str]
     status: Status
@@ -109,6 +111,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
                 selectinload(Application.call),
                 selectinload(Application.languages),
                 selectinload(Application.topics),
+                selectinload(Application.covered_regions),
                 selectinload(Application.tags),
                 selectinload(Application.assignee),
                 defer(Application.cover_letter, raiseload=True),
@@ -145,8 +148,8 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
         rows.append(
             InboxRow(
                 application=application,
-                region=region_labels.get(application.region, application.region),
-                region_other=application.region_other,
+                regions=[region_labels.get(key, key) for key in application.regions],
+                country=country_label(application.country, application.country_other, language),
                 languages=[
                     language_with_level(item.language, item.level, item.name, language)
                     for item in application.languages
