@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
@@ -27,6 +28,7 @@ from tracker.applications.submit import (
     issue_form_ticket,
     submit_application,
 )
+from tracker.documents.kept import keep
 from tracker.documents.storage import path_for
 from tracker.enums import DocumentKind
 from tracker.extensions import db
@@ -330,11 +332,12 @@ def test_the_rules_of_where_hold_whoever_calls_submit_application(app, call):
             },
         ),
     ]
-    files = {DocumentKind.CV: FileStorage(io.BytesIO(sample("cv.pdf")), "cv.pdf")}
+    keep("t", DocumentKind.CV, FileStorage(io.BytesIO(sample("cv.pdf")), "cv.pdf"))
     for answers, expected in cases:
         with pytest.raises(SubmissionRejected) as caught:
-            submit_application(call, ApplicationData(**base, **answers), files, form_token="t")
-        assert {key: str(value) for key, value in caught.value.errors.items()} == expected
+            submit_application(call, ApplicationData(**base, **answers), form_token="t")
+        with force_locale("en"):
+            assert {key: str(value) for key, value in caught.value.errors.items()} == expected
     assert_nothing_stored(app)
 
 

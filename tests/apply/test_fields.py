@@ -318,7 +318,10 @@ def test_no_page_writes_autocomplete_none_or_a_maxlength(client, editor_client, 
         if not url.startswith("/review/"):
             assert "maxlength" not in response.text, url
     # The applicant form's selects, which wrote it before, now have no such attribute.
-    assert '<select class="select" id="region" name="region" required>' in client.get(ENGLISH).text
+    assert (
+        '<select class="select" id="home_country" name="home_country" required>'
+        in client.get(ENGLISH).text
+    )
 
 
 def post_and_find(client, call) -> int:

@@ -284,11 +284,12 @@ def test_a_valid_form_is_shown_to_check_and_nothing_is_stored_yet(app, client, c
         ("Email address", "nino.beridze@example.org"),
         ("Phone number (optional)", "+995 555 123 456"),
         ("Which language should we write to you in?", "Deutsch"),
-        ("Region you cover", "Georgia"),
+        ("Country", "Georgia"),
         ("City or town where you live", "Kutaisi"),
+        ("Which regions can you cover?", "Georgia"),
         ("Your German", "B2 – upper intermediate"),
-        ("Language", "Georgian – Native speaker"),
-        ("Language", "Russian – C1 – advanced"),
+        ("Language 1", "Georgian: native"),
+        ("Language 2", "Russian: C1 (advanced)"),
         ("Topics you know well", "Politics\nEnvironment and climate"),
         ("CV", "cv.pdf ✓"),
         ("Cover letter", "Ich schreibe seit zehn Jahren über Westgeorgien."),
@@ -368,7 +369,7 @@ def test_send_validates_the_carried_answers_again(app, client, call):
         "Email address: Please enter an email address like name@example.org."
     ]
     assert_nothing_stored(app)
-    unknown = send(client, call, {**answers, "region": "atlantis", "send": "1"})
+    unknown = send(client, call, {**answers, "regions": "atlantis", "send": "1"})
     assert unknown.status_code == 400
     assert count(Application) == 0
 

@@ -114,7 +114,7 @@ def test_another_cover_letter_within_a_day_is_a_new_version_told_everywhere(
     )
     assert notice.endswith(
         f"Changes since {first.reference} "
-        "City or town: Kutaisi → Batumi "
+        "Lives in: Kutaisi, Georgia → Batumi, Georgia "
         "Cover letter: Ich schreibe seit zehn Jahren über Westgeorgien. → "
         "Seit 2015 berichte ich aus Kutaissi und Batumi. "
         "CV: unchanged Writing sample: unchanged"

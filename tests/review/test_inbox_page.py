@@ -162,7 +162,7 @@ def test_a_page_takes_the_same_few_queries_for_5_rows_and_for_50(make_applicatio
     assert small == large
     # count, page, call, languages, topics, covered regions, tags, assignees, documents,
     # my ratings, means, versions ("2nd application")
-    assert large == 11
+    assert large == 12
 
 
 # --- Hostile input ---------------------------------------------------------------------

@@ -90,9 +90,8 @@ def _answers(application: Application, labels: dict) -> list[tuple[str, str]]:
     return [
         (gettext("Full name"), application.full_name),
         (gettext("Phone number"), application.phone or ""),
-        (gettext("Region"), labels["region"]),
-        (gettext("Where exactly"), application.region_other or ""),
-        (gettext("City or town"), application.city),
+        (gettext("Lives in"), f"{application.city}, {labels['country']}"),
+        (gettext("Regions covered"), ", ".join(labels["regions"])),
         (gettext("Languages"), languages),
         (gettext("Topics"), ", ".join(labels["topics"])),
         (gettext("Cover letter"), application.cover_letter or ""),
