@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import defer, raiseload, selectinload
 
@@ -180,7 +180,8 @@ def version_label(number: int, language: str) -> str | None:
     """Return "2nd application" (in *language*) for a later version, None for a first one."""
     if number < 2:
         return None
-    return gettext("%(ordinal)s application", ordinal=ordinal(number, language))
+    with force_locale(language):
+        return gettext("%(ordinal)s application", ordinal=ordinal(number, language))
 
 
 # --- What the filter form offers -----------------------------------------------------
