@@ -156,15 +156,15 @@ class PageWatch:
         return [text for text in self.console_errors if "Content Security Policy" in text]
 
 
-def serious_violations(page) -> list[str]:
-    """Run axe-core on the page and return its serious and critical violations, described."""
+def serious_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """Run axe-core on the page and return its violations of *impacts*, described."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     assert results.response["passes"], "axe-core did not run"
     found = []
     for violation in results.response["violations"]:
-        if violation["impact"] in ("serious", "critical"):
+        if violation["impact"] in impacts:
             targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
             found.append(f"{violation['id']} ({violation['impact']}): {targets[:5]}")
     return found

@@ -8,12 +8,12 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.e2e.conftest import DESKTOP, PageWatch, screenshot
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tracker.extensions import db
-from tracker.models import Application
+from tracker.models import Application, OutboxEmail
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 WRONG_TYPE = (
@@ -25,8 +25,9 @@ WRONG_TYPE = (
 def fill_answers(page, email: str = "nino.beridze@example.org") -> None:
     page.fill("#full_name", "Nino Beridze")
     page.fill("#email", email)
-    page.select_option("#region", "georgia")
+    page.select_option("#home_country", "georgia")
     page.fill("#city", "Kutaisi")
+    page.check("input[name=regions][value=georgia]")
     page.select_option("#german_level", "B2")
     page.check("input[name=topics][value=politics]")
     page.fill("#cover_letter", "Ich schreibe seit zehn Jahren über Westgeorgien.")
@@ -220,3 +221,37 @@ def test_the_browser_checks_type_and_size_before_uploading(live_app, call_slug, 
     page.press("#cover_letter", "Enter")
     page.keyboard.type("line two")
     assert page.input_value("#cover_letter") == "Line one\nline two"
+
+
+def test_back_and_send_again_gives_one_application(live_app, call_slug, new_page):
+    page = new_page(DESKTOP)
+    form_url = f"{live_app.base_url}/apply/{call_slug}?lang=en"
+    page.goto(form_url)
+    first_ticket = page.input_value("input[name=form_ticket]")
+    fill_answers(page)
+    choose_three_files(page)
+    press(page, "Send application")
+    press(page, "Send application")
+    assert "/thanks/" in page.url
+    first_thanks = page.url
+
+    # Back shows the check page again; sending it again finds the stored application.
+    page.go_back()
+    assert page.locator("h1").inner_text() == "Check your answers before sending"
+    press(page, "Send application")
+    assert page.url == first_thanks
+
+    # Back twice more is the form, fetched again with a fresh ticket: the same answers and
+    # files sent again within a day are a repeat, not a second application.
+    page.go_back()
+    page.go_back()
+    assert page.input_value("input[name=form_ticket]") != first_ticket
+    fill_answers(page)
+    choose_three_files(page)
+    press(page, "Send application")
+    press(page, "Send application")
+
+    assert page.url == first_thanks
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+        assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 1

@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from tests.e2e.conftest import make_staff, sign_in
 from tracker.applications.pipeline import set_status
 from tracker.applications.submit import ApplicationData, submit_application
+from tracker.documents.kept import keep
 from tracker.enums import DocumentKind
 from tracker.extensions import db
 from tracker.models import Call, User
@@ -37,9 +38,9 @@ def submit(app, slug: str, name: str, **where) -> None:
             **where,
         )
         cv = FileStorage(io.BytesIO((SAMPLES / "cv.pdf").read_bytes()), "cv.pdf", "cv")
-        application = submit_application(
-            call, data, {DocumentKind.CV: cv}, form_token=os.urandom(12).hex()
-        )
+        token = os.urandom(12).hex()
+        keep(token, DocumentKind.CV, cv)
+        application = submit_application(call, data, form_token=token)
         editor = db.session.scalar(select(User).where(User.email == EDITOR))
         for status in ("in_review", "shortlisted"):
             set_status(application, status, by=editor)
