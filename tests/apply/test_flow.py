@@ -249,6 +249,20 @@ def test_the_switch_keeps_files_and_sets_the_correspondence_language(app, client
     assert count(Document) == 2
 
 
+def test_add_another_language_keeps_the_files_too(app, client, call):
+    data = application_form(client, call)
+
+    more = send(client, call, {**data, "add_language": "1"})
+
+    assert more.status_code == 200
+    assert kept_names(more.text) == ["Lebenslauf Nino.pdf", "anaklia.odt"]
+    assert 'id="other_languages-2-language"' in more.text  # two filled rows and a new one
+    assert_nothing_stored(app)
+    answers = {**without_files(data), **hidden_fields(more.text)}
+    assert post(client, call, answers).status_code == 302
+    assert count(Document) == 2
+
+
 def test_the_switch_leaves_a_correspondence_language_the_applicant_chose(client, call):
     data = application_form(client, call, preferred_language="ru")  # changed on a German page
     switched = send(client, call, {**data, "switch_language": "en"}, query="")
