@@ -22,12 +22,8 @@ from tests.applying import (
     stored_files,
 )
 from tests.conftest import hidden_fields
-from tracker.applications.submit import (
-    ApplicationData,
-    SubmissionRejected,
-    issue_form_ticket,
-    submit_application,
-)
+from tracker.applications.form_tickets import issue_form_ticket
+from tracker.applications.submit import ApplicationData, SubmissionRejected, submit_application
 from tracker.documents.kept import keep
 from tracker.documents.storage import path_for
 from tracker.enums import DocumentKind
@@ -664,7 +660,7 @@ def test_the_request_never_talks_to_smtp(app, client, call, monkeypatch):
 def test_form_ticket_holds_the_time_it_was_issued(app):
     from datetime import timedelta
 
-    from tracker.applications.submit import FormTicketError, check_form_ticket
+    from tracker.applications.form_tickets import FormTicketError, check_form_ticket
 
     app.config["FORM_MIN_FILL_SECONDS"] = 5
     now = utcnow()
@@ -682,7 +678,7 @@ def test_admit_form_refuses_a_closed_call_a_filled_honeypot_and_a_bad_ticket(app
 
     from flask_babel import force_locale
 
-    from tracker.applications.submit import FormRefused, admit_form
+    from tracker.applications.form_tickets import FormRefused, admit_form
 
     app.config["FORM_MIN_FILL_SECONDS"] = 0
     ticket = issue_form_ticket(utcnow() - timedelta(seconds=10))

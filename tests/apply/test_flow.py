@@ -21,7 +21,7 @@ from tests.applying import (
     stored_files,
 )
 from tests.conftest import hidden_fields
-from tracker.applications.submit import form_token_of
+from tracker.applications.form_tickets import form_token_of
 from tracker.documents.kept import kept_files
 from tracker.documents.storage import path_for
 from tracker.enums import DocumentKind

@@ -23,7 +23,8 @@ from wtforms import (
     SelectMultipleField,
 )
 
-from tracker.applications.submit import FILE_FIELDS, form_token_of, issue_form_ticket
+from tracker.applications.form_tickets import form_token_of, issue_form_ticket
+from tracker.applications.submit import FILE_FIELDS
 from tracker.documents.kept import forget, keep, kept_files
 from tracker.documents.refusals import UploadError, too_large, wrong_type
 from tracker.labels import LANGUAGE_LABELS

@@ -16,16 +16,18 @@ from flask import (
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 
+from tracker.applications.form_tickets import (
+    FormRefused,
+    admit_form,
+    form_token_of,
+    issue_form_ticket,
+)
 from tracker.applications.people import mask_email
 from tracker.applications.submit import (
     ApplicationData,
     DuplicateSubmission,
-    FormRefused,
     SubmissionRejected,
-    admit_form,
     find_by_reference,
-    form_token_of,
-    issue_form_ticket,
     submit_application,
 )
 from tracker.applications.versions import ordinal, version_number
