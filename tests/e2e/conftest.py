@@ -168,3 +168,16 @@ def serious_violations(page, impacts=("serious", "critical")) -> list[str]:
             targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
             found.append(f"{violation['id']} ({violation['impact']}): {targets[:5]}")
     return found
+
+
+def fill_answers(page, name: str = "Nino Beridze", email: str = "nino.beridze@example.org"):
+    """Fill every field of the application form a person must fill, except the files."""
+    page.fill("#full_name", name)
+    page.fill("#email", email)
+    page.select_option("#home_country", "georgia")
+    page.fill("#city", "Kutaisi")
+    page.check("input[name=regions][value=georgia]")
+    page.select_option("#german_level", "B2")
+    page.check("input[name=topics][value=politics]")
+    page.fill("#cover_letter", "Ich schreibe seit zehn Jahren über Westgeorgien.")
+    page.check("#consent")

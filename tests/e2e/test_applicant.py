@@ -10,25 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from tests import hostile_files as hostile
-from tests.e2e.conftest import DESKTOP, PHONE, PageWatch, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, PageWatch, fill_answers, screenshot
 from tracker.extensions import db
 from tracker.models import Application, OutboxEmail
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def fill_answers(page, name: str = "Nino Beridze") -> None:
-    """Fill every field a person must fill, except the files."""
-    page.fill("#full_name", name)
-    page.fill("#email", "nino.beridze@example.org")
-    page.select_option("#home_country", "georgia")
-    page.fill("#city", "Kutaisi")
-    page.check("input[name=regions][value=georgia]")
-    page.select_option("#german_level", "B2")
-    page.check("input[name=topics][value=politics]")
-    page.fill("#cover_letter", "Ich schreibe seit zehn Jahren über Westgeorgien.")
-    page.check("#consent")
 
 
 def choose_files(page) -> None:

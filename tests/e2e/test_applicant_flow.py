@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import DESKTOP, PageWatch, screenshot
+from tests.e2e.conftest import DESKTOP, PageWatch, fill_answers, screenshot
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tracker.extensions import db
 from tracker.models import Application, OutboxEmail
@@ -20,18 +20,6 @@ WRONG_TYPE = (
     "This file must be a PDF, Word (DOCX), OpenDocument (ODT), RTF or plain-text (TXT) "
     "file. Please save it in one of these formats and upload it again."
 )
-
-
-def fill_answers(page, email: str = "nino.beridze@example.org") -> None:
-    page.fill("#full_name", "Nino Beridze")
-    page.fill("#email", email)
-    page.select_option("#home_country", "georgia")
-    page.fill("#city", "Kutaisi")
-    page.check("input[name=regions][value=georgia]")
-    page.select_option("#german_level", "B2")
-    page.check("input[name=topics][value=politics]")
-    page.fill("#cover_letter", "Ich schreibe seit zehn Jahren über Westgeorgien.")
-    page.check("#consent")
 
 
 def choose_three_files(page) -> None:
