@@ -53,6 +53,11 @@ OLD_REGIONS = [
 ]
 
 
+def _json(value):
+    """Return a JSON column's value: SQLite gives the text, PostgreSQL the decoded value."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _insert_old_application(connection, number: int, country: str, region: str, other=None):
     connection.execute(
         text(
@@ -85,7 +90,7 @@ def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
             text(
                 "INSERT INTO calls (id, slug, title, description, regions, topics, targets, "
                 "privacy_notice, is_open, created_at) VALUES (1, 'local-experts', '{}', '{}', "
-                ":regions, '[]', '{}', '{}', 1, '2026-01-01 00:00:00')"
+                ":regions, '[]', '{}', '{}', TRUE, '2026-01-01 00:00:00')"
             ),
             {"regions": json.dumps(OLD_REGIONS)},
         )
@@ -109,7 +114,7 @@ def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
         languages = connection.execute(
             text("SELECT application_id, language FROM application_languages")
         ).all()
-        regions = json.loads(connection.execute(text("SELECT regions FROM calls")).scalar())
+        regions = _json(connection.execute(text("SELECT regions FROM calls")).scalar())
     assert [tuple(row) for row in applications] == [
         (1, "georgia", None, "Kutaisi"),
         (2, "russia", None, "Kutaisi"),
@@ -136,7 +141,7 @@ def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
         restored = connection.execute(
             text("SELECT id, region, region_other FROM applications ORDER BY id")
         ).all()
-        regions = json.loads(connection.execute(text("SELECT regions FROM calls")).scalar())
+        regions = _json(connection.execute(text("SELECT regions FROM calls")).scalar())
     assert [tuple(row) for row in restored] == [
         (1, "georgia", None),
         (2, "chechnya", None),

@@ -317,6 +317,7 @@ def test_purge_vacuums_the_tables_that_held_personal_data_on_postgresql(app, mak
         pytest.skip("VACUUM is PostgreSQL's; SQLite overwrites deleted rows (secure_delete)")
     assert privacy.PERSONAL_TABLES == [
         "application_languages",
+        "application_regions",
         "application_tags",
         "application_topics",
         "applications",
