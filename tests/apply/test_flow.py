@@ -7,6 +7,7 @@ import html
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.applying import (
@@ -25,7 +26,7 @@ from tracker.applications.form_tickets import form_token_of
 from tracker.documents.kept import kept_files
 from tracker.documents.storage import path_for
 from tracker.enums import DocumentKind
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.models import Application, Document, OutboxEmail
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(200)
@@ -270,8 +271,14 @@ def test_the_switch_leaves_a_correspondence_language_the_applicant_chose(client,
     assert 'name="page_language" type="hidden" value="en"' in switched.text
 
 
-def test_redisplays_spend_no_rate_limit(app_config, app, client, call):
-    app.config.update(RATELIMIT_ENABLED=True, APPLY_LIMIT_PER_IP="2 per hour")
+@pytest.fixture
+def two_posts_an_hour(app_config):
+    """Rate limiting on, two counted posts per hour (set before the app is built)."""
+    app_config.update(RATELIMIT_ENABLED=True, APPLY_LIMIT_PER_IP="2 per hour")
+
+
+def test_redisplays_spend_no_rate_limit(two_posts_an_hour, app, client, call):
+    limiter.reset()
     data = application_form(client, call)
     assert send(client, call, {**data, "switch_language": "ru"}, "").status_code == 200
     for language in ("en", "ru", "de", "en"):
@@ -279,8 +286,11 @@ def test_redisplays_spend_no_rate_limit(app_config, app, client, call):
         assert send(client, call, answers, "").status_code == 200
     for _ in range(3):
         assert send(client, call, {**without_files(data), "change": "city"}).status_code == 200
-    # The form and its send are the two posts the limit counts.
+        assert send(client, call, {**without_files(data), "add_language": "1"}).status_code == 200
+    # The form and its send are the two posts the limit counts; a third is refused.
     assert post(client, call, without_files(data)).status_code == 302
+    assert send(client, call, without_files(data)).status_code == 429
+    limiter.reset()
 
 
 # -- check your answers --------------------------------------------------------------------

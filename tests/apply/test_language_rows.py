@@ -92,27 +92,6 @@ def test_add_language_without_javascript_shows_the_answers_and_one_more_row(app,
     assert_nothing_stored(app)
 
 
-def test_add_language_is_not_counted_by_the_rate_limit(app_config, call):
-    from tracker import create_app
-
-    app_config.update(RATELIMIT_ENABLED=True, APPLY_LIMIT_PER_IP="2 per hour")
-    limited = create_app(app_config)
-    with limited.app_context():
-        from tracker.extensions import limiter
-
-        limiter.reset()
-        client = limited.test_client()
-        statuses = [
-            post(client, call, {**english_form(client, call), "add_language": "1"}).status_code
-            for _ in range(4)
-        ]
-        assert statuses == [200, 200, 200, 200]
-        # Submissions still count: two (incomplete) ones, then the limit.
-        sent = [client.post(EN, data={"full_name": "Nino"}).status_code for _ in range(3)]
-        assert sent == [400, 400, 429]
-        limiter.reset()
-
-
 def test_a_form_shown_again_keeps_the_rows_filled_in_and_one_empty_row(app, client, call):
     rows = [("ka", "native", ""), ("", "", ""), ("ru", "C1", ""), ("", "", ""), ("", "", "")]
     data = with_rows(english_form(client, call, email="not an address"), rows)
