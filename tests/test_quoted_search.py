@@ -170,6 +170,15 @@ def test_wildcards_and_sql_match_nothing(people, query):
     assert found(people, query) == []
 
 
+def test_names_tells_what_the_query_named_from_what_its_words_found(people):
+    nino, aram = people["nino"], people["aram"]
+    for query in ("gpzx", "CW GPZX P3", "+995 555", "0555123456", "NINO@example.org"):
+        assert quoted_search(query).names(nino), query
+        assert not quoted_search(query).names(aram), query
+    assert quoted_search("91 55 44 33").names(aram)
+    assert not quoted_search("Nino").names(nino)
+
+
 def test_the_inbox_filter_searches_what_people_quote(people, make_user):
     user = make_user()
 

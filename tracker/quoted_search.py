@@ -59,6 +59,20 @@ class QuotedSearch:
     def __bool__(self) -> bool:
         return bool(self.references or self.reference_starts or self.phone_digits or self.email)
 
+    def names(self, application: Application) -> bool:
+        """Whether *application* is one this names (what :func:`quoted_matches` selects):
+        a word search that happens to look like a reference ("Anna") names nobody."""
+        reference = application.reference
+        phone = application.phone or ""
+        for separator in PHONE_SEPARATORS:
+            phone = phone.replace(separator, "")
+        return (
+            reference in self.references
+            or reference.startswith(self.reference_starts)
+            or (self.phone_digits is not None and self.phone_digits in phone)
+            or (self.email is not None and application.email == self.email)
+        )
+
 
 def quoted_search(query: str | None) -> QuotedSearch:
     """Return what *query* names as a reference, a phone number or an address."""

@@ -117,13 +117,18 @@ def test_five_digits_are_no_phone_search(editor_client, nino):
     assert rows(response.text) == {}
 
 
-def test_a_word_search_with_one_match_lists_it(editor_client, nino):
+def test_a_word_search_with_one_match_lists_it(editor_client, nino, make_application):
+    zaza = make_application(full_name="Zaza Tsereteli", email="zaza@example.org")
     for application in db.session.scalars(select(Application)):
         index_application(application)
     db.session.commit()
     response = search(editor_client, "Beridze")
     assert response.status_code == 200
     assert list(rows(response.text)) == [nino.id]
+    # A word that could start a reference (CW-ZAZA-…) but found a name: listed, not opened.
+    response = search(editor_client, "Zaza")
+    assert response.status_code == 200
+    assert list(rows(response.text)) == [zaza.id]
 
 
 def test_the_search_box_says_what_it_finds_and_sends_the_jump(editor_client, nino):

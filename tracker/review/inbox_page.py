@@ -179,9 +179,11 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
 
 def single_quoted_match(page: InboxPage) -> int | None:
     """Return the id of the one application a search by reference, phone number or address
-    found; None for any other search, or when it found none or several."""
-    if page.total == 1 and page.rows and quoted_search(page.filter.q):
-        return page.rows[0].id
+    found; None when it found none or several, or found one by other words."""
+    if page.total == 1 and page.rows and page.filter.q:
+        application = page.rows[0].application
+        if quoted_search(page.filter.q).names(application):
+            return application.id
     return None
 
 
