@@ -95,11 +95,10 @@ def _references(query: str, prefix: str) -> tuple[tuple[str, ...], tuple[str, ..
     compact = _REFERENCE_SEPARATORS.sub("", query).upper()
     if not (compact.isascii() and compact.isalnum()):
         return (), ()
-    prefix = prefix.upper()
     # "CWGPZX" may be the prefix and the distinctive part, or six characters of a reference
-    # pasted without the prefix: both are looked up.
+    # pasted without the prefix: both are looked up. The prefix is stored as configured.
     bodies = [compact]
-    if compact.startswith(prefix):
+    if compact.startswith(prefix.upper()):
         bodies.append(compact[len(prefix) :])
     references, starts = [], []
     for body in bodies:
