@@ -38,7 +38,7 @@ from tracker.models import (
     User,
     application_tags,
 )
-from tracker.search import matching_application_ids
+from tracker.quoted_search import inbox_search_ids
 
 # Bulk actions on hand-picked rows: a page holds at most PER_PAGE_MAX of them.
 SELECTION_MAX = 1000
@@ -106,7 +106,8 @@ def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list
         until = datetime.combine(f.received_to + timedelta(days=1), time.min)
         conditions.append(Application.created_at < until)
     if f.q:
-        conditions.append(Application.id.in_(matching_application_ids(f.q)))
+        # Full-text words, and a reference, phone number or address in any spelling.
+        conditions.append(Application.id.in_(inbox_search_ids(f.q)))
     return conditions
 
 

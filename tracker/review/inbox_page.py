@@ -25,6 +25,7 @@ from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query, status_counts
 from tracker.labels import country_label, language_with_level, option_labels, spoken_language_names
 from tracker.models import Application, Call, Document, User
+from tracker.quoted_search import quoted_search
 
 
 @dataclass
@@ -174,6 +175,16 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
             )
         )
     return InboxPage(filter=f, rows=rows, total=total, pages=pages, counts=counts)
+
+
+def single_quoted_match(page: InboxPage) -> int | None:
+    """Return the id of the one application a search by reference, phone number or address
+    found; None when it found none or several, or found one by other words."""
+    if page.total == 1 and page.rows and page.filter.q:
+        application = page.rows[0].application
+        if quoted_search(page.filter.q).names(application):
+            return application.id
+    return None
 
 
 def version_label(number: int, language: str) -> str | None:

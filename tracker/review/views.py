@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from tracker.applications.pipeline import BulkResult, TransitionError
 from tracker.applications.teamwork import CandidateError
@@ -19,9 +20,14 @@ from tracker.inbox.query import assignable_users
 from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, status_label
 from tracker.models import User
 from tracker.review import bp
+from tracker.review.candidate_page import inbox_args
 from tracker.review.forms import BulkForm
-from tracker.review.inbox_page import inbox_options, inbox_page
+from tracker.review.inbox_page import InboxPage, inbox_options, inbox_page, single_quoted_match
 from tracker.web.access import staff
+
+# The search box's hidden field: the one candidate that a search by reference, phone
+# number or address finds opens at once.
+SEARCH_SENT = "jump"
 
 # "3 Nov 2026" in the page language (German puts a dot after the day).
 _DATE_PATTERNS = {"de": "d. MMM y"}
@@ -37,6 +43,17 @@ def rating_mean(value: float) -> str:
     return format_decimal(value, "0.0")
 
 
+def jump_to_single_match(page: InboxPage) -> Response | None:
+    """Return a redirect to the one candidate a search by reference, phone number or address
+    found, keeping the filter for j/k and "back to inbox" – if the search was sent from the
+    search box: the link back (without SEARCH_SENT) shows the list."""
+    if request.args.get(SEARCH_SENT) and (found := single_quoted_match(page)):
+        return redirect(
+            url_for("review.candidate", application_id=found, **inbox_args(page.filter))
+        )
+    return None
+
+
 @bp.get("/")
 @staff
 def inbox():
@@ -44,10 +61,11 @@ def inbox():
     user = current_user._get_current_object()
     language = str(get_locale())
     page = inbox_page(InboxFilter.from_args(request.args), user=user, language=language)
+    if (jump := jump_to_single_match(page)) is not None:
+        return jump
     options = inbox_options(page.filter, language=language)
     form = BulkForm(assignees=options.assignable_users)
     form.filter.data = page.filter.query_string()
-    from_filter = page.filter.query_string(include_page=False)
     return render_template(
         "review/inbox.html",
         page=page,
@@ -56,7 +74,8 @@ def inbox():
         options=options,
         form=form,
         # Lets the candidate page walk the same filter (j/k, "Save & next").
-        candidate_args={"from": from_filter} if from_filter else {},
+        candidate_args=inbox_args(page.filter),
+        search_sent=SEARCH_SENT,
         statuses=list(Status),
         status_label=status_label,
         document_labels=DOCUMENT_SHORT_LABELS,
