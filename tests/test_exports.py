@@ -139,9 +139,7 @@ def test_csv_export_reads_back_hostile_cells_as_text(admin_client, make_applicat
     ]
 
 
-def test_xlsx_export_writes_text_as_string_cells_without_a_prefix(
-    admin_client, make_application
-):
+def test_xlsx_export_writes_text_as_string_cells_without_a_prefix(admin_client, make_application):
     made = [
         make_application(full_name=HOSTILE[i], city=HOSTILE[i + 1], email=f"h{i}@example.org")
         for i in range(0, len(HOSTILE), 2)
@@ -553,16 +551,17 @@ def test_criterion_headers_name_the_criteria_as_the_rating_form_does(app):
         assert headers == [f"Mean: {label}" for label in CRITERION_LABELS.values()]
 
 
-def test_the_form_exports_headers_for_people_unless_keys_are_chosen(
-    admin_client, make_application
-):
+def test_the_form_exports_headers_for_people_unless_keys_are_chosen(admin_client, make_application):
     make_application()
     token = csrf(admin_client)
     form = {"csrf_token": token, "format": "csv", "columns": ["reference", "rating_count"]}
     # Each streamed response is read before the next request.
     people = read_csv(admin_client.post("/admin/export", data={**form, "headers": "people"}))
     keys = read_csv(admin_client.post("/admin/export", data={**form, "headers": "keys"}))
-    assert (people[0], keys[0]) == (["Reference", "Number of ratings"], ["reference", "rating_count"])
+    assert (people[0], keys[0]) == (
+        ["Reference", "Number of ratings"],
+        ["reference", "rating_count"],
+    )
     refused = admin_client.post("/admin/export", data={**form, "headers": "latin"})
     assert refused.status_code == 400
     event_ = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()

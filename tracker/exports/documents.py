@@ -69,4 +69,3 @@ def iter_file(fileobj: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes
             yield chunk
     finally:
         fileobj.close()
-

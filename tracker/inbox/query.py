@@ -232,8 +232,10 @@ def iter_filtered_rows(
     order = Application.id.desc() if newest_first else Application.id
     after = None
     while True:
-        keyset = () if after is None else (
-            (Application.id < after) if newest_first else (Application.id > after),
+        keyset = (
+            ()
+            if after is None
+            else ((Application.id < after) if newest_first else (Application.id > after),)
         )
         chunk = db.session.execute(
             select(*columns).where(*conditions, *keyset).order_by(order).limit(batch)
