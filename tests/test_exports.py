@@ -614,3 +614,20 @@ def test_csv_writes_typed_values_as_text():
     chunks = list(write_csv([["n", "m", "d", "t"], [2, 3.6, date(2026, 12, 3), "+995 555"],
                              [0, None, date(2026, 1, 2), "x"]]))  # fmt: skip
     assert "".join(chunks) == "\ufeffn,m,d,t\r\n2,3.60,2026-12-03,'+995 555\r\n0,,2026-01-02,x\r\n"
+
+
+def test_cli_writes_headers_for_people_when_asked(app, runner, make_application, tmp_path):
+    make_application(phone="+995 555")
+    output = tmp_path / "out.xlsx"
+    result = runner.invoke(
+        args=["export", "applications", "--format", "xlsx", "--columns", "phone,rating_count",
+              "--headers", "people", "--output", str(output)]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(output).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        # Outside a request: the default language (German).
+        ["Telefon", "Anzahl der Bewertungen"],
+        ["+995 555", 0],
+    ]
+    assert db.session.scalars(select(AuditEvent)).one().details["headers"] == "people"
