@@ -185,6 +185,7 @@ def test_erasure_leaves_no_trace_in_any_file_of_the_instance(
         "filter": "q=[redacted]",
         "rows": 1,
         "columns": ["full_name", "email"],
+        "headers": "people",
     }
     # The person's own tag is gone with them; the shared one stays.
     assert [tag.name for tag in all_tags()] == ["video"]

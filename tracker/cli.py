@@ -197,6 +197,12 @@ def export_group() -> None:
 @click.option("--call", "call_id", type=int, default=None, help="Only this call id.")
 @click.option("--q", "query", default=None, help="Full-text search, as in the inbox.")
 @click.option("--columns", default=None, help="Comma-separated columns (default: all).")
+@click.option(
+    "--headers",
+    type=click.Choice(["keys", "people"]),
+    default="keys",
+    help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
+)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def export_applications_command(
     file_format: str,
@@ -205,12 +211,14 @@ def export_applications_command(
     call_id: int | None,
     query: str | None,
     columns: str | None,
+    headers: str,
     output: str,
 ) -> None:
     """Write the applications matching the filters to a CSV or XLSX file (audited)."""
     from tracker.exports import (
         ExportError,
         check_columns,
+        column_widths,
         export_rows,
         record_export,
         write_csv,
@@ -227,9 +235,9 @@ def export_applications_command(
         chosen = check_columns(columns.split(",") if columns else None)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
-    count = record_export(file_format, inbox_filter, user=None, columns=chosen)
+    count = record_export(file_format, inbox_filter, user=None, columns=chosen, headers=headers)
     with click.progressbar(length=count, label=f"Exporting {count} applications") as bar:
-        rows = export_rows(inbox_filter, user=None, columns=chosen)
+        rows = export_rows(inbox_filter, user=None, columns=chosen, headers=headers)
 
         def counted():
             yield next(rows)  # the header
@@ -239,7 +247,7 @@ def export_applications_command(
 
         if file_format == "xlsx":
             with open(output, "wb") as handle:
-                write_xlsx(counted(), handle)
+                write_xlsx(counted(), handle, column_widths(chosen))
         else:
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(write_csv(counted()))

@@ -214,8 +214,8 @@ def test_admin_exports_the_list_as_csv(live_app, candidates, page, tmp_path):
     path = tmp_path / "export.csv"
     download_info.value.save_as(path)
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    # Exports carry stable keys (column names, region and status keys), not page labels.
-    assert rows[0] == ["reference", "full_name", "email", "regions", "status"]
+    # Headers for people by default, in the admin's language; values stay keys.
+    assert rows[0] == ["Reference", "Name", "Email", "Regions covered", "Status"]
     assert sorted(rows[1:]) == sorted(
         [
             [candidates["nino"], "Nino Beridze", "nino@example.org", "georgia", "new"],

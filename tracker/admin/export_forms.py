@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.apply.forms import choices
-from tracker.exports import EXPORT_COLUMNS
+from tracker.exports import EXPORT_COLUMNS, HEADERS_AS_KEYS, HEADERS_FOR_PEOPLE
 from tracker.labels import COLUMN_LABELS
 
 
@@ -21,7 +21,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ExportForm(FlaskForm):
-    """Columns (all ticked at first) and format of a candidate list export."""
+    """Columns (all ticked at first), format and header kind of a candidate list export."""
 
     columns = MultiCheckboxField(
         _l("Columns"),
@@ -38,6 +38,17 @@ class ExportForm(FlaskForm):
             ]
         ),
         default="csv",
+        validators=[DataRequired()],
+    )
+    headers = RadioField(
+        _l("Column headers"),
+        choices=choices(
+            [
+                (HEADERS_FOR_PEOPLE, _l("For people, in your language (“Name”, “Email”)")),
+                (HEADERS_AS_KEYS, _l("Keys, for machines (“full_name”, “email”)")),
+            ]
+        ),
+        default=HEADERS_FOR_PEOPLE,
         validators=[DataRequired()],
     )
     # The inbox filter, as the inbox's query string (?from=…).

@@ -41,6 +41,7 @@ def export():
         inbox_filter,
         user=current_user._get_current_object(),
         columns=form.columns.data,
+        headers=form.headers.data,
     )
     # The CSV reads the database while it streams: keep the request's context for it.
     body = stream_with_context(exported.chunks)

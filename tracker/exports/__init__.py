@@ -1,0 +1,141 @@
+"""Candidate lists as CSV or XLSX, and the selected candidates' documents as one ZIP.
+
+Exports select exactly what the inbox shows for the same filter (inbox.filter and
+inbox.query): an admin exports "this list", newest first like the inbox. Rows are typed
+data first (:mod:`.rows`); :func:`write_csv` and :func:`write_xlsx` write them
+(:mod:`.writers`): CSV as guarded text, XLSX as typed cells (numbers, dates, strings).
+Both stream, in batches by descending id with the related rows bulk-loaded per batch, so
+memory stays flat and the number of queries depends on the number of batches, never on
+the number of rows. Headers are words in the exporting user's language, or the column
+keys for machines (:mod:`.columns`).
+
+Every export is audited with the filter (free text redacted), the columns, the header
+choice and the row count.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from tracker.audit import filter_for_audit, record_event
+from tracker.exports.columns import (
+    CRITERION_COLUMNS,
+    EXPORT_COLUMNS,
+    HEADER_CHOICES,
+    HEADERS_AS_KEYS,
+    HEADERS_FOR_PEOPLE,
+    ExportError,
+    check_columns,
+    column_headers,
+    column_widths,
+)
+from tracker.exports.documents import iter_file, write_documents_zip
+from tracker.exports.rows import BATCH_SIZE, export_rows
+from tracker.exports.writers import neutralise, write_csv, write_xlsx
+from tracker.extensions import db
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import count_filtered
+from tracker.models import User
+
+__all__ = [
+    "BATCH_SIZE",
+    "CRITERION_COLUMNS",
+    "EXPORT_COLUMNS",
+    "FORMATS",
+    "HEADERS_AS_KEYS",
+    "HEADERS_FOR_PEOPLE",
+    "HEADER_CHOICES",
+    "XLSX_TYPE",
+    "ExportError",
+    "ExportFile",
+    "check_columns",
+    "column_headers",
+    "column_widths",
+    "export_file",
+    "export_rows",
+    "iter_file",
+    "neutralise",
+    "record_export",
+    "write_csv",
+    "write_documents_zip",
+    "write_xlsx",
+]
+
+FORMATS = ("csv", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Files beyond this size are spooled to disk: an export is never all in memory.
+SPOOL_MAX_SIZE = 8 * 1024 * 1024
+
+
+def record_export(
+    kind: str,
+    f: InboxFilter,
+    *,
+    user: User | None,
+    columns: Sequence[str] | None = None,
+    headers: str | None = None,
+) -> int:
+    """Count what *f* selects, audit the export (``export.<kind>``), commit, return the count.
+
+    The audit row says what was exported – the filter (search and tag redacted, see
+    :func:`tracker.audit.filter_for_audit`), the columns and headers, how many rows – and
+    holds nothing about the people in it.
+    """
+    count = count_filtered(f, user=user)
+    details: dict = {"filter": filter_for_audit(f), "rows": count}
+    if columns is not None:
+        details["columns"] = list(columns)
+    if headers is not None:
+        details["headers"] = headers
+    record_event(f"export.{kind}", actor=user, **details)
+    db.session.commit()
+    return count
+
+
+@dataclass
+class ExportFile:
+    """An export ready to stream: its chunks, content type and file name."""
+
+    chunks: Iterator[str] | Iterator[bytes]
+    content_type: str
+    filename: str
+
+
+def export_file(
+    kind: str,
+    f: InboxFilter,
+    *,
+    user: User,
+    columns: Sequence[str] | None = None,
+    headers: str = HEADERS_FOR_PEOPLE,
+    today: date | None = None,
+) -> ExportFile:
+    """Audit and build the export *kind* (csv, xlsx or documents) of what *f* selects.
+
+    A CSV is written while it streams; an XLSX or ZIP is written first, spooled to disk.
+    *headers* (``people`` or ``keys``) names the columns of a CSV or XLSX.
+    """
+    stem = f"candidates-{(today or date.today()).isoformat()}"
+    if kind == "documents":
+        record_export("documents", f, user=user)
+        archive = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
+        write_documents_zip(f, user=user, fileobj=archive)
+        archive.seek(0)
+        return ExportFile(iter_file(archive), "application/zip", f"{stem}-documents.zip")
+    chosen = check_columns(columns)
+    if headers not in HEADER_CHOICES:
+        raise ExportError(f"unknown headers: {headers}")
+    record_export(kind, f, user=user, columns=columns, headers=headers)
+    # The CSV streams after this returns, in a database session of its own: load the
+    # user's attributes now (the audit commit expired them), so the stream can read them.
+    db.session.refresh(user)
+    rows = export_rows(f, user=user, columns=chosen, headers=headers)
+    if kind == "xlsx":
+        workbook = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
+        write_xlsx(rows, workbook, column_widths(chosen))
+        workbook.seek(0)
+        return ExportFile(iter_file(workbook), XLSX_TYPE, f"{stem}.xlsx")
+    return ExportFile(write_csv(rows), "text/csv; charset=utf-8", f"{stem}.csv")
