@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from tracker.applications.teamwork import COMMENT_MAX_LENGTH
+from tracker.applications.teamwork import COMMENT_MAX_LENGTH, TAG_MAX_LENGTH
 from tracker.apply.forms import PlainText, SingleLine, choices, strip
 from tracker.enums import RubricCriterion, Status
 from tracker.extensions import db
@@ -36,7 +36,6 @@ from tracker.review.email_forms import template_choices
 NOTE_MAX_LENGTH = 2000
 RATING_COMMENT_MAX_LENGTH = 2000
 SUMMARY_MAX_LENGTH = 5000
-TAGS_MAX_LENGTH = 1000
 
 # The same words as the inbox and its bulk actions use.
 REASON_LABELS = REJECTION_REASON_LABELS
@@ -221,17 +220,25 @@ class AssignForm(FlaskForm):
         return next((user for user in users if user.id == assignee_id), None)
 
 
-class TagsForm(FlaskForm):
-    """The candidate's tags, separated by commas."""
+class AddTagForm(FlaskForm):
+    """Add one tag (an existing one is offered as a suggestion, a new one is created)."""
 
-    tags = StringField(
-        _l("Tags"),
+    name = StringField(
+        _l("Add a tag"),
+        id="tag_name",
         filters=[strip],
-        validators=[Optional(), Length(max=TAGS_MAX_LENGTH), SingleLine()],
+        validators=[
+            DataRequired(_l("Please write a tag.")),
+            Length(max=TAG_MAX_LENGTH, message=_l("A tag may have up to 60 characters.")),
+            SingleLine(),
+        ],
     )
 
-    def names(self) -> list[str]:
-        return [name.strip() for name in (self.tags.data or "").split(",") if name.strip()]
+
+class RemoveTagForm(FlaskForm):
+    """Remove one tag: each tag on the page has its own small form carrying its name."""
+
+    name = StringField(widget=HiddenInput(), filters=[strip], validators=[DataRequired()])
 
 
 def all_staff() -> list[User]:

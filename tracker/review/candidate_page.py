@@ -39,12 +39,13 @@ from tracker.labels import (
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
 from tracker.review.candidate_forms import (
     REASON_LABELS,
+    AddTagForm,
     AssignForm,
     CommentForm,
     RatingForm,
     RecuseForm,
+    RemoveTagForm,
     StatusForm,
-    TagsForm,
     label_of,
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
@@ -121,7 +122,8 @@ class CandidateForms:
     rating: RatingForm
     recuse: RecuseForm
     comment: CommentForm
-    tags: TagsForm
+    add_tag: AddTagForm
+    remove_tag: RemoveTagForm
 
 
 @dataclass
@@ -221,8 +223,8 @@ def _forms(application: Application, own_rating: Rating | None, posted: dict) ->
         rating=rating_form,
         recuse=posted.get("recuse_form") or RecuseForm(formdata=None),
         comment=posted.get("comment_form") or CommentForm(formdata=None),
-        tags=posted.get("tags_form")
-        or TagsForm(formdata=None, tags=", ".join(tag.name for tag in application.tags)),
+        add_tag=posted.get("add_tag_form") or AddTagForm(formdata=None),
+        remove_tag=RemoveTagForm(formdata=None),
     )
 
 
@@ -256,6 +258,7 @@ _NOT_CONFLICTING = frozenset(
         "application.rated",
         "application.recused",
         "application.tagged",
+        "application.untagged",
         "document.downloaded",
     }
 )
