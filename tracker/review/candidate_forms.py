@@ -102,12 +102,28 @@ class StatusForm(FlaskForm):
         return self.reason.data or None
 
 
+# The choice beside 1–5 for a criterion the editor cannot judge yet (stored as NULL).
+CANT_JUDGE = "unknown"
+
+
+def _score(value):
+    """Coerce a posted score: a number 1–5, or CANT_JUDGE as it is (None: nothing chosen).
+
+    CANT_JUDGE stays a string, not None, so that a blank form shows no choice made.
+    """
+    if value is None or value == CANT_JUDGE:
+        return value
+    return int(value)
+
+
 def _score_field(criterion: RubricCriterion) -> RadioField:
     return RadioField(
         CRITERION_LABELS[criterion],
-        choices=choices((score, str(score)) for score in range(1, 6)),
-        coerce=int,
-        validators=[InputRequired(_l("Please give a score from 1 to 5."))],
+        choices=choices(
+            [*((score, str(score)) for score in range(1, 6)), (CANT_JUDGE, _l("Can't judge yet"))]
+        ),
+        coerce=_score,
+        validators=[InputRequired(_l("Please give a score from 1 to 5, or “Can't judge yet”."))],
     )
 
 
@@ -120,7 +136,8 @@ def _comment_field(criterion: RubricCriterion) -> TextAreaField:
 
 
 class RatingForm(FlaskForm):
-    """The rubric: 1–5 per criterion with an optional comment, a recommendation, a summary.
+    """The rubric: 1–5 or "can't judge yet" per criterion with an optional comment, a
+    recommendation (always required), a summary.
 
     Fields are named ``score_<criterion>`` and ``comment_<criterion>``.
     """
@@ -143,9 +160,12 @@ class RatingForm(FlaskForm):
         for criterion in RubricCriterion:
             yield criterion, self[f"score_{criterion.value}"], self[f"comment_{criterion.value}"]
 
-    def scores(self) -> dict[str, int]:
-        """Return the score per criterion."""
-        return {c.value: score.data for c, score, _ in self.criteria()}
+    def scores(self) -> dict[str, int | None]:
+        """Return the score per criterion; None where the editor cannot judge yet."""
+        return {
+            c.value: None if score.data == CANT_JUDGE else score.data
+            for c, score, _ in self.criteria()
+        }
 
     def comments(self) -> dict[str, str]:
         """Return the comment per criterion ("" where none was written)."""
@@ -163,7 +183,8 @@ class RatingForm(FlaskForm):
     def fill_from(self, rating) -> None:
         """Show the editor's existing rating (on a GET, not over what they just posted)."""
         for criterion, score, comment in self.criteria():
-            score.data = getattr(rating, criterion.value)
+            value = getattr(rating, criterion.value)
+            score.data = CANT_JUDGE if value is None else value
             comment.data = (rating.comments or {}).get(criterion.value, "")
         self.recommendation.data = rating.recommendation
         self.summary.data = rating.summary or ""

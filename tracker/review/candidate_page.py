@@ -16,7 +16,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from tracker.applications.people import related_applications
 from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
-from tracker.applications.ratings import is_recused, recusals_of, visible_ratings
+from tracker.applications.ratings import is_recused, rating_mean, recusals_of, visible_ratings
 from tracker.applications.teamwork import all_tags
 from tracker.applications.timeline import TimelineEntry, timeline
 from tracker.apply.forms import HEARD_ABOUT
@@ -101,6 +101,9 @@ def template_helpers() -> dict:
         "FLAG_LABELS": FLAG_LABELS,
         "TYPE_NAMES": TYPE_NAMES,
         "label_of": label_of,
+        "rating_mean_of": rating_mean,
+        # One decimal in the page language, as in the inbox ("3.5").
+        "rating_mean": lambda value: format_decimal(value, "0.0"),
         "is_web_url": is_web_url,
         "human_size": human_size,
         **date_formatters(),

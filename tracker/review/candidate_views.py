@@ -209,7 +209,7 @@ def _rating_refused(application: Application, form: RatingForm):
             "rate them. Your rating was not saved."
         )
         return _render_candidate(application, status_code=403, problem=problem)
-    problem = gettext("Please give every criterion a score from 1 to 5.")
+    problem = gettext("Please give every criterion a score from 1 to 5, or “Can't judge yet”.")
     return _render_candidate(application, status_code=400, problem=problem, rating_form=form)
 
 
