@@ -502,6 +502,7 @@ def test_rating_is_blind_until_the_editor_has_rated(editor_client, colleague, ma
         "Sources and access 4 2",
         "Story ideas 2 2",
         "Reliability 4 2",
+        "Mean 3.6 2.0",
         "Recommendation Yes No",
     ]
     assert (
@@ -522,7 +523,7 @@ def test_rating_form_refuses_a_missing_score_and_keeps_the_input(editor_client, 
     del data["score_sourcing"]
     response = editor_client.post(url(application, "/rating?lang=en"), data=data)
     assert response.status_code == 400
-    assert "Please give a score from 1 to 5." in response.text
+    assert "Please give a score from 1 to 5, or “Can't judge yet”." in response.text
     assert "\nHalf done</textarea>" in response.text
     assert '<input checked class="radio" id="score_regional_expertise-4"' in response.text
     assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
