@@ -97,3 +97,21 @@ def test_subject_access_shows_cant_judge_yet_as_empty(make_application, make_use
     )
     (rating,) = subject_access_data(application)["ratings"]
     assert (rating["sourcing"], rating["german_writing"]) == (None, 3)
+
+
+def test_exports_leave_means_nobody_could_give_empty(app, make_application, make_user):
+    from tracker.exports import export_rows
+    from tracker.inbox.filter import InboxFilter
+
+    application = make_application()
+    editor = make_user("rater@example.org")
+    add_rating(
+        application,
+        by=editor,
+        scores={**dict.fromkeys(SCORES), "german_writing": 4},
+        recommendation="maybe",
+    )
+    columns = ["rating_count", "rating_mean", "mean_german_writing", "mean_sourcing"]
+    with app.test_request_context():
+        rows = list(export_rows(InboxFilter(), user=editor, columns=columns))
+    assert rows == [columns, ["1", "4.00", "4.00", ""]]
