@@ -21,7 +21,7 @@ from tests.test_exports import SCORES
 from tests.test_privacy import request_link
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
-from tracker.applications.teamwork import add_comment, all_tags, set_tags
+from tracker.applications.teamwork import add_comment, add_tag, all_tags
 from tracker.enums import Status
 from tracker.exports import export_file
 from tracker.extensions import db
@@ -116,7 +116,8 @@ def apply_and_work_on(client, call, admin, editor) -> Application:
         application, by=editor, scores=SCORES, recommendation="yes", summary=f"{NAME}: {COMMENT}"
     )
     set_status(application, Status.IN_REVIEW, by=editor, note=f"{COMMENT} for {NAME}")
-    set_tags(application, [TAG, "video"], by=editor)
+    for tag_name in (TAG, "video"):
+        add_tag(application, tag_name, by=editor)
     # The admin looks the person up, exports the list found and their subject-access file.
     exported = export_file("csv", InboxFilter(q=NAME), user=admin, columns=["full_name", "email"])
     assert NAME in "".join(exported.chunks)
@@ -154,7 +155,7 @@ def test_erasure_leaves_no_trace_in_any_file_of_the_instance(
     admin = admin_client.user
     editor = make_user("rater@example.org", name="Rita Rater")
     other = db.session.get(Application, post_other(client, call))
-    set_tags(other, ["video"], by=editor)
+    add_tag(other, "video", by=editor)
     application = apply_and_work_on(client, call, admin, editor)
     application_id = application.id
     assert traces(instance)  # the needles are there to be found before the erasure

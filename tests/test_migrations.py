@@ -2,11 +2,14 @@
 
 import json
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
+from tracker.calls import seed_default_call
 from tracker.extensions import db
 from tracker.models import UNMODELLED_PREFIXES
 
@@ -155,4 +158,57 @@ def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
         "black_sea_coast",
         "elsewhere",
     ]
+    _drop_everything()
+
+
+RATING_COLUMNS = ("regional_expertise", "german_writing", "sourcing", "story_ideas", "reliability")
+
+
+def test_0008_keeps_every_rating_and_lets_a_criterion_be_null(app, make_application, make_user):
+    """Ratings from before 0008 survive the table's recreation whole; afterwards a
+    criterion may be NULL ("can't judge yet"), and a downgrade refuses to invent a score."""
+    _drop_everything()
+    upgrade(revision="0007")
+    db.session.expunge_all()  # the call the fixtures made went with the old tables
+    call, _ = seed_default_call()
+    application, editor = make_application(call=call), make_user()
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO ratings (id, application_id, user_id, regional_expertise, "
+                "german_writing, sourcing, story_ideas, reliability, comments, recommendation, "
+                "summary, created_at, updated_at) VALUES (1, :application, :user, 5, 3, 4, 2, 1, "
+                "'{\"sourcing\": \"Good contacts\"}', 'yes', 'Old', '2026-01-01 10:00:00', "
+                "'2026-01-01 10:00:00')"
+            ),
+            {"application": application.id, "user": editor.id},
+        )
+    db.session.remove()
+    upgrade()
+    columns = {c["name"]: c["nullable"] for c in inspect(db.engine).get_columns("ratings")}
+    assert [columns[name] for name in RATING_COLUMNS] == [True] * 5
+    with db.engine.begin() as connection:
+        row = connection.execute(
+            text(f"SELECT {', '.join(RATING_COLUMNS)}, comments, recommendation FROM ratings")  # noqa: S608 – fixed column names
+        ).one()
+        assert tuple(row) == (5, 3, 4, 2, 1, '{"sourcing": "Good contacts"}', "yes")
+        connection.execute(text("UPDATE ratings SET sourcing = NULL"))
+        # The 1-to-5 range still holds for a score that is given.
+        with pytest.raises(IntegrityError):
+            connection.execute(text("UPDATE ratings SET reliability = 6"))
+    # Flask-Migrate logs the migration's refusal and exits.
+    with pytest.raises(SystemExit):
+        downgrade(revision="0007")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "0008"
+        )
+        assert connection.execute(text("SELECT sourcing FROM ratings")).scalar() is None
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE ratings SET sourcing = 4"))
+    downgrade(revision="0007")
+    columns = {c["name"]: c["nullable"] for c in inspect(db.engine).get_columns("ratings")}
+    assert [columns[name] for name in RATING_COLUMNS] == [False] * 5
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM ratings")).scalar() == 1
     _drop_everything()

@@ -19,7 +19,7 @@ from tracker import privacy
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
 from tracker.applications.status_links import make_status_token
-from tracker.applications.teamwork import add_comment, all_tags, set_tags
+from tracker.applications.teamwork import add_comment, add_tag, all_tags, remove_tag
 from tracker.documents.storage import path_for
 from tracker.enums import Status
 from tracker.extensions import db, mail
@@ -261,9 +261,11 @@ def test_editors_cannot_erase_or_export_subject_access(editor_client, make_appli
 def test_erasure_removes_the_tags_no_one_else_carries(make_application, make_user):
     editor = make_user("rater@example.org")
     erased, other = make_application(), make_application(email="other@example.org")
-    set_tags(other, ["shared", "vocabulary"], by=editor)
-    set_tags(other, ["shared"], by=editor)  # "vocabulary" is unused, but not the erased one's
-    set_tags(erased, ["Nino's contacts", "shared"], by=editor)
+    add_tag(other, "shared", by=editor)
+    add_tag(other, "vocabulary", by=editor)
+    remove_tag(other, "vocabulary", by=editor)  # unused now, but not the erased one's
+    for tag_name in ("Nino's contacts", "shared"):
+        add_tag(erased, tag_name, by=editor)
     privacy.erase_applicant(erased, by=editor, reason="admin")
     assert [tag.name for tag in all_tags()] == ["shared", "vocabulary"]
     assert [tag.name for tag in other.tags] == ["shared"]

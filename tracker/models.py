@@ -424,11 +424,12 @@ class Rating(db.Model):
         ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    regional_expertise: Mapped[int]
-    german_writing: Mapped[int]
-    sourcing: Mapped[int]
-    story_ideas: Mapped[int]
-    reliability: Mapped[int]
+    # NULL: "can't judge yet" – the editor could not judge this criterion (not counted).
+    regional_expertise: Mapped[int | None]
+    german_writing: Mapped[int | None]
+    sourcing: Mapped[int | None]
+    story_ideas: Mapped[int | None]
+    reliability: Mapped[int | None]
     # A comment per criterion: {"regional_expertise": "…", …}; criteria without one are absent.
     comments: Mapped[dict] = mapped_column(JSON, default=dict)
     recommendation: Mapped[str] = mapped_column(String(20))

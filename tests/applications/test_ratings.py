@@ -9,6 +9,7 @@ from tracker.applications.ratings import (
     add_rating,
     criterion_means,
     rated_by,
+    rating_mean,
     recusals_of,
     recuse,
     visible_ratings,
@@ -112,3 +113,60 @@ def test_a_refused_rating_writes_nothing_and_leaves_the_session_usable(make_appl
     # The refusal rolled its write transaction back: the next query works at once.
     assert db.session.scalar(select(Rating.id)) is None
     assert application.rating_count == 0
+
+
+# --- "can't judge yet" -----------------------------------------------------------------------
+
+
+def test_cant_judge_yet_is_stored_as_null_and_left_out_of_every_mean(make_application, make_user):
+    ana, ben, cleo = (make_user(f"{n}@example.org") for n in ("ana", "ben", "cleo"))
+    application = make_application()
+    # Ana cannot judge sourcing nor reliability yet: her mean is (5 + 3 + 4) / 3 = 4.0.
+    add_rating(
+        application,
+        by=ana,
+        scores={**SCORES, "sourcing": None, "reliability": None},
+        recommendation="maybe",
+    )
+    add_rating(application, by=ben, scores=dict.fromkeys(SCORES, 2), recommendation="no")
+    # Cleo can judge nothing yet: counted as a rating, but with no mean to give.
+    add_rating(application, by=cleo, scores=dict.fromkeys(SCORES), recommendation="maybe")
+
+    stored = db.session.execute(
+        select(Rating.sourcing, Rating.reliability, Rating.german_writing).order_by(Rating.id)
+    ).all()
+    assert [tuple(row) for row in stored] == [(None, None, 3), (2, 2, 2), (None, None, None)]
+    assert [rating_mean(r) for r in db.session.scalars(select(Rating).order_by(Rating.id))] == [
+        4.0,
+        2.0,
+        None,
+    ]
+    # Overall: the mean of the two ratings that have one, (4.0 + 2.0) / 2.
+    assert (application.rating_count, application.rating_mean) == (3, 3.0)
+    assert criterion_means([application.id]) == {
+        application.id: {
+            "regional_expertise": 3.5,
+            "german_writing": 2.5,
+            "sourcing": 2.0,
+            "story_ideas": 3.0,
+            "reliability": 2.0,
+        }
+    }
+
+
+def test_a_criterion_nobody_could_judge_has_no_mean(make_application, make_user):
+    application = make_application()
+    add_rating(application, by=make_user(), scores=dict.fromkeys(SCORES), recommendation="yes")
+    assert (application.rating_count, application.rating_mean) == (1, None)
+    assert criterion_means([application.id]) == {application.id: dict.fromkeys(SCORES)}
+
+
+@pytest.mark.parametrize("score", ["3", 3.0, True, "unknown"])
+def test_a_score_must_be_a_whole_number_or_none(make_application, make_user, score):
+    application = make_application()
+    with pytest.raises(RatingError):
+        add_rating(
+            application, by=make_user(), scores={**SCORES, "sourcing": score}, recommendation="yes"
+        )
+    db.session.rollback()
+    assert db.session.scalars(select(Rating)).all() == []

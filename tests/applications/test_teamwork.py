@@ -7,11 +7,12 @@ from tracker.applications.pipeline import StaleApplicationError
 from tracker.applications.teamwork import (
     CandidateError,
     add_comment,
+    add_tag,
     all_tags,
     assign,
     bulk_add_tag,
     bulk_assign,
-    set_tags,
+    remove_tag,
 )
 from tracker.extensions import db
 from tracker.models import AuditEvent, Comment
@@ -58,17 +59,22 @@ def test_comments_are_stored_trimmed_and_empty_ones_refused(make_application, ma
             add_comment(application, bad, by=editor)
 
 
-def test_tags_are_created_once_and_replaced(make_application, make_user):
+def test_tags_are_added_and_removed_one_at_a_time(make_application, make_user):
     editor = make_user()
     first, second = make_application(), make_application()
-    set_tags(first, ["video", "  Russian   desk ", "video"], by=editor)
+    assert add_tag(first, "video", by=editor) is True
+    assert add_tag(first, "  Russian   desk ", by=editor) is True
+    assert add_tag(first, "video", by=editor) is False
     bulk = bulk_add_tag([first, second], "video", by=editor)
     assert [t.name for t in first.tags] == ["Russian desk", "video"]
     assert [t.name for t in second.tags] == ["video"]
     assert (bulk.changed, bulk.skipped) == ([second], [first])
     assert [t.name for t in all_tags()] == ["Russian desk", "video"]
-    set_tags(first, [], by=editor)
-    assert first.tags == []
+    assert remove_tag(first, "Russian desk", by=editor) is True
+    assert remove_tag(first, "Russian desk", by=editor) is False
+    assert [t.name for t in first.tags] == ["video"]
+    with pytest.raises(CandidateError):
+        add_tag(first, "x" * 61, by=editor)
 
 
 def test_bulk_assign(make_application, make_user):

@@ -11,8 +11,9 @@ from sqlalchemy import event, select
 
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating, recuse
-from tracker.applications.teamwork import add_comment, assign, set_tags
+from tracker.applications.teamwork import add_comment, add_tag, assign
 from tracker.applications.timeline import timeline
+from tracker.audit import record_event
 from tracker.extensions import db
 from tracker.mail.outbox import queue
 from tracker.models import AuditEvent, Comment, Rating, StatusChange
@@ -53,7 +54,9 @@ def history(make_application, people):
     add_comment(application, "Call her", by=ben)
     db.session.scalar(select(Comment)).created_at = at(3)
     assign(application, ben, by=ana)
-    set_tags(application, ["photo", "video"], by=ben)
+    # An event from before tags became add/remove operations still reads as it did.
+    record_event("application.tagged", actor=ben, application=application, tags=["photo", "video"])
+    db.session.commit()
     for action, minute in (("application.assigned", 4), ("application.tagged", 5)):
         db.session.scalar(select(AuditEvent).where(AuditEvent.action == action)).created_at = at(
             minute
@@ -89,7 +92,7 @@ def test_timeline_merges_everything_newest_first(history, people):
     ]
     email, tags, assignment, comment, rating, status, submitted = entries
     assert (email.item.subject, email.item.status) == ("Ihre Bewerbung <CW>", "queued")
-    assert tags.details == {"tags": ["photo", "video"], "added": None}
+    assert tags.details == {"tags": ["photo", "video"], "added": None, "removed": None}
     assert assignment.details == {"assignee": ben}
     assert comment.item.body == "Call her"
     assert rating.details == {"visible": True, "updated": False, "scores": SCORES}
@@ -131,7 +134,7 @@ def test_bulk_tagging_and_unassignment_are_described(make_application, people):
     bulk_add_tag([application], "video", by=ana)
     assign(application, None, by=ana)
     details = {entry.kind: entry.details for entry in timeline(application, viewer=ana)}
-    assert details["tags"] == {"tags": None, "added": "video"}
+    assert details["tags"] == {"tags": None, "added": "video", "removed": None}
     assert details["assignment"] == {"assignee": None}
 
 
@@ -162,7 +165,7 @@ def test_timeline_needs_the_same_few_queries_however_long_it_is(
         add_rating(large, by=editor, scores=SCORES, recommendation="maybe")
         add_comment(large, f"From {editor.name}", by=editor)
         assign(large, editor, by=editor)
-        set_tags(large, [editor.name], by=editor)
+        add_tag(large, editor.name, by=editor)
     for target in ("in_review", "on_hold", "in_review"):
         set_status(large, target, by=ben)
     recuse(large, by=ana)

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from tracker.applications.pipeline import bulk_set_status
 from tracker.applications.ratings import CRITERIA, add_rating
-from tracker.applications.teamwork import set_tags
+from tracker.applications.teamwork import add_tag
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import DEFAULT_SORT, InboxFilter
@@ -106,8 +106,9 @@ def people(make_application, make_user):
             created_at=datetime(2026, 11, 5, 8, 0),
         ),
     }
-    set_tags(rows["nino"], ["video"], by=ana)
-    set_tags(rows["leyla"], ["photo", "video"], by=ana)
+    add_tag(rows["nino"], "video", by=ana)
+    add_tag(rows["leyla"], "photo", by=ana)
+    add_tag(rows["leyla"], "video", by=ana)
     rate(rows["nino"], ana, 4)
     rate(rows["nino"], ben, 2)
     rate(rows["leyla"], ana, 5)

@@ -214,10 +214,10 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
     db.session.commit()
     editor = editor_client.user
     set_status(application, "rejected", by=editor, note=HOSTILE, reason="other")
-    from tracker.applications.teamwork import set_tags
+    from tracker.applications.teamwork import add_tag
 
     add_comment(application, HOSTILE, by=editor)
-    set_tags(application, [HOSTILE_IMG], by=editor)
+    add_tag(application, HOSTILE_IMG, by=editor)
 
     markup = page(editor_client, application)
 
@@ -247,7 +247,7 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
     ) in markup
     # …and in the timeline: the note, the comment, the tag.
     assert '<p class="pre-wrap timeline-note">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in markup
-    assert "Ana Editor set the tags: &lt;img src=x onerror=alert(2)&gt;" in markup
+    assert "Ana Editor added the tag “&lt;img src=x onerror=alert(2)&gt;”" in markup
 
 
 @pytest.mark.parametrize(
@@ -502,6 +502,7 @@ def test_rating_is_blind_until_the_editor_has_rated(editor_client, colleague, ma
         "Sources and access 4 2",
         "Story ideas 2 2",
         "Reliability 4 2",
+        "Mean 3.6 2.0",
         "Recommendation Yes No",
     ]
     assert (
@@ -522,7 +523,7 @@ def test_rating_form_refuses_a_missing_score_and_keeps_the_input(editor_client, 
     del data["score_sourcing"]
     response = editor_client.post(url(application, "/rating?lang=en"), data=data)
     assert response.status_code == 400
-    assert "Please give a score from 1 to 5." in response.text
+    assert "Please give a score from 1 to 5, or “Can't judge yet”." in response.text
     assert "\nHalf done</textarea>" in response.text
     assert '<input checked class="radio" id="score_regional_expertise-4"' in response.text
     assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
@@ -623,32 +624,6 @@ def test_comments_are_added_listed_and_refused_when_empty(editor_client, make_ap
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
 
 
-def test_tags_are_replaced_and_shown(editor_client, make_application):
-    application = make_application()
-    data = form_data(editor_client, application, tags="video,  photo , video")
-    response = editor_client.post(url(application, "/tags"), data=data)
-    assert response.status_code == 302
-    assert [tag.name for tag in application.tags] == ["photo", "video"]
-    markup = page(editor_client, application)
-    assert '<li class="badge">photo</li><li class="badge">video</li>' in markup
-    assert 'name="tags" type="text" value="photo, video"' in markup
-    assert "Ana Editor set the tags: photo, video" in markup
-
-    data = form_data(editor_client, application, tags="")
-    assert editor_client.post(url(application, "/tags"), data=data).status_code == 302
-    assert application.tags == []
-    assert "Ana Editor removed all tags" in page(editor_client, application)
-
-
-def test_an_overlong_tag_is_refused(editor_client, make_application):
-    application = make_application()
-    data = form_data(editor_client, application, tags="x" * 61)
-    response = editor_client.post(url(application, "/tags?lang=en"), data=data)
-    assert response.status_code == 400
-    assert "Each tag may have up to 60 characters." in response.text
-    assert application.tags == []
-
-
 # --- related applications -------------------------------------------------------------------
 
 
@@ -745,7 +720,7 @@ def test_every_candidate_action_is_audited(editor_client, colleague, make_applic
         url(application, "/comments"), data=form_data(editor_client, application, body="Hi")
     )
     editor_client.post(
-        url(application, "/tags"), data=form_data(editor_client, application, tags="photo")
+        url(application, "/tags"), data=form_data(editor_client, application, name="photo")
     )
     colleague.post(url(application, "/recusal"), data=form_data(colleague, application))
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()

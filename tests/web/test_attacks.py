@@ -279,12 +279,12 @@ def test_template_syntax_in_applicant_fields_is_never_evaluated(editor_client, c
 
 def test_script_payloads_in_staff_text_are_escaped_in_the_timeline(editor_client, make_application):
     from tracker.applications.pipeline import set_status
-    from tracker.applications.teamwork import add_comment, set_tags
+    from tracker.applications.teamwork import add_comment, add_tag
 
     application = make_application(full_name=XSS)
     editor = editor_client.user
     add_comment(application, XSS + SSTI, by=editor)
-    set_tags(application, [SSTI], by=editor)
+    add_tag(application, SSTI, by=editor)
     set_status(application, "rejected", by=editor, note=XSS + SSTI, reason="other")
 
     markup = editor_client.get(f"/review/applications/{application.id}?lang=en").text

@@ -24,14 +24,15 @@ def add_rating(
     application: Application,
     *,
     by: User,
-    scores: Mapping[str, int],
+    scores: Mapping[str, int | None],
     recommendation: str,
     comments: Mapping[str, str] | None = None,
     summary: str | None = None,
 ) -> Rating:
     """Record *by*'s rating of *application* (replacing their earlier one) and commit.
 
-    :param scores: 1–5 for every rubric criterion.
+    :param scores: 1–5 for every rubric criterion, or None for "can't judge yet" (stored
+        as NULL and left out of every mean).
     :raises RatingError: *by* recused themselves, a score is missing or out of range, or
         the recommendation is unknown.
     """
@@ -66,14 +67,14 @@ def add_rating(
 
 
 def _check_rating(
-    application: Application, by: User, scores: Mapping[str, int], recommendation: str
+    application: Application, by: User, scores: Mapping[str, int | None], recommendation: str
 ) -> None:
     if _recusal(application, by) is not None:
         raise RatingError("you declared a conflict of interest for this candidate")
     if set(scores) != set(CRITERIA) or not all(
-        isinstance(scores[c], int) and 1 <= scores[c] <= 5 for c in CRITERIA
+        scores[c] is None or (type(scores[c]) is int and 1 <= scores[c] <= 5) for c in CRITERIA
     ):
-        raise RatingError("every criterion needs a score from 1 to 5")
+        raise RatingError('every criterion needs a score from 1 to 5 or "can\'t judge yet"')
     if recommendation not in set(Recommendation):
         raise RatingError("unknown recommendation")
 
@@ -136,8 +137,9 @@ def recusals_of(application: Application) -> list[Recusal]:
     )
 
 
-def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float]]:
-    """Return the mean score per criterion for each application that has ratings."""
+def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float | None]]:
+    """Return the mean score per criterion (None if nobody could judge it) for each
+    application that has ratings."""
     ids = list(application_ids)
     if not ids:
         return {}
@@ -147,8 +149,12 @@ def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float
         .where(Rating.application_id.in_(ids))
         .group_by(Rating.application_id)
     )
+    # AVG leaves out NULL ("can't judge yet"); a criterion nobody could judge has no mean.
     return {
-        row.application_id: {c.value: float(getattr(row, c.value)) for c in CRITERIA}
+        row.application_id: {
+            c.value: None if getattr(row, c.value) is None else float(getattr(row, c.value))
+            for c in CRITERIA
+        }
         for row in rows
     }
 
@@ -167,6 +173,16 @@ def rated_by(user: User, application_ids: Iterable[int]) -> set[int]:
     )
 
 
+def rating_mean(rating: Rating) -> float | None:
+    """Return the mean of the criteria *rating* judged; None if it judged none.
+
+    "Can't judge yet" (NULL) counts neither as a score nor in the number of scores.
+    """
+    scores = [getattr(rating, c.value) for c in CRITERIA]
+    known = [score for score in scores if score is not None]
+    return fmean(known) if known else None
+
+
 def _recusal(application: Application, user: User) -> Recusal | None:
     return db.session.scalar(
         select(Recusal).where(Recusal.application_id == application.id, Recusal.user_id == user.id)
@@ -174,18 +190,23 @@ def _recusal(application: Application, user: User) -> Recusal | None:
 
 
 def _refresh_rating_summary(application: Application) -> None:
-    """Store the count and overall mean of the ratings on the application row.
+    """Store the count of ratings and their overall mean on the application row.
+
+    The overall mean is the mean of each rating's own mean; a rating that could judge no
+    criterion is counted, but has no mean to give.
 
     A Core UPDATE on purpose: a colleague's rating is not an edit of the candidate, so it
     must not bump the version that guards status changes against overwrites.
     """
-    ratings = db.session.scalars(select(Rating).where(Rating.application_id == application.id))
-    averages = [fmean(getattr(r, c.value) for c in CRITERIA) for r in ratings]
+    ratings = list(
+        db.session.scalars(select(Rating).where(Rating.application_id == application.id))
+    )
+    averages = [mean for mean in map(rating_mean, ratings) if mean is not None]
     db.session.execute(
         update(Application.__table__)
         .where(Application.__table__.c.id == application.id)
         .values(
-            rating_count=len(averages),
+            rating_count=len(ratings),
             rating_mean=round(fmean(averages), 2) if averages else None,
         )
     )

@@ -88,13 +88,40 @@ def normalise_tag(name: str) -> str:
     return name
 
 
-def set_tags(application: Application, names: Iterable[str], *, by: User) -> None:
-    """Replace the tags of *application* with *names* (created as needed), and commit."""
-    wanted = sorted({normalise_tag(name) for name in names if name.strip()})
+def add_tag(application: Application, name: str, *, by: User) -> bool:
+    """Add the tag *name* to *application* (created as needed), and commit.
+
+    An operation, not a new set: a colleague's tag added meanwhile stays.
+
+    :returns: False if the candidate already carried the tag (nothing is written).
+    """
+    name = normalise_tag(name)
     begin_write()
-    application.tags = [_tag(name) for name in wanted]
-    record_event("application.tagged", actor=by, application=application, tags=wanted)
+    tag = _tag(name)
+    if tag in application.tags:
+        db.session.rollback()
+        return False
+    application.tags.append(tag)
+    record_event("application.tagged", actor=by, application=application, added=name)
     db.session.commit()
+    return True
+
+
+def remove_tag(application: Application, name: str, *, by: User) -> bool:
+    """Remove the tag *name* from *application*, and commit.
+
+    :returns: False if the candidate no longer carries it (a colleague removed it first).
+    """
+    name = " ".join((name or "").split())
+    begin_write()
+    tag = next((tag for tag in application.tags if tag.name == name), None)
+    if tag is None:
+        db.session.rollback()
+        return False
+    application.tags.remove(tag)
+    record_event("application.untagged", actor=by, application=application, removed=name)
+    db.session.commit()
+    return True
 
 
 def bulk_add_tag(applications: Iterable[Application], name: str, *, by: User) -> BulkResult:

@@ -30,7 +30,7 @@ from tracker.models import (
 AUDIT_PAGE_SIZE = 100
 
 # The audit actions the timeline shows; everything else stays in the admins' audit log.
-TIMELINE_ACTIONS = ("application.assigned", "application.tagged")
+TIMELINE_ACTIONS = ("application.assigned", "application.tagged", "application.untagged")
 
 # Tie-breaker for entries with the same timestamp: what caused what (a status change
 # queues an email in the same transaction, so the email sorts as the later of the two).
@@ -150,7 +150,11 @@ def timeline(application: Application, *, viewer: User) -> list[TimelineEntry]:
                     event.created_at,
                     users.get(event.actor_id),
                     event,
-                    {"tags": details.get("tags"), "added": details.get("added")},
+                    {
+                        "tags": details.get("tags"),
+                        "added": details.get("added"),
+                        "removed": details.get("removed"),
+                    },
                 )
             )
     entries += [TimelineEntry("email", e.created_at, None, e) for e in emails]

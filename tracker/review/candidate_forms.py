@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from tracker.applications.teamwork import COMMENT_MAX_LENGTH
+from tracker.applications.teamwork import COMMENT_MAX_LENGTH, TAG_MAX_LENGTH
 from tracker.apply.forms import PlainText, SingleLine, choices, strip
 from tracker.enums import RubricCriterion, Status
 from tracker.extensions import db
@@ -36,7 +36,6 @@ from tracker.review.email_forms import template_choices
 NOTE_MAX_LENGTH = 2000
 RATING_COMMENT_MAX_LENGTH = 2000
 SUMMARY_MAX_LENGTH = 5000
-TAGS_MAX_LENGTH = 1000
 
 # The same words as the inbox and its bulk actions use.
 REASON_LABELS = REJECTION_REASON_LABELS
@@ -103,12 +102,28 @@ class StatusForm(FlaskForm):
         return self.reason.data or None
 
 
+# The choice beside 1–5 for a criterion the editor cannot judge yet (stored as NULL).
+CANT_JUDGE = "unknown"
+
+
+def _score(value):
+    """Coerce a posted score: a number 1–5, or CANT_JUDGE as it is (None: nothing chosen).
+
+    CANT_JUDGE stays a string, not None, so that a blank form shows no choice made.
+    """
+    if value is None or value == CANT_JUDGE:
+        return value
+    return int(value)
+
+
 def _score_field(criterion: RubricCriterion) -> RadioField:
     return RadioField(
         CRITERION_LABELS[criterion],
-        choices=choices((score, str(score)) for score in range(1, 6)),
-        coerce=int,
-        validators=[InputRequired(_l("Please give a score from 1 to 5."))],
+        choices=choices(
+            [*((score, str(score)) for score in range(1, 6)), (CANT_JUDGE, _l("Can't judge yet"))]
+        ),
+        coerce=_score,
+        validators=[InputRequired(_l("Please give a score from 1 to 5, or “Can't judge yet”."))],
     )
 
 
@@ -121,7 +136,8 @@ def _comment_field(criterion: RubricCriterion) -> TextAreaField:
 
 
 class RatingForm(FlaskForm):
-    """The rubric: 1–5 per criterion with an optional comment, a recommendation, a summary.
+    """The rubric: 1–5 or "can't judge yet" per criterion with an optional comment, a
+    recommendation (always required), a summary.
 
     Fields are named ``score_<criterion>`` and ``comment_<criterion>``.
     """
@@ -144,9 +160,12 @@ class RatingForm(FlaskForm):
         for criterion in RubricCriterion:
             yield criterion, self[f"score_{criterion.value}"], self[f"comment_{criterion.value}"]
 
-    def scores(self) -> dict[str, int]:
-        """Return the score per criterion."""
-        return {c.value: score.data for c, score, _ in self.criteria()}
+    def scores(self) -> dict[str, int | None]:
+        """Return the score per criterion; None where the editor cannot judge yet."""
+        return {
+            c.value: None if score.data == CANT_JUDGE else score.data
+            for c, score, _ in self.criteria()
+        }
 
     def comments(self) -> dict[str, str]:
         """Return the comment per criterion ("" where none was written)."""
@@ -164,7 +183,8 @@ class RatingForm(FlaskForm):
     def fill_from(self, rating) -> None:
         """Show the editor's existing rating (on a GET, not over what they just posted)."""
         for criterion, score, comment in self.criteria():
-            score.data = getattr(rating, criterion.value)
+            value = getattr(rating, criterion.value)
+            score.data = CANT_JUDGE if value is None else value
             comment.data = (rating.comments or {}).get(criterion.value, "")
         self.recommendation.data = rating.recommendation
         self.summary.data = rating.summary or ""
@@ -221,17 +241,25 @@ class AssignForm(FlaskForm):
         return next((user for user in users if user.id == assignee_id), None)
 
 
-class TagsForm(FlaskForm):
-    """The candidate's tags, separated by commas."""
+class AddTagForm(FlaskForm):
+    """Add one tag (an existing one is offered as a suggestion, a new one is created)."""
 
-    tags = StringField(
-        _l("Tags"),
+    name = StringField(
+        _l("Add a tag"),
+        id="tag_name",
         filters=[strip],
-        validators=[Optional(), Length(max=TAGS_MAX_LENGTH), SingleLine()],
+        validators=[
+            DataRequired(_l("Please write a tag.")),
+            Length(max=TAG_MAX_LENGTH, message=_l("A tag may have up to 60 characters.")),
+            SingleLine(),
+        ],
     )
 
-    def names(self) -> list[str]:
-        return [name.strip() for name in (self.tags.data or "").split(",") if name.strip()]
+
+class RemoveTagForm(FlaskForm):
+    """Remove one tag: each tag on the page has its own small form carrying its name."""
+
+    name = StringField(widget=HiddenInput(), filters=[strip], validators=[DataRequired()])
 
 
 def all_staff() -> list[User]:

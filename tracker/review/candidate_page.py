@@ -16,7 +16,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from tracker.applications.people import related_applications
 from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
-from tracker.applications.ratings import is_recused, recusals_of, visible_ratings
+from tracker.applications.ratings import is_recused, rating_mean, recusals_of, visible_ratings
 from tracker.applications.teamwork import all_tags
 from tracker.applications.timeline import TimelineEntry, timeline
 from tracker.apply.forms import HEARD_ABOUT
@@ -39,12 +39,13 @@ from tracker.labels import (
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
 from tracker.review.candidate_forms import (
     REASON_LABELS,
+    AddTagForm,
     AssignForm,
     CommentForm,
     RatingForm,
     RecuseForm,
+    RemoveTagForm,
     StatusForm,
-    TagsForm,
     label_of,
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
@@ -100,6 +101,9 @@ def template_helpers() -> dict:
         "FLAG_LABELS": FLAG_LABELS,
         "TYPE_NAMES": TYPE_NAMES,
         "label_of": label_of,
+        "rating_mean_of": rating_mean,
+        # One decimal in the page language, as in the inbox ("3.5").
+        "rating_mean": lambda value: format_decimal(value, "0.0"),
         "is_web_url": is_web_url,
         "human_size": human_size,
         **date_formatters(),
@@ -121,7 +125,8 @@ class CandidateForms:
     rating: RatingForm
     recuse: RecuseForm
     comment: CommentForm
-    tags: TagsForm
+    add_tag: AddTagForm
+    remove_tag: RemoveTagForm
 
 
 @dataclass
@@ -221,8 +226,8 @@ def _forms(application: Application, own_rating: Rating | None, posted: dict) ->
         rating=rating_form,
         recuse=posted.get("recuse_form") or RecuseForm(formdata=None),
         comment=posted.get("comment_form") or CommentForm(formdata=None),
-        tags=posted.get("tags_form")
-        or TagsForm(formdata=None, tags=", ".join(tag.name for tag in application.tags)),
+        add_tag=posted.get("add_tag_form") or AddTagForm(formdata=None),
+        remove_tag=RemoveTagForm(formdata=None),
     )
 
 
@@ -256,6 +261,7 @@ _NOT_CONFLICTING = frozenset(
         "application.rated",
         "application.recused",
         "application.tagged",
+        "application.untagged",
         "document.downloaded",
     }
 )

@@ -23,7 +23,13 @@ from tracker.applications.pipeline import (
     transition_refusal,
 )
 from tracker.applications.ratings import RatingError, add_rating, is_recused, recuse
-from tracker.applications.teamwork import CandidateError, add_comment, assign, set_tags
+from tracker.applications.teamwork import (
+    CandidateError,
+    add_comment,
+    add_tag,
+    assign,
+    remove_tag,
+)
 from tracker.applications.timeline import audit_page
 from tracker.documents.serve import send_document
 from tracker.enums import Status
@@ -34,12 +40,13 @@ from tracker.labels import status_label
 from tracker.models import Application, Document
 from tracker.review import bp
 from tracker.review.candidate_forms import (
+    AddTagForm,
     AssignForm,
     CommentForm,
     RatingForm,
     RecuseForm,
+    RemoveTagForm,
     StatusForm,
-    TagsForm,
     all_staff,
 )
 from tracker.review.candidate_page import (
@@ -202,7 +209,7 @@ def _rating_refused(application: Application, form: RatingForm):
             "rate them. Your rating was not saved."
         )
         return _render_candidate(application, status_code=403, problem=problem)
-    problem = gettext("Please give every criterion a score from 1 to 5.")
+    problem = gettext("Please give every criterion a score from 1 to 5, or “Can't judge yet”.")
     return _render_candidate(application, status_code=400, problem=problem, rating_form=form)
 
 
@@ -239,20 +246,39 @@ def comment(application_id: int):
     return _back_to(application, "comments")
 
 
-@bp.post("/applications/<int:application_id>/tags")
+@bp.post("/applications/<int:application_id>/tags", endpoint="add_tag")
 @staff
-def tags(application_id: int):
-    """Replace the candidate's tags."""
+def add_tag_view(application_id: int):
+    """Add one tag; the candidate's other tags, a colleague's too, stay."""
     application = db.get_or_404(Application, application_id)
-    form = TagsForm()
+    form = AddTagForm()
     if not form.validate():
-        return _render_candidate(application, status_code=400, tags_form=form)
+        return _render_candidate(application, status_code=400, add_tag_form=form)
     try:
-        set_tags(application, form.names(), by=current_user)
+        added = add_tag(application, form.name.data, by=current_user)
     except CandidateError:
-        form.tags.errors = [gettext("Each tag may have up to 60 characters.")]
-        return _render_candidate(application, status_code=400, tags_form=form)
-    flash(gettext("Tags saved."), "success")
+        form.name.errors = [gettext("A tag may have up to 60 characters.")]
+        return _render_candidate(application, status_code=400, add_tag_form=form)
+    if added:
+        flash(gettext("Tag “%(tag)s” added.", tag=form.name.data), "success")
+    else:
+        flash(gettext("The candidate already has the tag “%(tag)s”.", tag=form.name.data), "info")
+    return _back_to(application, "candidate-tags")
+
+
+@bp.post("/applications/<int:application_id>/tags/remove", endpoint="remove_tag")
+@staff
+def remove_tag_view(application_id: int):
+    """Remove one tag; one a colleague removed already is a notice, not an error."""
+    application = db.get_or_404(Application, application_id)
+    form = RemoveTagForm()
+    if not form.validate():
+        problem = gettext("This tag could not be removed; please try again.")
+        return _render_candidate(application, status_code=400, problem=problem)
+    if remove_tag(application, form.name.data, by=current_user):
+        flash(gettext("Tag “%(tag)s” removed.", tag=form.name.data), "success")
+    else:
+        flash(gettext("The tag “%(tag)s” had already been removed.", tag=form.name.data), "info")
     return _back_to(application, "candidate-tags")
 
 
