@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.e2e.conftest import make_staff, sign_in
-from tests.e2e.test_staff import smtp_server, submit, url  # noqa: F401 - smtp_server: fixture
+from tests.e2e.test_staff import submit, url
 from tracker.extensions import db
 from tracker.mail.template_store import seed_templates
 from tracker.models import Application, OutboxEmail
@@ -21,10 +21,9 @@ def outbox(app) -> list[tuple[str, str, str]]:
 
 
 def test_bulk_email_refuses_an_unfilled_part_and_sends_each_language_its_text(
-    smtp_server,
     live_app,
     call_slug,
-    page,  # noqa: F811 - the fixture imported above
+    page,
 ):
     with live_app.app_context():
         seed_templates()
