@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import hidden_fields
 from tests.mail.test_compose import bulk, bulk_texts, compose_data, compose_page
+from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.mail.fillins import unfilled_parts
 from tracker.mail.template_store import seed_templates
@@ -223,3 +224,23 @@ def test_bulk_to_rejected_or_withdrawn_needs_a_confirmation(
 
     assert sent.status_code == 302
     assert [e.to_address for e in emails()] == ["gone@example.org"]
+
+
+def test_a_draft_with_a_fill_in_part_is_not_released(app, editor_client, seeded, make_application):
+    from tracker.mail.compose import queue_template_email
+    from tracker.mail.drafts import OutboxActionError, release_draft, release_drafts
+
+    application = make_application(preferred_language="en")
+    with app.test_request_context():
+        draft = queue_template_email(
+            application, "request_info", by=editor_client.user, status=EmailStatus.DRAFT
+        )
+    db.session.commit()
+
+    with pytest.raises(OutboxActionError) as refused:
+        release_draft(draft.id, by=editor_client.user)
+    assert str(refused.value) == (
+        "Fill in the marked parts before sending: [[Please describe here what is missing.]]"
+    )
+    assert release_drafts(by=editor_client.user) == 0
+    assert [email.status for email in emails()] == ["draft"]
