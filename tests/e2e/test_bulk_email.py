@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.e2e.conftest import make_staff, sign_in
+from tests.e2e.conftest import PageWatch, make_staff, sign_in
 from tests.e2e.test_staff import submit, url
 from tracker.extensions import db
 from tracker.mail.template_store import seed_templates
@@ -37,6 +37,7 @@ def test_bulk_email_refuses_an_unfilled_part_and_sends_each_language_its_text(
             row.preferred_language = language
         db.session.commit()
     before = outbox(live_app)  # the acknowledgements the form queued
+    watch = PageWatch(page)
     sign_in(page, live_app, EDITOR)
 
     page.goto(url(live_app, "review.inbox", lang="en"))
@@ -60,6 +61,10 @@ def test_bulk_email_refuses_an_unfilled_part_and_sends_each_language_its_text(
             "[[Bitte beschreiben Sie hier, was fehlt.]]", "Es fehlt Ihr Lebenslauf."
         )
     )
+    # The list of unfilled parts follows the typing: German is done, Russian is not.
+    assert page.locator("[data-language-text=de] [data-unfilled-parts]").is_hidden()
+    russian_parts = page.locator("[data-language-text=ru] [data-unfilled-parts]")
+    assert russian_parts.locator("li").all_inner_texts() == ["[[Опишите здесь, чего не хватает.]]"]
     page.get_by_role("button", name="Send 2 emails").click()
 
     assert "Fill in the marked parts before sending: [[Опишите здесь, чего не хватает.]]" in (
@@ -83,3 +88,4 @@ def test_bulk_email_refuses_an_unfilled_part_and_sends_each_language_its_text(
         ),
         ("nino@example.org", "de", "Hallo Nino Beridze,\nbitte senden Sie Ihren Lebenslauf.\n"),
     ]
+    assert watch.console_errors == []

@@ -28,7 +28,7 @@ from tracker.mail.compose import (
     check_compose_ticket,
     issue_compose_ticket,
 )
-from tracker.mail.fillins import unfilled_parts
+from tracker.mail.fillins import LEGACY_FILL_INS, unfilled_parts
 from tracker.mail.outbox import reply_to_address, sender_text
 from tracker.mail.templates import TemplateValidationError
 from tracker.review import bp
@@ -125,6 +125,7 @@ def _render_bulk(form: BulkEmailForm, plan: BulkPlan, inbox_filter, *, key, prob
             inbox_args=inbox_filter.to_args(),
             language_labels=LANGUAGE_LABELS,
             status_labels=STATUS_LABELS,
+            legacy_fill_ins=LEGACY_FILL_INS,
             sender=sender_text(),
             reply_to=reply_to_address(),
         ),

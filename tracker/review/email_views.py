@@ -36,7 +36,7 @@ from tracker.mail.drafts import (
     update_draft,
     when_of,
 )
-from tracker.mail.fillins import unfilled_parts
+from tracker.mail.fillins import LEGACY_FILL_INS, unfilled_parts
 from tracker.mail.outbox import reply_to_address, sender_text
 from tracker.models import Application, OutboxEmail
 from tracker.review import bp
@@ -146,6 +146,7 @@ def _render_compose(
             unfilled=unfilled_parts(form.subject.data, form.body_text.data),
             templates=[(key.value, TEMPLATE_LABELS[key]) for key in EmailTemplateKey],
             language_labels=LANGUAGE_LABELS,
+            legacy_fill_ins=LEGACY_FILL_INS,
             sender=sender_text(),
             reply_to=reply_to_address(),
             from_args=_from_args(),
