@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.e2e.conftest import PageWatch, make_staff, sign_in
+from tests.e2e.conftest import PageWatch, make_staff, serious_violations, sign_in
 from tests.e2e.test_staff import submit, url
 from tracker.extensions import db
 from tracker.mail.template_store import seed_templates
@@ -48,6 +48,7 @@ def test_bulk_email_refuses_an_unfilled_part_and_sends_each_language_its_text(
     page.get_by_role("button", name="Write an email…").click()
     page.select_option("#template", "request_info")
     page.get_by_role("button", name="Preview").click()
+    assert serious_violations(page) == []
     german = page.locator("#body_text_de")
     russian = page.locator("#body_text_ru")
     assert "[[Bitte beschreiben Sie hier, was fehlt.]]" in german.input_value()
