@@ -244,3 +244,12 @@ def test_a_draft_with_a_fill_in_part_is_not_released(app, editor_client, seeded,
     )
     assert release_drafts(by=editor_client.user) == 0
     assert [email.status for email in emails()] == ["draft"]
+
+
+def test_the_template_editor_explains_fill_in_parts(app, admin_client, seeded):
+    page = admin_client.get("/admin/email-templates/request_info/de?lang=en").text
+    hint = re.search(r"<p class=\"hint\" data-fill-in-hint>(.*?)</p>", page).group(1)
+    assert hint == (
+        "Text the editor must replace before sending goes in double square brackets: "
+        "[[Describe what is missing.]]. Editors cannot send an email while one is left."
+    )
