@@ -132,6 +132,7 @@ def test_bulk_shows_a_text_per_language_and_refuses_an_unfilled_part(
     assert REQUEST_INFO_MARKERS["de"] in texts["body_text_de"]
     assert REQUEST_INFO_MARKERS["ru"] in texts["body_text_ru"]
     assert "subject_en" not in texts  # nobody writes in English
+    assert "Write placeholders like {{ first_name }}: each candidate gets" in page
     assert f"<li><mark>{REQUEST_INFO_MARKERS['ru']}</mark></li>" in page
     assert 'data-preview="de"' in page
     assert 'data-preview="ru"' in page
