@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.portal import views as portal_views  # noqa: F401 - attaches the status routes to bp
     from tracker.review import bp as review_bp
     from tracker.review import (  # noqa: F401 - attach the candidate, inbox and email routes
+        bulk_email_views,
         candidate_views,
         email_views,
     )

@@ -183,6 +183,10 @@ def test_editor_filters_searches_rates_decides_and_writes(smtp_server, live_app,
         page.get_by_role("button", name="Use this template").click()
     subject = page.input_value("#subject")
     assert subject
+    # The template's fill-in part must be replaced: sending refuses it.
+    body = page.input_value("#body_text")
+    assert "[[Please describe here what is missing.]]" in body
+    page.fill("#body_text", body.replace("[[Please describe here what is missing.]]", "Your CV."))
     with page.expect_navigation():
         page.get_by_role("button", name="Preview").click()
     assert page.locator("[data-preview-subject]").inner_text() == subject

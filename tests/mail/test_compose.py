@@ -179,7 +179,7 @@ def test_an_address_with_a_line_break_is_refused_and_nothing_queued(
     app, editor_client, seeded, make_application
 ):
     application = make_application(email="nino@example.org\r\nBcc: all@example.net")
-    data = compose_data(compose_page(editor_client, application))
+    data = compose_data(compose_page(editor_client, application), body_text="Wo ist er?")
 
     response = editor_client.post(
         f"/review/applications/{application.id}/email?lang=en", data={**data, "action": "send"}
@@ -218,6 +218,12 @@ def bulk(client, **data):
     # Every staff page carries the session's CSRF token in its sign-out form.
     token = hidden_fields(client.get("/review/outbox?lang=en").text)["csrf_token"]
     return client.post("/review/email/bulk?lang=en", data={"csrf_token": token, **data})
+
+
+def bulk_texts(page: str) -> dict:
+    """Return the bulk page's per-language subjects and texts and its loaded template."""
+    names = re.findall(r'name="((?:subject|body_text)_\w\w|loaded)"', page)
+    return {name: field_value(page, name) for name in names}
 
 
 @pytest.fixture
@@ -268,6 +274,7 @@ def test_bulk_send_queues_one_email_per_person_each_in_their_language_and_only_o
         editor_client, ids=ids, scope="selected", template="acceptance", action="preview"
     )
     ticket = hidden_fields(preview.text)["ticket"]
+    texts = bulk_texts(preview.text)
 
     sent = bulk(
         editor_client,
@@ -276,6 +283,7 @@ def test_bulk_send_queues_one_email_per_person_each_in_their_language_and_only_o
         template="acceptance",
         ticket=ticket,
         action="send",
+        **texts,
     )
     again = bulk(
         editor_client,
@@ -284,6 +292,7 @@ def test_bulk_send_queues_one_email_per_person_each_in_their_language_and_only_o
         template="acceptance",
         ticket=ticket,
         action="send",
+        **texts,
     )
 
     assert sent.status_code == again.status_code == 302
@@ -311,6 +320,10 @@ def test_bulk_to_the_whole_inbox_filter(app, editor_client, seeded, recipients):
         action="preview",
     )
     ticket = hidden_fields(preview.text)["ticket"]
+    texts = bulk_texts(preview.text)
+    texts["body_text_de"] = texts["body_text_de"].replace(
+        "[[Bitte beschreiben Sie hier, was fehlt.]]", "Es fehlt Ihr Lebenslauf."
+    )
 
     sent = bulk(
         editor_client,
@@ -319,6 +332,7 @@ def test_bulk_to_the_whole_inbox_filter(app, editor_client, seeded, recipients):
         template="request_info",
         ticket=ticket,
         action="send",
+        **texts,
     )
 
     assert 'data-recipient-count="1"' in preview.text
@@ -328,7 +342,12 @@ def test_bulk_to_the_whole_inbox_filter(app, editor_client, seeded, recipients):
 
 def test_bulk_without_recipients_sends_nothing(app, editor_client, seeded):
     response = bulk(
-        editor_client, scope="selected", template="acceptance", action="send", ticket="x"
+        editor_client,
+        scope="selected",
+        template="acceptance",
+        loaded="acceptance",
+        action="send",
+        ticket="x",
     )
     assert response.status_code == 400
     assert "0 recipients" in response.text

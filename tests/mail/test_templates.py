@@ -401,6 +401,11 @@ def test_save_stores_the_version_and_records_who(app, admin_client, seeded):
         ("body_text", "{{ config }}", "there is no placeholder {{ config }}"),
         ("body_text", "{{ ''.__class__.__mro__ }}", "only plain placeholders"),
         ("body_html", "<p>{applicant.__class__}</p>", "looks like a placeholder"),
+        (
+            "body_text",
+            "Hallo\n[[Was fehlt?\n",
+            "Line 2: a fill-in part opened with [[ is not closed with ]].",
+        ),
     ],
 )
 def test_save_refuses_a_bad_template_with_the_message_at_the_field(

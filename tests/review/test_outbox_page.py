@@ -261,8 +261,9 @@ def test_release_all_drafts_of_the_inbox_filter(app, editor_client, make_applica
     in_filter = make_application(region="abkhazia", country="georgia")
     elsewhere = make_application(region="armenia", country="armenia")
     with app.test_request_context():
-        set_status(in_filter, "in_review", by=editor_client.user, notify="request_info")
-        set_status(elsewhere, "in_review", by=editor_client.user, notify="request_info")
+        # Not request_info: its fill-in part would keep it a draft (test_fillins.py).
+        set_status(in_filter, "in_review", by=editor_client.user, notify="trial_invitation")
+        set_status(elsewhere, "in_review", by=editor_client.user, notify="trial_invitation")
     first, second = (
         db.session.scalars(select(OutboxEmail).where(OutboxEmail.application_id == a.id)).one()
         for a in (in_filter, elsewhere)

@@ -2,7 +2,7 @@
 
 Every email is written into the outbox in the transaction of the change that caused it
 (ARCHITECTURE.md §3). Editors write to one candidate (:func:`send_email`) or to many
-(:func:`send_bulk_email`); a compose form carries a signed one-time ticket, so that sent
+(:mod:`tracker.mail.bulk_email`); a compose form carries a signed one-time ticket, so that sent
 twice it queues once. Automatic emails (acknowledgement, decisions, withdrawal) use
 :func:`queue_template_email`; an applicant who lost the status link asks for a new one
 (:func:`reissue_status_links`). Drafts and the outbox page are in :mod:`tracker.mail.drafts`.
@@ -11,8 +11,6 @@ twice it queues once. Automatic emails (acknowledgement, decisions, withdrawal) 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -25,8 +23,7 @@ from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.enums import EmailStatus, EmailTemplateKey
 from tracker.extensions import db
-from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import iter_filtered, selected_applications
+from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import make_message_id, queue, queue_rendered
 from tracker.mail.placeholders import placeholder_values, render_for
 from tracker.mail.templates import (
@@ -44,8 +41,6 @@ from tracker.urls import external_url
 
 STATUS_LINK_TEMPLATE = "status_link"
 CUSTOM_TEMPLATE = "custom"
-# Recipients of one bulk email at most: beyond that, narrow the filter.
-BULK_EMAIL_MAX = 5000
 BODY_MAX_LENGTH = 20_000
 
 
@@ -154,7 +149,14 @@ def check_body(body_text: str) -> str:
     return body_text
 
 
-def _find_by_message_id(message_id: str) -> OutboxEmail | None:
+def check_filled_in(*texts: str) -> None:
+    """Raise ComposeError if any fill-in part ([[…]]) is left in *texts*."""
+    parts = unfilled_parts(*texts)
+    if parts:
+        raise ComposeError(refusal(parts))
+
+
+def find_by_message_id(message_id: str) -> OutboxEmail | None:
     return db.session.scalar(select(OutboxEmail).where(OutboxEmail.message_id == message_id))
 
 
@@ -174,13 +176,15 @@ def send_email(
 
     :param token: the compose form's one-time token (:func:`check_compose_ticket`).
     :raises DuplicateEmail: this form was sent already; nothing new is queued.
-    :raises ComposeError: empty or multi-line subject, empty body, unusable address.
+    :raises ComposeError: empty or multi-line subject, empty body, a fill-in part left,
+        unusable address.
     """
     subject = check_subject(subject)
     body_text = check_body(body_text)
+    check_filled_in(subject, body_text)
     message_id = make_message_id(token)
     begin_write()
-    if _find_by_message_id(message_id) is not None:
+    if find_by_message_id(message_id) is not None:
         db.session.rollback()
         raise DuplicateEmail
     key = template_key if template_key in set(EmailTemplateKey) else CUSTOM_TEMPLATE
@@ -210,117 +214,6 @@ def send_email(
         db.session.rollback()
         raise DuplicateEmail from error
     return email
-
-
-# --- one template to many candidates -----------------------------------------------------
-
-
-@dataclass
-class BulkPlan:
-    """Who a bulk email goes to: one application per address, and who was left out."""
-
-    recipients: list[Application] = field(default_factory=list)
-    # Same address (ignoring case) as an earlier recipient: one email per person.
-    duplicates: list[Application] = field(default_factory=list)
-    # An address that cannot go into a header (CR/LF): never written to.
-    unusable: list[Application] = field(default_factory=list)
-    # More than BULK_EMAIL_MAX recipients: the plan was cut off there.
-    too_many: bool = False
-
-
-def plan_bulk_email(
-    applications: Iterable[Application], *, limit: int = BULK_EMAIL_MAX
-) -> BulkPlan:
-    """Return the recipients of a bulk email: the first application of each address."""
-    plan = BulkPlan()
-    seen: set[str] = set()
-    for application in applications:
-        address = normalise_email(application.email)
-        if any(char in application.email for char in "\r\n\0"):
-            plan.unusable.append(application)
-        elif address in seen:
-            plan.duplicates.append(application)
-        else:
-            if len(plan.recipients) >= limit:
-                plan.too_many = True
-                break
-            seen.add(address)
-            plan.recipients.append(application)
-    return plan
-
-
-def plan_for_inbox(
-    *, ids: list[int], inbox_filter: InboxFilter, whole_filter: bool, user: User
-) -> BulkPlan:
-    """Return the bulk plan for the inbox's ticked rows, or for everyone its filter matches."""
-    options = (selectinload(Application.call),)
-    if whole_filter:
-        return plan_bulk_email(iter_filtered(inbox_filter, user=user, options=options))
-    return plan_bulk_email(selected_applications(ids, options=options))
-
-
-def preview_bulk_email(plan: BulkPlan, key: str, *, by: User) -> RenderedEmail | None:
-    """Return the first recipient's email as it will be sent (None without recipients)."""
-    if not plan.recipients:
-        return None
-    return render_for(plan.recipients[0], key, editor=by)
-
-
-def send_bulk_email(
-    plan: BulkPlan, key: str | EmailTemplateKey, *, by: User, token: str
-) -> list[OutboxEmail]:
-    """Queue template *key* to every recipient of *plan*, each in their language; commit.
-
-    One transaction: every email is queued, or none.
-
-    :raises DuplicateEmail: this form was sent already (its one-time token).
-    :raises ComposeError: the plan is too large or empty.
-    """
-    key = EmailTemplateKey(key)
-    if plan.too_many:
-        raise ComposeError(
-            _(
-                "That is more than %(max)s recipients. Please narrow the filter.",
-                max=BULK_EMAIL_MAX,
-            )
-        )
-    if not plan.recipients:
-        raise ComposeError(_("There is nobody to write to."))
-    begin_write()
-    first_id = make_message_id(token, plan.recipients[0].id)
-    if _find_by_message_id(first_id) is not None:
-        db.session.rollback()
-        raise DuplicateEmail
-    emails = []
-    try:
-        for application in plan.recipients:
-            rendered = render_for(application, key, editor=by)
-            emails.append(
-                queue_to_applicant(
-                    application,
-                    rendered,
-                    by=by,
-                    message_id=make_message_id(token, application.id),
-                )
-            )
-        db.session.flush()
-        for application, email in zip(plan.recipients, emails, strict=True):
-            record_event(
-                "email.queued",
-                actor=by,
-                application=application,
-                email=email.id,
-                template=key.value,
-                bulk=True,
-            )
-        db.session.commit()
-    except IntegrityError as error:  # the same form, sent twice at the same moment
-        db.session.rollback()
-        raise DuplicateEmail from error
-    except BaseException:
-        db.session.rollback()
-        raise
-    return emails
 
 
 # --- a new status link -------------------------------------------------------------------

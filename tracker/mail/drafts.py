@@ -21,6 +21,7 @@ from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.inbox.query import inbox_query
 from tracker.mail.compose import check_body, check_subject
+from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.models import Application, OutboxEmail, User
 
 OUTBOX_PAGE_SIZE = 50
@@ -137,9 +138,14 @@ def _conditional_update(email_id: int, current: EmailStatus, **values) -> None:
 def release_draft(email_id: int, *, by: User) -> OutboxEmail:
     """Let the worker send a draft; commit.
 
-    :raises OutboxActionError: it is no longer a draft.
+    :raises OutboxActionError: it is no longer a draft, or it keeps a fill-in part.
     """
     begin_write()
+    draft = _locked_email(email_id, EmailStatus.DRAFT)
+    parts = unfilled_parts(draft.subject, draft.body_text)
+    if parts:
+        db.session.rollback()
+        raise OutboxActionError(refusal(parts))
     _conditional_update(
         email_id,
         EmailStatus.DRAFT,
@@ -158,7 +164,8 @@ def release_drafts(
 ) -> int:
     """Release every applicant draft (of one application, or of those *within*); commit.
 
-    :returns: how many drafts were released.
+    :returns: how many drafts were released. A draft that keeps a fill-in part stays a
+        draft: it must be edited first.
     """
     begin_write()
     drafts = list(
@@ -172,6 +179,7 @@ def release_drafts(
             .options(selectinload(OutboxEmail.application))
         )
     )
+    drafts = [email for email in drafts if not unfilled_parts(email.subject, email.body_text)]
     for email in drafts:
         record_event("email.released", actor=by, application=email.application, email=email.id)
     if drafts:

@@ -39,6 +39,7 @@ from sqlalchemy import select
 
 from tracker.enums import EmailTemplateKey
 from tracker.extensions import db
+from tracker.mail.fillins import marker_problems
 from tracker.models import EmailTemplate
 
 FALLBACK_LANGUAGE = "de"
@@ -199,6 +200,7 @@ def template_problems(source: str, allowed: tuple[str, ...]) -> list[str]:
                         text=match.group(0),
                     )
                 )
+    problems.extend(marker_problems(source))
     return list(dict.fromkeys(problems))
 
 

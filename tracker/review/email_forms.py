@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.apply.forms import SingleLine
 from tracker.enums import UI_LANGUAGES, EmailTemplateKey
 from tracker.labels import TEMPLATE_LABELS
-from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
+from tracker.mail.bulk_email import LanguageText
+from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, normalise_newlines
 from tracker.web.forms_common import IdListField
 
 
@@ -69,7 +77,8 @@ class BulkEmailForm(FlaskForm):
     """One template to the inbox's ticked rows, or to everyone its filter matches.
 
     The inbox's bulk form posts here as it is (ids, scope, filter); this page then asks
-    for the template, previews, and sends.
+    for the template, fills a subject and text per recipient language from it (fields
+    ``subject_<language>`` and ``body_text_<language>``, added below), previews, and sends.
     """
 
     ids = IdListField(default=list)
@@ -77,8 +86,50 @@ class BulkEmailForm(FlaskForm):
     # The inbox's query string: the filter the recipients come from.
     filter = HiddenField()
     template = SelectField(_l("Template"), choices=template_choices(blank=True), default="")
+    # The template whose texts the fields hold: another choice fills them afresh.
+    loaded = HiddenField()
+    inactive_confirmed = BooleanField(
+        _l("Yes, also write to the candidates who were rejected or have withdrawn.")
+    )
     ticket = HiddenField()
 
     def uses_filter(self) -> bool:
         """Tell whether the recipients are everyone the filter matches."""
         return self.scope.data == "filter"
+
+    def language_fields(self, language: str) -> tuple[StringField, TextAreaField]:
+        """Return the subject and text fields of *language*."""
+        return self[f"subject_{language}"], self[f"body_text_{language}"]
+
+    def texts(self, languages: list[str]) -> dict[str, LanguageText]:
+        """Return the edited subject and text of each of *languages*."""
+        texts = {}
+        for language in languages:
+            subject, body_text = self.language_fields(language)
+            texts[language] = LanguageText(
+                language, subject.data or "", normalise_newlines(body_text.data) or ""
+            )
+        return texts
+
+    def fill(self, key: str, texts: dict[str, LanguageText]) -> None:
+        """Put the template *key*'s *texts* into the fields, replacing what was there."""
+        self.loaded.data = key
+        for language, text in texts.items():
+            subject, body_text = self.language_fields(language)
+            subject.data, body_text.data = text.subject, text.body_text
+
+
+# One subject and one text per language; only those of the recipients' languages are shown.
+for _language in UI_LANGUAGES:
+    setattr(
+        BulkEmailForm,
+        f"subject_{_language}",
+        StringField(
+            _l("Subject"), validators=[Optional(), Length(max=SUBJECT_MAX_LENGTH), SingleLine()]
+        ),
+    )
+    setattr(
+        BulkEmailForm,
+        f"body_text_{_language}",
+        TextAreaField(_l("Message"), validators=[Optional(), Length(max=BODY_MAX_LENGTH)]),
+    )

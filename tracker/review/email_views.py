@@ -17,14 +17,10 @@ from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.labels import LANGUAGE_LABELS, TEMPLATE_LABELS
 from tracker.mail.compose import (
-    BulkPlan,
     ComposeError,
     DuplicateEmail,
     check_compose_ticket,
     issue_compose_ticket,
-    plan_for_inbox,
-    preview_bulk_email,
-    send_bulk_email,
     send_email,
     starting_text,
 )
@@ -40,11 +36,11 @@ from tracker.mail.drafts import (
     update_draft,
     when_of,
 )
+from tracker.mail.fillins import LEGACY_FILL_INS, unfilled_parts
 from tracker.mail.outbox import reply_to_address, sender_text
-from tracker.mail.templates import TemplateValidationError
 from tracker.models import Application, OutboxEmail
 from tracker.review import bp
-from tracker.review.email_forms import BulkEmailForm, ComposeForm, DraftForm
+from tracker.review.email_forms import ComposeForm, DraftForm
 from tracker.web.access import staff
 from tracker.web.forms_common import error_summary
 
@@ -147,81 +143,15 @@ def _render_compose(
             preview=preview,
             problem=problem,
             errors=error_summary(form),
+            unfilled=unfilled_parts(form.subject.data, form.body_text.data),
             templates=[(key.value, TEMPLATE_LABELS[key]) for key in EmailTemplateKey],
             language_labels=LANGUAGE_LABELS,
+            legacy_fill_ins=LEGACY_FILL_INS,
             sender=sender_text(),
             reply_to=reply_to_address(),
             from_args=_from_args(),
         ),
         status_code,
-    )
-
-
-# --- many candidates -------------------------------------------------------------------
-
-
-@bp.post("/email/bulk")
-@staff
-def bulk_email():
-    """Write one template to the inbox's selection or filter, each in their language."""
-    user = current_user._get_current_object()
-    form = BulkEmailForm()
-    inbox_filter = InboxFilter.from_query_string(form.filter.data)
-    plan = plan_for_inbox(
-        ids=form.ids.data, inbox_filter=inbox_filter, whole_filter=form.uses_filter(), user=user
-    )
-    key = form.template.data if form.template.data in set(EmailTemplateKey) else None
-    problem = None
-    if not form.validate():
-        problem = _("Please choose a template from the list.")
-    elif request.form.get("action") == "send" and key:
-        try:
-            return _send_bulk(plan, key, form.ticket.data)
-        except (ComposeError, TemplateValidationError) as error:
-            problem = str(error)
-    preview = None
-    if key and problem is None:
-        try:
-            preview = preview_bulk_email(plan, key, by=user)
-        except TemplateValidationError:
-            problem = _("This template cannot be used; please ask an admin to correct it.")
-    return _render_bulk(form, plan, inbox_filter, preview=preview, problem=problem)
-
-
-def _send_bulk(plan: BulkPlan, key: str, ticket: str | None):
-    """Queue the bulk email and show the outbox; raise ComposeError when it cannot go."""
-    try:
-        token = check_compose_ticket(ticket)
-        emails = send_bulk_email(plan, key, by=current_user._get_current_object(), token=token)
-    except DuplicateEmail:
-        flash(_("These emails were queued already; they were not queued again."), "info")
-        return redirect(url_for("review.outbox", tab=EmailStatus.QUEUED.value))
-    flash(
-        ngettext(
-            "%(num)d email queued. It will be sent in a moment.",
-            "%(num)d emails queued. They will be sent in a moment.",
-            len(emails),
-        ),
-        "success",
-    )
-    return redirect(url_for("review.outbox", tab=EmailStatus.QUEUED.value))
-
-
-def _render_bulk(form: BulkEmailForm, plan: BulkPlan, inbox_filter, *, preview, problem):
-    form.ticket.data = issue_compose_ticket()
-    return (
-        render_template(
-            "review/bulk_email.html",
-            form=form,
-            plan=plan,
-            preview=preview,
-            problem=problem,
-            inbox_args=inbox_filter.to_args(),
-            language_labels=LANGUAGE_LABELS,
-            sender=sender_text(),
-            reply_to=reply_to_address(),
-        ),
-        400 if problem else 200,
     )
 
 
