@@ -9,6 +9,7 @@ import zipfile
 from datetime import date, datetime, time
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
@@ -546,7 +547,7 @@ def test_criterion_headers_name_the_criteria_as_the_rating_form_does(app):
     from tracker.exports import CRITERION_COLUMNS, column_headers
     from tracker.labels import CRITERION_LABELS
 
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         headers = column_headers(CRITERION_COLUMNS)
         assert headers == [f"Mean: {label}" for label in CRITERION_LABELS.values()]
 

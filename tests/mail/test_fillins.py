@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.conftest import hidden_fields
@@ -46,7 +47,7 @@ def test_seeds_mark_fill_in_parts_and_have_no_bare_brackets():
 
 
 def test_the_template_check_refuses_an_unclosed_marker(app):
-    with pytest.raises(TemplateValidationError) as refused:
+    with force_locale("en"), pytest.raises(TemplateValidationError) as refused:
         check_template("request_info", "Frage", "Hallo,\n[[Was fehlt?\nGruß\n", None)
     assert refused.value.errors == {
         "body_text": [
@@ -238,7 +239,7 @@ def test_a_draft_with_a_fill_in_part_is_not_released(app, editor_client, seeded,
         )
     db.session.commit()
 
-    with pytest.raises(OutboxActionError) as refused:
+    with force_locale("en"), pytest.raises(OutboxActionError) as refused:
         release_draft(draft.id, by=editor_client.user)
     assert str(refused.value) == (
         "Fill in the marked parts before sending: [[Please describe here what is missing.]]"
