@@ -191,11 +191,17 @@ def test_0008_keeps_every_rating_and_lets_a_criterion_be_null(app, make_applicat
         row = connection.execute(
             text(f"SELECT {', '.join(RATING_COLUMNS)}, comments, recommendation FROM ratings")  # noqa: S608 – fixed column names
         ).one()
-        assert tuple(row) == (5, 3, 4, 2, 1, '{"sourcing": "Good contacts"}', "yes")
+        *scores, comments, recommendation = row
+        assert (scores, _json(comments), recommendation) == (
+            [5, 3, 4, 2, 1],
+            {"sourcing": "Good contacts"},
+            "yes",
+        )
         connection.execute(text("UPDATE ratings SET sourcing = NULL"))
-        # The 1-to-5 range still holds for a score that is given.
-        with pytest.raises(IntegrityError):
-            connection.execute(text("UPDATE ratings SET reliability = 6"))
+    # The 1-to-5 range still holds for a score that is given (its own transaction: on
+    # PostgreSQL the failed statement aborts the transaction it runs in).
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("UPDATE ratings SET reliability = 6"))
     # Flask-Migrate logs the migration's refusal and exits.
     with pytest.raises(SystemExit):
         downgrade(revision="0007")
