@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.applying import application_form, post
-from tests.conftest import hidden_fields, login_as
+from tests.conftest import hidden_fields
 from tracker.applications.people import name_key
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
@@ -72,15 +72,6 @@ def submitted(client, call, **overrides) -> Application:
     response = post(client, call, application_form(client, call, **overrides))
     assert response.status_code == 302
     return db.session.scalar(select(Application).order_by(Application.id.desc()))
-
-
-@pytest.fixture
-def colleague(app, make_user):
-    """A second editor, signed in on a client of their own."""
-    client = app.test_client()
-    client.user = make_user("ben@example.org", "editor", name="Ben Editor")
-    login_as(client, client.user)
-    return client
 
 
 # --- what the page shows ---------------------------------------------------------------

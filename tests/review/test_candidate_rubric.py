@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import login_as
 from tests.review.test_candidate_page import SCORES, page, rating_data, text_of, url
 from tracker.applications.ratings import add_rating
 from tracker.extensions import db
 from tracker.models import Rating
 from tracker.subject_access import subject_access_data
-
-
-@pytest.fixture
-def colleague(app, make_user):
-    """A second editor, signed in on a client of their own."""
-    client = app.test_client()
-    client.user = make_user("ben@example.org", "editor", name="Ben Editor")
-    login_as(client, client.user)
-    return client
 
 
 def ratings_rows(markup: str) -> list[str]:

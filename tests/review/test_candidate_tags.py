@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from tests.conftest import login_as
 from tests.review.test_candidate_page import form_data, page, text_of, url
 from tracker.extensions import db
 from tracker.models import AuditEvent
-
-
-@pytest.fixture
-def colleague(app, make_user):
-    """A second editor, signed in on a client of their own."""
-    client = app.test_client()
-    client.user = make_user("ben@example.org", "editor", name="Ben Editor")
-    login_as(client, client.user)
-    return client
 
 
 def tag_names(application) -> list[str]:
