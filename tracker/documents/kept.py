@@ -17,6 +17,7 @@ folder. `flask storage reconcile --delete` removes folders whose token has expir
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -205,12 +206,4 @@ def staged_copy(kept: StagedFile) -> StagedFile:
         source.close()
         path.unlink(missing_ok=True)
         raise
-    return StagedFile(
-        path=path,
-        filename=kept.filename,
-        file_type=kept.file_type,
-        content_type=kept.content_type,
-        size=kept.size,
-        sha256=kept.sha256,
-        flags=kept.flags,
-    )
+    return dataclasses.replace(kept, path=path)
