@@ -25,9 +25,7 @@ WHEN = datetime(2026, 12, 3, 14, 5)  # stored times are naive UTC
         ("ru", "3 дек. 2026\u202fг.", "3 дек. 2026\u202fг., 14:05", "3 дек."),
     ],
 )
-def test_one_format_in_each_language(
-    app, language, expected_day, expected_moment, expected_short
-):
+def test_one_format_in_each_language(app, language, expected_day, expected_moment, expected_short):
     with app.test_request_context(), force_locale(language):
         assert day(WHEN) == expected_day
         assert day(date(2026, 12, 3)) == expected_day

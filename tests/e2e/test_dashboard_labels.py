@@ -24,6 +24,14 @@ CLIPPED = """(selector) => [...document.querySelectorAll(selector)]
   .filter((el) => getComputedStyle(el).textOverflow !== 'ellipsis' || el.title !== el.textContent.trim())
   .map((el) => `${el.className || el.tagName}: ${el.textContent.trim()}`)"""
 
+# The SVG texts (the weeks' axis) that reach outside their drawing, where they are cut off.
+SVG_CLIPPED = """() => [...document.querySelectorAll('svg text')].filter((text) => {
+  const box = text.getBBox();
+  const view = text.ownerSVGElement.viewBox.baseVal;
+  return box.x < view.x || box.x + box.width > view.x + view.width
+    || box.y < view.y || box.y + box.height > view.y + view.height;
+}).map((text) => text.textContent)"""
+
 
 def add_application(call, region: str, status: str) -> None:
     from tracker.applications.submit import generate_reference
@@ -81,5 +89,7 @@ def test_no_dashboard_label_is_clipped(dashboard, new_page, width, language):
     gap = "Lücke: 1 von 2" if language == "de" else "gap: 1 of 2"
     assert any(text.endswith(gap) for text in coverage), coverage
     assert page.evaluate(CLIPPED, LABELS) == []
+    assert page.locator("#weeks-chart-title").count() == 1
+    assert page.evaluate(SVG_CLIPPED) == []
     # Nothing sticks out of the page sideways either.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
