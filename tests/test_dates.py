@@ -87,3 +87,50 @@ def test_no_page_or_module_formats_dates_another_way():
         if STRAY_FORMATS.search(line)
     ]
     assert stray == []
+
+
+def test_emails_carry_no_dates():
+    """Every value an email can show is listed: none is a date (one would use tracker.dates)."""
+    from tracker.mail.templates import EXTRA_PLACEHOLDERS, PLACEHOLDERS
+
+    used = set()
+    for path in (ROOT / "templates" / "mail").glob("*.txt"):
+        for expression in re.findall(r"{{(.*?)}}", path.read_text(encoding="utf-8")):
+            without_strings = re.sub(r"\"[^\"]*\"", "", expression)
+            used |= set(
+                re.findall(r"(?<![\w.])([a-z_]+(?:\.[a-z_]+)?)(?!\w*\s*=[^=])", without_strings)
+            )
+    used -= {"_"}
+    assert sorted(used) == [
+        "call_title",
+        "desk_email",
+        "editor_name",
+        "erasure_link",
+        "full_name",
+        "hours",
+        "inviter",
+        "link",
+        "minutes",
+        "reference",
+        "rejection_reason",
+        "retention_days",
+        "site_name",
+        "status_link",
+        "user.email",
+        "user.name",
+        "version_note",
+    ]
+    # What admins may write into the editable templates: no date either.
+    assert set(PLACEHOLDERS).union(*EXTRA_PLACEHOLDERS.values()) == {
+        "first_name",
+        "full_name",
+        "call_title",
+        "reference",
+        "status_link",
+        "editor_name",
+        "desk_email",
+        "site_name",
+        "rejection_reason",
+        "version_note",
+        "retention_days",
+    }
