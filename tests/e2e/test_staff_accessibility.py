@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import serious_violations, sign_in
 from tests.e2e.test_staff import (  # noqa: F401 - fixtures
     ADMIN,
@@ -181,7 +182,8 @@ def test_every_staff_page_has_no_serious_accessibility_violation(
     # Bulk email is a POST from the inbox's selection: reached as a person reaches it.
     page.goto(url(live_app, "review.inbox", lang=language))
     page.locator("input[name=ids]").first.check()
-    page.locator("button[formaction$='/email/bulk']").click()
+    with page.expect_navigation():
+        page.locator("button[formaction$='/email/bulk']").click()
     page.wait_for_load_state()
     assert "/email/bulk" in page.url
     found["bulk email"] = check(page)
@@ -223,16 +225,20 @@ def test_staff_forms_with_errors_previews_and_two_factor_steps_have_no_serious_v
     found = {}
 
     page.goto(url(live_app, "review.compose_email", application_id=nino, template="request_info"))
-    page.locator("button[name=action][value=preview]").click()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=preview]").click()
     found["compose: preview"] = check(page)
-    page.locator("button[name=action][value=send]").click()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=send]").click()
     found["compose: unfilled part refused"] = check(page)
 
     page.goto(url(live_app, "review.inbox", lang="en"))
     page.locator("input[name=ids]").first.check()
-    page.locator("button[formaction$='/email/bulk']").click()
+    with page.expect_navigation():
+        page.locator("button[formaction$='/email/bulk']").click()
     page.select_option("#template", "request_info")
-    page.get_by_role("button", name="Preview").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preview").click()
     found["bulk email: preview"] = check(page)
 
     for name, endpoint, form in (
@@ -252,22 +258,24 @@ def test_staff_forms_with_errors_previews_and_two_factor_steps_have_no_serious_v
     page.goto(url(live_app, "auth.two_factor_setup", lang="en"))
     secret = page.inner_text(".totp-secret").strip()
     page.fill("#code", pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Turn on two-factor sign-in").click()
-    assert page.locator(".recovery-codes, code").count() > 1
+    with page.expect_navigation():
+        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    assert page.locator(".recovery-codes li").count() > 1
     found["two-factor: recovery codes"] = check(page)
-    page.locator("form[action$='/auth/logout'] button").click()
+    with page.expect_navigation():
+        page.locator("form[action$='/auth/logout'] button").click()
     page.wait_for_load_state()
     page.goto(f"{live_app.base_url}/auth/login?lang=en")
     page.fill("#email", ADMIN)
-    from tests.conftest import PASSWORD
-
     page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     assert "/auth/two-factor" in page.url
     found["two-factor: sign-in step"] = check(page)
     page.fill("#code", "000000")
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     found["two-factor: wrong code"] = check(page)
 
