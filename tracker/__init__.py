@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     cli.register(app)
 
+    from tracker import dates
     from tracker.labels import LANGUAGE_LABELS
     from tracker.web.forms_common import summary_line
     from tracker.web.templating import (
@@ -61,8 +62,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         character_count_messages=character_count_messages,
         staff_navigation=STAFF_NAVIGATION,
         current_locale=lambda: str(get_locale()),
+        # The one date format (tracker.dates): {{ day(x) }} or {{ x|day }}.
+        day=dates.day,
+        moment=dates.moment,
     )
     app.jinja_env.filters["isolate"] = isolate
+    app.jinja_env.filters.update(day=dates.day, moment=dates.moment)
 
     return app
 

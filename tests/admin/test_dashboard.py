@@ -97,36 +97,63 @@ def test_dashboard_shows_exact_numbers_for_a_known_dataset(dataset, editor_clien
     assert "2 regions have a gap." in page
 
 
-def test_each_chart_is_an_accessible_svg_with_the_numbers_as_text(
+def test_each_chart_is_accessible_with_the_numbers_and_labels_as_text(
     dataset,  # noqa: F811
     editor_client,
 ):
     page = editor_client.get("/admin/dashboard?lang=en").text
-    for chart in ("funnel-chart", "weeks-chart", "coverage-chart", "status-chart", "region-chart"):
+    weeks = re.search(
+        r'<svg class="chart" role="img" aria-labelledby="weeks-chart-title weeks-chart-desc".*?</svg>',
+        page,
+        re.S,
+    ).group(0)
+    assert '<title id="weeks-chart-title">' in weeks
+    assert '<desc id="weeks-chart-desc">' in weeks
+    for chart in ("funnel-chart", "coverage-chart", "status-chart", "region-chart"):
+        # Labels are HTML text (they wrap, never cut off); the bars are small SVGs.
         match = re.search(
-            rf'<svg class="chart" role="img" aria-labelledby="{chart}-title {chart}-desc".*?</svg>',
+            rf'<figure class="bar-chart[^"]*" id="{chart}" role="img" '
+            rf'aria-labelledby="{chart}-title {chart}-desc">.*?</figure>',
             page,
             re.S,
         )
         assert match, chart
-        assert f'<title id="{chart}-title">' in match.group(0)
-        assert f'<desc id="{chart}-desc">' in match.group(0)
+        assert f'<span class="visually-hidden" id="{chart}-title">' in match.group(0)
+        assert f'<span class="visually-hidden" id="{chart}-desc">' in match.group(0)
         assert "<rect" in match.group(0)
         assert "style=" not in match.group(0)
-    funnel = re.search(r'<svg[^>]*aria-labelledby="funnel-chart-title.*?</svg>', page, re.S).group(
-        0
-    )
-    assert re.findall(r'<text class="chart-value"[^>]*>(\d+)</text>', funnel) == [
-        "8",
-        "6",
-        "4",
-        "2",
+    funnel = re.search(r'<figure[^>]*id="funnel-chart".*?</figure>', page, re.S).group(0)
+    assert re.findall(r'<span class="bar-label">([^<]*)</span>', funnel) == [
+        "Received",
+        "Reviewed",
+        "Shortlisted",
+        "Accepted",
+    ]
+    assert re.findall(r'<span class="bar-value">(\d+)</span>', funnel) == ["8", "6", "4", "2"]
+    # Bars are the share of the largest number.
+    assert re.findall(r'<svg class="bar" width="([\d.]+)%"', funnel) == [
+        "100.0",
+        "75.0",
+        "50.0",
+        "25.0",
     ]
     assert "Received: 8. Reviewed: 6. Shortlisted: 4. Accepted: 2." in funnel
-    coverage = re.search(r'<svg[^>]*aria-labelledby="coverage-chart-title.*?</svg>', page, re.S)
-    assert "0 accepted, 1 shortlisted · gap: 3 of 3" in coverage.group(0)
-    assert "1 accepted, 1 shortlisted · target 1 met" in coverage.group(0)
+    coverage = text_of(re.search(r'<figure[^>]*id="coverage-chart".*?</figure>', page, re.S)[0])
+    assert "Georgia 0 accepted, 1 shortlisted · gap: 3 of 3" in coverage
+    assert "Armenia 1 accepted, 1 shortlisted · target 1 met" in coverage
     assert "<script" not in page.split('<main id="main"')[1]
+
+
+def test_long_call_titles_are_shown_whole_in_the_chart(dataset, editor_client):  # noqa: F811
+    title = "Local experts for the economy, energy policy and transport in the South Caucasus"
+    dataset["a"].title = {"de": title, "en": title}
+    db.session.commit()
+    page = editor_client.get("/admin/dashboard?lang=en").text
+    chart = re.search(r'<figure[^>]*id="call-chart".*?</figure>', page, re.S).group(0)
+    assert re.findall(r'<span class="bar-label">([^<]*)</span>', chart) == [
+        "Photographers",
+        title,
+    ]
 
 
 def test_the_dashboard_filters_by_call(dataset, admin_client):  # noqa: F811

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from tracker import insights
 from tracker.calls import localized
+from tracker.dates import day, short_day
 from tracker.insights import FirstAnswer, Totals
 from tracker.labels import FUNNEL_LABELS, STATUS_LABELS
 from tracker.models import Call
@@ -71,7 +71,7 @@ def dashboard_page(call: Call | None, *, language: str, now: datetime) -> Dashbo
         regions=[(region_name(key), n) for key, n in insights.region_counts(call_id)],
         funnel=[(str(FUNNEL_LABELS[name]), n) for name, n in insights.funnel(call_id).stages()],
         weeks=[
-            (format_date(monday, "d MMM"), format_date(monday, "d MMM y"), n)
+            (short_day(monday), day(monday), n)
             for monday, n in insights.weekly_counts(call_id, now=now)
         ],
         first_answer=first_answer,

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import format_decimal, get_locale, gettext
 
 from tracker.applications.people import related_applications
 from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
@@ -21,6 +21,7 @@ from tracker.applications.teamwork import all_tags
 from tracker.applications.timeline import TimelineEntry, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
+from tracker.dates import day, moment
 from tracker.documents.validate import TYPE_NAMES
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
@@ -54,17 +55,10 @@ PREVIEW_CHARACTERS = 3000
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
 
-# "3 Nov 2026" in the page language (German puts a dot after the day, as the inbox does).
-_DAY_PATTERNS = {"de": "d. MMM y"}
-
 
 def date_formatters() -> dict:
     """Return the date formatters the staff templates use: ``day`` and ``moment``."""
-    pattern = _DAY_PATTERNS.get(str(get_locale()), "d MMM y")
-    return {
-        "day": lambda value: format_date(value, pattern),
-        "moment": lambda value: format_datetime(value, f"{pattern}, HH:mm"),
-    }
+    return {"day": day, "moment": moment}
 
 
 # http(s), a host without user info, an optional port, then anything but whitespace.
@@ -270,7 +264,6 @@ _NOT_CONFLICTING = frozenset(
 def describe_conflict(error: StaleApplicationError) -> list[str]:
     """Say who changed what and when, from the latest audit events of the application."""
     lines = []
-    moment = date_formatters()["moment"]
     for event in error.events:
         if event.action in _NOT_CONFLICTING:
             continue

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.applications.pipeline import BulkResult, TransitionError
 from tracker.applications.teamwork import CandidateError
+from tracker.dates import day
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.bulk import BulkAction, run_bulk_action
@@ -29,13 +28,8 @@ from tracker.web.access import staff
 # number or address finds opens at once.
 SEARCH_SENT = "jump"
 
-# "3 Nov 2026" in the page language (German puts a dot after the day).
-_DATE_PATTERNS = {"de": "d. MMM y"}
-
-
-def received_date(value: datetime) -> str:
-    """Format the day an application arrived, e.g. "3 Nov 2026"."""
-    return format_date(value, _DATE_PATTERNS.get(str(get_locale()), "d MMM y"))
+# The inbox's name for the one day format (tracker.dates).
+received_date = day
 
 
 def rating_mean(value: float) -> str:

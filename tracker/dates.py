@@ -1,0 +1,50 @@
+"""Every date and time a page shows, in one format: "3. Dez. 2026", "3. Dez. 2026, 14:05".
+
+The format is CLDR's for a day with an abbreviated month (skeleton ``yMMMd``) in the page
+language, joined to the short time the way the language joins them ("3 дек. 2026 г., 14:05").
+English follows British English ("3 Dec 2026" rather than "Dec 3, 2026"): day, month, year in
+the same order as German and Russian, so the three languages line up in a team.
+
+Templates use ``day`` and ``moment`` (Jinja globals and filters, registered in create_app);
+a test fails if a template or module formats a date any other way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel import Locale
+from flask_babel import format_date, format_datetime, get_locale
+
+# The page languages whose date order CLDR takes from a regional variant.
+_CLDR_LOCALES = {"en": "en_GB"}
+
+
+def _locale() -> Locale:
+    language = str(get_locale())
+    return Locale.parse(_CLDR_LOCALES.get(language, language))
+
+
+def day_pattern() -> str:
+    """Return the CLDR pattern of a day in the page language, e.g. ``d. MMM y``."""
+    return _locale().datetime_skeletons["yMMMd"].pattern
+
+
+def day(value: date | datetime) -> str:
+    """Return the day of *value* in the page language: "3. Dez. 2026", "3 Dec 2026"."""
+    return format_date(value, day_pattern())
+
+
+def short_day(value: date | datetime) -> str:
+    """Return the day without its year, for a chart axis: "3. Dez.", "3 Dec"."""
+    return format_date(value, _locale().datetime_skeletons["MMMd"].pattern)
+
+
+def moment(value: datetime, *, zone: bool = False) -> str:
+    """Return the day and time of *value*: "3. Dez. 2026, 14:05" (with *zone*: "… 14:05 UTC").
+
+    Stored times are UTC; Flask-Babel shows them in the configured time zone.
+    """
+    locale = _locale()
+    time = locale.time_formats["short"].pattern + (" z" if zone else "")
+    return format_datetime(value, locale.datetime_formats["medium"].format(time, day_pattern()))
