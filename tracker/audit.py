@@ -5,13 +5,32 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, or_, select
 
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.models import Application, AuditEvent, Call, User
 
 REDACTED = "[redacted]"
+AUDIT_PAGE_SIZE = 100
+
+# The kinds of event the audit log filters by: the one place that maps action names to
+# kinds. A name ending in "." stands for every action it starts (export.csv, export.xlsx …).
+AUDIT_KINDS: dict[str, tuple[str, ...]] = {
+    "exports": ("export.", "application.subject_access_exported"),
+    "emails": ("email.", "application.status_link_reissued", "status_link.requested"),
+    "downloads": ("document.downloaded",),
+    "status_changes": ("application.status_changed",),
+}
+AUDIT_KIND_LABELS = {
+    "": _l("All events"),
+    "exports": _l("Exports"),
+    "emails": _l("Emails"),
+    "downloads": _l("Downloads"),
+    "status_changes": _l("Status changes"),
+}
 # Two or three letters, or "other" (the codes of data/languages.json), cannot name anyone.
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}|other")
 
@@ -69,3 +88,56 @@ def _offered_keys(column) -> set[str]:
     return {
         option["key"] for options in db.session.scalars(select(column)) for option in options or ()
     }
+
+
+def audit_kind(value: str | None) -> str:
+    """Return *value* if it names a kind of event, else "" (all events)."""
+    return value if value in AUDIT_KINDS else ""
+
+
+def audit_events_query(
+    *,
+    application_id: int | None = None,
+    kind: str = "",
+    action: str | None = None,
+    actor_id: int | None = None,
+) -> Select:
+    """Return the audit events matching the filters, newest first, as a query to paginate.
+
+    Both orderings use an index: ``(application_id, created_at)`` for one candidate and
+    ``created_at`` for the whole log.
+    """
+    query = select(AuditEvent)
+    if application_id is not None:
+        query = query.where(AuditEvent.application_id == application_id)
+    if kind in AUDIT_KINDS:
+        query = query.where(
+            or_(
+                *(
+                    AuditEvent.action.startswith(name, autoescape=True)
+                    if name.endswith(".")
+                    else AuditEvent.action == name
+                    for name in AUDIT_KINDS[kind]
+                )
+            )
+        )
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def audit_page(page: int, **filters) -> Pagination:
+    """Return page *page* of the events :func:`audit_events_query` selects, newest first.
+
+    AUDIT_PAGE_SIZE a page; a page number below 1 shows the first page, one past the end
+    an empty page.
+    """
+    return db.paginate(
+        audit_events_query(**filters),
+        page=page,
+        per_page=AUDIT_PAGE_SIZE,
+        max_per_page=AUDIT_PAGE_SIZE,
+        error_out=False,
+    )

@@ -6,6 +6,7 @@ by tracker.call_options.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.extensions import db
-from tracker.models import Application, Call, User, utcnow
+from tracker.models import Application, ApplicationRegion, ApplicationTopic, Call, User, utcnow
 
 DATA_FOLDER = Path(__file__).resolve().parent / "data"
 
@@ -46,6 +47,12 @@ def seed_default_call() -> tuple[Call, bool]:
     db.session.add(call)
     db.session.flush()
     return call, True
+
+
+def default_call() -> Call | None:
+    """Return the outlet's standing call (the slug of data/default_call.json), if it exists."""
+    slug = load_data("default_call.json")["slug"]
+    return db.session.scalar(select(Call).where(Call.slug == slug))
 
 
 def list_open_calls() -> list[Call]:
@@ -148,6 +155,70 @@ def check_call_data(data: CallData) -> None:
         )
 
 
+def starting_point(source: Call | None) -> CallData:
+    """Return what a new call starts from: a copy of *source*, or of data/default_call.json.
+
+    Texts, regions, topics, targets and the privacy notice are copied; the slug and the
+    dates are not (the new call needs its own address and its own time). A deep copy, so
+    that editing the new call can never change the source.
+    """
+    data = source if source is not None else load_data("default_call.json")
+
+    def value(name: str, default=None):
+        found = getattr(data, name) if source is not None else data.get(name)
+        return copy.deepcopy(found if found is not None else default)
+
+    return CallData(
+        slug="",
+        title=value("title", {}),
+        description=value("description", {}),
+        regions=value("regions", []),
+        topics=value("topics", []),
+        targets=value("targets", {}),
+        privacy_notice=value("privacy_notice", {}),
+        privacy_version=value("privacy_version"),
+    )
+
+
+def used_option_keys(call: Call) -> tuple[set[str], set[str]]:
+    """Return the region keys and the topic keys that applications to *call* use."""
+    regions = db.session.scalars(
+        select(ApplicationRegion.region)
+        .join(Application, Application.id == ApplicationRegion.application_id)
+        .where(Application.call_id == call.id)
+        .distinct()
+    )
+    topics = db.session.scalars(
+        select(ApplicationTopic.topic)
+        .join(Application, Application.id == ApplicationTopic.application_id)
+        .where(Application.call_id == call.id)
+        .distinct()
+    )
+    return set(regions), set(topics)
+
+
+def check_used_keys(call: Call, data: CallData) -> None:
+    """Refuse to drop a region or topic key that applications use: :raises CallError:
+
+    Applications store the keys; a dropped key would leave them with a region or topic
+    that no filter, export or form can name any more.
+    """
+    used_regions, used_topics = used_option_keys(call)
+    for name, used, options in (
+        ("regions", used_regions, data.regions),
+        ("topics", used_topics, data.topics),
+    ):
+        missing = sorted(used - {option["key"] for option in options})
+        if missing:
+            raise CallError(
+                _l(
+                    "Applications use the key “%(key)s”: keep it (you may change its labels).",
+                    key=missing[0],
+                ),
+                field=name,
+            )
+
+
 def _slug_taken(slug: str, *, other_than: int | None = None) -> bool:
     query = select(Call.id).where(Call.slug == slug)
     if other_than is not None:
@@ -208,6 +279,11 @@ def update_call(call: Call, data: CallData, *, by: User | None) -> list[str]:
     if _slug_taken(data.slug, other_than=call.id):
         db.session.rollback()
         raise SlugTakenError(data.slug)
+    try:
+        check_used_keys(call, data)
+    except CallError:
+        db.session.rollback()
+        raise
     changed = _apply_data(call, data)
     if changed:
         _flush_slug(data.slug)

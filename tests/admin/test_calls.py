@@ -12,24 +12,75 @@ from sqlalchemy import select
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
-from tracker import call_options
 from tracker import calls as domain
 from tracker.extensions import db
 from tracker.models import Application, AuditEvent, Call, utcnow
 from tracker.web.access import Policy, policy_of
 
-REGION_LINES = (
-    "georgia | Georgien | Georgia | Грузия\n"
-    "abkhazia | Abchasien | Abkhazia | Абхазия | georgia | south_caucasus\n"
-    "stavropol | Region Stawropol | Stavropol krai | Ставропольский край | russia | neighbouring"
-)
-TOPIC_LINES = "politics | Politik | Politics | Политика\nmedia | Medien | Media | СМИ"
+# Regions as rows: key, country, group, German, English, Russian.
+REGION_ROWS = [
+    ("georgia", "", "", "Georgien", "Georgia", "Грузия"),
+    ("abkhazia", "georgia", "south_caucasus", "Abchasien", "Abkhazia", "Абхазия"),
+    (
+        "stavropol",
+        "russia",
+        "neighbouring",
+        "Region Stawropol",
+        "Stavropol krai",
+        "Ставропольский край",
+    ),
+]
+TOPIC_ROWS = [
+    ("politics", "Politik", "Politics", "Политика"),
+    ("media", "Medien", "Media", "СМИ"),
+]
+
+
+def region_rows(rows) -> dict:
+    """Return the form fields of region rows, each row saved with its key (as shown)."""
+    fields = {}
+    for index, (key, country, group, de, en, ru) in enumerate(rows):
+        prefix = f"regions-{index}-"
+        fields |= {prefix + "saved_key": key, prefix + "key": key, prefix + "country": country}
+        fields |= {prefix + "group": group, prefix + "label_de": de}
+        fields |= {prefix + "label_en": en, prefix + "label_ru": ru}
+    return fields
+
+
+def topic_rows(rows) -> dict:
+    """Return the form fields of topic rows."""
+    fields = {}
+    for index, (key, de, en, ru) in enumerate(rows):
+        prefix = f"topics-{index}-"
+        fields |= {prefix + "saved_key": key, prefix + "key": key, prefix + "label_de": de}
+        fields |= {prefix + "label_en": en, prefix + "label_ru": ru}
+    return fields
+
+
+def rows_of(options, *, regions: bool) -> list[tuple]:
+    """Return a call's stored regions or topics as the rows the helpers above post."""
+    labels = [lambda o, code=code: o["label"].get(code, "") for code in ("de", "en", "ru")]
+    if regions:
+        return [
+            (o["key"], o.get("country", ""), o.get("group", ""), *(f(o) for f in labels))
+            for o in options
+        ]
+    return [(o["key"], *(f(o) for f in labels)) for o in options]
 
 
 def call_form(client, url="/admin/calls/new", **overrides) -> dict:
-    """Return a complete, valid call form; overrides replace or (None) remove fields."""
+    """Return a complete, valid call form; overrides replace or (None) remove fields.
+
+    ``regions`` and ``topics`` are lists of rows (see REGION_ROWS); the rows the page
+    showed are left out, as if the administrator had typed these instead.
+    """
+    regions = overrides.pop("regions", REGION_ROWS)
+    topics = overrides.pop("topics", TOPIC_ROWS)
+    shown = hidden_fields(client.get(url).text)
     data = {
-        **hidden_fields(client.get(url).text),
+        **{name: value for name, value in shown.items() if not name.endswith("saved_key")},
+        **region_rows(regions),
+        **topic_rows(topics),
         "title_de": "Fotografinnen gesucht",
         "title_en": "Photographers wanted",
         "title_ru": "Ищем фотографов",
@@ -37,8 +88,6 @@ def call_form(client, url="/admin/calls/new", **overrides) -> dict:
         "description_de": "Wir suchen Fotografinnen.\n\nSchicken Sie Ihre Mappe.",
         "description_en": "We are looking for photographers.\n\nSend your portfolio.",
         "description_ru": "Мы ищем фотографов.",
-        "regions": REGION_LINES,
-        "topics": TOPIC_LINES,
         "targets": "georgia | 2\nabkhazia | 1",
         "opens_at": "",
         "closes_at": "2099-12-31T18:00",
@@ -61,6 +110,28 @@ def field_error(page: str, field_id: str) -> str:
     assert match, f"no error for {field_id}"
     text = re.sub(r"<[^>]+>", "", match.group(1))
     return html.unescape(re.sub(r"\s+", " ", text)).replace("Error: ", "", 1).strip()
+
+
+def rows_shown(page: str, name: str) -> list[tuple]:
+    """Return the values of the region or topic rows a page shows, row by row."""
+    fields = ("key", "country", "group", "label_de", "label_en", "label_ru")
+    if name == "topics":
+        fields = ("key", "label_de", "label_en", "label_ru")
+    rows = []
+    for index in range(len(re.findall(rf'id="{name}-\d+-key"', page))):
+        values = []
+        for field in fields:
+            field_id = f"{name}-{index}-{field}"
+            if field == "group":
+                select = re.search(rf'<select[^>]*id="{field_id}".*?</select>', page, re.S)
+                chosen = re.search(r'<option selected value="([^"]*)"', select.group(0))
+                values.append(chosen.group(1) if chosen else "")
+            else:
+                tag = re.search(rf'<input[^>]*id="{field_id}"[^>]*>', page).group(0)
+                value = re.search(r'value="([^"]*)"', tag)
+                values.append(html.unescape(value.group(1)) if value else "")
+        rows.append(tuple(values))
+    return rows
 
 
 def audit(action: str) -> list[AuditEvent]:
@@ -149,10 +220,25 @@ def test_edit_call_shows_saved_values_and_records_changed_fields(admin_client):
     url = f"/admin/calls/{call.id}/edit"
 
     page = admin_client.get(url + "?lang=en").text
-    assert "abkhazia | Abchasien | Abkhazia | Абхазия | georgia" in html.unescape(page)
+    assert rows_shown(page, "regions") == [
+        ("georgia", "georgia", "", "Georgien", "Georgia", "Грузия"),
+        ("abkhazia", "georgia", "south_caucasus", "Abchasien", "Abkhazia", "Абхазия"),
+        (
+            "stavropol",
+            "russia",
+            "neighbouring",
+            "Region Stawropol",
+            "Stavropol krai",
+            "Ставропольский край",
+        ),
+    ]
+    assert rows_shown(page, "topics") == [
+        ("politics", "Politik", "Politics", "Политика"),
+        ("media", "Medien", "Media", "СМИ"),
+    ]
+    assert "<legend>Region 2</legend>" in page
     assert "georgia | 2\nabkhazia | 1" in html.unescape(page)
     assert 'value="2099-12-31T18:00"' in page
-    assert "key | German label | English label | Russian label" in page
 
     response = admin_client.post(
         url,
@@ -252,65 +338,58 @@ def test_capitals_in_a_slug_are_lowered(admin_client):
     assert db.session.scalar(select(Call.slug)) == "local-experts"
 
 
-def test_invalid_region_lines_are_reported_line_by_line(admin_client):
-    regions = (
-        "georgia | Georgien | Georgia\n"  # a label missing
-        "Abkhazia | Abchasien | Abkhazia | Абхазия\n"  # capitals in the key
-        "\n"
-        "armenia | Armenien | Armenia | Армения\n"
-        "armenia | Armenien | Armenia | Армения\n"  # twice
-        "dagestan | Dagestan |  | Дагестан\n"  # an empty label
-        "chechnya | Tschetschenien | Chechnya | Чечня | North Caucasus"  # bad country
-    )
+def test_invalid_region_rows_are_reported_row_by_row(admin_client):
+    regions = [
+        ("georgia", "", "", "Georgien", "Georgia", ""),  # a label missing
+        ("Abkhazia region", "", "", "Abchasien", "Abkhazia", "Абхазия"),  # a space in the key
+        ("", "", "", "", "", ""),  # an empty row is left out
+        ("armenia", "", "", "Armenien", "Armenia", "Армения"),
+        ("armenia", "", "", "Armenien", "Armenia", "Армения"),  # twice
+        ("chechnya", "North Caucasus", "", "Tschetschenien", "Chechnya", "Чечня"),  # country
+        ("elsewhere", "", "", "Anderswo", "Elsewhere", "Другое место"),  # not a region
+        ("batumi", "", "caucasus", "Batumi", "Batumi", "Батуми"),  # unknown group
+    ]
     response = admin_client.post(
         "/admin/calls/new?lang=en", data=call_form(admin_client, regions=regions, targets="")
     )
     assert response.status_code == 400
-    assert field_error(response.text, "regions") == (
-        "Line 1: write the key, the German, English and Russian labels and optionally the "
-        "country and the group, separated by “|”. "
-        "Line 2: the key “Abkhazia” may only contain lower-case letters a–z, digits and “_”. "
-        "Line 5: the key “armenia” is used twice. "
-        "Line 6: every label must be filled in. "
-        "Line 7: the country may only contain lower-case letters a–z, digits and “_”."
+    assert field_error(response.text, "regions-0-label_ru") == "Please fill in this label."
+    assert field_error(response.text, "regions-1-key") == (
+        "Please write a key of lower-case letters a–z, digits and “_”, such as north_ossetia."
     )
+    assert field_error(response.text, "regions-4-key") == "The key “armenia” is used twice."
+    assert field_error(response.text, "regions-5-country") == (
+        "The country may only contain lower-case letters a–z, digits and “_”."
+    )
+    assert field_error(response.text, "regions-6-key") == (
+        "“elsewhere” cannot be a region or its country; applicants who live elsewhere name "
+        "their country themselves."
+    )
+    assert field_error(response.text, "regions-7-group") == "Not a valid choice."
+    summary = re.findall(r'<li><a href="#(regions-[^"]+)">(.*?)</a></li>', response.text)
+    assert summary[:2] == [
+        ("regions-0-label_ru", "Region 1, Russian: Please fill in this label."),
+        (
+            "regions-1-key",
+            "Region 2, Key: Please write a key of lower-case letters a–z, digits and “_”, "
+            "such as north_ossetia.",
+        ),
+    ]
+    assert len(summary) == 6
     assert db.session.scalar(select(Call)) is None
 
 
-def test_region_lines_take_an_optional_group_and_refuse_unknown_ones(admin_client):
-    regions = (
-        "georgia | Georgien | Georgia | Грузия | georgia | south_caucasus\n"
-        "sochi | Sotschi | Sochi | Сочи | | neighbouring\n"  # an empty country means the key
-        "dagestan | Dagestan | Dagestan | Дагестан | russia | caucasus\n"  # unknown group
-        "elsewhere | Anderswo | Elsewhere | Другое место\n"  # not a region any more
-        "batumi | Batumi | Batumi | Батуми | elsewhere\n"  # nor a country of a region
-        "tbilisi | Tiflis | Tbilisi | Тбилиси | georgia | south_caucasus | city"  # seven parts
-    )
+def test_region_rows_are_stored_as_the_call_stores_them(admin_client):
+    regions = [
+        ("georgia", "", "south_caucasus", "Georgien", "Georgia", "Грузия"),
+        ("sochi", "", "neighbouring", "Sotschi", "Sochi", "Сочи"),  # empty country: the key
+        ("ingushetia", "russia", "", "Inguschetien", "Ingushetia", "Ингушетия"),
+    ]
     response = admin_client.post(
-        "/admin/calls/new?lang=en", data=call_form(admin_client, regions=regions, targets="")
+        "/admin/calls/new", data=call_form(admin_client, regions=regions, targets="")
     )
-    assert response.status_code == 400
-    assert field_error(response.text, "regions") == (
-        "Line 3: the group “caucasus” is unknown; write south_caucasus, north_caucasus or "
-        "neighbouring, or leave it out. "
-        "Line 4: “elsewhere” cannot be a region or its country; applicants who live "
-        "elsewhere name their country themselves. "
-        "Line 5: “elsewhere” cannot be a region or its country; applicants who live "
-        "elsewhere name their country themselves. "
-        "Line 6: write the key, the German, English and Russian labels and optionally the "
-        "country and the group, separated by “|”."
-    )
-    assert db.session.scalar(select(Call)) is None
-
-
-def test_region_lines_with_groups_are_read_and_written_back():
-    lines = (
-        "georgia | Georgien | Georgia | Грузия | georgia | south_caucasus\n"
-        "sochi | Sotschi | Sochi | Сочи | | neighbouring\n"
-        "ingushetia | Inguschetien | Ingushetia | Ингушетия | russia"
-    )
-    regions = call_options.parse_region_lines(lines)
-    assert regions == [
+    assert response.status_code == 302
+    assert db.session.scalar(select(Call.regions)) == [
         {
             "key": "georgia",
             "country": "georgia",
@@ -329,23 +408,22 @@ def test_region_lines_with_groups_are_read_and_written_back():
             "label": {"de": "Inguschetien", "en": "Ingushetia", "ru": "Ингушетия"},
         },
     ]
-    assert call_options.format_region_lines(regions) == (
-        "georgia | Georgien | Georgia | Грузия | georgia | south_caucasus\n"
-        "sochi | Sotschi | Sochi | Сочи | sochi | neighbouring\n"
-        "ingushetia | Inguschetien | Ingushetia | Ингушетия | russia"
-    )
 
 
-def test_empty_regions_and_bad_topic_lines_are_refused(admin_client):
+def test_empty_regions_and_incomplete_topics_are_refused(admin_client):
     response = admin_client.post(
         "/admin/calls/new?lang=en",
-        data=call_form(admin_client, regions="  \n", topics="politics | Politik", targets=""),
+        data=call_form(
+            admin_client,
+            regions=[("", "", "", "", "", "")],
+            topics=[("politics", "Politik", "", "")],
+            targets="",
+        ),
     )
     assert response.status_code == 400
-    assert field_error(response.text, "regions") == "Please write at least one line."
-    assert field_error(response.text, "topics") == (
-        "Line 1: write the key, then the German, English and Russian labels, separated by “|”."
-    )
+    assert field_error(response.text, "regions-0-key") == "Please fill in at least one region."
+    assert field_error(response.text, "topics-0-label_en") == "Please fill in this label."
+    assert field_error(response.text, "topics-0-label_ru") == "Please fill in this label."
 
 
 def test_targets_must_name_regions_of_the_call_with_whole_numbers(admin_client):
@@ -580,13 +658,8 @@ def test_a_call_with_its_own_privacy_notice(admin_client, client, call, app):
         admin_client,
         url,
         slug="local-experts",
-        regions="\n".join(
-            " | ".join(
-                [r["key"], r["label"]["de"], r["label"]["en"], r["label"]["ru"], r["country"]]
-            )
-            for r in call.regions
-        ),
-        topics=call_options.format_topic_lines(call.topics),
+        regions=rows_of(call.regions, regions=True),
+        topics=rows_of(call.topics, regions=False),
         targets="",
         privacy_notice_de="Für diesen Aufruf gilt: Wir löschen nach drei Monaten.",
         privacy_notice_en="For this call: we erase after three months.\n\nAsk us anything.",

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from tracker.apply.forms import PlainText, SingleLine, strip
-from tracker.call_options import (
-    OptionLinesError,
-    format_region_lines,
-    format_target_lines,
-    format_topic_lines,
-    parse_region_lines,
-    parse_target_lines,
-    parse_topic_lines,
+from tracker.admin.option_rows import (
+    RegionRow,
+    TopicRow,
+    add_row,
+    fill_rows,
+    label_rows,
+    option_rows,
+    options_of,
+    remove_row,
 )
+from tracker.apply.forms import PlainText, SingleLine, strip
+from tracker.call_options import OptionLinesError, format_target_lines, parse_target_lines
 from tracker.calls import SLUG_MAX_LENGTH, SLUG_PATTERN, CallData
 from tracker.enums import UI_LANGUAGES
-from tracker.models import Call
 
 DESCRIPTION_MAX = 20_000
 PRIVACY_NOTICE_MAX = 50_000
@@ -68,8 +70,10 @@ class CallForm(FlaskForm):
     )
     description_en = _text(_l("Description in English (optional)"), DESCRIPTION_MAX)
     description_ru = _text(_l("Description in Russian (optional)"), DESCRIPTION_MAX)
-    regions = TextAreaField(_l("Regions"), validators=[PlainText()])
-    topics = TextAreaField(_l("Topics"), validators=[PlainText()])
+    regions = option_rows(RegionRow)
+    add_region = SubmitField(_l("Add a region"))
+    topics = option_rows(TopicRow)
+    add_topic = SubmitField(_l("Add a topic"))
     targets = TextAreaField(_l("Experts wanted per region (optional)"), validators=[PlainText()])
     opens_at = DateTimeLocalField(
         _l("Opens (UTC, optional)"), format=DATETIME_LOCAL_FORMAT, validators=[Optional()]
@@ -91,6 +95,31 @@ class CallForm(FlaskForm):
     parsed_regions: list[dict] | None = None
     parsed_topics: list[dict] | None = None
     parsed_targets: dict[str, int] | None = None
+    # The keys applications to the edited call use: their rows stay (set by the view).
+    used_regions: frozenset[str] = frozenset()
+    used_topics: frozenset[str] = frozenset()
+
+    def label_rows(self) -> None:
+        """Head each region and topic row with its number, for the page and the summary."""
+        label_rows(self.regions, lambda number: _("Region %(number)s", number=number))
+        label_rows(self.topics, lambda number: _("Topic %(number)s", number=number))
+
+    def rearrange(self, formdata) -> bool:
+        """Add or remove a row if one of the row buttons was pressed; tell whether one was.
+
+        Nothing is validated or saved then: the page comes back with the rows changed.
+        """
+        if self.add_region.data:
+            add_row(self.regions)
+        elif self.add_topic.data:
+            add_row(self.topics)
+        elif formdata.get("remove_region", "").isdigit():
+            remove_row(self.regions, int(formdata["remove_region"]), self.used_regions)
+        elif formdata.get("remove_topic", "").isdigit():
+            remove_row(self.topics, int(formdata["remove_topic"]), self.used_topics)
+        else:
+            return False
+        return True
 
     def validate_slug(self, field):
         if not SLUG_PATTERN.match(field.data or ""):
@@ -102,16 +131,19 @@ class CallForm(FlaskForm):
             )
 
     def validate_regions(self, field):
-        try:
-            self.parsed_regions = parse_region_lines(field.data)
-        except OptionLinesError as error:
-            raise ValidationError(error.message) from error
+        self.parsed_regions = options_of(
+            field, self.used_regions, none_message=_l("Please fill in at least one region.")
+        )
+        if self.parsed_regions is None:
+            # The rows carry the messages; this only marks the list as invalid.
+            raise ValidationError("")
 
     def validate_topics(self, field):
-        try:
-            self.parsed_topics = parse_topic_lines(field.data)
-        except OptionLinesError as error:
-            raise ValidationError(error.message) from error
+        self.parsed_topics = options_of(
+            field, self.used_topics, none_message=_l("Please fill in at least one topic.")
+        )
+        if self.parsed_topics is None:
+            raise ValidationError("")
 
     def validate_targets(self, field):
         if self.parsed_regions is None:
@@ -161,15 +193,15 @@ class CallForm(FlaskForm):
             closes_at=self.closes_at.data,
         )
 
-    def fill_from(self, call: Call) -> None:
-        """Put the saved values of *call* into the fields (for the edit page)."""
+    def fill_from(self, call) -> None:
+        """Put the values of *call* (a Call, or CallData to start from) into the fields."""
         for code in UI_LANGUAGES:
             self[f"title_{code}"].data = call.title.get(code, "")
             self[f"description_{code}"].data = call.description.get(code, "")
             self[f"privacy_notice_{code}"].data = (call.privacy_notice or {}).get(code, "")
         self.slug.data = call.slug
-        self.regions.data = format_region_lines(call.regions)
-        self.topics.data = format_topic_lines(call.topics)
+        fill_rows(self.regions, call.regions)
+        fill_rows(self.topics, call.topics)
         self.targets.data = format_target_lines(call.targets or {}, call.regions)
         self.opens_at.data = call.opens_at
         self.closes_at.data = call.closes_at

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import FieldList
 
 from tracker import calls as domain
 from tracker.admin import bp
 from tracker.admin.call_forms import CallForm, ReopenForm
 from tracker.admin.call_page import call_rows
 from tracker.apply.forms import build_application_form
-from tracker.calls import CallError, localized
+from tracker.calls import CallError, list_calls, localized
 from tracker.extensions import db
 from tracker.models import Call, utcnow
 from tracker.web.access import admin
@@ -31,30 +32,52 @@ def calls():
     return render_template("admin/calls.html", rows=rows, reopen_form=ReopenForm())
 
 
-def _render_form(form: CallForm, call: Call | None, status: int = 200):
+def _render_form(form: CallForm, call: Call | None, **context):
+    form.label_rows()
     errors = error_summary(form)
-    if errors and status == 200:
-        status = 400
-    return render_template("admin/call_form.html", form=form, call=call, errors=errors), status
+    page = render_template("admin/call_form.html", form=form, call=call, errors=errors, **context)
+    return page, 400 if errors else 200
 
 
 def _attach(form: CallForm, error: CallError) -> None:
-    name = error.field if error.field in form else "slug"
-    form[name].errors = [*form[name].errors, str(error.message)]
+    field = form[error.field if error.field in form else "slug"]
+    if isinstance(field, FieldList):
+        field = field[0].key  # the rows' messages are shown by their fields
+    field.errors = [*field.errors, str(error.message)]
+
+
+def _source_call() -> Call | None:
+    """Return the call a new call starts from: ``?from=<id>``, else the default call."""
+    source_id = request.args.get("from", type=int)
+    return db.get_or_404(Call, source_id) if source_id else domain.default_call()
+
+
+def _render_new(form: CallForm, source: Call | None):
+    language = _language()
+    sources = [(call.id, localized(call.title, language), call.slug) for call in list_calls()]
+    return _render_form(form, None, source=source, sources=sources)
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])
 @admin
 def new_call():
-    """Create a call; it starts closed, so that it can be previewed before it opens."""
+    """Create a call from a copy of another (the default call unless ``?from=`` names one).
+
+    The call starts closed, so that it can be previewed before it opens.
+    """
     form = CallForm()
-    if not form.validate_on_submit():
-        return _render_form(form, None)
+    source = _source_call()
+    if not form.is_submitted():
+        form.fill_from(domain.starting_point(source))
+    if not form.is_submitted() or form.rearrange(request.form):
+        return _render_new(form, source)
+    if not form.validate():
+        return _render_new(form, source)
     try:
         call = domain.create_call(form.to_data(), by=current_user)
     except CallError as error:
         _attach(form, error)
-        return _render_form(form, None)
+        return _render_new(form, source)
     flash(_("The call is saved. Preview it, then open it when it is ready."), "success")
     return redirect(url_for("admin.calls", _anchor=f"call-{call.id}"))
 
@@ -65,10 +88,11 @@ def edit_call(call_id: int):
     """Change a call's texts, address, regions, topics, targets, dates or privacy notice."""
     call = db.get_or_404(Call, call_id)
     form = CallForm()
+    form.used_regions, form.used_topics = domain.used_option_keys(call)
     if not form.is_submitted():
         form.fill_from(call)
         return _render_form(form, call)
-    if not form.validate():
+    if form.rearrange(request.form) or not form.validate():
         return _render_form(form, call)
     try:
         changed = domain.update_call(call, form.to_data(), by=current_user)

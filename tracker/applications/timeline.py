@@ -1,4 +1,4 @@
-"""One candidate's history as a single timeline, and the audit log queries for admins.
+"""One candidate's history as a single timeline (the admins' audit log is tracker.audit).
 
 The timeline merges what happened to an application – status changes, ratings, comments,
 assignments, tag changes, recusals (admins only) and emails – newest first. It is built
@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from tracker.applications.ratings import CRITERIA
 from tracker.extensions import db
@@ -26,8 +25,6 @@ from tracker.models import (
     StatusChange,
     User,
 )
-
-AUDIT_PAGE_SIZE = 100
 
 # The audit actions the timeline shows; everything else stays in the admins' audit log.
 TIMELINE_ACTIONS = ("application.assigned", "application.tagged", "application.untagged")
@@ -166,44 +163,3 @@ def _users(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
-
-
-def audit_page(
-    page: int,
-    *,
-    application_id: int | None = None,
-    action: str | None = None,
-    actor_id: int | None = None,
-) -> Pagination:
-    """Return page *page* of the matching audit events, AUDIT_PAGE_SIZE a page, newest first.
-
-    A page number below 1 shows the first page; one past the end shows an empty page.
-    """
-    return db.paginate(
-        audit_events_query(application_id=application_id, action=action, actor_id=actor_id),
-        page=page,
-        per_page=AUDIT_PAGE_SIZE,
-        max_per_page=AUDIT_PAGE_SIZE,
-        error_out=False,
-    )
-
-
-def audit_events_query(
-    *,
-    application_id: int | None = None,
-    action: str | None = None,
-    actor_id: int | None = None,
-) -> Select:
-    """Return the audit events matching the filters, newest first, as a query to paginate.
-
-    Both orderings use an index: ``(application_id, created_at)`` for one candidate and
-    ``created_at`` for the whole log.
-    """
-    query = select(AuditEvent)
-    if application_id is not None:
-        query = query.where(AuditEvent.application_id == application_id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if actor_id is not None:
-        query = query.where(AuditEvent.actor_id == actor_id)
-    return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())

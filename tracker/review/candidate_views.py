@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from tracker.admin.audit_page import audit_context
 from tracker.applications.pipeline import (
     StaleApplicationError,
     TransitionError,
@@ -30,7 +31,7 @@ from tracker.applications.teamwork import (
     assign,
     remove_tag,
 )
-from tracker.applications.timeline import audit_page
+from tracker.audit import audit_kind, audit_page
 from tracker.documents.serve import send_document
 from tracker.enums import Status
 from tracker.extensions import db
@@ -304,16 +305,17 @@ def _page_number() -> int:
 @bp.get("/applications/<int:application_id>/audit")
 @admin
 def candidate_audit(application_id: int):
-    """Show an admin every audit event of one candidate."""
+    """Show an admin the audit events of one candidate, all or of one kind."""
     application = db.get_or_404(Application, application_id)
-    page = audit_page(_page_number(), application_id=application.id)
+    kind = audit_kind(request.args.get("kind"))
+    page = audit_page(_page_number(), application_id=application.id, kind=kind)
     return render_template(
         "review/audit.html",
         application=application,
-        page=page,
         users=[],
         action="",
         actor_id=None,
+        **audit_context(page, kind),
         **date_formatters(),
     )
 
@@ -321,16 +323,17 @@ def candidate_audit(application_id: int):
 @bp.get("/audit")
 @admin
 def audit_log():
-    """Show an admin the whole audit log, 100 events a page, filtered by action and actor."""
+    """Show an admin the whole audit log, 100 events a page, by kind, action and actor."""
     action = (request.args.get("action") or "").strip()[:AUDIT_ACTION_MAX_LENGTH]
     actor_id = request.args.get("actor", type=int)
-    page = audit_page(_page_number(), action=action or None, actor_id=actor_id)
+    kind = audit_kind(request.args.get("kind"))
+    page = audit_page(_page_number(), kind=kind, action=action or None, actor_id=actor_id)
     return render_template(
         "review/audit.html",
         application=None,
-        page=page,
         users=all_staff(),
         action=action,
         actor_id=actor_id,
+        **audit_context(page, kind),
         **date_formatters(),
     )
