@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import make_staff, screenshot, sign_in
+from tests.e2e.conftest import PageWatch, make_staff, screenshot, serious_violations, sign_in
 from tracker.applications.submit import generate_reference
 from tracker.extensions import db
 from tracker.models import (
@@ -124,6 +124,7 @@ def show_every_column(page) -> None:
 
 def test_inbox_has_no_sideways_scroll_at_1400_px_and_j_stays_in_place(long_inbox, new_page):
     page = new_page(WIDE)
+    watch = PageWatch(page)
     sign_in(page, long_inbox, EDITOR)
     page.goto(inbox_url(long_inbox))
     scroll_width, inner_width = horizontal_overflow(page)
@@ -141,21 +142,34 @@ def test_inbox_has_no_sideways_scroll_at_1400_px_and_j_stays_in_place(long_inbox
     assert page.locator("tbody tr.is-current").count() == 1
     page.keyboard.press("k")
     assert page.evaluate("window.scrollX") == 0
+    page.locator("summary", has_text="Columns").click()
+    assert serious_violations(page) == []
+    assert watch.console_errors == []
 
 
 def test_inbox_on_a_phone_shows_cards_with_their_actions(long_inbox, new_page):
     page = new_page(PHONE)
+    watch = PageWatch(page)
     sign_in(page, long_inbox, EDITOR)
     page.goto(inbox_url(long_inbox))
     scroll_width, inner_width = horizontal_overflow(page)
     assert scroll_width <= inner_width
     screenshot(page, "inbox-cards-phone")
+    assert serious_violations(page) == []
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    assert page.evaluate("window.scrollX") == 0
+    assert page.locator("tbody tr.is-current").count() == 1
     first = page.locator("tbody tr").first
     # A card: the row is a grid box, each value under its column's name.
     assert first.evaluate("row => getComputedStyle(row).display") == "grid"
     status = first.locator("td.col-status")
     assert status.evaluate("cell => getComputedStyle(cell, '::before').content") == '"Status: "'
     assert status.inner_text() == "New"
+    rating = first.locator("td.col-rating")
+    assert rating.is_visible()
+    assert rating.evaluate("cell => getComputedStyle(cell, '::before').content") == '"Rating: "'
+    assert " ".join(rating.inner_text().split()) == "not rated by you (0)"
     # Ticking a card brings the bulk bar.
     bar = page.locator("[data-bulk-bar]")
     assert bar.is_hidden()
@@ -170,6 +184,7 @@ def test_inbox_on_a_phone_shows_cards_with_their_actions(long_inbox, new_page):
         first.locator("a.candidate-link").click()
     assert "/review/applications/" in page.url
     assert name in page.locator("h1").inner_text()
+    assert watch.console_errors == []
 
 
 def test_hidden_column_stays_hidden_for_that_editor_only(long_inbox, new_page):
