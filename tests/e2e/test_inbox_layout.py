@@ -144,7 +144,24 @@ def test_inbox_has_no_sideways_scroll_at_1400_px_and_j_stays_in_place(long_inbox
     assert page.evaluate("window.scrollX") == 0
     page.locator("summary", has_text="Columns").click()
     assert serious_violations(page) == []
+    # German names the columns and levels with longer words; it fits as well.
+    page.goto(f"{long_inbox.base_url}/review/?lang=de")
+    assert page.locator("thead th.col-documents").inner_text() == "Unterlagen"
+    scroll_width, inner_width = horizontal_overflow(page)
+    assert scroll_width <= inner_width
     assert watch.console_errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 800])
+def test_between_phone_and_1400_px_the_page_never_scrolls_sideways(long_inbox, new_page, width):
+    """Where every column of a long row cannot fit, the table scrolls in its own box."""
+    page = new_page({"width": width, "height": 800})
+    sign_in(page, long_inbox, EDITOR)
+    page.goto(f"{long_inbox.base_url}/review/?lang=de")
+    scroll_width, inner_width = horizontal_overflow(page)
+    assert scroll_width <= inner_width
+    page.keyboard.press("j")
+    assert page.evaluate("window.scrollX") == 0
 
 
 def test_inbox_on_a_phone_shows_cards_with_their_actions(long_inbox, new_page):
