@@ -164,15 +164,30 @@ def test_0006_moves_each_old_region_to_home_country_and_covered_regions(app):
 RATING_COLUMNS = ("regional_expertise", "german_writing", "sourcing", "story_ideas", "reliability")
 
 
-def test_0008_keeps_every_rating_and_lets_a_criterion_be_null(app, make_application, make_user):
+def _insert_old_user(connection, number: int = 1) -> int:
+    """Insert a staff account with the columns every revision has (no ORM: the model may
+    have columns a revision lacks); return its id."""
+    connection.execute(
+        text(
+            "INSERT INTO users (id, email, name, role, active, password_hash, session_version, "
+            "password_change_required, created_at) VALUES (:id, :email, 'Old Editor', 'editor', "
+            "TRUE, 'x', 1, FALSE, '2026-01-01 10:00:00')"
+        ),
+        {"id": number, "email": f"old{number}@example.org"},
+    )
+    return number
+
+
+def test_0008_keeps_every_rating_and_lets_a_criterion_be_null(app, make_application):
     """Ratings from before 0008 survive the table's recreation whole; afterwards a
     criterion may be NULL ("can't judge yet"), and a downgrade refuses to invent a score."""
     _drop_everything()
     upgrade(revision="0007")
     db.session.expunge_all()  # the call the fixtures made went with the old tables
     call, _ = seed_default_call()
-    application, editor = make_application(call=call), make_user()
+    application = make_application(call=call)
     with db.engine.begin() as connection:
+        editor_id = _insert_old_user(connection)
         connection.execute(
             text(
                 "INSERT INTO ratings (id, application_id, user_id, regional_expertise, "
@@ -181,10 +196,10 @@ def test_0008_keeps_every_rating_and_lets_a_criterion_be_null(app, make_applicat
                 "'{\"sourcing\": \"Good contacts\"}', 'yes', 'Old', '2026-01-01 10:00:00', "
                 "'2026-01-01 10:00:00')"
             ),
-            {"application": application.id, "user": editor.id},
+            {"application": application.id, "user": editor_id},
         )
     db.session.remove()
-    upgrade()
+    upgrade(revision="0008")
     columns = {c["name"]: c["nullable"] for c in inspect(db.engine).get_columns("ratings")}
     assert [columns[name] for name in RATING_COLUMNS] == [True] * 5
     with db.engine.begin() as connection:
@@ -217,4 +232,51 @@ def test_0008_keeps_every_rating_and_lets_a_criterion_be_null(app, make_applicat
     assert [columns[name] for name in RATING_COLUMNS] == [False] * 5
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM ratings")).scalar() == 1
+    _drop_everything()
+
+
+def test_0009_adds_inbox_columns_and_the_recusals_index_and_takes_them_back(app, make_application):
+    """Accounts from before 0009 get no choice (NULL: the default columns); a choice is
+    kept as JSON; the downgrade drops the column and the index and keeps every account,
+    recusal and rating (the users table is altered, never recreated)."""
+    _drop_everything()
+    upgrade(revision="0008")
+    db.session.expunge_all()
+    call, _ = seed_default_call()
+    application = make_application(call=call)
+    with db.engine.begin() as connection:
+        editor_id = _insert_old_user(connection)
+        connection.execute(
+            text(
+                "INSERT INTO recusals (application_id, user_id, reason, created_at) "
+                "VALUES (:application, :user, 'My cousin', '2026-01-01 10:00:00')"
+            ),
+            {"application": application.id, "user": editor_id},
+        )
+    db.session.remove()
+    upgrade(revision="0009")
+    indexes = {
+        index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("recusals")
+    }
+    assert indexes["ix_recusals_user_id"] == ["user_id"]
+    with db.engine.begin() as connection:
+        assert connection.execute(text("SELECT inbox_columns FROM users")).scalar() is None
+        connection.execute(
+            text("UPDATE users SET inbox_columns = :columns"),
+            {"columns": json.dumps(["regions", "status"])},
+        )
+        stored = connection.execute(text("SELECT inbox_columns FROM users")).scalar()
+    assert _json(stored) == ["regions", "status"]
+    downgrade(revision="0008")
+    assert "inbox_columns" not in {c["name"] for c in inspect(db.engine).get_columns("users")}
+    assert "ix_recusals_user_id" not in {
+        index["name"] for index in inspect(db.engine).get_indexes("recusals")
+    }
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id, name FROM users")).all() == [
+            (editor_id, "Old Editor")
+        ]
+        assert connection.execute(text("SELECT user_id, reason FROM recusals")).all() == [
+            (editor_id, "My cousin")
+        ]
     _drop_everything()

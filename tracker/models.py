@@ -308,6 +308,9 @@ class User(UserMixin, db.Model):
     # code works only once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]
+    # The optional inbox columns this person shows (keys of tracker.inbox.columns), in
+    # that module's order; NULL until they choose, which means the default set.
+    inbox_columns: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
@@ -455,7 +458,8 @@ class Recusal(db.Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Indexed: the inbox's "not rated by me" leaves out the user's recusals.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

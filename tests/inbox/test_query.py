@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from tracker.applications.pipeline import bulk_set_status
-from tracker.applications.ratings import CRITERIA, add_rating
+from tracker.applications.ratings import CRITERIA, add_rating, recuse
 from tracker.applications.teamwork import add_tag
 from tracker.enums import Status
 from tracker.extensions import db
@@ -284,6 +284,27 @@ def test_neighbours_stay_in_the_filter_and_survive_leaving_it(people):
     # Aram is not new, but his place in the name order still leads to the neighbours.
     assert neighbours(new, people["aram"].id, user=ana) == (None, people["elena"].id)
     assert neighbours(new, 99999, user=ana) == (None, None)
+
+
+def test_not_rated_by_me_leaves_out_the_candidates_i_recused_myself_from(people):
+    """What is left to rate: Ana recused herself from Zaur, so "not rated by me" lists
+    Elena and Aram only – in the list, the tabs' counts and j/k; Ben's recusal from Elena
+    changes nothing for Ana, and "rated by me" is unchanged."""
+    ana, ben = people["ana"], people["ben"]
+    recuse(people["zaur"], by=ana, reason="He is my neighbour")
+    recuse(people["elena"], by=ben)
+    assert names(people, {"rated": "not_me"}) == ["elena", "aram"]
+    assert names(people, {"rated": "me"}) == ["leyla", "nino"]
+    assert names(people, {}) == ["elena", "zaur", "leyla", "aram", "nino"]
+    not_me = InboxFilter.from_args({"rated": "not_me"})
+    assert status_counts(not_me, user=ana) == dict.fromkeys(Status, 0) | {
+        Status.NEW: 1,
+        Status.IN_REVIEW: 1,
+    }
+    assert neighbours(not_me, people["elena"].id, user=ana) == (None, people["aram"].id)
+    # Ben recused himself from Elena and rated Nino and Aram: only Zaur and Leyla are his.
+    ben_ids = [application.id for application in db.session.scalars(inbox_query(not_me, user=ben))]
+    assert ben_ids == [people["zaur"].id, people["leyla"].id]
 
 
 def test_neighbours_read_three_rows_at_most(people, app):

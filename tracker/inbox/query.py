@@ -34,6 +34,7 @@ from tracker.models import (
     ApplicationRegion,
     ApplicationTopic,
     Rating,
+    Recusal,
     Tag,
     User,
     application_tags,
@@ -50,6 +51,10 @@ def _rated_by_user(user: User) -> ColumnElement[bool]:
     # IN, not a correlated EXISTS: the user's rated ids (index ix_ratings_user_id) are read
     # once and hashed, instead of one probe per row when sorting by rating.
     return Application.id.in_(select(Rating.application_id).where(Rating.user_id == user.id))
+
+
+def _recused_by_user(user: User) -> ColumnElement[bool]:
+    return Application.id.in_(select(Recusal.application_id).where(Recusal.user_id == user.id))
 
 
 def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list:
@@ -99,7 +104,9 @@ def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list
     if f.rated == "me":
         conditions.append(_rated_by_user(user))
     elif f.rated == "not_me":
+        # What is left for the user to rate: not the candidates they recused themselves from.
         conditions.append(~_rated_by_user(user))
+        conditions.append(~_recused_by_user(user))
     if f.received_from:
         conditions.append(Application.created_at >= datetime.combine(f.received_from, time.min))
     if f.received_to and f.received_to < date.max:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import ValidationError
 
 from tracker.applications.teamwork import TAG_MAX_LENGTH, CandidateError, normalise_tag
 from tracker.enums import Status
 from tracker.inbox.bulk import BULK_ACTIONS
+from tracker.inbox.columns import OPTIONAL_COLUMNS
 from tracker.labels import REJECTION_REASON_LABELS, STATUS_LABELS
 from tracker.web.forms_common import IdListField
 
@@ -81,3 +89,21 @@ class BulkForm(FlaskForm):
             raise ValidationError(
                 _l("Write a tag of 1 to %(max)d characters.", max=TAG_MAX_LENGTH)
             ) from None
+
+
+class ColumnsForm(FlaskForm):
+    """The optional inbox columns a person shows: a checkbox each, none required."""
+
+    # validate_choice off: validate_columns below refuses unknown keys in our own words.
+    columns = SelectMultipleField(
+        _l("Columns"),
+        choices=[SelectChoice(key, label) for key, label in OPTIONAL_COLUMNS.items()],
+        validate_choice=False,
+    )
+    # The inbox's query string: the redirect returns to the same filter and page.
+    filter = HiddenField()
+
+    def validate_columns(self, field):
+        """Refuse a key that is not one of the inbox's optional columns."""
+        if not set(field.data or ()) <= OPTIONAL_COLUMNS.keys():
+            raise ValidationError(_l("Choose columns from the list; nothing was changed."))

@@ -21,6 +21,7 @@ from tracker.applications.versions import ordinal, version_numbers
 from tracker.calls import localized
 from tracker.enums import Status
 from tracker.extensions import db
+from tracker.inbox.columns import inbox_columns
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query, status_counts
 from tracker.labels import country_label, language_with_level, option_labels, spoken_language_names
@@ -69,6 +70,8 @@ class InboxPage:
     pages: int
     # Applications per status under the filter without its own status: the tabs.
     counts: dict[Status, int]
+    # The optional columns the user shows (tracker.inbox.columns), in the table's order.
+    columns: tuple[str, ...] = ()
 
     @property
     def page(self) -> int:
@@ -174,7 +177,14 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
                 version_label=version_label(versions.get(application.id, 1), language),
             )
         )
-    return InboxPage(filter=f, rows=rows, total=total, pages=pages, counts=counts)
+    return InboxPage(
+        filter=f,
+        rows=rows,
+        total=total,
+        pages=pages,
+        counts=counts,
+        columns=inbox_columns(user),
+    )
 
 
 def single_quoted_match(page: InboxPage) -> int | None:

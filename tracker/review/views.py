@@ -14,13 +14,14 @@ from tracker.dates import day
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.bulk import BulkAction, run_bulk_action
+from tracker.inbox.columns import OPTIONAL_COLUMNS, set_inbox_columns
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import assignable_users
 from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, status_label
 from tracker.models import User
 from tracker.review import bp
 from tracker.review.candidate_page import inbox_args
-from tracker.review.forms import BulkForm
+from tracker.review.forms import BulkForm, ColumnsForm
 from tracker.review.inbox_page import InboxPage, inbox_options, inbox_page, single_quoted_match
 from tracker.web.access import staff
 
@@ -48,6 +49,19 @@ def jump_to_single_match(page: InboxPage) -> Response | None:
     return None
 
 
+# What every rendering of the inbox passes to its templates besides the page.
+INBOX_HELPERS = {
+    "search_sent": SEARCH_SENT,
+    "statuses": list(Status),
+    "status_label": status_label,
+    "document_labels": DOCUMENT_SHORT_LABELS,
+    "criterion_labels": CRITERION_SHORT_LABELS,
+    "column_labels": OPTIONAL_COLUMNS,
+    "received_date": received_date,
+    "rating_mean": rating_mean,
+}
+
+
 @bp.get("/")
 @staff
 def inbox():
@@ -60,6 +74,8 @@ def inbox():
     options = inbox_options(page.filter, language=language)
     form = BulkForm(assignees=options.assignable_users)
     form.filter.data = page.filter.query_string()
+    columns_form = ColumnsForm(formdata=None)
+    columns_form.filter.data = form.filter.data
     return render_template(
         "review/inbox.html",
         page=page,
@@ -67,16 +83,29 @@ def inbox():
         counts=page.counts,
         options=options,
         form=form,
+        columns_form=columns_form,
         # Lets the candidate page walk the same filter (j/k, "Save & next").
         candidate_args=inbox_args(page.filter),
-        search_sent=SEARCH_SENT,
-        statuses=list(Status),
-        status_label=status_label,
-        document_labels=DOCUMENT_SHORT_LABELS,
-        criterion_labels=CRITERION_SHORT_LABELS,
-        received_date=received_date,
-        rating_mean=rating_mean,
+        **INBOX_HELPERS,
     )
+
+
+@bp.post("/columns")
+@staff
+def set_columns():
+    """Keep the optional inbox columns the user ticked, and return to the same inbox."""
+    form = ColumnsForm()
+    inbox_filter = InboxFilter.from_query_string(form.filter.data)
+    # Built by url_for, so never an open redirect.
+    back = redirect(url_for("review.inbox", **inbox_filter.to_args()))
+    if not form.validate():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return back
+    set_inbox_columns(current_user._get_current_object(), form.columns.data)
+    flash(_("Your choice of columns is kept for your account."), "success")
+    return back
 
 
 @bp.post("/bulk")
