@@ -262,3 +262,21 @@ def test_page_endpoint_admits_exactly_whom_the_download_admits(situations):
         "admin": 200,
         "deactivated editor": 302,
     }
+
+
+def test_the_child_caps_its_memory_cpu_files_and_core_dumps():
+    import subprocess
+    import sys
+
+    probe = (
+        "import resource\n"
+        "from tracker.documents.pages import limit_child\n"
+        "limit_child()\n"
+        "print([resource.getrlimit(getattr(resource, name)) for name in "
+        "('RLIMIT_AS', 'RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_CORE')])\n"
+    )
+    result = subprocess.run(  # noqa: S603 (our interpreter, a fixed probe)
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    memory, seconds = pages.MEMORY_LIMIT, pages.CPU_SECONDS
+    assert result.stdout.strip() == str([(memory, memory), (seconds, seconds), (0, 0), (0, 0)])

@@ -109,6 +109,18 @@ def test_candidate_page_opens_with_the_first_document_rubric_and_save_in_view(
     assert page.locator("#rating-form fieldset.rubric-criterion legend").first.inner_text() == (
         "Regional expertise"
     )
+    # Reading on down the CV, the rubric's save buttons stay in view.
+    page.evaluate("window.scrollTo(0, 1500)")
+    page.wait_for_function("() => window.scrollY === 1500")
+    page.wait_for_function(
+        """() => {
+          const side = document.querySelector(".reading-side").getBoundingClientRect();
+          return side.top <= 8 && side.bottom <= window.innerHeight;
+        }"""
+    )
+    inside_viewport(page, '#rating-form button[value="save"]')
+    inside_viewport(page, ".reading-side")
+    page.evaluate("window.scrollTo(0, 0)")
     assert watch.console_errors == []
     assert serious_violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

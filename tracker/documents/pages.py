@@ -103,7 +103,7 @@ def _run_child(arguments: list[str], data: bytes) -> bytes:
 # -- the child ---------------------------------------------------------------------------------
 
 
-def _limit_child() -> None:
+def limit_child() -> None:
     """Cap this process before it reads the file: memory, CPU, no files, no core dumps."""
     import resource
 
@@ -114,7 +114,7 @@ def _limit_child() -> None:
 
 
 def _child(arguments: list[str]) -> None:
-    _limit_child()
+    limit_child()
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(sys.stdin.buffer.read())
