@@ -88,8 +88,12 @@ def test_candidate_page_opens_with_the_first_document_rubric_and_save_in_view(
     page = new_page(viewport=VIEWPORT)
     watch = PageWatch(page)
     sign_in(page, live_app, "ana@example.org")
-    page.goto(f"{live_app.base_url}/review/applications/{application_id}?lang=en")
-    page.wait_for_function(FIRST_PAGE_LOADED)
+    # The page images are drawn by child processes: on a busy machine that takes a while.
+    page.goto(
+        f"{live_app.base_url}/review/applications/{application_id}?lang=en",
+        wait_until="domcontentloaded",
+    )
+    page.wait_for_function(FIRST_PAGE_LOADED, timeout=90_000)
 
     assert page.evaluate("window.scrollY") == 0
     # The CV's first page, drawn by our server; never the file itself.
@@ -132,7 +136,10 @@ def test_document_tabs_switch_with_click_and_arrow_keys(live_app, call_slug, new
     make_staff(live_app, "ana@example.org", "editor", "Ana Editor")
     page = new_page(viewport=VIEWPORT)
     sign_in(page, live_app, "ana@example.org")
-    page.goto(f"{live_app.base_url}/review/applications/{application_id}?lang=en")
+    page.goto(
+        f"{live_app.base_url}/review/applications/{application_id}?lang=en",
+        wait_until="domcontentloaded",
+    )
 
     assert page.locator('[role="tablist"] [role="tab"]').all_inner_texts() == TABS
     assert selected_tab(page) == "CV"
@@ -169,7 +176,10 @@ def test_without_javascript_every_document_follows_under_its_heading(live_app, c
     make_staff(live_app, "ana@example.org", "editor", "Ana Editor")
     page = new_page(viewport=VIEWPORT, java_script_enabled=False)
     sign_in(page, live_app, "ana@example.org")
-    page.goto(f"{live_app.base_url}/review/applications/{application_id}?lang=en")
+    page.goto(
+        f"{live_app.base_url}/review/applications/{application_id}?lang=en",
+        wait_until="domcontentloaded",
+    )
 
     assert not page.locator('[role="tablist"]').is_visible()
     assert visible_panels(page) == [
