@@ -106,6 +106,7 @@ def test_candidate_page_opens_with_the_first_document_rubric_and_save_in_view(
         f"{live_app.base_url}/review/documents/{cv_id}/pages/1.png"
     )
     assert page.locator("embed, iframe, object").count() == 0
+    assert not page.locator("#panel-cv [data-pages-failed]").is_visible()
     # The rubric's first criterion and both save buttons, without scrolling.
     inside_viewport(page, "#rating-form fieldset.rubric-criterion")
     inside_viewport(page, '#rating-form button[value="save"]')
@@ -189,3 +190,27 @@ def test_without_javascript_every_document_follows_under_its_heading(live_app, c
         "panel-application",
     ]
     assert page.locator(".reader-panel-title").all_inner_texts() == TABS
+
+
+def test_a_page_the_server_cannot_draw_shows_the_notice_and_the_text(live_app, call_slug, new_page):
+    application_id, cv_id = make_candidate(live_app, call_slug)
+    make_staff(live_app, "ana@example.org", "editor", "Ana Editor")
+    page = new_page(viewport=VIEWPORT)
+    sign_in(page, live_app, "ana@example.org")
+    # As when the child process gives up on a page that the count accepted.
+    page.route(
+        f"**/review/documents/{cv_id}/pages/1.png",
+        lambda route: route.fulfill(status=404, content_type="text/html", body="Not Found"),
+    )
+    page.goto(
+        f"{live_app.base_url}/review/applications/{application_id}?lang=en",
+        wait_until="domcontentloaded",
+    )
+    notice = page.locator("#panel-cv [data-pages-failed]")
+    notice.wait_for(state="visible")
+    assert notice.inner_text() == (
+        "Some pages could not be shown. The text is shown below; download the file to see "
+        "it as it was sent."
+    )
+    assert page.locator("#panel-cv details.document-text").get_attribute("open") == ""
+    assert page.inner_text("#panel-cv .document-preview") == "Lebenslauf Nino Beridze"

@@ -130,7 +130,27 @@
     fit();
   }
 
+  // A page the server could not draw: say so, and open the document's text instead.
+  function watchPages(pages) {
+    var notice = pages.parentNode.querySelector("[data-pages-failed]");
+    var text = pages.parentNode.querySelector("details.document-text");
+    function failed() {
+      notice.hidden = false;
+      if (text) {
+        text.open = true;
+      }
+    }
+    Array.prototype.forEach.call(pages.querySelectorAll("img"), function (image) {
+      image.addEventListener("error", failed);
+      // It may have failed before this script ran.
+      if (image.complete && image.naturalWidth === 0 && image.loading !== "lazy") {
+        failed();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".pdf-pages"), watchPages);
     var reader = document.querySelector("[data-reader]");
     if (reader) {
       makeTabs(reader);
