@@ -99,22 +99,24 @@ def test_a_typed_cover_letter_alone_is_the_first_tab(editor_client, make_applica
     ]
 
 
-def test_documents_come_first_then_comments_tags_timeline_and_the_rubric_aside(
+def test_documents_come_first_then_the_rubric_aside_then_comments_tags_timeline(
     editor_client, make_application
 ):
     application = make_application()
     markup = markup_of(editor_client, application)
+    # The source order is the reading order on a phone; wide screens put the aside beside.
     order = [
         '<div class="reading-main">',
         'id="documents"',
-        'id="comments"',
-        'id="candidate-tags"',
-        'id="timeline"',
         '<aside class="reading-side" aria-label="Rating and actions">',
         'id="rubric"',
         'id="rating-form"',
         'id="status-form"',
         'id="assign-form"',
+        '<div class="reading-below">',
+        'id="comments"',
+        'id="candidate-tags"',
+        'id="timeline"',
     ]
     positions = [markup.index(marker) for marker in order]
     assert positions == sorted(positions)
