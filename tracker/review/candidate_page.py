@@ -21,7 +21,7 @@ from tracker.applications.teamwork import all_tags
 from tracker.applications.timeline import TimelineEntry, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
-from tracker.documents.pages import MAX_PAGES, PagePreview
+from tracker.documents.pages import PagePreview
 from tracker.documents.serve import page_preview
 from tracker.documents.validate import TYPE_NAMES
 from tracker.extensions import db
@@ -189,7 +189,6 @@ class CandidatePage:
     problem: str | None = None
     conflict: list[str] | None = None
     preview_characters: int = field(default=PREVIEW_CHARACTERS)
-    max_pages: int = field(default=MAX_PAGES)
     tabs: list[ReadingTab] = field(default_factory=list)
     # "2nd application from this address" and what changed; None for an only application.
     versions: VersionsNotice | None = None
