@@ -422,6 +422,7 @@ def world(app, client, call, make_user):
         "slug": call.slug,
         "reference": application.reference,
         "filename": "css/site.css",
+        "number": 1,
     }
 
 

@@ -16,6 +16,7 @@ from flask import Response, send_file
 from werkzeug.exceptions import NotFound
 
 from tracker.audit import record_event
+from tracker.documents.pages import PagePreview, RenderError, preview_of, render_page
 from tracker.documents.storage import open_stored
 from tracker.documents.validate import CONTENT_TYPES
 from tracker.enums import FileType
@@ -71,6 +72,48 @@ def send_document(document: Document, *, by: User) -> Response:
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def page_preview(document: Document) -> PagePreview | None:
+    """Return which pages of *document* the reader draws; None unless it is a PDF."""
+    if document.file_type != FileType.PDF:
+        return None
+    try:
+        data = _read_stored(document)
+    except NotFound:
+        return PagePreview(failed=True)
+    return preview_of(data)
+
+
+def send_page_image(document: Document, number: int) -> Response:
+    """Return page *number* (from 1) of a PDF *document*, drawn on our server as a PNG.
+
+    The image is ours, not the applicant's bytes, but it shows their personal data: it is
+    private to the editor's browser and never stored (``no-store``), typed exactly
+    (``nosniff``), and inert as a page of our origin (``CSP: sandbox``), like a download.
+
+    :raises NotFound: not a PDF, no such page, the file is missing, or it cannot be drawn.
+    """
+    if document.file_type != FileType.PDF:
+        raise NotFound
+    try:
+        png = render_page(_read_stored(document), number)
+    except RenderError as error:
+        raise NotFound from error
+    response = Response(png, mimetype="image/png")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _read_stored(document: Document) -> bytes:
+    """Return the stored bytes of *document*; a missing or tampered file is NotFound."""
+    try:
+        with open_stored(document.storage_key) as handle:
+            return handle.read()
+    except (OSError, ValueError) as error:
+        raise NotFound from error
 
 
 def content_disposition(filename: str, extension: str) -> str:

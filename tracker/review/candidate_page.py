@@ -22,6 +22,8 @@ from tracker.applications.timeline import TimelineEntry, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
 from tracker.dates import day, moment
+from tracker.documents.pages import PagePreview
+from tracker.documents.serve import page_preview
 from tracker.documents.validate import TYPE_NAMES
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
@@ -123,6 +125,39 @@ class CandidateForms:
     remove_tag: RemoveTagForm
 
 
+@dataclass(frozen=True)
+class ReadingTab:
+    """One tab of the reading room: a kind of document, or the application's answers."""
+
+    key: str
+    label: str
+    document: Document | None = None
+    # Pages drawn as images; None unless the document is a PDF.
+    pages: PagePreview | None = None
+
+
+def reading_tabs(application: Application, documents: list[Document]) -> list[ReadingTab]:
+    """Return the reader's tabs: CV, cover letter, writing sample (those sent), application.
+
+    A cover letter typed into the form and a writing sample given as a link count as
+    sent: their tab shows the text or the link.
+    """
+    by_kind = {document.kind: document for document in documents}
+    given_otherwise = {
+        "cover_letter": bool(application.cover_letter),
+        "writing_sample": bool(application.writing_sample_url),
+    }
+    tabs = []
+    for kind in _KIND_ORDER:
+        document = by_kind.get(kind)
+        if document is None and not given_otherwise.get(kind):
+            continue
+        pages = page_preview(document) if document is not None else None
+        tabs.append(ReadingTab(kind, label_of(DOCUMENT_KIND_LABELS, kind), document, pages))
+    tabs.append(ReadingTab("application", gettext("Application")))
+    return tabs
+
+
 @dataclass
 class CandidatePage:
     """Everything the candidate page shows, for one viewer."""
@@ -148,6 +183,7 @@ class CandidatePage:
     problem: str | None = None
     conflict: list[str] | None = None
     preview_characters: int = field(default=PREVIEW_CHARACTERS)
+    tabs: list[ReadingTab] = field(default_factory=list)
     # "2nd application from this address" and what changed; None for an only application.
     versions: VersionsNotice | None = None
 
@@ -171,10 +207,12 @@ def candidate_page(
     entries = timeline(application, viewer=viewer)
     previous_id, next_id = neighbours(inbox_filter, application.id, user=viewer)
     language = str(get_locale())
+    documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
     return CandidatePage(
         application=application,
         labels=candidate_labels(application, language),
-        documents=sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9)),
+        documents=documents,
+        tabs=reading_tabs(application, documents),
         forms=_forms(application, own_rating, posted or {}),
         known_tags=all_tags(),
         ratings=ratings,

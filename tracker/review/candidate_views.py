@@ -32,7 +32,7 @@ from tracker.applications.teamwork import (
     remove_tag,
 )
 from tracker.audit import audit_kind, audit_page
-from tracker.documents.serve import send_document
+from tracker.documents.serve import send_document, send_page_image
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
@@ -292,6 +292,14 @@ def download(document_id: int):
     """Send a document as an attachment that no browser will render or sniff (audited)."""
     document = db.get_or_404(Document, document_id)
     return send_document(document, by=current_user)
+
+
+@bp.get("/documents/<int:document_id>/pages/<int:number>.png")
+@staff
+def page_image(document_id: int, number: int):
+    """Send one page of a PDF document drawn as an image on our server (never the file)."""
+    document = db.get_or_404(Document, document_id)
+    return send_page_image(document, number)
 
 
 # -- audit log ----------------------------------------------------------------------------
