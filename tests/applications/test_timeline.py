@@ -208,7 +208,7 @@ def test_timeline_on_the_page_shows_each_entry_escaped(history, people, app, cli
     # The email body exactly as sent, in a <details>, never as HTML.
     assert (
         "<summary>Show the email as sent</summary>\n"
-        '          <pre class="document-preview">Hallo Nino,\n\n'
+        '          <pre class="document-preview" tabindex="0">Hallo Nino,\n\n'
         "&lt;b&gt;danke&lt;/b&gt; &amp; bis bald.\n</pre>"
     ) in section
     assert "Email “Ihre Bewerbung &lt;CW&gt;” to nino@example.org: queued" in section
