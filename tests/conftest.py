@@ -129,40 +129,11 @@ def hidden_fields(html: str) -> dict[str, str]:
 @pytest.fixture
 def make_application(call):
     """Create applications directly in the database (no files, no emails)."""
-    from tracker.applications.submit import generate_reference
-    from tracker.models import (
-        Application,
-        ApplicationLanguage,
-        ApplicationRegion,
-        ApplicationTopic,
-        utcnow,
-    )
+    from tests.stored import new_application
 
-    def make(*, region: str | None = None, regions=None, **overrides) -> Application:
-        """Create an application; *region* is a shorthand for one covered region."""
-        covered = regions if regions is not None else [region or "georgia"]
-        fields = {
-            "call": call,
-            "reference": generate_reference(),
-            "form_token": os.urandom(12).hex(),
-            "full_name": "Nino Beridze",
-            "email": "nino@example.org",
-            "country": "georgia",
-            "covered_regions": [
-                ApplicationRegion(region=key, position=position)
-                for position, key in enumerate(covered)
-            ],
-            "city": "Kutaisi",
-            "cover_letter": "Ich berichte aus Westgeorgien.",
-            "links": [],
-            "preferred_language": "de",
-            "consent_at": utcnow(),
-            "privacy_version": "test",
-            "languages": [ApplicationLanguage(language="de", level="B2", position=0)],
-            "topics": [ApplicationTopic(topic="politics")],
-        }
-        fields.update(overrides)
-        application = Application(**fields)
+    def make(**fields):
+        """Create an application; see ``new_application`` for the shorthands."""
+        application = new_application(call, **fields)
         db.session.add(application)
         db.session.commit()
         return application

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.e2e.conftest import make_staff, screenshot, serious_violations, sign_in
+from tests.stored import new_application
 from tracker.extensions import db
 
 ADMIN = "admin@example.org"
@@ -34,28 +33,7 @@ SVG_CLIPPED = """() => [...document.querySelectorAll('svg text')].filter((text) 
 
 
 def add_application(call, region: str, status: str) -> None:
-    from tracker.applications.submit import generate_reference
-    from tracker.models import Application, ApplicationLanguage, ApplicationRegion, utcnow
-
-    db.session.add(
-        Application(
-            call=call,
-            reference=generate_reference(),
-            form_token=os.urandom(12).hex(),
-            full_name="Nino Beridze",
-            email="nino@example.org",
-            country="georgia",
-            covered_regions=[ApplicationRegion(region=region, position=0)],
-            city="Kutaisi",
-            cover_letter="Text",
-            links=[],
-            preferred_language="de",
-            consent_at=utcnow(),
-            privacy_version="test",
-            languages=[ApplicationLanguage(language="de", level="B2", position=0)],
-            status=status,
-        )
-    )
+    db.session.add(new_application(call, region=region, status=status))
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@ the save button in view at 1400 x 900, the documents in tabs, PDFs as pages draw
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 
 from tests.drawn_pdfs import pdf_with_pages, store_pdf
 from tests.e2e.conftest import SCREENSHOTS, PageWatch, make_staff, serious_violations, sign_in
+from tests.stored import new_application
 from tracker.extensions import db
 
 VIEWPORT = {"width": 1400, "height": 900}
@@ -21,35 +20,10 @@ FIRST_PAGE_LOADED = """() => {
 
 def make_candidate(app, call_slug: str) -> tuple[int, int]:
     """Store an application with a typed cover letter, a 2-page PDF CV and a PDF sample."""
-    from tracker.applications.submit import generate_reference
-    from tracker.models import (
-        Application,
-        ApplicationLanguage,
-        ApplicationRegion,
-        ApplicationTopic,
-        Call,
-        utcnow,
-    )
+    from tracker.models import Call
 
     with app.app_context():
-        call = db.session.scalar(select(Call).where(Call.slug == call_slug))
-        application = Application(
-            call=call,
-            reference=generate_reference(),
-            form_token=os.urandom(12).hex(),
-            full_name="Nino Beridze",
-            email="nino@example.org",
-            country="georgia",
-            covered_regions=[ApplicationRegion(region="georgia", position=0)],
-            city="Kutaisi",
-            cover_letter="Ich berichte aus Westgeorgien.",
-            links=[],
-            preferred_language="de",
-            consent_at=utcnow(),
-            privacy_version="test",
-            languages=[ApplicationLanguage(language="de", level="B2", position=0)],
-            topics=[ApplicationTopic(topic="politics")],
-        )
+        application = new_application(db.session.scalar(select(Call).where(Call.slug == call_slug)))
         db.session.add(application)
         db.session.commit()
         cv = store_pdf(application, pdf_with_pages(2), text="Lebenslauf Nino Beridze")

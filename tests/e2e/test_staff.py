@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -249,7 +250,9 @@ def test_hostile_answers_run_no_script_on_staff_pages(live_app, candidates, page
         # text_content, not inner_text: the candidate page's documents and answers are
         # tabs, and every panel (shown or hidden) must hold the answers as typed.
         text = page.locator("main").text_content()
-        assert "49" not in text.replace("2049", ""), name
+        # {{7*7}} evaluated would read 49; the emails' links are random tokens, left out.
+        words = re.sub(r"https?://\S+", "", text).replace("2049", "")
+        assert "49" not in words, name
         if name == "candidate":
             assert HOSTILE_NAME in page.inner_text("h1")
             assert "{{7*7}} <script>alert(1)</script> <img src=x onerror=alert(1)>" in text

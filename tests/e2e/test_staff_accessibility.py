@@ -52,6 +52,7 @@ VISITED = {
     "auth.two_factor_setup",
 }
 
+
 def staff_get_endpoints(app) -> set[str]:
     with app.app_context():
         return {

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 
 from tests.e2e.conftest import make_staff, sign_in
+from tests.stored import new_application
 from tracker.extensions import db
 
 
 def make_candidate(app, call_slug: str) -> int:
     """Store one application directly (the applicant's form has browser tests of its own)."""
-    from tracker.applications.submit import generate_reference
-    from tracker.models import (
-        Application,
-        ApplicationLanguage,
-        ApplicationRegion,
-        ApplicationTopic,
-        Call,
-        utcnow,
-    )
+    from tracker.models import Call
 
     with app.app_context():
-        call = db.session.scalar(select(Call).where(Call.slug == call_slug))
-        application = Application(
-            call=call,
-            reference=generate_reference(),
-            form_token=os.urandom(12).hex(),
-            full_name="Nino Beridze",
-            email="nino@example.org",
-            country="georgia",
-            covered_regions=[ApplicationRegion(region="georgia", position=0)],
-            city="Kutaisi",
-            cover_letter="Ich berichte aus Westgeorgien.",
-            links=[],
-            preferred_language="de",
-            consent_at=utcnow(),
-            privacy_version="test",
-            languages=[ApplicationLanguage(language="de", level="B2", position=0)],
-            topics=[ApplicationTopic(topic="politics")],
-        )
+        application = new_application(db.session.scalar(select(Call).where(Call.slug == call_slug)))
         db.session.add(application)
         db.session.commit()
         return application.id

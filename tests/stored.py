@@ -1,0 +1,50 @@
+"""Applications stored straight in the database, for tests of staff pages.
+
+The applicant's form has tests of its own; staff pages only need someone to read.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tracker.applications.submit import generate_reference
+from tracker.models import (
+    Application,
+    ApplicationLanguage,
+    ApplicationRegion,
+    ApplicationTopic,
+    Call,
+    utcnow,
+)
+
+
+def new_application(
+    call: Call, /, *, region: str | None = None, regions=None, **changes
+) -> Application:
+    """Return an unsaved application to *call* from Nino Beridze, with *changes* applied
+    (``call=`` among them sends it to another call).
+
+    *region* is a shorthand for one covered region, *regions* for several. Call inside an
+    app context; the caller adds and commits it.
+    """
+    covered = regions if regions is not None else [region or "georgia"]
+    fields = {
+        "call": call,
+        "reference": generate_reference(),
+        "form_token": os.urandom(12).hex(),
+        "full_name": "Nino Beridze",
+        "email": "nino@example.org",
+        "country": "georgia",
+        "covered_regions": [
+            ApplicationRegion(region=key, position=position) for position, key in enumerate(covered)
+        ],
+        "city": "Kutaisi",
+        "cover_letter": "Ich berichte aus Westgeorgien.",
+        "links": [],
+        "preferred_language": "de",
+        "consent_at": utcnow(),
+        "privacy_version": "test",
+        "languages": [ApplicationLanguage(language="de", level="B2", position=0)],
+        "topics": [ApplicationTopic(topic="politics")],
+    }
+    return Application(**(fields | changes))
