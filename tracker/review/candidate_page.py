@@ -21,7 +21,7 @@ from tracker.applications.teamwork import all_tags
 from tracker.applications.timeline import TimelineEntry, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
-from tracker.dates import day, moment
+from tracker.dates import moment
 from tracker.documents.pages import PagePreview
 from tracker.documents.serve import page_preview
 from tracker.documents.validate import TYPE_NAMES
@@ -56,11 +56,6 @@ from tracker.review.candidate_versions import VersionsNotice, versions_notice
 PREVIEW_CHARACTERS = 3000
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
-
-
-def date_formatters() -> dict:
-    """Return the date formatters the staff templates use: ``day`` and ``moment``."""
-    return {"day": day, "moment": moment}
 
 
 # http(s), a host without user info, an optional port, then anything but whitespace.
@@ -102,7 +97,6 @@ def template_helpers() -> dict:
         "rating_mean": lambda value: format_decimal(value, "0.0"),
         "is_web_url": is_web_url,
         "human_size": human_size,
-        **date_formatters(),
     }
 
 

@@ -52,7 +52,6 @@ from tracker.review.candidate_forms import (
 )
 from tracker.review.candidate_page import (
     candidate_page,
-    date_formatters,
     inbox_args,
     template_helpers,
 )
@@ -324,7 +323,6 @@ def candidate_audit(application_id: int):
         action="",
         actor_id=None,
         **audit_context(page, kind),
-        **date_formatters(),
     )
 
 
@@ -343,5 +341,4 @@ def audit_log():
         action=action,
         actor_id=actor_id,
         **audit_context(page, kind),
-        **date_formatters(),
     )

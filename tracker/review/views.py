@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from tracker.applications.pipeline import BulkResult, TransitionError
 from tracker.applications.teamwork import CandidateError
-from tracker.dates import day
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.bulk import BulkAction, run_bulk_action
@@ -28,9 +27,6 @@ from tracker.web.access import staff
 # The search box's hidden field: the one candidate that a search by reference, phone
 # number or address finds opens at once.
 SEARCH_SENT = "jump"
-
-# The inbox's name for the one day format (tracker.dates).
-received_date = day
 
 
 def rating_mean(value: float) -> str:
@@ -57,7 +53,6 @@ INBOX_HELPERS = {
     "document_labels": DOCUMENT_SHORT_LABELS,
     "criterion_labels": CRITERION_SHORT_LABELS,
     "column_labels": OPTIONAL_COLUMNS,
-    "received_date": received_date,
     "rating_mean": rating_mean,
 }
 
