@@ -228,3 +228,27 @@ def test_hidden_column_stays_hidden_for_that_editor_only(long_inbox, new_page):
     sign_in(other, long_inbox, COLLEAGUE)
     other.goto(inbox_url(long_inbox))
     assert other.locator("thead th.col-topics").count() == 1
+
+
+def test_on_a_phone_the_filters_beyond_search_fold_away_and_count_those_in_use(
+    long_inbox, new_page
+):
+    page = new_page(PHONE)
+    sign_in(page, long_inbox, EDITOR)
+    page.goto(inbox_url(long_inbox) + "&region=georgia&rated=not_me")
+    more = page.locator("details.filter-more")
+    assert more.evaluate("details => details.open") is False
+    assert page.locator("details.filter-more > summary").inner_text() == "More filters (2 in use)"
+    assert page.locator("#filter-q").is_visible()
+    assert page.locator("#filter-region").is_hidden()
+    # The cards now start on the first screen, right after search and the status tabs.
+    assert page.locator("tbody tr").first.bounding_box()["y"] < PHONE["height"]
+    page.locator("details.filter-more > summary").click()
+    assert page.locator("#filter-region").input_value() == "georgia"
+
+    wide = new_page(WIDE)
+    sign_in(wide, long_inbox, EDITOR)
+    wide.goto(inbox_url(long_inbox))
+    assert wide.locator("details.filter-more").evaluate("details => details.open") is True
+    assert wide.locator("details.filter-more > summary").inner_text() == "More filters"
+    assert wide.locator("#filter-region").is_visible()

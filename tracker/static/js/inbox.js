@@ -4,6 +4,12 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
+  // On a phone the cards come first: fold the filters beyond search (the summary counts
+  // those in use). The width is the one at which the filters stop being a side column.
+  var moreFilters = document.querySelector("[data-fold-on-phone]");
+  if (moreFilters && window.matchMedia("(max-width: 63.99rem)").matches) {
+    moreFilters.open = false;
+  }
   var table = document.querySelector("[data-inbox-table]");
   var search = document.querySelector("[data-search-box]");
   var bar = document.querySelector("[data-bulk-bar]");
