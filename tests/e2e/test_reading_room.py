@@ -88,7 +88,13 @@ def test_candidate_page_opens_with_the_first_document_rubric_and_save_in_view(
     assert page.locator("#rating-form fieldset.rubric-criterion legend").first.inner_text() == (
         "Regional expertise"
     )
-    # Reading on down the CV, the rubric's save buttons stay in view.
+    # Reading on down the CV, the rubric's save buttons stay in view. The page is as tall
+    # as its pictures: wait for both before scrolling to a place below the first.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("#panel-cv img.pdf-page")]
+          .every((image) => image.complete && image.naturalWidth > 0)""",
+        timeout=90_000,
+    )
     page.evaluate("window.scrollTo(0, 1500)")
     page.wait_for_function("() => window.scrollY === 1500")
     page.wait_for_function(
