@@ -40,6 +40,13 @@ def ensure_seeded(n: int) -> Path:
     done = folder / "seeded"
     if done.exists():
         print(f"reusing {folder} ({n} applications)", file=sys.stderr)
+        # A database seeded before a new migration is brought up to date, not thrown away.
+        app = create_app(scratch_config(n))
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            db.engine.dispose()
         return folder
     if folder.exists():
         # A run interrupted while seeding: start again rather than measure half a database.

@@ -1,0 +1,132 @@
+"""Bench the pages editors wait for, through the Flask test client, against their raw SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import jsonify
+from sqlalchemy import event, select
+
+from tests.benchmarks.scratch import EDITOR_EMAIL, scratch_config
+from tests.benchmarks.timing import Table, percentile, timed
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import Application, User
+from tracker.web.access import staff
+
+
+def build_app(n: int):
+    """Return the bench app, with a bare route serving one application row as JSON."""
+    app = create_app(scratch_config(n))
+
+    @staff
+    def bare_application(application_id: int):
+        application = db.get_or_404(Application, application_id)
+        return jsonify(
+            {
+                column.key: str(getattr(application, column.key))
+                for column in Application.__table__.columns
+            }
+        )
+
+    app.add_url_rule("/bench/applications/<int:application_id>", view_func=bare_application)
+    return app
+
+
+def sign_in(client, user: User) -> None:
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+        session["session_version"] = user.session_version
+        session["login_at"] = session["seen_at"] = time.time()
+
+
+def captured_sql(app, client, url: str) -> list[tuple[str, object]]:
+    """Return every (statement, parameters) the request for *url* sent to the database."""
+    statements: list[tuple[str, object]] = []
+    with app.app_context():
+        engine = db.engine
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert response.status_code == 200, (url, response.status_code, response.text[:500])
+    return statements
+
+
+def raw_replay(path: Path, statements: list[tuple[str, object]]) -> Callable[[], None]:
+    """Return a function that runs *statements* through the sqlite3 module and fetches all."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA foreign_keys=ON")
+
+    def run() -> None:
+        for statement, parameters in statements:
+            if statement.strip().upper() in {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}:
+                continue
+            connection.execute(statement, parameters or ()).fetchall()
+
+    return run
+
+
+def bench_pages(app, folder: Path, table: Table) -> None:
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == EDITOR_EMAIL))
+        db.session.expunge(user)
+        some_id = db.session.scalar(
+            select(Application.id)
+            .order_by(Application.id)
+            .offset(db.session.scalar(select(db.func.count(Application.id))) // 2)
+        )
+    sign_in(client, user)
+    database = folder / "tracker.db"
+    for name, url, target in (
+        ("inbox first page", "/review/", "inbox"),
+        ("inbox region+status", "/review/?region=georgia&status=new", "inbox"),
+        ("inbox deep page 1000", "/review/?page=1000", "inbox"),
+        ("search 'Anaklia'", "/review/?q=Anaklia", "search"),
+    ):
+        statements = captured_sql(app, client, url)
+        samples = timed(lambda url=url: client.get(url))
+        baseline = timed(raw_replay(database, statements))
+        p95, base_p95 = percentile(samples, 0.95), percentile(baseline, 0.95)
+        if target == "inbox":
+            limit = 2 * base_p95 + 15
+            verdict = (f"p95 <= 2x raw + 15 = {limit:.1f}", p95 <= limit)
+        else:
+            verdict = ("p95 <= 100", p95 <= 100)
+        table.add(
+            name,
+            statistics.median(samples),
+            p95,
+            f"raw SQL ({len(statements)} stmts)",
+            statistics.median(baseline),
+            base_p95,
+            *verdict,
+        )
+    page = f"/review/applications/{some_id}"
+    bare = f"/bench/applications/{some_id}"
+    assert client.get(page).status_code == 200
+    assert client.get(bare).status_code == 200
+    samples = timed(lambda: client.get(page))
+    baseline = timed(lambda: client.get(bare))
+    p95 = percentile(samples, 0.95)
+    table.add(
+        "candidate page",
+        statistics.median(samples),
+        p95,
+        "bare route, same row",
+        statistics.median(baseline),
+        percentile(baseline, 0.95),
+        "p95 <= 30",
+        p95 <= 30,
+    )

@@ -1,0 +1,105 @@
+"""Timing helpers of `make bench`: percentiles, repeated timing, measured children, the table."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
+WARMUP = 3
+FLASK = Path(sys.executable).with_name("flask")
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """Return the *share* quantile (0..1) of *samples*, interpolated."""
+    ordered = sorted(samples)
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def timed(action: Callable[[], object], repeats: int = REPEATS) -> list[float]:
+    """Return *repeats* wall times of *action* in ms, after a warm-up."""
+    for _ in range(WARMUP):
+        action()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+class Table:
+    """The one table the bench prints."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, ...]] = []
+
+    def add(self, name, median, p95, base_name, base_median, base_p95, target, ok) -> None:
+        numeric = all(isinstance(value, float) for value in (p95, base_p95))
+        ratio = f"{p95 / base_p95:.1f}x" if numeric and base_p95 else "-"
+        verdict = {True: "PASS", False: "FAIL", None: "-"}[ok]
+        self.rows.append(
+            (
+                name,
+                _ms(median),
+                _ms(p95),
+                base_name,
+                _ms(base_median),
+                _ms(base_p95),
+                ratio,
+                target,
+                verdict,
+            )
+        )
+        print(f"  done: {name}", file=sys.stderr)
+
+    def print(self, title: str) -> None:
+        header = (
+            "operation",
+            "median",
+            "p95",
+            "baseline",
+            "b.median",
+            "b.p95",
+            "p95 ratio",
+            "target",
+            "result",
+        )
+        widths = [max(len(str(row[i])) for row in [header, *self.rows]) for i in range(9)]
+        line = "  ".join(f"{{:<{width}}}" for width in widths)
+        print(title)
+        print(line.format(*header))
+        print(line.format(*("-" * width for width in widths)))
+        for row in self.rows:
+            print(line.format(*row))
+
+
+def _ms(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:.1f}"
+
+
+def run_measured(
+    command: list[str], env: dict, stdout=subprocess.DEVNULL
+) -> tuple[float, float, int]:
+    """Run *command*; return (seconds, peak RSS in MB, exit status) of that child alone."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    # wait4 reports the rusage of this child (and its waited-for descendants) only.
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        print(process.stderr.read().decode(errors="replace")[-2000:], file=sys.stderr)
+    process.stderr.close()
+    return seconds, usage.ru_maxrss / 1024, process.returncode
