@@ -14,7 +14,6 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash
-from zxcvbn import zxcvbn
 
 from tracker.accounts.common import PASSWORD_HISTORY, PASSWORD_MAX_LENGTH, AccountError
 from tracker.extensions import db
@@ -108,6 +107,8 @@ def contains_personal_data(password: str, data: list[str]) -> bool:
 
 def guessability(password: str, user_inputs: list[str]) -> str | None:
     """Return why *password* is easy to guess (a key of TOO_EASY), or None if it is not."""
+    from zxcvbn import zxcvbn  # its word lists take 12 MB: loaded where a password is set
+
     result = zxcvbn(password, user_inputs=user_inputs, max_length=PASSWORD_MAX_LENGTH)
     if result["score"] >= MIN_STRENGTH:
         return None

@@ -26,9 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from typing import TYPE_CHECKING
 
 from tracker.documents.archives import check_end_record, has_macro_entry
 from tracker.documents.refusals import (
@@ -39,6 +37,10 @@ from tracker.documents.refusals import (
     unreadable,
 )
 from tracker.enums import FileType
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject
 
 ACTIVE_CONTENT_FLAG = "pdf_active_content"
 PAGE_ACTION_FLAG = "pdf_page_action"
@@ -91,6 +93,10 @@ def check_pdf(path: Path) -> tuple[str, ...]:
             raise unreadable(FileType.PDF)
     if _hides_another_file(path):
         raise hidden_file()
+    # pypdf (and the Pillow it loads) only where a PDF is read: not in every process that
+    # imports the app, such as `flask export`.
+    from pypdf import PdfReader
+
     try:
         with _quiet_pypdf():
             reader = PdfReader(path, strict=False)
@@ -141,6 +147,8 @@ def _hides_another_file(path: Path) -> bool:
 
 def _active_content(reader: PdfReader) -> set[str]:
     """Return the flags for every action and attachment reachable from the catalog."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     catalog = reader.trailer["/Root"]
     found = {ACTIVE_CONTENT_FLAG} if _document_runs_actions(catalog) else set()
     if any("/AA" in page for page in reader.pages):
@@ -201,6 +209,8 @@ def _name(item: DictionaryObject, key: str) -> object:
 
 
 def _judge_dictionary(item: DictionaryObject, role: str) -> set[str]:
+    from pypdf.generic import DictionaryObject
+
     found = set()
     if role not in {"catalog", "page"} and (
         "/JS" in item or _name(item, "/S") in _SCRIPT_ACTIONS or "/AA" in item
@@ -226,6 +236,8 @@ def _is_document_name(filespec: DictionaryObject) -> bool:
 
 
 def _document_runs_actions(catalog: DictionaryObject) -> bool:
+    from pypdf.generic import DictionaryObject
+
     if _PDF_ACTIVE_KEYS & set(catalog.keys()):
         return True
     if "/OpenAction" in catalog:

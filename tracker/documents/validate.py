@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import magic
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
@@ -223,6 +222,8 @@ def sniff(path: Path) -> str:
     Content is what decides a file's type; the result is checked against the extension
     and then by the structural check of the type both agree on.
     """
+    import magic  # libmagic only where a file is sniffed, not in every process of the app
+
     try:
         return magic.from_file(str(path), mime=True).lower()
     except magic.MagicException:
