@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -89,17 +90,43 @@ def _ms(value) -> str:
     return f"{value:.1f}"
 
 
+# Runs the command in a child of its own and reports that child's wall time and peak RSS.
+# Measured from a small launcher, not from the bench: a child forked by a big process
+# starts its life sharing (and, on Linux, counting) the parent's pages, so wait4 would
+# report the bench's own peak for a command that needs a few megabytes (sqlite3 -csv).
+_LAUNCHER = """
+import os, sys, time
+report, command = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(command[0], command)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as handle:
+    handle.write(f"{time.perf_counter() - started} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(
     command: list[str], env: dict, stdout=subprocess.DEVNULL
 ) -> tuple[float, float, int]:
-    """Run *command*; return (seconds, peak RSS in MB, exit status) of that child alone."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.PIPE)
-    # wait4 reports the rusage of this child (and its waited-for descendants) only.
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        print(process.stderr.read().decode(errors="replace")[-2000:], file=sys.stderr)
-    process.stderr.close()
-    return seconds, usage.ru_maxrss / 1024, process.returncode
+    """Run *command*; return (seconds, peak RSS in MB, exit status) of that command alone."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rusage") as report:
+        process = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _LAUNCHER, report.name, *command],
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+        measured = report.read().split()
+    if process.returncode != 0 or len(measured) != 2:
+        print(process.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
+    if len(measured) != 2:
+        return 0.0, 0.0, process.returncode or 1
+    seconds, kilobytes = measured
+    return float(seconds), int(kilobytes) / 1024, process.returncode
