@@ -186,7 +186,9 @@ def test_an_editors_rows_are_the_earlier_export(app, golden_set):
     """An editor sees the means only of candidates they rated (here rater B)."""
     _, raters = golden_set
     with app.test_request_context():
-        text = "".join(write_csv(export_rows(InboxFilter(), user=raters[1], headers="keys")))
+        text = "".join(
+            write_csv(export_rows(InboxFilter(), user=raters[1], headers="keys", text=True))
+        )
     assert_same(text.encode(), "editor-keys.csv")
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import event, literal, select
 
 from tests.conftest import hidden_fields
 from tracker.applications.ratings import add_rating
@@ -375,9 +375,12 @@ def test_query_count_does_not_grow_with_rows(app, make_application, make_user):
     assert few == many
 
 
-def test_write_csv_streams_one_line_per_row():
-    chunks = list(write_csv([["a", "b"], ["=1", "x,y"]]))
-    assert chunks == ["\ufeff", "a,b\r\n", '\'=1,"x,y"\r\n']
+def test_write_csv_streams_a_chunk_per_thousand_rows():
+    rows = [["id", "note"], *([str(i), "x,y"] for i in range(2500))]
+    chunks = list(write_csv(rows))
+    assert [len(chunk.splitlines()) for chunk in chunks] == [1, 1000, 1000, 501]
+    assert chunks[0] == "\ufeff"
+    assert "".join(chunks[1:]) == "id,note\r\n" + "".join(f'{i},"x,y"\r\n' for i in range(2500))
 
 
 def test_write_xlsx_drops_characters_xml_cannot_hold():
@@ -611,10 +614,31 @@ def test_newest_first_keeps_every_row_across_batches(app, make_application):
     assert rows[1:] == [[application.reference] for application in reversed(made)]
 
 
-def test_csv_writes_typed_values_as_text():
-    chunks = list(write_csv([["n", "m", "d", "t"], [2, 3.6, date(2026, 12, 3), "+995 555"],
-                             [0, None, date(2026, 1, 2), "x"]]))  # fmt: skip
-    assert "".join(chunks) == "\ufeffn,m,d,t\r\n2,3.60,2026-12-03,'+995 555\r\n0,,2026-01-02,x\r\n"
+def test_text_rows_are_csv_cells_and_typed_rows_typed(app, make_application, make_user):
+    application = make_application(phone="+995 555")
+    add_rating(application, by=make_user(), scores=SCORES, recommendation="yes")
+    other = make_application(phone=None)
+    columns = ["phone", "rating_count", "rating_mean", "received"]
+    with app.test_request_context():
+        text = list(export_rows(InboxFilter(), user=None, columns=columns, headers="keys",
+                                text=True))  # fmt: skip
+        typed = list(export_rows(InboxFilter(), user=None, columns=columns, headers="keys"))
+    day, other_day = application.created_at.date(), other.created_at.date()
+    assert text == [
+        columns,
+        ["", 0, None, other_day.isoformat()],
+        ["'+995 555", 1, "3.60", day.isoformat()],
+    ]
+    assert typed == [columns, ["", 0, None, other_day], ["+995 555", 1, 3.6, day]]
+
+
+@pytest.mark.parametrize(
+    "value", ["=1", "+1", "-1", "@x", "\t=1", "\r=1", "\n=1", "a=1", "", "#N/A"]
+)
+def test_the_sql_guard_is_neutralise(app, value):
+    from tracker.exports.rows import guard
+
+    assert db.session.scalar(select(guard(literal(value)))) == neutralise(value)
 
 
 def test_cli_writes_headers_for_people_when_asked(app, runner, make_application, tmp_path):

@@ -237,20 +237,20 @@ def export_applications_command(
         raise click.ClickException(str(error)) from error
     count = record_export(file_format, inbox_filter, user=None, columns=chosen, headers=headers)
     with click.progressbar(length=count, label=f"Exporting {count} applications") as bar:
-        rows = export_rows(inbox_filter, user=None, columns=chosen, headers=headers)
-
-        def counted():
-            yield next(rows)  # the header
-            for row in rows:
-                bar.update(1)
-                yield row
-
+        rows = export_rows(
+            inbox_filter,
+            user=None,
+            columns=chosen,
+            headers=headers,
+            text=file_format == "csv",
+            progress=bar.update,
+        )
         if file_format == "xlsx":
             with open(output, "wb") as handle:
-                write_xlsx(counted(), handle, column_widths(chosen))
+                write_xlsx(rows, handle, column_widths(chosen))
         else:
             with open(output, "w", encoding="utf-8", newline="") as handle:
-                handle.writelines(write_csv(counted()))
+                handle.writelines(write_csv(rows))
     click.echo(f"Wrote {count} application{'' if count == 1 else 's'} to {output}.")
 
 

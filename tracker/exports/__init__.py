@@ -1,13 +1,12 @@
 """Candidate lists as CSV or XLSX, and the selected candidates' documents as one ZIP.
 
 Exports select exactly what the inbox shows for the same filter (inbox.filter and
-inbox.query): an admin exports "this list", newest first like the inbox. Rows are typed
-data first (:mod:`.rows`); :func:`write_csv` and :func:`write_xlsx` write them
-(:mod:`.writers`): CSV as guarded text, XLSX as typed cells (numbers, dates, strings).
-Both stream, in batches by descending id with the related rows bulk-loaded per batch, so
-memory stays flat and the number of queries depends on the number of batches, never on
-the number of rows. Headers are words in the exporting user's language, or the column
-keys for machines (:mod:`.columns`).
+inbox.query): an admin exports "this list", newest first like the inbox. Rows come from one
+query with the related values joined in SQL (:mod:`.rows`), read in one streaming pass:
+as CSV cells for :func:`write_csv`, or typed for :func:`write_xlsx` (:mod:`.writers`,
+:mod:`.workbook`), which writes numbers, dates and strings as typed cells. Memory stays
+flat and the number of queries never depends on the number of rows. Headers are words in
+the exporting user's language, or the column keys for machines (:mod:`.columns`).
 
 Every export is audited with the filter (free text redacted), the columns, the header
 choice and the row count.
@@ -33,8 +32,8 @@ from tracker.exports.columns import (
     column_widths,
 )
 from tracker.exports.documents import iter_file, write_documents_zip
-from tracker.exports.rows import BATCH_SIZE, export_rows
-from tracker.exports.writers import neutralise, write_csv, write_xlsx
+from tracker.exports.rows import BATCH_SIZE, export_rows, neutralise
+from tracker.exports.writers import write_csv, write_xlsx
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import count_filtered
@@ -132,10 +131,11 @@ def export_file(
     # The CSV streams after this returns, in a database session of its own: load the
     # user's attributes now (the audit commit expired them), so the stream can read them.
     db.session.refresh(user)
-    rows = export_rows(f, user=user, columns=chosen, headers=headers)
     if kind == "xlsx":
+        rows = export_rows(f, user=user, columns=chosen, headers=headers)
         workbook = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
         write_xlsx(rows, workbook, column_widths(chosen))
         workbook.seek(0)
         return ExportFile(iter_file(workbook), XLSX_TYPE, f"{stem}.xlsx")
+    rows = export_rows(f, user=user, columns=chosen, headers=headers, text=True)
     return ExportFile(write_csv(rows), "text/csv; charset=utf-8", f"{stem}.csv")

@@ -1,19 +1,29 @@
-"""The rows of a candidate list export: typed values, newest first, read in batches.
+"""The rows of a candidate list export: one streaming query, the related values joined in SQL.
 
-A value is a ``str`` (free text and keys), an ``int`` (the rating count), a ``float`` or
-None (a mean; None where there is none or the reader may not see it) or a ``date`` (the
-day received). The writers decide how each type is written: CSV as text, XLSX as typed
-cells.
+Every column is one SQL expression of the application row: regions, languages, topics,
+tags and documents are joined by the database (``group_concat`` on SQLite, ``string_agg``
+on PostgreSQL, see :func:`joined`), the criterion means come from one grouped join, the
+candidate link is the page's address around the id. The rows are read in one pass
+(``yield_per``: a server-side cursor on PostgreSQL), never as ORM objects; Python only
+names the languages (through a dict filled once per distinct language and level) and
+writes the values.
+
+A typed value is a ``str`` (free text and keys), an ``int`` (the rating count), a
+``float`` or None (a mean; None where there is none or the reader may not see it) or a
+``date`` (the day received): XLSX writes them as typed cells. With ``text=True`` the rows
+are CSV cells instead: text guarded against formulas (:func:`neutralise`), means with two
+decimals, dates in ISO form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Float, String, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import ColumnElement
 
-from tracker.applications.ratings import criterion_means, rated_by
 from tracker.enums import DocumentKind, RubricCriterion
 from tracker.exports.columns import (
     CRITERION_COLUMNS,
@@ -23,7 +33,7 @@ from tracker.exports.columns import (
 )
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import iter_filtered_rows
+from tracker.inbox.query import filtered_rows_statement
 from tracker.labels import language_with_level
 from tracker.models import (
     Application,
@@ -31,6 +41,7 @@ from tracker.models import (
     ApplicationRegion,
     ApplicationTopic,
     Document,
+    Rating,
     Tag,
     User,
     application_tags,
@@ -38,61 +49,182 @@ from tracker.models import (
 from tracker.urls import external_url
 
 BATCH_SIZE = 1000
+SEPARATOR = "; "
 Value = str | int | float | date | None
-_DOCUMENT_ORDER = [kind.value for kind in DocumentKind]
-
-# Core columns of an application that the export reads: no ORM objects, no identity map.
-_APPLICATION_COLUMNS = (
-    Application.id,
-    Application.reference,
-    Application.full_name,
-    Application.email,
-    Application.phone,
-    Application.country,
-    Application.country_other,
-    Application.city,
-    Application.status,
-    Application.assignee_id,
-    Application.rating_count,
-    Application.rating_mean,
-    Application.created_at,
-)
+# What a spreadsheet may take as the start of a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_STARTS = frozenset(FORMULA_STARTS)
+# A language travels from SQL as code, level and typed name between these separators
+# (control characters no form accepts), its items between _ITEM.
+_FIELD, _ITEM = "\x1f", "\x1e"
+_MEAN_COLUMNS = frozenset(("rating_mean", *CRITERION_COLUMNS))
+# An id no application has, to cut the candidate page's address around the id.
+_SENTINEL_ID = 918273645546372819
 
 
-def _grouped(statement, shape=lambda value: value) -> dict[int, list]:
-    """Return application id -> *shape*(the values) of each row of *statement*, in order."""
-    grouped: dict[int, list] = {}
-    for application_id, *values in db.session.execute(statement):
-        grouped.setdefault(application_id, []).append(shape(*values))
-    return grouped
+def neutralise(cell: str) -> str:
+    """Return *cell* so that no spreadsheet runs it as a formula: a leading ``'`` if needed."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def _related(ids: list[int], columns: Sequence[str]) -> dict[str, dict[int, list]]:
-    """Return the related values of the applications *ids*: one query per kind and batch."""
-    related: dict[str, dict[int, list]] = {}
-    spoken, topic, region = ApplicationLanguage, ApplicationTopic, ApplicationRegion
-    # Languages in words, in the exporting editor's language; regions in the applicant's order.
-    for name, owner, values, order, shape in (
-        ("languages", spoken.application_id, (spoken.language, spoken.level, spoken.name),
-         spoken.position, language_with_level),
-        ("topics", topic.application_id, (topic.topic,), topic.topic, None),
-        ("regions", region.application_id, (region.region,), region.position, None),
-    ):  # fmt: skip
-        if name in columns:
-            statement = select(owner, *values).where(owner.in_(ids)).order_by(owner, order)
-            related[name] = _grouped(statement, shape or (lambda value: value))
-    if "tags" in columns:
-        related["tags"] = _grouped(
-            select(application_tags.c.application_id, Tag.name)
-            .join(Tag, Tag.id == application_tags.c.tag_id)
-            .where(application_tags.c.application_id.in_(ids))
-            .order_by(application_tags.c.application_id, Tag.name)
-        )
-    if "documents" in columns:
-        related["documents"] = _grouped(
-            select(Document.application_id, Document.kind).where(Document.application_id.in_(ids))
-        )
-    return related
+def guard(expression) -> ColumnElement:
+    """Return *expression* (text) with a leading ``'`` where a spreadsheet would see a
+    formula: :func:`neutralise` in SQL."""
+    return case(
+        (func.substr(expression, 1, 1).in_(FORMULA_STARTS), literal("'") + expression),
+        else_=expression,
+    )
+
+
+def joined(
+    dialect: str,
+    value,
+    where: Sequence,
+    order: Sequence,
+    separator: str = SEPARATOR,
+    finish: Callable = lambda aggregate: aggregate,
+) -> ColumnElement:
+    """Return *finish* of the *separator*-joined *value* of the related rows *where*
+    selects, in *order*, as a scalar subquery of the application row (NULL for none).
+
+    PostgreSQL orders inside ``string_agg``; SQLite before 3.44 cannot order inside
+    ``group_concat``, so it aggregates an ordered subquery (which SQLite keeps in order:
+    the query flattener never flattens an ordered subquery into an aggregate). *finish*
+    may repeat the aggregate (the guard does): both databases compute it once.
+    """
+    if dialect == "postgresql":
+        aggregate = func.string_agg(value, aggregate_order_by(literal(separator), *order))
+        return select(finish(aggregate)).where(*where).scalar_subquery()
+    inner = select(value.label("value")).where(*where).order_by(*order).correlate(Application)
+    aggregate = func.group_concat(inner.subquery().c.value, separator)
+    return select(finish(aggregate)).scalar_subquery()
+
+
+def _day(dialect: str) -> ColumnElement:
+    """Return the day an application was received as ``YYYY-MM-DD`` text."""
+    if dialect == "postgresql":
+        return func.to_char(Application.created_at, "YYYY-MM-DD")
+    return func.date(Application.created_at)
+
+
+def _codepoint_order(dialect: str, expression) -> ColumnElement:
+    """Return *expression* ordered by code point (as Python sorts), whatever the collation."""
+    return expression.collate("C") if dialect == "postgresql" else expression
+
+
+def _link_parts() -> tuple[str, str]:
+    """Return the candidate page's address before and after the id (PUBLIC_BASE_URL names
+    the site: a request's Host header can be forged)."""
+    address = external_url("review.candidate", application_id=_SENTINEL_ID)
+    before, _, after = address.partition(str(_SENTINEL_ID))
+    return before, after
+
+
+def _expressions(columns: Sequence[str], user: User | None, dialect: str, text: bool):
+    """Return the SQL expression of each of *columns* and the grouped means to join (or None).
+
+    Editors see rating means only of candidates they rated (the blind first pass, as in
+    the inbox); admins and the command line see every mean.
+    """
+    app_id = Application.id
+    visible = None
+    if user is not None and not user.is_admin:
+        visible = app_id.in_(select(Rating.application_id).where(Rating.user_id == user.id))
+
+    def shown(expression):
+        return expression if visible is None else case((visible, expression))
+
+    means = None
+    if any(column in CRITERION_COLUMNS for column in columns):
+        # SQL AVG skips a NULL score ("can't judge yet"): a mean of the scores given.
+        means = (
+            select(
+                Rating.application_id,
+                *(cast(func.avg(getattr(Rating, c.value)), Float).label(c.value)
+                  for c in RubricCriterion),
+            )
+            .group_by(Rating.application_id)
+            .subquery()
+        )  # fmt: skip
+    spoken, topic, region, tagged = (
+        ApplicationLanguage, ApplicationTopic, ApplicationRegion, application_tags.c
+    )  # fmt: skip
+    kinds = [kind.value for kind in DocumentKind]
+    before, after = _link_parts()
+    if text:
+        # The address starts with its site: the guard of the whole link is the site's.
+        before = neutralise(before)
+    shield = guard if text else (lambda expression: expression)
+
+    def listed(value, where, order) -> ColumnElement:
+        return func.coalesce(joined(dialect, value, where, order, finish=shield), "")
+
+    builders: dict[str, Callable[[], ColumnElement]] = {
+        "reference": lambda: shield(Application.reference),
+        "full_name": lambda: shield(Application.full_name),
+        "email": lambda: shield(Application.email),
+        "phone": lambda: shield(func.coalesce(Application.phone, "")),
+        "country": lambda: shield(Application.country),
+        "country_other": lambda: shield(func.coalesce(Application.country_other, "")),
+        "city": lambda: shield(Application.city),
+        "regions": lambda: listed(
+            region.region, [region.application_id == app_id], [region.position]
+        ),
+        # Code, level and the name of an unlisted language, named in Python (see _Languages).
+        "languages": lambda: joined(
+            dialect,
+            spoken.language + _FIELD + spoken.level + _FIELD + func.coalesce(spoken.name, ""),
+            [spoken.application_id == app_id],
+            [spoken.position],
+            _ITEM,
+        ),
+        "topics": lambda: listed(
+            topic.topic,
+            [topic.application_id == app_id],
+            [_codepoint_order(dialect, topic.topic)],
+        ),  # fmt: skip
+        "status": lambda: shield(Application.status),
+        "tags": lambda: listed(
+            Tag.name, [tagged.application_id == app_id, Tag.id == tagged.tag_id], [Tag.name]
+        ),
+        "assignee": lambda: func.coalesce(
+            select(shield(User.name)).where(User.id == Application.assignee_id).scalar_subquery(),
+            "",
+        ),
+        "rating_count": lambda: Application.rating_count,
+        "rating_mean": lambda: shown(Application.rating_mean),
+        "received": lambda: _day(dialect),
+        "candidate_link": lambda: literal(before) + cast(app_id, String) + after,
+        "documents": lambda: listed(
+            Document.kind,
+            [Document.application_id == app_id, Document.kind.in_(kinds)],
+            [case({kind: position for position, kind in enumerate(kinds)}, value=Document.kind)],
+        ),
+    }
+    for criterion, column in zip(RubricCriterion, CRITERION_COLUMNS, strict=True):
+        builders[column] = lambda name=criterion.value: shown(means.c[name])
+    expressions = [builders[column]() for column in columns]
+    return expressions, means
+
+
+class _Languages:
+    """Names the languages of a row from their SQL form, each distinct item once."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def __call__(self, items: str) -> str:
+        if not items:
+            return ""
+        names = self.names
+        words = []
+        for item in items.split(_ITEM):
+            name = names.get(item)
+            if name is None:
+                code, level, typed = item.split(_FIELD)
+                name = names[item] = language_with_level(code, level, typed)
+            words.append(name)
+        return SEPARATOR.join(words)
 
 
 def export_rows(
@@ -102,79 +234,49 @@ def export_rows(
     columns: Sequence[str] | None = None,
     headers: str = HEADERS_FOR_PEOPLE,
     batch: int = BATCH_SIZE,
+    text: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[list[Value]]:
     """Yield the header, then one row per application *f* matches, newest first.
 
-    Rows are read with Core, in batches by descending id (the inbox's default order);
-    related values (languages, topics, tags, documents, means) with one query per kind
-    and batch.
+    One query, streamed *batch* rows at a time; *progress* is called with the number of
+    rows after each batch.
 
     :param user: who exports (the filter's "me"); None on the command line. Editors see
-        rating means only of candidates they rated (the blind first pass, as in the inbox);
-        admins and the command line see every mean.
+        rating means only of candidates they rated; admins and the command line see all.
     :param columns: a subset of EXPORT_COLUMNS (see :func:`check_columns`); all by default.
     :param headers: ``people`` (words in the current language) or ``keys``.
+    :param text: CSV cells (guarded text, means with two decimals, ISO dates) instead of
+        typed values.
     """
     columns = check_columns(columns)
-    yield column_headers(columns, headers)
-    wants_link = "candidate_link" in columns
-    sees_all = user is None or user.is_admin
-    assignees: dict[int, str] = {}
-    if "assignee" in columns:
-        assignees = dict(db.session.execute(select(User.id, User.name)).all())
-    wants_means = any(column in CRITERION_COLUMNS for column in columns)
-    wants_visible = wants_means or "rating_mean" in columns
-    chunks = iter_filtered_rows(
-        f, user=user, columns=_APPLICATION_COLUMNS, batch=batch, newest_first=True
-    )
-    for chunk in chunks:
-        ids = [row.id for row in chunk]
-        related = _related(ids, columns)
-        visible: set[int] = set()
-        if wants_visible:
-            visible = set(ids) if sees_all else rated_by(user, ids)
-        # SQL AVG skips a NULL score ("can't judge yet"): a mean of the scores given.
-        means = criterion_means(visible) if wants_means and visible else {}
-        for row in chunk:
-            values = _values(row, related, visible, means.get(row.id, {}), assignees)
-            values["candidate_link"] = (
-                # PUBLIC_BASE_URL names the site: a request's Host header can be forged.
-                external_url("review.candidate", application_id=row.id) if wants_link else ""
-            )
-            yield [values[column] for column in columns]
-
-
-def _values(row, related: dict, visible: set[int], mean: dict, assignees: dict) -> dict:
-    """Return column -> value of one application *row* (all but the link)."""
-    application_id = row.id
-
-    def joined(name: str) -> str:
-        return "; ".join(related.get(name, {}).get(application_id, ()))
-
-    kinds = set(related.get("documents", {}).get(application_id, ()))
-    values: dict[str, Value] = {
-        "reference": row.reference,
-        "full_name": row.full_name,
-        "email": row.email,
-        "phone": row.phone or "",
-        "country": row.country,
-        "country_other": row.country_other or "",
-        "city": row.city,
-        "regions": joined("regions"),
-        "languages": joined("languages"),
-        "topics": "; ".join(sorted(related.get("topics", {}).get(application_id, ()))),
-        "status": row.status,
-        "tags": joined("tags"),
-        "assignee": assignees.get(row.assignee_id, "") if row.assignee_id else "",
-        "rating_count": row.rating_count,
-        "rating_mean": (
-            float(row.rating_mean)
-            if application_id in visible and row.rating_mean is not None
-            else None
-        ),
-        "received": row.created_at.date(),
-        "documents": "; ".join(kind for kind in _DOCUMENT_ORDER if kind in kinds),
-    }
-    for criterion, column in zip(RubricCriterion, CRITERION_COLUMNS, strict=True):
-        values[column] = mean.get(criterion.value)
-    return values
+    header = column_headers(columns, headers)
+    yield [neutralise(title) for title in header] if text else header
+    dialect = db.session.get_bind().dialect.name
+    expressions, means = _expressions(columns, user, dialect, text)
+    statement = filtered_rows_statement(f, user=user, columns=expressions, newest_first=True)
+    if means is not None:
+        statement = statement.outerjoin(means, means.c.application_id == Application.id)
+    languages = columns.index("languages") if "languages" in columns else None
+    name_languages = _Languages()
+    if text:
+        decimals = [i for i, column in enumerate(columns) if column in _MEAN_COLUMNS]
+        days = []
+    else:
+        decimals = []
+        days = [columns.index("received")] if "received" in columns else []
+    result = db.session.execute(statement.execution_options(yield_per=batch))
+    for chunk in result.partitions():
+        for values in chunk:
+            row = list(values)
+            if languages is not None:
+                named = name_languages(row[languages])
+                row[languages] = "'" + named if text and named[:1] in _STARTS else named
+            for i in decimals:
+                if row[i] is not None:
+                    row[i] = f"{row[i]:.2f}"
+            for i in days:
+                row[i] = date.fromisoformat(row[i])
+            yield row
+        if progress is not None:
+            progress(len(chunk))

@@ -222,37 +222,17 @@ def iter_filtered(
         last_id = chunk[-1].id
 
 
-def iter_filtered_rows(
-    f: InboxFilter,
-    *,
-    user: User | None,
-    columns: Sequence,
-    batch: int = 1000,
-    newest_first: bool = False,
-) -> Iterator[list]:
-    """Yield the *columns* of every application *f* matches as Core rows, in id order
+def filtered_rows_statement(
+    f: InboxFilter, *, user: User | None, columns: Sequence, newest_first: bool = False
+) -> Select:
+    """Return the SELECT of *columns* of every application *f* matches, in id order
     (descending with *newest_first*: ids grow with the time of arrival, as in the inbox).
 
-    Batches of *batch* rows, keyed by id like :func:`iter_filtered`, without ORM objects:
-    for exports, which read many rows and change none.
+    Core rows, no ORM objects: for exports, which read many rows in one streaming pass
+    and change none. *columns* may hold correlated subqueries of Application.
     """
-    conditions = _conditions(f, user)
     order = Application.id.desc() if newest_first else Application.id
-    after = None
-    while True:
-        keyset = (
-            ()
-            if after is None
-            else ((Application.id < after) if newest_first else (Application.id > after),)
-        )
-        chunk = db.session.execute(
-            select(*columns).where(*conditions, *keyset).order_by(order).limit(batch)
-        ).all()
-        if chunk:
-            yield chunk
-        if len(chunk) < batch:
-            return
-        after = chunk[-1].id
+    return select(*columns).select_from(Application).where(*_conditions(f, user)).order_by(order)
 
 
 def selected_applications(ids: Iterable[int], *, options: Sequence = ()) -> Iterator[Application]:
