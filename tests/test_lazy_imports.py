@@ -1,0 +1,38 @@
+"""Large libraries load where they are used, not with the app (issue 15: exports in 150 MB).
+
+A process that only exports a CSV, sends mail or serves pages must not carry openpyxl,
+pypdf and the Pillow it loads, pypdfium2, libmagic or zxcvbn: each is imported inside the
+function that needs it. Checked in a fresh interpreter, since this one has loaded them all.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+LAZY = ("openpyxl", "pypdf", "PIL", "pypdfium2", "magic", "zxcvbn", "boto3", "botocore")
+
+SCRIPT = """
+import json, sys
+from tracker import create_app
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context():
+    import tracker.cli, tracker.exports
+print(json.dumps(sorted(name for name in json.loads(sys.argv[2]) if name in sys.modules)))
+"""
+
+
+def test_the_app_and_the_csv_export_load_no_large_library(tmp_path):
+    config = {
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lazy.db'}",
+        "STORAGE_ROOT": str(tmp_path / "uploads"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(config), json.dumps(LAZY)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == []
