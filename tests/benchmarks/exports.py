@@ -69,14 +69,18 @@ def export_available(env: dict) -> bool:
 def bench_exports(n: int, folder: Path, table: Table) -> None:
     config = scratch_config(n)
     url = config["SQLALCHEMY_DATABASE_URI"]
+    out = Path(tempfile.gettempdir())
     env = {
         **os.environ,
         "SECRET_KEY": SECRET,
         "DATABASE_URL": url,
         "STORAGE_ROOT": config["STORAGE_ROOT"],
         "LOG_LEVEL": "WARNING",
+        # Byte-compiled as when deployed: the first run (export_available) writes the
+        # cache, outside the source tree, even where PYTHONDONTWRITEBYTECODE is set.
+        "PYTHONPYCACHEPREFIX": str(out / "tracker-bench-pycache"),
     }
-    out = Path(tempfile.gettempdir())
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     baseline, base_name = baseline_command(url, folder)
     with open(out / "tracker-bench-baseline.csv", "wb") as handle:
         base_seconds, base_rss, status = run_measured(baseline, env, stdout=handle)
