@@ -200,6 +200,11 @@ def status_label(status: str | Status) -> str:
     return str(STATUS_LABELS[Status(status)])
 
 
+def resolved(labels: dict) -> dict:
+    """Return *labels* with each lazy label translated now, in the current locale."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def option_labels(options: list[dict], language: str) -> dict[str, str]:
     """Return {key: label in *language*} of a call's regions or topics."""
     return {option["key"]: localized(option["label"], language) for option in options}
