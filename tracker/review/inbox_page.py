@@ -26,7 +26,7 @@ from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query, status_counts
-from tracker.labels import country_label, language_with_level, option_labels, spoken_language_names
+from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
     Application,
     ApplicationLanguage,
@@ -189,7 +189,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
     labels: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     # Rows repeat the same few countries and languages: each label is translated once.
     country_of = cache(partial(country_label, language=language))
-    spoken = cache(partial(language_with_level, ui_language=language))
+    spoken = language_labeller(language)
     rows = []
     for application in applications:
         call = application.call
