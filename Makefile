@@ -43,10 +43,12 @@ test: translations
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Timings against raw-SQL baselines on N seeded applications (scratch SQLite under /tmp,
-# reused for the same N). Takes a few minutes; not part of `make test` or CI.
+# reused for the same N; DATABASE_URL=postgresql+psycopg://…/tracker_bench_100000 runs it on
+# PostgreSQL; COMPARE=10000 adds each page's growth from 10,000 rows). Takes a few minutes;
+# not part of `make test` or CI.
 N ?= 100000
 bench: translations
-	$(BIN)/python -m tests.benchmarks.bench --n $(N)
+	$(BIN)/python -m tests.benchmarks.bench --n $(N) $(if $(COMPARE),--compare $(COMPARE))
 
 # Bounded fault runs against gunicorn on loopback: concurrency, mail outage, killed worker,
 # locked SQLite, full disk; PostgreSQL (and its restart) too when SOAK_DATABASE_URL is set.

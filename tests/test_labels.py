@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracker.calls import load_data
-from tracker.labels import language_with_level, spoken_language_names
+from tracker.labels import language_labeller, language_with_level, spoken_language_names
 
 
 def test_every_language_is_named_in_each_page_language_once():
@@ -49,9 +49,13 @@ def test_the_languages_of_the_region_are_in_the_list(app):
 def test_a_language_is_shown_with_its_level_in_words(app, code, level, name, shown):
     with app.test_request_context("/?lang=en"):
         assert language_with_level(code, level, name, "en") == shown
+        # The inbox's labeller for a page of rows says exactly the same.
+        assert language_labeller("en")(code, level, name) == shown
 
 
 def test_the_language_is_named_in_the_language_asked_for(app):
     with app.test_request_context("/?lang=en"):
         assert language_with_level("ka", "native", None, "ru").startswith("Грузинский: ")
         assert language_with_level("ka", "native") == "Georgian: native"
+        assert language_labeller("ru")("ka", "native").startswith("Грузинский: ")
+        assert language_labeller("de")("ka", "B2") == language_with_level("ka", "B2", None, "de")

@@ -12,6 +12,7 @@ a test fails if a template or module formats a date any other way.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
 from babel import Locale
 from flask_babel import format_date, format_datetime, get_locale
@@ -21,7 +22,12 @@ _CLDR_LOCALES = {"en": "en_GB"}
 
 
 def _locale() -> Locale:
-    language = str(get_locale())
+    return _cldr_locale(str(get_locale()))
+
+
+@cache
+def _cldr_locale(language: str) -> Locale:
+    """Return the CLDR locale of the page *language*, parsed once (a page shows 50 dates)."""
     return Locale.parse(_CLDR_LOCALES.get(language, language))
 
 

@@ -7,6 +7,7 @@ Labels are lazy strings, translated when shown. Regions and topics belong to eac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from flask_babel import force_locale, get_locale
@@ -200,6 +201,11 @@ def status_label(status: str | Status) -> str:
     return str(STATUS_LABELS[Status(status)])
 
 
+def resolved(labels: dict) -> dict:
+    """Return *labels* with each lazy label translated now, in the current locale."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def option_labels(options: list[dict], language: str) -> dict[str, str]:
     """Return {key: label in *language*} of a call's regions or topics."""
     return {option["key"]: localized(option["label"], language) for option in options}
@@ -272,3 +278,18 @@ def language_with_level(
     known = _names_in(current).get(code, code)
     shown = name if code == OTHER_LANGUAGE and name else known
     return _("%(language)s: %(level)s", language=shown, level=str(LEVEL_WORDS.get(level, level)))
+
+
+def language_labeller(ui_language: str) -> Callable[[str, str, str | None], str]:
+    """Return :func:`language_with_level` in *ui_language* for a page of rows: the words
+    are translated once here, not twice for every language of every row."""
+    with force_locale(ui_language):
+        pattern = _("%(language)s: %(level)s")
+        levels = resolved(LEVEL_WORDS)
+    names = _names_in(ui_language)
+
+    def label(code: str, level: str, name: str | None = None) -> str:
+        shown = name if code == OTHER_LANGUAGE and name else names.get(code, code)
+        return pattern % {"language": shown, "level": levels.get(level, level)}
+
+    return label

@@ -168,7 +168,16 @@ def _postgres_matches(terms: list[str], prefix: bool) -> Select:
         queries.append(func.to_tsquery(_SIMPLE, bindparam("search_prefix", quoted, unique=True)))
     tsquery = queries[0] if len(queries) == 1 else queries[0].op("&&")(queries[1])
     vector = func.to_tsvector(_SIMPLE, SearchEntry.body)
-    return select(SearchEntry.application_id).where(vector.op("@@")(tsquery))
+    # MATERIALIZED: the matches come from the GIN index once. Inlined, the planner may walk
+    # the inbox's order instead and compute to_tsvector for every row it passes (0.6 s for a
+    # word in 1 % of 100,000 applications, against 10 ms this way).
+    matches = (
+        select(SearchEntry.application_id)
+        .where(vector.op("@@")(tsquery))
+        .cte()
+        .prefix_with("MATERIALIZED")
+    )
+    return select(matches.c.application_id)
 
 
 def rebuild_index(*, batch_size: int = REBUILD_BATCH_SIZE) -> int:

@@ -1,11 +1,23 @@
-"""A scratch database of N seeded applications under /tmp, reused while it is complete."""
+"""A scratch database of N seeded applications, reused while it is complete.
+
+SQLite by default: the database and the stored files under /tmp/tracker-bench/n<N>, marked
+complete by a file ``seeded``. With DATABASE_URL=postgresql+psycopg://…/<name> the rows go
+to PostgreSQL instead: database ``<name>`` with a trailing ``_<number>`` replaced by ``_<N>``
+(tracker_bench_100000 for N = 100,000, tracker_bench_10000 for 10,000), created through the
+``postgres`` maintenance database when missing and marked complete by a table
+``bench_seeded``; its files go to /tmp/tracker-bench/<name>.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
 import time
 from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
 
 from tracker import create_app
 from tracker.extensions import db
@@ -15,9 +27,25 @@ SECRET = "bench-secret-key-that-is-long-enough-0123456789abcdef"
 EDITOR_EMAIL = "bench-editor@example.org"
 
 
+def postgresql_url(n: int) -> str | None:
+    """Return the PostgreSQL URL of the scratch database of *n*, or None for SQLite."""
+    url = os.environ.get("DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        return None
+    parsed = make_url(url)
+    name = re.sub(r"_\d+$", "", parsed.database or "tracker_bench")
+    return parsed.set(database=f"{name}_{n}").render_as_string(hide_password=False)
+
+
+def database_kind() -> str:
+    """Return the name of the database the bench runs on, for its table's title."""
+    return "PostgreSQL" if postgresql_url(0) else "SQLite"
+
+
 def scratch_dir(n: int) -> Path:
-    """Return the folder holding the database and storage for *n* applications."""
-    return ROOT / f"n{n}"
+    """Return the folder holding the SQLite database (if used) and storage for *n*."""
+    url = postgresql_url(n)
+    return ROOT / make_url(url).database if url else ROOT / f"n{n}"
 
 
 def scratch_config(n: int) -> dict:
@@ -25,7 +53,7 @@ def scratch_config(n: int) -> dict:
     folder = scratch_dir(n)
     return {
         "SECRET_KEY": SECRET,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'tracker.db'}",
+        "SQLALCHEMY_DATABASE_URI": postgresql_url(n) or f"sqlite:///{folder / 'tracker.db'}",
         "STORAGE_ROOT": str(folder / "uploads"),
         "FORM_MIN_FILL_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
@@ -37,9 +65,8 @@ def scratch_config(n: int) -> dict:
 def ensure_seeded(n: int) -> Path:
     """Seed *n* applications into the scratch database unless a finished one exists."""
     folder = scratch_dir(n)
-    done = folder / "seeded"
-    if done.exists():
-        print(f"reusing {folder} ({n} applications)", file=sys.stderr)
+    if _is_complete(n):
+        print(f"reusing {_where(n)} ({n} applications)", file=sys.stderr)
         # A database seeded before a new migration is brought up to date, not thrown away.
         app = create_app(scratch_config(n))
         with app.app_context():
@@ -48,12 +75,60 @@ def ensure_seeded(n: int) -> Path:
             upgrade()
             db.engine.dispose()
         return folder
+    # Nothing, or a run interrupted while seeding: start again rather than measure half.
     if folder.exists():
-        # A run interrupted while seeding: start again rather than measure half a database.
-        import shutil
-
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    if url := postgresql_url(n):
+        _recreate_database(url)
+    _seed(n)
+    _mark_complete(n)
+    return folder
+
+
+def _where(n: int) -> str:
+    url = postgresql_url(n)
+    return make_url(url).render_as_string(hide_password=True) if url else str(scratch_dir(n))
+
+
+def _is_complete(n: int) -> bool:
+    url = postgresql_url(n)
+    if url is None:
+        return (scratch_dir(n) / "seeded").exists()
+    if not (scratch_dir(n) / "uploads").is_dir():
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text("SELECT n FROM bench_seeded")) == n
+    except Exception:  # noqa: BLE001 - no database, no table: not complete
+        return False
+    finally:
+        engine.dispose()
+
+
+def _recreate_database(url: str) -> None:
+    name = make_url(url).database
+    server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+
+
+def _mark_complete(n: int) -> None:
+    url = postgresql_url(n)
+    if url is None:
+        (scratch_dir(n) / "seeded").write_text(str(n))
+        return
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE bench_seeded (n integer NOT NULL)"))
+        connection.execute(text("INSERT INTO bench_seeded VALUES (:n)"), {"n": n})
+    engine.dispose()
+
+
+def _seed(n: int) -> None:
     app = create_app(scratch_config(n))
     started = time.perf_counter()
     with app.app_context():
@@ -86,9 +161,14 @@ def ensure_seeded(n: int) -> Path:
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()
-    done.write_text(str(n))
+    if url := postgresql_url(n):
+        # As autovacuum leaves a database in use: the visibility map set, so that counts
+        # can use index-only scans (VACUUM cannot run inside a transaction).
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
     print(f"seeded {n} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    return folder
 
 
 if __name__ == "__main__":

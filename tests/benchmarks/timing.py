@@ -12,6 +12,8 @@ from pathlib import Path
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
 WARMUP = 3
+# How much slower a page may get from N = 10,000 to 100,000 (`--compare`).
+GROWTH_GOAL = 1.5
 FLASK = Path(sys.executable).with_name("flask")
 
 
@@ -41,6 +43,18 @@ class Table:
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, ...]] = []
+        # An extra column (`--compare`): its header, and its cell by operation.
+        self.extra_header = ""
+        self.extra: dict[str, str] = {}
+
+    def compare(self, other_n: int, other: dict[str, float], these: dict[str, float]) -> None:
+        """Add a column: each operation's p95 at *other_n* rows and how much it grew since."""
+        self.extra_header = f"p95 at N={other_n} -> here (goal <= {GROWTH_GOAL}x)"
+        for name, p95 in these.items():
+            if name in other:
+                factor = p95 / other[name]
+                verdict = "PASS" if factor <= GROWTH_GOAL else "FAIL"
+                self.extra[name] = f"{other[name]:.1f} -> {p95:.1f} = {factor:.2f}x {verdict}"
 
     def add(self, name, median, p95, base_name, base_median, base_p95, target, ok) -> None:
         numeric = all(isinstance(value, float) for value in (p95, base_p95))
@@ -73,12 +87,16 @@ class Table:
             "target",
             "result",
         )
-        widths = [max(len(str(row[i])) for row in [header, *self.rows]) for i in range(9)]
+        rows = self.rows
+        if self.extra_header:
+            header = (*header, self.extra_header)
+            rows = [(*row, self.extra.get(row[0], "-")) for row in rows]
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
         line = "  ".join(f"{{:<{width}}}" for width in widths)
         print(title)
         print(line.format(*header))
         print(line.format(*("-" * width for width in widths)))
-        for row in self.rows:
+        for row in rows:
             print(line.format(*row))
 
 

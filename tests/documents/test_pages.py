@@ -138,6 +138,58 @@ def test_a_pdf_missing_from_storage_shows_the_notice(editor_client, make_applica
     assert "This PDF could not be shown as pages." in markup
 
 
+def counting_children(monkeypatch, *, fail: bool = False) -> list[list[str]]:
+    """Record every child the renderer starts; with *fail*, each one runs out of time."""
+    started: list[list[str]] = []
+    real = pages._run_child
+
+    def run_child(arguments, data):
+        started.append(arguments)
+        if fail:
+            raise RenderError("the renderer ran out of time")
+        return real(arguments, data)
+
+    monkeypatch.setattr(pages, "_run_child", run_child)
+    return started
+
+
+def test_a_pdf_is_counted_once_and_the_count_kept_for_later_views(
+    editor_client, make_application, monkeypatch
+):
+    application = make_application()
+    cv = store_pdf(application, pdf_with_pages(3))
+    started = counting_children(monkeypatch)
+    for _ in range(3):
+        markup = candidate_markup(editor_client, application)
+        assert markup.count('class="pdf-page"') == 3
+        assert f'src="/review/documents/{cv.id}/pages/3.png" alt="Page 3 of 3"' in markup
+    assert started == [["count"]]
+
+
+def test_a_failed_count_is_tried_again_on_the_next_view(
+    editor_client, make_application, monkeypatch
+):
+    application = make_application()
+    store_pdf(application, pdf_with_pages(2))
+    started = counting_children(monkeypatch, fail=True)
+    assert "This PDF could not be shown as pages." in candidate_markup(editor_client, application)
+    monkeypatch.undo()
+    started_again = counting_children(monkeypatch)
+    markup = candidate_markup(editor_client, application)
+    assert markup.count('class="pdf-page"') == 2
+    assert (started, started_again) == ([["count"]], [["count"]])
+
+
+def test_a_counted_pdf_gone_from_storage_shows_the_notice(editor_client, make_application):
+    application = make_application()
+    cv = store_pdf(application, pdf_with_pages(1), text="Text")
+    assert 'class="pdf-page"' in candidate_markup(editor_client, application)
+    path_for(cv.storage_key).unlink()
+    markup = candidate_markup(editor_client, application)
+    assert "This PDF could not be shown as pages." in markup
+    assert 'class="pdf-page"' not in markup
+
+
 # --- the page endpoint --------------------------------------------------------------------
 
 

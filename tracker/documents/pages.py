@@ -9,8 +9,10 @@ the extracted text with a notice instead of the pictures.
 
 The child is this very file run as a script (``python -I pages.py``): it imports no
 tracker code, reads the PDF from stdin, and writes the page count or one PNG to stdout.
-Nothing is cached: pages are drawn when an editor looks at them, so there is no copy of
-an applicant's file to forget when it is erased.
+No page is cached: pages are drawn when an editor looks at them, so there is no copy of
+an applicant's file to forget when it is erased. Only the page count is kept, in the
+worker's memory (tracker.documents.serve.page_preview), so that the candidate page does not
+start a child on every view.
 """
 
 from __future__ import annotations

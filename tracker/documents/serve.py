@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from flask import Response, send_file
@@ -74,15 +75,38 @@ def send_document(document: Document, *, by: User) -> Response:
     return response
 
 
+# Page counts kept per worker process: counting starts a child (about 50 ms), and the
+# candidate page needs the count on every view. A count is no copy of the file.
+COUNTED_PREVIEWS = 4096
+
+
+class _NotCounted(Exception):
+    """The PDF could not be counted this time; lru_cache keeps no exception."""
+
+
 def page_preview(document: Document) -> PagePreview | None:
-    """Return which pages of *document* the reader draws; None unless it is a PDF."""
+    """Return which pages of *document* the reader draws; None unless it is a PDF.
+
+    The count of a stored file is kept by its key and sha256 (stored files never change);
+    a failed count is not kept, so a renderer that ran out of time tries again next view.
+    """
     if document.file_type != FileType.PDF:
         return None
     try:
-        data = _read_stored(document)
-    except NotFound:
+        # A file gone since it was counted shows as failed, as before it was counted.
+        open_stored(document.storage_key).close()
+        return _counted_preview(document.storage_key, document.sha256)
+    except (OSError, ValueError, _NotCounted):
         return PagePreview(failed=True)
-    return preview_of(data)
+
+
+@lru_cache(maxsize=COUNTED_PREVIEWS)
+def _counted_preview(storage_key: str, sha256: str) -> PagePreview:
+    with open_stored(storage_key) as handle:
+        preview = preview_of(handle.read())
+    if preview.failed:
+        raise _NotCounted(sha256)
+    return preview
 
 
 def send_page_image(document: Document, number: int) -> Response:

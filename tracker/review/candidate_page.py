@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import url_for
 from flask_babel import format_decimal, get_locale, gettext
 
 from tracker.applications.people import related_applications
@@ -104,6 +106,19 @@ def inbox_args(inbox_filter: InboxFilter) -> dict[str, str]:
     """Return the query arguments that keep the editor within their inbox filter."""
     query_string = inbox_filter.query_string(include_page=False)
     return {"from": query_string} if query_string else {}
+
+
+def candidate_links(inbox_filter: InboxFilter) -> Callable[[int], str]:
+    """Return a function giving the URL of a candidate's page within *inbox_filter*.
+
+    ``url_for`` runs once per inbox page rather than once per row: the id is the last part
+    of the path, so each row's link is the same URL with its own id put in.
+    """
+    path, question, query = url_for(
+        "review.candidate", application_id=0, **inbox_args(inbox_filter)
+    ).partition("?")
+    prefix = path.removesuffix("0")
+    return lambda application_id: f"{prefix}{application_id}{question}{query}"
 
 
 @dataclass

@@ -8,8 +8,10 @@ the user has not rated (and inbox.query never sorts by it).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache, partial
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
@@ -24,8 +26,18 @@ from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query, status_counts
-from tracker.labels import country_label, language_with_level, option_labels, spoken_language_names
-from tracker.models import Application, Call, Document, User
+from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
+from tracker.models import (
+    Application,
+    ApplicationLanguage,
+    ApplicationRegion,
+    ApplicationTopic,
+    Call,
+    Document,
+    Tag,
+    User,
+    application_tags,
+)
 from tracker.quoted_search import quoted_search
 
 
@@ -99,6 +111,46 @@ class InboxPage:
         return (self.page - 1) * self.filter.per_page + len(self.rows)
 
 
+@dataclass
+class RowDetails:
+    """The lists a page's rows show, by application id: one query per kind, no ORM objects
+    (a page of 50 rows holds some 300 of them, and building each costs more than its row)."""
+
+    regions: defaultdict[int, list[str]]
+    languages: defaultdict[int, list[tuple[str, str, str | None]]]
+    topics: defaultdict[int, list[str]]
+    tags: defaultdict[int, list[str]]
+
+    @classmethod
+    def of(cls, ids: list[int]) -> RowDetails:
+        """Return the details of the applications *ids* (none for an empty page)."""
+        details = cls(*(defaultdict(list) for _ in range(4)))
+        if not ids:
+            return details
+        region, language, topic = ApplicationRegion, ApplicationLanguage, ApplicationTopic
+        queries = {
+            "regions": select(region.application_id, region.region)
+            .where(region.application_id.in_(ids))
+            .order_by(region.application_id, region.position),
+            "languages": select(language.application_id, language.language, language.level)
+            .add_columns(language.name)
+            .where(language.application_id.in_(ids))
+            .order_by(language.application_id, language.position),
+            "topics": select(topic.application_id, topic.topic).where(
+                topic.application_id.in_(ids)
+            ),
+            "tags": select(application_tags.c.application_id, Tag.name)
+            .join(Tag, Tag.id == application_tags.c.tag_id)
+            .where(application_tags.c.application_id.in_(ids))
+            .order_by(application_tags.c.application_id, Tag.name),
+        }
+        for kind, query in queries.items():
+            found = getattr(details, kind)
+            for application_id, *values in db.session.execute(query):
+                found[application_id].append(values[0] if len(values) == 1 else tuple(values))
+        return details
+
+
 def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage:
     """Return the page of *f*: one query for the page, one per related kind, none per row."""
     # One grouped count gives both the total and the status tabs.
@@ -113,18 +165,15 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
             .offset((f.page - 1) * f.per_page)
             .options(
                 selectinload(Application.call),
-                selectinload(Application.languages),
-                selectinload(Application.topics),
-                selectinload(Application.covered_regions),
-                selectinload(Application.tags),
                 selectinload(Application.assignee),
                 defer(Application.cover_letter, raiseload=True),
-                # Anything not loaded above would be one query per row: refuse it.
+                # Anything not loaded here would be one query per row: refuse it.
                 raiseload("*"),
             )
         )
     )
     ids = [application.id for application in applications]
+    details = RowDetails.of(ids)
     documents: dict[int, set[str]] = {}
     rated: set[int] = set()
     means: dict[int, dict[str, float]] = {}
@@ -138,6 +187,9 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
             means = criterion_means(rated)
     versions = version_numbers(applications)
     labels: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+    # Rows repeat the same few countries and languages: each label is translated once.
+    country_of = cache(partial(country_label, language=language))
+    spoken = language_labeller(language)
     rows = []
     for application in applications:
         call = application.call
@@ -152,14 +204,11 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
         rows.append(
             InboxRow(
                 application=application,
-                regions=[region_labels.get(key, key) for key in application.regions],
-                country=country_label(application.country, application.country_other, language),
-                languages=[
-                    language_with_level(item.language, item.level, item.name, language)
-                    for item in application.languages
-                ],
+                regions=[region_labels.get(key, key) for key in details.regions[application.id]],
+                country=country_of(application.country, application.country_other),
+                languages=[spoken(*item) for item in details.languages[application.id]],
                 topics=sorted(
-                    (topic_labels.get(item.topic, item.topic) for item in application.topics),
+                    (topic_labels.get(key, key) for key in details.topics[application.id]),
                     key=str.casefold,
                 ),
                 status=Status(application.status),
@@ -173,7 +222,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
                     kind for kind in ("cv", "cover_letter", "writing_sample") if kind in kinds
                 ],
                 has_sample_link=bool(application.writing_sample_url),
-                tags=[tag.name for tag in application.tags],
+                tags=details.tags[application.id],
                 version_label=version_label(versions.get(application.id, 1), language),
             )
         )

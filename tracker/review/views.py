@@ -16,10 +16,10 @@ from tracker.inbox.bulk import BulkAction, run_bulk_action
 from tracker.inbox.columns import OPTIONAL_COLUMNS, set_inbox_columns
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import assignable_users
-from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, status_label
+from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, resolved, status_label
 from tracker.models import User
 from tracker.review import bp
-from tracker.review.candidate_page import inbox_args
+from tracker.review.candidate_page import candidate_links, inbox_args
 from tracker.review.forms import BulkForm, ColumnsForm
 from tracker.review.inbox_page import InboxPage, inbox_options, inbox_page, single_quoted_match
 from tracker.web.access import staff
@@ -45,16 +45,22 @@ def jump_to_single_match(page: InboxPage) -> Response | None:
     return None
 
 
-# What every rendering of the inbox passes to its templates besides the page.
-INBOX_HELPERS = {
-    "search_sent": SEARCH_SENT,
-    "statuses": list(Status),
-    "status_label": status_label,
-    "document_labels": DOCUMENT_SHORT_LABELS,
-    "criterion_labels": CRITERION_SHORT_LABELS,
-    "column_labels": OPTIONAL_COLUMNS,
-    "rating_mean": rating_mean,
-}
+def inbox_helpers() -> dict:
+    """Return what every rendering of the inbox passes to its templates besides the page.
+
+    Labels are translated here once per request: a lazy label in a row would be translated
+    again in each of the 50 rows, and each translation looks up the locale anew.
+    """
+    statuses = {status: status_label(status) for status in Status}
+    return {
+        "search_sent": SEARCH_SENT,
+        "statuses": list(Status),
+        "status_label": statuses.__getitem__,
+        "document_labels": resolved(DOCUMENT_SHORT_LABELS),
+        "criterion_labels": resolved(CRITERION_SHORT_LABELS),
+        "column_labels": resolved(OPTIONAL_COLUMNS),
+        "rating_mean": rating_mean,
+    }
 
 
 @bp.get("/")
@@ -80,8 +86,8 @@ def inbox():
         form=form,
         columns_form=columns_form,
         # Lets the candidate page walk the same filter (j/k, "Save & next").
-        candidate_args=inbox_args(page.filter),
-        **INBOX_HELPERS,
+        candidate_url=candidate_links(page.filter),
+        **inbox_helpers(),
     )
 
 
