@@ -27,7 +27,13 @@ from tracker.enums import EmailStatus, JobStatus
 from tracker.extensions import db
 from tracker.jobs.registry import ClaimedJob, JobFailed, KindUnavailable, RetryLater, job_kind
 from tracker.jobs.runner import run_pending
-from tracker.mail.outbox import DELIVER_EMAIL, HEADER_BREAKERS, reply_to_address, sender_header
+from tracker.mail.outbox import (
+    DELIVER_EMAIL,
+    HEADER_BREAKERS,
+    reply_to_address,
+    sender_header,
+    show_queued,
+)
 from tracker.models import Job, OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -105,6 +111,10 @@ def mirror_job(job: Job) -> None:
     email = db.session.get(OutboxEmail, job.payload["email_id"])
     if email is None:
         return  # erased with its applicant: nobody to write to
+    if job.status == JobStatus.QUEUED.value and job.attempts == 0:
+        if email.status == EmailStatus.FAILED.value:
+            show_queued(email)  # an admin retried the failed job
+        return
     if job.status == JobStatus.RUNNING.value:
         if email.status != EmailStatus.QUEUED.value:
             return  # a draft, or sent already: this job will find nothing to do

@@ -89,6 +89,18 @@ def queue(
     return email
 
 
+def show_queued(email: OutboxEmail) -> None:
+    """Show *email* as queued with a fresh count: what editors see once it waits again.
+
+    The rows only; :func:`queue_delivery` gives it the job that sends it.
+    """
+    email.status = EmailStatus.QUEUED.value
+    email.attempts = 0
+    email.next_attempt_at = None
+    email.claimed_at = None
+    email.last_error = None
+
+
 def queue_delivery(email: OutboxEmail) -> None:
     """Make *email* queued, with a fresh count of attempts, and have the worker send it.
 
@@ -97,11 +109,7 @@ def queue_delivery(email: OutboxEmail) -> None:
     has one delivery job: a failed one is queued again rather than joined by a second, so
     that two jobs can never send one email.
     """
-    email.status = EmailStatus.QUEUED.value
-    email.attempts = 0
-    email.next_attempt_at = None
-    email.claimed_at = None
-    email.last_error = None
+    show_queued(email)
     if email.id is None:  # a new email: it has no job yet
         db.session.flush()
         enqueue(DELIVER_EMAIL, email_id=email.id)
