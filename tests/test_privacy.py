@@ -329,6 +329,7 @@ def test_purge_vacuums_the_tables_that_held_personal_data_on_postgresql(app, mak
         "audit_events",
         "comments",
         "documents",
+        "jobs",  # a delivery job's last error may quote the address
         "outbox_emails",
         "ratings",
         "recusals",
