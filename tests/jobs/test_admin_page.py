@@ -131,3 +131,21 @@ def test_retrying_a_failed_delivery_queues_its_email_again(refused, admin_client
     assert job.status == "queued"
     assert db.session.query(Job).count() == 1  # the same job, never a second one
     assert db.session.get(OutboxEmail, email.id).next_attempt_at is None
+
+
+def test_the_list_is_paged_fifty_at_a_time_newest_first(admin_client, app):
+    with echo_kind():
+        jobs = [enqueue(ECHO, number=n) for n in range(51)]
+        db.session.commit()
+        ids = [job.id for job in jobs]
+
+        first = admin_client.get("/admin/jobs?lang=en").text
+        second = admin_client.get("/admin/jobs?page=2&lang=en").text
+
+    assert first.count('id="job-') == 50
+    assert f'id="job-{ids[-1]}"' in first
+    assert f'id="job-{ids[0]}"' not in first
+    assert "Page 1 of 2" in first
+    assert 'href="/admin/jobs?page=2" rel="next"' in first
+    assert second.count('id="job-') == 1
+    assert f'id="job-{ids[0]}"' in second
