@@ -98,13 +98,14 @@ def claim_next(now: datetime, kinds: set[str]) -> ClaimedJob | None:
     """
     if not kinds:
         return None
+    due = select(Job).where(
+        Job.status == JobStatus.QUEUED.value, _is_due(now), Job.kind.in_(sorted(kinds))
+    )
+    if _none(due):
+        return None
     begin_write()
     job = db.session.scalars(
-        select(Job)
-        .where(Job.status == JobStatus.QUEUED.value, _is_due(now), Job.kind.in_(sorted(kinds)))
-        .order_by(Job.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
+        due.order_by(Job.id).limit(1).with_for_update(skip_locked=True)
     ).first()
     if job is None:
         db.session.commit()
@@ -199,10 +200,11 @@ def reset_stale_claims(now: datetime) -> int:
     interrupted attempt counts, so a job that kills its worker cannot loop forever.
     Commits; returns how many claims were reset.
     """
+    running = select(Job).where(Job.status == JobStatus.RUNNING.value)
+    if _none(running):
+        return 0
     begin_write()
-    running = db.session.scalars(
-        select(Job).where(Job.status == JobStatus.RUNNING.value).with_for_update(skip_locked=True)
-    ).all()
+    running = db.session.scalars(running.with_for_update(skip_locked=True)).all()
     reset = 0
     for job in running:
         kind = KINDS.get(job.kind)
@@ -225,21 +227,40 @@ def queue_recurring(now: datetime, kinds: set[str] | None = None) -> list[str]:
     Commits; returns the kinds queued. Two workers cannot both queue one: SQLite's write
     lock, and on PostgreSQL a transaction-scoped advisory lock, serialise the check.
     """
+    recurring = [
+        kind
+        for kind in KINDS.values()
+        if kind.every is not None and (kinds is None or kind.name in kinds)
+    ]
+    if all(not _none(_recent(kind, now)) for kind in recurring):
+        db.session.commit()
+        return []
     begin_write()
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('tracker.jobs.recurring'))"))
     queued = []
-    for kind in KINDS.values():
-        if kind.every is None or (kinds is not None and kind.name not in kinds):
-            continue
-        recent = db.session.scalar(
-            select(Job.id).where(Job.kind == kind.name, Job.created_at > now - kind.every).limit(1)
-        )
-        if recent is None:
+    for kind in recurring:
+        if _none(_recent(kind, now), end=False):
             enqueue(kind.name).created_at = now
             queued.append(kind.name)
     db.session.commit()
     return queued
+
+
+def _recent(kind: JobKind, now: datetime):
+    return select(Job).where(Job.kind == kind.name, Job.created_at > now - kind.every)
+
+
+def _none(query, *, end: bool = True) -> bool:
+    """Tell whether *query* finds no row; with *end*, end the read transaction if so.
+
+    Read first, and take SQLite's write lock only when there is something to write: an
+    idle worker then never holds up a submission.
+    """
+    found = db.session.scalar(query.with_only_columns(Job.id).limit(1)) is not None
+    if not found and end:
+        db.session.commit()
+    return not found
 
 
 def _mirror(job: Job) -> None:
