@@ -24,8 +24,9 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
 		--no-fuzzy-matching --ignore-obsolete -w 100
 
-# Serves on 127.0.0.1:5000 with SQLite in instance/. The mail worker runs beside the web
-# server and, with no MAIL_SERVER set, prints every email to this console.
+# Serves on 127.0.0.1:5000 with SQLite in instance/. The worker (emails, text extraction,
+# the daily purge) runs beside the web server and, with no MAIL_SERVER set, prints every
+# email to this console.
 # Links in emails are built from PUBLIC_BASE_URL, never from a request's Host header.
 run: export PUBLIC_BASE_URL ?= http://127.0.0.1:5000
 run: translations
@@ -33,7 +34,7 @@ run: translations
 	$(FLASK) calls seed-default
 	$(FLASK) templates seed
 	$(FLASK) users bootstrap-admin
-	$(FLASK) mail deliver --watch & worker=$$!; \
+	$(FLASK) worker --watch & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

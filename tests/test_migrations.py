@@ -280,3 +280,70 @@ def test_0009_adds_inbox_columns_and_the_recusals_index_and_takes_them_back(app,
             (editor_id, "My cousin")
         ]
     _drop_everything()
+
+
+def test_0010_gives_every_waiting_email_its_delivery_job_and_takes_the_table_back(app):
+    """Emails queued before 0010 get a queued job (with their attempts and next try), an
+    email being sent a running job (reset by the worker once stale), sent and draft
+    emails none; the downgrade drops the table and leaves the outbox as it was."""
+    _drop_everything()
+    upgrade(revision="0009")
+    emails = [
+        (1, "queued", 0, None, None),
+        (2, "queued", 2, "2026-01-02 10:00:00", None),
+        (3, "sending", 1, None, "2026-01-01 11:00:00"),
+        (4, "sent", 1, None, "2026-01-01 11:00:00"),
+        (5, "draft", 0, None, None),
+    ]
+    with db.engine.begin() as connection:
+        for number, status, attempts, next_attempt_at, claimed_at in emails:
+            connection.execute(
+                text(
+                    "INSERT INTO outbox_emails (id, template, language, to_address, subject, "
+                    "body_text, message_id, status, attempts, next_attempt_at, claimed_at, "
+                    "created_at) VALUES (:id, 'custom', 'de', 'a@example.org', 'S', 'B', "
+                    ":message_id, :status, :attempts, :next_attempt_at, :claimed_at, "
+                    "'2026-01-01 10:00:00')"
+                ),
+                {
+                    "id": number,
+                    "message_id": f"<m{number}@example.org>",
+                    "status": status,
+                    "attempts": attempts,
+                    "next_attempt_at": next_attempt_at,
+                    "claimed_at": claimed_at,
+                },
+            )
+    upgrade(revision="0010")
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT kind, payload, status, attempts, next_attempt_at, claimed_at "
+                "FROM jobs ORDER BY id"
+            )
+        ).all()
+    assert [
+        (kind, _json(payload), status, attempts) for kind, payload, status, attempts, *_ in rows
+    ] == [
+        ("deliver_email", {"email_id": 1}, "queued", 0),
+        ("deliver_email", {"email_id": 2}, "queued", 2),
+        ("deliver_email", {"email_id": 3}, "running", 1),
+    ]
+    assert [str(row.next_attempt_at)[:19] if row.next_attempt_at else None for row in rows] == [
+        None,
+        "2026-01-02 10:00:00",
+        None,
+    ]
+    assert str(rows[2].claimed_at)[:19] == "2026-01-01 11:00:00"
+    indexes = {
+        index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("jobs")
+    }
+    assert indexes["ix_jobs_status_next_attempt"] == ["status", "next_attempt_at"]
+    downgrade(revision="0009")
+    assert "jobs" not in inspect(db.engine).get_table_names()
+    with db.engine.connect() as connection:
+        statuses = connection.execute(
+            text("SELECT status FROM outbox_emails ORDER BY id")
+        ).scalars()
+        assert list(statuses) == ["queued", "queued", "sending", "sent", "draft"]
+    _drop_everything()

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 
 from tests.applying import application_form, post, sample
 from tracker.extensions import db
+from tracker.jobs.runner import run_pending
 from tracker.models import Application, Document, SearchEntry
 from tracker.search import (
     index_application,
@@ -21,9 +22,11 @@ from tracker.search import (
 
 
 def submit(client, call, **overrides) -> Application:
+    """Apply through the form, then let the worker read the documents' text."""
     response = post(client, call, application_form(client, call, **overrides))
     assert response.status_code == 302, response.text
     reference = response.headers["Location"].rsplit("/", 1)[1]
+    assert run_pending(kinds={"extract_text"}).done == 1
     return db.session.scalar(select(Application).where(Application.reference == reference))
 
 

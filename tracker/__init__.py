@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from tracker import cli
+    from tracker.jobs import kinds  # noqa: F401 - every job kind, for the worker and admins
     from tracker.web import errors, security
 
     security.install(app)
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard_views,
         email_template_views,
         export_views,
+        job_views,
         privacy_views,
         team_views,
     )

@@ -64,29 +64,34 @@ def bootstrap_admin_command(email: str) -> None:
     click.echo("Sign in and choose a new password; this one is shown only now.")
 
 
-@click.group("mail")
-def mail_group() -> None:
-    """Deliver the email outbox."""
-
-
-@mail_group.command("deliver")
-@click.option("--watch", is_flag=True, help="Keep running and deliver new emails as they come.")
+@click.command("worker")
+@click.option("--watch", is_flag=True, help="Keep running and run new jobs as they come.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
-def deliver_command(watch: bool, interval: float) -> None:
-    """Send queued emails; transient failures are retried later with backoff."""
-    from tracker.mail.delivery import deliver_pending
+def worker_command(watch: bool, interval: float) -> None:
+    """Run the background jobs that are due: emails, text extraction, the daily purge."""
+    from tracker.jobs.runner import run_pending
 
     while True:
-        report = deliver_pending()
+        report = run_pending()
         if report.attempted or not watch:
             click.echo(
-                f"sent {report.sent}, retry later {report.deferred}, failed {report.failed}",
+                f"done {report.done + report.skipped}, retry later {report.deferred}, "
+                f"failed {report.failed}",
                 err=True,
             )
         if not watch:
             return
         db.session.remove()
         time.sleep(interval)
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Deliver the email outbox."""
+
+
+# `flask mail deliver` is what deployments ran before there were other jobs: the worker.
+mail_group.add_command(worker_command, "deliver")
 
 
 @click.group("storage")
@@ -161,7 +166,15 @@ def seed_demo_command(count: int, seed: int | None) -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to *app*."""
-    for group in (calls_group, users_group, mail_group, storage_group, search_group, demo_group):
+    for group in (
+        calls_group,
+        users_group,
+        worker_command,
+        mail_group,
+        storage_group,
+        search_group,
+        demo_group,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(templates_group)  # defined below
     register_privacy(app)  # defined below

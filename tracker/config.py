@@ -156,6 +156,11 @@ def load_config(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
         "MAIL_STALE_SENDING_SECONDS": _env_int("MAIL_STALE_SENDING_SECONDS", 600),
+        # Background jobs other than emails (text extraction, purges): attempts, the first
+        # retry's wait (doubled per failure, at most 6 h), and when a claim is stale.
+        "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),
+        "JOB_RETRY_BASE_SECONDS": _env_int("JOB_RETRY_BASE_SECONDS", 60),
+        "JOB_STALE_SECONDS": _env_int("JOB_STALE_SECONDS", 600),
         # A copy of every email for the newsroom's archive: SMTP envelope recipients only,
         # never a header, so applicants do not see it. Comma-separated; empty for none.
         "MAIL_ARCHIVE_BCC": os.environ.get("MAIL_ARCHIVE_BCC", ""),

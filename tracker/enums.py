@@ -44,6 +44,15 @@ class EmailStatus(StrEnum):
     FAILED = "failed"
 
 
+class JobStatus(StrEnum):
+    """States of a background job: queued → running → done, or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class Role(StrEnum):
     """What a staff account may do."""
 

@@ -26,6 +26,7 @@ from tracker.enums import (
     EmailStatus,
     EmailTemplateKey,
     FileType,
+    JobStatus,
     Recommendation,
     RejectionReason,
     Role,
@@ -287,6 +288,33 @@ class OutboxEmail(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.template} {self.status}>"
+
+
+class Job(db.Model):
+    """Background work (an email to send, a text to extract), written in the same
+    transaction as the change that caused it and run by the worker (tracker.jobs)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(_in("status", JobStatus), name="status_valid"),
+        Index("ix_jobs_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_jobs_kind_created", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # Small and free of personal data: ids, such as {"email_id": 7}.
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.kind} {self.status}>"
 
 
 class User(UserMixin, db.Model):

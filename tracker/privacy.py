@@ -20,11 +20,13 @@ ends with a VACUUM of the tables that hold personal data (see :func:`purge_expir
 README says what that does not guarantee.
 
 An email a worker claimed (status "sending") just before the erasure is gone with its
-row: the worker finds no row after claiming and sends nothing (outbox.deliver_pending).
+row: the worker finds no row after claiming and sends nothing (delivery.deliver_email).
+The delivery jobs of erased emails go too: their last error may quote the address.
 
 The retention policy (``RETENTION_DAYS``, per final status) is applied by
 :func:`purge_expired` in batches, each committed: an interrupted purge leaves only whole
-erasures, and running it again continues where it stopped.
+erasures, and running it again continues where it stopped. The worker runs it once a day
+(the recurring ``privacy_purge`` job); ``flask privacy purge`` runs it at once.
 
 Subject access (everything stored about one applicant) is in :mod:`tracker.subject_access`.
 """
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -46,7 +49,9 @@ from tracker.audit import record_event
 from tracker.database import begin_write, empty_wal, vacuum
 from tracker.documents.storage import delete_stored
 from tracker.extensions import db
-from tracker.mail.outbox import queue_rendered
+from tracker.jobs.queue import delete_jobs
+from tracker.jobs.registry import ClaimedJob, job_kind
+from tracker.mail.outbox import DELIVER_EMAIL, queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import (
     Application,
@@ -73,7 +78,7 @@ FTS_OPTIMIZE = "INSERT INTO search_fts(search_fts) VALUES('optimize')"
 PERSONAL_TABLES = sorted(
     table.name
     for table in db.metadata.sorted_tables
-    if table.name in ("applications", "tags") or "application_id" in table.c
+    if table.name in ("applications", "tags", "jobs") or "application_id" in table.c
 )
 
 
@@ -111,6 +116,11 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
         )
     )
     tag_ids = tags_of(application_ids)
+    delete_jobs(
+        DELIVER_EMAIL,
+        "email_id",
+        select(OutboxEmail.id).where(OutboxEmail.application_id.in_(application_ids)),
+    )
     for application_id in application_ids:
         # Explicitly, not only by cascade: on SQLite the delete trigger takes the words
         # out of the FTS index.
@@ -250,6 +260,18 @@ def purge_expired(
     _empty_wal()
     vacuum(PERSONAL_TABLES)
     return report
+
+
+@job_kind(
+    "privacy_purge",
+    label=_l("Erase applications past their retention period"),
+    every=timedelta(days=1),
+)
+def purge_job(job: ClaimedJob, _resource: None) -> bool:
+    """Apply the retention policy: the worker's daily purge."""
+    report = purge_expired()
+    log.info("retention purge: %d applications erased", report.count)
+    return True
 
 
 def _erase_batch(application_ids: list[int]) -> None:

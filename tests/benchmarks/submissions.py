@@ -12,8 +12,10 @@ from tests.benchmarks.scratch import scratch_config
 from tests.benchmarks.timing import Table
 from tests.soak import harness
 from tracker import create_app
+from tracker.documents.extract_job import EXTRACT_TEXT
+from tracker.enums import EmailTemplateKey
 from tracker.extensions import db
-from tracker.models import Application, Call
+from tracker.models import Application, Call, Document, Job, OutboxEmail
 
 
 def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: int) -> None:
@@ -32,7 +34,7 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
     app = create_app({**scratch_config(n), "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         slug = db.session.scalar(select(Call.slug).order_by(Call.id))
-        before = db.session.scalar(select(db.func.count(Application.id)))
+        before = _counts()
         db.engine.dispose()
     env = harness.server_env(url, work / "uploads")
     with harness.gunicorn(env, workers=4, log=work / "gunicorn.log") as server:
@@ -40,10 +42,17 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
         harness.submit_many(server.port, slug, 8, clients=8, start=10_000_000)
         run = harness.submit_many(server.port, slug, count, clients=clients)
     with app.app_context():
-        after = db.session.scalar(select(db.func.count(Application.id)))
+        after = _counts()
         db.engine.dispose()
+    files = sum(1 for path in (work / "uploads" / "objects").rglob("*") if path.is_file())
     rate = len(run.stored) / run.seconds
     errors = len(run.failed)
+    rows, documents, acknowledgements, extractions = (
+        now - then for now, then in zip(after, before, strict=True)
+    )
+    # Every stored application: its rows, its three files, one acknowledgement queued and
+    # one extraction job; nothing half-written by a submission that failed.
+    whole = rows * 3 == documents == files and rows == acknowledgements == extractions
     table.add(
         f"submissions, 3 docs ({count} from {clients} clients)",
         f"{rate:.1f}/s",
@@ -51,6 +60,22 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
         "-",
         None,
         None,
-        f">= 50/s (errors {errors}, rows +{after - before})",
-        rate >= 50 and errors == 0,
+        f">= 50/s (errors {errors}, rows +{rows}, files +{files}, "
+        f"acknowledgements +{acknowledgements}, extraction jobs +{extractions})",
+        rate >= 50 and errors == 0 and whole,
+    )
+
+
+def _counts() -> tuple[int, int, int, int]:
+    """Return the applications, documents, acknowledgements and extraction jobs stored."""
+    count = db.func.count()
+    return (
+        db.session.scalar(select(count).select_from(Application)),
+        db.session.scalar(select(count).select_from(Document)),
+        db.session.scalar(
+            select(count)
+            .select_from(OutboxEmail)
+            .where(OutboxEmail.template == EmailTemplateKey.ACKNOWLEDGEMENT.value)
+        ),
+        db.session.scalar(select(count).select_from(Job).where(Job.kind == EXTRACT_TEXT)),
     )

@@ -19,6 +19,7 @@ from tests.e2e.conftest import DESKTOP, PHONE, PageWatch, make_staff, screenshot
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tracker.applications.submit import ApplicationData, submit_application
 from tracker.extensions import db
+from tracker.jobs.runner import run_pending
 from tracker.mail.delivery import deliver_pending
 from tracker.mail.template_store import seed_templates
 from tracker.models import Application, Call, Rating, utcnow
@@ -98,6 +99,8 @@ def candidates(smtp_server, live_app, call_slug):
         heard_about_other="{{7*7}}",
     )
     with live_app.app_context():
+        # The worker reads the documents' text, as it does seconds after a real submission.
+        assert run_pending(kinds={"extract_text"}).done == 3
         # Stored as if an older version had let them through: the pages must still be safe.
         row = db.session.scalar(select(Application).where(Application.reference == hostile))
         row.full_name = HOSTILE_NAME  # the form and submit_application refuse such names

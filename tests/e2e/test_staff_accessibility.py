@@ -48,6 +48,7 @@ VISITED = {
     "admin.edit_email_template",
     "admin.export",
     "admin.confirm_erase",
+    "admin.jobs",
     "auth.change_password",
     "auth.two_factor_setup",
 }
@@ -92,6 +93,16 @@ def make_draft(app, reference: str) -> int:
         return email.id
 
 
+def make_failed_job(app) -> None:
+    """Leave a failed job, so that the jobs page shows its error and its Retry button."""
+    from tracker.jobs.queue import enqueue
+
+    with app.app_context():
+        job = enqueue("extract_text", application_id=0)
+        job.status, job.attempts, job.last_error = "failed", 5, "OSError: disk unreadable"
+        db.session.commit()
+
+
 def visits(app, candidates) -> dict[str, str]:  # noqa: F811
     """Return every page state to check, by name: its address."""
     from tracker.models import Call
@@ -99,6 +110,7 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
     nino = application_id(app, candidates["nino"])
     hostile = application_id(app, candidates["hostile"])
     draft = make_draft(app, candidates["nino"])
+    make_failed_job(app)
     with app.app_context():
         call_id = db.session.scalar(select(Call.id))
     pages = {
@@ -128,6 +140,7 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         ),
         "export": url(app, "admin.export", lang="en"),
         "erase applicant": url(app, "admin.confirm_erase", application_id=nino, lang="en"),
+        "background jobs": url(app, "admin.jobs", lang="en"),
         "change password": url(app, "auth.change_password", lang="en"),
         "set up two-factor sign-in": url(app, "auth.two_factor_setup", lang="en"),
     }

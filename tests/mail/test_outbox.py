@@ -17,9 +17,11 @@ from tests.smtp_servers import (
 )
 from tracker.enums import EmailStatus
 from tracker.extensions import db, mail
-from tracker.mail import delivery, outbox
+from tracker.jobs import runner
+from tracker.jobs.registry import KINDS
+from tracker.mail import outbox
 from tracker.mail.delivery import DeliveryReport, deliver_pending
-from tracker.models import OutboxEmail, User, utcnow
+from tracker.models import Job, OutboxEmail, User, utcnow
 
 SENDER = "Caucasus Watch <experts@example.org>"
 REPLY_TO = "desk@example.org"
@@ -264,14 +266,21 @@ def test_hanging_server_times_out_and_the_pass_ends_with_the_email_deferred(hang
     assert untried.last_error is None
 
 
+def claimed_by_a_dead_worker(email: OutboxEmail, claimed_at, attempts: int) -> None:
+    """Leave *email* as a worker that stopped after claiming it would: job and email."""
+    job = db.session.scalar(select(Job).where(Job.payload["email_id"].as_integer() == email.id))
+    job.status, job.claimed_at, job.attempts = "running", claimed_at, attempts
+    email.status, email.claimed_at, email.attempts = "sending", claimed_at, attempts
+    db.session.commit()
+
+
 def test_stale_sending_row_is_reset_and_delivered_but_a_fresh_claim_is_left_alone(smtp_server, app):
     app.config["MAIL_STALE_SENDING_SECONDS"] = 600
     now = utcnow()
     stale = queue(to_address="stale@example.net")
     fresh = queue(to_address="fresh@example.net")
-    stale.status, stale.claimed_at, stale.attempts = "sending", now - timedelta(seconds=601), 1
-    fresh.status, fresh.claimed_at, fresh.attempts = "sending", now - timedelta(seconds=60), 1
-    db.session.commit()
+    claimed_by_a_dead_worker(stale, now - timedelta(seconds=601), 1)
+    claimed_by_a_dead_worker(fresh, now - timedelta(seconds=60), 1)
 
     report = deliver_pending(now=now)
 
@@ -288,14 +297,12 @@ def test_stale_sending_row_is_reset_and_delivered_but_a_fresh_claim_is_left_alon
 def test_interrupted_email_without_attempts_left_fails(smtp_server, app):
     now = utcnow()
     email = queue()
-    email.status, email.claimed_at = "sending", now - timedelta(hours=1)
-    email.attempts = app.config["MAIL_MAX_ATTEMPTS"]
-    db.session.commit()
+    claimed_by_a_dead_worker(email, now - timedelta(hours=1), app.config["MAIL_MAX_ATTEMPTS"])
 
     assert deliver_pending(now=now) == DeliveryReport()
 
     assert email.status == EmailStatus.FAILED
-    assert email.last_error == delivery.INTERRUPTED
+    assert email.last_error == runner.INTERRUPTED
     assert smtp_server.messages == []
 
 
@@ -303,57 +310,28 @@ def test_a_row_is_claimed_only_once(app):
     email = queue()
     now = utcnow()
 
-    assert delivery.claim(email.id, now) is True
-    assert delivery.claim(email.id, now) is False
+    claimed = runner.claim_next(now, {"deliver_email"})
+    assert claimed.payload == {"email_id": email.id}
+    assert runner.claim_next(now, {"deliver_email"}) is None
     assert email.status == EmailStatus.SENDING
     assert email.claimed_at == now
-    assert email.attempts == 1
-
-
-def test_row_claimed_by_another_worker_after_our_select_is_not_sent_again(
-    smtp_server, app, monkeypatch
-):
-    email = queue()
-    now = utcnow()
-    real_claim = delivery.claim
-    claims = []
-    other = Worker(app, "other-worker", now=now)
-
-    def claim_after_the_other_worker(email_id, claim_now):
-        if threading.current_thread() is not other and not other.is_alive() and not claims:
-            # The race: between this worker's SELECT and its UPDATE, another worker
-            # runs a whole pass on the same row (its claim commits first).
-            other.start()
-            other.join()
-        won = real_claim(email_id, claim_now)
-        claims.append((threading.current_thread().name, won))
-        return won
-
-    monkeypatch.setattr(delivery, "claim", claim_after_the_other_worker)
-    report = deliver_pending(now=now)
-
-    assert other.result() == DeliveryReport(attempted=1, sent=1)
-    assert report == DeliveryReport()  # the UPDATE matched no row: nothing sent
-    assert claims == [("other-worker", True), (threading.current_thread().name, False)]
-    assert received_ids(smtp_server) == [email.message_id]
-    db.session.expire_all()
-    assert email.status == EmailStatus.SENT
     assert email.attempts == 1
 
 
 def test_email_erased_after_its_claim_is_not_sent(smtp_server, app, monkeypatch):
     email = queue()
     email_id = email.id
-    real_claim = delivery.claim
+    real_claim = runner.claim_next
 
-    def claim_then_erase(claimed_id, now):
-        won = real_claim(claimed_id, now)
-        # An editor erases the applicant, emails included, right after the claim.
-        db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == claimed_id))
-        db.session.commit()
-        return won
+    def claim_then_erase(now, kinds):
+        claimed = real_claim(now, kinds)
+        if claimed is not None:
+            # An editor erases the applicant, emails included, right after the claim.
+            db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == email_id))
+            db.session.commit()
+        return claimed
 
-    monkeypatch.setattr(delivery, "claim", claim_then_erase)
+    monkeypatch.setattr(runner, "claim_next", claim_then_erase)
 
     assert deliver_pending() == DeliveryReport(attempted=1)
     assert smtp_server.messages == []
@@ -401,11 +379,12 @@ def test_email_fails_after_max_attempts_with_doubling_waits(refused, app):
 
 def test_retry_wait_is_capped_at_six_hours(app):
     app.config["MAIL_RETRY_BASE_SECONDS"] = 60
-    assert delivery.retry_delay(1) == timedelta(minutes=1)
-    assert delivery.retry_delay(4) == timedelta(minutes=8)
-    assert delivery.retry_delay(9) == timedelta(hours=4, minutes=16)
-    assert delivery.retry_delay(10) == timedelta(hours=6)
-    assert delivery.retry_delay(500) == timedelta(hours=6)
+    retry_delay = KINDS["deliver_email"].retry_delay
+    assert retry_delay(1) == timedelta(minutes=1)
+    assert retry_delay(4) == timedelta(minutes=8)
+    assert retry_delay(9) == timedelta(hours=4, minutes=16)
+    assert retry_delay(10) == timedelta(hours=6)
+    assert retry_delay(500) == timedelta(hours=6)
 
 
 def test_email_for_a_staff_account_records_the_user(app):
@@ -467,7 +446,8 @@ def test_cli_mail_deliver_sends_and_prints_the_counts(smtp_server, app, runner):
     result = runner.invoke(args=["mail", "deliver"])
 
     assert result.exit_code == 0, result.output
-    assert result.stderr == "sent 1, retry later 0, failed 0\n"
+    # The email, and the day's retention purge: `mail deliver` is the worker.
+    assert result.stderr == "done 2, retry later 0, failed 0\n"
     assert received_ids(smtp_server) == [email.message_id]
 
 

@@ -31,7 +31,7 @@ from tests.applying import (
 )
 from tests.conftest import hidden_fields, login_as
 from tracker.extensions import db
-from tracker.models import Application, Document, OutboxEmail, User
+from tracker.models import Application, Document, Job, OutboxEmail, User
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -416,6 +416,7 @@ def world(app, client, call, make_user):
         "call_id": call.id,
         "user_id": colleague.id,
         "email_id": email.id,
+        "job_id": db.session.scalar(select(Job.id).order_by(Job.id)),
         "key": "acknowledgement",
         "language": "en",
         "token": "not-a-real-token",

@@ -1,4 +1,8 @@
-"""Submitting an application: one transaction for rows, files and the acknowledgement."""
+"""Submitting an application: one transaction for rows, files and the acknowledgement.
+
+The documents were checked when they were chosen (tracker.documents.kept: a PDF opens and
+has a page); their text is read after the commit by the extract_text job.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from tracker.applications.names import clean_name, name_problem
 from tracker.applications.people import name_key
 from tracker.applications.versions import find_duplicate
 from tracker.database import begin_write
-from tracker.documents.extract import extract_text
+from tracker.documents.extract_job import queue_extraction
 from tracker.documents.kept import discard as discard_kept
 from tracker.documents.kept import kept_files, staged_copy
 from tracker.documents.storage import delete_stored, store_staged
@@ -143,9 +147,6 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
     try:
         for kind, kept_file in kept.items():
             staged[kind] = staged_copy(kept_file)
-        # Read the documents before the write transaction: no lock is held while a slow
-        # PDF is parsed.
-        texts = {kind: extract_text(each.path, each.file_type) for kind, each in staged.items()}
         # Move (and fsync) the files before the write transaction too: the SQLite write
         # lock is held only for the rows. A failure below still removes every stored file.
         keys = {}
@@ -157,8 +158,10 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
         application = _new_application(call, data, form_token)
         db.session.add(application)
         for kind, staged_file in staged.items():
-            application.documents.append(_new_document(kind, staged_file, keys[kind], texts[kind]))
+            application.documents.append(_new_document(kind, staged_file, keys[kind]))
         index_application(application)
+        # The documents' text is read afterwards, by the worker: search finds them then.
+        queue_extraction(application)
         _queue_acknowledgement(application)
         db.session.commit()
     except BaseException as error:
@@ -278,7 +281,7 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
     )
 
 
-def _new_document(kind: DocumentKind, staged: StagedFile, key: str, text: str | None) -> Document:
+def _new_document(kind: DocumentKind, staged: StagedFile, key: str) -> Document:
     return Document(
         kind=kind.value,
         filename=staged.filename,
@@ -288,7 +291,6 @@ def _new_document(kind: DocumentKind, staged: StagedFile, key: str, text: str | 
         sha256=staged.sha256,
         storage_key=key,
         flags=list(staged.flags),
-        text=text,
     )
 
 

@@ -189,6 +189,8 @@ def send_email(
         raise DuplicateEmail
     key = template_key if template_key in set(EmailTemplateKey) else CUSTOM_TEMPLATE
     try:
+        # queue() writes the row (its delivery job needs the id): a second copy of the
+        # form sent at the same moment fails on the unique Message-ID here or at commit.
         email = queue(
             to_address=application.email,
             subject=subject,
@@ -199,17 +201,15 @@ def send_email(
             created_by=by,
             message_id=message_id,
         )
+        record_event(
+            "email.queued", actor=by, application=application, email=email.id, template=key
+        )
+        db.session.commit()
     except ValueError as error:
         db.session.rollback()
         raise ComposeError(
             _("The candidate's email address cannot be used: it contains a line break.")
         ) from error
-    try:
-        db.session.flush()
-        record_event(
-            "email.queued", actor=by, application=application, email=email.id, template=key
-        )
-        db.session.commit()
     except IntegrityError as error:  # the same form, sent twice at the same moment
         db.session.rollback()
         raise DuplicateEmail from error

@@ -1,9 +1,11 @@
-"""Deliver the outbox: the mail worker, and the only code that talks to SMTP.
+"""Deliver the outbox: the ``deliver_email`` job, and the only code that talks to SMTP.
 
-The worker (`flask mail deliver`) runs after the transactions that queued the emails
-committed (:mod:`tracker.mail.outbox`). It claims each due row atomically, talks to SMTP
-with a timeout, and records the outcome — sent, queued again with backoff, or failed with
-the server's answer. A "sending" row whose worker stopped is reset (ARCHITECTURE.md §3).
+Every queued email has a delivery job (:func:`tracker.mail.outbox.queue_delivery`), run by
+the worker (`flask worker`, :mod:`tracker.jobs`) after the transaction that queued it
+committed. The job machinery claims, retries with backoff and resets stale claims; here
+the claimed email is sent over SMTP with a timeout, and the outcome told to the machinery:
+sent, a transient failure (retried), a permanent one (failed with the server's answer), or
+a server that cannot be reached (retried, and the pass ends for emails).
 """
 
 from __future__ import annotations
@@ -11,25 +13,30 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import click
-from flask import current_app, has_request_context
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_mail import BadHeaderError, Connection, Message, email_dispatched
-from sqlalchemy import case, or_, select, update
 
-from tracker.database import begin_write
-from tracker.enums import EmailStatus
+from tracker.enums import EmailStatus, JobStatus
 from tracker.extensions import db
-from tracker.mail.outbox import HEADER_BREAKERS, reply_to_address, sender_header
-from tracker.models import OutboxEmail, utcnow
+from tracker.jobs.registry import ClaimedJob, JobFailed, KindUnavailable, RetryLater, job_kind
+from tracker.jobs.runner import run_pending
+from tracker.mail.outbox import (
+    DELIVER_EMAIL,
+    HEADER_BREAKERS,
+    reply_to_address,
+    sender_header,
+    show_queued,
+)
+from tracker.models import Job, OutboxEmail
 
 log = logging.getLogger(__name__)
-
-# However many attempts failed, a queued email is tried again at least this often.
-MAX_RETRY_DELAY_SECONDS = 6 * 3600
-INTERRUPTED = "delivery interrupted: the worker stopped after claiming this email"
 
 
 @dataclass
@@ -75,107 +82,86 @@ def archive_addresses() -> list[str]:
 
 
 def deliver_pending(*, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    """Send the emails that are due, once, and record how each attempt ended.
+    """Run the due ``deliver_email`` jobs only: send each email once, record each outcome.
 
-    Run it outside any request, after the transactions that queued the emails committed;
-    `flask mail deliver` does. Each row is claimed, and the claim committed, before SMTP
-    is contacted, so two workers never send one email twice. No transaction stays open
-    while SMTP talks. A failure of the connection itself (refused, timed out, dropped,
-    421) ends the pass: the due rows not yet claimed stay queued, untouched, for the
-    next pass, instead of each waiting for the same dead server.
-
-    :param now: the current time as naive UTC; tests pass it to move the clock.
-    :param limit: the most rows to claim in this pass.
-    :raises RuntimeError: inside a request — a web request must never wait on SMTP.
+    :func:`tracker.jobs.runner.run_pending` for one kind; see there for claims and passes.
     """
-    if has_request_context():
-        raise RuntimeError("deliver_pending() runs in the mail worker, never in a request")
-    now = now or utcnow()
-    report = DeliveryReport()
-    _reset_stale_claims(now)
-    due = db.session.scalars(
-        select(OutboxEmail.id)
-        .where(OutboxEmail.status == EmailStatus.QUEUED.value, _is_due(now))
-        .order_by(OutboxEmail.created_at, OutboxEmail.id)
-        .limit(limit)
-    ).all()
-    db.session.commit()  # end this transaction: each claim below is a write of its own
+    report = run_pending(now=now, limit=limit, kinds={DELIVER_EMAIL})
+    return DeliveryReport(
+        attempted=report.attempted, sent=report.done, deferred=report.deferred, failed=report.failed
+    )
+
+
+@contextmanager
+def _open_transport() -> Iterator[_SmtpTransport | _ConsoleTransport]:
+    """Open the pass's transport: SMTP if MAIL_SERVER is set, else the console."""
     transport = _SmtpTransport() if current_app.config.get("MAIL_SERVER") else _ConsoleTransport()
     try:
-        for email_id in due:
-            if not claim(email_id, now):
-                continue  # another worker claimed it between our SELECT and our UPDATE
-            report.attempted += 1
-            email = db.session.get(OutboxEmail, email_id)
-            if email is None:
-                # Erased with its applicant since we claimed it: nobody to write to.
-                db.session.commit()
-                continue
-            message = build_message(email)
-            db.session.commit()  # no transaction (and no SQLite write lock) while SMTP talks
-            failure = _send(message, transport)
-            _record_outcome(email_id, failure, now, report)
-            if transport.broken:
-                break
+        yield transport
     finally:
         transport.close()
-    return report
 
 
-def _is_due(now: datetime):
-    return or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now)
+def mirror_job(job: Job) -> None:
+    """Show a delivery job's state on its email, the row editors see in the outbox.
 
-
-def _reset_stale_claims(now: datetime) -> None:
-    """Requeue rows whose worker stopped after claiming them, or fail them if out of attempts.
-
-    The stopped worker may have sent the email before it died; sending it again is the
-    lesser harm, and the unchanged Message-ID lets the receiver recognise the duplicate.
-    The interrupted attempt counts, so an email that kills its worker cannot loop forever.
+    Claimed: queued → sending; done: sent; queued again or failed: so with the server's
+    answer. The job, not the email, decides when it is tried: these are copies for people.
     """
-    config = current_app.config
-    stale_before = now - timedelta(seconds=config["MAIL_STALE_SENDING_SECONDS"])
-    begin_write()
-    db.session.execute(
-        update(OutboxEmail)
-        .where(
-            OutboxEmail.status == EmailStatus.SENDING.value,
-            or_(OutboxEmail.claimed_at.is_(None), OutboxEmail.claimed_at < stale_before),
-        )
-        .values(
-            status=case(
-                (OutboxEmail.attempts >= config["MAIL_MAX_ATTEMPTS"], EmailStatus.FAILED.value),
-                else_=EmailStatus.QUEUED.value,
-            ),
-            last_error=INTERRUPTED,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    email = db.session.get(OutboxEmail, job.payload["email_id"])
+    if email is None:
+        return  # erased with its applicant: nobody to write to
+    if job.status == JobStatus.QUEUED.value and job.attempts == 0:
+        if email.status == EmailStatus.FAILED.value:
+            show_queued(email)  # an admin retried the failed job
+        return
+    if job.status == JobStatus.RUNNING.value:
+        if email.status != EmailStatus.QUEUED.value:
+            return  # a draft, or sent already: this job will find nothing to do
+        email.status = EmailStatus.SENDING.value
+        email.claimed_at = job.claimed_at
+    elif email.status != EmailStatus.SENDING.value:
+        return
+    elif job.status == JobStatus.DONE.value:
+        email.status = EmailStatus.SENT.value
+        email.sent_at = job.finished_at
+    elif job.status == JobStatus.QUEUED.value:
+        email.status = EmailStatus.QUEUED.value
+        email.next_attempt_at = job.next_attempt_at
+    else:
+        email.status = EmailStatus.FAILED.value
+    email.attempts = job.attempts
+    email.last_error = job.last_error
 
 
-def claim(email_id: int, now: datetime) -> bool:
-    """Take a due queued row for this worker and commit; tell whether it was still free.
+@job_kind(
+    DELIVER_EMAIL,
+    label=_l("Send an email"),
+    open_pass=_open_transport,
+    mirror=mirror_job,
+    settings=("MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE_SECONDS", "MAIL_STALE_SENDING_SECONDS"),
+)
+def deliver_email(job: ClaimedJob, transport: _SmtpTransport | _ConsoleTransport) -> bool:
+    """Send the email a claimed job names, once; False if there is none to send any more.
 
-    The status test is in the UPDATE itself, so the database decides which of two workers
-    gets the row: the loser's UPDATE matches no row. Claiming counts as an attempt.
+    No transaction stays open while SMTP talks. A failure of the connection itself
+    (refused, timed out, dropped, 421) makes the kind unavailable: the pass ends for
+    emails, and the rest stay queued, untouched, instead of each waiting for a dead server.
     """
-    begin_write()
-    result = db.session.execute(
-        update(OutboxEmail)
-        .where(
-            OutboxEmail.id == email_id,
-            OutboxEmail.status == EmailStatus.QUEUED.value,
-            _is_due(now),
-        )
-        .values(
-            status=EmailStatus.SENDING.value,
-            claimed_at=now,
-            attempts=OutboxEmail.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount == 1
+    email = db.session.get(OutboxEmail, job.payload["email_id"])
+    if email is None or email.status != EmailStatus.SENDING.value:
+        db.session.commit()
+        return False  # erased since it was queued, or sent by an earlier job
+    message = build_message(email)
+    db.session.commit()  # no transaction (and no SQLite write lock) while SMTP talks
+    failure = _send(message, transport)
+    if failure is None:
+        return True
+    if failure.permanent:
+        raise JobFailed(failure.error)
+    if transport.broken:
+        raise KindUnavailable(failure.error)
+    raise RetryLater(failure.error)
 
 
 @dataclass(frozen=True)
@@ -218,47 +204,6 @@ def _reply_text(code: int, answer: bytes | str) -> str:
     if isinstance(answer, bytes):
         answer = answer.decode("utf-8", errors="replace")
     return f"{code} {answer}"
-
-
-def _record_outcome(
-    email_id: int, failure: _Failure | None, now: datetime, report: DeliveryReport
-) -> None:
-    """Write how one attempt ended and commit it, so a crash later loses nothing."""
-    begin_write()
-    email = db.session.get(OutboxEmail, email_id)
-    if email is None:  # erased while SMTP talked; there is nothing left to record
-        db.session.commit()
-        return
-    if failure is None:
-        email.status = EmailStatus.SENT.value
-        email.sent_at = now
-        email.last_error = None
-        report.sent += 1
-        log.info("outbox email %s (%s) sent", email_id, email.template)
-    elif failure.permanent or email.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        email.status = EmailStatus.FAILED.value
-        email.last_error = failure.error
-        report.failed += 1
-        log.warning("outbox email %s (%s) failed: %s", email_id, email.template, failure.error)
-    else:
-        email.status = EmailStatus.QUEUED.value
-        email.next_attempt_at = now + retry_delay(email.attempts)
-        email.last_error = failure.error
-        report.deferred += 1
-        log.info(
-            "outbox email %s (%s) retried at %s: %s",
-            email_id,
-            email.template,
-            email.next_attempt_at,
-            failure.error,
-        )
-    db.session.commit()
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Return the wait after the *attempts*-th failed attempt: base, 2×base, 4×base …"""
-    base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY_SECONDS))
 
 
 class _RecipientsChecked:

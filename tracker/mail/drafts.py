@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import record_event
@@ -22,6 +22,7 @@ from tracker.extensions import db
 from tracker.inbox.query import inbox_query
 from tracker.mail.compose import check_body, check_subject
 from tracker.mail.fillins import refusal, unfilled_parts
+from tracker.mail.outbox import queue_delivery
 from tracker.models import Application, OutboxEmail, User
 
 OUTBOX_PAGE_SIZE = 50
@@ -122,19 +123,6 @@ def _locked_email(email_id: int, status: EmailStatus) -> OutboxEmail:
     return email
 
 
-def _conditional_update(email_id: int, current: EmailStatus, **values) -> None:
-    """Update one row only if it is still *current*: the database decides, not a read."""
-    result = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == email_id, OutboxEmail.status == current.value)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise _action_refused()
-
-
 def release_draft(email_id: int, *, by: User) -> OutboxEmail:
     """Let the worker send a draft; commit.
 
@@ -146,17 +134,12 @@ def release_draft(email_id: int, *, by: User) -> OutboxEmail:
     if parts:
         db.session.rollback()
         raise OutboxActionError(refusal(parts))
-    _conditional_update(
-        email_id,
-        EmailStatus.DRAFT,
-        status=EmailStatus.QUEUED.value,
-        next_attempt_at=None,
-        created_by_id=func.coalesce(OutboxEmail.created_by_id, by.id),
-    )
-    email = db.session.get(OutboxEmail, email_id, populate_existing=True)
-    record_event("email.released", actor=by, application=email.application, email=email.id)
+    if draft.created_by_id is None:
+        draft.created_by_id = by.id
+    queue_delivery(draft)
+    record_event("email.released", actor=by, application=draft.application, email=draft.id)
     db.session.commit()
-    return email
+    return draft
 
 
 def release_drafts(
@@ -177,25 +160,17 @@ def release_drafts(
             )
             .order_by(OutboxEmail.id)
             .options(selectinload(OutboxEmail.application))
+            # Locked: on PostgreSQL a colleague releasing them at once waits, then finds
+            # them queued, and no draft gets two delivery jobs.
+            .with_for_update(of=OutboxEmail)
         )
     )
     drafts = [email for email in drafts if not unfilled_parts(email.subject, email.body_text)]
     for email in drafts:
         record_event("email.released", actor=by, application=email.application, email=email.id)
-    if drafts:
-        db.session.execute(
-            update(OutboxEmail)
-            .where(
-                OutboxEmail.id.in_([email.id for email in drafts]),
-                OutboxEmail.status == EmailStatus.DRAFT.value,
-            )
-            .values(
-                status=EmailStatus.QUEUED.value,
-                next_attempt_at=None,
-                created_by_id=func.coalesce(OutboxEmail.created_by_id, by.id),
-            )
-            .execution_options(synchronize_session=False)
-        )
+        if email.created_by_id is None:
+            email.created_by_id = by.id
+        queue_delivery(email)
     db.session.commit()
     return len(drafts)
 
@@ -245,16 +220,8 @@ def retry_failed(email_id: int, *, by: User) -> OutboxEmail:
     :raises OutboxActionError: it is no longer failed.
     """
     begin_write()
-    _conditional_update(
-        email_id,
-        EmailStatus.FAILED,
-        status=EmailStatus.QUEUED.value,
-        attempts=0,
-        next_attempt_at=None,
-        claimed_at=None,
-        last_error=None,
-    )
-    email = db.session.get(OutboxEmail, email_id, populate_existing=True)
+    email = _locked_email(email_id, EmailStatus.FAILED)
+    queue_delivery(email)
     record_event("email.retried", actor=by, application=email.application, email=email.id)
     db.session.commit()
     return email

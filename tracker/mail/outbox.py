@@ -1,8 +1,9 @@
 """Queue emails in the caller's transaction: the outbox, every email's only way out.
 
 An email is a row written in the same transaction as the change that caused it
-(ARCHITECTURE.md §3). The worker (`flask mail deliver`, :mod:`tracker.mail.delivery`)
-sends it after that commit; nothing here talks to SMTP.
+(ARCHITECTURE.md §3), and so is the ``deliver_email`` job that sends it: the worker
+(`flask worker`, :mod:`tracker.mail.delivery`) runs it after that commit; nothing here
+talks to SMTP.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ import re
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
+from sqlalchemy import select
 
-from tracker.enums import EmailStatus
+from tracker.enums import EmailStatus, JobStatus
 from tracker.extensions import db
+from tracker.jobs.queue import enqueue
 from tracker.mail.templates import RenderedEmail
-from tracker.models import OutboxEmail
+from tracker.models import Job, OutboxEmail
+
+# The job kind that sends one email (declared in tracker.mail.delivery).
+DELIVER_EMAIL = "deliver_email"
 
 # A CR or LF in an address or subject would start a header of the attacker's choosing
 # (Bcc: …); some mail servers cut a header at NUL.
@@ -75,10 +81,52 @@ def queue(
         # Fixed now, so every retry carries the same Message-ID and a receiver that got
         # the email twice (a worker killed after sending) can tell it is one email.
         message_id=message_id or make_msgid(domain=sender_domain()),
-        status=status.value,
+        status=EmailStatus.DRAFT.value,
     )
     db.session.add(email)
+    if status == EmailStatus.QUEUED:
+        queue_delivery(email)
     return email
+
+
+def show_queued(email: OutboxEmail) -> None:
+    """Show *email* as queued with a fresh count: what editors see once it waits again.
+
+    The rows only; :func:`queue_delivery` gives it the job that sends it.
+    """
+    email.status = EmailStatus.QUEUED.value
+    email.attempts = 0
+    email.next_attempt_at = None
+    email.claimed_at = None
+    email.last_error = None
+
+
+def queue_delivery(email: OutboxEmail) -> None:
+    """Make *email* queued, with a fresh count of attempts, and have the worker send it.
+
+    The one way an email becomes queued — written, released from the drafts, or tried
+    again after it failed — in the caller's transaction (nothing is committed). An email
+    has one delivery job: a failed one is queued again rather than joined by a second, so
+    that two jobs can never send one email.
+    """
+    show_queued(email)
+    if email.id is None:  # a new email: it has no job yet
+        db.session.flush()
+        enqueue(DELIVER_EMAIL, email_id=email.id)
+        return
+    failed = db.session.scalar(
+        select(Job).where(
+            Job.kind == DELIVER_EMAIL,
+            Job.status == JobStatus.FAILED.value,
+            Job.payload["email_id"].as_integer() == email.id,
+        )
+    )
+    if failed is None:
+        enqueue(DELIVER_EMAIL, email_id=email.id)
+        return
+    failed.status = JobStatus.QUEUED.value
+    failed.attempts = 0
+    failed.next_attempt_at = failed.finished_at = failed.last_error = None
 
 
 _MESSAGE_ID_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}(\.[0-9]{1,12})?")

@@ -31,15 +31,15 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from tracker.enums import EmailTemplateKey
 from tracker.extensions import db
 from tracker.mail.fillins import marker_problems
+from tracker.mail.sandbox import TEXT_ENV, compiled
 from tracker.models import EmailTemplate
 
 FALLBACK_LANGUAGE = "de"
@@ -94,22 +94,6 @@ _ALLOWED_NODES = (
 )
 
 
-def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
-        autoescape=autoescape,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        # No {% … %} statements beyond if/else/endif pass the checks anyway; a stray
-        # line statement or comment syntax is plain text.
-        line_statement_prefix=None,
-        line_comment_prefix=None,
-    )
-
-
-_TEXT_ENV = _environment(autoescape=False)
-_HTML_ENV = _environment(autoescape=True)
-
-
 class TemplateValidationError(ValueError):
     """A template cannot be saved or rendered; *errors* maps its fields to messages."""
 
@@ -158,7 +142,7 @@ def single_line(value: str) -> str:
 def template_problems(source: str, allowed: tuple[str, ...]) -> list[str]:
     """Return what is wrong with template *source* (empty if it may be saved)."""
     try:
-        tree = _TEXT_ENV.parse(source)
+        tree = TEXT_ENV.parse(source)
     except TemplateSyntaxError as error:
         return [
             _(
@@ -356,17 +340,17 @@ def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
     context = {name: str(values.get(name, "")) for name in allowed}
     check_template(source.key, source.subject, source.body_text, source.body_html)
     try:
-        subject = _TEXT_ENV.from_string(source.subject).render(
+        subject = compiled(source.subject).render(
             {name: single_line(value) for name, value in context.items()}
         )
-        body_text = _TEXT_ENV.from_string(source.body_text).render(context)
+        body_text = compiled(source.body_text).render(context)
         body_html = None
         if source.body_html:
             html_context = {
                 name: _unlinkable(value) if name in APPLICANT_VALUES else value
                 for name, value in context.items()
             }
-            body_html = _HTML_ENV.from_string(source.body_html).render(html_context)
+            body_html = compiled(source.body_html, html=True).render(html_context)
     except (SecurityError, UndefinedError, TemplateSyntaxError) as error:
         # Only reachable if the checks above were bypassed; say so rather than send.
         raise TemplateValidationError({"body_text": [str(error)]}) from error

@@ -24,6 +24,7 @@ from tracker.applications.timeline import TimelineEntry, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
 from tracker.dates import moment
+from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
 from tracker.documents.serve import page_preview
 from tracker.documents.validate import TYPE_NAMES
@@ -195,6 +196,8 @@ class CandidatePage:
     tabs: list[ReadingTab] = field(default_factory=list)
     # "2nd application from this address" and what changed; None for an only application.
     versions: VersionsNotice | None = None
+    # The worker has not read the documents' text yet (tracker.documents.extract_job).
+    text_pending: bool = False
 
 
 def candidate_page(
@@ -241,6 +244,7 @@ def candidate_page(
         versions=versions_notice(
             application, lambda version: candidate_labels(version, language), language
         ),
+        text_pending=extraction_pending(application.id),
     )
 
 

@@ -18,6 +18,7 @@ STAFF_NAVIGATION = (
     ("admin.team", _l("Team"), True),
     ("admin.email_templates", _l("Email templates"), True),
     ("review.audit_log", _l("Audit log"), True),
+    ("admin.jobs", _l("Background jobs"), True),
 )
 
 

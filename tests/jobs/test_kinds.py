@@ -1,0 +1,130 @@
+"""The kinds of job the app declares: text extraction after submit, the daily purge, and
+the worker command that runs them all with the emails."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.applying import application_form, post
+from tests.test_privacy import decided
+from tracker.extensions import db
+from tracker.jobs.runner import queue_recurring, run_pending
+from tracker.models import Application, Job, OutboxEmail, utcnow
+from tracker.privacy import erase_applicant
+from tracker.search import matching_application_ids
+
+NOT_YET = "Text not extracted yet — it will be searchable in a moment."
+
+
+def apply(client, call) -> Application:
+    response = post(client, call, application_form(client, call))
+    assert response.status_code == 302, response.text
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+    return db.session.scalar(select(Application).where(Application.reference == reference))
+
+
+def found(query: str) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Application.reference).where(Application.id.in_(matching_application_ids(query)))
+        )
+    )
+
+
+def test_a_submission_queues_one_extraction_and_its_email_in_its_transaction(client, call):
+    application = apply(client, call)
+    email = db.session.scalar(select(OutboxEmail))
+    jobs = db.session.scalars(select(Job).order_by(Job.id)).all()
+    assert [(job.kind, job.payload, job.status) for job in jobs] == [
+        ("extract_text", {"application_id": application.id}, "queued"),
+        ("deliver_email", {"email_id": email.id}, "queued"),
+    ]
+    assert [document.text for document in application.documents] == [None, None]
+
+
+def test_search_finds_the_cv_only_once_the_worker_read_it(client, editor_client, call):
+    application = apply(client, call)
+    page = editor_client.get(f"/review/applications/{application.id}?lang=en").text
+    assert page.count(NOT_YET) == 2  # the CV and the writing sample
+    assert "Text preview" not in page
+    assert found("correspondents") == []  # a word of the CV
+    assert found("Beridze") == [application.reference]  # the answers are indexed at once
+
+    report = run_pending(kinds={"extract_text"})
+
+    assert (report.attempted, report.done) == (1, 1)
+    assert found("correspondents") == [application.reference]
+    assert found("Tiefwasserhafen") == [application.reference]  # the ODT writing sample
+    page = editor_client.get(f"/review/applications/{application.id}?lang=en").text
+    assert NOT_YET not in page
+    assert page.count("Text preview") == 2
+    cv = next(document for document in application.documents if document.kind == "cv")
+    db.session.refresh(cv)
+    assert cv.text.startswith("Nino Beridze — ნინო ბერიძე\nFreelance journalist, Tbilisi\n")
+
+
+def test_the_not_yet_notice_is_translated(client, editor_client, call):
+    application = apply(client, call)
+    page = editor_client.get(f"/review/applications/{application.id}?lang=de").text
+    assert "Text noch nicht ausgelesen – die Suche findet ihn in Kürze." in page
+
+
+def test_an_application_erased_before_its_extraction_leaves_nothing_to_do(client, call):
+    application = apply(client, call)
+    erase_applicant(application, by=None, reason="admin")
+
+    report = run_pending(kinds={"extract_text"})
+
+    assert (report.attempted, report.done, report.skipped) == (1, 0, 1)
+    assert db.session.scalar(select(Job.status).where(Job.kind == "extract_text")) == "done"
+
+
+def test_the_purge_is_queued_at_most_once_a_day(app):
+    now = utcnow()
+    assert queue_recurring(now) == ["privacy_purge"]
+    assert queue_recurring(now + timedelta(hours=23)) == []
+    assert queue_recurring(now + timedelta(hours=24, seconds=1)) == ["privacy_purge"]
+    created = db.session.scalars(
+        select(Job.created_at).where(Job.kind == "privacy_purge").order_by(Job.id)
+    ).all()
+    assert created == [now, now + timedelta(hours=24, seconds=1)]
+
+
+def test_the_worker_runs_the_days_purge(app, make_application):
+    expired = decided(make_application, "rejected", 400)
+    kept = decided(make_application, "rejected", 10)
+    expired_id = expired.id
+
+    report = run_pending()
+
+    assert (report.attempted, report.done) == (1, 1)
+    assert db.session.scalars(select(Application.id)).all() == [kept.id]
+    assert db.session.get(Application, expired_id) is None
+    assert run_pending().attempted == 0  # not again the same day
+
+
+def test_the_worker_command_runs_every_kind_and_prints_the_counts(client, call, runner):
+    application = apply(client, call)
+
+    result = runner.invoke(args=["worker"])
+
+    assert result.exit_code == 0, result.output
+    # The extraction, the acknowledgement (printed: no MAIL_SERVER) and the day's purge.
+    assert result.stderr == "done 3, retry later 0, failed 0\n"
+    assert re.search(r"^To: nino\.beridze@example\.org$", result.stdout, re.MULTILINE)
+    assert db.session.scalars(select(Job.status).distinct()).all() == ["done"]
+    assert found("correspondents") == [application.reference]
+    assert db.session.scalar(select(OutboxEmail.status)) == "sent"
+
+
+def test_mail_deliver_is_the_worker_under_its_old_name(client, call, runner):
+    apply(client, call)
+
+    result = runner.invoke(args=["mail", "deliver"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "done 3, retry later 0, failed 0\n"
+    assert db.session.scalars(select(Job.status).distinct()).all() == ["done"]

@@ -1,0 +1,84 @@
+"""Read the text of a submitted application's documents afterwards: the extract_text job.
+
+A submission stores and checks its documents in the request (a PDF must open and have a
+page: tracker.documents.validate) and queues this job in the same transaction; the worker
+then reads each document's text, stores it and indexes the application for search again.
+Until then the candidate page says the text is not extracted yet, and search finds the
+applicant by their answers but not by their documents.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from tracker.database import begin_write
+from tracker.documents.extract import extract_text
+from tracker.documents.storage import path_for
+from tracker.enums import FileType, JobStatus
+from tracker.extensions import db
+from tracker.jobs.queue import enqueue
+from tracker.jobs.registry import ClaimedJob, job_kind
+from tracker.models import Application, Job
+from tracker.search import index_application
+
+EXTRACT_TEXT = "extract_text"
+
+
+def queue_extraction(application: Application) -> Job:
+    """Queue the reading of *application*'s documents, in the caller's transaction."""
+    if application.id is None:
+        db.session.flush()
+    return enqueue(EXTRACT_TEXT, application_id=application.id)
+
+
+def extraction_pending(application_id: int) -> bool:
+    """Tell whether the text of an application's documents is still to be read."""
+    return (
+        db.session.scalar(
+            select(Job.id)
+            .where(
+                Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]),
+                Job.kind == EXTRACT_TEXT,
+                Job.payload["application_id"].as_integer() == application_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def read_stored_text(storage_key: str, file_type: str) -> str | None:
+    """Return the text of the stored document under *storage_key* (None if unreadable).
+
+    The one place where background work reads a stored document.
+    """
+    return extract_text(path_for(storage_key), FileType(file_type))
+
+
+@job_kind(EXTRACT_TEXT, label=_l("Read the text of an application's documents"))
+def extract_documents(job: ClaimedJob, _resource: None) -> bool:
+    """Read, store and index the text of the documents of the job's application.
+
+    The documents are parsed with no transaction open (no SQLite write lock is held while
+    a slow PDF is read); False if the application was erased before or meanwhile.
+    """
+    application_id = job.payload["application_id"]
+    application = db.session.get(Application, application_id)
+    if application is None:
+        db.session.commit()
+        return False
+    stored = [(each.id, each.storage_key, each.file_type) for each in application.documents]
+    db.session.commit()
+    texts = {document_id: read_stored_text(key, kind) for document_id, key, kind in stored}
+    begin_write()
+    application = db.session.get(Application, application_id, populate_existing=True)
+    if application is None:
+        db.session.commit()
+        return False
+    for document in application.documents:
+        if document.id in texts:
+            document.text = texts[document.id]
+    index_application(application)
+    db.session.commit()
+    return True
