@@ -7,7 +7,6 @@ cannot break the header or the archive it travels in.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from urllib.parse import quote
@@ -17,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from tracker.audit import record_event
 from tracker.documents.pages import PagePreview, RenderError, preview_of, render_page
-from tracker.documents.storage import open_stored
+from tracker.documents.storage import local_copy, open_stored_sized
 from tracker.documents.validate import CONTENT_TYPES
 from tracker.enums import FileType
 from tracker.extensions import db
@@ -40,7 +39,7 @@ def send_document(document: Document, *, by: User) -> Response:
     :raises NotFound: the stored file is missing or was tampered with.
     """
     try:
-        handle = open_stored(document.storage_key)
+        handle, size = open_stored_sized(document.storage_key)
     except (OSError, ValueError) as error:
         # A missing or tampered file is "not found" for the editor; the reconcile command
         # reports it to the operators.
@@ -54,7 +53,8 @@ def send_document(document: Document, *, by: User) -> Response:
             kind=document.kind,
         )
         db.session.commit()
-        # send_file streams through the server's file wrapper (sendfile where it has one);
+        # send_file streams through the server's file wrapper (sendfile where it has one, or
+        # blocks read from the S3 response as they arrive; never the whole file in memory);
         # conditional=False: no ranges or 304s for a file the editor saves whole.
         response = send_file(handle, mimetype="application/octet-stream", conditional=False)
     except BaseException:
@@ -64,7 +64,7 @@ def send_document(document: Document, *, by: User) -> Response:
     # applicant's bytes that we never checked) is replaced by exactly these.
     response.headers.clear()
     response.headers["Content-Type"] = CONTENT_TYPES[FileType(document.file_type)]
-    response.headers["Content-Length"] = str(os.fstat(handle.fileno()).st_size)
+    response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = content_disposition(
         document.filename, document.file_type
     )
@@ -79,10 +79,10 @@ def page_preview(document: Document) -> PagePreview | None:
     if document.file_type != FileType.PDF:
         return None
     try:
-        data = _read_stored(document)
-    except NotFound:
+        with local_copy(document.storage_key) as path:
+            return preview_of(path)
+    except (OSError, ValueError):
         return PagePreview(failed=True)
-    return preview_of(data)
 
 
 def send_page_image(document: Document, number: int) -> Response:
@@ -97,23 +97,16 @@ def send_page_image(document: Document, number: int) -> Response:
     if document.file_type != FileType.PDF:
         raise NotFound
     try:
-        png = render_page(_read_stored(document), number)
-    except RenderError as error:
+        with local_copy(document.storage_key) as path:
+            png = render_page(path, number)
+    except (RenderError, OSError, ValueError) as error:
+        # A missing or tampered file, or one that cannot be drawn: nothing to show.
         raise NotFound from error
     response = Response(png, mimetype="image/png")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _read_stored(document: Document) -> bytes:
-    """Return the stored bytes of *document*; a missing or tampered file is NotFound."""
-    try:
-        with open_stored(document.storage_key) as handle:
-            return handle.read()
-    except (OSError, ValueError) as error:
-        raise NotFound from error
 
 
 def content_disposition(filename: str, extension: str) -> str:
