@@ -117,3 +117,10 @@ def staged_objects() -> list[str]:
 def all_object_names() -> list[str]:
     """Return the keys under objects/ (for no-orphan checks)."""
     return sorted(key for key, _ in backend().stored_objects())
+
+
+def s3_object_names() -> list[str]:
+    """Return every object name under the test's S3 prefix (none with the filesystem)."""
+    if not is_s3():
+        return []
+    return sorted(fake.name for fake in _moto_keys(""))

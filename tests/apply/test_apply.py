@@ -17,11 +17,13 @@ from tests.applying import (
     application_form,
     assert_nothing_stored,
     error_summary,
+    kept_on_disk,
     post,
     sample,
     stored_files,
 )
 from tests.conftest import hidden_fields
+from tests.storage_backends import stored_bytes
 from tracker.applications.form_tickets import issue_form_ticket
 from tracker.applications.submit import ApplicationData, SubmissionRejected, submit_application
 from tracker.documents.kept import keep
@@ -111,7 +113,9 @@ def test_unknown_call_is_a_404_in_the_site_layout(client, call):
 # --- a whole application --------------------------------------------------------------
 
 
-def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(app, client, call):
+def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(
+    storage, app, client, call
+):
     response = post(client, call, application_form(client, call))
 
     application = db.session.scalar(select(Application))
@@ -155,9 +159,10 @@ def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(app,
     assert cv.sha256 == hashlib.sha256(sample("cv.pdf")).hexdigest()
     assert writing_sample.file_type == "odt"
     for document in (cv, writing_sample):
-        stored = path_for(document.storage_key).read_bytes()
+        stored = stored_bytes(document.storage_key)
         assert hashlib.sha256(stored).hexdigest() == document.sha256
     assert len(stored_files(app)) == 2
+    assert kept_on_disk(app) == []
 
     (email,) = db.session.scalars(select(OutboxEmail)).all()
     assert (email.to_address, email.status, email.template, email.language) == (
@@ -787,7 +792,7 @@ def test_hostile_documents_are_refused_at_their_field_and_leave_nothing(
     assert_nothing_stored(app)
 
 
-def test_refusing_one_file_removes_the_others_it_had_staged(app, client, call):
+def test_refusing_one_file_removes_the_others_it_had_staged(storage, app, client, call):
     data = application_form(
         client, call, writing_sample=(io.BytesIO(hostile.macro_docx()), "s.docx")
     )
