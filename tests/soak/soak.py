@@ -27,6 +27,7 @@ from pathlib import Path
 import redis
 from sqlalchemy import func, select
 
+from tests.production import PRIVACY_SETTINGS
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
 from tests.soak import s3 as soak_s3
@@ -313,6 +314,8 @@ def soak_limits(site: Site) -> None:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_IP": "20 per 15 minutes",
         "GUNICORN_ACCESS_LOG": "-",
+        # Production refuses to start without the privacy controller's details.
+        **PRIVACY_SETTINGS,
     }
     print(f"rate limits: production, {WORKERS} gunicorn workers, counts in Redis ({REDIS_URL})")
     try:

@@ -61,9 +61,16 @@ class S3Backend(Backend):
         self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self.scratch = Path(scratch).resolve()
         # Retries with backoff for throttling and dropped connections (botocore's standard
-        # mode); one client per process is thread-safe.
+        # mode); one client per process is thread-safe. Checksums only where S3 requires
+        # them: many S3-compatible services (and copies of multipart uploads) answer the
+        # newer default checksums wrongly, and every document's sha256 is in the database.
         self.client = boto3.client(
-            "s3", config=Config(retries={"mode": "standard", "max_attempts": 5})
+            "s3",
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 5},
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
         )
 
     def name(self, *parts: str) -> str:
@@ -88,6 +95,13 @@ class S3Backend(Backend):
         for page in pages:
             yield from page.get("Contents", ())
 
+    def _put(self, name: str, handle: BinaryIO) -> None:
+        # One PUT, read from the open file in blocks by botocore: uploads are limited to
+        # MAX_FILE_SIZE, far below S3's 5 GB for one PUT, and a multipart upload would
+        # buffer parts in memory on threads of its own inside a web worker.
+        size = os.fstat(handle.fileno()).st_size
+        self.client.put_object(Bucket=self.bucket, Key=name, Body=handle, ContentLength=size)
+
     def _delete_quietly(self, name: str) -> None:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=name)
@@ -103,7 +117,7 @@ class S3Backend(Backend):
         committed = None
         try:
             with os.fdopen(fd, "rb") as handle:
-                self.client.upload_fileobj(handle, self.bucket, staged)
+                self._put(staged, handle)
             while True:
                 key = new_key()
                 # 128 random bits do not collide; checking means a copy never overwrites.
@@ -185,7 +199,8 @@ class S3Backend(Backend):
 
     def put_kept(self, folder: str, name: str, path: Path) -> None:
         check_kept_name(folder, name)
-        self.client.upload_file(str(path), self.bucket, self.name("kept", folder, name))
+        with open(path, "rb") as handle:
+            self._put(self.name("kept", folder, name), handle)
         Path(path).unlink(missing_ok=True)
 
     def put_kept_bytes(self, folder: str, name: str, data: bytes) -> None:
