@@ -622,7 +622,7 @@ def test_hostile_filenames_are_kept_only_as_sanitised_metadata(app, client, call
     ],
 )
 def test_database_failure_at_commit_leaves_no_file_behind(
-    app, client, call, monkeypatch, failure, status, heading
+    storage, app, client, call, monkeypatch, failure, status, heading
 ):
     from flask import has_request_context
     from sqlalchemy.exc import OperationalError
@@ -646,6 +646,22 @@ def test_database_failure_at_commit_leaves_no_file_behind(
     assert "Traceback" not in response.text
     assert "OperationalError" not in response.text
     assert_nothing_stored(app)
+
+
+def test_an_unreachable_bucket_is_a_503_and_stores_nothing(s3_bucket, app_config, request):
+    # A bucket that does not exist answers like an outage or revoked credentials: S3 refuses.
+    app_config["STORAGE_URL"] = "s3://no-such-bucket-of-ours/tracker"
+    app = request.getfixturevalue("app")
+    client, call = request.getfixturevalue("client"), request.getfixturevalue("call")
+
+    response = post(client, call, application_form(client, call), query="?lang=en")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "We cannot store files right now" in response.text
+    assert "Nothing was saved." in response.text
+    assert_nothing_stored(app)
+    assert kept_on_disk(app) == []
 
 
 def test_the_request_never_talks_to_smtp(app, client, call, monkeypatch):

@@ -32,6 +32,11 @@ CHUNK_SIZE = 64 * 1024
 GRACE_SECONDS = 3600
 
 
+class StorageUnreachable(OSError):
+    """The storage service did not answer, or refused the request (an outage, a missing
+    bucket, wrong credentials): nothing was stored, the request may be tried again."""
+
+
 def check_key(key: object) -> str:
     """Return *key* if it is 32 lowercase hex characters; raise ValueError otherwise.
 

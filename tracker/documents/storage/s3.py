@@ -19,21 +19,23 @@ boto3 is imported here only, and this module only when an s3:// URL is configure
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from tracker.documents.storage.backend import (
     KEPT_FOLDER_PATTERN,
     KEY_PATTERN,
     Backend,
+    StorageUnreachable,
     check_kept_name,
     check_key,
     new_key,
@@ -47,6 +49,23 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 def _missing(error: ClientError) -> bool:
     return str(error.response.get("Error", {}).get("Code")) in _MISSING
+
+
+def _service(method: Callable) -> Callable:
+    """Turn the S3 client's errors into the OSErrors every caller of storage expects."""
+
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except ClientError as error:
+            if _missing(error):
+                raise FileNotFoundError(error.response["Error"].get("Code")) from error
+            raise StorageUnreachable(str(error)) from error
+        except BotoCoreError as error:
+            raise StorageUnreachable(str(error)) from error
+
+    return call
 
 
 class S3Backend(Backend):
@@ -110,6 +129,7 @@ class S3Backend(Backend):
 
     # -- objects -------------------------------------------------------------------------------
 
+    @_service
     def store_staged(self, path: Path) -> str:
         staging = self.scratch / "staging"
         fd = check_staged(path, staging)
@@ -138,13 +158,14 @@ class S3Backend(Backend):
         Path(path).unlink(missing_ok=True)
         return key
 
+    @_service
     def open(self, key: str) -> tuple[BinaryIO, int]:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self._object(key))
         except ClientError as error:
             if _missing(error):
                 raise FileNotFoundError(key) from error
-            raise OSError(f"storage: cannot read {key}") from error
+            raise
         return response["Body"], int(response["ContentLength"])
 
     @contextmanager
@@ -162,10 +183,12 @@ class S3Backend(Backend):
         finally:
             path.unlink(missing_ok=True)
 
+    @_service
     def delete(self, key: str) -> None:
         # DeleteObject succeeds for a missing key as well.
         self.client.delete_object(Bucket=self.bucket, Key=self._object(key))
 
+    @_service
     def duplicate(self, key: str, *, share: bool = False) -> str:
         new = new_key()
         self.client.copy_object(
@@ -181,15 +204,21 @@ class S3Backend(Backend):
         except (ValueError, ClientError):
             return False
 
+    @_service
     def stored_objects(self) -> Iterator[tuple[str, float]]:
+        # Listed whole here (two floats and a short string per object), so that an error
+        # halfway through is raised as StorageUnreachable like every other.
         start = len(self.name("objects/"))
+        found = []
         for item in self._list("objects/"):
             name = item["Key"][start:]
             if KEY_PATTERN.fullmatch(name):
-                yield name, item["LastModified"].timestamp()
+                found.append((name, item["LastModified"].timestamp()))
             else:
                 logger.warning("storage: unexpected object objects/%s", name)
+        return iter(found)
 
+    @_service
     def remove_stale_staging(self, cutoff: float) -> None:
         for item in self._list("staging/"):
             if item["LastModified"].timestamp() < cutoff:
@@ -197,16 +226,19 @@ class S3Backend(Backend):
 
     # -- kept files ----------------------------------------------------------------------------
 
+    @_service
     def put_kept(self, folder: str, name: str, path: Path) -> None:
         check_kept_name(folder, name)
         with open(path, "rb") as handle:
             self._put(self.name("kept", folder, name), handle)
         Path(path).unlink(missing_ok=True)
 
+    @_service
     def put_kept_bytes(self, folder: str, name: str, data: bytes) -> None:
         check_kept_name(folder, name)
         self.client.put_object(Bucket=self.bucket, Key=self.name("kept", folder, name), Body=data)
 
+    @_service
     def open_kept(self, folder: str, name: str) -> BinaryIO:
         check_kept_name(folder, name)
         try:
@@ -216,14 +248,16 @@ class S3Backend(Backend):
         except ClientError as error:
             if _missing(error):
                 raise FileNotFoundError(name) from error
-            raise OSError(f"storage: cannot read kept file {name}") from error
+            raise
         return response["Body"]
 
+    @_service
     def kept_names(self, folder: str) -> set[str]:
         check_kept_name(folder)
         start = len(self.name("kept", folder, ""))
         return {item["Key"][start:] for item in self._list(f"kept/{folder}/")}
 
+    @_service
     def remove_kept(self, folder: str, names: list[str] | None = None) -> None:
         check_kept_name(folder)
         if names is None:
@@ -232,6 +266,7 @@ class S3Backend(Backend):
             check_kept_name(folder, name)
             self.client.delete_object(Bucket=self.bucket, Key=self.name("kept", folder, name))
 
+    @_service
     def kept_folders(self) -> dict[str, float]:
         start = len(self.name("kept/"))
         folders: dict[str, float] = {}
