@@ -124,7 +124,8 @@ class S3Backend(Backend):
     def _delete_quietly(self, name: str) -> None:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=name)
-        except ClientError:
+        except (ClientError, BotoCoreError):
+            # On an error path: the original error matters more; reconcile sweeps it later.
             logger.warning("storage: could not remove %s", name, exc_info=True)
 
     # -- objects -------------------------------------------------------------------------------
