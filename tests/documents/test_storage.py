@@ -43,6 +43,7 @@ from tracker.documents.storage import (
     store_staged,
 )
 from tracker.documents.storage import filesystem as filesystem_backend
+from tracker.documents.storage.backend import StorageUnreachable
 from tracker.enums import DocumentKind
 from tracker.extensions import db
 from tracker.models import Application, Document, utcnow
@@ -531,3 +532,14 @@ def test_storage_reconcile_delete_command_removes_orphans(app, runner, storage_s
         "0 file(s) without rows, 0 row(s) without files, 0 expired form(s) with kept files"
     ]
     assert again.exit_code == 0
+
+
+def test_an_unreachable_bucket_is_never_taken_for_missing_files(s3_bucket, app_config, request):
+    # During an outage reconcile must stop, not report every row as a row without its file.
+    app_config["STORAGE_URL"] = "s3://no-such-bucket-of-ours/tracker"
+    request.getfixturevalue("app")
+
+    with pytest.raises(StorageUnreachable):
+        reconcile()
+    with pytest.raises(StorageUnreachable):
+        open_stored(KEY)

@@ -199,11 +199,15 @@ class S3Backend(Backend):
         )
         return new
 
+    @_service
     def exists(self, key: str) -> bool:
+        # An unreachable service raises (StorageUnreachable): reconcile must not report
+        # every row as missing its file during an outage.
         try:
-            return self._head(self._object(key)) is not None
-        except (ValueError, ClientError):
+            name = self._object(key)
+        except ValueError:
             return False
+        return self._head(name) is not None
 
     @_service
     def stored_objects(self) -> Iterator[tuple[str, float]]:
