@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import io
 import re
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 
 from sqlalchemy import func, select
 
 from tests.conftest import hidden_fields
 from tests.hostile_files import SAMPLES
+from tests.storage_backends import s3_object_names
 from tracker.extensions import db
 from tracker.models import Application, Document, OutboxEmail
 
@@ -95,18 +96,23 @@ def check_page_fields(page: str) -> dict[str, list[str]]:
     return fields
 
 
-def stored_files(app) -> list[Path]:
-    """Return the files in storage, without those kept for forms not yet sent (kept_on_disk)."""
+def stored_files(app) -> list[PurePath]:
+    """Return the files in storage, without those kept for forms not yet sent (kept_on_disk).
+
+    With the S3 backend: the local files (uploads being checked) and the bucket's objects.
+    """
     root = Path(app.config["STORAGE_ROOT"])
-    if not root.exists():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and "kept" not in p.parts)
+    local = [p for p in root.rglob("*") if p.is_file() and "kept" not in p.parts]
+    remote = [PurePosixPath(name) for name in s3_object_names() if "kept" not in name.split("/")]
+    return sorted(local) + sorted(remote)
 
 
-def kept_on_disk(app) -> list[Path]:
-    """Return the files kept for forms not yet sent (documents/kept.py)."""
+def kept_on_disk(app) -> list[PurePath]:
+    """Return the files kept for forms not yet sent (documents/kept.py), in either backend."""
     root = Path(app.config["STORAGE_ROOT"]) / "kept"
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    local = sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    remote = [PurePosixPath(name) for name in s3_object_names() if "kept" in name.split("/")]
+    return local + sorted(remote)
 
 
 def assert_nothing_stored(app):

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
+from tests.storage_backends import BACKENDS, s3_url
 from tracker import create_app
 from tracker.extensions import db
 
@@ -66,9 +67,32 @@ def app_config(tmp_path, postgresql_url) -> dict:
     }
 
 
+@pytest.fixture(scope="session")
+def s3_bucket():
+    """A bucket of this test process on moto's S3 server, started on loopback once."""
+    from tests.storage_backends import start_s3_server
+
+    server, bucket = start_s3_server()
+    yield bucket
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def storage(request, app_config) -> str:
+    """Run the test once per storage backend: the filesystem, and S3 (moto on loopback).
+
+    Requested by a test, it is set up before `app`, whose STORAGE_URL it chooses.
+    """
+    if request.param == "s3":
+        app_config["STORAGE_URL"] = s3_url(request.getfixturevalue("s3_bucket"))
+    return request.param
+
+
 @pytest.fixture
-def app(app_config):
+def app(app_config, request):
     """An app with an empty database of its own."""
+    if "storage" in request.fixturenames:
+        request.getfixturevalue("storage")
     app = create_app(app_config)
     app.test_client_class = RequestClient
     with app.app_context():

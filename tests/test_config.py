@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from tests.production import PRIVACY_SETTINGS
 from tracker import create_app
-from tracker.config import ConfigError
+from tracker.config import ConfigError, storage_location
 
 STRONG_KEY = "k3y-drawn-at-random-0123456789-qwertyuiop"
 
@@ -113,3 +117,69 @@ def test_a_supervisory_authority_address_must_be_a_web_address(monkeypatch, tmp_
     monkeypatch.setenv("PRIVACY_SUPERVISORY_AUTHORITY_URL", "javascript:alert(1)")
     with pytest.raises(ConfigError, match=r"PRIVACY_SUPERVISORY_AUTHORITY_URL must be an http"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
+# --- STORAGE_URL ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        (None, None),
+        ("", None),
+        ("s3://tracker-documents", ("tracker-documents", "")),
+        ("s3://tracker-documents/", ("tracker-documents", "")),
+        ("s3://tracker.documents/prod/eu_1", ("tracker.documents", "prod/eu_1")),
+    ],
+)
+def test_storage_url_names_a_bucket_and_a_prefix(url, location):
+    assert storage_location(url) == location
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/srv/tracker/uploads",
+        "file:///srv/tracker/uploads",
+        "https://s3.example.org/tracker",
+        "s3://",
+        "s3://Tracker",
+        "s3://ab",
+        "s3://tracker..documents",
+        "s3://user:secret@tracker",
+        "s3://tracker/../other",
+        "s3://tracker/prefix with space",
+        "s3://tracker/prefix?versionId=1",
+    ],
+)
+def test_a_bad_storage_url_stops_the_start_with_a_clear_message(monkeypatch, tmp_path, url):
+    monkeypatch.setenv("STORAGE_URL", url)
+    with pytest.raises(ConfigError, match=r"^STORAGE_URL must look like s3://bucket"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
+def test_the_filesystem_backend_never_imports_boto3(tmp_path):
+    # boto3 and botocore cost tens of MB; the export command's memory budget has no room.
+    script = (
+        "import sys\n"
+        "from tracker import create_app\n"
+        "from tracker.documents.storage import backend, new_staging_path, open_stored,"
+        " store_staged\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.db',"
+        f" 'STORAGE_ROOT': '{tmp_path}/uploads'}})\n"
+        "with app.app_context():\n"
+        "    staged = new_staging_path()\n"
+        "    staged.write_bytes(b'CV')\n"
+        "    print(type(backend()).__name__, open_stored(store_staged(staged)).read())\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in"
+        " {'boto3', 'botocore', 's3transfer'}))\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "STORAGE_URL"}
+    result = subprocess.run(  # noqa: S603 (our interpreter, our script)
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+    )
+    assert result.stdout.splitlines() == ["FilesystemBackend b'CV'", "[]"]

@@ -320,7 +320,7 @@ def test_export_audit_redacts_whatever_could_name_someone(admin_client, make_app
     ]
 
 
-def test_documents_zip_holds_the_selected_candidates_files(admin_client, make_application):
+def test_documents_zip_holds_the_selected_candidates_files(storage, admin_client, make_application):
     first = make_application(region="armenia")
     other = make_application(region="georgia")
     store_document(first, "cv", "../../etc/Lebenslauf Nino.txt", b"first cv")

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import hidden_fields
+from tests.storage_backends import all_object_names, object_exists, stored_bytes
 from tests.test_exports import SCORES, store_document
 from tracker import privacy
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
 from tracker.applications.status_links import make_status_token
 from tracker.applications.teamwork import add_comment, add_tag, all_tags, remove_tag
-from tracker.documents.storage import path_for
 from tracker.enums import Status
 from tracker.extensions import db, mail
 from tracker.jobs import runner
@@ -110,7 +110,7 @@ def test_purge_follows_the_configured_policy(app, make_application):
 
 
 def test_interrupted_purge_leaves_whole_erasures_and_a_rerun_completes(
-    app, make_application, monkeypatch
+    storage, app, make_application, monkeypatch
 ):
     applications = [decided(make_application, "rejected", 300) for _ in range(5)]
     for application in applications:
@@ -135,12 +135,13 @@ def test_interrupted_purge_leaves_whole_erasures_and_a_rerun_completes(
     assert sorted(db.session.scalars(select(Application.id))) == ids[2:]
     assert count(Document) == 3
     for application_id in ids:
-        assert path_for(keys[application_id]).exists() == (application_id in ids[2:])
+        assert object_exists(keys[application_id]) == (application_id in ids[2:])
     monkeypatch.setattr(privacy, "remove_application", real)
     assert privacy.purge_expired(batch=2).count == 3
     assert count(Application) == 0
     assert count(Document) == 0
-    assert not any(path_for(key).exists() for key in keys.values())
+    assert not any(object_exists(key) for key in keys.values())
+    assert all_object_names() == []
     assert (
         db.session.scalar(
             select(func.count())
@@ -176,12 +177,14 @@ def full_application(make_application, make_user):
     return application, editor
 
 
-def test_erasure_removes_rows_files_search_entry_and_audit_events(make_application, make_user):
+def test_erasure_removes_rows_files_search_entry_and_audit_events(
+    storage, make_application, make_user
+):
     application, editor = full_application(make_application, make_user)
     other = make_application(email="other@example.org")
     key = application.documents[0].storage_key
     application_id = application.id
-    assert path_for(key).exists()
+    assert stored_bytes(key) == b"curriculum"
     privacy.erase_applicant(application, by=editor, reason="admin")
     for model in (Document, OutboxEmail, Rating, Comment, StatusChange, SearchEntry):
         assert (
@@ -193,7 +196,8 @@ def test_erasure_removes_rows_files_search_entry_and_audit_events(make_applicati
             == 0
         ), model
     assert db.session.scalars(select(Application.id)).all() == [other.id]
-    assert not path_for(key).exists()
+    assert not object_exists(key)
+    assert all_object_names() == []
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.application_id == application_id)
     ).all()

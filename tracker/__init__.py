@@ -9,7 +9,12 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
 from tracker import extensions
-from tracker.config import check_production, development_secret_key, load_config
+from tracker.config import (
+    check_production,
+    development_secret_key,
+    load_config,
+    storage_location,
+)
 from tracker.database import configure_sqlite
 from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
 from tracker.log_setup import configure_logging
@@ -30,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"] and app.config["ENV"] != "production":
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     check_production(app.config)
+    storage_location(app.config["STORAGE_URL"])  # a bad STORAGE_URL stops the start here
     configure_logging(app)
     os.makedirs(app.instance_path, exist_ok=True)
 

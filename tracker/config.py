@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 MB = 1024 * 1024
@@ -115,6 +117,10 @@ def load_config(instance_path: str) -> dict:
         # one setting serves both databases whatever the URL an override sets.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
         "STORAGE_ROOT": os.environ.get("STORAGE_ROOT", str(instance / "uploads")),
+        # Unset: documents live under STORAGE_ROOT. s3://bucket/prefix: in an S3-compatible
+        # bucket (endpoint and credentials from the AWS_* variables; see storage/s3.py), and
+        # STORAGE_ROOT only holds uploads while they are checked.
+        "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
         # Uploads: one limit per file, and one for the whole request (three files + text).
         # Flask (3.1+) hands the three MAX_* request limits below to Werkzeug, which answers
         # 413 as soon as a request goes over one, before a view sees any of it.
@@ -238,6 +244,44 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_DOMAIN": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_LIFETIME_HOURS", 12)),
     } | _privacy_settings(env)
+
+
+# S3's rules for bucket names: 3–63 lowercase letters, digits, dots and hyphens.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_PREFIX_PART = re.compile(r"[A-Za-z0-9._-]+")
+
+
+class StorageLocation(NamedTuple):
+    """Where the S3 backend keeps objects: a bucket and a key prefix (may be empty)."""
+
+    bucket: str
+    prefix: str
+
+
+def storage_location(url: str | None) -> StorageLocation | None:
+    """Return the bucket and prefix of a ``STORAGE_URL``, or None when it is unset.
+
+    :raises ConfigError: for anything but ``s3://bucket`` or ``s3://bucket/prefix/parts``.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    problem = (
+        parts.scheme != "s3"
+        or not _BUCKET.fullmatch(parts.netloc or "")
+        or ".." in parts.netloc
+        or parts.query
+        or parts.fragment
+    )
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if problem or any(
+        not _PREFIX_PART.fullmatch(segment) or segment in {".", ".."} for segment in segments
+    ):
+        raise ConfigError(
+            "STORAGE_URL must look like s3://bucket or s3://bucket/prefix "
+            "(a lowercase bucket name; letters, digits, dots, hyphens and underscores)"
+        )
+    return StorageLocation(parts.netloc, "/".join(segments))
 
 
 def development_secret_key(instance_path: str) -> str:

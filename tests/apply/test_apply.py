@@ -17,11 +17,13 @@ from tests.applying import (
     application_form,
     assert_nothing_stored,
     error_summary,
+    kept_on_disk,
     post,
     sample,
     stored_files,
 )
 from tests.conftest import hidden_fields
+from tests.storage_backends import stored_bytes
 from tracker.applications.form_tickets import issue_form_ticket
 from tracker.applications.submit import ApplicationData, SubmissionRejected, submit_application
 from tracker.documents.kept import keep
@@ -111,7 +113,9 @@ def test_unknown_call_is_a_404_in_the_site_layout(client, call):
 # --- a whole application --------------------------------------------------------------
 
 
-def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(app, client, call):
+def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(
+    storage, app, client, call
+):
     response = post(client, call, application_form(client, call))
 
     application = db.session.scalar(select(Application))
@@ -155,9 +159,10 @@ def test_submit_stores_the_whole_application_and_queues_the_acknowledgement(app,
     assert cv.sha256 == hashlib.sha256(sample("cv.pdf")).hexdigest()
     assert writing_sample.file_type == "odt"
     for document in (cv, writing_sample):
-        stored = path_for(document.storage_key).read_bytes()
+        stored = stored_bytes(document.storage_key)
         assert hashlib.sha256(stored).hexdigest() == document.sha256
     assert len(stored_files(app)) == 2
+    assert kept_on_disk(app) == []
 
     (email,) = db.session.scalars(select(OutboxEmail)).all()
     assert (email.to_address, email.status, email.template, email.language) == (
@@ -617,7 +622,7 @@ def test_hostile_filenames_are_kept_only_as_sanitised_metadata(app, client, call
     ],
 )
 def test_database_failure_at_commit_leaves_no_file_behind(
-    app, client, call, monkeypatch, failure, status, heading
+    storage, app, client, call, monkeypatch, failure, status, heading
 ):
     from flask import has_request_context
     from sqlalchemy.exc import OperationalError
@@ -641,6 +646,22 @@ def test_database_failure_at_commit_leaves_no_file_behind(
     assert "Traceback" not in response.text
     assert "OperationalError" not in response.text
     assert_nothing_stored(app)
+
+
+def test_an_unreachable_bucket_is_a_503_and_stores_nothing(s3_bucket, app_config, request):
+    # A bucket that does not exist answers like an outage or revoked credentials: S3 refuses.
+    app_config["STORAGE_URL"] = "s3://no-such-bucket-of-ours/tracker"
+    app = request.getfixturevalue("app")
+    client, call = request.getfixturevalue("client"), request.getfixturevalue("call")
+
+    response = post(client, call, application_form(client, call), query="?lang=en")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert "We cannot store files right now" in response.text
+    assert "Nothing was saved." in response.text
+    assert_nothing_stored(app)
+    assert kept_on_disk(app) == []
 
 
 def test_the_request_never_talks_to_smtp(app, client, call, monkeypatch):
@@ -787,7 +808,7 @@ def test_hostile_documents_are_refused_at_their_field_and_leave_nothing(
     assert_nothing_stored(app)
 
 
-def test_refusing_one_file_removes_the_others_it_had_staged(app, client, call):
+def test_refusing_one_file_removes_the_others_it_had_staged(storage, app, client, call):
     data = application_form(
         client, call, writing_sample=(io.BytesIO(hostile.macro_docx()), "s.docx")
     )

@@ -22,9 +22,9 @@ from tests.applying import (
     stored_files,
 )
 from tests.conftest import hidden_fields
+from tests.storage_backends import stored_bytes
 from tracker.applications.form_tickets import form_token_of
 from tracker.documents.kept import kept_files
-from tracker.documents.storage import path_for
 from tracker.enums import DocumentKind
 from tracker.extensions import db, limiter
 from tracker.models import Application, Document, OutboxEmail
@@ -75,7 +75,7 @@ def selected(page: str, name: str) -> str:
 # -- kept files ----------------------------------------------------------------------------
 
 
-def test_an_error_then_a_fix_needs_no_file_chosen_again(app, client, call):
+def test_an_error_then_a_fix_needs_no_file_chosen_again(storage, app, client, call):
     data = application_form(client, call, email="nino@", **three_files())
 
     refused = send(client, call, data)
@@ -104,15 +104,13 @@ def test_an_error_then_a_fix_needs_no_file_chosen_again(app, client, call):
         ),
     }
     for document in documents.values():
-        assert hashlib.sha256(path_for(document.storage_key).read_bytes()).hexdigest() == (
-            document.sha256
-        )
+        assert hashlib.sha256(stored_bytes(document.storage_key)).hexdigest() == (document.sha256)
     # Stored, so the kept copies are gone.
     assert kept_on_disk(app) == []
     assert len(stored_files(app)) == 3
 
 
-def test_a_refused_file_is_the_only_one_to_choose_again(app, client, call):
+def test_a_refused_file_is_the_only_one_to_choose_again(storage, app, client, call):
     data = application_form(client, call, writing_sample=(io.BytesIO(EXE), "anaklia.odt"))
 
     refused = send(client, call, data)
@@ -200,7 +198,9 @@ def test_kept_files_are_private_to_the_service_account(app, client, call):
     assert {path.parent.stat().st_mode & 0o777 for path in paths} == {0o700}
 
 
-def test_kept_files_survive_a_failed_commit_for_the_next_try(app, client, call, monkeypatch):
+def test_kept_files_survive_a_failed_commit_for_the_next_try(
+    storage, app, client, call, monkeypatch
+):
     from flask import has_request_context
     from sqlalchemy.exc import OperationalError
 

@@ -21,7 +21,7 @@ from tracker.documents.pages import (
     preview_of,
     render_page,
 )
-from tracker.documents.storage import path_for
+from tracker.documents.storage import delete_stored, storage_root
 from tracker.extensions import db
 from tracker.models import AuditEvent, Document
 
@@ -59,6 +59,15 @@ def test_a_huge_page_is_scaled_down_to_the_pixel_cap():
     assert (width, height) == (1100, 1100)
 
 
+def test_a_pdf_on_disk_is_drawn_like_its_bytes(tmp_path):
+    data = pdf_with_pages(2)
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(data)
+
+    assert preview_of(path) == PagePreview(shown=2, total=2)
+    assert render_page(path, 2) == render_page(data, 2)
+
+
 def test_only_the_first_twenty_pages_are_shown():
     preview = preview_of(pdf_with_pages(23))
     assert preview == PagePreview(shown=MAX_PAGES, total=23)
@@ -90,7 +99,7 @@ def candidate_markup(client, application) -> str:
 
 
 def test_candidate_page_shows_each_pdf_page_as_an_image_from_our_endpoint(
-    editor_client, make_application
+    storage, editor_client, make_application
 ):
     application = make_application()
     cv = store_pdf(application, pdf_with_pages(2), text="Lebenslauf")
@@ -130,10 +139,10 @@ def test_a_pdf_that_cannot_be_drawn_shows_its_text_and_a_notice(editor_client, m
     assert 'class="pdf-page"' not in markup
 
 
-def test_a_pdf_missing_from_storage_shows_the_notice(editor_client, make_application):
+def test_a_pdf_missing_from_storage_shows_the_notice(storage, editor_client, make_application):
     application = make_application()
     cv = store_pdf(application, pdf_with_pages(1), text="Text")
-    path_for(cv.storage_key).unlink()
+    delete_stored(cv.storage_key)
     markup = candidate_markup(editor_client, application)
     assert "This PDF could not be shown as pages." in markup
 
@@ -184,7 +193,7 @@ def test_a_counted_pdf_gone_from_storage_shows_the_notice(editor_client, make_ap
     application = make_application()
     cv = store_pdf(application, pdf_with_pages(1), text="Text")
     assert 'class="pdf-page"' in candidate_markup(editor_client, application)
-    path_for(cv.storage_key).unlink()
+    delete_stored(cv.storage_key)
     markup = candidate_markup(editor_client, application)
     assert "This PDF could not be shown as pages." in markup
     assert 'class="pdf-page"' not in markup
@@ -200,12 +209,18 @@ def get(client, url: str):
     return response
 
 
-def test_page_endpoint_sends_a_png_with_inert_private_headers(editor_client, make_application):
+def test_page_endpoint_sends_a_png_with_inert_private_headers(
+    storage, editor_client, make_application
+):
     application = make_application()
-    cv = store_pdf(application, pdf_with_pages(2))
+    data = pdf_with_pages(2)
+    cv = store_pdf(application, data)
     response = get(editor_client, f"/review/documents/{cv.id}/pages/2.png")
     assert response.status_code == 200
     assert response.data.startswith(PNG_SIGNATURE)
+    assert response.data == render_page(data, 2)
+    # The renderer read a local copy (S3) or the object's own file; no copy is left.
+    assert list((storage_root() / "staging").iterdir()) == []
     assert response.headers["Content-Type"] == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"

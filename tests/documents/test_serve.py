@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.applying import SAMPLES, application_form, post
+from tests.storage_backends import stored_bytes
 from tracker.documents.serve import content_disposition
-from tracker.documents.storage import new_staging_path, path_for, store_staged
+from tracker.documents.storage import delete_stored, new_staging_path, path_for, store_staged
 from tracker.extensions import db
 from tracker.models import Application, AuditEvent, Document
 
@@ -64,13 +65,13 @@ def download(client, document_id: int):
     return response
 
 
-def test_download_sends_the_stored_bytes_with_inert_headers(editor_client, application):
+def test_download_sends_the_stored_bytes_with_inert_headers(storage, editor_client, application):
     cv = document_of(application, "cv")
     response = download(editor_client, cv.id)
 
     assert response.status_code == 200
     assert response.get_data() == (SAMPLES / "cv.pdf").read_bytes()
-    assert response.get_data() == path_for(cv.storage_key).read_bytes()
+    assert response.get_data() == stored_bytes(cv.storage_key)
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["Content-Length"] == str(cv.size)
     assert response.headers["Content-Disposition"] == (
@@ -91,7 +92,7 @@ def test_content_type_is_the_canonical_one_not_the_stored_one(editor_client, app
 
 
 def test_text_documents_are_sent_as_plain_text_without_a_charset_claim(
-    editor_client, make_application
+    storage, editor_client, make_application
 ):
     document = store_document(
         make_application(), "cv", "writing_sample.txt", "cv.txt", "txt", "text/plain"
@@ -167,9 +168,9 @@ def test_unknown_document_is_a_404(editor_client, application):
     assert db.session.scalar(select(AuditEvent)) is None
 
 
-def test_document_whose_file_is_missing_is_a_404(editor_client, application):
+def test_document_whose_file_is_missing_is_a_404(storage, editor_client, application):
     cv = document_of(application, "cv")
-    path_for(cv.storage_key).unlink()
+    delete_stored(cv.storage_key)
     response = download(editor_client, cv.id)
     assert response.status_code == 404
     assert "Page not found" in response.text
@@ -223,7 +224,9 @@ def test_candidate_page_links_each_document_to_the_download(editor_client, appli
     assert Path(application.documents[0].storage_key).name not in page  # keys stay private
 
 
-def test_a_document_submitted_through_the_form_downloads_as_sent(editor_client, client, call):
+def test_a_document_submitted_through_the_form_downloads_as_sent(
+    storage, editor_client, client, call
+):
     assert post(client, call, application_form(client, call)).status_code == 302
     submitted = db.session.scalar(select(Application))
     cv = document_of(submitted, "cv")

@@ -1,4 +1,8 @@
-"""Tests for tracker.documents.storage: keys, containment, symlinks, and the reconcile command."""
+"""Tests for tracker.documents.storage: keys, containment, symlinks, and the reconcile command.
+
+Tests taking the `storage` fixture run on both backends (the S3 one against moto's server
+on loopback); the others test what only the filesystem has: modes, paths and symlinks.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +17,33 @@ import pytest
 from sqlalchemy import insert
 from werkzeug.datastructures import FileStorage
 
-from tracker.documents.kept import keep, kept_files
+from tests.storage_backends import (
+    age_kept,
+    age_object,
+    age_s3_objects,
+    all_object_names,
+    is_s3,
+    object_exists,
+    staged_objects,
+    stored_bytes,
+)
+from tracker.documents.kept import KeptFile, keep, kept_files
 from tracker.documents.storage import (
     GRACE_SECONDS,
     ReconcileReport,
+    backend,
     delete_stored,
+    local_copy,
     new_staging_path,
     open_stored,
+    open_stored_sized,
     path_for,
     reconcile,
     storage_root,
     store_staged,
 )
-from tracker.documents.validate import StagedFile
+from tracker.documents.storage import filesystem as filesystem_backend
+from tracker.documents.storage.backend import StorageUnreachable
 from tracker.enums import DocumentKind
 from tracker.extensions import db
 from tracker.models import Application, Document, utcnow
@@ -76,6 +94,69 @@ def test_new_staging_path_is_fresh_and_inside_staging(app):
     assert not first.exists()
 
 
+def test_store_open_delete_round_trip_on_every_backend(storage, app):
+    staged = stage(b"Lebenslauf")
+
+    key = store_staged(staged)
+
+    assert len(key) == 32
+    assert key == key.lower()
+    assert int(key, 16) >= 0
+    assert not staged.exists()
+    assert all_object_names() == [key]
+    assert staged_objects() == []  # the staged object was removed on commit
+    handle, size = open_stored_sized(key)
+    with handle:
+        assert handle.read() == b"Lebenslauf"
+    assert size == 10
+    with local_copy(key) as path:
+        assert path.read_bytes() == b"Lebenslauf"
+        assert mode(path) == 0o600
+    assert path.exists() == (storage == "filesystem")  # S3: the local copy is gone
+
+    delete_stored(key)
+
+    assert not object_exists(key)
+    assert all_object_names() == []
+    delete_stored(key)  # already gone: nothing to do
+    with pytest.raises(FileNotFoundError):
+        open_stored(key)
+    with pytest.raises(FileNotFoundError), local_copy(key):
+        pass
+
+
+def fail_the_commit(storage, monkeypatch) -> None:
+    """Make the commit step fail after it has written: the server copied, then an error."""
+    if storage == "s3":
+        client = backend().client
+        real_copy = client.copy_object
+
+        def copy_then_fail(**kwargs):
+            real_copy(**kwargs)
+            raise ConnectionError("connection reset after the copy")
+
+        monkeypatch.setattr(client, "copy_object", copy_then_fail)
+    else:
+
+        def full_disk(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(filesystem_backend, "fsync_dir", full_disk)
+
+
+def test_a_failing_commit_leaves_no_object_behind(storage, app, monkeypatch):
+    staged = stage(b"Lebenslauf")
+    fail_the_commit(storage, monkeypatch)
+
+    with pytest.raises((OSError, ConnectionError)):
+        store_staged(staged)
+
+    assert all_object_names() == []
+    assert staged_objects() == []
+    # The local staged file is the caller's to discard (submit_application does).
+    assert staged.read_bytes() == b"Lebenslauf"
+
+
 def test_store_open_delete_round_trip(app):
     staged = stage(b"Lebenslauf")
 
@@ -100,10 +181,11 @@ def test_store_open_delete_round_trip(app):
         open_stored(key)
 
 
-def test_store_staged_gives_every_file_its_own_key(app):
+def test_store_staged_gives_every_file_its_own_key(storage, app):
     keys = {store(b"same bytes") for _ in range(5)}
 
     assert len(keys) == 5
+    assert all_object_names() == sorted(keys)
 
 
 def test_store_staged_makes_files_private_whoever_staged_them(app):
@@ -114,7 +196,7 @@ def test_store_staged_makes_files_private_whoever_staged_them(app):
 
 
 @pytest.mark.parametrize("where", ["outside", "symlink", "directory"])
-def test_store_staged_refuses_anything_but_a_staged_file(app, tmp_path, where):
+def test_store_staged_refuses_anything_but_a_staged_file(storage, app, tmp_path, where):
     target = tmp_path / "secret.txt"
     target.write_text("not an upload")
     if where == "outside":
@@ -133,6 +215,8 @@ def test_store_staged_refuses_anything_but_a_staged_file(app, tmp_path, where):
         store_staged(path)
 
     assert not (storage_root() / "objects").exists()
+    assert all_object_names() == []
+    assert staged_objects() == []
     assert target.read_text() == "not an upload"
 
 
@@ -157,9 +241,15 @@ def test_store_staged_refuses_anything_but_a_staged_file(app, tmp_path, where):
         32,
     ],
 )
-def test_path_for_rejects_malformed_keys(app, key):
-    with pytest.raises(ValueError, match="invalid storage key"):
-        path_for(key)
+def test_every_backend_rejects_malformed_keys(storage, app, key):
+    for use in (open_stored, delete_stored):
+        with pytest.raises(ValueError, match="invalid storage key"):
+            use(key)
+    with pytest.raises(ValueError, match="invalid storage key"), local_copy(key):
+        pass
+    if storage == "filesystem":
+        with pytest.raises(ValueError, match="invalid storage key"):
+            path_for(key)
 
 
 def test_path_for_rejects_a_symlinked_directory_leading_outside(app, tmp_path):
@@ -257,7 +347,7 @@ def add_document(application: Application, kind: DocumentKind, key: str) -> Docu
 
 
 @pytest.fixture
-def storage_state(app, call):
+def storage_state(storage, app, call):
     """One healthy document, one row without a file, an old and a young orphan file."""
     application = add_application(call, 1)
     kept_key = store()
@@ -268,7 +358,7 @@ def storage_state(app, call):
     old_orphan = store(b"left behind by a crash")
     young_orphan = store(b"a submission committing right now")
     for key in (kept_key, old_orphan):
-        age(path_for(key), GRACE_SECONDS + 60)
+        age_object(key, GRACE_SECONDS + 60)
     return {
         "kept": kept_key,
         "kept_id": kept.id,
@@ -290,7 +380,7 @@ def test_reconcile_reports_orphans_and_missing_rows(storage_state):
     )
     # Reporting deletes nothing.
     for key in ("kept", "old_orphan", "young_orphan"):
-        assert path_for(state[key]).exists()
+        assert object_exists(state[key])
 
 
 def test_reconcile_delete_removes_old_orphans_and_stale_staging(storage_state):
@@ -298,54 +388,71 @@ def test_reconcile_delete_removes_old_orphans_and_stale_staging(storage_state):
     stale = stage(b"abandoned upload")
     age(stale, GRACE_SECONDS + 60)
     fresh = stage(b"upload being checked")
+    if is_s3():
+        # Staged objects that a killed worker left in the bucket: one old, one young.
+        for name in ("old", "young"):
+            backend().client.put_object(
+                Bucket=backend().bucket, Key=backend().name("staging", name), Body=b"x"
+            )
+        age_s3_objects("staging/old", GRACE_SECONDS + 60)
 
     report = reconcile(delete=True)
 
     assert report.orphan_files == [state["old_orphan"]]
-    assert not path_for(state["old_orphan"]).exists()
-    assert path_for(state["young_orphan"]).exists()
-    assert path_for(state["kept"]).exists()
+    assert not object_exists(state["old_orphan"])
+    assert object_exists(state["young_orphan"])
+    assert object_exists(state["kept"])
     assert not stale.exists()
     assert fresh.exists()
+    if is_s3():
+        assert staged_objects() == [backend().name("staging", "young")]
 
 
-def keep_text(token: str) -> StagedFile:
+def keep_text(token: str) -> KeptFile:
     """Keep a small text file as *token*'s CV, as the form does."""
     upload = FileStorage(stream=io.BytesIO(b"Nino Beridze, journalist.\n"), filename="cv.txt")
     return keep(token, DocumentKind.CV, upload)
 
 
-def test_reconcile_removes_kept_files_only_once_their_form_has_expired(app):
+def test_reconcile_removes_kept_files_only_once_their_form_has_expired(storage, app):
     lifetime = app.config["WTF_CSRF_TIME_LIMIT"]
-    expired = keep_text("token-of-yesterday").path.parent
-    age(expired, lifetime + 60)
-    almost = keep_text("token-of-this-morning").path.parent
-    age(almost, lifetime - 60)
+    expired = keep_text("token-of-yesterday").folder
+    age_kept(expired, lifetime + 60)
+    almost = keep_text("token-of-this-morning").folder
+    age_kept(almost, lifetime - 60)
 
     report = reconcile()
 
-    assert report.expired_kept == [expired.name]
-    assert expired.exists()  # reporting deletes nothing
+    assert report.expired_kept == [expired]
+    assert sorted(backend().kept_folders()) == sorted([expired, almost])  # nothing deleted
 
-    assert reconcile(delete=True).expired_kept == [expired.name]
-    assert not expired.exists()
+    assert reconcile(delete=True).expired_kept == [expired]
+    assert list(backend().kept_folders()) == [almost]
     assert kept_files("token-of-yesterday") == {}
     assert [kind for kind in kept_files("token-of-this-morning")] == [DocumentKind.CV]
     assert reconcile(delete=True).expired_kept == []
 
 
-def test_reconcile_with_empty_storage_reports_nothing(app):
+def test_reconcile_with_empty_storage_reports_nothing(storage, app):
     assert reconcile(delete=True) == ReconcileReport(orphan_files=[], missing_files=[])
 
 
-def test_reconcile_ignores_files_that_are_not_keys(app):
-    stray = storage_root() / "objects" / "ab" / "README"
-    stray.parent.mkdir(parents=True)
-    stray.write_text("not a document")
-    age(stray, GRACE_SECONDS + 60)
+def test_reconcile_ignores_files_that_are_not_keys(storage, app):
+    if is_s3():
+        name = backend().name("objects", "README")
+        backend().client.put_object(Bucket=backend().bucket, Key=name, Body=b"not a document")
+        age_s3_objects("objects/README", GRACE_SECONDS + 60)
+    else:
+        stray = storage_root() / "objects" / "ab" / "README"
+        stray.parent.mkdir(parents=True)
+        stray.write_text("not a document")
+        age(stray, GRACE_SECONDS + 60)
 
     assert reconcile(delete=True) == ReconcileReport(orphan_files=[], missing_files=[])
-    assert stray.exists()
+    if is_s3():
+        assert backend().client.get_object(Bucket=backend().bucket, Key=name)["Body"].read()
+    else:
+        assert stray.exists()
 
 
 def test_reconcile_streams_rows_across_batches(app, call):
@@ -397,12 +504,12 @@ def test_storage_reconcile_command_prints_findings(runner, storage_state):
     ]
     # A row without its file is data loss: the command fails so cron/monitoring notices.
     assert result.exit_code == 1
-    assert path_for(state["old_orphan"]).exists()
+    assert object_exists(state["old_orphan"])
 
 
 def test_storage_reconcile_delete_command_removes_orphans(app, runner, storage_state):
     state = storage_state
-    age(keep_text("expired-token").path.parent, app.config["WTF_CSRF_TIME_LIMIT"] + 60)
+    age_kept(keep_text("expired-token").folder, app.config["WTF_CSRF_TIME_LIMIT"] + 60)
     db.session.execute(Document.__table__.delete().where(Document.id == state["missing_id"]))
     db.session.commit()
 
@@ -414,9 +521,10 @@ def test_storage_reconcile_delete_command_removes_orphans(app, runner, storage_s
         "1 expired form(s) with kept files (deleted)",
     ]
     assert result.exit_code == 0
-    assert not path_for(state["old_orphan"]).exists()
-    assert path_for(state["kept"]).exists()
-    assert path_for(state["young_orphan"]).exists()
+    assert not object_exists(state["old_orphan"])
+    assert object_exists(state["kept"])
+    assert object_exists(state["young_orphan"])
+    assert stored_bytes(state["kept"]) == b"%PDF-1.4 test\n"
 
     again = runner.invoke(args=["storage", "reconcile", "--delete"])
 
@@ -424,3 +532,14 @@ def test_storage_reconcile_delete_command_removes_orphans(app, runner, storage_s
         "0 file(s) without rows, 0 row(s) without files, 0 expired form(s) with kept files"
     ]
     assert again.exit_code == 0
+
+
+def test_an_unreachable_bucket_is_never_taken_for_missing_files(s3_bucket, app_config, request):
+    # During an outage reconcile must stop, not report every row as a row without its file.
+    app_config["STORAGE_URL"] = "s3://no-such-bucket-of-ours/tracker"
+    request.getfixturevalue("app")
+
+    with pytest.raises(StorageUnreachable):
+        reconcile()
+    with pytest.raises(StorageUnreachable):
+        open_stored(KEY)

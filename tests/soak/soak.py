@@ -27,8 +27,10 @@ from pathlib import Path
 import redis
 from sqlalchemy import func, select
 
+from tests.production import PRIVACY_SETTINGS
 from tests.smtp_servers import mail_settings, recording_smtp_server
 from tests.soak import harness
+from tests.soak import s3 as soak_s3
 from tracker import create_app
 from tracker.accounts.passwords import hash_password
 from tracker.calls import seed_default_call
@@ -56,17 +58,20 @@ def summary(run: harness.Run) -> str:
 
 
 class Site:
-    """A database and storage folder for one soak, with counting helpers."""
+    """A database and storage (a folder, or a bucket with *storage_url*) for one soak,
+    with counting helpers."""
 
-    def __init__(self, url: str, folder: Path) -> None:
+    def __init__(self, url: str, folder: Path, storage_url: str | None = None) -> None:
         self.url = url
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.storage = folder / "uploads"
+        self.storage_url = storage_url
         self.app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": url,
                 "STORAGE_ROOT": str(self.storage),
+                "STORAGE_URL": storage_url,
                 "SECRET_KEY": harness.SECRET,
                 "LOG_LEVEL": "WARNING",
             }
@@ -80,17 +85,16 @@ class Site:
             db.engine.dispose()
 
     def counts(self) -> tuple[int, int, int, int]:
-        """Return (applications, documents, emails, files under objects/)."""
+        """Return (applications, documents, emails, stored objects)."""
         with self.app.app_context():
             result = (
                 db.session.scalar(select(func.count(Application.id))),
                 db.session.scalar(select(func.count(Document.id))),
                 db.session.scalar(select(func.count(OutboxEmail.id))),
+                sum(1 for _ in storage.backend().stored_objects()),
             )
             db.engine.dispose()
-        objects = self.storage / "objects"
-        files = sum(1 for p in objects.rglob("*") if p.is_file()) if objects.exists() else 0
-        return (*result, files)
+        return result
 
     def check_whole(self, label: str) -> int:
         applications, documents, emails, files = self.counts()
@@ -117,6 +121,8 @@ class Site:
         return applications
 
     def serve(self, label: str, workers: int = 4, **env: str):
+        if self.storage_url:
+            env = {"STORAGE_URL": self.storage_url, **env}
         return harness.gunicorn(
             harness.server_env(self.url, self.storage, **env),
             workers=workers,
@@ -308,6 +314,8 @@ def soak_limits(site: Site) -> None:
         "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
         "LOGIN_LIMIT_PER_IP": "20 per 15 minutes",
         "GUNICORN_ACCESS_LOG": "-",
+        # Production refuses to start without the privacy controller's details.
+        **PRIVACY_SETTINGS,
     }
     print(f"rate limits: production, {WORKERS} gunicorn workers, counts in Redis ({REDIS_URL})")
     try:
@@ -446,6 +454,7 @@ def main() -> int:
             soak_postgres_restart(pg)
         else:
             print("== PostgreSQL: skipped (set SOAK_DATABASE_URL) ==")
+        soak_s3.run(folder, url, Site, (soak_concurrency, soak_killed_worker), check)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"soak finished in {time.perf_counter() - started:.0f} s: ", end="")

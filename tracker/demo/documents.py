@@ -4,10 +4,11 @@ Files: 100,000 applications bring ~250,000 documents. Writing and fsyncing a dis
 for each would take most of an hour and gigabytes, so a handful of template documents are
 built once (each stored by `storage.store_staged` on first use) and every further
 document gets its own storage key whose file is a hard link to a template's file (a copy
-where the filesystem has no hard links). Every row therefore has a file of its own name,
-size and sha256, as `storage reconcile` expects, and deleting one leaves the others
-alone. A file gets at most `LINKS_PER_FILE` links before a fresh copy is made, which
-stays far below every filesystem's link limit. Links are not fsynced: this is demo data.
+where the filesystem has no hard links, and a copy inside the bucket with the S3 backend).
+Every row therefore has a file of its own name, size and sha256, as `storage reconcile`
+expects, and deleting one leaves the others alone. A file gets at most `LINKS_PER_FILE`
+links before a fresh copy is made, which stays far below every filesystem's link limit.
+Links are not fsynced: this is demo data.
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import secrets
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tracker.demo.data import (
     CV_DE,
@@ -35,7 +33,12 @@ from tracker.demo.data import (
     SAMPLE_RU,
 )
 from tracker.documents.extract import extract_text
-from tracker.documents.storage import new_staging_path, path_for, store_staged
+from tracker.documents.storage import (
+    duplicate_stored,
+    local_copy,
+    new_staging_path,
+    store_staged,
+)
 from tracker.enums import FileType
 
 LINKS_PER_FILE = 1000
@@ -139,7 +142,7 @@ class TemplateDocument:
     name: str
     file_type: FileType
     build: Callable[[], bytes]
-    source: Path | None = None
+    source: str | None = None  # the storage key the next documents are made from
     links: int = 0
     size: int = 0
     sha256: str = ""
@@ -152,7 +155,6 @@ class DemoFiles:
 
     templates: dict[str, TemplateDocument]
     created: list[str] = field(default_factory=list)
-    prefixes: set[str] = field(default_factory=set)
 
     def new_file(self, template: TemplateDocument) -> str:
         """Return the storage key of a new file with *template*'s content."""
@@ -164,45 +166,21 @@ class DemoFiles:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             key = store_staged(staged)
-            template.source = path_for(key)
+            template.source = key
             template.size = len(data)
             template.sha256 = hashlib.sha256(data).hexdigest()
-            template.text = extract_text(template.source, template.file_type)
+            with local_copy(key) as path:
+                template.text = extract_text(path, template.file_type)
             self.created.append(key)
             return key
         copy = template.links >= LINKS_PER_FILE
-        key = self._place(template.source, copy=copy)
+        # A link shares the bytes (the filesystem backend); S3 copies inside the bucket.
+        key = duplicate_stored(template.source, share=not copy)
+        self.created.append(key)
         if copy:
-            template.source, template.links = path_for(key), 0
+            template.source, template.links = key, 0
         template.links += 1
         return key
-
-    def _place(self, source: Path, *, copy: bool) -> str:
-        while True:
-            key = secrets.token_hex(16)
-            destination = path_for(key)
-            if key[:2] not in self.prefixes:
-                destination.parent.mkdir(mode=0o700, exist_ok=True)
-                self.prefixes.add(key[:2])
-            # 128 random bits do not collide in practice; never overwrite all the same.
-            if os.path.lexists(destination):
-                continue
-            if copy:
-                _copy_file(source, destination)
-            else:
-                try:
-                    os.link(source, destination)
-                except OSError:
-                    # A filesystem without hard links (some network and FUSE mounts).
-                    _copy_file(source, destination)
-            self.created.append(key)
-            return key
-
-
-def _copy_file(source: Path, destination: Path) -> None:
-    fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with open(source, "rb") as reader, os.fdopen(fd, "wb") as writer:
-        shutil.copyfileobj(reader, writer)
 
 
 def templates() -> dict[str, TemplateDocument]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tracker.database import begin_write
 from tracker.documents.extract import extract_text
-from tracker.documents.storage import path_for
+from tracker.documents.storage import local_copy
 from tracker.enums import FileType, JobStatus
 from tracker.extensions import db
 from tracker.jobs.queue import enqueue
@@ -51,9 +51,12 @@ def extraction_pending(application_id: int) -> bool:
 def read_stored_text(storage_key: str, file_type: str) -> str | None:
     """Return the text of the stored document under *storage_key* (None if unreadable).
 
-    The one place where background work reads a stored document.
+    The one place where background work reads a stored document: a local copy on either
+    storage backend. A missing object or an unreachable bucket raises OSError, and the job
+    is tried again later.
     """
-    return extract_text(path_for(storage_key), FileType(file_type))
+    with local_copy(storage_key) as path:
+        return extract_text(path, FileType(file_type))
 
 
 @job_kind(EXTRACT_TEXT, label=_l("Read the text of an application's documents"))

@@ -5,13 +5,17 @@ language switch, a rate-limited post, "change" on the check page), and a browser
 re-fills a file input. So each file that passed `stage_upload` (the same checks and limits
 as ever) is kept here, and only a refused file has to be chosen again::
 
-    kept/<keyed digest of the form token>/<kind>        the bytes (0600)
+    kept/<keyed digest of the form token>/<kind>        the bytes
     kept/<keyed digest of the form token>/<kind>.json   name, type, size, sha256, flags
 
+They are kept in the storage backend (a folder under STORAGE_ROOT, or objects under the
+S3 prefix), not on the app server's own disk: behind a load balancer the next post of the
+same form may reach another app server, which must find them.
+
 The folder is named by an HMAC of the token, never the token itself: a listing of the
-storage root reveals no token, and only a request carrying a genuinely signed ticket can
-name a folder. A kept file is never an application's document: `submit_application` copies
-the kept files into staging and stores them in its one transaction, then discards the
+storage reveals no token, and only a request carrying a genuinely signed ticket can name a
+folder. A kept file is never an application's document: `submit_application` copies the
+kept files into staging and stores them in its one transaction, then discards the
 folder. `flask storage reconcile --delete` removes folders whose token has expired.
 """
 
@@ -24,48 +28,42 @@ import json
 import logging
 import os
 import time
-from pathlib import Path
+from dataclasses import dataclass
 
 from werkzeug.datastructures import FileStorage
 
 from tracker.documents.refusals import no_space
-from tracker.documents.storage import CHUNK_SIZE, new_staging_path, storage_root
+from tracker.documents.storage import CHUNK_SIZE, backend, new_staging_path
 from tracker.documents.validate import StagedFile, stage_upload
 from tracker.enums import DocumentKind, FileType
 from tracker.tokens import keyed_digest
 
-__all__ = ["discard", "expire", "forget", "keep", "kept_files", "staged_copy"]
+__all__ = ["KeptFile", "discard", "expire", "forget", "keep", "kept_files", "staged_copy"]
 
 logger = logging.getLogger(__name__)
 
-_DIR_MODE = 0o700
 _FILE_MODE = 0o600
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
-def _kept_root() -> Path:
-    root = storage_root() / "kept"
-    root.mkdir(mode=_DIR_MODE, exist_ok=True)
-    return root
+@dataclass(frozen=True)
+class KeptFile:
+    """A checked file kept for a form: where it is (*folder*, *kind*) and what it is."""
+
+    folder: str
+    kind: DocumentKind
+    filename: str
+    file_type: FileType
+    content_type: str
+    size: int
+    sha256: str
+    flags: tuple[str, ...] = ()
 
 
-def _token_dir(token: str, *, create: bool = False) -> Path | None:
-    """Return the folder of *token*'s kept files (None if it is missing and not created)."""
+def folder_of(token: str) -> str:
+    """Return the name of *token*'s kept-files folder."""
     # A purpose prefix: the same token's digest for another use must not name this folder.
-    folder = _kept_root() / keyed_digest(f"kept-files\0{token}")
-    if create:
-        folder.mkdir(mode=_DIR_MODE, exist_ok=True)
-    # A planted symlink must not send reads, writes or deletes outside the root.
-    if not folder.is_dir() or folder.is_symlink():
-        return None
-    return folder
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write *data* to a brand-new file at *path* (0600, never through a planted link)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    return keyed_digest(f"kept-files\0{token}")
 
 
 def _metadata(staged: StagedFile) -> bytes:
@@ -81,38 +79,10 @@ def _metadata(staged: StagedFile) -> bytes:
     ).encode()
 
 
-def keep(token: str, kind: DocumentKind, upload: FileStorage) -> StagedFile:
-    """Check *upload* as every upload is checked and keep it as *token*'s *kind* document.
-
-    A file kept earlier for the same kind is replaced.
-
-    :returns: the kept file (its path is inside the token's folder).
-    :raises UploadError: the file is refused; nothing new is kept, and the earlier file of
-        this kind (if any) is left as it was.
-    """
-    staged = stage_upload(upload)
-    folder = _token_dir(token, create=True)
-    try:
-        if folder is None:
-            raise ValueError("the kept-files folder is not a directory")
-        data, meta = folder / kind.value, folder / f"{kind.value}.json"
-        pending = folder / f"{kind.value}.json.new"
-        pending.unlink(missing_ok=True)
-        _write_private(pending, _metadata(staged))
-        # Both renames stay inside one filesystem (staging and kept share the root).
-        os.replace(staged.path, data)
-        os.replace(pending, meta)
-    except BaseException as error:
-        staged.path.unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.errno in _DISK_FULL:
-            raise no_space() from error
-        raise
-    return _kept(data, json.loads(meta.read_bytes()))
-
-
-def _kept(path: Path, meta: dict) -> StagedFile:
-    return StagedFile(
-        path=path,
+def _kept(folder: str, kind: DocumentKind, meta: dict) -> KeptFile:
+    return KeptFile(
+        folder=folder,
+        kind=kind,
         filename=str(meta["filename"]),
         file_type=FileType(meta["file_type"]),
         content_type=str(meta["content_type"]),
@@ -122,18 +92,44 @@ def _kept(path: Path, meta: dict) -> StagedFile:
     )
 
 
-def kept_files(token: str | None) -> dict[DocumentKind, StagedFile]:
+def keep(token: str, kind: DocumentKind, upload: FileStorage) -> KeptFile:
+    """Check *upload* as every upload is checked and keep it as *token*'s *kind* document.
+
+    A file kept earlier for the same kind is replaced. The bytes are written before their
+    description, and `staged_copy` checks the bytes against the description's sha256, so
+    a half-done replacement is never taken for the applicant's file.
+
+    :raises UploadError: the file is refused; nothing new is kept, and the earlier file of
+        this kind (if any) is left as it was.
+    """
+    staged = stage_upload(upload)
+    folder = folder_of(token)
+    store = backend()
+    try:
+        store.put_kept(folder, kind.value, staged.path)
+        store.put_kept_bytes(folder, f"{kind.value}.json", _metadata(staged))
+    except BaseException as error:
+        staged.path.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+            raise no_space() from error
+        raise
+    return _kept(folder, kind, json.loads(_metadata(staged)))
+
+
+def kept_files(token: str | None) -> dict[DocumentKind, KeptFile]:
     """Return the files kept for *token*, by kind, in the order of the kinds (none for None)."""
-    folder = _token_dir(token) if token else None
-    if folder is None:
+    if not token:
         return {}
+    folder = folder_of(token)
+    store = backend()
+    names = store.kept_names(folder)
     found = {}
     for kind in DocumentKind:
-        data, meta = folder / kind.value, folder / f"{kind.value}.json"
+        if kind.value not in names or f"{kind.value}.json" not in names:
+            continue
         try:
-            if data.is_symlink() or not data.is_file():
-                continue
-            found[kind] = _kept(data, json.loads(meta.read_bytes()))
+            with store.open_kept(folder, f"{kind.value}.json") as handle:
+                found[kind] = _kept(folder, kind, json.loads(handle.read()))
         except (OSError, ValueError, KeyError, TypeError):
             continue  # half-written or damaged: as if never kept, the field asks again
     return found
@@ -141,27 +137,14 @@ def kept_files(token: str | None) -> dict[DocumentKind, StagedFile]:
 
 def forget(token: str, kind: DocumentKind) -> None:
     """Remove *token*'s kept *kind* file (the applicant chose another one, which was refused)."""
-    folder = _token_dir(token)
-    if folder is not None:
-        for name in (f"{kind.value}.json", kind.value):
-            (folder / name).unlink(missing_ok=True)
-
-
-def _remove(folder: Path) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            # unlink() removes a planted link itself, never what it points to.
-            Path(entry.path).unlink(missing_ok=True)
-    folder.rmdir()
+    backend().remove_kept(folder_of(token), [f"{kind.value}.json", kind.value])
 
 
 def discard(token: str) -> None:
     """Remove every file kept for *token* (its application is stored); never raise."""
     try:
-        folder = _token_dir(token)
-        if folder is not None:
-            _remove(folder)
-    except OSError:
+        backend().remove_kept(folder_of(token))
+    except Exception:
         # The application is committed and matters more; reconcile sweeps the folder later.
         logger.warning("could not remove kept files", exc_info=True)
 
@@ -173,25 +156,23 @@ def expire(older_than: float, *, delete: bool = True) -> list[str]:
     folder older than the form tickets' lifetime belongs to a token that has expired.
     """
     cutoff = time.time() - older_than
-    expired = []
-    with os.scandir(_kept_root()) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
-                expired.append(entry.name)
-                if delete:
-                    _remove(Path(entry.path))
-    return sorted(expired)
+    store = backend()
+    expired = sorted(folder for folder, changed in store.kept_folders().items() if changed < cutoff)
+    if delete:
+        for folder in expired:
+            store.remove_kept(folder)
+    return expired
 
 
-def staged_copy(kept: StagedFile) -> StagedFile:
+def staged_copy(kept: KeptFile) -> StagedFile:
     """Copy a kept file into staging for `store_staged`, checking it is still the same file.
 
     The kept file stays where it is: if the application then fails to commit, the
     applicant's files are still there for the next attempt.
 
-    :raises ValueError: the kept file changed on disk since it was checked.
+    :raises ValueError: the kept file changed since it was checked.
     """
-    source = os.fdopen(os.open(kept.path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+    source = backend().open_kept(kept.folder, kept.kind.value)
     path = new_staging_path()
     try:
         digest = hashlib.sha256()
@@ -206,4 +187,9 @@ def staged_copy(kept: StagedFile) -> StagedFile:
         source.close()
         path.unlink(missing_ok=True)
         raise
-    return dataclasses.replace(kept, path=path)
+    described = {
+        each.name: getattr(kept, each.name)
+        for each in dataclasses.fields(StagedFile)
+        if each.name != "path"
+    }
+    return StagedFile(path=path, **described)

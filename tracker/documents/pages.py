@@ -20,6 +20,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 # Pages shown of one document (the page says when there are more); every page costs a
 # child process, and a CV or a writing sample rarely runs longer.
@@ -58,8 +59,9 @@ class PagePreview:
         return self.total > self.shown
 
 
-def preview_of(data: bytes) -> PagePreview:
-    """Return how many pages of the PDF *data* the reader shows; ``failed`` if it cannot."""
+def preview_of(data: bytes | Path) -> PagePreview:
+    """Return how many pages of the PDF *data* (bytes, or a file's path) the reader shows;
+    ``failed`` if it cannot."""
     try:
         total = int(_run_child(["count"], data))
     except (RenderError, ValueError):
@@ -69,8 +71,8 @@ def preview_of(data: bytes) -> PagePreview:
     return PagePreview(shown=min(total, MAX_PAGES), total=total)
 
 
-def render_page(data: bytes, number: int) -> bytes:
-    """Return page *number* (from 1) of the PDF *data* as PNG bytes.
+def render_page(data: bytes | Path, number: int) -> bytes:
+    """Return page *number* (from 1) of the PDF *data* (bytes, or a file's path) as PNG bytes.
 
     :raises RenderError: the number is out of range, or the child failed or was stopped.
     """
@@ -82,14 +84,25 @@ def render_page(data: bytes, number: int) -> bytes:
     return png
 
 
-def _run_child(arguments: list[str], data: bytes) -> bytes:
-    """Run this file as a script on *data*; return its output or raise RenderError."""
+def _run_child(arguments: list[str], data: bytes | Path) -> bytes:
+    """Run this file as a script on *data*; return its output or raise RenderError.
+
+    A path is opened here and given to the child as its stdin, so the parent never holds
+    the file in memory.
+    """
+    if isinstance(data, Path):
+        with open(data, "rb") as handle:
+            return _spawn(arguments, {"stdin": handle})
+    return _spawn(arguments, {"input": data})
+
+
+def _spawn(arguments: list[str], feed: dict) -> bytes:
     try:
         # -I: no user site, no PYTHON* variables, no current directory on sys.path; an
         # empty environment passes nothing of ours (secrets in variables) to the child.
         result = subprocess.run(  # noqa: S603 (our interpreter, our script, fixed arguments)
             [sys.executable, "-I", __file__, *arguments],
-            input=data,
+            **feed,
             capture_output=True,
             timeout=WALL_SECONDS,
             env={},

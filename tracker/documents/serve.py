@@ -7,7 +7,6 @@ cannot break the header or the archive it travels in.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -18,7 +17,7 @@ from werkzeug.exceptions import NotFound
 
 from tracker.audit import record_event
 from tracker.documents.pages import PagePreview, RenderError, preview_of, render_page
-from tracker.documents.storage import open_stored
+from tracker.documents.storage import has_stored, local_copy, open_stored_sized
 from tracker.documents.validate import CONTENT_TYPES
 from tracker.enums import FileType
 from tracker.extensions import db
@@ -41,7 +40,7 @@ def send_document(document: Document, *, by: User) -> Response:
     :raises NotFound: the stored file is missing or was tampered with.
     """
     try:
-        handle = open_stored(document.storage_key)
+        handle, size = open_stored_sized(document.storage_key)
     except (OSError, ValueError) as error:
         # A missing or tampered file is "not found" for the editor; the reconcile command
         # reports it to the operators.
@@ -55,7 +54,8 @@ def send_document(document: Document, *, by: User) -> Response:
             kind=document.kind,
         )
         db.session.commit()
-        # send_file streams through the server's file wrapper (sendfile where it has one);
+        # send_file streams through the server's file wrapper (sendfile where it has one, or
+        # blocks read from the S3 response as they arrive; never the whole file in memory);
         # conditional=False: no ranges or 304s for a file the editor saves whole.
         response = send_file(handle, mimetype="application/octet-stream", conditional=False)
     except BaseException:
@@ -65,7 +65,7 @@ def send_document(document: Document, *, by: User) -> Response:
     # applicant's bytes that we never checked) is replaced by exactly these.
     response.headers.clear()
     response.headers["Content-Type"] = CONTENT_TYPES[FileType(document.file_type)]
-    response.headers["Content-Length"] = str(os.fstat(handle.fileno()).st_size)
+    response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = content_disposition(
         document.filename, document.file_type
     )
@@ -94,7 +94,8 @@ def page_preview(document: Document) -> PagePreview | None:
         return None
     try:
         # A file gone since it was counted shows as failed, as before it was counted.
-        open_stored(document.storage_key).close()
+        if not has_stored(document.storage_key):
+            return PagePreview(failed=True)
         return _counted_preview(document.storage_key, document.sha256)
     except (OSError, ValueError, _NotCounted):
         return PagePreview(failed=True)
@@ -102,8 +103,8 @@ def page_preview(document: Document) -> PagePreview | None:
 
 @lru_cache(maxsize=COUNTED_PREVIEWS)
 def _counted_preview(storage_key: str, sha256: str) -> PagePreview:
-    with open_stored(storage_key) as handle:
-        preview = preview_of(handle.read())
+    with local_copy(storage_key) as path:
+        preview = preview_of(path)
     if preview.failed:
         raise _NotCounted(sha256)
     return preview
@@ -121,23 +122,16 @@ def send_page_image(document: Document, number: int) -> Response:
     if document.file_type != FileType.PDF:
         raise NotFound
     try:
-        png = render_page(_read_stored(document), number)
-    except RenderError as error:
+        with local_copy(document.storage_key) as path:
+            png = render_page(path, number)
+    except (RenderError, OSError, ValueError) as error:
+        # A missing or tampered file, or one that cannot be drawn: nothing to show.
         raise NotFound from error
     response = Response(png, mimetype="image/png")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _read_stored(document: Document) -> bytes:
-    """Return the stored bytes of *document*; a missing or tampered file is NotFound."""
-    try:
-        with open_stored(document.storage_key) as handle:
-            return handle.read()
-    except (OSError, ValueError) as error:
-        raise NotFound from error
 
 
 def content_disposition(filename: str, extension: str) -> str:

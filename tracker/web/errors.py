@@ -13,6 +13,7 @@ from flask_babel import format_decimal, format_timedelta, gettext
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from tracker.documents.storage.backend import StorageUnreachable
 from tracker.extensions import db, limiter
 
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
@@ -162,8 +163,11 @@ def is_transient_database_error(error: BaseException) -> bool:
 
 
 def is_disk_full(error: BaseException) -> bool:
-    """Tell whether *error* is "no space left on device" (or over quota)."""
-    return isinstance(error, OSError) and error.errno in _DISK_FULL
+    """Tell whether *error* is "no space left on device" (or over quota), or the storage
+    service (S3) did not answer: either way no file can be stored right now."""
+    return isinstance(error, StorageUnreachable) or (
+        isinstance(error, OSError) and error.errno in _DISK_FULL
+    )
 
 
 def render_unavailable(error: Exception):
@@ -181,7 +185,9 @@ def render_unavailable(error: Exception):
     # One line, no traceback and no statement parameters (hide_parameters): the cause is
     # operational, and the log must not fill with applicants' data during an outage.
     current_app.logger.warning(
-        "503 %s: %s", "storage full" if disk_full else "database unavailable", type(error).__name__
+        "503 %s: %s",
+        "storage full or unreachable" if disk_full else "database unavailable",
+        type(error).__name__,
     )
     kind = StorageUnavailable if disk_full else DatabaseUnavailable
     unavailable = kind(retry_after=RETRY_AFTER_SECONDS)

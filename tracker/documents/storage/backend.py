@@ -1,0 +1,141 @@
+"""What every storage backend does, and the rules they share: keys, chunks, grace period.
+
+A backend keeps three kinds of things, each under its own prefix (a folder on disk, a key
+prefix in a bucket):
+
+    staging/…        uploads on their way into objects/ (removed on commit or failure)
+    objects/…        accepted documents, one per random key
+    kept/<folder>/…  files kept with a form until its application is stored (kept.py)
+
+Callers never see which backend is active: they go through `tracker.documents.storage`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import BinaryIO
+
+KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
+# Folders of kept files are keyed digests (hex); the names in them are fixed by kept.py.
+KEPT_FOLDER_PATTERN = re.compile(r"[0-9a-f]{16,128}")
+KEPT_NAME_PATTERN = re.compile(r"[a-z_]{1,40}(\.json)?")
+# Files are read and written in chunks of this size, never whole.
+CHUNK_SIZE = 64 * 1024
+# Objects younger than this are left alone by `reconcile`: a staged upload may still be
+# checked, and a stored object may belong to a submission whose transaction has not
+# committed yet (objects are committed just before the database commit).
+GRACE_SECONDS = 3600
+
+
+class StorageUnreachable(OSError):
+    """The storage service did not answer, or refused the request (an outage, a missing
+    bucket, wrong credentials): nothing was stored, the request may be tried again."""
+
+
+def check_key(key: object) -> str:
+    """Return *key* if it is 32 lowercase hex characters; raise ValueError otherwise.
+
+    The key is the only thing that becomes part of a path or an object name, so its format
+    is the first line of defence against traversal: no dots, no slashes, no absolute paths.
+    """
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise ValueError("invalid storage key")
+    return key
+
+
+def check_kept_name(folder: object, name: object = "x") -> None:
+    """Raise ValueError unless *folder* and *name* can name a kept file."""
+    if not isinstance(folder, str) or not KEPT_FOLDER_PATTERN.fullmatch(folder):
+        raise ValueError("invalid kept-files folder")
+    if not isinstance(name, str) or not KEPT_NAME_PATTERN.fullmatch(name):
+        raise ValueError("invalid kept-file name")
+
+
+def new_key() -> str:
+    """Return a fresh random key: 128 bits, so keys never repeat in practice."""
+    return secrets.token_hex(16)
+
+
+class Backend(ABC):
+    """Where document bytes live. Every method takes keys checked by `check_key`."""
+
+    @abstractmethod
+    def store_staged(self, path: Path) -> str:
+        """Commit the checked upload at *path* (in the local staging folder) as a new object.
+
+        The upload goes through the backend's staging area and is then committed under a new
+        random key; on success the local file is gone, on failure nothing this call wrote
+        is left behind (the local file stays for the caller's clean-up).
+
+        :returns: the new key.
+        :raises ValueError: if *path* is not a regular file directly inside staging.
+        """
+
+    @abstractmethod
+    def open(self, key: str) -> tuple[BinaryIO, int]:
+        """Open the object under *key* for reading as a stream; return it and its size.
+
+        :raises ValueError: for an invalid key or an object that is not ours to read.
+        :raises OSError: if the object is missing (FileNotFoundError) or cannot be read.
+        """
+
+    @abstractmethod
+    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+        """Yield a path on local disk with the object's bytes (0600), gone afterwards.
+
+        For code that needs a real file: libmagic, text extraction, the page renderer.
+        """
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the object under *key*; do nothing if it is already gone."""
+
+    @abstractmethod
+    def duplicate(self, key: str, *, share: bool = False) -> str:
+        """Store a copy of the object under *key* under a new key (demo data).
+
+        :param share: the copy may share its bytes with the original (a hard link).
+        """
+
+    @abstractmethod
+    def exists(self, key: str) -> bool:
+        """Tell whether an object (of ours) is stored under *key*."""
+
+    @abstractmethod
+    def stored_objects(self) -> Iterator[tuple[str, float]]:
+        """Yield ``(key, modification time)`` of every object; anything else is logged."""
+
+    @abstractmethod
+    def remove_stale_staging(self, cutoff: float) -> None:
+        """Remove staged uploads last modified before *cutoff* (a Unix time)."""
+
+    # -- kept files (kept.py) -------------------------------------------------------------------
+
+    @abstractmethod
+    def put_kept(self, folder: str, name: str, path: Path) -> None:
+        """Move the local file at *path* to *folder*/*name*, replacing what was there."""
+
+    @abstractmethod
+    def put_kept_bytes(self, folder: str, name: str, data: bytes) -> None:
+        """Write *data* to *folder*/*name*, replacing what was there."""
+
+    @abstractmethod
+    def open_kept(self, folder: str, name: str) -> BinaryIO:
+        """Open *folder*/*name* for reading. :raises OSError: if it is missing."""
+
+    @abstractmethod
+    def kept_names(self, folder: str) -> set[str]:
+        """Return the names of the files in *folder* (none if it does not exist)."""
+
+    @abstractmethod
+    def remove_kept(self, folder: str, names: list[str] | None = None) -> None:
+        """Remove *names* from *folder*, or the whole folder when *names* is None."""
+
+    @abstractmethod
+    def kept_folders(self) -> dict[str, float]:
+        """Return ``{folder: time of its last change}`` for every folder of kept files."""
