@@ -51,7 +51,7 @@ class JobReport:
 @dataclass(frozen=True)
 class _Failure:
     error: str
-    permanent: bool
+    permanent: bool | None  # None: retry, and the kind is unavailable for this pass
 
 
 def run_pending(
