@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -107,12 +108,40 @@ def _is_complete(n: int) -> bool:
         engine.dispose()
 
 
-def _recreate_database(url: str) -> None:
+def working_copy(n: int, folder: Path) -> str:
+    """Return the URL of a fresh copy of the seeded database of *n*, for runs that write.
+
+    SQLite: a backup into *folder*; PostgreSQL: a database created from the seeded one as
+    its template. Either way the reusable database does not grow.
+    """
+    url = postgresql_url(n)
+    if url is None:
+        source = sqlite3.connect(scratch_dir(n) / "tracker.db")
+        target = sqlite3.connect(folder / "tracker.db")
+        source.backup(target)
+        source.close()
+        target.close()
+        return f"sqlite:///{folder / 'tracker.db'}"
+    copy = make_url(url).set(database=f"{make_url(url).database}_work")
+    _recreate_database(copy.render_as_string(hide_password=False), template=make_url(url).database)
+    return copy.render_as_string(hide_password=False)
+
+
+def _recreate_database(url: str, *, template: str | None = None) -> None:
     name = make_url(url).database
     server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        if template:
+            # A template must have no other connections while it is copied.
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                ),
+                {"name": template},
+            )
+        copy_from = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy_from}'))
     server.dispose()
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.benchmarks.scratch import scratch_config
+from tests.benchmarks.scratch import scratch_config, working_copy
 from tests.benchmarks.timing import Table
 from tests.soak import harness
 from tracker import create_app
@@ -24,13 +23,7 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
     if work.exists():
         shutil.rmtree(work)
     work.mkdir()
-    # A copy of the seeded database, so that runs do not grow the reusable one.
-    source = sqlite3.connect(folder / "tracker.db")
-    target = sqlite3.connect(work / "tracker.db")
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{work / 'tracker.db'}"
+    url = working_copy(n, work)
     app = create_app({**scratch_config(n), "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         slug = db.session.scalar(select(Call.slug).order_by(Call.id))

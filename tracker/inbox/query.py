@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     func,
     null,
     or_,
@@ -57,40 +58,42 @@ def _recused_by_user(user: User) -> ColumnElement[bool]:
     return Application.id.in_(select(Recusal.application_id).where(Recusal.user_id == user.id))
 
 
+def _has_row(application_id: ColumnElement, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Return "the application has a related row matching *condition*" as EXISTS.
+
+    Correlated, so a page walks the inbox's order and stops after its 50 rows (SQLite
+    checks each through the related table's primary key) instead of first collecting
+    every match: a region a third of all applicants cover took 45 ms as ``IN (…)`` at
+    100,000 applications, 2 ms as EXISTS. PostgreSQL plans both as a semi-join.
+    """
+    return exists().where(application_id == Application.id, condition)
+
+
 def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list:
     """Return the WHERE clauses of *f*, each one served by an index."""
     conditions = []
     if f.call is not None:
         conditions.append(Application.call_id == f.call)
     if f.region:
-        # Everyone who covers the region, through ix_application_regions_region.
+        # Everyone who covers the region, checked per row through the table's primary key.
         conditions.append(
-            Application.id.in_(
-                select(ApplicationRegion.application_id).where(ApplicationRegion.region == f.region)
-            )
+            _has_row(ApplicationRegion.application_id, ApplicationRegion.region == f.region)
         )
     if with_status and f.status:
         conditions.append(Application.status.in_([status.value for status in f.status]))
     if f.language:
         conditions.append(
-            Application.id.in_(
-                select(ApplicationLanguage.application_id).where(
-                    ApplicationLanguage.language == f.language
-                )
-            )
+            _has_row(ApplicationLanguage.application_id, ApplicationLanguage.language == f.language)
         )
     if f.topic:
         conditions.append(
-            Application.id.in_(
-                select(ApplicationTopic.application_id).where(ApplicationTopic.topic == f.topic)
-            )
+            _has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
         )
     if f.tag:
         conditions.append(
-            Application.id.in_(
-                select(application_tags.c.application_id)
-                .join(Tag, Tag.id == application_tags.c.tag_id)
-                .where(Tag.name == f.tag)
+            _has_row(
+                application_tags.c.application_id,
+                application_tags.c.tag_id.in_(select(Tag.id).where(Tag.name == f.tag)),
             )
         )
     if f.assignee == "me":
