@@ -167,6 +167,8 @@ def load_config(instance_path: str) -> dict:
         "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),
         "JOB_RETRY_BASE_SECONDS": _env_int("JOB_RETRY_BASE_SECONDS", 60),
         "JOB_STALE_SECONDS": _env_int("JOB_STALE_SECONDS", 600),
+        # Jobs that finished successfully are deleted by the daily purge after this many days.
+        "JOB_KEEP_DONE_DAYS": _env_int("JOB_KEEP_DONE_DAYS", 30),
         # A copy of every email for the newsroom's archive: SMTP envelope recipients only,
         # never a header, so applicants do not see it. Comma-separated; empty for none.
         "MAIL_ARCHIVE_BCC": os.environ.get("MAIL_ARCHIVE_BCC", ""),

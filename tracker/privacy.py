@@ -49,7 +49,7 @@ from tracker.audit import record_event
 from tracker.database import begin_write, empty_wal, vacuum
 from tracker.documents.storage import delete_stored
 from tracker.extensions import db
-from tracker.jobs.queue import delete_jobs
+from tracker.jobs.queue import delete_jobs, forget_done_jobs
 from tracker.jobs.registry import ClaimedJob, job_kind
 from tracker.mail.outbox import DELIVER_EMAIL, queue_rendered
 from tracker.mail.templates import render_file
@@ -268,9 +268,14 @@ def purge_expired(
     every=timedelta(days=1),
 )
 def purge_job(job: ClaimedJob, _resource: None) -> bool:
-    """Apply the retention policy: the worker's daily purge."""
+    """Apply the retention policy: the worker's daily purge, which also forgets done jobs."""
     report = purge_expired()
     log.info("retention purge: %d applications erased", report.count)
+    keep = timedelta(days=current_app.config["JOB_KEEP_DONE_DAYS"])
+    begin_write()
+    forgotten = forget_done_jobs(before=job.claimed_at - keep)
+    db.session.commit()
+    log.info("retention purge: %d finished jobs forgotten", forgotten)
     return True
 
 

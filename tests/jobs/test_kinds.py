@@ -106,6 +106,33 @@ def test_the_worker_runs_the_days_purge(app, make_application):
     assert run_pending().attempted == 0  # not again the same day
 
 
+def test_the_days_purge_forgets_jobs_done_more_than_30_days_ago(app):
+    now = utcnow()
+    old_done = Job(
+        kind="extract_text", payload={}, status="done", finished_at=now - timedelta(days=31)
+    )
+    recent_done = Job(
+        kind="extract_text", payload={}, status="done", finished_at=now - timedelta(days=29)
+    )
+    old_failed = Job(
+        kind="extract_text", payload={}, status="failed", finished_at=now - timedelta(days=90)
+    )
+    db.session.add_all([old_done, recent_done, old_failed])
+    db.session.commit()
+    kept = {recent_done.id: "done", old_failed.id: "failed"}
+
+    report = run_pending(now=now)
+
+    assert (report.attempted, report.done) == (1, 1)  # the day's purge
+    rows = dict(
+        db.session.execute(select(Job.id, Job.status).where(Job.kind == "extract_text")).all()
+    )
+    assert rows == kept
+    assert db.session.scalars(select(Job.status).where(Job.kind == "privacy_purge")).all() == [
+        "done"
+    ]
+
+
 def test_the_worker_command_runs_every_kind_and_prints_the_counts(client, call, runner):
     application = apply(client, call)
 

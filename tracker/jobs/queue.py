@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, delete
 
+from tracker.enums import JobStatus
 from tracker.extensions import db
 from tracker.jobs.registry import KINDS
 from tracker.models import Job
@@ -32,3 +35,17 @@ def delete_jobs(kind: str, field: str, ids: Select) -> None:
         .where(Job.kind == kind, Job.payload[field].as_integer().in_(ids))
         .execution_options(synchronize_session=False)
     )
+
+
+def forget_done_jobs(before: datetime) -> int:
+    """Delete the jobs that finished successfully before *before*; return how many.
+
+    Done jobs are only counted on the admins' page; without this the table would grow by
+    two rows per application for ever. Failed and waiting jobs are kept.
+    """
+    result = db.session.execute(
+        delete(Job)
+        .where(Job.status == JobStatus.DONE.value, Job.finished_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
