@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
+from flask_babel import get_locale
 from sqlalchemy import Float, String, case, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
@@ -34,7 +35,7 @@ from tracker.exports.columns import (
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import filtered_rows_statement
-from tracker.labels import language_with_level
+from tracker.labels import language_labeller
 from tracker.models import (
     Application,
     ApplicationLanguage,
@@ -214,6 +215,7 @@ class _Languages:
     _LISTS_KEPT lists, so that memory stays bounded), each distinct item once."""
 
     def __init__(self) -> None:
+        self.label = language_labeller(str(get_locale()))
         self.names: dict[str, str] = {}
         self.lists: dict[str | None, str] = {None: "", "": ""}
 
@@ -227,7 +229,7 @@ class _Languages:
             name = names.get(item)
             if name is None:
                 code, level, typed = item.split(_FIELD)
-                name = names[item] = language_with_level(code, level, typed)
+                name = names[item] = self.label(code, level, typed)
             words.append(name)
         named = SEPARATOR.join(words)
         if len(self.lists) < _LISTS_KEPT:
