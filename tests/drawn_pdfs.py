@@ -7,6 +7,7 @@ import io
 
 import pypdfium2
 
+from tracker.documents.pages import count_pages
 from tracker.documents.storage import new_staging_path, store_staged
 from tracker.extensions import db
 from tracker.models import Application, Document
@@ -23,8 +24,11 @@ def pdf_with_pages(count: int, size: tuple[float, float] = (595, 842)) -> bytes:
     return buffer.getvalue()
 
 
-def store_pdf(application: Application, data: bytes, *, kind: str = "cv", text=None) -> Document:
-    """Store *data* as the application's PDF of *kind*, the way a submission does."""
+def store_pdf(
+    application: Application, data: bytes, *, kind: str = "cv", text=None, counted: bool = True
+) -> Document:
+    """Store *data* as the application's PDF of *kind*, the way a submission does, with
+    its pages counted as the extract_text job counts them (not yet, unless *counted*)."""
     staged = new_staging_path()
     staged.write_bytes(data)
     document = Document(
@@ -38,6 +42,7 @@ def store_pdf(application: Application, data: bytes, *, kind: str = "cv", text=N
         storage_key=store_staged(staged),
         flags=[],
         text=text,
+        page_count=count_pages(data) if counted else None,
     )
     db.session.add(document)
     db.session.commit()

@@ -347,3 +347,59 @@ def test_0010_gives_every_waiting_email_its_delivery_job_and_takes_the_table_bac
         ).scalars()
         assert list(statuses) == ["queued", "queued", "sending", "sent", "draft"]
     _drop_everything()
+
+
+def _insert_old_document(connection, number: int, application_id: int, kind: str, file_type: str):
+    connection.execute(
+        text(
+            "INSERT INTO documents (id, application_id, kind, filename, file_type, content_type, "
+            "size, sha256, storage_key, flags, created_at) VALUES (:id, :application, :kind, "
+            "'file', :type, 'application/octet-stream', 10, :sha, :key, '[]', "
+            "'2026-01-01 10:00:00')"
+        ),
+        {
+            "id": number,
+            "application": application_id,
+            "kind": kind,
+            "type": file_type,
+            "sha": "0" * 64,
+            "key": f"{number:032d}",
+        },
+    )
+
+
+def test_0011_adds_the_page_count_and_queues_the_counting_of_stored_pdfs(app, make_application):
+    """Documents from before 0011 have no count (NULL: not counted yet); each application
+    with a PDF gets one extract_text job that counts it, one without a PDF none; the
+    downgrade drops the column and keeps every document."""
+    _drop_everything()
+    upgrade(revision="0010")
+    db.session.expunge_all()
+    call, _ = seed_default_call()
+    with_pdfs, without_pdf = make_application(call=call), make_application(call=call)
+    with db.engine.begin() as connection:
+        _insert_old_document(connection, 1, with_pdfs.id, "cv", "pdf")
+        _insert_old_document(connection, 2, with_pdfs.id, "writing_sample", "pdf")
+        _insert_old_document(connection, 3, without_pdf.id, "cv", "docx")
+    application_ids = (with_pdfs.id, without_pdf.id)
+    db.session.remove()
+    upgrade(revision="0011")
+    with db.engine.begin() as connection:
+        documents = connection.execute(
+            text("SELECT id, page_count FROM documents ORDER BY id")
+        ).all()
+        jobs = connection.execute(text("SELECT kind, payload, status, attempts FROM jobs")).all()
+        connection.execute(text("UPDATE documents SET page_count = 3 WHERE id = 1"))
+    assert [tuple(row) for row in documents] == [(1, None), (2, None), (3, None)]
+    assert [
+        (kind, _json(payload), status, attempts) for kind, payload, status, attempts in jobs
+    ] == [("extract_text", {"application_id": application_ids[0]}, "queued", 0)]
+    downgrade(revision="0010")
+    assert "page_count" not in {c["name"] for c in inspect(db.engine).get_columns("documents")}
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM documents ORDER BY id")).scalars().all() == [
+            1,
+            2,
+            3,
+        ]
+    _drop_everything()

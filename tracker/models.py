@@ -244,6 +244,10 @@ class Document(db.Model):
     flags: Mapped[list] = mapped_column(JSON, default=list)
     # Plain text extracted for the preview and for search; None when nothing could be read.
     text: Mapped[str | None] = mapped_column(Text)
+    # A PDF's pages, counted by the extract_text job (tracker.documents.extract_job) so
+    # that the candidate page never opens the file: None until counted (and for every
+    # other type), 0 when the PDF could not be counted and is shown as text only.
+    page_count: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="documents")

@@ -18,7 +18,7 @@ from tracker.documents.pages import (
     MAX_WIDTH,
     PagePreview,
     RenderError,
-    preview_of,
+    count_pages,
     render_page,
 )
 from tracker.documents.storage import delete_stored, storage_root
@@ -41,7 +41,7 @@ def size_of(png: bytes) -> tuple[int, int]:
 
 def test_a_two_page_pdf_gives_two_pngs_within_the_size_cap():
     data = (SAMPLES / "cv.pdf").read_bytes()
-    assert preview_of(data) == PagePreview(shown=2, total=2)
+    assert count_pages(data) == 2
     first, second = render_page(data, 1), render_page(data, 2)
     assert first.startswith(PNG_SIGNATURE)
     assert second.startswith(PNG_SIGNATURE)
@@ -64,12 +64,13 @@ def test_a_pdf_on_disk_is_drawn_like_its_bytes(tmp_path):
     path = tmp_path / "cv.pdf"
     path.write_bytes(data)
 
-    assert preview_of(path) == PagePreview(shown=2, total=2)
+    assert count_pages(path) == 2
     assert render_page(path, 2) == render_page(data, 2)
 
 
 def test_only_the_first_twenty_pages_are_shown():
-    preview = preview_of(pdf_with_pages(23))
+    assert count_pages(pdf_with_pages(23)) == 23
+    preview = PagePreview.of_count(23)
     assert preview == PagePreview(shown=MAX_PAGES, total=23)
     assert preview.truncated
     assert list(preview.numbers) == list(range(1, 21))
@@ -78,15 +79,21 @@ def test_only_the_first_twenty_pages_are_shown():
 
 
 @pytest.mark.parametrize("data", [NOT_A_PDF, NO_PAGES, b""], ids=["garbage", "no-pages", "empty"])
-def test_a_broken_pdf_is_a_failed_preview_and_no_page(data):
-    assert preview_of(data) == PagePreview(failed=True)
+def test_a_broken_pdf_counts_no_page_and_draws_none(data):
+    assert count_pages(data) == 0
     with pytest.raises(RenderError):
         render_page(data, 1)
 
 
-def test_a_renderer_that_runs_out_of_time_is_a_failed_preview(monkeypatch):
+def test_a_renderer_that_runs_out_of_time_counts_no_page(monkeypatch):
     monkeypatch.setattr(pages, "WALL_SECONDS", 0.001)
-    assert preview_of(pdf_with_pages(1)) == PagePreview(failed=True)
+    assert count_pages(pdf_with_pages(1)) == 0
+
+
+def test_the_count_on_a_row_is_pending_failed_or_the_pages_drawn():
+    assert PagePreview.of_count(None) == PagePreview(pending=True)
+    assert PagePreview.of_count(0) == PagePreview(failed=True)
+    assert PagePreview.of_count(3) == PagePreview(shown=3, total=3)
 
 
 # --- the candidate page -------------------------------------------------------------------
@@ -139,64 +146,60 @@ def test_a_pdf_that_cannot_be_drawn_shows_its_text_and_a_notice(editor_client, m
     assert 'class="pdf-page"' not in markup
 
 
-def test_a_pdf_missing_from_storage_shows_the_notice(storage, editor_client, make_application):
-    application = make_application()
-    cv = store_pdf(application, pdf_with_pages(1), text="Text")
-    delete_stored(cv.storage_key)
-    markup = candidate_markup(editor_client, application)
-    assert "This PDF could not be shown as pages." in markup
-
-
-def counting_children(monkeypatch, *, fail: bool = False) -> list[list[str]]:
-    """Record every child the renderer starts; with *fail*, each one runs out of time."""
+def counting_children(monkeypatch) -> list[list[str]]:
+    """Record every child the renderer starts."""
     started: list[list[str]] = []
     real = pages._run_child
 
     def run_child(arguments, data):
         started.append(arguments)
-        if fail:
-            raise RenderError("the renderer ran out of time")
         return real(arguments, data)
 
     monkeypatch.setattr(pages, "_run_child", run_child)
     return started
 
 
-def test_a_pdf_is_counted_once_and_the_count_kept_for_later_views(
-    editor_client, make_application, monkeypatch
+def test_the_page_draws_the_pages_counted_on_the_row_without_opening_the_file(
+    storage, editor_client, make_application, monkeypatch
 ):
     application = make_application()
-    cv = store_pdf(application, pdf_with_pages(3))
+    cv = store_pdf(application, pdf_with_pages(3), text="Text")
+    # Gone from storage after it was counted: the page does not look, the images say so.
+    delete_stored(cv.storage_key)
     started = counting_children(monkeypatch)
-    for _ in range(3):
+    for _ in range(2):
         markup = candidate_markup(editor_client, application)
         assert markup.count('class="pdf-page"') == 3
         assert f'src="/review/documents/{cv.id}/pages/3.png" alt="Page 3 of 3"' in markup
-    assert started == [["count"]]
+    assert started == []
+    assert get(editor_client, f"/review/documents/{cv.id}/pages/1.png").status_code == 404
 
 
-def test_a_failed_count_is_tried_again_on_the_next_view(
-    editor_client, make_application, monkeypatch
-):
+PAGES_NOT_YET = (
+    '<p class="muted reader-notice" role="note">'
+    "Pages not prepared yet — reload in a moment to see them.</p>"
+)
+
+
+def test_a_pdf_not_counted_yet_says_so_and_shows_its_text(editor_client, make_application):
     application = make_application()
-    store_pdf(application, pdf_with_pages(2))
-    started = counting_children(monkeypatch, fail=True)
-    assert "This PDF could not be shown as pages." in candidate_markup(editor_client, application)
-    monkeypatch.undo()
-    started_again = counting_children(monkeypatch)
+    store_pdf(application, pdf_with_pages(2), text="Lebenslauf", counted=False)
     markup = candidate_markup(editor_client, application)
-    assert markup.count('class="pdf-page"') == 2
-    assert (started, started_again) == ([["count"]], [["count"]])
-
-
-def test_a_counted_pdf_gone_from_storage_shows_the_notice(editor_client, make_application):
-    application = make_application()
-    cv = store_pdf(application, pdf_with_pages(1), text="Text")
-    assert 'class="pdf-page"' in candidate_markup(editor_client, application)
-    delete_stored(cv.storage_key)
-    markup = candidate_markup(editor_client, application)
-    assert "This PDF could not be shown as pages." in markup
+    assert PAGES_NOT_YET in markup
     assert 'class="pdf-page"' not in markup
+    assert "could not be shown as pages" not in markup
+    assert '<details class="document-text" open>' in markup
+    assert '<pre class="document-preview">Lebenslauf</pre>' in markup
+
+
+def test_the_not_prepared_notice_is_translated(editor_client, make_application):
+    application = make_application()
+    store_pdf(application, pdf_with_pages(2), counted=False)
+    markup = editor_client.get(f"/review/applications/{application.id}?lang=de").text
+    assert (
+        '<p class="muted reader-notice" role="note">'
+        "Seiten noch nicht vorbereitet – laden Sie die Seite gleich neu, um sie zu sehen.</p>"
+    ) in markup
 
 
 # --- the page endpoint --------------------------------------------------------------------

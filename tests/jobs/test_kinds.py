@@ -9,10 +9,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.applying import application_form, post
+from tests.drawn_pdfs import store_pdf
 from tests.test_privacy import decided
+from tracker.documents.extract_job import queue_extraction
 from tracker.extensions import db
 from tracker.jobs.runner import queue_recurring, run_pending
-from tracker.models import Application, Job, OutboxEmail, utcnow
+from tracker.models import Application, Document, Job, OutboxEmail, utcnow
 from tracker.privacy import erase_applicant
 from tracker.search import matching_application_ids
 
@@ -64,6 +66,46 @@ def test_search_finds_the_cv_only_once_the_worker_read_it(client, editor_client,
     cv = next(document for document in application.documents if document.kind == "cv")
     db.session.refresh(cv)
     assert cv.text.startswith("Nino Beridze — ნინო ბერიძე\nFreelance journalist, Tbilisi\n")
+
+
+PAGES_NOT_YET = "Pages not prepared yet — reload in a moment to see them."
+
+
+def test_the_worker_counts_each_pdfs_pages_for_the_reader(storage, client, editor_client, call):
+    application = apply(client, call)
+    cv = next(document for document in application.documents if document.kind == "cv")
+    page = editor_client.get(f"/review/applications/{application.id}?lang=en").text
+    assert page.count(PAGES_NOT_YET) == 1  # the CV; the writing sample is an ODT
+    assert 'class="pdf-page"' not in page
+
+    report = run_pending(kinds={"extract_text"})
+
+    assert (report.attempted, report.done) == (1, 1)
+    counts = db.session.execute(
+        select(Document.kind, Document.file_type, Document.page_count).order_by(Document.kind)
+    ).all()
+    assert counts == [("cv", "pdf", 2), ("writing_sample", "odt", None)]
+    page = editor_client.get(f"/review/applications/{application.id}?lang=en").text
+    assert PAGES_NOT_YET not in page
+    assert re.findall(r'<img class="pdf-page" src="([^"]+)"', page) == [
+        f"/review/documents/{cv.id}/pages/1.png",
+        f"/review/documents/{cv.id}/pages/2.png",
+    ]
+
+
+def test_a_pdf_the_worker_cannot_count_is_shown_as_text(storage, editor_client, make_application):
+    application = make_application()
+    store_pdf(application, b"%PDF-1.7\n" + bytes(range(256)) * 8, counted=False)
+    queue_extraction(application)
+    db.session.commit()
+
+    report = run_pending(kinds={"extract_text"})
+
+    assert (report.attempted, report.done) == (1, 1)
+    assert db.session.scalar(select(Document.page_count)) == 0
+    page = editor_client.get(f"/review/applications/{application.id}?lang=en").text
+    assert "This PDF could not be shown as pages." in page
+    assert PAGES_NOT_YET not in page
 
 
 def test_the_not_yet_notice_is_translated(client, editor_client, call):

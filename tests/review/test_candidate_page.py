@@ -201,7 +201,9 @@ def test_hostile_input_in_every_field_is_shown_escaped(editor_client, client, ca
     application.links = ["javascript:alert(1)", "JaVaScRiPt:alert(2)", "data:text/html,<b>x</b>"]
     application.writing_sample_url = "javascript:alert(4)"
     document = application.documents[0]
+    # As the extract_text job leaves it: the text read, the two pages counted.
     document.text = HOSTILE + "\n" + HOSTILE_IMG
+    document.page_count = 2
     db.session.commit()
     editor = editor_client.user
     set_status(application, "rejected", by=editor, note=HOSTILE, reason="other")

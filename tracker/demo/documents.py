@@ -32,10 +32,9 @@ from tracker.demo.data import (
     SAMPLE_EN,
     SAMPLE_RU,
 )
-from tracker.documents.extract import extract_text
+from tracker.documents.extract_job import read_stored_document
 from tracker.documents.storage import (
     duplicate_stored,
-    local_copy,
     new_staging_path,
     store_staged,
 )
@@ -147,6 +146,7 @@ class TemplateDocument:
     size: int = 0
     sha256: str = ""
     text: str | None = None
+    page_count: int | None = None
 
 
 @dataclass
@@ -169,8 +169,8 @@ class DemoFiles:
             template.source = key
             template.size = len(data)
             template.sha256 = hashlib.sha256(data).hexdigest()
-            with local_copy(key) as path:
-                template.text = extract_text(path, template.file_type)
+            # Read as the extract_text job reads an upload, so the demo looks processed.
+            template.text, template.page_count = read_stored_document(key, template.file_type)
             self.created.append(key)
             return key
         copy = template.links >= LINKS_PER_FILE

@@ -7,8 +7,8 @@ levels, topics of the call, diaspora applicants (Berlin, Vienna, Istanbul …) w
 one to three regions and locals who sometimes cover a neighbouring one, statuses spread
 over the pipeline with their history, ``created_at`` spread over the last twelve months,
 cover letters in German, English or Russian, and real documents (PDF, DOCX, ODT, TXT) in
-storage with their extracted text and search entries. No email is queued: addresses are
-under the reserved example.* domains.
+storage with their extracted text, PDF page counts and search entries. No email is queued:
+addresses are under the reserved example.* domains.
 
 The applications are planned by `tracker.demo.generator` from the material in
 `tracker.demo.data`. Benchmark word: ``Anaklia`` (`data.BENCHMARK_WORD`) appears in the CV
@@ -150,6 +150,7 @@ def _write_batch(plans: list[dict], files: DemoFiles) -> int:
                     "storage_key": key,
                     "flags": [],
                     "text": template.text,
+                    "page_count": template.page_count,
                     "created_at": row["created_at"],
                 }
             )

@@ -1,10 +1,12 @@
-"""Read the text of a submitted application's documents afterwards: the extract_text job.
+"""Read a submitted application's documents afterwards: the extract_text job.
 
 A submission stores and checks its documents in the request (a PDF must open and have a
 page: tracker.documents.validate) and queues this job in the same transaction; the worker
-then reads each document's text, stores it and indexes the application for search again.
-Until then the candidate page says the text is not extracted yet, and search finds the
-applicant by their answers but not by their documents.
+then reads each document's text, stores it and indexes the application for search again,
+and counts each PDF's pages for the reader (in the limited child of
+tracker.documents.pages). Until then the candidate page says the text is not extracted
+and the pages not prepared yet, and search finds the applicant by their answers but not by
+their documents.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import select
 
 from tracker.database import begin_write
 from tracker.documents.extract import extract_text
+from tracker.documents.pages import count_pages
 from tracker.documents.storage import local_copy
 from tracker.enums import FileType, JobStatus
 from tracker.extensions import db
@@ -48,20 +51,24 @@ def extraction_pending(application_id: int) -> bool:
     )
 
 
-def read_stored_text(storage_key: str, file_type: str) -> str | None:
-    """Return the text of the stored document under *storage_key* (None if unreadable).
+def read_stored_document(storage_key: str, file_type: str) -> tuple[str | None, int | None]:
+    """Return the text of the stored document under *storage_key* (None if unreadable)
+    and, for a PDF, its page count (0 if it cannot be counted; None for other types).
 
     The one place where background work reads a stored document: a local copy on either
     storage backend. A missing object or an unreachable bucket raises OSError, and the job
     is tried again later.
     """
     with local_copy(storage_key) as path:
-        return extract_text(path, FileType(file_type))
+        text = extract_text(path, FileType(file_type))
+        pages = count_pages(path) if file_type == FileType.PDF else None
+    return text, pages
 
 
 @job_kind(EXTRACT_TEXT, label=_l("Read the text of an application's documents"))
 def extract_documents(job: ClaimedJob, _resource: None) -> bool:
-    """Read, store and index the text of the documents of the job's application.
+    """Read, store and index the text of the documents of the job's application, and
+    store each PDF's page count.
 
     The documents are parsed with no transaction open (no SQLite write lock is held while
     a slow PDF is read); False if the application was erased before or meanwhile.
@@ -73,15 +80,15 @@ def extract_documents(job: ClaimedJob, _resource: None) -> bool:
         return False
     stored = [(each.id, each.storage_key, each.file_type) for each in application.documents]
     db.session.commit()
-    texts = {document_id: read_stored_text(key, kind) for document_id, key, kind in stored}
+    read = {document_id: read_stored_document(key, kind) for document_id, key, kind in stored}
     begin_write()
     application = db.session.get(Application, application_id, populate_existing=True)
     if application is None:
         db.session.commit()
         return False
     for document in application.documents:
-        if document.id in texts:
-            document.text = texts[document.id]
+        if document.id in read:
+            document.text, document.page_count = read[document.id]
     index_application(application)
     db.session.commit()
     return True

@@ -10,9 +10,9 @@ the extracted text with a notice instead of the pictures.
 The child is this very file run as a script (``python -I pages.py``): it imports no
 tracker code, reads the PDF from stdin, and writes the page count or one PNG to stdout.
 No page is cached: pages are drawn when an editor looks at them, so there is no copy of
-an applicant's file to forget when it is erased. Only the page count is kept, in the
-worker's memory (tracker.documents.serve.page_preview), so that the candidate page does not
-start a child on every view.
+an applicant's file to forget when it is erased. Only the page count is kept, on the
+document's row: the extract_text job counts it once (tracker.documents.extract_job), so
+the candidate page neither starts a child nor reaches storage to show which pages exist.
 """
 
 from __future__ import annotations
@@ -47,6 +47,18 @@ class PagePreview:
     shown: int = 0
     total: int = 0
     failed: bool = False
+    # Not counted yet: the extract_text job has not run for this document.
+    pending: bool = False
+
+    @classmethod
+    def of_count(cls, total: int | None) -> PagePreview:
+        """Return the preview of a PDF whose row says it has *total* pages (None: not
+        counted yet; 0: it could not be counted)."""
+        if total is None:
+            return cls(pending=True)
+        if total < 1:
+            return cls(failed=True)
+        return cls(shown=min(total, MAX_PAGES), total=total)
 
     @property
     def numbers(self) -> range:
@@ -59,16 +71,14 @@ class PagePreview:
         return self.total > self.shown
 
 
-def preview_of(data: bytes | Path) -> PagePreview:
-    """Return how many pages of the PDF *data* (bytes, or a file's path) the reader shows;
-    ``failed`` if it cannot."""
+def count_pages(data: bytes | Path) -> int:
+    """Return the number of pages of the PDF *data* (bytes, or a file's path); 0 if it
+    cannot be counted (broken, hostile, too big or too slow for the child's limits)."""
     try:
         total = int(_run_child(["count"], data))
     except (RenderError, ValueError):
-        return PagePreview(failed=True)
-    if total < 1:
-        return PagePreview(failed=True)
-    return PagePreview(shown=min(total, MAX_PAGES), total=total)
+        return 0
+    return max(total, 0)
 
 
 def render_page(data: bytes | Path, number: int) -> bytes:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from urllib.parse import quote
 
 from flask import Response, send_file
 from werkzeug.exceptions import NotFound
 
 from tracker.audit import record_event
-from tracker.documents.pages import PagePreview, RenderError, preview_of, render_page
-from tracker.documents.storage import has_stored, local_copy, open_stored_sized
+from tracker.documents.pages import RenderError, render_page
+from tracker.documents.storage import local_copy, open_stored_sized
 from tracker.documents.validate import CONTENT_TYPES
 from tracker.enums import FileType
 from tracker.extensions import db
@@ -73,41 +72,6 @@ def send_document(document: Document, *, by: User) -> Response:
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# Page counts kept per worker process: counting starts a child (about 50 ms), and the
-# candidate page needs the count on every view. A count is no copy of the file.
-COUNTED_PREVIEWS = 4096
-
-
-class _NotCounted(Exception):
-    """The PDF could not be counted this time; lru_cache keeps no exception."""
-
-
-def page_preview(document: Document) -> PagePreview | None:
-    """Return which pages of *document* the reader draws; None unless it is a PDF.
-
-    The count of a stored file is kept by its key and sha256 (stored files never change);
-    a failed count is not kept, so a renderer that ran out of time tries again next view.
-    """
-    if document.file_type != FileType.PDF:
-        return None
-    try:
-        # A file gone since it was counted shows as failed, as before it was counted.
-        if not has_stored(document.storage_key):
-            return PagePreview(failed=True)
-        return _counted_preview(document.storage_key, document.sha256)
-    except (OSError, ValueError, _NotCounted):
-        return PagePreview(failed=True)
-
-
-@lru_cache(maxsize=COUNTED_PREVIEWS)
-def _counted_preview(storage_key: str, sha256: str) -> PagePreview:
-    with local_copy(storage_key) as path:
-        preview = preview_of(path)
-    if preview.failed:
-        raise _NotCounted(sha256)
-    return preview
 
 
 def send_page_image(document: Document, number: int) -> Response:

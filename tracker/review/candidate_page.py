@@ -26,8 +26,8 @@ from tracker.calls import localized
 from tracker.dates import moment
 from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
-from tracker.documents.serve import page_preview
 from tracker.documents.validate import TYPE_NAMES
+from tracker.enums import FileType
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import assignable_users, neighbours
@@ -142,7 +142,7 @@ class ReadingTab:
     key: str
     label: str
     document: Document | None = None
-    # Pages drawn as images; None unless the document is a PDF.
+    # Pages drawn as images, as counted on the document's row; None unless it is a PDF.
     pages: PagePreview | None = None
 
 
@@ -162,7 +162,11 @@ def reading_tabs(application: Application, documents: list[Document]) -> list[Re
         document = by_kind.get(kind)
         if document is None and not given_otherwise.get(kind):
             continue
-        pages = page_preview(document) if document is not None else None
+        pages = (
+            PagePreview.of_count(document.page_count)
+            if document is not None and document.file_type == FileType.PDF
+            else None
+        )
         tabs.append(ReadingTab(kind, label_of(DOCUMENT_KIND_LABELS, kind), document, pages))
     tabs.append(ReadingTab("application", gettext("Application")))
     return tabs
@@ -244,7 +248,9 @@ def candidate_page(
         versions=versions_notice(
             application, lambda version: candidate_labels(version, language), language
         ),
-        text_pending=extraction_pending(application.id),
+        # Asked only when a text is missing: the page says nothing of a pending job else.
+        text_pending=any(not document.text for document in documents)
+        and extraction_pending(application.id),
     )
 
 
