@@ -346,6 +346,34 @@ def test_rejecting_needs_a_structured_reason(editor_client, make_application):
     assert "Reason: We already cover the region" in text_of(page(editor_client, application))
 
 
+def test_the_side_columns_selects_keep_label_hint_error_and_choice(
+    editor_client, make_application
+):
+    """The selects are drawn without WTForms (macros.plain_select), with the attributes it
+    would write in its order: the error and hint tied to the field, the choice kept."""
+    application = make_application()
+    data = form_data(editor_client, application, new_status="rejected", notify_template="")
+    markup = editor_client.post(url(application, "/status?lang=en"), data=data).text
+
+    selects = re.findall(r"<select[^>]*>", markup)
+    assert selects == [
+        '<select autocomplete="off" class="select" id="new_status" name="new_status" required>',
+        '<select aria-describedby="reason-hint reason-error" aria-invalid="true" '
+        'autocomplete="off" class="select" id="reason" name="reason">',
+        '<select aria-describedby="notify_template-hint" autocomplete="off" class="select" '
+        'id="notify_template" name="notify_template">',
+        '<select autocomplete="off" class="select" id="assignee" name="assignee">',
+    ]
+    assert '<label class="label" for="reason">Reason for the rejection</label>' in markup
+    assert (
+        '<p class="field-error" id="reason-error"><span class="visually-hidden">Error:</span> '
+        "Please choose why the application is rejected.</p>"
+    ) in markup
+    assert '<option selected value="rejected">Rejected</option>' in markup
+    assert '<option selected value="">Choose a reason</option>' in markup
+    assert '<option selected value="">Nobody</option>' in markup
+
+
 def test_a_reason_is_not_recorded_for_other_statuses(editor_client, make_application):
     application = make_application()
     data = form_data(editor_client, application, new_status="on_hold", reason="other")
