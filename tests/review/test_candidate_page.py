@@ -7,14 +7,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
+from tests.drawn_pdfs import pdf_with_pages, store_pdf
 from tracker.applications.people import name_key
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
-from tracker.applications.teamwork import add_comment
+from tracker.applications.teamwork import add_comment, add_tag
 from tracker.extensions import db
 from tracker.models import (
     Application,
@@ -346,9 +347,7 @@ def test_rejecting_needs_a_structured_reason(editor_client, make_application):
     assert "Reason: We already cover the region" in text_of(page(editor_client, application))
 
 
-def test_the_side_columns_selects_keep_label_hint_error_and_choice(
-    editor_client, make_application
-):
+def test_the_side_columns_selects_keep_label_hint_error_and_choice(editor_client, make_application):
     """The selects are drawn without WTForms (macros.plain_select), with the attributes it
     would write in its order: the error and hint tied to the field, the choice kept."""
     application = make_application()
@@ -829,3 +828,45 @@ def test_candidate_page_assembles_what_the_viewer_may_see(app, make_application,
     ]
     assert (blind.labels["regions"], blind.labels["country"]) == (["Georgia"], "Georgia")
     assert blind.labels["topics"] == ["Politics"]
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+def statements_of(client, application) -> list[str]:
+    """Return the statements the candidate page sends to the database, BEGIN left out."""
+    address = f"{url(application)}?lang=en"
+    sent: list[str] = []
+
+    def capture(_conn, _cursor, statement, *_):
+        if statement.strip().upper() not in {"BEGIN", "BEGIN IMMEDIATE"}:
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        assert client.get(address).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    return sent
+
+
+def test_the_page_costs_the_same_statements_however_much_a_candidate_has(
+    editor_client, colleague, make_application
+):
+    """No statement per document, tag, answer, rating or comment: a full candidate costs
+    what a bare one does (each statement costs a round trip on PostgreSQL)."""
+    # Another address: not a version of the other (that notice reads the earlier version).
+    bare = make_application(email="bare@example.org", cover_letter="", writing_sample_url=None)
+    full = make_application()
+    set_status(bare, "in_review", by=editor_client.user)  # the timeline names a person
+    for kind in ("cv", "writing_sample"):
+        store_pdf(full, pdf_with_pages(1), kind=kind, text="Text")
+    editor = editor_client.user
+    add_tag(full, "Fotos", by=editor)
+    add_tag(full, "Video", by=editor)
+    add_comment(full, "Strong sample", by=colleague.user)
+    add_rating(full, by=colleague.user, scores=SCORES, recommendation="yes")
+    add_rating(full, by=editor, scores=SCORES, recommendation="maybe")
+    set_status(full, "in_review", by=editor)
+
+    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 17

@@ -96,36 +96,27 @@ def recuse(application: Application, *, by: User, reason: str | None = None) -> 
     return recusal
 
 
-def has_rated(application: Application, user: User) -> bool:
-    """Tell whether *user* has rated *application*."""
-    return (
-        db.session.scalar(
-            select(Rating.id).where(
-                Rating.application_id == application.id, Rating.user_id == user.id
-            )
-        )
-        is not None
-    )
-
-
 def is_recused(application: Application, user: User) -> bool:
     """Tell whether *user* declared a conflict of interest for *application*."""
     return _recusal(application, user) is not None
 
 
-def visible_ratings(application: Application, user: User) -> list[Rating] | None:
-    """Return the ratings *user* may see, or None while their first pass is blind.
+def visible_ratings(
+    user: User, ratings: Iterable[Rating], recusals: Iterable[Recusal]
+) -> list[Rating] | None:
+    """Return which of one application's *ratings* *user* may see, by id; None while their
+    first pass is blind. *recusals* are the same application's.
 
     An editor sees colleagues' ratings only after submitting their own, so the first
-    judgement of every editor is independent. A recused editor sees none.
+    judgement of every editor is independent. A recused editor sees none. The rows come
+    from the caller (the timeline loads them anyway), so deciding costs no query.
     """
-    if is_recused(application, user) or not has_rated(application, user):
+    ratings = list(ratings)
+    if any(recusal.user_id == user.id for recusal in recusals) or all(
+        rating.user_id != user.id for rating in ratings
+    ):
         return None
-    return list(
-        db.session.scalars(
-            select(Rating).where(Rating.application_id == application.id).order_by(Rating.id)
-        )
-    )
+    return sorted(ratings, key=lambda rating: rating.id)
 
 
 def recusals_of(application: Application) -> list[Recusal]:

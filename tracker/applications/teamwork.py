@@ -146,6 +146,16 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
 
 
+def tags_with_carried(application: Application) -> tuple[list[Tag], list[Tag]]:
+    """Return every tag and those *application* carries, both by name, in one query."""
+    carried = exists().where(
+        application_tags.c.application_id == application.id,
+        application_tags.c.tag_id == Tag.id,
+    )
+    rows = db.session.execute(select(Tag, carried).order_by(Tag.name)).all()
+    return [tag for tag, _ in rows], [tag for tag, is_carried in rows if is_carried]
+
+
 def tags_of(application_ids: Iterable[int]) -> list[int]:
     """Return the ids of the tags any of *application_ids* carries."""
     return list(

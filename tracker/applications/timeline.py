@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tracker.applications.ratings import CRITERIA
+from tracker.applications.ratings import CRITERIA, visible_ratings
 from tracker.extensions import db
 from tracker.models import (
     Application,
@@ -65,28 +65,56 @@ class TimelineEntry:
         return (self.at, _KIND_ORDER[self.kind], getattr(self.item, "id", 0) or 0)
 
 
-def timeline(application: Application, *, viewer: User) -> list[TimelineEntry]:
+@dataclass(frozen=True)
+class HistoryRows:
+    """The rows one application's timeline is made of, one query per kind.
+
+    The candidate page also decides from them what the viewer may see of the ratings and
+    whether they are recused (tracker.applications.ratings.visible_ratings), without
+    asking again.
+    """
+
+    changes: list[StatusChange]
+    ratings: list[Rating]
+    comments: list[Comment]
+    events: list[AuditEvent]
+    emails: list[OutboxEmail]
+    recusals: list[Recusal]
+
+
+def history_rows(application: Application) -> HistoryRows:
+    """Load the rows of *application*'s timeline."""
+    app_id = application.id
+
+    def rows_of(model, *conditions) -> list:
+        return list(
+            db.session.scalars(select(model).where(model.application_id == app_id, *conditions))
+        )
+
+    return HistoryRows(
+        changes=rows_of(StatusChange),
+        ratings=rows_of(Rating),
+        comments=rows_of(Comment),
+        events=rows_of(AuditEvent, AuditEvent.action.in_(TIMELINE_ACTIONS)),
+        emails=rows_of(OutboxEmail),
+        recusals=rows_of(Recusal),
+    )
+
+
+def timeline(
+    application: Application, *, viewer: User, rows: HistoryRows | None = None
+) -> list[TimelineEntry]:
     """Return everything that happened to *application*, newest first, as *viewer* may see it.
 
     Ratings are blind until *viewer* has rated (see ratings.visible_ratings): before that
     the timeline says who rated but neither their recommendation nor their scores, except
     for *viewer*'s own rating. Recusals are shown to admins only.
+
+    :param rows: the application's rows from :func:`history_rows`, if the caller has them.
     """
-    app_id = application.id
-    changes = db.session.scalars(
-        select(StatusChange).where(StatusChange.application_id == app_id)
-    ).all()
-    ratings = db.session.scalars(select(Rating).where(Rating.application_id == app_id)).all()
-    comments = db.session.scalars(select(Comment).where(Comment.application_id == app_id)).all()
-    events = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.application_id == app_id, AuditEvent.action.in_(TIMELINE_ACTIONS)
-        )
-    ).all()
-    emails = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.application_id == app_id)
-    ).all()
-    recusals = db.session.scalars(select(Recusal).where(Recusal.application_id == app_id)).all()
+    rows = rows or history_rows(application)
+    changes, ratings, comments = rows.changes, rows.ratings, rows.comments
+    events, emails, recusals = rows.events, rows.emails, rows.recusals
 
     # Everyone the entries mention, in one query: actors and the people assigned.
     user_ids = {c.actor_id for c in changes} | {r.user_id for r in ratings}
@@ -96,9 +124,7 @@ def timeline(application: Application, *, viewer: User) -> list[TimelineEntry]:
     users = _users({uid for uid in user_ids if isinstance(uid, int)})
 
     # Blind first pass: scores are visible once the viewer has rated (and is not recused).
-    viewer_rated = any(r.user_id == viewer.id for r in ratings)
-    viewer_recused = any(r.user_id == viewer.id for r in recusals)
-    ratings_visible = viewer_rated and not viewer_recused
+    ratings_visible = visible_ratings(viewer, ratings, recusals) is not None
 
     entries = [
         TimelineEntry("submitted", application.created_at, None, application),

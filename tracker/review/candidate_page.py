@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import format_decimal, get_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, load_only
 
 from tracker.applications.people import related_applications
 from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
-from tracker.applications.ratings import is_recused, rating_mean, recusals_of, visible_ratings
-from tracker.applications.teamwork import all_tags
-from tracker.applications.timeline import TimelineEntry, timeline
+from tracker.applications.ratings import rating_mean, visible_ratings
+from tracker.applications.teamwork import tags_with_carried
+from tracker.applications.timeline import TimelineEntry, history_rows, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
 from tracker.dates import moment
@@ -57,6 +59,17 @@ from tracker.review.candidate_forms import (
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
 
 PREVIEW_CHARACTERS = 3000
+
+# What the page reads of the application's own rows, loaded with it in one statement
+# instead of one lazy load each: its call (one row) and its documents (at most three).
+CANDIDATE_LOADS = (joinedload(Application.call), joinedload(Application.documents))
+# Its coded answers, a few short rows each: one statement for the three, not three.
+_ANSWER_LOADS = (
+    load_only(Application.id),
+    joinedload(Application.covered_regions),
+    joinedload(Application.topics),
+    joinedload(Application.languages),
+)
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
 
@@ -181,6 +194,8 @@ class CandidatePage:
     documents: list[Document]
     forms: CandidateForms
     known_tags: list[Tag]
+    # The tags the application carries, by name.
+    tags: list[Tag]
     # None while the viewer's first pass is blind (see ratings.visible_ratings).
     ratings: list[Rating] | None
     own_rating: Rating | None
@@ -218,23 +233,31 @@ def candidate_page(
     :param posted: forms the editor just sent, by name (``status_form``, ``rating_form``
         …); they replace the blank ones so that the editor's input is kept.
     """
-    ratings = visible_ratings(application, viewer)
+    # The timeline's rows also tell what the viewer may see of the ratings: no more queries.
+    rows = history_rows(application)
+    ratings = visible_ratings(viewer, rows.ratings, rows.recusals)
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
-    entries = timeline(application, viewer=viewer)
+    entries = timeline(application, viewer=viewer, rows=rows)
     previous_id, next_id = neighbours(inbox_filter, application.id, user=viewer)
     language = str(get_locale())
+    # Fills the answers' collections of the application already loaded (no new object).
+    db.session.scalars(
+        select(Application).where(Application.id == application.id).options(*_ANSWER_LOADS)
+    ).unique().all()
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
+    known_tags, tags = tags_with_carried(application)
     return CandidatePage(
         application=application,
         labels=candidate_labels(application, language),
         documents=documents,
         tabs=reading_tabs(application, documents),
         forms=_forms(application, own_rating, posted or {}),
-        known_tags=all_tags(),
+        known_tags=known_tags,
+        tags=tags,
         ratings=ratings,
         own_rating=own_rating,
-        recused=is_recused(application, viewer),
-        recusals=recusals_of(application) if viewer.is_admin else [],
+        recused=any(recusal.user_id == viewer.id for recusal in rows.recusals),
+        recusals=sorted(rows.recusals, key=lambda r: r.id) if viewer.is_admin else [],
         entries=entries,
         comments=[entry for entry in entries if entry.kind == "comment"],
         related=related_applications(application),

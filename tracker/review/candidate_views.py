@@ -51,6 +51,7 @@ from tracker.review.candidate_forms import (
     all_staff,
 )
 from tracker.review.candidate_page import (
+    CANDIDATE_LOADS,
     candidate_page,
     inbox_args,
     template_helpers,
@@ -89,7 +90,7 @@ def _back_to(application: Application, anchor: str | None = None) -> Response:
 @staff
 def candidate(application_id: int):
     """Show everything about one candidate on one screen."""
-    application = db.get_or_404(Application, application_id)
+    application = db.get_or_404(Application, application_id, options=CANDIDATE_LOADS)
     return _render_candidate(application)
 
 
