@@ -373,6 +373,40 @@ def test_the_side_columns_selects_keep_label_hint_error_and_choice(editor_client
     assert '<option selected value="">Nobody</option>' in markup
 
 
+def test_the_forms_textareas_keep_label_error_and_input(editor_client, make_application):
+    """Labels and textareas are drawn without WTForms (macros.plain_label, plain_textarea),
+    with the attributes it would write in its order: the error tied to the field, the
+    editor's input kept after the line break WTForms puts first."""
+    application = make_application()
+    data = form_data(editor_client, application, body="   ")
+    markup = editor_client.post(url(application, "/comments?lang=en"), data=data).text
+    assert '<label class="label" for="body">Comment</label>' in markup
+    assert (
+        '<p class="field-error" id="body-error"><span class="visually-hidden">Error:</span> '
+        "Please write a comment.</p>"
+    ) in markup
+    assert (
+        '<textarea aria-describedby="body-error" aria-invalid="true" class="textarea" id="body" '
+        'name="body" required rows="3">\r\n</textarea>'
+    ) in markup
+
+    data = form_data(editor_client, application, new_status="rejected", note="<b>Keep</b> this")
+    markup = editor_client.post(url(application, "/status?lang=en"), data=data).text
+    assert (
+        '<textarea class="textarea" id="note" name="note" rows="2">\r\n'
+        "&lt;b&gt;Keep&lt;/b&gt; this</textarea>"
+    ) in markup
+    # The rubric's comments keep the limit WTForms writes for them.
+    assert (
+        '<label class="label label-small" for="comment_sourcing">'
+        "Comment on Sources and access (optional)</label>"
+    ) in markup
+    assert (
+        '<textarea class="textarea textarea-compact" id="comment_sourcing" maxlength="2000" '
+        'name="comment_sourcing" rows="1">\r\n</textarea>'
+    ) in markup
+
+
 def test_a_reason_is_not_recorded_for_other_statuses(editor_client, make_application):
     application = make_application()
     data = form_data(editor_client, application, new_status="on_hold", reason="other")
