@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from statistics import fmean
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from tracker.audit import record_event
 from tracker.database import begin_write
@@ -159,18 +159,19 @@ def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float
     }
 
 
+# Built once: the ids are bound at execution (an inbox page asks for 50 of them).
+_RATED_BY = select(Rating.application_id).where(
+    Rating.user_id == bindparam("user_id"),
+    Rating.application_id.in_(bindparam("ids", expanding=True)),
+)
+
+
 def rated_by(user: User, application_ids: Iterable[int]) -> set[int]:
     """Return which of *application_ids* *user* has rated."""
     ids = list(application_ids)
     if not ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(Rating.application_id).where(
-                Rating.user_id == user.id, Rating.application_id.in_(ids)
-            )
-        )
-    )
+    return set(db.session.scalars(_RATED_BY, {"user_id": user.id, "ids": ids}))
 
 
 def rating_mean(rating: Rating) -> float | None:

@@ -176,7 +176,7 @@ class RowDetails:
             return details
         # Core rows through the session's connection: the ORM's handling of a statement
         # costs more than reading these few hundred rows.
-        rows = db.session.connection().execute(_DETAILS, {"ids": ids})
+        rows = db.session.connection().execute(_DETAILS, {"ids": ids}).all()
         for kind, application_id, value, level, name, _position in rows:
             item = (value, level, name) if kind == "languages" else value
             getattr(details, kind)[application_id].append(item)
