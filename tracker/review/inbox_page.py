@@ -14,13 +14,14 @@ from datetime import datetime
 from functools import cache, partial
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import CompoundSelect, bindparam, literal_column, null, select, union_all
+from sqlalchemy import CompoundSelect, literal_column, null, select, union_all
 from sqlalchemy.orm import defer, raiseload
 
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
 from tracker.applications.versions import ordinal, version_numbers
 from tracker.calls import localized
+from tracker.database import in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
@@ -111,14 +112,14 @@ class InboxPage:
         return (self.page - 1) * self.filter.per_page + len(self.rows)
 
 
-# The page's ids, bound once per occurrence at execution: an expanding parameter lets the
-# statement below be built once, instead of coercing 50 values into each IN list.
-_IDS = bindparam("ids", expanding=True)
-
-
-def _details_statement() -> CompoundSelect:
+@cache
+def _details_statement(postgresql: bool) -> CompoundSelect:
     """Return the one SELECT of every list a page's rows show, as rows (kind, application
-    id, value, level, name, position), in each application's order of each kind."""
+    id, value, level, name, position), in each application's order of each kind.
+
+    Built once per database: the page's ids are bound at execution (``ids``), instead of
+    coercing 50 values into each of its IN lists on every request.
+    """
     region, language, topic = (
         model.__table__.c for model in (ApplicationRegion, ApplicationLanguage, ApplicationTopic)
     )
@@ -132,7 +133,7 @@ def _details_statement() -> CompoundSelect:
             (level if level is not None else null()).label("level"),
             (other if other is not None else null()).label("name"),
             (position if position is not None else literal_column("0")).label("position"),
-        ).where(application_id.in_(_IDS))
+        ).where(in_bound_list(application_id, "ids", postgresql=postgresql))
 
     return union_all(
         kind("regions", region.application_id, region.region, position=region.position),
@@ -150,9 +151,6 @@ def _details_statement() -> CompoundSelect:
         ),
         kind("documents", document.application_id, document.kind),
     ).order_by("application_id", "kind", "position", "value")
-
-
-_DETAILS = _details_statement()
 
 
 @dataclass
@@ -176,7 +174,8 @@ class RowDetails:
             return details
         # Core rows through the session's connection: the ORM's handling of a statement
         # costs more than reading these few hundred rows.
-        rows = db.session.connection().execute(_DETAILS, {"ids": ids}).all()
+        statement = _details_statement(on_postgresql())
+        rows = db.session.connection().execute(statement, {"ids": ids}).all()
         for kind, application_id, value, level, name, _position in rows:
             item = (value, level, name) if kind == "languages" else value
             getattr(details, kind)[application_id].append(item)
