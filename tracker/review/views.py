@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
@@ -55,10 +57,24 @@ def jump_to_single_match(page: InboxPage) -> Response | None:
 
 
 def inbox_helpers() -> dict:
-    """Return what every rendering of the inbox passes to its templates besides the page.
+    """Return what every rendering of the inbox passes to its templates besides the page."""
+    return {
+        **inbox_labels(str(get_locale())),
+        # Each day of the page formatted once, not once per row.
+        "day": day_formatter(),
+        "search_sent": SEARCH_SENT,
+        "statuses": list(Status),
+        "rating_mean": rating_mean,
+    }
 
-    Labels are translated here once per request: a lazy label in a row would be translated
-    again in each of the 50 rows, and each translation looks up the locale anew.
+
+@cache
+def inbox_labels(language: str) -> dict:
+    """Return the inbox's labels in the page *language* (the current locale).
+
+    Translated once per language and process, since the catalogues do not change while it
+    runs: a lazy label in a row would be translated again in each of the 50 rows, and each
+    translation looks up the locale anew.
     """
     statuses = {status: status_label(status) for status in Status}
     # Markup, as Jinja's own _() treats a translation (ours, not user data): the name alone
@@ -66,15 +82,10 @@ def inbox_helpers() -> dict:
     select_pattern = Markup(_("Select %(name)s"))  # noqa: S704 - our translated text
     return {
         "select_label": lambda name: select_pattern % {"name": isolate(name)},
-        # Each day of the page formatted once, not once per row.
-        "day": day_formatter(),
-        "search_sent": SEARCH_SENT,
-        "statuses": list(Status),
         "status_label": statuses.__getitem__,
         "document_labels": resolved(DOCUMENT_SHORT_LABELS),
         "criterion_labels": resolved(CRITERION_SHORT_LABELS),
         "column_labels": resolved(OPTIONAL_COLUMNS),
-        "rating_mean": rating_mean,
     }
 
 
