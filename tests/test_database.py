@@ -48,3 +48,29 @@ def test_an_in_memory_database_creates_no_file(tmp_path, monkeypatch, url):
         db.create_all()
         db.engine.dispose()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "instance") == []
+
+
+def test_in_bound_list_finds_the_values_bound_at_execution(app, make_application):
+    from sqlalchemy import select
+
+    from tracker.database import in_bound_list, on_postgresql
+    from tracker.models import Application
+
+    first, _second, third = (make_application(email=f"p{n}@example.org") for n in range(3))
+    postgresql = on_postgresql()
+    by_id = select(Application.id).where(
+        in_bound_list(Application.id, "ids", postgresql=postgresql)
+    )
+    by_email = select(Application.id).where(
+        in_bound_list(Application.email, "emails", postgresql=postgresql)
+    )
+    assert sorted(db.session.scalars(by_id, {"ids": [third.id, first.id, 10**9]})) == [
+        first.id,
+        third.id,
+    ]
+    assert list(db.session.scalars(by_email, {"emails": ["p2@example.org", "x@y.org"]})) == [
+        third.id
+    ]
+    # PostgreSQL gets the list as one array parameter, SQLite one parameter per value.
+    sql = str(by_id.compile(db.engine))
+    assert ("= ANY" in sql, "IN (" in sql) == (postgresql, not postgresql)

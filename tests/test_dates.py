@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 
-from tracker.dates import day, moment, short_day
+from tracker.dates import day, day_formatter, moment, short_day
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = datetime(2026, 12, 3, 14, 5)  # stored times are naive UTC
@@ -134,3 +134,22 @@ def test_emails_carry_no_dates():
         "version_note",
         "retention_days",
     }
+
+
+def test_day_formatter_gives_the_days_of_day_in_the_configured_zone(app, monkeypatch):
+    # Tbilisi is UTC+4: 21:30 UTC on the 3rd is already the 4th there.
+    monkeypatch.setattr(app.extensions["babel"], "timezone_selector", lambda: "Asia/Tbilisi")
+    late = datetime(2026, 12, 3, 21, 30)
+    values = [late, late.replace(tzinfo=UTC), WHEN, WHEN, date(2026, 12, 3)]
+    for language in ("de", "en", "ru"):
+        with app.test_request_context(), force_locale(language):
+            format_day = day_formatter()
+            assert [format_day(value) for value in values] == [day(value) for value in values]
+    with app.test_request_context(), force_locale("en"):
+        assert [day_formatter()(value) for value in values] == [
+            "4 Dec 2026",
+            "4 Dec 2026",
+            "3 Dec 2026",
+            "3 Dec 2026",
+            "3 Dec 2026",
+        ]

@@ -6,7 +6,8 @@ import contextlib
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import ColumnElement, Engine, any_, bindparam, event, text
+from sqlalchemy.types import ARRAY
 
 from tracker.extensions import db
 
@@ -103,3 +104,20 @@ def vacuum(tables: list[str]) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in tables:
             connection.execute(text(f"VACUUM {quote(table)}"))
+
+
+def on_postgresql() -> bool:
+    """Tell whether the session talks to PostgreSQL (else SQLite)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def in_bound_list(column: ColumnElement, name: str, *, postgresql: bool) -> ColumnElement[bool]:
+    """Return "*column* is one of the list bound as *name* at execution".
+
+    SQLite: ``IN (?, ?, …)``, one parameter per value. PostgreSQL: ``= ANY(%(name)s)``, the
+    list as one array: psycopg parses a statement of more than 50 parameters anew on every
+    execution (its cache stops there), and SQLAlchemy renders a cast for each of them.
+    """
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))

@@ -634,3 +634,24 @@ def test_a_berlin_journalist_covering_two_regions_is_found_under_each(
         ("Dagestan", "1"),
         ("Ingushetia", "1"),
     ]
+
+
+def test_the_inbox_reads_no_wtforms_catalogue_to_name_its_hidden_fields(
+    editor_client, make_application, monkeypatch
+):
+    """Flask-WTF reads WTForms' catalogue from disk, per request, when a field has no label."""
+    from flask_wtf import i18n
+
+    make_application()
+    loads = []
+    load = i18n.support.Translations.load
+
+    def record(dirname, locales=None, domain=None):
+        loads.append(domain)
+        return load(dirname, locales, domain)
+
+    monkeypatch.setattr(i18n.support.Translations, "load", record)
+    page = editor_client.get("/review/?lang=de").text
+    assert page.count('name="filter" type="hidden"') == 2  # bulk actions, columns
+    assert 'name="ids" value="' in page
+    assert "wtforms" not in loads

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from statistics import fmean
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import begin_write, in_bound_list, on_postgresql
 from tracker.enums import Recommendation, RubricCriterion
 from tracker.extensions import db
 from tracker.models import Application, Rating, Recusal, User
@@ -150,18 +151,22 @@ def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float
     }
 
 
+@cache
+def _rated_by_statement(postgresql: bool) -> Select:
+    # Built once per database: the ids are bound at execution (an inbox page asks for 50).
+    return select(Rating.application_id).where(
+        Rating.user_id == bindparam("user_id"),
+        in_bound_list(Rating.application_id, "ids", postgresql=postgresql),
+    )
+
+
 def rated_by(user: User, application_ids: Iterable[int]) -> set[int]:
     """Return which of *application_ids* *user* has rated."""
     ids = list(application_ids)
     if not ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(Rating.application_id).where(
-                Rating.user_id == user.id, Rating.application_id.in_(ids)
-            )
-        )
-    )
+    statement = _rated_by_statement(on_postgresql())
+    return set(db.session.scalars(statement, {"user_id": user.id, "ids": ids}))
 
 
 def rating_mean(rating: Rating) -> float | None:

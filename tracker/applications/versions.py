@@ -17,11 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from babel import Locale
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from tracker.applications.people import normalise_email
+from tracker.database import in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.models import Application, Call, utcnow
@@ -111,6 +113,16 @@ def versions_of(application: Application) -> Versions:
     )
 
 
+@cache
+def _of_addresses(postgresql: bool) -> Select:
+    # Built once per database: the addresses are bound at execution (50 on an inbox page).
+    return (
+        select(Application.id, Application.call_id, Application.email)
+        .where(in_bound_list(Application.email, "emails", postgresql=postgresql))
+        .order_by(Application.created_at, Application.id)
+    )
+
+
 def version_numbers(applications: list[Application]) -> dict[int, int]:
     """Return the version number of each of *applications* by id, in one query (the inbox).
 
@@ -122,11 +134,8 @@ def version_numbers(applications: list[Application]) -> dict[int, int]:
         return {}
     counters: dict[tuple[int, str], int] = {}
     numbers = {}
-    for application_id, call_id, email in db.session.execute(
-        select(Application.id, Application.call_id, Application.email)
-        .where(Application.email.in_(emails))
-        .order_by(Application.created_at, Application.id)
-    ):
+    statement = _of_addresses(on_postgresql())
+    for application_id, call_id, email in db.session.execute(statement, {"emails": list(emails)}):
         key = (call_id, email)
         counters[key] = counters.get(key, 0) + 1
         numbers[application_id] = counters[key]

@@ -21,11 +21,15 @@ from tracker.inbox.columns import OPTIONAL_COLUMNS
 from tracker.labels import REJECTION_REASON_LABELS, STATUS_LABELS
 from tracker.web.forms_common import IdListField
 
+# The label of a field no page shows. Without one, WTForms names the field through its
+# own message catalogue, which Flask-WTF then reads from disk on every inbox request.
+UNSHOWN = ""
+
 
 class BulkForm(FlaskForm):
     """One action on the ticked rows, or on every application the current filter matches."""
 
-    ids = IdListField(default=list)
+    ids = IdListField(UNSHOWN, default=list)
     scope = RadioField(
         _l("Apply to"),
         choices=[
@@ -35,8 +39,8 @@ class BulkForm(FlaskForm):
         default="selected",
     )
     # The inbox's query string, so that the action and the redirect use the same filter.
-    filter = HiddenField()
-    action = SelectField(choices=[SelectChoice(action, action) for action in BULK_ACTIONS])
+    filter = HiddenField(UNSHOWN)
+    action = SelectField(UNSHOWN, choices=[SelectChoice(action, action) for action in BULK_ACTIONS])
     # No Optional() below: it would stop the chain before the validate_* methods, which
     # decide what each action requires.
     status = SelectField(
@@ -101,7 +105,7 @@ class ColumnsForm(FlaskForm):
         validate_choice=False,
     )
     # The inbox's query string: the redirect returns to the same filter and page.
-    filter = HiddenField()
+    filter = HiddenField(UNSHOWN)
 
     def validate_columns(self, field):
         """Refuse a key that is not one of the inbox's optional columns."""

@@ -14,13 +14,14 @@ from datetime import datetime
 from functools import cache, partial
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
-from sqlalchemy.orm import defer, raiseload, selectinload
+from sqlalchemy import CompoundSelect, literal_column, null, select, union_all
+from sqlalchemy.orm import defer, raiseload
 
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
 from tracker.applications.versions import ordinal, version_numbers
 from tracker.calls import localized
+from tracker.database import in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
@@ -111,48 +112,100 @@ class InboxPage:
         return (self.page - 1) * self.filter.per_page + len(self.rows)
 
 
+@cache
+def _details_statement(postgresql: bool) -> CompoundSelect:
+    """Return the one SELECT of every list a page's rows show, as rows (kind, application
+    id, value, level, name, position), in each application's order of each kind.
+
+    Built once per database: the page's ids are bound at execution (``ids``), instead of
+    coercing 50 values into each of its IN lists on every request.
+    """
+    region, language, topic = (
+        model.__table__.c for model in (ApplicationRegion, ApplicationLanguage, ApplicationTopic)
+    )
+    document, tag, tagged = Document.__table__.c, Tag.__table__.c, application_tags.c
+
+    def kind(name: str, application_id, value, level=None, other=None, position=None):
+        return select(
+            literal_column(f"'{name}'").label("kind"),
+            application_id.label("application_id"),
+            value.label("value"),
+            (level if level is not None else null()).label("level"),
+            (other if other is not None else null()).label("name"),
+            (position if position is not None else literal_column("0")).label("position"),
+        ).where(in_bound_list(application_id, "ids", postgresql=postgresql))
+
+    return union_all(
+        kind("regions", region.application_id, region.region, position=region.position),
+        kind(
+            "languages",
+            language.application_id,
+            language.language,
+            language.level,
+            language.name,
+            language.position,
+        ),
+        kind("topics", topic.application_id, topic.topic),
+        kind("tags", tagged.application_id, tag.name).join_from(
+            application_tags, Tag.__table__, tag.id == tagged.tag_id
+        ),
+        kind("documents", document.application_id, document.kind),
+    ).order_by("application_id", "kind", "position", "value")
+
+
 @dataclass
 class RowDetails:
-    """The lists a page's rows show, by application id: one query per kind, no ORM objects
-    (a page of 50 rows holds some 300 of them, and building each costs more than its row)."""
+    """The lists a page's rows show, by application id: one query for all of them, no ORM
+    objects (a page of 50 rows holds some 300 of them, and building each costs more than
+    its row), and the statement's cost in Python paid once rather than once per kind."""
 
     regions: defaultdict[int, list[str]]
     languages: defaultdict[int, list[tuple[str, str, str | None]]]
     topics: defaultdict[int, list[str]]
     tags: defaultdict[int, list[str]]
+    # The kinds of the stored documents.
+    documents: defaultdict[int, list[str]]
 
     @classmethod
     def of(cls, ids: list[int]) -> RowDetails:
         """Return the details of the applications *ids* (none for an empty page)."""
-        details = cls(*(defaultdict(list) for _ in range(4)))
+        details = cls(*(defaultdict(list) for _ in range(5)))
         if not ids:
             return details
-        region, language, topic = ApplicationRegion, ApplicationLanguage, ApplicationTopic
-        queries = {
-            "regions": select(region.application_id, region.region)
-            .where(region.application_id.in_(ids))
-            .order_by(region.application_id, region.position),
-            "languages": select(language.application_id, language.language, language.level)
-            .add_columns(language.name)
-            .where(language.application_id.in_(ids))
-            .order_by(language.application_id, language.position),
-            "topics": select(topic.application_id, topic.topic).where(
-                topic.application_id.in_(ids)
-            ),
-            "tags": select(application_tags.c.application_id, Tag.name)
-            .join(Tag, Tag.id == application_tags.c.tag_id)
-            .where(application_tags.c.application_id.in_(ids))
-            .order_by(application_tags.c.application_id, Tag.name),
-        }
-        for kind, query in queries.items():
-            found = getattr(details, kind)
-            for application_id, *values in db.session.execute(query):
-                found[application_id].append(values[0] if len(values) == 1 else tuple(values))
+        # Core rows through the session's connection: the ORM's handling of a statement
+        # costs more than reading these few hundred rows.
+        statement = _details_statement(on_postgresql())
+        rows = db.session.connection().execute(statement, {"ids": ids}).all()
+        for kind, application_id, value, level, name, _position in rows:
+            item = (value, level, name) if kind == "languages" else value
+            getattr(details, kind)[application_id].append(item)
         return details
 
 
-def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage:
-    """Return the page of *f*: one query for the page, one per related kind, none per row."""
+@dataclass
+class Directory:
+    """The calls and accounts an inbox page names, read once per request: the rows' calls
+    and assignees, and the filter form's choices of calls and assignees."""
+
+    calls: dict[int, Call]  # by id, in id order
+    users: dict[int, User]  # by id, in the order of their names
+
+    @classmethod
+    def load(cls) -> Directory:
+        """Read every call and every account."""
+        calls = db.session.scalars(select(Call).order_by(Call.id))
+        users = db.session.scalars(select(User).order_by(User.name, User.id))
+        return cls({call.id: call for call in calls}, {user.id: user for user in users})
+
+
+def inbox_page(
+    f: InboxFilter, *, user: User, language: str = "de", directory: Directory | None = None
+) -> InboxPage:
+    """Return the page of *f*: one query for the page, one for the rows' lists, none per row.
+
+    *directory*: the calls and accounts, if the caller read them already.
+    """
+    directory = directory or Directory.load()
     # One grouped count gives both the total and the status tabs.
     counts = status_counts(f, user=user)
     total = sum(counts[status] for status in (f.status or Status))
@@ -164,27 +217,17 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
             .limit(f.per_page)
             .offset((f.page - 1) * f.per_page)
             .options(
-                selectinload(Application.call),
-                selectinload(Application.assignee),
                 defer(Application.cover_letter, raiseload=True),
-                # Anything not loaded here would be one query per row: refuse it.
+                # Calls and assignees come from the directory; anything else not loaded
+                # here would be one query per row: refuse it.
                 raiseload("*"),
             )
         )
     )
     ids = [application.id for application in applications]
     details = RowDetails.of(ids)
-    documents: dict[int, set[str]] = {}
-    rated: set[int] = set()
-    means: dict[int, dict[str, float]] = {}
-    if ids:
-        for application_id, kind in db.session.execute(
-            select(Document.application_id, Document.kind).where(Document.application_id.in_(ids))
-        ):
-            documents.setdefault(application_id, set()).add(kind)
-        rated = rated_by(user, ids)
-        if rated:
-            means = criterion_means(rated)
+    rated = rated_by(user, ids)
+    means = criterion_means(rated) if rated else {}
     versions = version_numbers(applications)
     labels: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     # Rows repeat the same few countries and languages: each label is translated once.
@@ -192,7 +235,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
     spoken = language_labeller(language)
     rows = []
     for application in applications:
-        call = application.call
+        call = directory.calls[application.call_id]
         if call.id not in labels:
             labels[call.id] = (
                 option_labels(call.regions, language),
@@ -200,7 +243,8 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
             )
         region_labels, topic_labels = labels[call.id]
         visible = application.id in rated
-        kinds = documents.get(application.id, set())
+        kinds = details.documents[application.id]
+        assignee = directory.users.get(application.assignee_id)
         rows.append(
             InboxRow(
                 application=application,
@@ -216,7 +260,7 @@ def inbox_page(f: InboxFilter, *, user: User, language: str = "de") -> InboxPage
                 rating_mean=application.rating_mean if visible else None,
                 rated_by_me=visible,
                 criterion_means=means.get(application.id) if visible else None,
-                assignee=application.assignee.name if application.assignee else None,
+                assignee=assignee.name if assignee else None,
                 received=application.created_at,
                 documents=[
                     kind for kind in ("cv", "cover_letter", "writing_sample") if kind in kinds
@@ -284,9 +328,15 @@ class InboxOptions:
         return [user for user in self.users if user.active]
 
 
-def inbox_options(f: InboxFilter, *, language: str = "de") -> InboxOptions:
-    """Return the choices for the filter form: of the filtered call, or of all calls."""
-    calls = list(db.session.scalars(select(Call).order_by(Call.id)))
+def inbox_options(
+    f: InboxFilter, *, language: str = "de", directory: Directory | None = None
+) -> InboxOptions:
+    """Return the choices for the filter form: of the filtered call, or of all calls.
+
+    *directory*: the calls and accounts, if the caller read them already.
+    """
+    directory = directory or Directory.load()
+    calls = list(directory.calls.values())
     chosen = [call for call in calls if call.id == f.call] or calls
     regions: dict[str, str] = {}
     topics: dict[str, str] = {}
@@ -300,6 +350,6 @@ def inbox_options(f: InboxFilter, *, language: str = "de") -> InboxOptions:
         regions=list(regions.items()),
         topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
         languages=list(spoken_language_names(language).items()),
-        users=list(db.session.scalars(select(User).order_by(User.name, User.id))),
+        users=list(directory.users.values()),
         tags=[tag.name for tag in all_tags()],
     )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from tracker.applications.pipeline import BulkResult, TransitionError
 from tracker.applications.teamwork import CandidateError
+from tracker.dates import day_formatter
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.bulk import BulkAction, run_bulk_action
@@ -21,8 +25,15 @@ from tracker.models import User
 from tracker.review import bp
 from tracker.review.candidate_page import candidate_links, inbox_args
 from tracker.review.forms import BulkForm, ColumnsForm
-from tracker.review.inbox_page import InboxPage, inbox_options, inbox_page, single_quoted_match
+from tracker.review.inbox_page import (
+    Directory,
+    InboxPage,
+    inbox_options,
+    inbox_page,
+    single_quoted_match,
+)
 from tracker.web.access import staff
+from tracker.web.templating import isolate
 
 # The search box's hidden field: the one candidate that a search by reference, phone
 # number or address finds opens at once.
@@ -46,20 +57,35 @@ def jump_to_single_match(page: InboxPage) -> Response | None:
 
 
 def inbox_helpers() -> dict:
-    """Return what every rendering of the inbox passes to its templates besides the page.
-
-    Labels are translated here once per request: a lazy label in a row would be translated
-    again in each of the 50 rows, and each translation looks up the locale anew.
-    """
-    statuses = {status: status_label(status) for status in Status}
+    """Return what every rendering of the inbox passes to its templates besides the page."""
     return {
+        **inbox_labels(str(get_locale())),
+        # Each day of the page formatted once, not once per row.
+        "day": day_formatter(),
         "search_sent": SEARCH_SENT,
         "statuses": list(Status),
+        "rating_mean": rating_mean,
+    }
+
+
+@cache
+def inbox_labels(language: str) -> dict:
+    """Return the inbox's labels in the page *language* (the current locale).
+
+    Translated once per language and process, since the catalogues do not change while it
+    runs: a lazy label in a row would be translated again in each of the 50 rows, and each
+    translation looks up the locale anew.
+    """
+    statuses = {status: status_label(status) for status in Status}
+    # Markup, as Jinja's own _() treats a translation (ours, not user data): the name alone
+    # is escaped into it by %.
+    select_pattern = Markup(_("Select %(name)s"))  # noqa: S704 - our translated text
+    return {
+        "select_label": lambda name: select_pattern % {"name": isolate(name)},
         "status_label": statuses.__getitem__,
         "document_labels": resolved(DOCUMENT_SHORT_LABELS),
         "criterion_labels": resolved(CRITERION_SHORT_LABELS),
         "column_labels": resolved(OPTIONAL_COLUMNS),
-        "rating_mean": rating_mean,
     }
 
 
@@ -69,10 +95,12 @@ def inbox():
     """Show one page of the applications the query string's filter matches."""
     user = current_user._get_current_object()
     language = str(get_locale())
-    page = inbox_page(InboxFilter.from_args(request.args), user=user, language=language)
+    directory = Directory.load()  # the calls and accounts, for the rows and the filter form
+    inbox_filter = InboxFilter.from_args(request.args)
+    page = inbox_page(inbox_filter, user=user, language=language, directory=directory)
     if (jump := jump_to_single_match(page)) is not None:
         return jump
-    options = inbox_options(page.filter, language=language)
+    options = inbox_options(page.filter, language=language, directory=directory)
     form = BulkForm(assignees=options.assignable_users)
     form.filter.data = page.filter.query_string()
     columns_form = ColumnsForm(formdata=None)

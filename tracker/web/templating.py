@@ -82,4 +82,5 @@ def isolate(text) -> Markup:
     right-to-left override in an applicant's text then cannot reorder what follows it.
     """
     inner = _BIDI_CONTROLS.sub("", str(text if text is not None else ""))
-    return Markup("\u2068") + escape(inner) + Markup("\u2069")
+    # One Markup, not three joined: the inbox calls this for each of its rows.
+    return Markup(f"\u2068{escape(inner)}\u2069")  # noqa: S704 - escaped just here
