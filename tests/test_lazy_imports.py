@@ -11,7 +11,18 @@ import json
 import subprocess
 import sys
 
-LAZY = ("xlsxwriter", "pypdf", "PIL", "pypdfium2", "magic", "zxcvbn", "boto3", "botocore")
+LAZY = (
+    "alembic",
+    "flask_migrate",
+    "xlsxwriter",
+    "pypdf",
+    "PIL",
+    "pypdfium2",
+    "magic",
+    "zxcvbn",
+    "boto3",
+    "botocore",
+)
 
 SCRIPT = """
 import json, sys
