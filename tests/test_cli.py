@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from tracker.extensions import db
+from tracker.migrating import MIGRATIONS_FOLDER
 from tracker.models import Call, User
 
 
@@ -41,3 +42,15 @@ def test_users_create_refuses_a_duplicate_and_a_bad_address(runner):
     assert invalid.exit_code == 1
     assert "Error:" in invalid.output
     assert [u.email for u in db.session.scalars(select(User))] == ["editor@example.org"]
+
+
+def test_flask_db_hands_over_to_flask_migrate(app, runner):
+    """`flask db` is listed without loading Flask-Migrate, and runs its commands."""
+    assert "migrate" not in app.extensions
+    listed = runner.invoke(args=["--help"])
+    assert "  db " in listed.output
+    heads = runner.invoke(args=["db", "heads"])
+    assert heads.exit_code == 0, heads.output
+    # (Alembic prints to the standard output it found on import, past the runner's.)
+    attached = app.extensions["migrate"]
+    assert (attached.db, attached.directory) == (db, str(MIGRATIONS_FOLDER))

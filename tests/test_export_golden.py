@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.escape import unescape
 
 from tests.test_exports import SCORES, post_export
 from tracker.applications.ratings import add_rating
@@ -193,19 +195,31 @@ def test_an_editors_rows_are_the_earlier_export(app, golden_set):
 
 
 def describe_xlsx(data: bytes) -> dict:
-    """Return what a reader sees of a workbook: typed cells, styles, panes, filter, widths."""
+    """Return what a spreadsheet shows of a workbook: typed cells, styles, panes, filter,
+    the width of each column.
+
+    A text keeps a control character as Excel's ``_xHHHH_`` escape (XML would turn a CR
+    into a LF), which Excel decodes and openpyxl does not: decoded here. Columns of one
+    width may share one ``<col>`` range: each column is listed.
+    """
     sheet = load_workbook(io.BytesIO(data)).active
 
     def value(cell):
         if isinstance(cell.value, (datetime, date)):
             return cell.value.isoformat()
+        if isinstance(cell.value, str):
+            return unescape(cell.value)
         return cell.value
 
     return {
         "title": sheet.title,
         "freeze_panes": sheet.freeze_panes,
         "auto_filter": sheet.auto_filter.ref,
-        "widths": {key: dimension.width for key, dimension in sheet.column_dimensions.items()},
+        "widths": {
+            get_column_letter(position): dimension.width
+            for dimension in sheet.column_dimensions.values()
+            for position in range(dimension.min, dimension.max + 1)
+        },
         "rows": [
             [[value(cell), cell.data_type, cell.number_format, bool(cell.font.b)] for cell in row]
             for row in sheet.iter_rows()

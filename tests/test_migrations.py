@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.calls import seed_default_call
 from tracker.extensions import db
+from tracker.migrating import attach_migrations
 from tracker.models import UNMODELLED_PREFIXES
+
+
+@pytest.fixture(autouse=True)
+def _migrations(app):
+    """Flask-Migrate, as `flask db` attaches it."""
+    attach_migrations(app)
 
 
 def _drop_everything():

@@ -16,13 +16,12 @@ from tracker.config import (
     storage_location,
 )
 from tracker.database import configure_sqlite
-from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
+from tracker.extensions import babel, csrf, db, limiter, login_manager
 from tracker.log_setup import configure_logging
 from tracker.web import converters
 
 # Templates live at the repository root, beside the package (see ARCHITECTURE.md §1).
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
-MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -43,7 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     converters.install(app)  # before any route: ids beyond 32 bits must not match
     _register_blueprints(app)
 
-    from tracker import cli
+    from tracker import cli, migrating
     from tracker.jobs import kinds  # noqa: F401 - every job kind, for the worker and admins
     from tracker.web import errors, security
 
@@ -51,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.trust_proxies(app)
     errors.register(app)
     cli.register(app)
+    migrating.register(app)
 
     from tracker import dates
     from tracker.labels import LANGUAGE_LABELS
@@ -99,7 +99,6 @@ def select_locale() -> str:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER))
     # Not `mail`: that name is the tracker.mail package once it is imported.
     extensions.mail.init_app(app)
     csrf.init_app(app)

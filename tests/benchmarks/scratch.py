@@ -73,6 +73,9 @@ def ensure_seeded(n: int) -> Path:
         with app.app_context():
             from flask_migrate import upgrade
 
+            from tracker.migrating import attach_migrations
+
+            attach_migrations(app)
             upgrade()
             db.engine.dispose()
         return folder
@@ -165,8 +168,10 @@ def _seed(n: int) -> None:
 
         from tracker.accounts.passwords import hash_password
         from tracker.demo.seed import seed_demo
+        from tracker.migrating import attach_migrations
         from tracker.models import User
 
+        attach_migrations(app)
         upgrade()
         written = 0
 

@@ -1,21 +1,22 @@
-"""The export's typed rows as an XLSX workbook, written by openpyxl in write-only mode.
+"""The export's typed rows as an XLSX workbook, written by XlsxWriter in constant-memory mode.
 
 XLSX cells carry their type: text is written as a string cell, which no spreadsheet
 evaluates, so it needs no formula guard and shows none; means are numbers shown with two
-decimals, the day received a date. Loaded only for an XLSX export (openpyxl is large).
+decimals, the day received a date. Each value goes through XlsxWriter's typed call
+(``write_string``, ``write_number``, ``write_datetime``), never the generic ``write``,
+which would take "=…" for a formula and "http…" for a link. In constant-memory mode each
+row is flushed to a temporary file as the next one starts: memory stays flat. Loaded only
+for an XLSX export.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
 
 from tracker.exports.rows import Value
 
@@ -23,52 +24,14 @@ DATE_FORMAT = "yyyy-mm-dd"
 MEAN_FORMAT = "0.00"
 # No column wider than this (characters): a long header wraps rather than fill the screen.
 _MAX_WIDTH = 45
-# A string starting so is no plain text to openpyxl (a formula, an error code).
-_UNTYPED_STARTS = frozenset(("=", "#"))
-_ILLEGAL = ILLEGAL_CHARACTERS_RE.search
+# The control characters XML 1.0 cannot hold: they are dropped (Excel would show XlsxWriter's
+# _xHHHH_ escape of them, a reader of the file a stray code).
+_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = _ILLEGAL_CHARACTERS.search
 
 
-class _TypedCells:
-    """Turns a row of values into what a write-only sheet appends: plain values where
-    openpyxl types them as today's export did, a styled cell of the column otherwise.
-
-    A write-only sheet writes each row as it is appended, so one styled cell per column
-    serves every row (creating and styling a cell per value costs more than the rest).
-    """
-
-    def __init__(self, sheet) -> None:
-        self.sheet = sheet
-        self.styled: dict[tuple[int, str], WriteOnlyCell] = {}
-
-    def cell(self, position: int, kind: str) -> WriteOnlyCell:
-        cell = self.styled.get((position, kind))
-        if cell is None:
-            cell = self.styled[position, kind] = WriteOnlyCell(self.sheet)
-            if kind == "mean":
-                cell.number_format = MEAN_FORMAT
-            elif kind == "date":
-                cell.number_format = DATE_FORMAT
-        return cell
-
-    def row(self, values: Sequence[Value]) -> list:
-        row = list(values)
-        for position, value in enumerate(row):
-            kind = type(value)
-            if kind is str:
-                # openpyxl takes "=…" for a formula and "#N/A" for an error: text they stay.
-                # XML cannot hold most control characters; openpyxl would refuse the cell.
-                if value[:1] in _UNTYPED_STARTS or _ILLEGAL(value):
-                    cell = self.cell(position, "text")
-                    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                    cell.data_type = "s"
-                    row[position] = cell
-            elif kind is float:
-                cell = row[position] = self.cell(position, "mean")
-                cell.value = value
-            elif kind is date:
-                cell = row[position] = self.cell(position, "date")
-                cell.value = value
-        return row
+def _legal(text: str) -> str:
+    return _ILLEGAL_CHARACTERS.sub("", text) if _ILLEGAL(text) else text
 
 
 def write_workbook(
@@ -77,35 +40,40 @@ def write_workbook(
     """Write *rows* (the header first) to *fileobj* as an XLSX workbook; return how many
     data rows it holds.
 
-    A write-only workbook keeps rows on disk, not in memory. The header row is bold and
-    frozen, an autofilter covers the data, and each column is as wide as its header or
-    its typical value (*widths*, by position), whichever is wider (the widths and the
-    frozen row are written before the first row).
+    The header row is bold and frozen, an autofilter covers the data, and each column is
+    as wide as its header or its typical value (*widths*, by position), whichever is wider.
+    An empty string or None leaves its cell empty.
     """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Candidates")
+    workbook = Workbook(fileobj, {"constant_memory": True})
+    sheet = workbook.add_worksheet("Candidates")
+    bold = workbook.add_format({"bold": True})
+    mean = workbook.add_format({"num_format": MEAN_FORMAT})
+    day = workbook.add_format({"num_format": DATE_FORMAT})
     iterator = iter(rows)
     header = [str(title) for title in next(iterator, [])]
     typical = list(widths) + [12] * (len(header) - len(widths))
-    for position, (title, value_width) in enumerate(zip(header, typical, strict=False), start=1):
-        width = min(max(len(title) + 4, value_width), _MAX_WIDTH)
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", title))
-        cell.data_type = "s"
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    cells = _TypedCells(sheet)
+    for position, (title, value_width) in enumerate(zip(header, typical, strict=False)):
+        sheet.set_column(position, position, min(max(len(title) + 4, value_width), _MAX_WIDTH))
+        sheet.write_string(0, position, _legal(title), bold)
+    sheet.freeze_panes(1, 0)
+    write_string, write_number, write_datetime = (
+        sheet.write_string, sheet.write_number, sheet.write_datetime
+    )  # fmt: skip
     count = 0
-    for row in iterator:
-        sheet.append(cells.row(row))
-        count += 1
+    for count, values in enumerate(iterator, start=1):
+        for position, value in enumerate(values):
+            kind = type(value)
+            if kind is str:
+                if value:
+                    write_string(count, position, _legal(value))
+            elif kind is float:
+                write_number(count, position, value, mean)
+            elif kind is int:
+                write_number(count, position, value)
+            elif kind is date:
+                write_datetime(count, position, value, day)
     if header:
-        # Written at the end of the sheet: the range is known once every row is.
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
-    workbook.save(fileobj)
+        # Any time before closing: XlsxWriter writes the filter after the rows.
+        sheet.autofilter(0, 0, count, len(header) - 1)
+    workbook.close()
     return count

@@ -44,7 +44,7 @@ def write_xlsx(
     """Write *rows* (the header first) to *fileobj* as an XLSX workbook; return how many
     data rows it holds (see :func:`tracker.exports.workbook.write_workbook`).
 
-    openpyxl is imported here, not with the app: a CSV export, a web worker or any other
+    XlsxWriter is imported here, not with the app: a CSV export, a web worker or any other
     command never loads it.
     """
     from tracker.exports.workbook import write_workbook
