@@ -54,6 +54,7 @@ from tracker.labels import (
     home_countries,
     region_groups,
 )
+from tracker.web.forms_common import wtforms_messages
 from tracker.web.widgets import PlainCheckboxInput, PlainSelectField, PlainStringField
 
 COVER_LETTER_MAX = 8000
@@ -144,6 +145,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 class ApplicationForm(FlaskForm):
     """What an applicant sends: about them, where and in which languages, documents, consent."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_messages(super().get_translations(form))
 
     # Invisible direction and zero-width characters are dropped, not refused (names.py).
     full_name = PlainStringField(
