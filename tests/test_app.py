@@ -51,7 +51,7 @@ def test_defaults_keep_database_and_uploads_in_the_instance_folder(monkeypatch):
     assert app.config["MAX_CONTENT_LENGTH"] == 31 * 1024 * 1024
 
 
-def test_sqlite_runs_with_wal_foreign_keys_and_secure_delete(app):
+def test_sqlite_runs_with_wal_normal_sync_foreign_keys_and_secure_delete(app):
     from sqlalchemy import text
 
     from tracker.extensions import db
@@ -60,6 +60,8 @@ def test_sqlite_runs_with_wal_foreign_keys_and_secure_delete(app):
         pytest.skip("SQLite settings")
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        # NORMAL (1): in WAL mode commits are flushed at checkpoints, not each one.
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA secure_delete")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000

@@ -459,6 +459,22 @@ def test_bad_text_fields_are_refused(app, client, call, field, value, message):
     assert_nothing_stored(app)
 
 
+def test_wtforms_own_messages_follow_the_language_of_each_request(app, client, call):
+    # WTForms' catalogue is read once per language (forms_common.wtforms_messages): each
+    # request still gets its own language's words.
+    for language, message in (
+        ("de", "Land: Keine gültige Auswahl."),
+        ("ru", "Страна: Неверный вариант."),
+        ("de", "Land: Keine gültige Auswahl."),
+        ("en", "Country: Not a valid choice."),
+    ):
+        data = application_form(client, call, home_country="atlantis")
+        response = client.post(f"/apply/local-experts?lang={language}", data=data)
+        assert response.status_code == 400
+        assert message in error_summary(response.text)
+    assert_nothing_stored(app)
+
+
 def test_entered_values_are_kept_after_an_error(client, call):
     data = application_form(client, call, cv=None, full_name="Ани Арутюнян")
     page = post(client, call, data).text

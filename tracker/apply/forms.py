@@ -15,9 +15,7 @@ from wtforms import (
     FormField,
     HiddenField,
     SelectChoice,
-    SelectField,
     SelectMultipleField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -26,7 +24,7 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import ListWidget
 
 from tracker.applications.names import clean_name, name_problem
 from tracker.applications.submit import SpokenLanguage
@@ -56,6 +54,8 @@ from tracker.labels import (
     home_countries,
     region_groups,
 )
+from tracker.web.forms_common import wtforms_messages
+from tracker.web.widgets import PlainCheckboxInput, PlainSelectField, PlainStringField
 
 COVER_LETTER_MAX = 8000
 MAX_LINKS = 10
@@ -140,14 +140,18 @@ class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes, one per choice."""
 
     widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+    option_widget = PlainCheckboxInput()
 
 
 class ApplicationForm(FlaskForm):
     """What an applicant sends: about them, where and in which languages, documents, consent."""
 
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_messages(super().get_translations(form))
+
     # Invisible direction and zero-width characters are dropped, not refused (names.py).
-    full_name = StringField(
+    full_name = PlainStringField(
         _l("Full name"),
         filters=[strip, clean_name],
         validators=[
@@ -157,7 +161,7 @@ class ApplicationForm(FlaskForm):
             PersonName(),
         ],
     )
-    email = StringField(
+    email = PlainStringField(
         _l("Email address"),
         filters=[strip],
         validators=[
@@ -167,26 +171,26 @@ class ApplicationForm(FlaskForm):
             ValidEmail(),
         ],
     )
-    phone = StringField(
+    phone = PlainStringField(
         _l("Phone number (optional)"),
         filters=[strip],
         validators=[Optional(), MaxChars(40), SingleLine()],
     )
     # Declared in the order of the page: the check page lists the answers in this order.
-    preferred_language = SelectField(
+    preferred_language = PlainSelectField(
         _l("Which language should we write to you in?"),
         choices=choices(LANGUAGE_LABELS.items()),
         validators=[DataRequired(message=_l("Choose the language we should write to you in"))],
     )
     # Where they live and what they cover are two questions: a Berlin-based journalist
     # may cover Chechnya, and anyone may cover several regions.
-    home_country = SelectField(
+    home_country = PlainSelectField(
         _l("Country"), validators=[DataRequired(message=_l("Choose the country you live in"))]
     )
-    home_country_other = StringField(
+    home_country_other = PlainStringField(
         _l("Name of the country"), filters=[strip], validators=[MaxChars(200), SingleLine()]
     )
-    city = StringField(
+    city = PlainStringField(
         _l("City or town where you live"),
         filters=[strip],
         validators=[
@@ -199,7 +203,7 @@ class ApplicationForm(FlaskForm):
     regions = MultiCheckboxField(
         _l("Which regions can you cover?"), description=_l("Regions you can cover")
     )
-    german_level = SelectField(
+    german_level = PlainSelectField(
         _l("Your German"), validators=[DataRequired(message=_l("Choose your level of German"))]
     )
     # One row more than allowed is read, so that an eleventh language is refused with a
@@ -227,7 +231,7 @@ class ApplicationForm(FlaskForm):
     )
     cover_letter_file = FileField(_l("… or attach it as a file"))
     writing_sample = FileField(_l("Writing sample"))
-    writing_sample_url = StringField(
+    writing_sample_url = PlainStringField(
         _l("… or a link to a published piece"),
         filters=[strip, with_scheme],
         validators=[Optional(), MaxChars(WEB_ADDRESS_MAX), SingleLine()],
@@ -242,10 +246,10 @@ class ApplicationForm(FlaskForm):
             WebAddressPerLine(),
         ],
     )
-    heard_about = SelectField(
+    heard_about = PlainSelectField(
         _l("How did you hear about this call? (optional)"), validators=[Optional()]
     )
-    heard_about_other = StringField(
+    heard_about_other = PlainStringField(
         _l("Where? (optional)"), filters=[strip], validators=[MaxChars(200), SingleLine()]
     )
     # The description is the short name the error summary uses for this long label.
@@ -254,7 +258,7 @@ class ApplicationForm(FlaskForm):
         description=_l("Privacy notice"),
     )
     # Bots fill every field; people never see this one (hidden by CSS, out of tab order).
-    website = StringField(_l("Leave this field empty"))
+    website = PlainStringField(_l("Leave this field empty"))
     form_ticket = HiddenField()
     # The language the page was shown in: a correspondence language still equal to it was
     # not changed by the applicant, so it follows a language switch.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, Label, SelectChoice, SelectField, StringField
+from wtforms import Form, Label, SelectChoice
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from tracker.applications.submit import SpokenLanguage
@@ -22,6 +22,7 @@ from tracker.labels import (
     language_with_level,
     spoken_language_names,
 )
+from tracker.web.widgets import PlainSelectField, PlainStringField
 
 # Further languages besides German: enough for anyone from the Caucasus, few enough to read.
 MAX_OTHER_LANGUAGES = 10
@@ -38,10 +39,10 @@ def _strip(value):
 class LanguageRow(Form):
     """One further language, the applicant's level in it, and its name if our list lacks it."""
 
-    language = SelectField(_l("Language"), validators=[Optional()])
-    level = SelectField(_l("Level"), validators=[Optional()])
+    language = PlainSelectField(_l("Language"), validators=[Optional()])
+    level = PlainSelectField(_l("Level"), validators=[Optional()])
     # Not "name": a FormField row has a name of its own, which would hide this field.
-    language_name = StringField(
+    language_name = PlainStringField(
         _l("Name of the language"),
         filters=[_strip],
         validators=[

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from wtforms import Field, FieldList, FormField
+from wtforms.i18n import messages_path
 
 from tracker.inbox.query import SELECTION_MAX
+
+
+@functools.lru_cache(maxsize=8)
+def _wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def wtforms_messages(default):
+    """Return WTForms' own messages ("Not a valid choice") in the page's language.
+
+    Read once per language and process: Flask-WTF reads and parses WTForms' catalogue
+    again on every request, 0.5 ms each time. *default* (Flask-WTF's answer) is kept
+    when translation is off (``WTF_I18N_ENABLED``) or no request has a language.
+    """
+    locale = get_locale()
+    if not current_app.config.get("WTF_I18N_ENABLED", True) or locale is None:
+        return default
+    return _wtforms_catalog(str(locale))
 
 
 def _leaf_fields(fields):

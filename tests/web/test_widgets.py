@@ -1,0 +1,72 @@
+"""The plain widgets write exactly what WTForms' own widgets write."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.web.widgets import (
+    PlainCheckboxInput,
+    PlainSelectField,
+    PlainStringField,
+    html_params,
+)
+
+CHOICES = [
+    SelectChoice("", "Choose"),
+    SelectChoice("ka", "Georgian <ქართული>"),
+    SelectChoice('"x"', Markup('<b class="k">bold</b>')),
+    SelectChoice("hy", "Armenian", render_kw={"disabled": True, "data_note": 'a "b"'}),
+]
+
+
+class WTFormsForm(Form):
+    language = SelectField(choices=CHOICES, validators=[DataRequired()])
+    name = StringField()
+    topics = SelectMultipleField(
+        choices=[SelectChoice("a", "A & B"), SelectChoice("b", "B")],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+class PlainForm(Form):
+    language = PlainSelectField(choices=CHOICES, validators=[DataRequired()])
+    name = PlainStringField()
+    topics = SelectMultipleField(
+        choices=[SelectChoice("a", "A & B"), SelectChoice("b", "B")],
+        widget=ListWidget(prefix_label=False),
+        option_widget=PlainCheckboxInput(),
+    )
+
+
+def test_html_params_writes_what_wtforms_writes():
+    assert html_params(class_="input", data_max_size=3, aria_invalid="true", hidden=True) == (
+        'aria-invalid="true" class="input" data-max-size="3" hidden'
+    )
+    assert html_params(value=Markup('a "b"'), required=False, title='<x> & "y"') == (
+        'title="&lt;x&gt; &amp; &#34;y&#34;" value="a &quot;b&quot;"'
+    )
+
+
+def test_plain_widgets_write_the_same_markup_as_wtforms():
+    data = MultiDict(
+        [("language", "ka"), ("name", 'Nino "N" <B>'), ("topics", "a"), ("topics", "b")]
+    )
+    ours, theirs = PlainForm(data), WTFormsForm(data)
+    for field in ("language", "name"):
+        attributes = {"class": "select", "aria-describedby": "x-hint", "autocomplete": False}
+        assert str(ours[field](**attributes)) == str(theirs[field](**attributes))
+    assert str(ours.topics) == str(theirs.topics)
+    assert str(ours.language()) == (
+        '<select id="language" name="language" required><option value="">Choose</option>'
+        '<option selected value="ka">Georgian &lt;ქართული&gt;</option>'
+        '<option value="&#34;x&#34;"><b class="k">bold</b></option>'
+        '<option data-note="a &#34;b&#34;" disabled value="hy">Armenian</option></select>'
+    )
+    ours.language.render_kw = theirs.language.render_kw = {"autofocus": True}
+    assert str(ours.language()) == str(theirs.language())
+    assert str(ours.language()).startswith('<select autofocus id="language"')
