@@ -4,8 +4,7 @@ Every column is one SQL expression of the application row: regions, languages, t
 tags and documents are joined by the database (``group_concat`` on SQLite, ``string_agg``
 on PostgreSQL, see :func:`joined`), the criterion means come from one grouped join, the
 candidate link is the page's address around the id. The rows are read in one pass
-(``yield_per``: a server-side cursor on PostgreSQL), never as ORM objects, by a thread of
-their own a batch ahead of the writer (:func:`read_ahead`); Python only
+(``yield_per``: a server-side cursor on PostgreSQL), never as ORM objects; Python only
 names the languages (through a dict filled once per distinct language and level) and
 writes the values.
 
@@ -18,10 +17,7 @@ decimals, dates in ISO form.
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from flask_babel import get_locale
@@ -67,9 +63,6 @@ _MEAN_COLUMNS = frozenset(("rating_mean", *CRITERION_COLUMNS))
 _LISTS_KEPT = 20_000
 # An id no application has, to cut the candidate page's address around the id.
 _SENTINEL_ID = 918273645546372819
-# Batches read ahead of the writer (memory: this many batches of rows at most).
-READ_AHEAD = 2
-_END = object()
 
 
 def neutralise(cell: str) -> str:
@@ -244,43 +237,6 @@ class _Languages:
         return named
 
 
-def read_ahead(batches: Iterable, depth: int = READ_AHEAD) -> Iterator:
-    """Yield *batches* while a thread of their own reads the next ones, *depth* at most.
-
-    The database computes the next batch (its driver lets go of the interpreter's lock
-    meanwhile) while this thread writes the last one: an export uses a second core for
-    the query. An error of the reading thread is raised here; when the caller stops
-    early, the reading thread stops after the batch it is reading.
-    """
-    waiting: queue.Queue = queue.Queue(maxsize=depth)
-    stopped = threading.Event()
-
-    def read() -> None:
-        try:
-            for batch in batches:
-                waiting.put(batch)
-                if stopped.is_set():
-                    return
-            waiting.put(_END)
-        except Exception as error:  # noqa: BLE001 - raised in the caller's thread
-            waiting.put(error)
-
-    reader = threading.Thread(target=read, name="export-read-ahead", daemon=True)
-    reader.start()
-    try:
-        while (batch := waiting.get()) is not _END:
-            if isinstance(batch, Exception):
-                raise batch
-            yield batch
-    finally:
-        stopped.set()
-        while reader.is_alive():
-            # Make room for a batch the reader would wait to hand over.
-            with suppress(queue.Empty):
-                waiting.get(timeout=0.05)
-        reader.join()
-
-
 def export_rows(
     f: InboxFilter,
     *,
@@ -320,9 +276,9 @@ def export_rows(
         decimals = []
         days = [columns.index("received")] if "received" in columns else []
     # Core rows straight from the connection (not through the ORM's loading), *batch* at
-    # a time from one cursor (a server-side one on PostgreSQL), read ahead by a thread.
+    # a time from one cursor (a server-side one on PostgreSQL).
     result = db.session.connection().execute(statement.execution_options(yield_per=batch))
-    for chunk in read_ahead(result.partitions()):
+    for chunk in result.partitions():
         for values in chunk:
             row = list(values)
             if languages is not None:
