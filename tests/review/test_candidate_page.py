@@ -348,7 +348,7 @@ def test_rejecting_needs_a_structured_reason(editor_client, make_application):
 
 
 def test_the_side_columns_selects_keep_label_hint_error_and_choice(editor_client, make_application):
-    """The selects are drawn without WTForms (macros.plain_select), with the attributes it
+    """The selects are drawn by tracker.web.widgets (PlainSelect), with the attributes it
     would write in its order: the error and hint tied to the field, the choice kept."""
     application = make_application()
     data = form_data(editor_client, application, new_status="rejected", notify_template="")
@@ -374,9 +374,9 @@ def test_the_side_columns_selects_keep_label_hint_error_and_choice(editor_client
 
 
 def test_the_forms_textareas_keep_label_error_and_input(editor_client, make_application):
-    """Labels and textareas are drawn without WTForms (macros.plain_label, plain_textarea),
-    with the attributes it would write in its order: the error tied to the field, the
-    editor's input kept after the line break WTForms puts first."""
+    """Labels and textareas are drawn without WTForms' formatting (macros.plain_label,
+    widgets.PlainTextArea), with the attributes it would write in its order: the error tied
+    to the field, the editor's input kept after the line break WTForms puts first."""
     application = make_application()
     data = form_data(editor_client, application, body="   ")
     markup = editor_client.post(url(application, "/comments?lang=en"), data=data).text

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, SelectChoice, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired
+from wtforms import (
+    Form,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.web.widgets import (
     PlainCheckboxInput,
     PlainSelectField,
     PlainStringField,
+    PlainTextAreaField,
     html_params,
 )
 
@@ -26,6 +34,7 @@ CHOICES = [
 class WTFormsForm(Form):
     language = SelectField(choices=CHOICES, validators=[DataRequired()])
     name = StringField()
+    note = TextAreaField(validators=[DataRequired(), Length(min=2, max=2000)])
     topics = SelectMultipleField(
         choices=[SelectChoice("a", "A & B"), SelectChoice("b", "B")],
         widget=ListWidget(prefix_label=False),
@@ -36,6 +45,7 @@ class WTFormsForm(Form):
 class PlainForm(Form):
     language = PlainSelectField(choices=CHOICES, validators=[DataRequired()])
     name = PlainStringField()
+    note = PlainTextAreaField(validators=[DataRequired(), Length(min=2, max=2000)])
     topics = SelectMultipleField(
         choices=[SelectChoice("a", "A & B"), SelectChoice("b", "B")],
         widget=ListWidget(prefix_label=False),
@@ -54,13 +64,25 @@ def test_html_params_writes_what_wtforms_writes():
 
 def test_plain_widgets_write_the_same_markup_as_wtforms():
     data = MultiDict(
-        [("language", "ka"), ("name", 'Nino "N" <B>'), ("topics", "a"), ("topics", "b")]
+        [
+            ("language", "ka"),
+            ("name", 'Nino "N" <B>'),
+            ("note", "<b>Keep</b>\r\nthis & that"),
+            ("topics", "a"),
+            ("topics", "b"),
+        ]
     )
     ours, theirs = PlainForm(data), WTFormsForm(data)
-    for field in ("language", "name"):
+    for field in ("language", "name", "note"):
         attributes = {"class": "select", "aria-describedby": "x-hint", "autocomplete": False}
         assert str(ours[field](**attributes)) == str(theirs[field](**attributes))
     assert str(ours.topics) == str(theirs.topics)
+    assert str(ours.note(rows=2, maxlength=False)) == (
+        '<textarea id="note" minlength="2" name="note" required rows="2">\r\n'
+        "&lt;b&gt;Keep&lt;/b&gt;\r\nthis &amp; that</textarea>"
+    )
+    assert str(ours.note(rows=1)) == str(theirs.note(rows=1))
+    assert 'maxlength="2000"' in str(ours.note(rows=1))
     assert str(ours.language()) == (
         '<select id="language" name="language" required><option value="">Choose</option>'
         '<option selected value="ka">Georgian &lt;ქართული&gt;</option>'

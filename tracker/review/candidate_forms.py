@@ -13,9 +13,7 @@ from sqlalchemy import select
 from wtforms import (
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
@@ -32,6 +30,7 @@ from tracker.labels import (
 )
 from tracker.models import User
 from tracker.review.email_forms import template_choices
+from tracker.web.widgets import PlainSelectField, PlainTextAreaField
 
 NOTE_MAX_LENGTH = 2000
 RATING_COMMENT_MAX_LENGTH = 2000
@@ -62,12 +61,12 @@ class StatusForm(FlaskForm):
     """Move the candidate on: new status, a structured reason when rejecting, a note."""
 
     expected_version = _version_field("status")
-    new_status = SelectField(
+    new_status = PlainSelectField(
         _l("New status"),
         choices=choices((status.value, label) for status, label in STATUS_LABELS.items()),
         validators=[DataRequired(_l("Please choose the new status."))],
     )
-    reason = SelectField(
+    reason = PlainSelectField(
         _l("Reason for the rejection"),
         choices=choices(
             [("", _l("Choose a reason")), *((r.value, label) for r, label in REASON_LABELS.items())]
@@ -75,11 +74,11 @@ class StatusForm(FlaskForm):
         default="",
         # No Optional(): it would end the chain before validate_reason, which decides.
     )
-    note = TextAreaField(
+    note = PlainTextAreaField(
         _l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX_LENGTH), PlainText()]
     )
     # Decide now, notify later: the chosen email waits as a draft in the outbox.
-    notify_template = SelectField(
+    notify_template = PlainSelectField(
         _l("Prepare an email to the candidate (optional)"),
         choices=template_choices(blank=True),
         default="",
@@ -127,8 +126,8 @@ def _score_field(criterion: RubricCriterion) -> RadioField:
     )
 
 
-def _comment_field(criterion: RubricCriterion) -> TextAreaField:
-    return TextAreaField(
+def _comment_field(criterion: RubricCriterion) -> PlainTextAreaField:
+    return PlainTextAreaField(
         _l("Comment on %(criterion)s (optional)", criterion=CRITERION_LABELS[criterion]),
         filters=[strip],
         validators=[Optional(), Length(max=RATING_COMMENT_MAX_LENGTH), PlainText()],
@@ -147,7 +146,7 @@ class RatingForm(FlaskForm):
         choices=choices((r.value, label) for r, label in RECOMMENDATION_LABELS.items()),
         validators=[InputRequired(_l("Please choose a recommendation."))],
     )
-    summary = TextAreaField(
+    summary = PlainTextAreaField(
         _l("Summary (optional)"),
         filters=[strip],
         validators=[Optional(), Length(max=SUMMARY_MAX_LENGTH), PlainText()],
@@ -198,7 +197,7 @@ for _criterion in RubricCriterion:
 class RecuseForm(FlaskForm):
     """Declare a conflict of interest, optionally saying why (admins see it)."""
 
-    reason = TextAreaField(
+    reason = PlainTextAreaField(
         _l("Reason (optional, visible to admins)"),
         id="recusal_reason",
         filters=[strip],
@@ -209,7 +208,7 @@ class RecuseForm(FlaskForm):
 class CommentForm(FlaskForm):
     """A note for the team."""
 
-    body = TextAreaField(
+    body = PlainTextAreaField(
         _l("Comment"),
         filters=[strip],
         validators=[
@@ -224,7 +223,7 @@ class AssignForm(FlaskForm):
     """Make one editor (or nobody) responsible for the candidate."""
 
     expected_version = _version_field("assign")
-    assignee = SelectField(_l("Assigned to"), validators=[Optional()])
+    assignee = PlainSelectField(_l("Assigned to"), validators=[Optional()])
 
     def offer(self, users: list[User]) -> None:
         self.assignee.choices = choices(

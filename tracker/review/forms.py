@@ -8,7 +8,6 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectChoice,
-    SelectField,
     SelectMultipleField,
     StringField,
 )
@@ -20,6 +19,7 @@ from tracker.inbox.bulk import BULK_ACTIONS
 from tracker.inbox.columns import OPTIONAL_COLUMNS
 from tracker.labels import REJECTION_REASON_LABELS, STATUS_LABELS
 from tracker.web.forms_common import IdListField
+from tracker.web.widgets import PlainSelectField
 
 # The label of a field no page shows. Without one, WTForms names the field through its
 # own message catalogue, which Flask-WTF then reads from disk on every inbox request.
@@ -40,22 +40,24 @@ class BulkForm(FlaskForm):
     )
     # The inbox's query string, so that the action and the redirect use the same filter.
     filter = HiddenField(UNSHOWN)
-    action = SelectField(UNSHOWN, choices=[SelectChoice(action, action) for action in BULK_ACTIONS])
+    action = PlainSelectField(
+        UNSHOWN, choices=[SelectChoice(action, action) for action in BULK_ACTIONS]
+    )
     # No Optional() below: it would stop the chain before the validate_* methods, which
     # decide what each action requires.
-    status = SelectField(
+    status = PlainSelectField(
         _l("New status"),
         default="",
         choices=[SelectChoice("", _l("Choose a status"))]
         + [SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
     )
-    reason = SelectField(
+    reason = PlainSelectField(
         _l("Reason, when rejecting"),
         default="",
         choices=[SelectChoice("", _l("Choose a reason"))]
         + [SelectChoice(reason.value, label) for reason, label in REJECTION_REASON_LABELS.items()],
     )
-    assignee = SelectField(_l("Assign to"), default="")
+    assignee = PlainSelectField(_l("Assign to"), default="")
     tag = StringField(_l("Tag"))
 
     def __init__(self, *args, assignees=(), **kwargs):

@@ -10,8 +10,8 @@ name, True as a bare name, False left out, values escaped) with plain string joi
 from __future__ import annotations
 
 from markupsafe import Markup, escape
-from wtforms import SelectField, StringField
-from wtforms.widgets import CheckboxInput, Select, TextInput
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, Select, TextArea, TextInput
 from wtforms.widgets.core import clean_key
 
 
@@ -53,6 +53,19 @@ class PlainSelect(Select):
         return f"<option {html_params(**options)}>{escape(choice.label or choice.value)}</option>"
 
 
+class PlainTextArea(TextArea):
+    """A textarea written as `wtforms.widgets.TextArea` writes it."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        for flag in self.validation_attrs:
+            if flag not in kwargs and flag in vars(field.flags):
+                kwargs[flag] = getattr(field.flags, flag)
+        attributes = html_params(name=field.name, **kwargs)
+        # The attributes and the text went through escape(); the line break is WTForms'.
+        return Markup(f"<textarea {attributes}>\r\n{escape(field._value())}</textarea>")  # noqa: S704
+
+
 class PlainTextInput(TextInput):
     """A text input written as `wtforms.widgets.TextInput` writes it."""
 
@@ -69,6 +82,12 @@ class PlainSelectField(SelectField):
     """A select field drawn by `PlainSelect`."""
 
     widget = PlainSelect()
+
+
+class PlainTextAreaField(TextAreaField):
+    """A textarea field drawn by `PlainTextArea`."""
+
+    widget = PlainTextArea()
 
 
 class PlainStringField(StringField):
