@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -22,6 +21,7 @@ from tracker.apply.forms import PlainText, SingleLine, strip
 from tracker.call_options import OptionLinesError, format_target_lines, parse_target_lines
 from tracker.calls import SLUG_MAX_LENGTH, SLUG_PATTERN, CallData
 from tracker.enums import UI_LANGUAGES
+from tracker.web.forms_common import SiteForm
 
 DESCRIPTION_MAX = 20_000
 PRIVACY_NOTICE_MAX = 50_000
@@ -49,7 +49,7 @@ def _text(language_label, maximum: int, required_message=None) -> TextAreaField:
     return TextAreaField(language_label, validators=[first, Length(max=maximum), PlainText()])
 
 
-class CallForm(FlaskForm):
+class CallForm(SiteForm):
     """A call's texts, address, regions, topics, targets, dates and privacy notice."""
 
     title_de = _title(_l("Title in German"), required=True)
@@ -208,7 +208,7 @@ class CallForm(FlaskForm):
         self.privacy_version.data = call.privacy_version or ""
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(SiteForm):
     """An optional new deadline for a call that is opened again."""
 
     closes_at = DateTimeLocalField(

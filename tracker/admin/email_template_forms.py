@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from tracker.mail.templates import BODY_MAX_LENGTH
+from tracker.web.forms_common import SiteForm
 
 # What each placeholder stands for, shown beside the form.
 PLACEHOLDER_LABELS = {
@@ -31,7 +31,7 @@ PLACEHOLDER_LABELS = {
 }
 
 
-class EmailTemplateForm(FlaskForm):
+class EmailTemplateForm(SiteForm):
     """Subject, text and optional HTML part of one template in one language.
 
     The template rules (placeholders, one-line subject) are checked by

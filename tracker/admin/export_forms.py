@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectMultipleField
 from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -11,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tracker.apply.forms import choices
 from tracker.exports import EXPORT_COLUMNS, HEADERS_AS_KEYS, HEADERS_FOR_PEOPLE
 from tracker.labels import COLUMN_LABELS
+from tracker.web.forms_common import SiteForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -20,7 +20,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ExportForm(FlaskForm):
+class ExportForm(SiteForm):
     """Columns (all ticked at first), format and header kind of a candidate list export."""
 
     columns = MultiCheckboxField(

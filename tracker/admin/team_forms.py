@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -12,6 +11,7 @@ from tracker.apply.forms import SingleLine, ValidEmail, choices, strip
 from tracker.auth.forms import new_password_fields
 from tracker.enums import Role
 from tracker.labels import LANGUAGE_LABELS
+from tracker.web.forms_common import SiteForm
 
 
 def role_choices():
@@ -24,7 +24,7 @@ def role_choices():
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(SiteForm):
     """Who to invite, with which role, and in which language to write to them."""
 
     name = StringField(
@@ -53,13 +53,13 @@ class InviteForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(SiteForm):
     """A new role for one account."""
 
     role = SelectField(_l("Role"), choices=role_choices())
 
 
-class JoinForm(FlaskForm):
+class JoinForm(SiteForm):
     """The invitee's first password, typed twice."""
 
     new_password, confirm_password = new_password_fields(

@@ -6,7 +6,6 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -54,7 +53,7 @@ from tracker.labels import (
     home_countries,
     region_groups,
 )
-from tracker.web.forms_common import wtforms_messages
+from tracker.web.forms_common import SiteForm
 from tracker.web.widgets import PlainCheckboxInput, PlainSelectField, PlainStringField
 
 COVER_LETTER_MAX = 8000
@@ -143,12 +142,8 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = PlainCheckboxInput()
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(SiteForm):
     """What an applicant sends: about them, where and in which languages, documents, consent."""
-
-    class Meta:
-        def get_translations(self, form):
-            return wtforms_messages(super().get_translations(form))
 
     # Invisible direction and zero-width characters are dropped, not refused (names.py).
     full_name = PlainStringField(

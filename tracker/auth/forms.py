@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from tracker.accounts.common import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from tracker.web.forms_common import SiteForm
 
 
 def strip(value):
@@ -53,7 +53,7 @@ def new_password_fields(label=None, again=None) -> tuple[PasswordField, Password
     return new, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SiteForm):
     """A staff member's address and password, and where to go afterwards."""
 
     email = _email_field()
@@ -65,7 +65,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(SiteForm):
     """The current password and a new one, typed twice."""
 
     current_password = PasswordField(
@@ -76,19 +76,19 @@ class ChangePasswordForm(FlaskForm):
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(SiteForm):
     """The address to send a reset link to."""
 
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(SiteForm):
     """A new password, typed twice, set with a reset link."""
 
     new_password, confirm_password = new_password_fields()
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(SiteForm):
     """The six-digit code from the authenticator app, or a recovery code."""
 
     code = StringField(
@@ -102,7 +102,7 @@ class TwoFactorForm(FlaskForm):
     )
 
 
-class TwoFactorSetupForm(FlaskForm):
+class TwoFactorSetupForm(SiteForm):
     """The code the newly set-up app shows, proving it holds the secret."""
 
     code = StringField(
@@ -116,7 +116,7 @@ class TwoFactorSetupForm(FlaskForm):
     next = HiddenField()
 
 
-class TwoFactorDisableForm(FlaskForm):
+class TwoFactorDisableForm(SiteForm):
     """A current code, to confirm turning two-factor sign-in off."""
 
     code = StringField(

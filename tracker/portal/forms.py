@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from tracker.apply.forms import PlainText, SingleLine, ValidEmail, strip
 from tracker.apply.text_checks import MaxChars
+from tracker.web.forms_common import SiteForm
 
 WITHDRAW_NOTE_MAX = 2000
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(SiteForm):
     """The applicant withdraws; a reason is welcome but optional."""
 
     reason = TextAreaField(
@@ -30,7 +30,7 @@ class WithdrawForm(FlaskForm):
             )
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(SiteForm):
     """Ask for a new status link, sent to the address the application was made with."""
 
     email = StringField(
@@ -45,9 +45,9 @@ class ReissueForm(FlaskForm):
     )
 
 
-class ErasureRequestForm(FlaskForm):
+class ErasureRequestForm(SiteForm):
     """Ask for the email whose link confirms that the applicant's data is to be erased."""
 
 
-class ErasureConfirmForm(FlaskForm):
+class ErasureConfirmForm(SiteForm):
     """Confirm, from the emailed link, that every piece of the applicant's data goes."""

@@ -8,7 +8,6 @@ of silently overwritten.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     IntegerField,
@@ -30,6 +29,7 @@ from tracker.labels import (
 )
 from tracker.models import User
 from tracker.review.email_forms import template_choices
+from tracker.web.forms_common import SiteForm
 from tracker.web.widgets import PlainSelectField, PlainTextAreaField
 
 NOTE_MAX_LENGTH = 2000
@@ -57,7 +57,7 @@ def _version_field(form_name: str) -> IntegerField:
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(SiteForm):
     """Move the candidate on: new status, a structured reason when rejecting, a note."""
 
     expected_version = _version_field("status")
@@ -134,7 +134,7 @@ def _comment_field(criterion: RubricCriterion) -> PlainTextAreaField:
     )
 
 
-class RatingForm(FlaskForm):
+class RatingForm(SiteForm):
     """The rubric: 1–5 or "can't judge yet" per criterion with an optional comment, a
     recommendation (always required), a summary.
 
@@ -194,7 +194,7 @@ for _criterion in RubricCriterion:
     setattr(RatingForm, f"comment_{_criterion.value}", _comment_field(_criterion))
 
 
-class RecuseForm(FlaskForm):
+class RecuseForm(SiteForm):
     """Declare a conflict of interest, optionally saying why (admins see it)."""
 
     reason = PlainTextAreaField(
@@ -205,7 +205,7 @@ class RecuseForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(SiteForm):
     """A note for the team."""
 
     body = PlainTextAreaField(
@@ -219,7 +219,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(SiteForm):
     """Make one editor (or nobody) responsible for the candidate."""
 
     expected_version = _version_field("assign")
@@ -240,7 +240,7 @@ class AssignForm(FlaskForm):
         return next((user for user in users if user.id == assignee_id), None)
 
 
-class AddTagForm(FlaskForm):
+class AddTagForm(SiteForm):
     """Add one tag (an existing one is offered as a suggestion, a new one is created)."""
 
     name = StringField(
@@ -255,7 +255,7 @@ class AddTagForm(FlaskForm):
     )
 
 
-class RemoveTagForm(FlaskForm):
+class RemoveTagForm(SiteForm):
     """Remove one tag: each tag on the page has its own small form carrying its name."""
 
     name = StringField(widget=HiddenInput(), filters=[strip], validators=[DataRequired()])

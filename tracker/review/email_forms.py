@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -19,7 +18,7 @@ from tracker.enums import UI_LANGUAGES, EmailTemplateKey
 from tracker.labels import TEMPLATE_LABELS
 from tracker.mail.bulk_email import LanguageText
 from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, normalise_newlines
-from tracker.web.forms_common import IdListField
+from tracker.web.forms_common import IdListField, SiteForm
 
 
 def template_choices(*, blank: bool) -> list[SelectChoice]:
@@ -52,7 +51,7 @@ class EmailTextMixin:
     )
 
 
-class ComposeForm(EmailTextMixin, FlaskForm):
+class ComposeForm(EmailTextMixin, SiteForm):
     """One email to one candidate, prefilled from a template in the candidate's language."""
 
     template = HiddenField()
@@ -69,11 +68,11 @@ class ComposeForm(EmailTextMixin, FlaskForm):
         return self.language.data if self.language.data in UI_LANGUAGES else None
 
 
-class DraftForm(EmailTextMixin, FlaskForm):
+class DraftForm(EmailTextMixin, SiteForm):
     """Change a draft before it is released."""
 
 
-class BulkEmailForm(FlaskForm):
+class BulkEmailForm(SiteForm):
     """One template to the inbox's ticked rows, or to everyone its filter matches.
 
     The inbox's bulk form posts here as it is (ids, scope, filter); this page then asks

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
@@ -18,18 +17,14 @@ from tracker.enums import Status
 from tracker.inbox.bulk import BULK_ACTIONS
 from tracker.inbox.columns import OPTIONAL_COLUMNS
 from tracker.labels import REJECTION_REASON_LABELS, STATUS_LABELS
-from tracker.web.forms_common import IdListField
+from tracker.web.forms_common import IdListField, SiteForm
 from tracker.web.widgets import PlainSelectField
 
-# The label of a field no page shows. Without one, WTForms names the field through its
-# own message catalogue, which Flask-WTF then reads from disk on every inbox request.
-UNSHOWN = ""
 
-
-class BulkForm(FlaskForm):
+class BulkForm(SiteForm):
     """One action on the ticked rows, or on every application the current filter matches."""
 
-    ids = IdListField(UNSHOWN, default=list)
+    ids = IdListField(default=list)
     scope = RadioField(
         _l("Apply to"),
         choices=[
@@ -39,9 +34,9 @@ class BulkForm(FlaskForm):
         default="selected",
     )
     # The inbox's query string, so that the action and the redirect use the same filter.
-    filter = HiddenField(UNSHOWN)
+    filter = HiddenField()
     action = PlainSelectField(
-        UNSHOWN, choices=[SelectChoice(action, action) for action in BULK_ACTIONS]
+        choices=[SelectChoice(action, action) for action in BULK_ACTIONS]
     )
     # No Optional() below: it would stop the chain before the validate_* methods, which
     # decide what each action requires.
@@ -97,7 +92,7 @@ class BulkForm(FlaskForm):
             ) from None
 
 
-class ColumnsForm(FlaskForm):
+class ColumnsForm(SiteForm):
     """The optional inbox columns a person shows: a checkbox each, none required."""
 
     # validate_choice off: validate_columns below refuses unknown keys in our own words.
@@ -107,7 +102,7 @@ class ColumnsForm(FlaskForm):
         validate_choice=False,
     )
     # The inbox's query string: the redirect returns to the same filter and page.
-    filter = HiddenField(UNSHOWN)
+    filter = HiddenField()
 
     def validate_columns(self, field):
         """Refuse a key that is not one of the inbox's optional columns."""

@@ -1,4 +1,5 @@
-"""What every form of the site shares: the error summary and the field of ticked ids."""
+"""What every form of the site shares: its base class, the error summary and the field of
+ticked ids."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import functools
 from babel import support
 from flask import current_app
 from flask_babel import get_locale
+from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 from wtforms.i18n import messages_path
 
@@ -29,6 +31,15 @@ def wtforms_messages(default):
     if not current_app.config.get("WTF_I18N_ENABLED", True) or locale is None:
         return default
     return _wtforms_catalog(str(locale))
+
+
+class SiteForm(FlaskForm):
+    """The base of every form of the site: Flask-WTF's form (CSRF, request data) whose
+    WTForms messages are read once per language (:func:`wtforms_messages`)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_messages(super().get_translations(form))
 
 
 def _leaf_fields(fields):
