@@ -130,13 +130,15 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 
 def run_measured(
-    command: list[str], env: dict, stdout=subprocess.DEVNULL
+    command: list[str], env: dict, stdout=subprocess.DEVNULL, stdin: bytes | None = None
 ) -> tuple[float, float, int]:
-    """Run *command*; return (seconds, peak RSS in MB, exit status) of that command alone."""
+    """Run *command* (with *stdin* as its input); return (seconds, peak RSS in MB, exit
+    status) of that command alone."""
     with tempfile.NamedTemporaryFile("r", suffix=".rusage") as report:
         process = subprocess.run(
             [sys.executable, "-I", "-S", "-c", _LAUNCHER, report.name, *command],
             env=env,
+            input=stdin,
             stdout=stdout,
             stderr=subprocess.PIPE,
             check=False,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from flask_babel import get_locale
-from sqlalchemy import Float, String, case, cast, func, literal, select
+from sqlalchemy import Float, Select, String, case, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -237,6 +237,19 @@ class _Languages:
         return named
 
 
+def export_statement(
+    f: InboxFilter, *, user: User | None, columns: Sequence[str], text: bool = False
+) -> Select:
+    """Return the one SELECT an export of *columns* runs for *f*, newest first (see
+    :func:`export_rows` for *user* and *text*); ``make bench`` dumps it as its baseline."""
+    dialect = db.session.get_bind().dialect.name
+    expressions, means = _expressions(columns, user, dialect, text)
+    statement = filtered_rows_statement(f, user=user, columns=expressions, newest_first=True)
+    if means is not None:
+        statement = statement.outerjoin(means, means.c.application_id == Application.id)
+    return statement
+
+
 def export_rows(
     f: InboxFilter,
     *,
@@ -262,11 +275,7 @@ def export_rows(
     columns = check_columns(columns)
     header = column_headers(columns, headers)
     yield [neutralise(title) for title in header] if text else header
-    dialect = db.session.get_bind().dialect.name
-    expressions, means = _expressions(columns, user, dialect, text)
-    statement = filtered_rows_statement(f, user=user, columns=expressions, newest_first=True)
-    if means is not None:
-        statement = statement.outerjoin(means, means.c.application_id == Application.id)
+    statement = export_statement(f, user=user, columns=columns, text=text)
     languages = columns.index("languages") if "languages" in columns else None
     name_languages = _Languages()
     if text:
