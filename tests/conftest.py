@@ -88,6 +88,40 @@ def storage(request, app_config) -> str:
     return request.param
 
 
+# PostgreSQL databases of this process that hold exactly the schema create_all builds.
+_SCHEMA_BUILT: set[str] = set()
+
+
+def _empty_database(url: str, keeps_schema: bool) -> None:
+    """Give the test an empty database with the models' schema.
+
+    On PostgreSQL the schema is built once per process and emptied with one TRUNCATE
+    before each test (40 ms instead of 240 ms of DDL to drop and rebuild it), as long as
+    the tables are the models' own: after a test marked ``changes_schema`` (migrations) or
+    one that dropped or added tables, the schema is rebuilt from nothing. SQLite files are
+    new for every test.
+    """
+    if not (url.startswith("postgresql") and keeps_schema):
+        _SCHEMA_BUILT.discard(url)
+        db.drop_all()
+        db.create_all()
+        return
+    tables = [table.name for table in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        present = connection.scalars(
+            text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+        ).all()
+        if url in _SCHEMA_BUILT and sorted(present) == sorted(tables):
+            names = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        # Whatever a test left behind (alembic_version, a half-migrated schema) goes too.
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    db.create_all()
+    _SCHEMA_BUILT.add(url)
+
+
 @pytest.fixture
 def app(app_config, request):
     """An app with an empty database of its own."""
@@ -95,12 +129,15 @@ def app(app_config, request):
         request.getfixturevalue("storage")
     app = create_app(app_config)
     app.test_client_class = RequestClient
+    url = app_config["SQLALCHEMY_DATABASE_URI"]
+    keeps_schema = "changes_schema" not in request.keywords
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        _empty_database(url, keeps_schema)
         yield app
         db.session.remove()
-        db.drop_all()
+        if url not in _SCHEMA_BUILT or not keeps_schema:
+            db.drop_all()
+            _SCHEMA_BUILT.discard(url)
         db.engine.dispose()
 
 

@@ -14,6 +14,9 @@ from tracker.extensions import db
 from tracker.migrating import attach_migrations
 from tracker.models import UNMODELLED_PREFIXES
 
+# Every test here migrates the database up and down: the app fixture rebuilds it after.
+pytestmark = pytest.mark.changes_schema
+
 
 @pytest.fixture(autouse=True)
 def _migrations(app):
