@@ -2,7 +2,7 @@
 
 Why not a library: XlsxWriter (constant-memory mode, typed calls) spent ~6 µs of Python per
 cell – range checks, a cell object, escaping, a temporary file per row. Writing the 100,000
-bench applications (1.4 million cells) took it 8.5 s of CPU of the export's 12–13, the
+bench applications (1.4 million cells) took it 8.5 s of CPU of the export's 11–13, the
 export 18 s on the 2-core bench machine against a target of 10: the library alone was
 nearly the budget. Here each row's XML is one join of f-strings, ~0.6 µs a cell (0.9 s),
 deflated into the archive a thousand rows at a time, so memory stays flat. Deflate runs at
