@@ -1,6 +1,6 @@
 """Large libraries load where they are used, not with the app (issue 15: exports in 150 MB).
 
-A process that only exports a CSV, sends mail or serves pages must not carry XlsxWriter,
+A process that only exports a CSV, sends mail or serves pages must not carry
 pypdf and the Pillow it loads, pypdfium2, libmagic or zxcvbn: each is imported inside the
 function that needs it. Checked in a fresh interpreter, since this one has loaded them all.
 """
@@ -14,7 +14,6 @@ import sys
 LAZY = (
     "alembic",
     "flask_migrate",
-    "xlsxwriter",
     "pypdf",
     "PIL",
     "pypdfium2",

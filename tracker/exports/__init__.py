@@ -3,8 +3,8 @@
 Exports select exactly what the inbox shows for the same filter (inbox.filter and
 inbox.query): an admin exports "this list", newest first like the inbox. Rows come from one
 query with the related values joined in SQL (:mod:`.rows`), read in one streaming pass:
-as CSV cells for :func:`write_csv`, or typed for :func:`write_xlsx` (:mod:`.writers`,
-:mod:`.workbook`), which writes numbers, dates and strings as typed cells. Memory stays
+as CSV cells for :func:`write_csv` (:mod:`.writers`), or typed for :func:`write_xlsx`
+(:mod:`.workbook`), which writes numbers, dates and strings as typed cells. Memory stays
 flat and the number of queries never depends on the number of rows. Headers are words in
 the exporting user's language, or the column keys for machines (:mod:`.columns`).
 
@@ -33,7 +33,8 @@ from tracker.exports.columns import (
 )
 from tracker.exports.documents import iter_file, write_documents_zip
 from tracker.exports.rows import BATCH_SIZE, export_rows, neutralise
-from tracker.exports.writers import write_csv, write_xlsx
+from tracker.exports.workbook import write_xlsx
+from tracker.exports.writers import write_csv
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import count_filtered

@@ -1,4 +1,4 @@
-"""The export's rows written as CSV (text, formula-guarded) or as an XLSX workbook (typed).
+"""The export's rows written as CSV (text, formula-guarded); XLSX is :mod:`.workbook`.
 
 Spreadsheet programs run a CSV cell that starts with ``= + - @`` (or a TAB, CR or LF before
 one) as a formula: an applicant who names themselves ``=HYPERLINK(…)`` would otherwise get
@@ -13,9 +13,6 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import IO
-
-from tracker.exports.rows import Value
 
 # CSV rows written per chunk of the stream.
 _CHUNK_ROWS = 1000
@@ -36,17 +33,3 @@ def write_csv(rows: Iterable[Sequence[str | int | None]]) -> Iterator[str]:
         yield chunk
         buffer.seek(0)
         buffer.truncate()
-
-
-def write_xlsx(
-    rows: Iterable[Sequence[Value]], fileobj: IO[bytes], widths: Sequence[int] = ()
-) -> int:
-    """Write *rows* (the header first) to *fileobj* as an XLSX workbook; return how many
-    data rows it holds (see :func:`tracker.exports.workbook.write_workbook`).
-
-    XlsxWriter is imported here, not with the app: a CSV export, a web worker or any other
-    command never loads it.
-    """
-    from tracker.exports.workbook import write_workbook
-
-    return write_workbook(rows, fileobj, widths)
