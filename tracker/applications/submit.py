@@ -136,11 +136,17 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
     :raises DuplicateSubmission: this form (by its token) was already stored, or the same
         address sent the same documents to this call within a day (see versions.py).
     """
-    existing = find_by_form_token(form_token)
-    if existing is not None:
-        raise DuplicateSubmission(existing)
     kept = kept_files(form_token)
-    _check_answers(call, data, set(kept))
+    try:
+        _check_answers(call, data, set(kept))
+    except SubmissionRejected:
+        # A stored form's kept files are gone: it was sent already, nothing is missing. (A
+        # complete form sent again is found inside the transaction: as a repeat, or by
+        # the unique form token.)
+        existing = find_by_form_token(form_token)
+        if existing is not None:
+            raise DuplicateSubmission(existing) from None
+        raise
 
     staged: dict[DocumentKind, StagedFile] = {}
     stored_keys: list[str] = []
