@@ -11,7 +11,6 @@ from tracker.extensions import db
 from tracker.models import Application, Document, Job
 
 
-
 def _shape(statement: str) -> str:
     """Return "INSERT documents" or "SELECT applications" for a statement."""
     verb = statement.split()[0]
