@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Engine, any_, bindparam, event, text
@@ -72,6 +73,23 @@ def begin_write() -> None:
     """
     db.session.commit()
     db.session.connection(execution_options={_IMMEDIATE: True})
+
+
+@contextlib.contextmanager
+def keep_loaded() -> Iterator[None]:
+    """Within the block, a commit leaves the session's objects loaded instead of expired.
+
+    For a write whose outcome the request still reads (the call it wrote to, the new
+    row's reference): what this transaction wrote or read is what the page shows, and
+    reading it all again inside (or just after) a write transaction only costs time.
+    """
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expiring
 
 
 def empty_wal() -> bool:

@@ -105,6 +105,13 @@ def index_application(application: Application) -> None:
         )
 
 
+def index_new_application(application: Application) -> None:
+    """Write the search entry of an application inserted in this transaction: it has none
+    yet, and no document text (the extract_text job indexes it again once that is read)."""
+    body = search_text(application, documents=())
+    db.session.execute(insert(SearchEntry).values(application_id=application.id, body=body))
+
+
 def remove_application(application_id: int) -> None:
     """Delete the search entry of an application (in the session's transaction).
 

@@ -13,13 +13,13 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.applications.names import clean_name, name_problem
 from tracker.applications.people import name_key
 from tracker.applications.versions import find_duplicate
-from tracker.database import begin_write
+from tracker.database import begin_write, keep_loaded
 from tracker.documents.extract_job import queue_extraction
 from tracker.documents.kept import discard as discard_kept
 from tracker.documents.kept import kept_files, staged_copy
@@ -38,7 +38,7 @@ from tracker.models import (
     Document,
     utcnow,
 )
-from tracker.search import index_application
+from tracker.search import index_new_application
 
 # No 0/O, 1/I/L or U: a reference is read aloud and typed from paper.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -136,34 +136,45 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
     :raises DuplicateSubmission: this form (by its token) was already stored, or the same
         address sent the same documents to this call within a day (see versions.py).
     """
-    existing = find_by_form_token(form_token)
-    if existing is not None:
-        raise DuplicateSubmission(existing)
     kept = kept_files(form_token)
-    _check_answers(call, data, set(kept))
+    try:
+        _check_answers(call, data, set(kept))
+    except SubmissionRejected:
+        # A stored form's kept files are gone: it was sent already, nothing is missing. (A
+        # complete form sent again is found inside the transaction: as a repeat, or by
+        # the unique form token.)
+        existing = find_by_form_token(form_token)
+        if existing is not None:
+            raise DuplicateSubmission(existing) from None
+        raise
 
     staged: dict[DocumentKind, StagedFile] = {}
     stored_keys: list[str] = []
     try:
         for kind, kept_file in kept.items():
             staged[kind] = staged_copy(kept_file)
-        # Move (and fsync) the files before the write transaction too: the SQLite write
-        # lock is held only for the rows. A failure below still removes every stored file.
+        # Move (and fsync) the files before the write transaction too, and draw the
+        # reference: the SQLite write lock is held only for the rows. A failure below still
+        # removes every stored file (and the unique reference refuses a rare collision).
         keys = {}
         for kind, staged_file in staged.items():
             keys[kind] = store_staged(staged_file.path)
             stored_keys.append(keys[kind])
-        begin_write()
-        _refuse_repeat(call, data, staged)
-        application = _new_application(call, data, form_token)
-        db.session.add(application)
-        for kind, staged_file in staged.items():
-            application.documents.append(_new_document(kind, staged_file, keys[kind]))
-        index_application(application)
-        # The documents' text is read afterwards, by the worker: search finds them then.
-        queue_extraction(application)
-        _queue_acknowledgement(application)
-        db.session.commit()
+        reference = generate_reference()
+        # What this request loaded (the call) stays loaded across the commits: the rows are
+        # not read again inside the write lock, nor again for the redirect after it.
+        with keep_loaded():
+            begin_write()
+            _refuse_repeat(call, data, staged)
+            application = _new_application(call, data, form_token, reference)
+            db.session.add(application)
+            db.session.flush()
+            _add_related_rows(application, data, staged, keys)
+            index_new_application(application)
+            # The documents' text is read afterwards, by the worker: search finds them then.
+            queue_extraction(application)
+            queue_template_email(application, EmailTemplateKey.ACKNOWLEDGEMENT, by=None)
+            db.session.commit()
     except BaseException as error:
         db.session.rollback()
         for key in stored_keys:
@@ -245,13 +256,15 @@ def missing_documents(
     return errors
 
 
-def _new_application(call: Call, data: ApplicationData, form_token: str) -> Application:
-    german = [SpokenLanguage("de", data.german_level)] if data.german_level != "none" else []
-    languages = german + [SpokenLanguage(*row) for row in data.other_languages]
+def _new_application(
+    call: Call, data: ApplicationData, form_token: str, reference: str
+) -> Application:
+    """Return the application's own row; its languages, regions, topics and documents are
+    written by :func:`_add_related_rows`."""
     full_name = clean_name(data.full_name)
     return Application(
         call=call,
-        reference=generate_reference(),
+        reference=reference,
         form_token=form_token,
         full_name=full_name,
         name_key=name_key(full_name),
@@ -269,36 +282,51 @@ def _new_application(call: Call, data: ApplicationData, form_token: str) -> Appl
         consent_at=utcnow(),
         privacy_version=call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"],
         status=Status.NEW.value,
-        languages=[
-            ApplicationLanguage(language=row.language, level=row.level, name=row.name, position=i)
+    )
+
+
+def _add_related_rows(
+    application: Application,
+    data: ApplicationData,
+    staged: Mapping[DocumentKind, StagedFile],
+    keys: Mapping[DocumentKind, str],
+) -> None:
+    """Insert the rows that belong to the (flushed) *application*, one statement per table.
+
+    Bulk inserts, not objects on the relationships: the unit of work would insert each
+    language and document alone to read back its id, which nothing here needs.
+    """
+    german = [SpokenLanguage("de", data.german_level)] if data.german_level != "none" else []
+    languages = german + [SpokenLanguage(*row) for row in data.other_languages]
+    rows = {
+        ApplicationLanguage: [
+            {"language": row.language, "level": row.level, "name": row.name, "position": i}
             for i, row in enumerate(languages)
         ],
-        topics=[ApplicationTopic(topic=topic) for topic in dict.fromkeys(data.topics)],
-        covered_regions=[
-            ApplicationRegion(region=region, position=position)
+        ApplicationRegion: [
+            {"region": region, "position": position}
             for position, region in enumerate(dict.fromkeys(data.regions))
         ],
-    )
+        ApplicationTopic: [{"topic": topic} for topic in dict.fromkeys(data.topics)],
+        Document: [_document_row(kind, each, keys[kind]) for kind, each in staged.items()],
+    }
+    for model, values in rows.items():
+        if values:
+            db.session.execute(
+                insert(model), [{"application_id": application.id, **row} for row in values]
+            )
 
 
-def _new_document(kind: DocumentKind, staged: StagedFile, key: str) -> Document:
-    return Document(
-        kind=kind.value,
-        filename=staged.filename,
-        file_type=staged.file_type.value,
-        content_type=staged.content_type,
-        size=staged.size,
-        sha256=staged.sha256,
-        storage_key=key,
-        flags=list(staged.flags),
-    )
-
-
-def _queue_acknowledgement(application: Application) -> None:
-    """Write the acknowledgement into the outbox, in the applicant's language.
-
-    The text is the admins' template (German where their language has none), or the seed
-    file in templates/mail/ while no template is seeded; it links to the status page.
-    """
-    db.session.flush()  # the status link needs the application's id and access key
-    queue_template_email(application, EmailTemplateKey.ACKNOWLEDGEMENT, by=None)
+def _document_row(kind: DocumentKind, staged: StagedFile, key: str) -> dict:
+    return {
+        "kind": kind.value,
+        "filename": staged.filename,
+        "file_type": staged.file_type.value,
+        "content_type": staged.content_type,
+        "size": staged.size,
+        "sha256": staged.sha256,
+        "storage_key": key,
+        "flags": list(staged.flags),
+        "text": None,
+        "page_count": None,
+    }

@@ -32,6 +32,7 @@ from tracker.applications.submit import (
 )
 from tracker.applications.versions import ordinal, version_number
 from tracker.apply import bp
+from tracker.apply.blank_form import blank_page
 from tracker.apply.forms import build_application_form
 from tracker.apply.steps import (
     answer_rows,
@@ -178,7 +179,7 @@ def _render_blank(call: Call, form):
         return _render_closed(call)
     form.preferred_language.data = _language()
     form.form_ticket.data = issue_form_ticket()
-    return _render_form(call, form)
+    return blank_page(call, form, _language(), draw=lambda: _render_form(call, form)[0]), 200
 
 
 def _render_invalid(call: Call, form):

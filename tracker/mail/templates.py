@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -328,6 +329,14 @@ def _unlinkable(value: str) -> Markup:
     return Markup(text)  # noqa: S704 - built from escape() above
 
 
+@lru_cache(maxsize=512)
+def _check_once(key: str, subject: str, body_text: str, body_html: str | None) -> None:
+    """Check the three parts like :func:`check_template`, once per process for parts that
+    pass: every acknowledgement is rendered from the same few sources. A refusal is not
+    kept (it raises), so its messages are always in the language of the request."""
+    check_template(key, subject, body_text, body_html)
+
+
 def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
     """Render *source* with *values* (plain strings) in the sandbox.
 
@@ -338,7 +347,7 @@ def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
     """
     allowed = placeholders_for(source.key)
     context = {name: str(values.get(name, "")) for name in allowed}
-    check_template(source.key, source.subject, source.body_text, source.body_html)
+    _check_once(str(source.key), source.subject, source.body_text, source.body_html)
     try:
         subject = compiled(source.subject).render(
             {name: single_line(value) for name, value in context.items()}

@@ -1,0 +1,72 @@
+"""What sending an application asks of the database: each table written once, nothing read twice."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event, select
+
+from tests.applying import application_form, check_page_fields, is_check_page
+from tracker.extensions import db
+from tracker.models import Application, Document, Job
+
+
+def _shape(statement: str) -> str:
+    """Return "INSERT documents" or "SELECT applications" for a statement."""
+    verb = statement.split()[0]
+    if verb == "INSERT":
+        return f"INSERT {statement.split()[2]}"
+    table = re.search(r"\bFROM (\w+)", statement)
+    return f"{verb} {table.group(1) if table else '?'}"
+
+
+def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, call):
+    url = f"/apply/{call.slug}"
+    check = client.post(
+        url,
+        data=application_form(client, call),
+        content_type="multipart/form-data",
+    )
+    assert is_check_page(check)
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        if not statement.startswith("BEGIN"):
+            statements.append(_shape(statement))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post(url, data={**check_page_fields(check.text), "send": "1"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert response.status_code == 302
+    assert statements == [
+        "SELECT calls",  # the view's call
+        "SELECT applications",  # this form stored already? (form ticket)
+        "SELECT applications",  # the reference is unused
+        # The write transaction: a repeat? then every table once, the email's template and
+        # the version number for its text. The call is not read again, here or after.
+        "SELECT applications",
+        "INSERT applications",
+        "INSERT application_languages",
+        "INSERT application_regions",
+        "INSERT application_topics",
+        "INSERT documents",
+        "INSERT search_entries",
+        "INSERT jobs",
+        "SELECT email_templates",
+        "SELECT applications",
+        "INSERT outbox_emails",
+        "INSERT jobs",
+    ]
+    application = db.session.scalar(select(Application))
+    assert response.headers["Location"].endswith(f"/thanks/{application.reference}")
+    assert [(row.language, row.level, row.position) for row in application.languages] == [
+        ("de", "B2", 0),
+        ("ka", "native", 1),
+        ("ru", "C1", 2),
+    ]
+    assert [row.region for row in application.covered_regions] == ["georgia"]
+    assert sorted(db.session.scalars(select(Document.kind))) == ["cv", "writing_sample"]
+    assert sorted(db.session.scalars(select(Job.kind))) == ["deliver_email", "extract_text"]
