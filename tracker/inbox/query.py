@@ -264,21 +264,21 @@ def assignable_users() -> list[User]:
 def _beyond(keys, values, *, forward: bool) -> ColumnElement[bool]:
     """Return the condition "after (or before) *values*" in the order of *keys*.
 
-    Lexicographic: key 1 beyond, or key 1 equal and key 2 beyond, and so on. A NULL value
-    only occurs where all rows with the same preceding keys share it (see _order_keys), so
-    nothing lies strictly beyond it on that key.
+    Lexicographic: key 1 beyond, or key 1 equal and key 2 beyond, and so on. *values* are
+    SQL expressions (the application's own keys, read in the same statement), so a NULL is
+    handled in SQL: nothing lies strictly beyond it (the comparison is NULL), and "equal"
+    means "also NULL" (``IS NOT DISTINCT FROM``). A NULL value only occurs where all rows
+    with the same preceding keys share it (see _order_keys).
     """
     alternatives = []
     equal_so_far = []
     for (expression, descending), value in zip(keys, values, strict=True):
-        if value is not None:
-            later = expression < value if descending == forward else expression > value
-            alternatives.append(and_(*equal_so_far, later))
-            equal_so_far.append(expression == value)
-        else:
-            equal_so_far.append(expression.is_(None))
+        later = expression < value if descending == forward else expression > value
+        alternatives.append(and_(*equal_so_far, later))
+        equal_so_far.append(expression.is_not_distinct_from(value))
     first_expression, first_descending = keys[0]
-    # Redundant with the alternatives, but lets the database start from an index bound.
+    # Redundant with the alternatives, but lets the database start from an index bound
+    # (the first key is never NULL).
     bound = (
         first_expression <= values[0]
         if first_descending == forward
@@ -290,25 +290,29 @@ def _beyond(keys, values, *, forward: bool) -> ColumnElement[bool]:
 def neighbours(f: InboxFilter, application_id: int, *, user: User) -> tuple[int | None, int | None]:
     """Return the ids before and after *application_id* in the order of *f* (None at an end).
 
-    Keyset queries on the sort key: one to read the application's key, one per direction,
-    each LIMIT 1 – the filter is never loaded. The application itself need not match *f*
-    any longer (a status just changed), its place in the order is still known.
+    One statement (each costs a round trip on PostgreSQL): the application's sort key read
+    in a subquery, and one keyset step per direction beside it, each LIMIT 1 – the filter
+    is never loaded. The application itself need not match *f* any longer (a status just
+    changed), its place in the order is still known.
     """
     keys = _order_keys(f, user)
-    values = db.session.execute(
-        select(*(expression for expression, _ in keys)).where(Application.id == application_id)
-    ).first()
-    if values is None:
-        return None, None
+    anchor = (
+        select(*(expression.label(f"key_{n}") for n, (expression, _) in enumerate(keys)))
+        .where(Application.id == application_id)
+        .subquery("anchor")
+    )
+    values = list(anchor.c)
     conditions = _conditions(f, user)
 
-    def step(forward: bool) -> int | None:
+    def step(forward: bool):
         """Return the id of the next row in the order (*forward*) or in the reverse."""
-        return db.session.scalar(
+        return (
             select(Application.id)
-            .where(*conditions, _beyond(keys, tuple(values), forward=forward))
+            .where(*conditions, _beyond(keys, values, forward=forward))
             .order_by(*_order_by(keys, reverse=not forward))
             .limit(1)
+            .scalar_subquery()
         )
 
-    return step(False), step(True)
+    found = db.session.execute(select(step(False), step(True)).select_from(anchor)).first()
+    return (found[0], found[1]) if found is not None else (None, None)

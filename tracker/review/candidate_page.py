@@ -32,7 +32,7 @@ from tracker.documents.validate import TYPE_NAMES
 from tracker.enums import FileType
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import assignable_users, neighbours
+from tracker.inbox.query import neighbours
 from tracker.labels import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,
@@ -54,6 +54,7 @@ from tracker.review.candidate_forms import (
     RecuseForm,
     RemoveTagForm,
     StatusForm,
+    all_staff,
     label_of,
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
@@ -237,7 +238,12 @@ def candidate_page(
     rows = history_rows(application)
     ratings = visible_ratings(viewer, rows.ratings, rows.recusals)
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
-    entries = timeline(application, viewer=viewer, rows=rows)
+    # Every account, read once: the people the timeline names (a rating's user too, from
+    # the session) and those who may be assigned.
+    staff = all_staff()
+    entries = timeline(
+        application, viewer=viewer, rows=rows, users={user.id: user for user in staff}
+    )
     previous_id, next_id = neighbours(inbox_filter, application.id, user=viewer)
     language = str(get_locale())
     # Fills the answers' collections of the application already loaded (no new object).
@@ -251,7 +257,9 @@ def candidate_page(
         labels=candidate_labels(application, language),
         documents=documents,
         tabs=reading_tabs(application, documents),
-        forms=_forms(application, own_rating, posted or {}),
+        forms=_forms(
+            application, own_rating, [user for user in staff if user.active], posted or {}
+        ),
         known_tags=known_tags,
         tags=tags,
         ratings=ratings,
@@ -277,7 +285,9 @@ def candidate_page(
     )
 
 
-def _forms(application: Application, own_rating: Rating | None, posted: dict) -> CandidateForms:
+def _forms(
+    application: Application, own_rating: Rating | None, assignable: list[User], posted: dict
+) -> CandidateForms:
     """Return the posted forms, and blank ones (with their choices) for the others."""
     status_form = posted.get("status_form") or StatusForm(
         formdata=None, expected_version=application.version_id
@@ -288,7 +298,7 @@ def _forms(application: Application, own_rating: Rating | None, posted: dict) ->
         expected_version=application.version_id,
         assignee=str(application.assignee_id or ""),
     )
-    assign_form.offer(assignable_users())
+    assign_form.offer(assignable)
     rating_form = posted.get("rating_form")
     if rating_form is None:
         rating_form = RatingForm(formdata=None)
