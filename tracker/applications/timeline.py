@@ -104,13 +104,14 @@ def _history_statement() -> Select:
     statement instead of six round trips, and still ORM objects, which the page reads with
     their relationships (a rating's user). Built once: the kinds never change.
     """
-    kinds = union_all(
-        *(select(literal_column(f"'{kind}'").label("kind")) for kind in _HISTORY_MODELS)
-    ).subquery("kinds")
+    # The names are literals, not parameters: PostgreSQL's plan of the prepared statement
+    # then knows which join a row of each kind takes.
+    names = {kind: literal_column(f"'{kind}'") for kind in _HISTORY_MODELS}
+    kinds = union_all(*(select(name.label("kind")) for name in names.values())).subquery("kinds")
     application_id = bindparam("application_id")
     statement = select(kinds.c.kind, *_HISTORY_MODELS.values()).select_from(kinds)
     for kind, model in _HISTORY_MODELS.items():
-        on = [kinds.c.kind == kind, model.application_id == application_id]
+        on = [kinds.c.kind == names[kind], model.application_id == application_id]
         if model is AuditEvent:
             on.append(AuditEvent.action.in_(TIMELINE_ACTIONS))
         statement = statement.outerjoin(model, and_(*on))
