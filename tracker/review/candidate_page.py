@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import format_decimal, get_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
 
 from tracker.applications.people import related_applications
@@ -64,12 +64,17 @@ PREVIEW_CHARACTERS = 3000
 # What the page reads of the application's own rows, loaded with it in one statement
 # instead of one lazy load each: its call (one row) and its documents (at most three).
 CANDIDATE_LOADS = (joinedload(Application.call), joinedload(Application.documents))
-# Its coded answers, a few short rows each: one statement for the three, not three.
-_ANSWER_LOADS = (
-    load_only(Application.id),
-    joinedload(Application.covered_regions),
-    joinedload(Application.topics),
-    joinedload(Application.languages),
+# Its coded answers, a few short rows each: one statement for the three, not three. Built
+# once (the id bound at execution): a new statement's cache key costs more than running it.
+_ANSWERS = (
+    select(Application)
+    .where(Application.id == bindparam("application_id"))
+    .options(
+        load_only(Application.id),
+        joinedload(Application.covered_regions),
+        joinedload(Application.topics),
+        joinedload(Application.languages),
+    )
 )
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
@@ -247,9 +252,7 @@ def candidate_page(
     previous_id, next_id = neighbours(inbox_filter, application.id, user=viewer)
     language = str(get_locale())
     # Fills the answers' collections of the application already loaded (no new object).
-    db.session.scalars(
-        select(Application).where(Application.id == application.id).options(*_ANSWER_LOADS)
-    ).unique().all()
+    db.session.scalars(_ANSWERS, {"application_id": application.id}).unique().all()
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
     known_tags, tags = tags_with_carried(application)
     return CandidatePage(
