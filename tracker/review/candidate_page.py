@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import url_for
+from flask import abort, url_for
 from flask_babel import format_decimal, get_locale, gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
@@ -25,7 +25,6 @@ from tracker.applications.teamwork import tags_with_carried
 from tracker.applications.timeline import TimelineEntry, history_rows, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
-from tracker.dates import moment
 from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
 from tracker.documents.validate import TYPE_NAMES
@@ -45,6 +44,7 @@ from tracker.labels import (
     option_labels,
 )
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
+from tracker.review.candidate_conflict import describe_conflict
 from tracker.review.candidate_forms import (
     REASON_LABELS,
     AddTagForm,
@@ -61,9 +61,14 @@ from tracker.review.candidate_versions import VersionsNotice, versions_notice
 
 PREVIEW_CHARACTERS = 3000
 
-# What the page reads of the application's own rows, loaded with it in one statement
-# instead of one lazy load each: its call (one row) and its documents (at most three).
-CANDIDATE_LOADS = (joinedload(Application.call), joinedload(Application.documents))
+# The application with what the page reads of its own rows, in one statement instead of
+# one lazy load each: its call (one row) and its documents (at most three). Built once, the
+# id bound at execution: a new statement's cache key costs more than running it.
+_CANDIDATE = (
+    select(Application)
+    .where(Application.id == bindparam("application_id"))
+    .options(joinedload(Application.call), joinedload(Application.documents))
+)
 # Its coded answers, a few short rows each: one statement for the three, not three. Built
 # once (the id bound at execution): a new statement's cache key costs more than running it.
 _ANSWERS = (
@@ -101,6 +106,18 @@ def human_size(size: int) -> str:
     if size < 1024 * 1024:
         return gettext("%(n)s KB", n=format_decimal(round(size / 1024, 1)))
     return gettext("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+def candidate_or_404(application_id: int) -> Application:
+    """Return the application with its call and documents, or end the request with 404."""
+    application = (
+        db.session.execute(_CANDIDATE, {"application_id": application_id})
+        .unique()
+        .scalar_one_or_none()
+    )
+    if application is None:
+        abort(404)
+    return application
 
 
 def template_helpers() -> dict:
@@ -344,55 +361,3 @@ def candidate_labels(application: Application, language: str) -> dict:
             application.preferred_language, application.preferred_language
         ),
     }
-
-
-# Events that do not change the candidate's version: they cannot be what the editor missed.
-_NOT_CONFLICTING = frozenset(
-    {
-        "application.commented",
-        "application.rated",
-        "application.recused",
-        "application.tagged",
-        "application.untagged",
-        "document.downloaded",
-    }
-)
-
-
-def describe_conflict(error: StaleApplicationError) -> list[str]:
-    """Say who changed what and when, from the latest audit events of the application."""
-    lines = []
-    for event in error.events:
-        if event.action in _NOT_CONFLICTING:
-            continue
-        who = event.actor.name if event.actor else gettext("Someone")
-        when = moment(event.created_at)
-        details = event.details or {}
-        if event.action == "application.status_changed":
-            what = gettext(
-                "%(who)s changed the status from “%(old)s” to “%(new)s” on %(when)s.",
-                who=who,
-                old=label_of(STATUS_LABELS, details.get("from_status")),
-                new=label_of(STATUS_LABELS, details.get("to_status")),
-                when=when,
-            )
-        elif event.action == "application.assigned":
-            assignee = (
-                db.session.get(User, details["assignee_id"]) if details.get("assignee_id") else None
-            )
-            what = (
-                gettext(
-                    "%(who)s assigned the candidate to %(assignee)s on %(when)s.",
-                    who=who,
-                    assignee=assignee.name,
-                    when=when,
-                )
-                if assignee
-                else gettext("%(who)s removed the assignment on %(when)s.", who=who, when=when)
-            )
-        else:
-            what = gettext(
-                "%(who)s: %(action)s on %(when)s.", who=who, action=event.action, when=when
-            )
-        lines.append(what)
-    return lines or [gettext("Someone else changed this candidate meanwhile.")]
