@@ -59,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         STAFF_NAVIGATION,
         character_count_messages,
         field_aria,
+        install_translations,
         isolate,
     )
 
@@ -73,6 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         day=dates.day,
         moment=dates.moment,
     )
+    install_translations(app)
     app.jinja_env.filters["isolate"] = isolate
     app.jinja_env.filters.update(day=dates.day, moment=dates.moment)
 

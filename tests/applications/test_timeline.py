@@ -175,8 +175,9 @@ def test_timeline_needs_the_same_few_queries_however_long_it_is(
     db.session.expire_all()
     small_count = count_queries(small)
     db.session.expire_all()
-    # Six kinds of rows and their people, plus reloading the expired application and viewer.
-    assert count_queries(large) == small_count == 9
+    # The rows of all six kinds in one statement, their people in another, plus reloading
+    # the expired application and viewer.
+    assert count_queries(large) == small_count == 4
 
 
 def test_timeline_on_the_page_shows_each_entry_escaped(history, people, app, client):

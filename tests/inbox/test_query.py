@@ -305,13 +305,19 @@ def test_not_rated_by_me_leaves_out_the_candidates_i_recused_myself_from(people)
     # Ben recused himself from Elena and rated Nino and Aram: only Zaur and Leyla are his.
     ben_ids = [application.id for application in db.session.scalars(inbox_query(not_me, user=ben))]
     assert ben_ids == [people["zaur"].id, people["leyla"].id]
+    # The same filter walks each user's own list (its statement is kept per user).
+    assert neighbours(not_me, people["zaur"].id, user=ana) == (
+        people["elena"].id,
+        people["aram"].id,
+    )
+    assert neighbours(not_me, people["zaur"].id, user=ben) == (None, people["leyla"].id)
 
 
-def test_neighbours_read_three_rows_at_most(people, app):
+def test_neighbours_are_one_statement(people, app):
     leyla_id, ana = people["leyla"].id, people["ana"]
     ana.id  # noqa: B018 - load the user now, not while counting
     statements = count_statements(lambda: neighbours(InboxFilter(), leyla_id, user=ana))
-    assert statements == 3
+    assert statements == 1
 
 
 def count_statements(action) -> int:

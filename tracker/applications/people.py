@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+from functools import cache
 
 import idna
 from anyascii import anyascii
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 
 from tracker.extensions import db
 from tracker.models import Application
@@ -77,15 +78,25 @@ def related_applications(application: Application) -> list[Application]:
     Both comparisons are indexed equalities, so this stays one fast query with 100,000
     applications.
     """
-    conditions = [Application.email == normalise_email(application.email)]
     key = name_key(application.full_name)
-    if key:
-        conditions.append(Application.name_key == key)
     return list(
         db.session.scalars(
-            select(Application)
-            .where(Application.id != application.id, or_(*conditions))
-            .order_by(Application.created_at.desc(), Application.id.desc())
-            .limit(RELATED_LIMIT)
+            _related_statement(by_name=bool(key)),
+            {"id": application.id, "email": normalise_email(application.email), "key": key},
         )
+    )
+
+
+@cache
+def _related_statement(*, by_name: bool) -> Select:
+    # Built once for each of the two shapes (the values bound at execution): a new
+    # statement's cache key costs more than running it.
+    same_person = Application.email == bindparam("email")
+    if by_name:
+        same_person = or_(same_person, Application.name_key == bindparam("key"))
+    return (
+        select(Application)
+        .where(Application.id != bindparam("id"), same_person)
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(RELATED_LIMIT)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 
 from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
@@ -146,13 +146,20 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
 
 
+# Built once (the application bound at execution): a new statement's cache key costs more
+# than running it.
+_TAGS_CARRIED = select(
+    Tag,
+    exists().where(
+        application_tags.c.application_id == bindparam("application_id"),
+        application_tags.c.tag_id == Tag.id,
+    ),
+).order_by(Tag.name)
+
+
 def tags_with_carried(application: Application) -> tuple[list[Tag], list[Tag]]:
     """Return every tag and those *application* carries, both by name, in one query."""
-    carried = exists().where(
-        application_tags.c.application_id == application.id,
-        application_tags.c.tag_id == Tag.id,
-    )
-    rows = db.session.execute(select(Tag, carried).order_by(Tag.name)).all()
+    rows = db.session.execute(_TAGS_CARRIED, {"application_id": application.id}).all()
     return [tag for tag, _ in rows], [tag for tag, is_carried in rows if is_carried]
 
 

@@ -2,16 +2,18 @@
 
 The timeline merges what happened to an application – status changes, ratings, comments,
 assignments, tag changes, recusals (admins only) and emails – newest first. It is built
-with one query per kind plus one for the people involved, never one per entry.
+with one query for the rows of every kind plus one for the people involved, never one
+per entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, literal_column, select, union_all
 
 from tracker.applications.ratings import CRITERIA, visible_ratings
 from tracker.extensions import db
@@ -67,7 +69,7 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class HistoryRows:
-    """The rows one application's timeline is made of, one query per kind.
+    """The rows one application's timeline is made of, each kind in id order.
 
     The candidate page also decides from them what the viewer may see of the ratings and
     whether they are recused (tracker.applications.ratings.visible_ratings), without
@@ -82,27 +84,61 @@ class HistoryRows:
     recusals: list[Recusal]
 
 
+# The tables a timeline is made of, by the kind of row (HistoryRows' field names).
+_HISTORY_MODELS = {
+    "changes": StatusChange,
+    "ratings": Rating,
+    "comments": Comment,
+    "events": AuditEvent,
+    "emails": OutboxEmail,
+    "recusals": Recusal,
+}
+
+
+@cache
+def _history_statement() -> Select:
+    """Return the one SELECT of an application's timeline rows (``application_id`` bound).
+
+    One row per kind (a UNION ALL of the kinds' names), each outer-joined to its own table
+    only: a row carries one history row, or none for a kind without any. Six tables in one
+    statement instead of six round trips, and still ORM objects, which the page reads with
+    their relationships (a rating's user). Built once: the kinds never change.
+    """
+    # The names are literals, not parameters: PostgreSQL's plan of the prepared statement
+    # then knows which join a row of each kind takes.
+    names = {kind: literal_column(f"'{kind}'") for kind in _HISTORY_MODELS}
+    kinds = union_all(*(select(name.label("kind")) for name in names.values())).subquery("kinds")
+    application_id = bindparam("application_id")
+    statement = select(kinds.c.kind, *_HISTORY_MODELS.values()).select_from(kinds)
+    for kind, model in _HISTORY_MODELS.items():
+        on = [kinds.c.kind == names[kind], model.application_id == application_id]
+        if model is AuditEvent:
+            on.append(AuditEvent.action.in_(TIMELINE_ACTIONS))
+        statement = statement.outerjoin(model, and_(*on))
+    return statement
+
+
 def history_rows(application: Application) -> HistoryRows:
-    """Load the rows of *application*'s timeline."""
-    app_id = application.id
+    """Load the rows of *application*'s timeline, each kind in id order, in one statement."""
+    found: dict[str, list] = {kind: [] for kind in _HISTORY_MODELS}
+    result = db.session.execute(_history_statement(), {"application_id": application.id})
+    for kind, *items in result:
+        item = next((item for item in items if item is not None), None)
+        if item is not None:
+            found[kind].append(item)
+    return HistoryRows(**{kind: sorted(rows, key=_id) for kind, rows in found.items()})
 
-    def rows_of(model, *conditions) -> list:
-        return list(
-            db.session.scalars(select(model).where(model.application_id == app_id, *conditions))
-        )
 
-    return HistoryRows(
-        changes=rows_of(StatusChange),
-        ratings=rows_of(Rating),
-        comments=rows_of(Comment),
-        events=rows_of(AuditEvent, AuditEvent.action.in_(TIMELINE_ACTIONS)),
-        emails=rows_of(OutboxEmail),
-        recusals=rows_of(Recusal),
-    )
+def _id(row) -> int:
+    return row.id
 
 
 def timeline(
-    application: Application, *, viewer: User, rows: HistoryRows | None = None
+    application: Application,
+    *,
+    viewer: User,
+    rows: HistoryRows | None = None,
+    users: dict[int, User] | None = None,
 ) -> list[TimelineEntry]:
     """Return everything that happened to *application*, newest first, as *viewer* may see it.
 
@@ -111,17 +147,20 @@ def timeline(
     for *viewer*'s own rating. Recusals are shown to admins only.
 
     :param rows: the application's rows from :func:`history_rows`, if the caller has them.
+    :param users: every account by id, if the caller has read them all; else the accounts
+        the entries name are read here.
     """
     rows = rows or history_rows(application)
     changes, ratings, comments = rows.changes, rows.ratings, rows.comments
     events, emails, recusals = rows.events, rows.emails, rows.recusals
 
-    # Everyone the entries mention, in one query: actors and the people assigned.
-    user_ids = {c.actor_id for c in changes} | {r.user_id for r in ratings}
-    user_ids |= {c.author_id for c in comments} | {e.actor_id for e in events}
-    user_ids |= {r.user_id for r in recusals}
-    user_ids |= {e.details.get("assignee_id") for e in events if e.details}
-    users = _users({uid for uid in user_ids if isinstance(uid, int)})
+    if users is None:
+        # Everyone the entries mention, in one query: actors and the people assigned.
+        user_ids = {c.actor_id for c in changes} | {r.user_id for r in ratings}
+        user_ids |= {c.author_id for c in comments} | {e.actor_id for e in events}
+        user_ids |= {r.user_id for r in recusals}
+        user_ids |= {e.details.get("assignee_id") for e in events if e.details}
+        users = _users({uid for uid in user_ids if isinstance(uid, int)})
 
     # Blind first pass: scores are visible once the viewer has rated (and is not recused).
     ratings_visible = visible_ratings(viewer, ratings, recusals) is not None

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from babel import Locale
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from tracker.applications.people import normalise_email
 from tracker.database import in_bound_list, on_postgresql
@@ -91,16 +91,21 @@ class Versions:
         return self.earlier[-1] if self.earlier else None
 
 
+# Built once, the call and address bound at execution: building a statement and its cache
+# key costs more than running it.
+_SIBLINGS = (
+    select(Application)
+    .where(Application.call_id == bindparam("call_id"), Application.email == bindparam("email"))
+    .order_by(Application.created_at, Application.id)
+)
+
+
 def versions_of(application: Application) -> Versions:
     """Return *application*'s version number and its earlier and later versions, oldest first."""
     siblings = list(
         db.session.scalars(
-            select(Application)
-            .where(
-                Application.call_id == application.call_id,
-                Application.email == normalise_email(application.email),
-            )
-            .order_by(Application.created_at, Application.id)
+            _SIBLINGS,
+            {"call_id": application.call_id, "email": normalise_email(application.email)},
         )
     )
     position = next(

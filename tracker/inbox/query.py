@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -26,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import selectinload
 
+from tracker.database import on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
@@ -48,14 +51,14 @@ SELECTION_MAX = 1000
 _STATUS_ORDER = {status.value: position for position, status in enumerate(Status)}
 
 
-def _rated_by_user(user: User) -> ColumnElement[bool]:
+def _rated_by_user(user_id: int | None) -> ColumnElement[bool]:
     # IN, not a correlated EXISTS: the user's rated ids (index ix_ratings_user_id) are read
     # once and hashed, instead of one probe per row when sorting by rating.
-    return Application.id.in_(select(Rating.application_id).where(Rating.user_id == user.id))
+    return Application.id.in_(select(Rating.application_id).where(Rating.user_id == user_id))
 
 
-def _recused_by_user(user: User) -> ColumnElement[bool]:
-    return Application.id.in_(select(Recusal.application_id).where(Recusal.user_id == user.id))
+def _recused_by_user(user_id: int | None) -> ColumnElement[bool]:
+    return Application.id.in_(select(Recusal.application_id).where(Recusal.user_id == user_id))
 
 
 def _has_row(application_id: ColumnElement, condition: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -69,7 +72,12 @@ def _has_row(application_id: ColumnElement, condition: ColumnElement[bool]) -> C
     return exists().where(application_id == Application.id, condition)
 
 
-def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list:
+def _id_of(user: User | None) -> int | None:
+    # Exports from the command line run for nobody: no filter of theirs names a user.
+    return user.id if user is not None else None
+
+
+def _conditions(f: InboxFilter, user_id: int | None, *, with_status: bool = True) -> list:
     """Return the WHERE clauses of *f*, each one served by an index."""
     conditions = []
     if f.call is not None:
@@ -97,7 +105,7 @@ def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list
             )
         )
     if f.assignee == "me":
-        conditions.append(Application.assignee_id == user.id)
+        conditions.append(Application.assignee_id == user_id)
     elif f.assignee == "nobody":
         conditions.append(Application.assignee_id.is_(None))
     elif f.assignee == "someone":
@@ -105,11 +113,11 @@ def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list
     elif isinstance(f.assignee, int):
         conditions.append(Application.assignee_id == f.assignee)
     if f.rated == "me":
-        conditions.append(_rated_by_user(user))
+        conditions.append(_rated_by_user(user_id))
     elif f.rated == "not_me":
         # What is left for the user to rate: not the candidates they recused themselves from.
-        conditions.append(~_rated_by_user(user))
-        conditions.append(~_recused_by_user(user))
+        conditions.append(~_rated_by_user(user_id))
+        conditions.append(~_recused_by_user(user_id))
     if f.received_from:
         conditions.append(Application.created_at >= datetime.combine(f.received_from, time.min))
     if f.received_to and f.received_to < date.max:
@@ -121,7 +129,7 @@ def _conditions(f: InboxFilter, user: User, *, with_status: bool = True) -> list
     return conditions
 
 
-def _order_keys(f: InboxFilter, user: User) -> list[tuple[ColumnElement, bool]]:
+def _order_keys(f: InboxFilter, user_id: int | None) -> list[tuple[ColumnElement, bool]]:
     """Return the sort keys of *f* as (expression, descending), ending with the id.
 
     The keys form a total order, so that :func:`neighbours` can step through it. Where a
@@ -149,7 +157,7 @@ def _order_keys(f: InboxFilter, user: User) -> list[tuple[ColumnElement, bool]]:
     elif key == "rating":
         # Blind first pass: only candidates the user rated are ordered by their mean; the
         # others follow in id order, so the order reveals nothing about colleagues' scores.
-        rated = _rated_by_user(user)
+        rated = _rated_by_user(user_id)
         keys = [
             (case((rated, 0), else_=1), False),
             (case((rated, Application.rating_mean), else_=null()), descending),
@@ -175,13 +183,17 @@ def _order_by(keys: Sequence[tuple[ColumnElement, bool]], *, reverse: bool = Fal
 def inbox_query(f: InboxFilter, *, user: User) -> Select:
     """Return the SELECT of the applications *f* matches, in its order (all pages)."""
     return (
-        select(Application).where(*_conditions(f, user)).order_by(*_order_by(_order_keys(f, user)))
+        select(Application)
+        .where(*_conditions(f, _id_of(user)))
+        .order_by(*_order_by(_order_keys(f, _id_of(user))))
     )
 
 
 def count_filtered(f: InboxFilter, *, user: User) -> int:
     """Return how many applications *f* matches (all pages)."""
-    return db.session.scalar(select(func.count(Application.id)).where(*_conditions(f, user)))
+    return db.session.scalar(
+        select(func.count(Application.id)).where(*_conditions(f, _id_of(user)))
+    )
 
 
 def status_counts(f: InboxFilter, *, user: User) -> dict[Status, int]:
@@ -191,7 +203,7 @@ def status_counts(f: InboxFilter, *, user: User) -> dict[Status, int]:
     # (an index-only scan, 15 ms at 100,000 rows) instead of reading every row (60 ms).
     rows = db.session.execute(
         select(Application.status, func.count())
-        .where(*_conditions(f, user, with_status=False))
+        .where(*_conditions(f, _id_of(user), with_status=False))
         .group_by(Application.status)
     )
     for status, count in rows:
@@ -211,7 +223,7 @@ def iter_filtered(
     Batches are keyed by id, not by offset: a bulk action that moves rows out of the filter
     while it iterates neither skips nor repeats any.
     """
-    conditions = _conditions(f, user)
+    conditions = _conditions(f, _id_of(user))
     last_id = 0
     while True:
         chunk = db.session.scalars(
@@ -237,7 +249,8 @@ def filtered_rows_statement(
     and change none. *columns* may hold correlated subqueries of Application.
     """
     order = Application.id.desc() if newest_first else Application.id
-    return select(*columns).select_from(Application).where(*_conditions(f, user)).order_by(order)
+    conditions = _conditions(f, _id_of(user))
+    return select(*columns).select_from(Application).where(*conditions).order_by(order)
 
 
 def selected_applications(ids: Iterable[int], *, options: Sequence = ()) -> Iterator[Application]:
@@ -264,21 +277,21 @@ def assignable_users() -> list[User]:
 def _beyond(keys, values, *, forward: bool) -> ColumnElement[bool]:
     """Return the condition "after (or before) *values*" in the order of *keys*.
 
-    Lexicographic: key 1 beyond, or key 1 equal and key 2 beyond, and so on. A NULL value
-    only occurs where all rows with the same preceding keys share it (see _order_keys), so
-    nothing lies strictly beyond it on that key.
+    Lexicographic: key 1 beyond, or key 1 equal and key 2 beyond, and so on. *values* are
+    SQL expressions (the application's own keys, read in the same statement), so a NULL is
+    handled in SQL: nothing lies strictly beyond it (the comparison is NULL), and "equal"
+    means "also NULL" (``IS NOT DISTINCT FROM``). A NULL value only occurs where all rows
+    with the same preceding keys share it (see _order_keys).
     """
     alternatives = []
     equal_so_far = []
     for (expression, descending), value in zip(keys, values, strict=True):
-        if value is not None:
-            later = expression < value if descending == forward else expression > value
-            alternatives.append(and_(*equal_so_far, later))
-            equal_so_far.append(expression == value)
-        else:
-            equal_so_far.append(expression.is_(None))
+        later = expression < value if descending == forward else expression > value
+        alternatives.append(and_(*equal_so_far, later))
+        equal_so_far.append(expression.is_not_distinct_from(value))
     first_expression, first_descending = keys[0]
-    # Redundant with the alternatives, but lets the database start from an index bound.
+    # Redundant with the alternatives, but lets the database start from an index bound
+    # (the first key is never NULL).
     bound = (
         first_expression <= values[0]
         if first_descending == forward
@@ -290,25 +303,42 @@ def _beyond(keys, values, *, forward: bool) -> ColumnElement[bool]:
 def neighbours(f: InboxFilter, application_id: int, *, user: User) -> tuple[int | None, int | None]:
     """Return the ids before and after *application_id* in the order of *f* (None at an end).
 
-    Keyset queries on the sort key: one to read the application's key, one per direction,
-    each LIMIT 1 – the filter is never loaded. The application itself need not match *f*
-    any longer (a status just changed), its place in the order is still known.
+    One statement (each costs a round trip on PostgreSQL): the application's sort key read
+    in a subquery, and one keyset step per direction beside it, each LIMIT 1 – the filter
+    is never loaded. The application itself need not match *f* any longer (a status just
+    changed), its place in the order is still known.
     """
-    keys = _order_keys(f, user)
-    values = db.session.execute(
-        select(*(expression for expression, _ in keys)).where(Application.id == application_id)
-    ).first()
-    if values is None:
-        return None, None
-    conditions = _conditions(f, user)
+    statement = _neighbours_statement(f, user.id, postgresql=on_postgresql())
+    found = db.session.execute(statement, {"application_id": application_id}).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
-    def step(forward: bool) -> int | None:
+
+@lru_cache(maxsize=256)
+def _neighbours_statement(f: InboxFilter, user_id: int, *, postgresql: bool) -> Select:
+    """Return the SELECT of :func:`neighbours` for *f* and the user (``application_id``
+    bound at execution).
+
+    Built once per filter, user and database (*postgresql* is part of the key because a
+    search is written for one of the two): building it and SQLAlchemy's cache key for a new
+    statement object cost ten times what running it costs (0.8 against 0.07 ms).
+    """
+    keys = _order_keys(f, user_id)
+    anchor = (
+        select(*(expression.label(f"key_{n}") for n, (expression, _) in enumerate(keys)))
+        .where(Application.id == bindparam("application_id"))
+        .subquery("anchor")
+    )
+    values = list(anchor.c)
+    conditions = _conditions(f, user_id)
+
+    def step(forward: bool):
         """Return the id of the next row in the order (*forward*) or in the reverse."""
-        return db.session.scalar(
+        return (
             select(Application.id)
-            .where(*conditions, _beyond(keys, tuple(values), forward=forward))
+            .where(*conditions, _beyond(keys, values, forward=forward))
             .order_by(*_order_by(keys, reverse=not forward))
             .limit(1)
+            .scalar_subquery()
         )
 
-    return step(False), step(True)
+    return select(step(False), step(True)).select_from(anchor)

@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import url_for
+from flask import abort, url_for
 from flask_babel import format_decimal, get_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
 
 from tracker.applications.people import related_applications
@@ -25,14 +25,13 @@ from tracker.applications.teamwork import tags_with_carried
 from tracker.applications.timeline import TimelineEntry, history_rows, timeline
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
-from tracker.dates import moment
 from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
 from tracker.documents.validate import TYPE_NAMES
 from tracker.enums import FileType
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import assignable_users, neighbours
+from tracker.inbox.query import neighbours
 from tracker.labels import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,
@@ -45,6 +44,7 @@ from tracker.labels import (
     option_labels,
 )
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
+from tracker.review.candidate_conflict import describe_conflict
 from tracker.review.candidate_forms import (
     REASON_LABELS,
     AddTagForm,
@@ -54,21 +54,32 @@ from tracker.review.candidate_forms import (
     RecuseForm,
     RemoveTagForm,
     StatusForm,
+    all_staff,
     label_of,
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
 
 PREVIEW_CHARACTERS = 3000
 
-# What the page reads of the application's own rows, loaded with it in one statement
-# instead of one lazy load each: its call (one row) and its documents (at most three).
-CANDIDATE_LOADS = (joinedload(Application.call), joinedload(Application.documents))
-# Its coded answers, a few short rows each: one statement for the three, not three.
-_ANSWER_LOADS = (
-    load_only(Application.id),
-    joinedload(Application.covered_regions),
-    joinedload(Application.topics),
-    joinedload(Application.languages),
+# The application with what the page reads of its own rows, in one statement instead of
+# one lazy load each: its call (one row) and its documents (at most three). Built once, the
+# id bound at execution: a new statement's cache key costs more than running it.
+_CANDIDATE = (
+    select(Application)
+    .where(Application.id == bindparam("application_id"))
+    .options(joinedload(Application.call), joinedload(Application.documents))
+)
+# Its coded answers, a few short rows each: one statement for the three, not three. Built
+# once (the id bound at execution): a new statement's cache key costs more than running it.
+_ANSWERS = (
+    select(Application)
+    .where(Application.id == bindparam("application_id"))
+    .options(
+        load_only(Application.id),
+        joinedload(Application.covered_regions),
+        joinedload(Application.topics),
+        joinedload(Application.languages),
+    )
 )
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
@@ -95,6 +106,18 @@ def human_size(size: int) -> str:
     if size < 1024 * 1024:
         return gettext("%(n)s KB", n=format_decimal(round(size / 1024, 1)))
     return gettext("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+def candidate_or_404(application_id: int) -> Application:
+    """Return the application with its call and documents, or end the request with 404."""
+    application = (
+        db.session.execute(_CANDIDATE, {"application_id": application_id})
+        .unique()
+        .scalar_one_or_none()
+    )
+    if application is None:
+        abort(404)
+    return application
 
 
 def template_helpers() -> dict:
@@ -237,13 +260,16 @@ def candidate_page(
     rows = history_rows(application)
     ratings = visible_ratings(viewer, rows.ratings, rows.recusals)
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
-    entries = timeline(application, viewer=viewer, rows=rows)
+    # Every account, read once: the people the timeline names (a rating's user too, from
+    # the session) and those who may be assigned.
+    staff = all_staff()
+    entries = timeline(
+        application, viewer=viewer, rows=rows, users={user.id: user for user in staff}
+    )
     previous_id, next_id = neighbours(inbox_filter, application.id, user=viewer)
     language = str(get_locale())
     # Fills the answers' collections of the application already loaded (no new object).
-    db.session.scalars(
-        select(Application).where(Application.id == application.id).options(*_ANSWER_LOADS)
-    ).unique().all()
+    db.session.scalars(_ANSWERS, {"application_id": application.id}).unique().all()
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
     known_tags, tags = tags_with_carried(application)
     return CandidatePage(
@@ -251,7 +277,9 @@ def candidate_page(
         labels=candidate_labels(application, language),
         documents=documents,
         tabs=reading_tabs(application, documents),
-        forms=_forms(application, own_rating, posted or {}),
+        forms=_forms(
+            application, own_rating, [user for user in staff if user.active], posted or {}
+        ),
         known_tags=known_tags,
         tags=tags,
         ratings=ratings,
@@ -277,31 +305,38 @@ def candidate_page(
     )
 
 
-def _forms(application: Application, own_rating: Rating | None, posted: dict) -> CandidateForms:
+# A blank form is only drawn: no formdata, and no CSRF field of its own (the templates
+# write the request's one token into each form), which is half the cost of building it.
+_BLANK = {"formdata": None, "meta": {"csrf": False}}
+
+
+def _forms(
+    application: Application, own_rating: Rating | None, assignable: list[User], posted: dict
+) -> CandidateForms:
     """Return the posted forms, and blank ones (with their choices) for the others."""
     status_form = posted.get("status_form") or StatusForm(
-        formdata=None, expected_version=application.version_id
+        **_BLANK, expected_version=application.version_id
     )
     status_form.offer(allowed_transitions(application.status))
     assign_form = posted.get("assign_form") or AssignForm(
-        formdata=None,
+        **_BLANK,
         expected_version=application.version_id,
         assignee=str(application.assignee_id or ""),
     )
-    assign_form.offer(assignable_users())
+    assign_form.offer(assignable)
     rating_form = posted.get("rating_form")
     if rating_form is None:
-        rating_form = RatingForm(formdata=None)
+        rating_form = RatingForm(**_BLANK)
         if own_rating is not None:
             rating_form.fill_from(own_rating)
     return CandidateForms(
         status=status_form,
         assign=assign_form,
         rating=rating_form,
-        recuse=posted.get("recuse_form") or RecuseForm(formdata=None),
-        comment=posted.get("comment_form") or CommentForm(formdata=None),
-        add_tag=posted.get("add_tag_form") or AddTagForm(formdata=None),
-        remove_tag=RemoveTagForm(formdata=None),
+        recuse=posted.get("recuse_form") or RecuseForm(**_BLANK),
+        comment=posted.get("comment_form") or CommentForm(**_BLANK),
+        add_tag=posted.get("add_tag_form") or AddTagForm(**_BLANK),
+        remove_tag=RemoveTagForm(**_BLANK),
     )
 
 
@@ -326,55 +361,3 @@ def candidate_labels(application: Application, language: str) -> dict:
             application.preferred_language, application.preferred_language
         ),
     }
-
-
-# Events that do not change the candidate's version: they cannot be what the editor missed.
-_NOT_CONFLICTING = frozenset(
-    {
-        "application.commented",
-        "application.rated",
-        "application.recused",
-        "application.tagged",
-        "application.untagged",
-        "document.downloaded",
-    }
-)
-
-
-def describe_conflict(error: StaleApplicationError) -> list[str]:
-    """Say who changed what and when, from the latest audit events of the application."""
-    lines = []
-    for event in error.events:
-        if event.action in _NOT_CONFLICTING:
-            continue
-        who = event.actor.name if event.actor else gettext("Someone")
-        when = moment(event.created_at)
-        details = event.details or {}
-        if event.action == "application.status_changed":
-            what = gettext(
-                "%(who)s changed the status from “%(old)s” to “%(new)s” on %(when)s.",
-                who=who,
-                old=label_of(STATUS_LABELS, details.get("from_status")),
-                new=label_of(STATUS_LABELS, details.get("to_status")),
-                when=when,
-            )
-        elif event.action == "application.assigned":
-            assignee = (
-                db.session.get(User, details["assignee_id"]) if details.get("assignee_id") else None
-            )
-            what = (
-                gettext(
-                    "%(who)s assigned the candidate to %(assignee)s on %(when)s.",
-                    who=who,
-                    assignee=assignee.name,
-                    when=when,
-                )
-                if assignee
-                else gettext("%(who)s removed the assignment on %(when)s.", who=who, when=when)
-            )
-        else:
-            what = gettext(
-                "%(who)s: %(action)s on %(when)s.", who=who, action=event.action, when=when
-            )
-        lines.append(what)
-    return lines or [gettext("Someone else changed this candidate meanwhile.")]

@@ -51,7 +51,7 @@ from tracker.review.candidate_forms import (
     all_staff,
 )
 from tracker.review.candidate_page import (
-    CANDIDATE_LOADS,
+    candidate_or_404,
     candidate_page,
     inbox_args,
     template_helpers,
@@ -90,8 +90,7 @@ def _back_to(application: Application, anchor: str | None = None) -> Response:
 @staff
 def candidate(application_id: int):
     """Show everything about one candidate on one screen."""
-    application = db.get_or_404(Application, application_id, options=CANDIDATE_LOADS)
-    return _render_candidate(application)
+    return _render_candidate(candidate_or_404(application_id))
 
 
 def _render_candidate(
