@@ -35,9 +35,7 @@ class BulkForm(SiteForm):
     )
     # The inbox's query string, so that the action and the redirect use the same filter.
     filter = HiddenField()
-    action = PlainSelectField(
-        choices=[SelectChoice(action, action) for action in BULK_ACTIONS]
-    )
+    action = PlainSelectField(choices=[SelectChoice(action, action) for action in BULK_ACTIONS])
     # No Optional() below: it would stop the chain before the validate_* methods, which
     # decide what each action requires.
     status = PlainSelectField(
