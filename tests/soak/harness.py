@@ -284,15 +284,16 @@ def submit(
         outcome.retry_after = response.getheader("Retry-After")
         outcome.body = response.read().decode(errors="replace")
         if outcome.status == 200 and 'name="send"' in outcome.body:
-            # A valid form is shown to check first; send it from there, as a person would.
-            body, content_type = multipart(
-                check_page_fields(outcome.body) + [("send", "1")], with_files=False
-            )
+            # A valid form is shown to check first; send it from there, as a person would:
+            # its form has no enctype, so a browser sends it URL-encoded.
             connection.request(
                 "POST",
                 f"/apply/{slug}",
-                body=body,
-                headers={"Content-Type": content_type, "Cookie": cookies},
+                body=urlencode(check_page_fields(outcome.body) + [("send", "1")]),
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": cookies,
+                },
             )
             response = connection.getresponse()
             outcome.status = response.status
