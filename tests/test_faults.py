@@ -14,7 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
-from sqlalchemy import func, select
+from flask import redirect
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from tests.applying import application_form, post, stored_files
@@ -27,6 +28,7 @@ from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.mail.delivery import deliver_pending
 from tracker.models import Application, Document, OutboxEmail
+from tracker.web.access import public
 
 
 @pytest.fixture
@@ -255,6 +257,30 @@ def test_lost_database_connection_answers_503_not_a_traceback(app, client, call,
     assert "We are busy right now" in response.text
     assert "server closed" not in response.text
     assert count(Application) == 0
+
+
+def test_a_connection_cut_before_the_request_ends_keeps_the_answer(app):
+    """PostgreSQL restarted after the view answered: ending the session (its ROLLBACK) fails,
+    and the client still gets the view's answer, not a bare 500; the next request works."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server that cuts the connection")
+
+    def answer_then_lose_the_server():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return redirect("/apply/thanks-for-the-test")
+
+    def ask_the_database():
+        return str(db.session.scalar(text("SELECT 41 + 1")))
+
+    app.add_url_rule("/test/cut", view_func=public(answer_then_lose_the_server))
+    app.add_url_rule("/test/ask", view_func=public(ask_the_database))
+    client = app.test_client()
+    response = client.get("/test/cut")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/apply/thanks-for-the-test"
+    assert client.get("/test/ask").text == "42"
 
 
 def test_other_sqlite_errors_stay_500(app, client, call, monkeypatch):

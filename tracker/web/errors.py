@@ -206,10 +206,34 @@ def render_unavailable(error: Exception):
 
 
 def register(app: Flask) -> None:
-    """Install the error handlers on *app*."""
+    """Install the error handlers on *app*, and the end of each request's database session."""
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(Exception, _dispatch)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask calls
+    # them in reverse): the session is already gone when Flask-SQLAlchemy's turn comes.
+    app.teardown_appcontext(end_session)
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """End the request's database session, even when the database went away meanwhile.
+
+    Ending it rolls back the open transaction. When PostgreSQL was restarted while the
+    request ran, that ROLLBACK fails outside every error handler, and the answer already
+    made (a 503 page, or even the redirect after a stored application) would reach the
+    client as a bare 500. The server ended the transaction itself when it cut the
+    connection: the dead connection is dropped instead, and the pool opens a new one.
+    """
+    try:
+        db.session.remove()
+    except sa_exc.DBAPIError as error:
+        if not is_transient_database_error(error):
+            raise
+        current_app.logger.warning(
+            "database connection lost as a request ended: %s", type(error.orig).__name__
+        )
+        db.session().invalidate()
+        db.session.remove()
 
 
 def _dispatch(error: Exception):
