@@ -10,7 +10,6 @@ from tracker.applications.ratings import (
     criterion_means,
     rated_by,
     rating_mean,
-    recusals_of,
     recuse,
     visible_ratings,
 )
@@ -108,7 +107,7 @@ def test_a_recused_editor_cannot_rate_and_their_rating_is_withdrawn(make_applica
         add_rating(application, by=ben, scores=SCORES, recommendation="yes")
     db.session.rollback()
     assert seen_by(ben, application) is None
-    (recusal,) = recusals_of(application)
+    (recusal,) = history_rows(application).recusals
     assert (recusal.user_id, recusal.reason) == (ben.id, "We worked together at Netgazeti")
 
 

@@ -120,15 +120,6 @@ def visible_ratings(
     return sorted(ratings, key=lambda rating: rating.id)
 
 
-def recusals_of(application: Application) -> list[Recusal]:
-    """Return the declared conflicts of interest on *application* (admins see these)."""
-    return list(
-        db.session.scalars(
-            select(Recusal).where(Recusal.application_id == application.id).order_by(Recusal.id)
-        )
-    )
-
-
 def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float | None]]:
     """Return the mean score per criterion (None if nobody could judge it) for each
     application that has ratings."""

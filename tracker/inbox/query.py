@@ -182,10 +182,11 @@ def _order_by(keys: Sequence[tuple[ColumnElement, bool]], *, reverse: bool = Fal
 
 def inbox_query(f: InboxFilter, *, user: User) -> Select:
     """Return the SELECT of the applications *f* matches, in its order (all pages)."""
+    user_id = _id_of(user)
     return (
         select(Application)
-        .where(*_conditions(f, _id_of(user)))
-        .order_by(*_order_by(_order_keys(f, _id_of(user))))
+        .where(*_conditions(f, user_id))
+        .order_by(*_order_by(_order_keys(f, user_id)))
     )
 
 
@@ -267,6 +268,11 @@ def selected_applications(ids: Iterable[int], *, options: Sequence = ()) -> Iter
             .order_by(Application.id)
             .options(*options)
         ).all()
+
+
+def all_staff() -> list[User]:
+    """Return every staff account, active or not, by name: whom a page may name."""
+    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
 
 
 def assignable_users() -> list[User]:

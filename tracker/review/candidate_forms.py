@@ -8,7 +8,6 @@ of silently overwritten.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import (
     IntegerField,
     RadioField,
@@ -20,7 +19,6 @@ from wtforms.widgets import HiddenInput
 from tracker.applications.teamwork import COMMENT_MAX_LENGTH, TAG_MAX_LENGTH
 from tracker.apply.forms import PlainText, SingleLine, choices, strip
 from tracker.enums import RubricCriterion, Status
-from tracker.extensions import db
 from tracker.labels import (
     CRITERION_LABELS,
     RECOMMENDATION_LABELS,
@@ -259,8 +257,3 @@ class RemoveTagForm(SiteForm):
     """Remove one tag: each tag on the page has its own small form carrying its name."""
 
     name = StringField(widget=HiddenInput(), filters=[strip], validators=[DataRequired()])
-
-
-def all_staff() -> list[User]:
-    """Return every staff account, active or not, by name (for the audit log's filter)."""
-    return list(db.session.scalars(select(User).order_by(User.name, User.id)))

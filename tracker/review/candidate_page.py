@@ -31,7 +31,7 @@ from tracker.documents.validate import TYPE_NAMES
 from tracker.enums import FileType
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import neighbours
+from tracker.inbox.query import all_staff, neighbours
 from tracker.labels import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,
@@ -54,7 +54,6 @@ from tracker.review.candidate_forms import (
     RecuseForm,
     RemoveTagForm,
     StatusForm,
-    all_staff,
     label_of,
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
@@ -285,7 +284,7 @@ def candidate_page(
         ratings=ratings,
         own_rating=own_rating,
         recused=any(recusal.user_id == viewer.id for recusal in rows.recusals),
-        recusals=sorted(rows.recusals, key=lambda r: r.id) if viewer.is_admin else [],
+        recusals=rows.recusals if viewer.is_admin else [],
         entries=entries,
         comments=[entry for entry in entries if entry.kind == "comment"],
         related=related_applications(application),

@@ -36,7 +36,7 @@ from tracker.documents.serve import send_document, send_page_image
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import assignable_users, neighbours
+from tracker.inbox.query import all_staff, assignable_users, neighbours
 from tracker.labels import status_label
 from tracker.models import Application, Document
 from tracker.review import bp
@@ -48,7 +48,6 @@ from tracker.review.candidate_forms import (
     RecuseForm,
     RemoveTagForm,
     StatusForm,
-    all_staff,
 )
 from tracker.review.candidate_page import (
     candidate_or_404,

@@ -26,7 +26,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import inbox_query, status_counts
+from tracker.inbox.query import all_staff, inbox_query, status_counts
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
     Application,
@@ -194,8 +194,7 @@ class Directory:
     def load(cls) -> Directory:
         """Read every call and every account."""
         calls = db.session.scalars(select(Call).order_by(Call.id))
-        users = db.session.scalars(select(User).order_by(User.name, User.id))
-        return cls({call.id: call for call in calls}, {user.id: user for user in users})
+        return cls({call.id: call for call in calls}, {user.id: user for user in all_staff()})
 
 
 def inbox_page(
