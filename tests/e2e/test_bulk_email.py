@@ -47,7 +47,9 @@ def test_bulk_email_refuses_an_unfilled_part_and_sends_each_language_its_text(
         boxes.nth(index).check()
     page.get_by_role("button", name="Write an email…").click()
     page.select_option("#template", "request_info")
-    page.get_by_role("button", name="Preview").click()
+    # Preview posts the form: wait for the new page, or axe reads a document mid-navigation.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preview").click()
     assert serious_violations(page) == []
     german = page.locator("#body_text_de")
     russian = page.locator("#body_text_ru")
@@ -77,7 +79,8 @@ def test_bulk_email_refuses_an_unfilled_part_and_sends_each_language_its_text(
     page.locator("#body_text_de").fill(
         "Hallo {{ full_name }},\nbitte senden Sie Ihren Lebenslauf.\n"
     )
-    page.get_by_role("button", name="Preview").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Preview").click()
     page.get_by_role("button", name="Send 2 emails").click()
     page.wait_for_url("**/review/outbox**")
 
