@@ -46,3 +46,19 @@ def test_the_app_and_the_csv_export_load_no_large_library(tmp_path):
         check=True,
     )
     assert json.loads(result.stdout) == []
+
+
+def test_a_worker_freezes_what_its_app_built_before_serving(tmp_path):
+    # tracker.wsgi moves the app's own objects out of the collector's reach, so a full
+    # collection during a request walks only what requests allocate (README, Deploying).
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.db'}",
+        "STORAGE_ROOT": str(tmp_path / "uploads"),
+    }
+    script = "import gc, tracker.wsgi; print(gc.get_freeze_count() > 10_000)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "True\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import statistics
 import time
@@ -33,6 +34,7 @@ def build_app(n: int):
         )
 
     app.add_url_rule("/bench/applications/<int:application_id>", view_func=bare_application)
+    gc.freeze()  # as tracker/wsgi.py does once a worker's app is built
     return app
 
 
