@@ -94,6 +94,9 @@ class Application(db.Model):
         CheckConstraint("preferred_language IN ('de', 'en', 'ru')", name="language_valid"),
         Index("ix_applications_call_status_created", "call_id", "status", "created_at"),
         Index("ix_applications_status_decided", "status", "decided_at"),
+        # The inbox's default order, newest first, with the id that breaks ties: a page's
+        # ids are read from this index alone (inbox.query.page_query).
+        Index("ix_applications_created_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +125,7 @@ class Application(db.Model):
     consent_at: Mapped[datetime]
     privacy_version: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default=Status.NEW.value)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the application reached its final status (accepted, rejected, withdrawn);
     # retention periods count from here. None while undecided.
     decided_at: Mapped[datetime | None]

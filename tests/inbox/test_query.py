@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from tracker.applications.pipeline import bulk_set_status
 from tracker.applications.ratings import CRITERIA, add_rating, recuse
@@ -17,6 +18,7 @@ from tracker.inbox.query import (
     inbox_query,
     iter_filtered,
     neighbours,
+    page_query,
     selected_applications,
     status_counts,
 )
@@ -253,6 +255,37 @@ SORTED = {
 
 def test_every_column_sorts_both_ways(people):
     assert mismatches(people, [({"sort": sort}, order) for sort, order in SORTED.items()]) == {}
+
+
+def test_pages_cut_the_same_order_in_every_sort(people):
+    by_id = {value.id: key for key, value in people.items() if key not in {"ana", "ben"}}
+    for sort, order in SORTED.items():
+        f = replace(InboxFilter.from_args({"sort": sort}), per_page=2)
+        pages = [
+            [
+                by_id[row.id]
+                for row in db.session.scalars(page_query(f.with_page(number), user=people["ana"]))
+            ]
+            for number in (1, 2, 3)
+        ]
+        assert pages == [order[:2], order[2:4], order[4:]], sort
+
+
+def test_a_pages_ids_come_from_the_index_of_the_default_order(people):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan: PostgreSQL's depends on the table's size and statistics")
+    statement = page_query(InboxFilter().with_page(3), user=people["ana"])
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = [row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    # The ids from the index alone, then 50 rows by their primary key; only those 50 are
+    # sorted again, never the whole table.
+    assert plan == [
+        "MATERIALIZE page",
+        "SCAN applications USING COVERING INDEX ix_applications_created_id",
+        "SCAN page",
+        "SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)",
+        "USE TEMP B-TREE FOR ORDER BY",
+    ]
 
 
 def test_an_unknown_sort_falls_back_to_newest_first(people):

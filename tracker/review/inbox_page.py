@@ -26,7 +26,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import all_staff, inbox_query, status_counts
+from tracker.inbox.query import all_staff, page_query, status_counts
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
     Application,
@@ -212,10 +212,7 @@ def inbox_page(
     f = f.with_page(min(f.page, pages))
     applications = list(
         db.session.scalars(
-            inbox_query(f, user=user)
-            .limit(f.per_page)
-            .offset((f.page - 1) * f.per_page)
-            .options(
+            page_query(f, user=user).options(
                 defer(Application.cover_letter, raiseload=True),
                 # Calls and assignees come from the directory; anything else not loaded
                 # here would be one query per row: refuse it.
