@@ -413,3 +413,41 @@ def test_0011_adds_the_page_count_and_queues_the_counting_of_stored_pdfs(app, ma
             3,
         ]
     _drop_everything()
+
+
+def test_0012_and_0013_index_the_default_order_and_count_changes_and_take_both_back(
+    app, make_application
+):
+    """0012 swaps the index of created_at for (created_at, id); 0013 adds change_counts
+    and the triggers that count every change to what the inbox's filters read."""
+    _drop_everything()
+    upgrade(revision="0011")
+    db.session.expunge_all()
+    call, _ = seed_default_call()
+    make_application(call=call)
+    db.session.remove()
+    upgrade(revision="0013")
+
+    def indexes() -> set[str]:
+        return {index["name"] for index in inspect(db.engine).get_indexes("applications")}
+
+    def counted_changes() -> list[tuple[str, int]]:
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE applications SET city = 'Batumi'"))
+            connection.execute(text("UPDATE application_regions SET position = 0"))
+        with db.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text("SELECT * FROM change_counts"))]
+
+    assert "ix_applications_created_id" in indexes()
+    assert "ix_applications_created_at" not in indexes()
+    # One transaction of two statements: counted once on PostgreSQL, per row on SQLite.
+    assert counted_changes() == [
+        ("applications", 1 if db.engine.dialect.name == "postgresql" else 2)
+    ]
+    downgrade(revision="0011")
+    assert "change_counts" not in inspect(db.engine).get_table_names()
+    assert "ix_applications_created_at" in indexes()
+    assert "ix_applications_created_id" not in indexes()
+    with db.engine.begin() as connection:  # no trigger is left to fail on the missing table
+        connection.execute(text("UPDATE applications SET city = 'Kutaisi'"))
+    _drop_everything()

@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     DDL,
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -589,6 +590,70 @@ class SearchEntry(db.Model):
 
     def __repr__(self) -> str:
         return f"<SearchEntry {self.application_id}>"
+
+
+class ChangeCount(db.Model):
+    """How many changes a kind of data has seen: a key for caches of what is derived from
+    it (inbox.counts). Counted by the database's own triggers (CHANGE_COUNT_DDL), so that
+    no way of writing – the ORM, a bulk statement, a migration, psql – is missed."""
+
+    __tablename__ = "change_counts"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<ChangeCount {self.name}={self.value}>"
+
+
+# What the inbox's filters read: every change to these tables counts as a change of
+# "applications". The DDL is in migration 0013 too; this makes db.create_all() (tests) build
+# the same database.
+APPLICATIONS_WATCHED = (
+    "applications",
+    "application_regions",
+    "application_languages",
+    "application_topics",
+    "application_tags",
+    "tags",
+    "ratings",
+    "recusals",
+    "search_entries",
+)
+_COUNT_ONE_CHANGE = (
+    "INSERT INTO change_counts (name, value) VALUES ('applications', 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = change_counts.value + 1"
+)
+# SQLite has one writer at a time: each changed row counts at once, in its transaction.
+SQLITE_CHANGE_COUNT_DDL = tuple(
+    f"CREATE TRIGGER change_count_{table}_{operation.lower()} AFTER {operation} ON {table} "
+    f"BEGIN {_COUNT_ONE_CHANGE}; END"
+    for table in APPLICATIONS_WATCHED
+    for operation in ("INSERT", "UPDATE", "DELETE")
+)
+# PostgreSQL: counted at COMMIT (a deferred constraint trigger), once per transaction (a
+# setting local to it), so the counter's row is locked only while committing. Locked from
+# the first change on, it would make every writer wait for every other, and deadlock one
+# that holds another row (a claimed job) while it waits.
+POSTGRES_CHANGE_COUNT_DDL = (
+    "CREATE OR REPLACE FUNCTION count_applications_change() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN "
+    "IF current_setting('tracker.applications_counted', true) = 'yes' THEN RETURN NULL; "
+    "END IF; "
+    f"{_COUNT_ONE_CHANGE}; "
+    "PERFORM set_config('tracker.applications_counted', 'yes', true); "
+    "RETURN NULL; END $$",
+    *(
+        f"CREATE CONSTRAINT TRIGGER change_count_{table} "
+        f"AFTER INSERT OR UPDATE OR DELETE ON {table} DEFERRABLE INITIALLY DEFERRED "
+        "FOR EACH ROW EXECUTE FUNCTION count_applications_change()"
+        for table in APPLICATIONS_WATCHED
+    ),
+)
+for _statement in SQLITE_CHANGE_COUNT_DDL:
+    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRES_CHANGE_COUNT_DDL:
+    event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
 # Full-text indexes that the ORM cannot declare portably. The same statements are in

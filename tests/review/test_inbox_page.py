@@ -161,10 +161,10 @@ def test_a_page_takes_the_same_few_queries_for_5_rows_and_for_50(make_applicatio
     full_rows(make_application, users, 45)
     large = page()
     assert small == large
-    # calls and accounts (the directory), count, page, the rows' lists (covered regions,
-    # languages, topics, tags, documents: one query), my ratings, means, versions
-    # ("2nd application")
-    assert large == 8
+    # calls and accounts (the directory), the change count and (after a change) the counts,
+    # page, the rows' lists (covered regions, languages, topics, tags, documents: one
+    # query), my ratings, means, versions ("2nd application")
+    assert large == 9
 
 
 # --- Hostile input ---------------------------------------------------------------------
@@ -245,12 +245,14 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
     assert page.count('<td class="col-assignee" data-label="Assignee">Ana</td>') == 3
     assert page.count('<td class="col-assignee" data-label="Assignee">Ben</td>') == 2
     # The signed-in account; the calls and accounts once, for the rows and the filter form;
-    # the counts; the page; every list of its rows in one query (it starts with regions);
-    # my ratings; versions; the tags for the filter form.
+    # the change count and the counts (not counted yet since the last change); the page;
+    # every list of its rows in one query (it starts with regions); my ratings; versions;
+    # the tags for the filter form.
     assert tables == [
         "users",
         "calls",
         "users",
+        "change_counts",
         "applications",
         "applications",
         "application_regions",

@@ -25,8 +25,9 @@ from tracker.database import in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
+from tracker.inbox.counts import cached_status_counts
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import all_staff, page_query, status_counts
+from tracker.inbox.query import all_staff, page_query
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
     Application,
@@ -206,7 +207,7 @@ def inbox_page(
     """
     directory = directory or Directory.load()
     # One grouped count gives both the total and the status tabs.
-    counts = status_counts(f, user=user)
+    counts = cached_status_counts(f, user=user)
     total = sum(counts[status] for status in (f.status or Status))
     pages = max(1, math.ceil(total / f.per_page))
     f = f.with_page(min(f.page, pages))

@@ -1,0 +1,134 @@
+"""The status tabs, counted once per change of what the inbox's filters read."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, text, update
+
+from tracker.applications.pipeline import set_status
+from tracker.applications.ratings import CRITERIA, add_rating, recuse
+from tracker.applications.teamwork import add_comment, add_tag, assign
+from tracker.enums import Status
+from tracker.extensions import db
+from tracker.inbox.counts import applications_change_count, cached_status_counts
+from tracker.inbox.filter import InboxFilter
+from tracker.models import Application, ApplicationRegion, Tag
+from tracker.search import index_application
+
+
+@pytest.fixture
+def two(make_application, make_user):
+    """Two applicants in Georgia (one in review) and two editors."""
+    ana = make_user("ana@example.org", name="Ana")
+    ben = make_user("ben@example.org", name="Ben")
+    nino = make_application(full_name="Nino Beridze", region="georgia")
+    levan = make_application(
+        full_name="Levan Kapanadze",
+        email="levan@example.org",
+        region="georgia",
+        status=Status.IN_REVIEW.value,
+    )
+    db.session.commit()
+    return {"ana": ana, "ben": ben, "nino": nino, "levan": levan}
+
+
+def statements_of(action) -> tuple[object, list[str]]:
+    """Return what *action* returned and the tables its SELECTs read first."""
+    tables = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.startswith("SELECT"):
+            tables.append(" ".join(statement.split()).split(" FROM ")[1].split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        return action(), tables
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def tabs(counts) -> dict[str, int]:
+    return {status.value: count for status, count in counts.items() if count}
+
+
+CHANGES = {
+    "a status": lambda p: set_status(p["nino"], Status.IN_REVIEW, by=p["ana"]),
+    "an assignee": lambda p: assign(p["nino"], p["ben"], by=p["ana"]),
+    "a tag on an application": lambda p: add_tag(p["nino"], "trial", by=p["ana"]),
+    "a rating": lambda p: add_rating(
+        p["nino"], by=p["ana"], scores=dict.fromkeys(CRITERIA, 4), recommendation="yes"
+    ),
+    "a recusal": lambda p: recuse(p["levan"], by=p["ben"]),
+    "a covered region": lambda p: db.session.add(
+        ApplicationRegion(application_id=p["nino"].id, region="armenia", position=1)
+    ),
+    "the search index": lambda p: index_application(p["levan"]),
+    "a statement outside the ORM": lambda p: db.session.execute(
+        update(Application).values(city="Batumi")
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_each_change_to_what_the_filters_read_is_counted(two, change):
+    before = applications_change_count()
+    CHANGES[change](two)
+    db.session.commit()
+    assert applications_change_count() > before
+
+
+def test_a_renamed_tag_is_counted(two):
+    add_tag(two["nino"], "trial", by=two["ana"])
+    before = applications_change_count()
+    db.session.execute(update(Tag).values(name="trial-2"))
+    db.session.commit()
+    assert applications_change_count() > before
+
+
+def test_a_comment_is_not_a_change_of_the_filters(two):
+    before = applications_change_count()
+    add_comment(two["nino"], "Strong sample.", by=two["ana"])
+    assert applications_change_count() == before
+
+
+def test_postgresql_counts_a_transaction_once_and_sqlite_each_row(two):
+    before = applications_change_count()
+    db.session.execute(update(Application).values(city="Batumi"))  # two rows
+    db.session.execute(update(ApplicationRegion).values(position=0))  # two rows
+    db.session.commit()
+    once_per_transaction = db.engine.dialect.name == "postgresql"
+    assert applications_change_count() - before == (1 if once_per_transaction else 4)
+
+
+def test_the_tabs_are_counted_once_per_change(two):
+    ana = two["ana"]
+
+    def counted(args):
+        assert ana.id  # loaded first: a commit expired the account
+        return statements_of(lambda: cached_status_counts(InboxFilter.from_args(args), user=ana))
+
+    first, read = counted({"region": "georgia"})
+    assert (tabs(first), read) == ({"new": 1, "in_review": 1}, ["change_counts", "applications"])
+    # Another status, page or order of the same filter: the same tabs, not counted again.
+    again, read = counted({"region": "georgia", "status": "new", "page": "2", "sort": "name"})
+    assert (tabs(again), read) == ({"new": 1, "in_review": 1}, ["change_counts"])
+
+    set_status(two["levan"], Status.SHORTLISTED, by=ana)
+    after, read = counted({"region": "georgia"})
+    assert tabs(after) == {"new": 1, "shortlisted": 1}
+    assert read == ["change_counts", "applications"]
+
+
+def test_the_tabs_of_rated_by_me_are_each_users_own(two):
+    add_rating(two["nino"], by=two["ana"], scores=dict.fromkeys(CRITERIA, 4), recommendation="yes")
+    mine = InboxFilter.from_args({"rated": "me"})
+    assert tabs(cached_status_counts(mine, user=two["ana"])) == {"new": 1}
+    assert tabs(cached_status_counts(mine, user=two["ben"])) == {}
+
+
+def test_a_database_without_any_change_yet_counts_from_zero(make_user):
+    ana = make_user("ana@example.org", name="Ana")
+    db.session.execute(text("DELETE FROM change_counts"))
+    db.session.commit()
+    assert applications_change_count() == 0
+    assert tabs(cached_status_counts(InboxFilter(), user=ana)) == {}
