@@ -280,9 +280,11 @@ def language_with_level(
     return _("%(language)s: %(level)s", language=shown, level=str(LEVEL_WORDS.get(level, level)))
 
 
+@cache
 def language_labeller(ui_language: str) -> Callable[[str, str, str | None], str]:
     """Return :func:`language_with_level` in *ui_language* for a page of rows: the words
-    are translated once here, not twice for every language of every row."""
+    are translated once per language and process (the catalogues do not change while it
+    runs), not twice for every language of every row."""
     with force_locale(ui_language):
         pattern = _("%(language)s: %(level)s")
         levels = resolved(LEVEL_WORDS)

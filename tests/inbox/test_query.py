@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from tracker.applications.pipeline import bulk_set_status
 from tracker.applications.ratings import CRITERIA, add_rating, recuse
@@ -18,7 +18,7 @@ from tracker.inbox.query import (
     inbox_query,
     iter_filtered,
     neighbours,
-    page_query,
+    page_rows,
     selected_applications,
     status_counts,
 )
@@ -262,10 +262,7 @@ def test_pages_cut_the_same_order_in_every_sort(people):
     for sort, order in SORTED.items():
         f = replace(InboxFilter.from_args({"sort": sort}), per_page=2)
         pages = [
-            [
-                by_id[row.id]
-                for row in db.session.scalars(page_query(f.with_page(number), user=people["ana"]))
-            ]
+            [by_id[row.id] for row in page_rows(f.with_page(number), user=people["ana"])]
             for number in (1, 2, 3)
         ]
         assert pages == [order[:2], order[2:4], order[4:]], sort
@@ -274,9 +271,21 @@ def test_pages_cut_the_same_order_in_every_sort(people):
 def test_a_pages_ids_come_from_the_index_of_the_default_order(people):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's plan: PostgreSQL's depends on the table's size and statistics")
-    statement = page_query(InboxFilter().with_page(3), user=people["ana"])
-    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    plan = [row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    sent = []
+
+    def record(conn, cursor, statement, parameters, *args):
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page_rows(InboxFilter().with_page(3), user=people["ana"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    [(statement, parameters)] = [(sql, values) for sql, values in sent if " AS page " in sql]
+    explained = db.session.connection().exec_driver_sql(
+        f"EXPLAIN QUERY PLAN {statement}", parameters
+    )
+    plan = [row[-1] for row in explained]
     # The ids from the index alone, then 50 rows by their primary key; only those 50 are
     # sorted again, never the whole table.
     assert plan == [

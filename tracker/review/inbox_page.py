@@ -14,8 +14,7 @@ from datetime import datetime
 from functools import cache, partial
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import CompoundSelect, literal_column, null, select, union_all
-from sqlalchemy.orm import defer, raiseload
+from sqlalchemy import CompoundSelect, Row, literal_column, null, select, union_all
 
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
@@ -27,10 +26,9 @@ from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
 from tracker.inbox.counts import cached_status_counts
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import all_staff, page_query
+from tracker.inbox.query import all_staff, page_rows
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
-    Application,
     ApplicationLanguage,
     ApplicationRegion,
     ApplicationTopic,
@@ -47,7 +45,8 @@ from tracker.quoted_search import quoted_search
 class InboxRow:
     """One line of the inbox: the application and what the table shows about it."""
 
-    application: Application
+    # The application's inbox.query.PAGE_COLUMNS, by name (not an ORM object).
+    application: Row
     # The labels of the regions the applicant covers, in their order.
     regions: list[str]
     # The country they live in (the name they gave, for "another country").
@@ -211,16 +210,7 @@ def inbox_page(
     total = sum(counts[status] for status in (f.status or Status))
     pages = max(1, math.ceil(total / f.per_page))
     f = f.with_page(min(f.page, pages))
-    applications = list(
-        db.session.scalars(
-            page_query(f, user=user).options(
-                defer(Application.cover_letter, raiseload=True),
-                # Calls and assignees come from the directory; anything else not loaded
-                # here would be one query per row: refuse it.
-                raiseload("*"),
-            )
-        )
-    )
+    applications = page_rows(f, user=user)
     ids = [application.id for application in applications]
     details = RowDetails.of(ids)
     rated = rated_by(user, ids)
