@@ -8,7 +8,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectMultipleField,
-    StringField,
 )
 from wtforms.validators import ValidationError
 
@@ -18,7 +17,7 @@ from tracker.inbox.bulk import BULK_ACTIONS
 from tracker.inbox.columns import OPTIONAL_COLUMNS
 from tracker.labels import REJECTION_REASON_LABELS, STATUS_LABELS
 from tracker.web.forms_common import IdListField, SiteForm
-from tracker.web.widgets import PlainSelectField
+from tracker.web.widgets import PlainSelectField, PlainStringField
 
 
 class BulkForm(SiteForm):
@@ -51,7 +50,7 @@ class BulkForm(SiteForm):
         + [SelectChoice(reason.value, label) for reason, label in REJECTION_REASON_LABELS.items()],
     )
     assignee = PlainSelectField(_l("Assign to"), default="")
-    tag = StringField(_l("Tag"))
+    tag = PlainStringField(_l("Tag"))
 
     def __init__(self, *args, assignees=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -66,11 +66,11 @@ class InboxRow:
     tags: list[str]
     # "2nd application" for an address's later application to the same call, else None.
     version_label: str | None = None
+    # The application's id (a field: the template reads it four times a row).
+    id: int = field(init=False)
 
-    @property
-    def id(self) -> int:
-        """The application's id."""
-        return self.application.id
+    def __post_init__(self) -> None:
+        self.id = self.application.id
 
 
 @dataclass
