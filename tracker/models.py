@@ -593,9 +593,9 @@ class SearchEntry(db.Model):
 
 
 class ChangeCount(db.Model):
-    """How many changes a kind of data has seen: a key for caches of what is derived from
-    it (inbox.counts). Counted by the database's own triggers (CHANGE_COUNT_DDL), so that
-    no way of writing – the ORM, a bulk statement, a migration, psql – is missed."""
+    """How many changes a kind of data has seen (CHANGE_COUNTED): a key for caches of what
+    is derived from it (inbox.counts). Counted by the database's own triggers, so that no
+    way of writing – the ORM, a bulk statement, a migration, psql – is missed."""
 
     __tablename__ = "change_counts"
 
@@ -606,29 +606,32 @@ class ChangeCount(db.Model):
         return f"<ChangeCount {self.name}={self.value}>"
 
 
-# What the inbox's filters read: every change to these tables counts as a change of
-# "applications". The DDL is in migration 0013 too; this makes db.create_all() (tests) build
-# the same database.
-APPLICATIONS_WATCHED = (
-    "applications",
-    "application_regions",
-    "application_languages",
-    "application_topics",
-    "application_tags",
-    "tags",
-    "ratings",
-    "recusals",
-    "search_entries",
-)
-_COUNT_ONE_CHANGE = (
-    "INSERT INTO change_counts (name, value) VALUES ('applications', 1) "
-    "ON CONFLICT (name) DO UPDATE SET value = change_counts.value + 1"
-)
+# What each change count counts: every change to these tables. "applications": what the
+# inbox's filters read; "calls" and "staff": what the inbox names. The DDL is in migration
+# 0013 too; this makes db.create_all() (tests) build the same database.
+CHANGE_COUNTED = {
+    "applications": (
+        "applications",
+        "application_regions",
+        "application_languages",
+        "application_topics",
+        "application_tags",
+        "tags",
+        "ratings",
+        "recusals",
+        "search_entries",
+    ),
+    "calls": ("calls",),
+    "staff": ("users",),
+}
 # SQLite has one writer at a time: each changed row counts at once, in its transaction.
+# (Our own table and counter names, no input: not an injection.)
 SQLITE_CHANGE_COUNT_DDL = tuple(
-    f"CREATE TRIGGER change_count_{table}_{operation.lower()} AFTER {operation} ON {table} "
-    f"BEGIN {_COUNT_ONE_CHANGE}; END"
-    for table in APPLICATIONS_WATCHED
+    f"CREATE TRIGGER change_count_{table}_{operation.lower()} AFTER {operation} ON {table} "  # noqa: S608
+    f"BEGIN INSERT INTO change_counts (name, value) VALUES ('{name}', 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = change_counts.value + 1; END"
+    for name, tables in CHANGE_COUNTED.items()
+    for table in tables
     for operation in ("INSERT", "UPDATE", "DELETE")
 )
 # PostgreSQL: counted at COMMIT (a deferred constraint trigger), once per transaction (a
@@ -636,18 +639,19 @@ SQLITE_CHANGE_COUNT_DDL = tuple(
 # the first change on, it would make every writer wait for every other, and deadlock one
 # that holds another row (a claimed job) while it waits.
 POSTGRES_CHANGE_COUNT_DDL = (
-    "CREATE OR REPLACE FUNCTION count_applications_change() RETURNS trigger "
-    "LANGUAGE plpgsql AS $$ BEGIN "
-    "IF current_setting('tracker.applications_counted', true) = 'yes' THEN RETURN NULL; "
+    "CREATE OR REPLACE FUNCTION count_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF current_setting('tracker.counted_' || TG_ARGV[0], true) = 'yes' THEN RETURN NULL; "
     "END IF; "
-    f"{_COUNT_ONE_CHANGE}; "
-    "PERFORM set_config('tracker.applications_counted', 'yes', true); "
+    "INSERT INTO change_counts (name, value) VALUES (TG_ARGV[0], 1) "
+    "ON CONFLICT (name) DO UPDATE SET value = change_counts.value + 1; "
+    "PERFORM set_config('tracker.counted_' || TG_ARGV[0], 'yes', true); "
     "RETURN NULL; END $$",
     *(
         f"CREATE CONSTRAINT TRIGGER change_count_{table} "
         f"AFTER INSERT OR UPDATE OR DELETE ON {table} DEFERRABLE INITIALLY DEFERRED "
-        "FOR EACH ROW EXECUTE FUNCTION count_applications_change()"
-        for table in APPLICATIONS_WATCHED
+        f"FOR EACH ROW EXECUTE FUNCTION count_change('{name}')"
+        for name, tables in CHANGE_COUNTED.items()
+        for table in tables
     ),
 )
 for _statement in SQLITE_CHANGE_COUNT_DDL:

@@ -1,4 +1,4 @@
-"""The status tabs, counted once per change of what the inbox's filters read."""
+"""What the inbox keeps until it changes: the status tabs, the calls, accounts and tags."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from tracker.applications.ratings import CRITERIA, add_rating, recuse
 from tracker.applications.teamwork import add_comment, add_tag, assign
 from tracker.enums import Status
 from tracker.extensions import db
-from tracker.inbox.counts import applications_change_count, cached_status_counts
+from tracker.inbox.counts import cached_status_counts, change_counts
 from tracker.inbox.filter import InboxFilter
-from tracker.models import Application, ApplicationRegion, Tag
+from tracker.models import Application, ApplicationRegion, Call, Tag
+from tracker.review.inbox_page import Directory
 from tracker.search import index_application
 
 
@@ -45,6 +46,10 @@ def statements_of(action) -> tuple[object, list[str]]:
         return action(), tables
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def applications_change_count() -> int:
+    return change_counts().get("applications", 0)
 
 
 def tabs(counts) -> dict[str, int]:
@@ -105,7 +110,8 @@ def test_the_tabs_are_counted_once_per_change(two):
 
     def counted(args):
         assert ana.id  # loaded first: a commit expired the account
-        return statements_of(lambda: cached_status_counts(InboxFilter.from_args(args), user=ana))
+        f = InboxFilter.from_args(args)
+        return statements_of(lambda: cached_status_counts(f, user=ana, changes=change_counts()))
 
     first, read = counted({"region": "georgia"})
     assert (tabs(first), read) == ({"new": 1, "in_review": 1}, ["change_counts", "applications"])
@@ -122,13 +128,46 @@ def test_the_tabs_are_counted_once_per_change(two):
 def test_the_tabs_of_rated_by_me_are_each_users_own(two):
     add_rating(two["nino"], by=two["ana"], scores=dict.fromkeys(CRITERIA, 4), recommendation="yes")
     mine = InboxFilter.from_args({"rated": "me"})
-    assert tabs(cached_status_counts(mine, user=two["ana"])) == {"new": 1}
-    assert tabs(cached_status_counts(mine, user=two["ben"])) == {}
+    changes = change_counts()
+    assert tabs(cached_status_counts(mine, user=two["ana"], changes=changes)) == {"new": 1}
+    assert tabs(cached_status_counts(mine, user=two["ben"], changes=changes)) == {}
 
 
 def test_a_database_without_any_change_yet_counts_from_zero(make_user):
     ana = make_user("ana@example.org", name="Ana")
     db.session.execute(text("DELETE FROM change_counts"))
     db.session.commit()
-    assert applications_change_count() == 0
-    assert tabs(cached_status_counts(InboxFilter(), user=ana)) == {}
+    assert change_counts() == {}
+    assert tabs(cached_status_counts(InboxFilter(), user=ana, changes={})) == {}
+
+
+def test_the_calls_accounts_and_tags_are_read_once_per_change_of_them(two, call):
+    first, read = statements_of(Directory.load)
+    assert read == ["change_counts", "calls", "users", "tags"]
+    assert [user.name for user in first.users.values()] == ["Ana", "Ben"]
+    assert (first.calls[call.id].title["en"], first.tags) == (call.title["en"], [])
+    again, read = statements_of(Directory.load)
+    assert (again.users, again.calls, again.tags, read) == (
+        first.users,
+        first.calls,
+        [],
+        ["change_counts"],
+    )
+
+    two["ben"].name = "Ben Editor"
+    db.session.commit()
+    add_tag(two["nino"], "trial", by=two["ana"])
+    renamed, read = statements_of(Directory.load)
+    assert read == ["change_counts", "users", "tags"]
+    assert ([user.name for user in renamed.users.values()], renamed.tags) == (
+        ["Ana", "Ben Editor"],
+        ["trial"],
+    )
+
+    db.session.execute(update(Call).values(title={**call.title, "en": "Experts wanted"}))
+    db.session.commit()
+    retitled, read = statements_of(Directory.load)
+    assert (retitled.calls[call.id].title["en"], read) == (
+        "Experts wanted",
+        ["change_counts", "calls"],
+    )

@@ -140,3 +140,13 @@ def reactivate_user(user: User, *, by: User | None) -> bool:
     record_event("account.reactivated", actor=by, user_id=user.id)
     db.session.commit()
     return True
+
+
+def all_staff() -> list[User]:
+    """Return every staff account, active or not, by name: whom a page may name."""
+    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
+
+
+def assignable_users() -> list[User]:
+    """Return the active staff accounts, by name: who may be assigned a candidate."""
+    return list(db.session.scalars(select(User).where(User.active).order_by(User.name, User.id)))

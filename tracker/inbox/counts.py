@@ -1,23 +1,26 @@
-"""The inbox's status tabs: how many applications of a filter are in each status, counted
-once per change of what the filters read.
+"""What the inbox reads on every view but changes rarely, kept until it changes: the status
+tabs of each filter, the calls, the accounts and the tags.
 
-Counting every match costs as much as there are matches – 45 ms for a region a third of
-100,000 applicants cover – on every view of every page. The numbers only change when an
-application, its regions, languages, topics, tags, ratings or recusals, a tag or the search
-index change, and the database counts each such change itself (models.ChangeCount, its
-triggers): the counts are kept under that number and counted again after the next change.
+Counting every match by status costs as much as there are matches – 45 ms for a region a
+third of 100,000 applicants cover – on every view of every page. The database counts each
+change of what that depends on itself (models.ChangeCount and its triggers: "applications"
+for the applications and what the filters read, "calls", "staff"), and what is derived from
+it is kept under those numbers until the next change.
 
-The number is read before counting, in its own statement. A change committed in between is
-already in the counts (the key is then older than the counts, never newer), and that key
-never comes back: a later reader sees the higher number and counts again. Only for reads:
-a request that has changed applications and not committed yet must count directly.
+The numbers are read before what is kept under them, in their own statement: a change
+committed in between is already in what is read (the key is then older than the data,
+never newer), and that key never comes back: a later reader sees the higher number and
+reads again. For reads only: a request that changed something and has not committed yet
+must not keep what it reads.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -28,49 +31,54 @@ from tracker.inbox.filter import DEFAULT_SORT, PER_PAGE, InboxFilter
 from tracker.inbox.query import status_counts
 from tracker.models import ChangeCount, User
 
-# Filters and users whose counts a process keeps (least recently used ones go first).
+# Entries a process keeps of each kind (the least recently used go first).
 KEPT = 512
 
-_KEY = select(ChangeCount.value).where(ChangeCount.name == "applications")
+_COUNTS = select(ChangeCount.name, ChangeCount.value)
+
+Kept = TypeVar("Kept")
 
 
-class CountCache:
-    """Counts by (change count, filter, user), the least recently used dropped beyond KEPT."""
+class KeptValues:
+    """Values by key, the least recently used dropped beyond KEPT."""
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, dict[Status, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> dict[Status, int] | None:
+    def get_or_read(self, key: tuple, read: Callable[[], Kept]) -> Kept:
+        """Return the value kept under *key*, or what *read* returns, then kept."""
         with self._lock:
-            counts = self._entries.get(key)
-            if counts is not None:
+            if key in self._entries:
                 self._entries.move_to_end(key)
-            return counts
-
-    def put(self, key: tuple, counts: dict[Status, int]) -> None:
+                return self._entries[key]
+        value = read()
         with self._lock:
-            self._entries[key] = counts
-            self._entries.move_to_end(key)
+            self._entries[key] = value
             while len(self._entries) > KEPT:
                 self._entries.popitem(last=False)
+        return value
 
 
-def applications_change_count() -> int:
-    """Return how many changes the data the inbox's filters read has seen (0: none yet)."""
-    return db.session.scalar(_KEY) or 0
+def change_counts() -> dict[str, int]:
+    """Return every change count by name (a name without any change yet is missing)."""
+    return dict(db.session.execute(_COUNTS).all())
 
 
-def cached_status_counts(f: InboxFilter, *, user: User) -> dict[Status, int]:
-    """Return :func:`inbox.query.status_counts` of *f*, counted once per change."""
+def kept(kind: str, key: tuple, read: Callable[[], Kept]) -> Kept:
+    """Return what *read* returns, kept per app under (*kind*, *key*)."""
     # Per app, not per process: each app (each test) has its own database.
-    cache = current_app.extensions.setdefault("tracker_status_counts", CountCache())
+    values = current_app.extensions.setdefault(f"tracker_kept_{kind}", KeptValues())
+    return values.get_or_read(key, read)
+
+
+def cached_status_counts(
+    f: InboxFilter, *, user: User, changes: dict[str, int]
+) -> dict[Status, int]:
+    """Return :func:`inbox.query.status_counts` of *f*, counted once per change of the
+    applications (*changes*: :func:`change_counts`, read before)."""
     # The status, page and order do not change the tabs: one entry serves them all.
     tabs_of = replace(f, status=(), page=1, sort=DEFAULT_SORT, per_page=PER_PAGE)
-    key = (applications_change_count(), tabs_of, user.id)
-    counts = cache.get(key)
-    if counts is None:
-        counts = status_counts(tabs_of, user=user)
-        cache.put(key, counts)
+    key = (changes.get("applications", 0), tabs_of, user.id)
     # A copy: the caller may change its own.
-    return dict(counts)
+    return dict(kept("status_counts", key, lambda: status_counts(tabs_of, user=user)))

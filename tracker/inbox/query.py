@@ -195,12 +195,22 @@ def inbox_query(f: InboxFilter, *, user: User) -> Select:
 # What a page of the inbox shows of each application, and what a search by reference,
 # phone number or address compares (review.inbox_page): core rows, not ORM objects, whose
 # loading cost more than reading them.
-PAGE_COLUMNS = tuple(
-    getattr(Application, name)
-    for name in (
-        "id call_id reference full_name email phone country country_other city status "
-        "rating_count rating_mean assignee_id created_at writing_sample_url"
-    ).split()
+PAGE_COLUMNS = (
+    Application.id,
+    Application.call_id,
+    Application.reference,
+    Application.full_name,
+    Application.email,
+    Application.phone,
+    Application.country,
+    Application.country_other,
+    Application.city,
+    Application.status,
+    Application.rating_count,
+    Application.rating_mean,
+    Application.assignee_id,
+    Application.created_at,
+    Application.writing_sample_url,
 )
 
 
@@ -317,16 +327,6 @@ def selected_applications(ids: Iterable[int], *, options: Sequence = ()) -> Iter
             .order_by(Application.id)
             .options(*options)
         ).all()
-
-
-def all_staff() -> list[User]:
-    """Return every staff account, active or not, by name: whom a page may name."""
-    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
-
-
-def assignable_users() -> list[User]:
-    """Return the active staff accounts, by name: who may be assigned a candidate."""
-    return list(db.session.scalars(select(User).where(User.active).order_by(User.name, User.id)))
 
 
 def _beyond(keys, values, *, forward: bool) -> ColumnElement[bool]:

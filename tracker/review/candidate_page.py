@@ -18,6 +18,7 @@ from flask_babel import format_decimal, get_locale, gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
 
+from tracker.accounts.users import all_staff
 from tracker.applications.people import related_applications
 from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
 from tracker.applications.ratings import rating_mean, visible_ratings
@@ -31,7 +32,7 @@ from tracker.documents.validate import TYPE_NAMES
 from tracker.enums import FileType
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import all_staff, neighbours
+from tracker.inbox.query import neighbours
 from tracker.labels import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,

@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from tracker.accounts.users import all_staff, assignable_users
 from tracker.admin.audit_page import audit_context
 from tracker.applications.pipeline import (
     StaleApplicationError,
@@ -36,7 +37,7 @@ from tracker.documents.serve import send_document, send_page_image
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import all_staff, assignable_users, neighbours
+from tracker.inbox.query import neighbours
 from tracker.labels import status_label
 from tracker.models import Application, Document
 from tracker.review import bp

@@ -16,6 +16,7 @@ from functools import cache, partial
 from flask_babel import force_locale, gettext
 from sqlalchemy import CompoundSelect, Row, literal_column, null, select, union_all
 
+from tracker.accounts.users import all_staff
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
 from tracker.applications.versions import ordinal, version_numbers
@@ -24,9 +25,9 @@ from tracker.database import in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
-from tracker.inbox.counts import cached_status_counts
+from tracker.inbox.counts import cached_status_counts, change_counts, kept
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import all_staff, page_rows
+from tracker.inbox.query import page_rows
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
     ApplicationLanguage,
@@ -182,19 +183,58 @@ class RowDetails:
         return details
 
 
+@dataclass(frozen=True)
+class CallNames:
+    """What the inbox names of a call: its title and its regions' and topics' labels."""
+
+    id: int
+    title: dict
+    regions: list
+    topics: list
+
+
+@dataclass(frozen=True)
+class StaffName:
+    """What the inbox names of an account: who, and whether they may be assigned."""
+
+    id: int
+    name: str
+    active: bool
+
+
 @dataclass
 class Directory:
-    """The calls and accounts an inbox page names, read once per request: the rows' calls
-    and assignees, and the filter form's choices of calls and assignees."""
+    """The calls, accounts and tags an inbox page names (its rows, the filter form, the
+    bulk actions), read once per change of them (inbox.counts), and the change counts."""
 
-    calls: dict[int, Call]  # by id, in id order
-    users: dict[int, User]  # by id, in the order of their names
+    calls: dict[int, CallNames]  # by id, in id order
+    users: dict[int, StaffName]  # by id, in the order of their names
+    tags: list[str]  # every tag's name, in order
+    changes: dict[str, int]
 
     @classmethod
     def load(cls) -> Directory:
-        """Read every call and every account."""
-        calls = db.session.scalars(select(Call).order_by(Call.id))
-        return cls({call.id: call for call in calls}, {user.id: user for user in all_staff()})
+        """Read the change counts, then what changed since it was last read."""
+        changes = change_counts()
+        calls = kept("calls", (changes.get("calls", 0),), _read_calls)
+        users = kept("staff", (changes.get("staff", 0),), _read_staff)
+        tags = kept("tags", (changes.get("applications", 0),), _read_tags)
+        return cls(calls, users, tags, changes)
+
+
+def _read_calls() -> dict[int, CallNames]:
+    calls = db.session.execute(
+        select(Call.id, Call.title, Call.regions, Call.topics).order_by(Call.id)
+    )
+    return {call.id: CallNames(*call) for call in calls}
+
+
+def _read_staff() -> dict[int, StaffName]:
+    return {user.id: StaffName(user.id, user.name, user.active) for user in all_staff()}
+
+
+def _read_tags() -> list[str]:
+    return [tag.name for tag in all_tags()]
 
 
 def inbox_page(
@@ -206,7 +246,7 @@ def inbox_page(
     """
     directory = directory or Directory.load()
     # One grouped count gives both the total and the status tabs.
-    counts = cached_status_counts(f, user=user)
+    counts = cached_status_counts(f, user=user, changes=directory.changes)
     total = sum(counts[status] for status in (f.status or Status))
     pages = max(1, math.ceil(total / f.per_page))
     f = f.with_page(min(f.page, pages))
@@ -296,7 +336,7 @@ class InboxOptions:
     regions: list[tuple[str, str]] = field(default_factory=list)
     topics: list[tuple[str, str]] = field(default_factory=list)
     languages: list[tuple[str, str]] = field(default_factory=list)
-    users: list[User] = field(default_factory=list)
+    users: list[StaffName] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
     @property
@@ -310,7 +350,7 @@ class InboxOptions:
         return [(tag, tag) for tag in self.tags]
 
     @property
-    def assignable_users(self) -> list[User]:
+    def assignable_users(self) -> list[StaffName]:
         """The active accounts, to whom applications may be assigned."""
         return [user for user in self.users if user.active]
 
@@ -338,5 +378,5 @@ def inbox_options(
         topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
         languages=list(spoken_language_names(language).items()),
         users=list(directory.users.values()),
-        tags=[tag.name for tag in all_tags()],
+        tags=directory.tags,
     )

@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from tracker.accounts.users import assignable_users
 from tracker.applications.pipeline import BulkResult, TransitionError
 from tracker.applications.teamwork import CandidateError
 from tracker.dates import day_formatter
@@ -19,7 +20,6 @@ from tracker.extensions import db
 from tracker.inbox.bulk import BulkAction, run_bulk_action
 from tracker.inbox.columns import OPTIONAL_COLUMNS, set_inbox_columns
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.query import assignable_users
 from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, resolved, status_label
 from tracker.models import User
 from tracker.review import bp
