@@ -18,11 +18,11 @@ from flask_babel import format_decimal, get_locale, gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
 
-from tracker.applications.people import related_applications
 from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
 from tracker.applications.ratings import rating_mean, visible_ratings
 from tracker.applications.teamwork import tags_with_carried
 from tracker.applications.timeline import TimelineEntry, history_rows, timeline
+from tracker.applications.versions import relatives_of
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
 from tracker.documents.extract_job import extraction_pending
@@ -271,6 +271,7 @@ def candidate_page(
     db.session.scalars(_ANSWERS, {"application_id": application.id}).unique().all()
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
     known_tags, tags = tags_with_carried(application)
+    relatives = relatives_of(application)
     return CandidatePage(
         application=application,
         labels=candidate_labels(application, language),
@@ -287,7 +288,7 @@ def candidate_page(
         recusals=rows.recusals if viewer.is_admin else [],
         entries=entries,
         comments=[entry for entry in entries if entry.kind == "comment"],
-        related=related_applications(application),
+        related=relatives.related,
         previous_id=previous_id,
         next_id=next_id,
         inbox_args=inbox_args(inbox_filter),
@@ -296,7 +297,10 @@ def candidate_page(
         problem=problem,
         conflict=describe_conflict(conflict) if conflict else None,
         versions=versions_notice(
-            application, lambda version: candidate_labels(version, language), language
+            application,
+            relatives.versions,
+            lambda version: candidate_labels(version, language),
+            language,
         ),
         # Asked only when a text is missing: the page says nothing of a pending job else.
         text_pending=any(not document.text for document in documents)
