@@ -15,7 +15,7 @@ from tracker.config import (
     load_config,
     storage_location,
 )
-from tracker.database import configure_sqlite, replace_closed_connections
+from tracker.database import configure_sqlite
 from tracker.extensions import babel, csrf, db, limiter, login_manager
 from tracker.log_setup import configure_logging
 from tracker.web import converters
@@ -111,7 +111,9 @@ def _init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         elif db.engine.dialect.name == "postgresql":
-            replace_closed_connections(db.engine)
+            from tracker.postgresql import configure_postgresql
+
+            configure_postgresql(db.engine)
 
     from tracker.auth.browser_session import load_signed_in_user
     from tracker.web.access import enforce_access_policy

@@ -112,7 +112,7 @@ def load_config(instance_path: str) -> dict:
         # A database error's text would otherwise quote the values of the failed statement
         # (names, addresses, cover letters) into the log and the traceback.
         # No pool_pre_ping: on PostgreSQL a pooled connection that a restart killed is
-        # noticed at checkout without a round trip (database.replace_closed_connections);
+        # noticed at checkout without a round trip (postgresql.replace_closed_connections);
         # an SQLite file has no server that could close it.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "STORAGE_ROOT": os.environ.get("STORAGE_ROOT", str(instance / "uploads")),

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Engine, any_, bindparam, event, text
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.types import ARRAY
 
 from tracker.extensions import db
 
 _IMMEDIATE = "tracker_begin_immediate"
+# Execution options of a statement that every request runs, built once, whose plan does
+# not depend on the values bound (a look-up by id): on PostgreSQL it is prepared on each
+# connection and planned once there (tracker.postgresql); elsewhere nothing changes.
+PREPARE = {"tracker_prepare": True}
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -52,33 +54,6 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def on_begin(connection):
         immediate = connection.get_execution_options().get(_IMMEDIATE)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def replace_closed_connections(engine: Engine) -> None:
-    """Replace a pooled PostgreSQL connection that the server closed before it is used.
-
-    A restart (or an administrator, or an idle timeout) ends each server process, which
-    says so on the connection and closes it; the pooled connection is dead, and the next
-    request that used it would fail. pool_pre_ping finds that out by sending ``SELECT 1``
-    at every checkout, a round trip on every request. Here the connection's socket is asked
-    instead, without waiting: between transactions the server sends nothing, so anything to
-    read there – the server's farewell, or the end of the stream – means the connection is
-    closed. The pool then drops it and opens a new one (a DisconnectionError at checkout).
-    A network that loses the server without a word is noticed by the first statement, as
-    with a ping: that request answers 503 and the pool reconnects.
-    """
-
-    @event.listens_for(engine, "checkout")
-    def on_checkout(dbapi_connection, _record, _proxy):
-        if dbapi_connection.closed or _has_input(dbapi_connection.fileno()):
-            raise DisconnectionError("the server closed the connection")
-
-
-def _has_input(fd: int) -> bool:
-    """Tell whether the socket *fd* has something to read, or was closed (no waiting)."""
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
 
 
 def create_private_file(database: str | None) -> None:

@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.accounts.common import PASSWORD_MAX_LENGTH, find_user_by_email, lock_user
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.extensions import db
 from tracker.models import User
 
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 # Every staff request reads its account: built once, the id bound at execution (as the
 # candidate page's statements; Session.get builds its statement and cache key each time).
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id")).execution_options(**PREPARE)
 
 
 def load_staff_user(user_id: str, session_version: object) -> User | None:

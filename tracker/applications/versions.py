@@ -23,7 +23,7 @@ from babel import Locale
 from sqlalchemy import Select, and_, bindparam, func, literal_column, or_, select, union_all
 
 from tracker.applications.people import name_key, normalise_email, related_statement
-from tracker.database import in_bound_list, on_postgresql
+from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.models import Application, Call, utcnow
@@ -149,7 +149,11 @@ def _relatives_statement(*, by_name: bool) -> Select:
             _SAME_CALL_AND_ADDRESS
         ),
     ).subquery("relatives")
-    return select(relatives.c.kind, Application).join(Application, Application.id == relatives.c.id)
+    return (
+        select(relatives.c.kind, Application)
+        .join(Application, Application.id == relatives.c.id)
+        .execution_options(**PREPARE)
+    )
 
 
 def relatives_of(application: Application) -> Relatives:

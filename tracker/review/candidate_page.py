@@ -25,6 +25,7 @@ from tracker.applications.timeline import TimelineEntry, history_rows, timeline
 from tracker.applications.versions import relatives_of
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
+from tracker.database import PREPARE
 from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
 from tracker.documents.validate import TYPE_NAMES
@@ -67,6 +68,7 @@ _CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
     .options(joinedload(Application.call), joinedload(Application.documents))
+    .execution_options(**PREPARE)
 )
 # Its coded answers, a few short rows each: one statement for the three, not three. Built
 # once (the id bound at execution): a new statement's cache key costs more than running it.
@@ -79,6 +81,7 @@ _ANSWERS = (
         joinedload(Application.topics),
         joinedload(Application.languages),
     )
+    .execution_options(**PREPARE)
 )
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
