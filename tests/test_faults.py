@@ -283,6 +283,44 @@ def test_a_connection_cut_before_the_request_ends_keeps_the_answer(app):
     assert client.get("/test/ask").text == "42"
 
 
+def test_a_pooled_connection_the_server_closed_is_replaced_without_a_ping(app):
+    """PostgreSQL restarted between two requests (its server processes ended): the next
+    request gets a new connection and answers, and no request pays a ping for it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server that closes the connection")
+    pings = []
+    dialect = db.engine.dialect
+    pinging = dialect.do_ping
+
+    def counted_ping(dbapi_connection):
+        pings.append(1)
+        return pinging(dbapi_connection)
+
+    dialect.do_ping = counted_ping
+
+    def backend():
+        return str(db.session.scalar(text("SELECT pg_backend_pid()")))
+
+    app.add_url_rule("/test/backend", view_func=public(backend))
+    db.session.commit()
+    db.engine.dispose()  # the pool holds one connection: the one the request returns
+    client = app.test_client()
+    try:
+        first = client.get("/test/backend")
+        dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn, autocommit=True) as administrator:
+            # As a restart does to every server process; waits until the process is gone.
+            ended = administrator.execute(
+                "SELECT pg_terminate_backend(%s, 5000)", (int(first.text),)
+            ).fetchone()[0]
+        second = client.get("/test/backend")
+    finally:
+        del dialect.do_ping
+    assert (first.status_code, ended, second.status_code) == (200, True, 200)
+    assert second.text != first.text
+    assert pings == []
+
+
 def test_other_sqlite_errors_stay_500(app, client, call, monkeypatch):
     # On PostgreSQL every OperationalError is the connection's; on SQLite most are bugs.
     if db.engine.dialect.name != "sqlite":

@@ -110,6 +110,10 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        elif db.engine.dialect.name == "postgresql":
+            from tracker.postgresql import configure_postgresql
+
+            configure_postgresql(db.engine)
 
     from tracker.auth.browser_session import load_signed_in_user
     from tracker.web.access import enforce_access_policy

@@ -111,11 +111,10 @@ def load_config(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000),
         # A database error's text would otherwise quote the values of the failed statement
         # (names, addresses, cover letters) into the log and the traceback.
-        # pool_pre_ping: a pooled connection that a PostgreSQL restart killed is noticed
-        # (one "SELECT 1" at checkout) and replaced, instead of failing the next request.
-        # On SQLite the ping is a trivial statement on a local file; it stays on so that
-        # one setting serves both databases whatever the URL an override sets.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
+        # No pool_pre_ping: on PostgreSQL a pooled connection that a restart killed is
+        # noticed at checkout without a round trip (postgresql.replace_closed_connections);
+        # an SQLite file has no server that could close it.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         "STORAGE_ROOT": os.environ.get("STORAGE_ROOT", str(instance / "uploads")),
         # Unset: documents live under STORAGE_ROOT. s3://bucket/prefix: in an S3-compatible
         # bucket (endpoint and credentials from the AWS_* variables; see storage/s3.py), and

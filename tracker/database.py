@@ -13,6 +13,10 @@ from sqlalchemy.types import ARRAY
 from tracker.extensions import db
 
 _IMMEDIATE = "tracker_begin_immediate"
+# Execution options of a statement that every request runs, built once, whose plan does
+# not depend on the values bound (a look-up by id): on PostgreSQL it is prepared on each
+# connection and planned once there (tracker.postgresql); elsewhere nothing changes.
+PREPARE = {"tracker_prepare": True}
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
-from tracker.applications.people import mask_email
+from tracker.applications.people import mask_email, name_key, related_applications
 from tracker.applications.versions import (
     DUPLICATE_WINDOW,
     find_duplicate,
     ordinal,
+    relatives_of,
     versions_of,
 )
 from tracker.extensions import db
-from tracker.models import Document, utcnow
+from tracker.models import Call, Document, utcnow
 
 
 @pytest.mark.parametrize(
@@ -126,3 +128,57 @@ def test_versions_are_one_address_applications_to_one_call_in_order(make_applica
     db.session.delete(first)
     db.session.commit()
     assert (versions_of(third).number, versions_of(third).earlier) == (2, [second])
+
+
+def test_relatives_are_the_related_applications_and_versions_read_in_one_statement(
+    make_application, call
+):
+    """The candidate page reads both lists with one statement: the person's other
+    applications (same address or name, any call, newest first) and the versions (same
+    address, same call, oldest first, itself included)."""
+    other_call = Call(
+        slug="photographers",
+        title={"de": "Fotografen"},
+        description={"de": "Text"},
+        regions=[{"key": "georgia", "country": "georgia", "label": {"de": "Georgien"}}],
+        topics=[{"key": "politics", "label": {"de": "Politik"}}],
+    )
+    db.session.add(other_call)
+    now = utcnow()
+    nino = {"name_key": name_key("Nino Beridze")}
+    second = make_application(created_at=now - timedelta(days=2), **nino)
+    first = make_application(created_at=now - timedelta(days=5), **nino)
+    third = make_application(created_at=now, **nino)
+    elsewhere = make_application(call=other_call, created_at=now - timedelta(days=1), **nino)
+    same_name = make_application(
+        email="nb@example.ru",
+        full_name="Нино Беридзе",
+        name_key=name_key("Нино Беридзе"),
+        created_at=now - timedelta(days=3),
+    )
+    make_application(email="ani@example.am", full_name="Ani", name_key=name_key("Ani"))
+    db.session.expire_all()
+    assert second.email == "nino@example.org"  # loaded again before counting
+
+    statements = []
+
+    def capture(_conn, _cursor, statement, *_):
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        relatives = relatives_of(second)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    versions = relatives.versions
+    assert len(statements) == 1
+    assert relatives.related == [third, elsewhere, same_name, first]
+    assert (versions.number, versions.earlier, versions.later) == (2, [first], [third])
+    assert relatives.related == related_applications(second)
+    assert (relatives_of(same_name).related, relatives_of(same_name).versions.number) == (
+        [third, elsewhere, second, first],
+        1,
+    )
+    lone = relatives_of(elsewhere)
+    assert (lone.versions.number, lone.versions.earlier, lone.versions.later) == (1, [], [])

@@ -469,6 +469,25 @@ def test_activity_keeps_the_session_alive(client, ana):
     assert session_of(client)["seen_at"] > long_ago + 58 * 60
 
 
+def test_the_last_use_is_written_and_the_cookie_sent_again_once_a_minute(client, ana):
+    """Each change of the session re-signs and re-sends its cookie: the last use is
+    written only when a minute has passed since the one recorded (SEEN_EVERY_SECONDS)."""
+    sign_in(client, "ana@example.org")
+    two_minutes_ago = time.time() - 120
+    with client.session_transaction() as session:
+        session["seen_at"] = two_minutes_ago
+
+    renewed = client.get("/test/staff")
+    seen = session_of(client)["seen_at"]
+    again = client.get("/test/staff")
+
+    assert (renewed.status_code, again.status_code) == (200, 200)
+    assert renewed.headers.getlist("Set-Cookie")[0].startswith("session=")
+    assert again.headers.getlist("Set-Cookie") == []
+    assert two_minutes_ago + 115 < seen <= time.time()
+    assert session_of(client)["seen_at"] == seen
+
+
 def test_idle_limit_is_configurable(app, client, ana):
     app.config["SESSION_IDLE_MINUTES"] = 5
     sign_in(client, "ana@example.org")

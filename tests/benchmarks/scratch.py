@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from tracker import create_app
 from tracker.extensions import db
@@ -26,6 +27,8 @@ from tracker.extensions import db
 ROOT = Path(os.environ.get("BENCH_ROOT", "/tmp/tracker-bench"))  # noqa: S108 - scratch data
 SECRET = "bench-secret-key-that-is-long-enough-0123456789abcdef"
 EDITOR_EMAIL = "bench-editor@example.org"
+# PostgreSQL's answers that mean "never seeded": no such database, no such table.
+_NOT_SEEDED = {"3D000", "42P01"}
 
 
 def postgresql_url(n: int) -> str | None:
@@ -105,8 +108,13 @@ def _is_complete(n: int) -> bool:
     try:
         with engine.connect() as connection:
             return connection.scalar(text("SELECT n FROM bench_seeded")) == n
-    except Exception:  # noqa: BLE001 - no database, no table: not complete
-        return False
+    except DBAPIError as error:
+        # No database, or no marker table: not complete. Any other error (the server is
+        # restarting or refuses connections) is raised: taking it for "not complete" would
+        # drop the seeded database and seed it again.
+        if getattr(error.orig, "sqlstate", None) in _NOT_SEEDED:
+            return False
+        raise
     finally:
         engine.dispose()
 

@@ -903,4 +903,4 @@ def test_the_page_costs_the_same_statements_however_much_a_candidate_has(
     add_rating(full, by=editor, scores=SCORES, recommendation="maybe")
     set_status(full, "in_review", by=editor)
 
-    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 9
+    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 8

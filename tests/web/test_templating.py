@@ -1,9 +1,10 @@
-"""Templates translate through the catalogue of their render, looked up once."""
+"""Templates translate through the catalogue of their render, looked up once; Python code
+through the catalogue of the request's locale, looked up once per locale."""
 
 from __future__ import annotations
 
-from flask import render_template_string
-from flask_babel import force_locale
+from flask import render_template_string, session
+from flask_babel import Domain, force_locale, get_locale, gettext, lazy_gettext, refresh
 
 import tracker.web.templating as templating
 
@@ -44,3 +45,42 @@ def test_a_template_rendered_outside_flask_still_translates(app):
     with app.test_request_context("/?lang=ru"):
         template = app.jinja_env.from_string('{{ _("There is a problem") }}')
         assert template.render() == "Есть проблема"
+
+
+def test_python_code_finds_the_catalogue_once_per_locale_and_follows_a_forced_one(app, monkeypatch):
+    """Lazy strings and gettext() in Python look the catalogue up once per locale of the
+    request (tracker.extensions.RequestDomain), not once per string; force_locale still
+    switches the language and leaving it switches back."""
+    lookups = []
+    looked_up = Domain.get_translations
+
+    def counting(self):
+        lookups.append(str(get_locale()))
+        return looked_up(self)
+
+    monkeypatch.setattr(Domain, "get_translations", counting)
+    with app.test_request_context("/?lang=de"):
+        inbox = lazy_gettext("Inbox")
+        before = [str(inbox), gettext("Outbox"), str(inbox), gettext("There is a problem")]
+        with force_locale("ru"):
+            inside = [gettext("There is a problem"), gettext("There is a problem")]
+        after = [gettext("There is a problem"), str(inbox)]
+    assert before == ["Eingang", "Postausgang", "Eingang", "Es gibt ein Problem"]
+    assert inside == ["Есть проблема", "Есть проблема"]
+    assert after == ["Es gibt ein Problem", "Eingang"]
+    assert lookups == ["de", "ru", "de"]
+
+
+def test_a_language_changed_during_the_request_translates_after_refresh(app):
+    with app.test_request_context("/"):
+        session["lang"] = "de"
+        before = gettext("There is a problem")
+        session["lang"] = "ru"
+        unchanged = gettext("There is a problem")
+        refresh()
+        after = gettext("There is a problem")
+    assert (before, unchanged, after) == (
+        "Es gibt ein Problem",
+        "Es gibt ein Problem",
+        "Есть проблема",
+    )

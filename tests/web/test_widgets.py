@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -92,3 +93,30 @@ def test_plain_widgets_write_the_same_markup_as_wtforms():
     ours.language.render_kw = theirs.language.render_kw = {"autofocus": True}
     assert str(ours.language()) == str(theirs.language())
     assert str(ours.language()).startswith('<select autofocus id="language"')
+
+
+def test_a_lazy_option_label_is_translated_once_and_written_as_wtforms_writes_it():
+    translated = []
+
+    def translate(text):
+        translated.append(text)
+        return text.replace("yet", "<yet>")
+
+    def form_class(field_class):
+        label = LazyString(translate, "Can't judge yet")
+        choices = [SelectChoice("", LazyString(translate, "")), SelectChoice("u", label)]
+        return type("LazyForm", (Form,), {"score": field_class(choices=choices)})
+
+    theirs = str(form_class(SelectField)().score())
+    translated.clear()
+    ours = str(form_class(PlainSelectField)().score())
+
+    assert (
+        ours
+        == theirs
+        == (
+            '<select id="score" name="score"><option value=""></option>'
+            '<option value="u">Can\'t judge <yet></option></select>'
+        )
+    )
+    assert translated == ["", "Can't judge yet"]

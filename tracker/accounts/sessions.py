@@ -15,15 +15,20 @@ from functools import cache
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.accounts.common import PASSWORD_MAX_LENGTH, find_user_by_email, lock_user
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.extensions import db
 from tracker.models import User
 
 logger = logging.getLogger(__name__)
+
+# Every staff request reads its account: built once, the id bound at execution (as the
+# candidate page's statements; Session.get builds its statement and cache key each time).
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id")).execution_options(**PREPARE)
 
 
 def load_staff_user(user_id: str, session_version: object) -> User | None:
@@ -35,9 +40,10 @@ def load_staff_user(user_id: str, session_version: object) -> User | None:
     stops working at once, though the cookie itself (signed, client-side) cannot be recalled.
     """
     try:
-        user = db.session.get(User, int(user_id))
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
+    user = db.session.execute(_USER_BY_ID, {"user_id": user_id}).scalar_one_or_none()
     if user is None or not user.active:
         return None
     if session_version != user.session_version:

@@ -81,16 +81,20 @@ def related_applications(application: Application) -> list[Application]:
     key = name_key(application.full_name)
     return list(
         db.session.scalars(
-            _related_statement(by_name=bool(key)),
+            related_statement(by_name=bool(key)),
             {"id": application.id, "email": normalise_email(application.email), "key": key},
         )
     )
 
 
 @cache
-def _related_statement(*, by_name: bool) -> Select:
-    # Built once for each of the two shapes (the values bound at execution): a new
-    # statement's cache key costs more than running it.
+def related_statement(*, by_name: bool) -> Select:
+    """Return the statement of :func:`related_applications` (``id``, ``email`` and, *by_name*,
+    ``key`` bound at execution).
+
+    Built once for each of the two shapes: a new statement's cache key costs more than
+    running it.
+    """
     same_person = Application.email == bindparam("email")
     if by_name:
         same_person = or_(same_person, Application.name_key == bindparam("key"))

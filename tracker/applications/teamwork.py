@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, delete, exists, select
 
 from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.extensions import db
 from tracker.models import Application, Comment, Tag, User, application_tags
 
@@ -148,13 +148,17 @@ def all_tags() -> list[Tag]:
 
 # Built once (the application bound at execution): a new statement's cache key costs more
 # than running it.
-_TAGS_CARRIED = select(
-    Tag,
-    exists().where(
-        application_tags.c.application_id == bindparam("application_id"),
-        application_tags.c.tag_id == Tag.id,
-    ),
-).order_by(Tag.name)
+_TAGS_CARRIED = (
+    select(
+        Tag,
+        exists().where(
+            application_tags.c.application_id == bindparam("application_id"),
+            application_tags.c.tag_id == Tag.id,
+        ),
+    )
+    .order_by(Tag.name)
+    .execution_options(**PREPARE)
+)
 
 
 def tags_with_carried(application: Application) -> tuple[list[Tag], list[Tag]]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, literal_column, select, union_all
 
 from tracker.applications.ratings import CRITERIA, visible_ratings
+from tracker.database import PREPARE
 from tracker.extensions import db
 from tracker.models import (
     Application,
@@ -115,7 +116,7 @@ def _history_statement() -> Select:
         if model is AuditEvent:
             on.append(AuditEvent.action.in_(TIMELINE_ACTIONS))
         statement = statement.outerjoin(model, and_(*on))
-    return statement
+    return statement.execution_options(**PREPARE)
 
 
 def history_rows(application: Application) -> HistoryRows:

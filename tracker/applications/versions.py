@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from babel import Locale
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, literal_column, or_, select, union_all
 
-from tracker.applications.people import normalise_email
-from tracker.database import in_bound_list, on_postgresql
+from tracker.applications.people import name_key, normalise_email, related_statement
+from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.models import Application, Call, utcnow
@@ -93,9 +93,12 @@ class Versions:
 
 # Built once, the call and address bound at execution: building a statement and its cache
 # key costs more than running it.
+_SAME_CALL_AND_ADDRESS = and_(
+    Application.call_id == bindparam("call_id"), Application.email == bindparam("email")
+)
 _SIBLINGS = (
     select(Application)
-    .where(Application.call_id == bindparam("call_id"), Application.email == bindparam("email"))
+    .where(_SAME_CALL_AND_ADDRESS)
     .order_by(Application.created_at, Application.id)
 )
 
@@ -108,6 +111,12 @@ def versions_of(application: Application) -> Versions:
             {"call_id": application.call_id, "email": normalise_email(application.email)},
         )
     )
+    return _versions(application, siblings)
+
+
+def _versions(application: Application, siblings: list[Application]) -> Versions:
+    """Return where *application* stands among *siblings* (its call's and address's
+    applications, itself included, oldest first)."""
     position = next(
         (index for index, other in enumerate(siblings) if other.id == application.id), 0
     )
@@ -116,6 +125,58 @@ def versions_of(application: Application) -> Versions:
         earlier=siblings[:position],
         later=siblings[position + 1 :],
     )
+
+
+@dataclass
+class Relatives:
+    """An application's relatives: the person's other applications and its own versions."""
+
+    # people.related_applications: newest first, at most people.RELATED_LIMIT.
+    related: list[Application]
+    versions: Versions
+
+
+@cache
+def _relatives_statement(*, by_name: bool) -> Select:
+    # The two lookups of related_applications and versions_of as one statement (one round
+    # trip for the candidate page): a UNION ALL of each one's ids, marked with its kind,
+    # joined to the rows. The related part keeps its order and limit in a subquery of its
+    # own. Built once for each shape, the values bound at execution.
+    related = related_statement(by_name=by_name).with_only_columns(Application.id).subquery()
+    relatives = union_all(
+        select(literal_column("'related'").label("kind"), related.c.id),
+        select(literal_column("'version'").label("kind"), Application.id).where(
+            _SAME_CALL_AND_ADDRESS
+        ),
+    ).subquery("relatives")
+    return (
+        select(relatives.c.kind, Application)
+        .join(Application, Application.id == relatives.c.id)
+        .execution_options(**PREPARE)
+    )
+
+
+def relatives_of(application: Application) -> Relatives:
+    """Return what :func:`people.related_applications` and :func:`versions_of` return for
+    *application*, read in one statement."""
+    key = name_key(application.full_name)
+    parameters = {
+        "id": application.id,
+        "email": normalise_email(application.email),
+        "key": key,
+        "call_id": application.call_id,
+    }
+    related: list[Application] = []
+    siblings: list[Application] = []
+    for kind, other in db.session.execute(_relatives_statement(by_name=bool(key)), parameters):
+        (related if kind == "related" else siblings).append(other)
+    related.sort(key=_arrival, reverse=True)
+    siblings.sort(key=_arrival)
+    return Relatives(related, _versions(application, siblings))
+
+
+def _arrival(application: Application) -> tuple[datetime, int]:
+    return (application.created_at, application.id)
 
 
 @cache

@@ -21,6 +21,8 @@ from tracker.models import User
 # password-free way in for the next person at the keyboard.
 _PENDING_KEY = "two_factor_pending"
 PENDING_SECONDS = 5 * 60
+# How often a signed-in session's last use is written into it (see mark_seen).
+SEEN_EVERY_SECONDS = 60
 # The secret being enrolled, between showing the QR code and the confirming code.
 _ENROL_KEY = "two_factor_enrol_secret"
 
@@ -65,8 +67,15 @@ def expiry(now: float) -> str | None:
 
 
 def mark_seen(now: float) -> None:
-    """Note that the signed-in session was used at *now* (its idle time starts again)."""
-    session["seen_at"] = now
+    """Note that the signed-in session was used at *now* (its idle time starts again).
+
+    Written at most once every :data:`SEEN_EVERY_SECONDS`: a changed session is signed and
+    sent again as a new cookie, which every staff request paid for. An idle session so
+    ends up to that long before its full idle time, never later.
+    """
+    seen_at = session.get("seen_at")
+    if not sessions.is_timestamp(seen_at) or now - seen_at >= SEEN_EVERY_SECONDS:
+        session["seen_at"] = now
 
 
 def current_path() -> str:

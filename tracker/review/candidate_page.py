@@ -19,13 +19,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
 
 from tracker.accounts.users import all_staff
-from tracker.applications.people import related_applications
 from tracker.applications.pipeline import StaleApplicationError, allowed_transitions
 from tracker.applications.ratings import rating_mean, visible_ratings
 from tracker.applications.teamwork import tags_with_carried
 from tracker.applications.timeline import TimelineEntry, history_rows, timeline
+from tracker.applications.versions import relatives_of
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.calls import localized
+from tracker.database import PREPARE
 from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
 from tracker.documents.validate import TYPE_NAMES
@@ -68,6 +69,7 @@ _CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
     .options(joinedload(Application.call), joinedload(Application.documents))
+    .execution_options(**PREPARE)
 )
 # Its coded answers, a few short rows each: one statement for the three, not three. Built
 # once (the id bound at execution): a new statement's cache key costs more than running it.
@@ -80,6 +82,7 @@ _ANSWERS = (
         joinedload(Application.topics),
         joinedload(Application.languages),
     )
+    .execution_options(**PREPARE)
 )
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
@@ -272,6 +275,7 @@ def candidate_page(
     db.session.scalars(_ANSWERS, {"application_id": application.id}).unique().all()
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
     known_tags, tags = tags_with_carried(application)
+    relatives = relatives_of(application)
     return CandidatePage(
         application=application,
         labels=candidate_labels(application, language),
@@ -288,7 +292,7 @@ def candidate_page(
         recusals=rows.recusals if viewer.is_admin else [],
         entries=entries,
         comments=[entry for entry in entries if entry.kind == "comment"],
-        related=related_applications(application),
+        related=relatives.related,
         previous_id=previous_id,
         next_id=next_id,
         inbox_args=inbox_args(inbox_filter),
@@ -297,7 +301,10 @@ def candidate_page(
         problem=problem,
         conflict=describe_conflict(conflict) if conflict else None,
         versions=versions_notice(
-            application, lambda version: candidate_labels(version, language), language
+            application,
+            relatives.versions,
+            lambda version: candidate_labels(version, language),
+            language,
         ),
         # Asked only when a text is missing: the page says nothing of a pending job else.
         text_pending=any(not document.text for document in documents)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext
 
-from tracker.applications.versions import ordinal, versions_of
+from tracker.applications.versions import Versions, ordinal
 from tracker.labels import DOCUMENT_KIND_LABELS
 from tracker.models import Application
 
@@ -53,14 +53,17 @@ class VersionsNotice:
 
 
 def versions_notice(
-    application: Application, labels_of: Callable[[Application], dict], language: str
+    application: Application,
+    versions: Versions,
+    labels_of: Callable[[Application], dict],
+    language: str,
 ) -> VersionsNotice | None:
     """Return the notice for *application*, or None when it is its address's only one.
 
+    :param versions: *application*'s versions (``versions.versions_of``).
     :param labels_of: the candidate page's readable labels of an application's coded
         answers (regions, topics, languages …), so that both versions read alike.
     """
-    versions = versions_of(application)
     if not versions.earlier and not versions.later:
         return None
     notice = VersionsNotice(heading=None, earlier=versions.earlier, later=versions.later)

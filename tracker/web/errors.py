@@ -145,8 +145,9 @@ def is_transient_database_error(error: BaseException) -> bool:
 
     SQLite: the lock was held longer than the busy timeout, or the disk is full.
     PostgreSQL: the connection failed or was cut (server restart, network), which psycopg
-    raises as OperationalError or InterfaceError; pool_pre_ping replaces dead pooled
-    connections, so the next request gets a fresh one once the server is back.
+    raises as OperationalError or InterfaceError; the pool replaces dead pooled
+    connections (postgresql.replace_closed_connections), so the next request gets a fresh
+    one once the server is back.
     """
     if isinstance(error, sa_exc.TimeoutError):
         return True  # every pooled connection busy for pool_timeout seconds

@@ -9,6 +9,7 @@ name, True as a bare name, False left out, values escaped) with plain string joi
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from markupsafe import Markup, escape
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, Select, TextArea, TextInput
@@ -50,7 +51,12 @@ class PlainSelect(Select):
         options = {"value": value, **(choice.render_kw or {}), **kwargs}
         if choice.selected:
             options["selected"] = True
-        return f"<option {html_params(**options)}>{escape(choice.label or choice.value)}</option>"
+        label = choice.label
+        if isinstance(label, LazyString):
+            # Translated once, not once to test it and again to write it; as markup, the
+            # way escape() takes a lazy string (its __html__), so the bytes stay the same.
+            label = Markup(str(label))  # noqa: S704 - what LazyString.__html__ gives escape()
+        return f"<option {html_params(**options)}>{escape(label or choice.value)}</option>"
 
 
 class PlainTextArea(TextArea):

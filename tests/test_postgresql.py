@@ -1,0 +1,95 @@
+"""PostgreSQL connections: statements prepared once per connection, reads ended with COMMIT,
+writes still rolled back when a request does not commit them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tracker.extensions import db
+from tracker.models import Tag
+from tracker.web.access import public
+
+
+@pytest.fixture
+def one_connection(app):
+    """The pool emptied: the requests that follow use one connection, one after another."""
+    db.session.commit()
+    db.engine.dispose()
+
+
+def prepared_statements() -> list[str]:
+    rows = db.session.scalars(text("SELECT statement FROM pg_prepared_statements"))
+    return sorted(" ".join(statement.split()[:3]) for statement in rows)
+
+
+def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
+    app, editor_client, make_application
+):
+    """The candidate page's statements built once and marked PREPARE stay prepared across
+    requests (a request that only read ends with COMMIT: psycopg forgets them at every
+    ROLLBACK); nothing else is prepared, however often it runs."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements on PostgreSQL")
+    application = make_application()
+    db.session.commit()
+    db.engine.dispose()
+    for _ in range(3):
+        assert editor_client.get(f"/review/applications/{application.id}").status_code == 200
+        assert editor_client.get("/review/").status_code == 200
+
+    # The page's application with its documents, its answers, its timeline, the person's
+    # applications and versions, the tags, and the account of every staff request.
+    assert prepared_statements() == [
+        "SELECT applications.id, application_languages_1.id",
+        "SELECT applications.id, applications.call_id,",
+        "SELECT kinds.kind, status_changes.id,",
+        "SELECT relatives.kind, applications.id,",
+        "SELECT tags.id, tags.name,",
+        "SELECT users.id, users.email,",
+    ]
+
+
+def test_a_request_that_wrote_without_committing_is_rolled_back(app, one_connection):
+    """A flushed row, or an UPDATE, that the request did not commit is undone as before."""
+
+    def write_and_leave():
+        db.session.add(Tag(name="left behind"))
+        db.session.flush()
+        db.session.execute(text("SELECT count(*) FROM tags")).scalar()
+        return "written"
+
+    def update_and_leave():
+        db.session.scalar(select(func.count(Tag.id)))
+        db.session.execute(text("UPDATE tags SET name = 'changed'"))
+        return "updated"
+
+    app.add_url_rule("/test/write", view_func=public(write_and_leave))
+    app.add_url_rule("/test/update", view_func=public(update_and_leave))
+    db.session.add(Tag(name="kept"))
+    db.session.commit()
+    client = app.test_client()
+
+    assert client.get("/test/write").text == "written"
+    assert client.get("/test/update").text == "updated"
+    assert db.session.scalars(select(Tag.name)).all() == ["kept"]
+
+
+def test_a_read_that_failed_is_rolled_back_and_the_connection_serves_the_next_request(
+    app, one_connection
+):
+    def fail():
+        try:
+            db.session.execute(text("SELECT * FROM no_such_table"))
+        except Exception:  # noqa: BLE001 - the failed transaction is what this test needs
+            return "failed"
+        return "answered"
+
+    def ask():
+        return str(db.session.scalar(text("SELECT 41 + 1")))
+
+    app.add_url_rule("/test/fail", view_func=public(fail))
+    app.add_url_rule("/test/ask", view_func=public(ask))
+    client = app.test_client()
+
+    assert [client.get("/test/fail").text, client.get("/test/ask").text] == ["failed", "42"]
