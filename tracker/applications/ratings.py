@@ -9,7 +9,7 @@ from statistics import fmean
 from sqlalchemy import Select, bindparam, delete, func, select, update
 
 from tracker.audit import record_event
-from tracker.database import begin_write, in_bound_list, on_postgresql
+from tracker.database import PREPARE, begin_write, in_bound_list, on_postgresql
 from tracker.enums import Recommendation, RubricCriterion
 from tracker.extensions import db
 from tracker.models import Application, Rating, Recusal, User
@@ -145,9 +145,13 @@ def criterion_means(application_ids: Iterable[int]) -> dict[int, dict[str, float
 @cache
 def _rated_by_statement(postgresql: bool) -> Select:
     # Built once per database: the ids are bound at execution (an inbox page asks for 50).
-    return select(Rating.application_id).where(
-        Rating.user_id == bindparam("user_id"),
-        in_bound_list(Rating.application_id, "ids", postgresql=postgresql),
+    return (
+        select(Rating.application_id)
+        .where(
+            Rating.user_id == bindparam("user_id"),
+            in_bound_list(Rating.application_id, "ids", postgresql=postgresql),
+        )
+        .execution_options(**PREPARE)
     )
 
 

@@ -186,6 +186,7 @@ def _of_addresses(postgresql: bool) -> Select:
         select(Application.id, Application.call_id, Application.email)
         .where(in_bound_list(Application.email, "emails", postgresql=postgresql))
         .order_by(Application.created_at, Application.id)
+        .execution_options(**PREPARE)
     )
 
 

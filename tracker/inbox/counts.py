@@ -25,6 +25,7 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy import select
 
+from tracker.database import PREPARE
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import DEFAULT_SORT, PER_PAGE, InboxFilter
@@ -34,7 +35,7 @@ from tracker.models import ChangeCount, User
 # Entries a process keeps of each kind (the least recently used go first).
 KEPT = 512
 
-_COUNTS = select(ChangeCount.name, ChangeCount.value)
+_COUNTS = select(ChangeCount.name, ChangeCount.value).execution_options(**PREPARE)
 
 Kept = TypeVar("Kept")
 

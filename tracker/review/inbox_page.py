@@ -21,7 +21,7 @@ from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
 from tracker.applications.versions import ordinal, version_numbers
 from tracker.calls import localized
-from tracker.database import in_bound_list, on_postgresql
+from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
@@ -136,22 +136,26 @@ def _details_statement(postgresql: bool) -> CompoundSelect:
             (position if position is not None else literal_column("0")).label("position"),
         ).where(in_bound_list(application_id, "ids", postgresql=postgresql))
 
-    return union_all(
-        kind("regions", region.application_id, region.region, position=region.position),
-        kind(
-            "languages",
-            language.application_id,
-            language.language,
-            language.level,
-            language.name,
-            language.position,
-        ),
-        kind("topics", topic.application_id, topic.topic),
-        kind("tags", tagged.application_id, tag.name).join_from(
-            application_tags, Tag.__table__, tag.id == tagged.tag_id
-        ),
-        kind("documents", document.application_id, document.kind),
-    ).order_by("application_id", "kind", "position", "value")
+    return (
+        union_all(
+            kind("regions", region.application_id, region.region, position=region.position),
+            kind(
+                "languages",
+                language.application_id,
+                language.language,
+                language.level,
+                language.name,
+                language.position,
+            ),
+            kind("topics", topic.application_id, topic.topic),
+            kind("tags", tagged.application_id, tag.name).join_from(
+                application_tags, Tag.__table__, tag.id == tagged.tag_id
+            ),
+            kind("documents", document.application_id, document.kind),
+        )
+        .order_by("application_id", "kind", "position", "value")
+        .execution_options(**PREPARE)
+    )
 
 
 @dataclass
