@@ -128,6 +128,11 @@ class S3Backend(Backend):
             # On an error path: the original error matters more; reconcile sweeps it later.
             logger.warning("storage: could not remove %s", name, exc_info=True)
 
+    def staging_dir(self) -> Path:
+        path = self.scratch / "staging"
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return path
+
     # -- objects -------------------------------------------------------------------------------
 
     @_service
@@ -172,9 +177,7 @@ class S3Backend(Backend):
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
         handle, _ = self.open(key)
-        staging = self.scratch / "staging"
-        staging.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = staging / new_key()
+        path = self.staging_dir() / new_key()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
             with handle, os.fdopen(fd, "wb") as copy:
