@@ -167,9 +167,10 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
             db.session.flush()
             _add_related_rows(application, data, kept, keys)
             index_new_application(application)
-            # The documents' text is read afterwards, by the worker: search finds them then.
-            queue_extraction(application)
             queue_template_email(application, EmailTemplateKey.ACKNOWLEDGEMENT, by=None)
+            # The documents' text is read afterwards, by the worker: search finds them then.
+            # Queued after the email, so that its job and the email's are one INSERT.
+            queue_extraction(application)
             db.session.commit()
     except BaseException as error:
         db.session.rollback()
