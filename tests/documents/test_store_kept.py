@@ -10,6 +10,7 @@ import dataclasses
 import errno
 import io
 import os
+import shutil
 import stat
 import time
 from pathlib import Path
@@ -178,3 +179,38 @@ def test_the_stored_file_is_flushed_before_it_is_linked(app, monkeypatch):
     # new prefix folder is made and flushed in between: "objects/" holds a new name too.)
     assert events[0] == "fsync file"
     assert events[-2:] == ["link", "fsync folder"]
+
+
+def test_keeping_a_file_makes_only_its_form_folder(app, monkeypatch):
+    store_kept(keep_cv("first-form"))  # the storage folders exist from here on
+    objects = backend().root / "objects"
+    prefixes = set(objects.iterdir())
+    made = []
+    real_mkdir = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        made.append(Path(path))
+        real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+
+    kept = keep_cv("second-form")
+    key = store_kept(kept)
+
+    # No attempt to make staging/, kept/ or objects/ again, nor the form's folder for its
+    # second file: one stat each instead. A prefix folder is made only if it is new.
+    new_prefix = [] if objects / key[:2] in prefixes else [objects / key[:2]]
+    assert made == [backend().root / "kept" / kept.folder, *new_prefix]
+
+
+def test_storage_folders_removed_while_running_are_made_again_private(app):
+    root = backend().root
+    keep_cv("first-form")
+    for name in ("staging", "kept", "objects"):
+        shutil.rmtree(root / name, ignore_errors=True)
+
+    key = store_kept(keep_cv("second-form"))
+
+    assert stored_bytes(key) == CV
+    for name in ("staging", "kept", "objects"):
+        assert stat.S_IMODE(os.stat(root / name).st_mode) == 0o700

@@ -43,6 +43,17 @@ FILE_MODE = 0o600
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.ENOSYS})
 
 
+def ensure_dir(path: Path) -> Path:
+    """Return *path*, made (0700, with its parents) unless it is a directory already.
+
+    One stat when it exists, as it nearly always does: every upload and kept file passes
+    here, and mkdir's "exists" error costs a system call and a Python exception each time.
+    """
+    if not os.path.isdir(path):
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    return path
+
+
 def fsync_dir(path: Path) -> None:
     """Flush *path*'s entries: a rename is durable only once its directory is flushed."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -92,9 +103,7 @@ class FilesystemBackend(Backend):
     # -- layout --------------------------------------------------------------------------------
 
     def staging_dir(self) -> Path:
-        path = self.root / "staging"
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        return path
+        return ensure_dir(self.root / "staging")
 
     def _object_path(self, key: str) -> Path:
         """Return where *key* lives, after checking the key and the directories leading there."""
@@ -114,8 +123,7 @@ class FilesystemBackend(Backend):
         return path
 
     def _free_path(self) -> tuple[str, Path]:
-        objects = self.root / "objects"
-        objects.mkdir(mode=DIR_MODE, exist_ok=True)
+        objects = ensure_dir(self.root / "objects")
         while True:
             key = new_key()
             # _object_path refuses a symlinked prefix folder: the file must land inside root.
@@ -278,13 +286,17 @@ class FilesystemBackend(Backend):
 
     def _kept_dir(self, folder: str, *, create: bool = False) -> Path | None:
         check_kept_name(folder)
-        root = self.root / "kept"
-        root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        path = root / folder
-        if create:
-            path.mkdir(mode=DIR_MODE, exist_ok=True)
-        # A planted symlink must not send reads, writes or deletes outside the root.
-        if path.is_symlink() or not path.is_dir():
+        path = ensure_dir(self.root / "kept") / folder
+        # A planted symlink must not send reads, writes or deletes outside the root: only a
+        # directory itself passes (lstat does not follow a link).
+        try:
+            is_directory = stat.S_ISDIR(os.lstat(path).st_mode)
+        except FileNotFoundError:
+            is_directory = False
+            if create:
+                path.mkdir(mode=DIR_MODE, exist_ok=True)
+                is_directory = stat.S_ISDIR(os.lstat(path).st_mode)
+        if not is_directory:
             if create:
                 raise ValueError("the kept-files folder is not a directory")
             return None

@@ -40,7 +40,7 @@ from tracker.documents.storage.backend import (
     check_key,
     new_key,
 )
-from tracker.documents.storage.filesystem import FILE_MODE, check_staged
+from tracker.documents.storage.filesystem import FILE_MODE, check_staged, ensure_dir
 
 logger = logging.getLogger(__name__)
 
@@ -129,9 +129,7 @@ class S3Backend(Backend):
             logger.warning("storage: could not remove %s", name, exc_info=True)
 
     def staging_dir(self) -> Path:
-        path = self.scratch / "staging"
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return path
+        return ensure_dir(self.scratch / "staging")
 
     # -- objects -------------------------------------------------------------------------------
 
