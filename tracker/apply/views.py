@@ -47,8 +47,8 @@ from tracker.apply.steps import (
     redisplaying,
     show_refused_uploads,
 )
-from tracker.calls import list_open_calls, localized, privacy_notice_of
-from tracker.extensions import csrf, db, limiter
+from tracker.calls import call_by_slug, list_open_calls, localized, privacy_notice_of
+from tracker.extensions import csrf, limiter
 from tracker.models import Application, Call, utcnow
 from tracker.privacy_notice import notice_facts
 from tracker.web.access import public
@@ -77,7 +77,10 @@ def _rate_limit_exempt_email() -> bool:
 
 
 def _get_call(slug: str) -> Call:
-    return db.first_or_404(db.select(Call).where(Call.slug == slug))
+    call = call_by_slug(slug)
+    if call is None:
+        abort(404)
+    return call
 
 
 def _render_limited(_limit):
