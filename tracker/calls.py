@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import record_event
@@ -53,6 +53,14 @@ def default_call() -> Call | None:
     """Return the outlet's standing call (the slug of data/default_call.json), if it exists."""
     slug = load_data("default_call.json")["slug"]
     return db.session.scalar(select(Call).where(Call.slug == slug))
+
+
+_CALL_BY_SLUG = select(Call).where(Call.slug == bindparam("slug"))
+
+
+def call_by_slug(slug: str) -> Call | None:
+    """Return the call whose address is *slug*, if any (by a statement built once)."""
+    return db.session.scalar(_CALL_BY_SLUG, {"slug": slug})
 
 
 def list_open_calls() -> list[Call]:

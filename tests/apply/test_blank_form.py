@@ -6,6 +6,7 @@ import re
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
+from tracker.apply import views
 from tracker.apply.blank_form import blank_page
 from tracker.extensions import db
 from tracker.models import Application
@@ -72,24 +73,45 @@ def test_a_message_flashed_to_the_visitor_is_shown_on_the_blank_form(app, client
 
 
 def test_a_page_without_one_stand_in_of_each_is_drawn_every_time(app, call):
-    class Field:
-        current_token = "token"
-        data = "ticket"
-
-    class Form:
-        csrf_token = Field()
-        form_ticket = Field()
-
     drawings = []
 
-    def draw_token_twice() -> str:
-        drawings.append(Form.csrf_token.current_token)
-        return f"{Form.csrf_token.current_token}|{Form.csrf_token.current_token}"
+    def draw_token_twice(token: str, ticket: str) -> str:
+        drawings.append((token, ticket))
+        return f"{token}|{token}"
 
     with app.test_request_context():
-        pages = [blank_page(call, Form(), "de", draw=draw_token_twice) for _ in range(2)]
+        pages = [
+            blank_page(call, "de", token="token", ticket="ticket", draw=draw_token_twice)
+            for _ in range(2)
+        ]
     assert pages == ["token|token", "token|token"]
     # Drawn with stand-ins once, found unusable, then only ever drawn for real.
-    assert drawings[1:] == ["token", "token"]
-    assert drawings[0].startswith("blank-form-")
-    assert (Form.csrf_token.current_token, Form.form_ticket.data) == ("token", "ticket")
+    assert drawings[1:] == [("token", "ticket"), ("token", "ticket")]
+    assert drawings[0][0].startswith("blank-form-")
+    assert drawings[0][1].startswith("blank-form-")
+
+
+def test_a_blank_form_from_the_cache_builds_no_form(app, client, call, monkeypatch):
+    built = []
+    real_build = views.build_application_form
+
+    def build(*args, **kwargs):
+        built.append(args[1])
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(views, "build_application_form", build)
+    first = _drawn_afresh(app, client, "/apply/local-experts")
+    assert built == ["de"]  # drawn once, with stand-ins
+
+    pages = [client.get("/apply/local-experts") for _ in range(3)]
+
+    assert built == ["de"]
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert {_without_tokens(page.text) for page in pages} == {_without_tokens(first)}
+    # Each carries the visit's own CSRF token and ticket, which the form then accepts.
+    fields = hidden_fields(pages[-1].text)
+    data = application_form(client, call)
+    assert built == ["de"]
+    data.update(csrf_token=fields["csrf_token"], form_ticket=fields["form_ticket"])
+    assert post(client, call, data).status_code == 302
+    assert db.session.query(Application).count() == 1

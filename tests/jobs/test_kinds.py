@@ -40,9 +40,10 @@ def test_a_submission_queues_one_extraction_and_its_email_in_its_transaction(cli
     application = apply(client, call)
     email = db.session.scalar(select(OutboxEmail))
     jobs = db.session.scalars(select(Job).order_by(Job.id)).all()
+    # The acknowledgement's job first: both are written by one INSERT (on PostgreSQL).
     assert [(job.kind, job.payload, job.status) for job in jobs] == [
-        ("extract_text", {"application_id": application.id}, "queued"),
         ("deliver_email", {"email_id": email.id}, "queued"),
+        ("extract_text", {"application_id": application.id}, "queued"),
     ]
     assert [document.text for document in application.documents] == [None, None]
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.applications.names import clean_name, name_problem
@@ -21,10 +21,9 @@ from tracker.applications.people import name_key
 from tracker.applications.versions import find_duplicate
 from tracker.database import begin_write, keep_loaded
 from tracker.documents.extract_job import queue_extraction
+from tracker.documents.kept import KeptFile, kept_files, store_kept
 from tracker.documents.kept import discard as discard_kept
-from tracker.documents.kept import kept_files, staged_copy
-from tracker.documents.storage import delete_stored, store_staged
-from tracker.documents.validate import StagedFile, discard_staged
+from tracker.documents.storage import delete_stored
 from tracker.enums import ELSEWHERE, DocumentKind, EmailTemplateKey, Status
 from tracker.extensions import db
 from tracker.labels import home_countries
@@ -106,30 +105,34 @@ def generate_reference() -> str:
     while True:
         chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
         reference = f"{prefix}-{chars[:4]}-{chars[4:]}"
-        if (
-            db.session.scalar(select(Application.id).where(Application.reference == reference))
-            is None
-        ):
+        if db.session.scalar(_REFERENCE_USED, {"reference": reference}) is None:
             return reference
+
+
+# Statements every submission runs, built once (building one and its cache key costs more
+# than running it) and bound at execution.
+_BY_FORM_TOKEN = select(Application).where(Application.form_token == bindparam("token"))
+_BY_REFERENCE = select(Application).where(Application.reference == bindparam("reference"))
+_REFERENCE_USED = select(Application.id).where(Application.reference == bindparam("reference"))
 
 
 def find_by_form_token(token: str) -> Application | None:
     """Return the application a form token already produced, if any."""
-    return db.session.scalar(select(Application).where(Application.form_token == token))
+    return db.session.scalar(_BY_FORM_TOKEN, {"token": token})
 
 
 def find_by_reference(reference: str) -> Application | None:
     """Return the application with *reference*, if any."""
-    return db.session.scalar(select(Application).where(Application.reference == reference))
+    return db.session.scalar(_BY_REFERENCE, {"reference": reference})
 
 
 def submit_application(call: Call, data: ApplicationData, *, form_token: str) -> Application:
     """Store a whole application – rows, documents, acknowledgement email – or nothing.
 
     The documents are the files kept for *form_token* (`tracker.documents.kept`: checked
-    when they were chosen). They are copied into staging and moved to their final keys;
-    then the rows are added and the transaction committed, and only then are the kept
-    files discarded. On any failure the rows are rolled back and every file this call
+    when they were chosen). Each is stored under its final key (`store_kept`, flushed to
+    disk); then the rows are added and the transaction committed, and only then are the
+    kept files discarded. On any failure the rows are rolled back and every file this call
     wrote is removed, so no orphan is left behind, and the kept files stay for the next try.
 
     :raises SubmissionRejected: the call is closed, or an answer or a document is missing.
@@ -148,38 +151,35 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
             raise DuplicateSubmission(existing) from None
         raise
 
-    staged: dict[DocumentKind, StagedFile] = {}
     stored_keys: list[str] = []
     try:
-        for kind, kept_file in kept.items():
-            staged[kind] = staged_copy(kept_file)
-        # Move (and fsync) the files before the write transaction too, and draw the
-        # reference: the SQLite write lock is held only for the rows. A failure below still
-        # removes every stored file (and the unique reference refuses a rare collision).
+        # Store (and fsync) the files before the write transaction, and draw the reference:
+        # the SQLite write lock is held only for the rows. A failure below still removes
+        # every stored file (and the unique reference refuses a rare collision).
         keys = {}
-        for kind, staged_file in staged.items():
-            keys[kind] = store_staged(staged_file.path)
+        for kind, kept_file in kept.items():
+            keys[kind] = store_kept(kept_file)
             stored_keys.append(keys[kind])
         reference = generate_reference()
         # What this request loaded (the call) stays loaded across the commits: the rows are
         # not read again inside the write lock, nor again for the redirect after it.
         with keep_loaded():
             begin_write()
-            _refuse_repeat(call, data, staged)
+            _refuse_repeat(call, data, kept)
             application = _new_application(call, data, form_token, reference)
             db.session.add(application)
             db.session.flush()
-            _add_related_rows(application, data, staged, keys)
+            _add_related_rows(application, data, kept, keys)
             index_new_application(application)
-            # The documents' text is read afterwards, by the worker: search finds them then.
-            queue_extraction(application)
             queue_template_email(application, EmailTemplateKey.ACKNOWLEDGEMENT, by=None)
+            # The documents' text is read afterwards, by the worker: search finds them then.
+            # Queued after the email, so that its job and the email's are one INSERT.
+            queue_extraction(application)
             db.session.commit()
     except BaseException as error:
         db.session.rollback()
         for key in stored_keys:
             delete_stored(key)
-        discard_staged(staged.values())
         if isinstance(error, DuplicateSubmission):
             discard_kept(form_token)  # a repeat keeps nothing: its files are the first's
         if isinstance(error, IntegrityError):
@@ -192,7 +192,7 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
     return application
 
 
-def _refuse_repeat(call: Call, data: ApplicationData, staged: Mapping[DocumentKind, StagedFile]):
+def _refuse_repeat(call: Call, data: ApplicationData, kept: Mapping[DocumentKind, KeptFile]):
     """Raise DuplicateSubmission if this repeats a recent application (Back, send again).
 
     Called inside the write transaction, so that on SQLite two copies sent at once cannot
@@ -203,7 +203,7 @@ def _refuse_repeat(call: Call, data: ApplicationData, staged: Mapping[DocumentKi
         data.email,
         cover_letter=data.cover_letter,
         writing_sample_url=data.writing_sample_url,
-        documents={kind: each.sha256 for kind, each in staged.items()},
+        documents={kind: each.sha256 for kind, each in kept.items()},
     )
     if repeated is not None:
         raise DuplicateSubmission(repeated)
@@ -288,7 +288,7 @@ def _new_application(
 def _add_related_rows(
     application: Application,
     data: ApplicationData,
-    staged: Mapping[DocumentKind, StagedFile],
+    kept: Mapping[DocumentKind, KeptFile],
     keys: Mapping[DocumentKind, str],
 ) -> None:
     """Insert the rows that belong to the (flushed) *application*, one statement per table.
@@ -308,25 +308,28 @@ def _add_related_rows(
             for position, region in enumerate(dict.fromkeys(data.regions))
         ],
         ApplicationTopic: [{"topic": topic} for topic in dict.fromkeys(data.topics)],
-        Document: [_document_row(kind, each, keys[kind]) for kind, each in staged.items()],
+        Document: [_document_row(kind, each, keys[kind]) for kind, each in kept.items()],
     }
     for model, values in rows.items():
         if values:
+            # Into the table, not the ORM's bulk insert: the same statement, without the
+            # ORM's work per row for objects nobody asks for.
             db.session.execute(
-                insert(model), [{"application_id": application.id, **row} for row in values]
+                insert(model.__table__),
+                [{"application_id": application.id, **row} for row in values],
             )
 
 
-def _document_row(kind: DocumentKind, staged: StagedFile, key: str) -> dict:
+def _document_row(kind: DocumentKind, kept: KeptFile, key: str) -> dict:
     return {
         "kind": kind.value,
-        "filename": staged.filename,
-        "file_type": staged.file_type.value,
-        "content_type": staged.content_type,
-        "size": staged.size,
-        "sha256": staged.sha256,
+        "filename": kept.filename,
+        "file_type": kept.file_type.value,
+        "content_type": kept.content_type,
+        "size": kept.size,
+        "sha256": kept.sha256,
         "storage_key": key,
-        "flags": list(staged.flags),
+        "flags": list(kept.flags),
         "text": None,
         "page_count": None,
     }

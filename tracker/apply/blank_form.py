@@ -23,25 +23,27 @@ from tracker.models import Call
 MAX_PAGES = 64
 
 
-def blank_page(call: Call, form, language: str, draw: Callable[[], str]) -> str:
-    """Return the blank *form* page of *call* in *language*: *draw* renders it when needed.
+def blank_page(
+    call: Call, language: str, *, token: str, ticket: str, draw: Callable[[str, str], str]
+) -> str:
+    """Return the blank form page of *call* in *language* with this visit's CSRF *token*
+    and form *ticket*; ``draw(token, ticket)`` renders it when needed.
 
-    *form* is the request's new form, its ticket set: its CSRF token and ticket go into
-    the page. A page with a message flashed to this visitor is always drawn afresh.
+    Only a drawing builds the form: a page from the cache needs nothing but the two values.
+    A page with a message flashed to this visitor is always drawn afresh.
     """
-    token, ticket = form.csrf_token.current_token, form.form_ticket.data
     if "_flashes" in session:
-        return draw()
+        return draw(token, ticket)
     pages = current_app.extensions.setdefault("tracker.blank_pages", {})
     key = (language, request.script_root, _content_of(call))
     if key not in pages:
         if len(pages) >= MAX_PAGES:
             pages.clear()
         # None: the page cannot be filled in (see below) and is drawn for each request.
-        pages[key] = _drawn_with_stand_ins(form, draw)
+        pages[key] = _drawn_with_stand_ins(draw)
     parts = pages[key]
     if parts is None:
-        return draw()
+        return draw(token, ticket)
     before, between, after = parts
     return f"{before}{escape(token)}{between}{escape(ticket)}{after}"
 
@@ -63,16 +65,11 @@ def _content_of(call: Call) -> str:
     )
 
 
-def _drawn_with_stand_ins(form, draw: Callable[[], str]) -> tuple[str, str, str] | None:
+def _drawn_with_stand_ins(draw: Callable[[str, str], str]) -> tuple[str, str, str] | None:
     """Draw the page with stand-ins for the token and the ticket; return the text around
     them, or None if either does not appear exactly once, in that order."""
-    token, ticket = form.csrf_token.current_token, form.form_ticket.data
     token_mark, ticket_mark = (f"blank-form-{secrets.token_hex(16)}" for _ in range(2))
-    form.csrf_token.current_token, form.form_ticket.data = token_mark, ticket_mark
-    try:
-        page = draw()
-    finally:
-        form.csrf_token.current_token, form.form_ticket.data = token, ticket
+    page = draw(token_mark, ticket_mark)
     if page.count(token_mark) != 1 or page.count(ticket_mark) != 1:
         return None
     before, _mark, rest = page.partition(token_mark)

@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from tracker.applications.form_tickets import (
     FormRefused,
@@ -46,8 +47,8 @@ from tracker.apply.steps import (
     redisplaying,
     show_refused_uploads,
 )
-from tracker.calls import list_open_calls, localized, privacy_notice_of
-from tracker.extensions import csrf, db, limiter
+from tracker.calls import call_by_slug, list_open_calls, localized, privacy_notice_of
+from tracker.extensions import csrf, limiter
 from tracker.models import Application, Call, utcnow
 from tracker.privacy_notice import notice_facts
 from tracker.web.access import public
@@ -76,7 +77,10 @@ def _rate_limit_exempt_email() -> bool:
 
 
 def _get_call(slug: str) -> Call:
-    return db.first_or_404(db.select(Call).where(Call.slug == slug))
+    call = call_by_slug(slug)
+    if call is None:
+        abort(404)
+    return call
 
 
 def _render_limited(_limit):
@@ -127,7 +131,7 @@ def apply(slug: str):
     call = _get_call(slug)
     # HEAD is answered like GET (Flask drops the body); only a POST is a submission.
     if request.method in ("GET", "HEAD"):
-        return _render_blank(call, build_application_form(call, _language()))
+        return _render_blank(call)
     if redisplaying():
         return _redisplay(call)
     form = build_application_form(call, _language())
@@ -173,13 +177,28 @@ def _render_refused(call: Call, form, refusal: FormRefused):
     return _render_form(call, form, problem=str(refusal.message))
 
 
-def _render_blank(call: Call, form):
+def _render_blank(call: Call):
     """Show a new form with a fresh ticket, or the closed notice."""
     if not call.accepts_applications():
         return _render_closed(call)
+    # The form's own CSRF token (FlaskForm's is generate_csrf's, once per request).
+    page = blank_page(
+        call,
+        _language(),
+        token=generate_csrf(),
+        ticket=issue_form_ticket(),
+        draw=lambda token, ticket: _draw_blank(call, token, ticket),
+    )
+    return page, 200
+
+
+def _draw_blank(call: Call, token: str, ticket: str) -> str:
+    """Draw the blank form with *token* as its CSRF token and *ticket* as its form ticket."""
+    form = build_application_form(call, _language())
     form.preferred_language.data = _language()
-    form.form_ticket.data = issue_form_ticket()
-    return blank_page(call, form, _language(), draw=lambda: _render_form(call, form)[0]), 200
+    form.csrf_token.current_token = token
+    form.form_ticket.data = ticket
+    return _render_form(call, form)[0]
 
 
 def _render_invalid(call: Call, form):

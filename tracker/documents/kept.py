@@ -14,35 +14,32 @@ same form may reach another app server, which must find them.
 
 The folder is named by an HMAC of the token, never the token itself: a listing of the
 storage reveals no token, and only a request carrying a genuinely signed ticket can name a
-folder. A kept file is never an application's document: `submit_application` copies the
-kept files into staging and stores them in its one transaction, then discards the
-folder. `flask storage reconcile --delete` removes folders whose token has expired.
+folder. A kept file is never an application's document: `submit_application` stores each
+kept file as a new object (`store_kept`: on disk a second name for the same file, in S3 a
+copy) in its one transaction, then discards the folder. `flask storage reconcile --delete`
+removes folders whose token has expired.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import errno
-import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 
 from werkzeug.datastructures import FileStorage
 
 from tracker.documents.refusals import no_space
-from tracker.documents.storage import CHUNK_SIZE, backend, new_staging_path
+from tracker.documents.storage import backend
 from tracker.documents.validate import StagedFile, stage_upload
 from tracker.enums import DocumentKind, FileType
 from tracker.tokens import keyed_digest
 
-__all__ = ["KeptFile", "discard", "expire", "forget", "keep", "kept_files", "staged_copy"]
+__all__ = ["KeptFile", "discard", "expire", "forget", "keep", "kept_files", "store_kept"]
 
 logger = logging.getLogger(__name__)
 
-_FILE_MODE = 0o600
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
@@ -96,7 +93,7 @@ def keep(token: str, kind: DocumentKind, upload: FileStorage) -> KeptFile:
     """Check *upload* as every upload is checked and keep it as *token*'s *kind* document.
 
     A file kept earlier for the same kind is replaced. The bytes are written before their
-    description, and `staged_copy` checks the bytes against the description's sha256, so
+    description, and `store_kept` checks the bytes against the description's sha256, so
     a half-done replacement is never taken for the applicant's file.
 
     :raises UploadError: the file is refused; nothing new is kept, and the earlier file of
@@ -164,32 +161,13 @@ def expire(older_than: float, *, delete: bool = True) -> list[str]:
     return expired
 
 
-def staged_copy(kept: KeptFile) -> StagedFile:
-    """Copy a kept file into staging for `store_staged`, checking it is still the same file.
+def store_kept(kept: KeptFile) -> str:
+    """Store a kept file as a new document object, checking it is still the same file.
 
     The kept file stays where it is: if the application then fails to commit, the
     applicant's files are still there for the next attempt.
 
-    :raises ValueError: the kept file changed since it was checked.
+    :returns: the new object's key (remove it with `storage.delete_stored` on failure).
+    :raises ValueError: the kept file changed after it was checked.
     """
-    source = backend().open_kept(kept.folder, kept.kind.value)
-    path = new_staging_path()
-    try:
-        digest = hashlib.sha256()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _FILE_MODE)
-        with source, os.fdopen(fd, "wb") as copy:
-            while chunk := source.read(CHUNK_SIZE):
-                digest.update(chunk)
-                copy.write(chunk)
-        if digest.hexdigest() != kept.sha256:
-            raise ValueError("a kept file changed after it was checked")
-    except BaseException:
-        source.close()
-        path.unlink(missing_ok=True)
-        raise
-    described = {
-        each.name: getattr(kept, each.name)
-        for each in dataclasses.fields(StagedFile)
-        if each.name != "path"
-    }
-    return StagedFile(path=path, **described)
+    return backend().store_kept(kept.folder, kept.kind.value, kept.sha256)

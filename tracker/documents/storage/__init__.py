@@ -28,7 +28,7 @@ from tracker.documents.storage.backend import (
     KEY_PATTERN,
     Backend,
 )
-from tracker.documents.storage.filesystem import DIR_MODE, FilesystemBackend
+from tracker.documents.storage.filesystem import FilesystemBackend, ensure_dir
 from tracker.extensions import db
 from tracker.models import Document
 
@@ -57,10 +57,8 @@ def storage_root() -> Path:
 
     With the S3 backend it holds only uploads being checked and short-lived local copies.
     """
-    root = Path(current_app.config["STORAGE_ROOT"]).resolve()
     # 0700: applicants' documents are readable by the service account only.
-    root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    return root
+    return ensure_dir(Path(current_app.config["STORAGE_ROOT"]).resolve())
 
 
 def backend() -> Backend:
@@ -86,9 +84,8 @@ def new_staging_path() -> Path:
     `store_staged` moves a file there with one atomic ``os.replace``. The file is not
     created; create it with ``O_CREAT | O_EXCL`` and mode 0600.
     """
-    staging = storage_root() / "staging"
-    staging.mkdir(mode=DIR_MODE, exist_ok=True)
-    return staging / secrets.token_hex(16)
+    # The backend's local staging folder: under the storage root it was made with.
+    return backend().staging_dir() / secrets.token_hex(16)
 
 
 def store_staged(path: Path) -> str:

@@ -12,6 +12,8 @@ Callers never see which backend is active: they go through `tracker.documents.st
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import secrets
 from abc import ABC, abstractmethod
@@ -115,6 +117,38 @@ class Backend(ABC):
         """Remove staged uploads last modified before *cutoff* (a Unix time)."""
 
     # -- kept files (kept.py) -------------------------------------------------------------------
+
+    @abstractmethod
+    def staging_dir(self) -> Path:
+        """Return the local folder where uploads are written and checked (created if missing)."""
+
+    def store_kept(self, folder: str, name: str, sha256: str) -> str:
+        """Commit a copy of the kept file *folder*/*name* as a new object; return its key.
+
+        The kept file stays where it is: if the application then fails to commit, the
+        applicant's files are still there for the next attempt. Here the bytes are copied
+        into the local staging folder, checked against *sha256* on the way, and committed by
+        `store_staged`; a backend may commit them more cheaply.
+
+        :raises ValueError: the kept file changed since it was checked (another *sha256*).
+        :raises OSError: the kept file is missing or cannot be read.
+        """
+        source = self.open_kept(folder, name)
+        path = self.staging_dir() / new_key()
+        try:
+            digest = hashlib.sha256()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with source, os.fdopen(fd, "wb") as copy:
+                while chunk := source.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    copy.write(chunk)
+            if digest.hexdigest() != sha256:
+                raise ValueError("a kept file changed after it was checked")
+            return self.store_staged(path)
+        finally:
+            source.close()
+            # Gone already once stored; after a failure this call's copy is removed here.
+            path.unlink(missing_ok=True)
 
     @abstractmethod
     def put_kept(self, folder: str, name: str, path: Path) -> None:

@@ -14,6 +14,8 @@ download into a read of ``/etc/passwd``.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import logging
 import os
 import shutil
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tracker.documents.storage.backend import (
+    CHUNK_SIZE,
     KEPT_FOLDER_PATTERN,
     KEY_PATTERN,
     Backend,
@@ -36,6 +39,19 @@ logger = logging.getLogger(__name__)
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+# What link() answers on a filesystem without hard links (some network and FUSE mounts).
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.ENOSYS})
+
+
+def ensure_dir(path: Path) -> Path:
+    """Return *path*, made (0700, with its parents) unless it is a directory already.
+
+    One stat when it exists, as it nearly always does: every upload and kept file passes
+    here, and mkdir's "exists" error costs a system call and a Python exception each time.
+    """
+    if not os.path.isdir(path):
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    return path
 
 
 def fsync_dir(path: Path) -> None:
@@ -87,9 +103,7 @@ class FilesystemBackend(Backend):
     # -- layout --------------------------------------------------------------------------------
 
     def staging_dir(self) -> Path:
-        path = self.root / "staging"
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        return path
+        return ensure_dir(self.root / "staging")
 
     def _object_path(self, key: str) -> Path:
         """Return where *key* lives, after checking the key and the directories leading there."""
@@ -109,8 +123,7 @@ class FilesystemBackend(Backend):
         return path
 
     def _free_path(self) -> tuple[str, Path]:
-        objects = self.root / "objects"
-        objects.mkdir(mode=DIR_MODE, exist_ok=True)
+        objects = ensure_dir(self.root / "objects")
         while True:
             key = new_key()
             # _object_path refuses a symlinked prefix folder: the file must land inside root.
@@ -144,6 +157,56 @@ class FilesystemBackend(Backend):
             # just before an error (a full disk, an I/O error), so remove it here: no orphan.
             destination.unlink(missing_ok=True)
             raise
+        return key
+
+    def store_kept(self, folder: str, name: str, sha256: str) -> str:
+        """Commit the kept file as a new object by a second name (a hard link), not a copy.
+
+        The file is checked against *sha256*, flushed, and linked into ``objects/`` (its
+        folder flushed too), exactly as `store_staged` commits a staged file; the kept name
+        stays until the form's folder is discarded. No new file is written: on this
+        filesystem creating files is what costs, not copying (see the README's Submissions).
+        """
+        check_kept_name(folder, name)
+        directory = self._kept_dir(folder)
+        if directory is None:
+            raise FileNotFoundError(name)
+        source = directory / name
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            kept = os.fstat(fd)
+            if not stat.S_ISREG(kept.st_mode):
+                raise FileNotFoundError(name)
+            digest = hashlib.sha256()
+            while chunk := os.read(fd, CHUNK_SIZE):
+                digest.update(chunk)
+            if digest.hexdigest() != sha256:
+                raise ValueError("a kept file changed after it was checked")
+            os.fchmod(fd, FILE_MODE)
+            # Modified now, as a copy would be: reconcile leaves young objects alone while
+            # the row that names them commits (GRACE_SECONDS), however long ago it was kept.
+            os.utime(fd)
+            os.fsync(fd)
+            key, destination = self._free_path()
+            try:
+                os.link(source, destination, follow_symlinks=False)
+            except OSError as error:
+                if error.errno not in _NO_HARD_LINKS:
+                    raise
+                return super().store_kept(folder, name, sha256)
+            try:
+                linked = os.lstat(destination)
+                # The name may have been replaced since it was opened and checked (the same
+                # form posted again): only the very file checked above may be committed.
+                if (linked.st_dev, linked.st_ino) != (kept.st_dev, kept.st_ino):
+                    raise ValueError("a kept file changed after it was checked")
+                fsync_dir(destination.parent)
+            except BaseException:
+                # As in store_staged: the caller never learns this key, so leave no orphan.
+                destination.unlink(missing_ok=True)
+                raise
+        finally:
+            os.close(fd)
         return key
 
     def open(self, key: str) -> tuple[BinaryIO, int]:
@@ -223,13 +286,17 @@ class FilesystemBackend(Backend):
 
     def _kept_dir(self, folder: str, *, create: bool = False) -> Path | None:
         check_kept_name(folder)
-        root = self.root / "kept"
-        root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        path = root / folder
-        if create:
-            path.mkdir(mode=DIR_MODE, exist_ok=True)
-        # A planted symlink must not send reads, writes or deletes outside the root.
-        if path.is_symlink() or not path.is_dir():
+        path = ensure_dir(self.root / "kept") / folder
+        # A planted symlink must not send reads, writes or deletes outside the root: only a
+        # directory itself passes (lstat does not follow a link).
+        try:
+            is_directory = stat.S_ISDIR(os.lstat(path).st_mode)
+        except FileNotFoundError:
+            is_directory = False
+            if create:
+                path.mkdir(mode=DIR_MODE, exist_ok=True)
+                is_directory = stat.S_ISDIR(os.lstat(path).st_mode)
+        if not is_directory:
             if create:
                 raise ValueError("the kept-files folder is not a directory")
             return None

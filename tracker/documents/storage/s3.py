@@ -40,7 +40,7 @@ from tracker.documents.storage.backend import (
     check_key,
     new_key,
 )
-from tracker.documents.storage.filesystem import FILE_MODE, check_staged
+from tracker.documents.storage.filesystem import FILE_MODE, check_staged, ensure_dir
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +128,9 @@ class S3Backend(Backend):
             # On an error path: the original error matters more; reconcile sweeps it later.
             logger.warning("storage: could not remove %s", name, exc_info=True)
 
+    def staging_dir(self) -> Path:
+        return ensure_dir(self.scratch / "staging")
+
     # -- objects -------------------------------------------------------------------------------
 
     @_service
@@ -172,9 +175,7 @@ class S3Backend(Backend):
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
         handle, _ = self.open(key)
-        staging = self.scratch / "staging"
-        staging.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = staging / new_key()
+        path = self.staging_dir() / new_key()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
             with handle, os.fdopen(fd, "wb") as copy:
