@@ -132,6 +132,8 @@ def working_copy(n: int, folder: Path) -> str:
         source.backup(target)
         source.close()
         target.close()
+        # Written to disk now, not by the kernel's writeback during the run that follows.
+        os.sync()
         return f"sqlite:///{folder / 'tracker.db'}"
     copy = make_url(url).set(database=f"{make_url(url).database}_work")
     _recreate_database(copy.render_as_string(hide_password=False), template=make_url(url).database)
@@ -153,6 +155,10 @@ def _recreate_database(url: str, *, template: str | None = None) -> None:
             )
         copy_from = f' TEMPLATE "{template}"' if template else ""
         connection.execute(text(f'CREATE DATABASE "{name}"{copy_from}'))
+        if template:
+            # The copy is written through the WAL: flush it now, or the checkpoint that
+            # writes it out falls into the run that follows and is timed with it.
+            connection.execute(text("CHECKPOINT"))
     server.dispose()
 
 
