@@ -10,7 +10,7 @@ from tracker.applications.ratings import CRITERIA, add_rating, recuse
 from tracker.applications.teamwork import add_comment, add_tag, assign
 from tracker.enums import Status
 from tracker.extensions import db
-from tracker.inbox.counts import cached_status_counts, change_counts
+from tracker.inbox.counts import KeptValues, cached_status_counts, change_counts
 from tracker.inbox.filter import InboxFilter
 from tracker.models import Application, ApplicationRegion, Call, Tag
 from tracker.review.inbox_page import Directory
@@ -171,3 +171,15 @@ def test_the_calls_accounts_and_tags_are_read_once_per_change_of_them(two, call)
         "Experts wanted",
         ["change_counts", "calls"],
     )
+
+
+def test_a_process_keeps_the_most_recently_used_entries_of_each_kind(monkeypatch):
+    monkeypatch.setattr("tracker.inbox.counts.KEPT", 2)
+    values, reads = KeptValues(), []
+
+    def read(key):
+        return lambda: reads.append(key) or key * 10
+
+    for key in (1, 2, 1, 3, 1, 2):  # 3 drops 2 (1 was used since), then 2 is read again
+        assert values.get_or_read((key,), read(key)) == key * 10
+    assert reads == [1, 2, 3, 2]
