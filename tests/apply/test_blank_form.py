@@ -6,6 +6,7 @@ import re
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
+from tracker.app_cache import forget
 from tracker.apply import views
 from tracker.apply.blank_form import blank_page
 from tracker.extensions import db
@@ -17,7 +18,8 @@ def _without_tokens(page: str) -> str:
 
 
 def _drawn_afresh(app, client, url: str, **headers) -> str:
-    app.extensions.pop("tracker.blank_pages", None)
+    with app.app_context():
+        forget("blank_pages")
     return client.get(url, headers=headers).text
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, text, update
 
+from tracker.app_cache import KeptValues
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import CRITERIA, add_rating, recuse
 from tracker.applications.teamwork import add_comment, add_tag, assign
 from tracker.enums import Status
 from tracker.extensions import db
-from tracker.inbox.counts import KeptValues, cached_status_counts, change_counts
+from tracker.inbox.counts import cached_status_counts, change_counts
 from tracker.inbox.filter import InboxFilter
 from tracker.models import Application, ApplicationRegion, Call, Tag
 from tracker.review.inbox_page import Directory
@@ -174,7 +175,7 @@ def test_the_calls_accounts_and_tags_are_read_once_per_change_of_them(two, call)
 
 
 def test_a_process_keeps_the_most_recently_used_entries_of_each_kind(monkeypatch):
-    monkeypatch.setattr("tracker.inbox.counts.KEPT", 2)
+    monkeypatch.setattr("tracker.app_cache.KEPT", 2)
     values, reads = KeptValues(), []
 
     def read(key):

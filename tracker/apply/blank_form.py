@@ -3,9 +3,10 @@
 Every applicant starts from the same page: the call's text, its regions and topics, the
 labels in one language. Only two values differ from one visit to the next, the CSRF token
 and the form ticket. Drawing the page's ~60 fields and ~100 translated strings took most
-of a GET's time, so each app keeps the page drawn with stand-ins for those two values and
-puts each request's own values in their place: the bytes are exactly those a fresh drawing
-would give. The call's own content is part of the key, so an edited call is drawn anew.
+of a GET's time, so each app keeps the page drawn with stand-ins for those two values
+(`tracker.app_cache`) and puts each request's own values in their place: the bytes are
+exactly those a fresh drawing would give. The call's own content is part of the key, so an
+edited call is drawn anew.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ import json
 import secrets
 from collections.abc import Callable
 
-from flask import current_app, request, session
+from flask import request, session
 from markupsafe import escape
 
+from tracker.app_cache import kept
 from tracker.models import Call
-
-# Kept per app; a few calls in three languages. Past this the pages are drawn again.
-MAX_PAGES = 64
 
 
 def blank_page(
@@ -34,14 +33,9 @@ def blank_page(
     """
     if "_flashes" in session:
         return draw(token, ticket)
-    pages = current_app.extensions.setdefault("tracker.blank_pages", {})
     key = (language, request.script_root, _content_of(call))
-    if key not in pages:
-        if len(pages) >= MAX_PAGES:
-            pages.clear()
-        # None: the page cannot be filled in (see below) and is drawn for each request.
-        pages[key] = _drawn_with_stand_ins(draw)
-    parts = pages[key]
+    parts = kept("blank_pages", key, lambda: _drawn_with_stand_ins(draw))
+    # None: the page cannot be filled in (see below) and is drawn for each request.
     if parts is None:
         return draw(token, ticket)
     before, between, after = parts

@@ -17,6 +17,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import CompoundSelect, Row, literal_column, null, select, union_all
 
 from tracker.accounts.users import all_staff
+from tracker.app_cache import kept
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
 from tracker.applications.versions import ordinal, version_numbers
@@ -25,7 +26,7 @@ from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
-from tracker.inbox.counts import cached_status_counts, change_counts, kept
+from tracker.inbox.counts import cached_status_counts, change_counts
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import page_rows
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
