@@ -63,6 +63,18 @@ def new_key() -> str:
     return secrets.token_hex(16)
 
 
+def copy_to_new_file(source: BinaryIO, path: Path) -> str:
+    """Copy *source* into a brand-new file at *path* (0600, never through a planted link);
+    return the sha256 of what was copied."""
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as copy:
+        while chunk := source.read(CHUNK_SIZE):
+            digest.update(chunk)
+            copy.write(chunk)
+    return digest.hexdigest()
+
+
 class Backend(ABC):
     """Where document bytes live. Every method takes keys checked by `check_key`."""
 
@@ -136,14 +148,9 @@ class Backend(ABC):
         source = self.open_kept(folder, name)
         path = self.staging_dir() / new_key()
         try:
-            digest = hashlib.sha256()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            with source, os.fdopen(fd, "wb") as copy:
-                while chunk := source.read(CHUNK_SIZE):
-                    digest.update(chunk)
-                    copy.write(chunk)
-            if digest.hexdigest() != sha256:
-                raise ValueError("a kept file changed after it was checked")
+            with source:
+                if copy_to_new_file(source, path) != sha256:
+                    raise ValueError("a kept file changed after it was checked")
             return self.store_staged(path)
         finally:
             source.close()

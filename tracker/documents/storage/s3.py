@@ -38,9 +38,10 @@ from tracker.documents.storage.backend import (
     StorageUnreachable,
     check_kept_name,
     check_key,
+    copy_to_new_file,
     new_key,
 )
-from tracker.documents.storage.filesystem import FILE_MODE, check_staged, ensure_dir
+from tracker.documents.storage.filesystem import check_staged, ensure_dir
 
 logger = logging.getLogger(__name__)
 
@@ -177,10 +178,8 @@ class S3Backend(Backend):
         handle, _ = self.open(key)
         path = self.staging_dir() / new_key()
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
-            with handle, os.fdopen(fd, "wb") as copy:
-                for chunk in handle.iter_chunks(64 * 1024):
-                    copy.write(chunk)
+            with handle:
+                copy_to_new_file(handle, path)
             yield path
         finally:
             path.unlink(missing_ok=True)
