@@ -19,7 +19,6 @@ from tracker.documents.validate import (
     CONTENT_TYPES,
     StagedFile,
     UploadError,
-    discard_staged,
     sanitise_filename,
     stage_upload,
 )
@@ -204,17 +203,6 @@ def test_stage_upload_reads_from_the_start_of_the_stream():
     assert stage_upload(upload).sha256 == hashlib.sha256(data).hexdigest()
 
 
-def test_discard_staged_removes_files_and_tolerates_missing_ones():
-    data = (SAMPLES / "writing_sample.txt").read_bytes()
-    first = stage_upload(make_upload(data, "a.txt"))
-    second = stage_upload(make_upload(data, "b.txt"))
-    second.path.unlink()
-
-    discard_staged([first, second])
-
-    assert staging_contents() == []
-
-
 # -- refused files -----------------------------------------------------------------------------
 
 
@@ -341,7 +329,7 @@ def test_stage_upload_accepts_a_file_of_exactly_the_limit(app):
 
     staged = stage_upload(make_upload(data, "sample.txt"))
     assert staged.size == MB
-    discard_staged([staged])
+    staged.path.unlink()
     assert refusal(data + b"x", "sample.txt") == (
         "This file is larger than 1 MB. Please make it smaller – for example, save it as PDF "
         "with compressed images – and upload it again."

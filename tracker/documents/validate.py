@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,6 @@ __all__ = [
     "TYPE_NAMES",
     "StagedFile",
     "UploadError",
-    "discard_staged",
     "sanitise_filename",
     "sniff",
     "stage_upload",
@@ -201,16 +200,6 @@ def stage_upload(upload: FileStorage) -> StagedFile:
         sha256=digest.hexdigest(),
         flags=flags,
     )
-
-
-def discard_staged(files: Iterable[StagedFile]) -> None:
-    """Remove staged files that will not be stored; never raise (this runs on error paths)."""
-    for staged in files:
-        try:
-            staged.path.unlink(missing_ok=True)
-        except OSError:
-            # The original error matters more; `storage reconcile --delete` sweeps leftovers.
-            logger.warning("could not remove staged file %s", staged.path, exc_info=True)
 
 
 # -- type decision -------------------------------------------------------------------------
