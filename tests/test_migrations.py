@@ -451,3 +451,42 @@ def test_0012_and_0013_index_the_default_order_and_count_changes_and_take_both_b
     with db.engine.begin() as connection:  # no trigger is left to fail on the missing table
         connection.execute(text("UPDATE applications SET city = 'Kutaisi'"))
     _drop_everything()
+
+
+def test_0017_adds_saved_views_counted_as_changes_of_the_staff_and_takes_them_back(app, make_user):
+    """0017 adds saved_views and start_views; every change to them counts as "staff"."""
+    _drop_everything()
+    upgrade(revision="0017")
+    db.session.expunge_all()
+    user_id = make_user("ana@example.org").id
+    db.session.remove()
+
+    def staff_count() -> int:
+        with db.engine.connect() as connection:
+            return connection.execute(
+                text("SELECT value FROM change_counts WHERE name = 'staff'")
+            ).scalar_one()
+
+    before = staff_count()
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO saved_views (id, owner_id, name, query, shared, created_at) "
+                "VALUES (1, :user, 'Georgien', 'region=georgia', false, CURRENT_TIMESTAMP)"
+            ),
+            {"user": user_id},
+        )
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO start_views (user_id, view_id) VALUES (:user, 1)"),
+            {"user": user_id},
+        )
+    assert staff_count() == before + 2
+    with db.engine.begin() as connection:  # deleting the view takes the start page with it
+        connection.execute(text("DELETE FROM saved_views"))
+        assert connection.execute(text("SELECT count(*) FROM start_views")).scalar_one() == 0
+    downgrade(revision="0013")
+    tables = inspect(db.engine).get_table_names()
+    assert "saved_views" not in tables
+    assert "start_views" not in tables
+    _drop_everything()

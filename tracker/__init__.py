@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
         bulk_email_views,
         candidate_views,
         email_views,
+        saved_view_views,
     )
     from tracker.review import views as review_views  # noqa: F401 - attaches the inbox routes to bp
 

@@ -548,6 +548,37 @@ application_tags = Table(
 )
 
 
+class SavedView(db.Model):
+    """An inbox filter kept under a name (tracker.inbox.saved_views): its owner's own, or
+    shared with the team."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_saved_views_owner_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # The filter as InboxFilter.query_string wrote it, without its page.
+    query: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SavedView {self.id} {self.name!r}>"
+
+
+# The saved view a person lands on after signing in (none: the whole inbox). A table of its
+# own rather than a column of users, which saved_views already refers to.
+start_views = Table(
+    "start_views",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("view_id", ForeignKey("saved_views.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+
 class AuditEvent(db.Model):
     """Who did what, when: every change and every download, readable by admins.
 
@@ -607,8 +638,9 @@ class ChangeCount(db.Model):
 
 
 # What each change count counts: every change to these tables. "applications": what the
-# inbox's filters read; "calls" and "staff": what the inbox names. The DDL is in migration
-# 0013 too; this makes db.create_all() (tests) build the same database.
+# inbox's filters read; "calls" and "staff": what the inbox names (the team's saved views
+# too). The DDL is in migrations 0013 and 0017 too; this makes db.create_all() (tests)
+# build the same database.
 CHANGE_COUNTED = {
     "applications": (
         "applications",
@@ -622,7 +654,7 @@ CHANGE_COUNTED = {
         "search_entries",
     ),
     "calls": ("calls",),
-    "staff": ("users",),
+    "staff": ("users", "saved_views", "start_views"),
 }
 # SQLite has one writer at a time: each changed row counts at once, in its transaction.
 # (Our own table and counter names, no input: not an injection.)

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from tracker.accounts import two_factor
 from tracker.accounts.common import PASSWORD_MIN_LENGTH
 from tracker.auth.forms import TwoFactorDisableForm
+from tracker.inbox.saved_views import start_filter
 from tracker.models import User
 from tracker.web.forms_common import error_summary
 
@@ -44,8 +45,10 @@ def no_store(body: str, status: int):
 
 
 def landing() -> str:
-    """Return where a staff member goes after signing in when no page was asked for."""
-    return url_for("review.inbox")
+    """Return where a staff member goes after signing in when no page was asked for: the
+    inbox, or the saved view they chose as their start page."""
+    start = start_filter(current_user)
+    return url_for("review.inbox", **(start.to_args() if start else {}))
 
 
 def after_sign_in(next_path: str | None) -> str:

@@ -46,3 +46,8 @@ def cached_status_counts(
     key = (changes.get("applications", 0), tabs_of, user.id)
     # A copy: the caller may change its own.
     return dict(kept("status_counts", key, lambda: status_counts(tabs_of, user=user)))
+
+
+def matching(counts: dict[Status, int], f: InboxFilter) -> int:
+    """Return how many applications *f* finds, from its status *counts* (the tabs)."""
+    return sum(counts[status] for status in f.status or Status)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectChoice,
     SelectMultipleField,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from tracker.applications.teamwork import TAG_MAX_LENGTH, CandidateError, normalise_tag
 from tracker.enums import Status
 from tracker.inbox.bulk import BULK_ACTIONS
 from tracker.inbox.columns import OPTIONAL_COLUMNS
+from tracker.inbox.saved_views import NAME_MAX_LENGTH
 from tracker.labels import REJECTION_REASON_LABELS, STATUS_LABELS
 from tracker.web.forms_common import IdListField, SiteForm
 from tracker.web.widgets import PlainSelectField, PlainStringField
@@ -105,3 +107,29 @@ class ColumnsForm(SiteForm):
         """Refuse a key that is not one of the inbox's optional columns."""
         if not set(field.data or ()) <= OPTIONAL_COLUMNS.keys():
             raise ValidationError(_l("Choose columns from the list; nothing was changed."))
+
+
+class SaveViewForm(SiteForm):
+    """The inbox's current filter, to be kept under a name."""
+
+    name = PlainStringField(
+        _l("Name of the view"),
+        validators=[
+            InputRequired(_l("Give the view a name.")),
+            Length(
+                max=NAME_MAX_LENGTH,
+                message=_l(
+                    "A view's name can be at most %(num)d characters long.", num=NAME_MAX_LENGTH
+                ),
+            ),
+        ],
+    )
+    shared = BooleanField(_l("Share with the team"))
+    # The inbox's query string: the filter to keep, and where to return.
+    filter = HiddenField()
+
+
+class ViewActionForm(SiteForm):
+    """Delete a saved view, or make it (or the whole inbox) one's start page."""
+
+    filter = HiddenField()

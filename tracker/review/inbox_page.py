@@ -26,7 +26,7 @@ from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
-from tracker.inbox.counts import cached_status_counts, change_counts
+from tracker.inbox.counts import cached_status_counts, change_counts, matching
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import page_rows
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
@@ -252,7 +252,7 @@ def inbox_page(
     directory = directory or Directory.load()
     # One grouped count gives both the total and the status tabs.
     counts = cached_status_counts(f, user=user, changes=directory.changes)
-    total = sum(counts[status] for status in (f.status or Status))
+    total = matching(counts, f)
     pages = max(1, math.ceil(total / f.per_page))
     f = f.with_page(min(f.page, pages))
     applications = page_rows(f, user=user)

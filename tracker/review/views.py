@@ -20,13 +20,15 @@ from tracker.extensions import db
 from tracker.inbox.bulk import BulkAction, run_bulk_action
 from tracker.inbox.columns import OPTIONAL_COLUMNS, set_inbox_columns
 from tracker.inbox.filter import InboxFilter
+from tracker.inbox.saved_views import sidebar_views
 from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, resolved, status_label
 from tracker.models import User
 from tracker.review import bp
 from tracker.review.candidate_page import candidate_links, inbox_args
-from tracker.review.forms import BulkForm, ColumnsForm
+from tracker.review.forms import BulkForm, ColumnsForm, SaveViewForm, ViewActionForm
 from tracker.review.inbox_page import (
     Directory,
+    InboxOptions,
     InboxPage,
     inbox_options,
     inbox_page,
@@ -101,22 +103,32 @@ def inbox():
     if (jump := jump_to_single_match(page)) is not None:
         return jump
     options = inbox_options(page.filter, language=language, directory=directory)
-    form = BulkForm(assignees=options.assignable_users)
-    form.filter.data = page.filter.query_string()
-    columns_form = ColumnsForm(formdata=None)
-    columns_form.filter.data = form.filter.data
     return render_template(
         "review/inbox.html",
         page=page,
         inbox_filter=page.filter,
         counts=page.counts,
         options=options,
-        form=form,
-        columns_form=columns_form,
+        saved_views=sidebar_views(user, directory.changes),
         # Lets the candidate page walk the same filter (j/k, "Save & next").
         candidate_url=candidate_links(page.filter),
+        **inbox_forms(page.filter, options),
         **inbox_helpers(),
     )
+
+
+def inbox_forms(f: InboxFilter, options: InboxOptions) -> dict:
+    """Return the inbox's forms (bulk actions, columns, saved views), each holding *f*."""
+    query_string = f.query_string()
+    forms = {
+        "form": BulkForm(assignees=options.assignable_users),
+        "columns_form": ColumnsForm(formdata=None),
+        "view_form": SaveViewForm(formdata=None),
+        "view_action_form": ViewActionForm(formdata=None),
+    }
+    for form in forms.values():
+        form.filter.data = query_string
+    return forms
 
 
 @bp.post("/columns")
