@@ -31,7 +31,7 @@ from tests.applying import (
 )
 from tests.conftest import hidden_fields, login_as
 from tracker.extensions import db
-from tracker.models import Application, Document, Job, OutboxEmail, User
+from tracker.models import Application, Document, Job, OutboxEmail, SavedView, User
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -410,7 +410,11 @@ def world(app, client, call, make_user):
     application = submit(client, call)
     colleague = make_user("ben@example.org", "editor", name="Ben Editor")
     email = db.session.scalar(select(OutboxEmail))
+    view = SavedView(owner_id=colleague.id, name="Georgien", query="region=georgia", shared=True)
+    db.session.add(view)
+    db.session.commit()
     return {
+        "view_id": view.id,
         "application_id": application.id,
         "document_id": application.documents[0].id,
         "call_id": call.id,

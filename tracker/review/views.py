@@ -25,7 +25,7 @@ from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, resolv
 from tracker.models import User
 from tracker.review import bp
 from tracker.review.candidate_page import candidate_links, inbox_args
-from tracker.review.forms import BulkForm, ColumnsForm, SaveViewForm, ViewActionForm
+from tracker.review.forms import BulkForm, ColumnsForm
 from tracker.review.inbox_page import (
     Directory,
     InboxOptions,
@@ -118,13 +118,11 @@ def inbox():
 
 
 def inbox_forms(f: InboxFilter, options: InboxOptions) -> dict:
-    """Return the inbox's forms (bulk actions, columns, saved views), each holding *f*."""
+    """Return the inbox's forms (bulk actions, columns), each holding *f*."""
     query_string = f.query_string()
     forms = {
         "form": BulkForm(assignees=options.assignable_users),
         "columns_form": ColumnsForm(formdata=None),
-        "view_form": SaveViewForm(formdata=None),
-        "view_action_form": ViewActionForm(formdata=None),
     }
     for form in forms.values():
         form.filter.data = query_string
