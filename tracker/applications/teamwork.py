@@ -67,13 +67,20 @@ def _assign(application: Application, assignee: User | None, *, by: User) -> Non
     )
 
 
-def add_comment(application: Application, body: str, *, by: User) -> Comment:
-    """Add *by*'s comment to *application*, and commit."""
+def add_comment(application: Application, body: str, *, by: User, shared: bool = False) -> Comment:
+    """Add *by*'s comment to *application*, and commit.
+
+    *shared*: guest reviewers may read it too. A guest's own comment is never shared with
+    other guests (the team reads it, labelled as a guest's).
+    """
     body = (body or "").strip()
     if not body or len(body) > COMMENT_MAX_LENGTH or "\x00" in body:
         raise CandidateError(f"a comment has 1 to {COMMENT_MAX_LENGTH} characters")
     begin_write()
-    comment = Comment(application_id=application.id, author_id=by.id, body=body)
+    shared = bool(shared) and not by.is_guest
+    comment = Comment(
+        application_id=application.id, author_id=by.id, body=body, shared_with_guests=shared
+    )
     db.session.add(comment)
     record_event("application.commented", actor=by, application=application)
     db.session.commit()

@@ -32,7 +32,7 @@ from tracker.review.inbox_page import (
     inbox_page,
     single_quoted_match,
 )
-from tracker.web.access import staff
+from tracker.web.access import reviewer, staff
 from tracker.web.templating import isolate
 
 # The search box's hidden field: the one candidate that a search by reference, phone
@@ -90,7 +90,7 @@ def inbox_labels(language: str) -> dict:
 
 
 @bp.get("/")
-@staff
+@reviewer
 def inbox():
     """Show one page of the applications the query string's filter matches."""
     user = current_user._get_current_object()
@@ -100,7 +100,7 @@ def inbox():
     page = inbox_page(inbox_filter, user=user, language=language, directory=directory)
     if (jump := jump_to_single_match(page)) is not None:
         return jump
-    options = inbox_options(page.filter, language=language, directory=directory)
+    options = inbox_options(page.filter, language=language, directory=directory, user=user)
     form = BulkForm(assignees=options.assignable_users)
     form.filter.data = page.filter.query_string()
     columns_form = ColumnsForm(formdata=None)
@@ -120,7 +120,7 @@ def inbox():
 
 
 @bp.post("/columns")
-@staff
+@reviewer
 def set_columns():
     """Keep the optional inbox columns the user ticked, and return to the same inbox."""
     form = ColumnsForm()
