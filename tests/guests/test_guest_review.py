@@ -74,7 +74,9 @@ def test_search_stays_in_scope_and_never_reads_contact_details(
     # A reference in scope still opens the candidate; one out of scope finds nothing.
     inside = guest_client.get(f"/review/?q={candidates.inside.reference}&jump=1")
     assert inside.headers["Location"].startswith(f"/review/applications/{candidates.inside.id}")
-    assert _names_listed(_get(guest_client, f"/review/?q={candidates.other_region.reference}")) == []
+    assert (
+        _names_listed(_get(guest_client, f"/review/?q={candidates.other_region.reference}")) == []
+    )
     # The team finds the candidate by address and phone number.
     for query in ("anahit.p@example.org", "91234567"):
         assert _names_listed(_get(editor_client, f"/review/?q={query}")) == ["Anahit Petrosyan"]
@@ -138,9 +140,7 @@ def test_no_page_a_guest_can_open_shows_contact_details(guest_client, candidates
 def test_other_applications_of_the_person_are_not_shown_to_a_guest(
     guest_client, editor_client, make_application, candidates
 ):
-    make_application(
-        region="armenia", full_name="Anahit Petrosyan", email="anahit.p@example.org"
-    )
+    make_application(region="armenia", full_name="Anahit Petrosyan", email="anahit.p@example.org")
     assert "Other applications by this person" in _candidate(editor_client, candidates.inside)
     markup = _candidate(guest_client, candidates.inside)
     assert "Other applications by this person" not in markup
@@ -163,7 +163,9 @@ def _comment_texts(markup: str) -> list[str]:
 
 def test_guests_see_shared_comments_and_their_own(guest_client, editor_client, candidates):
     _comment(editor_client, candidates.inside, "Intern: nicht weitergeben")
-    _comment(editor_client, candidates.inside, "Bitte auf Reportagen achten", shared_with_guests="y")
+    _comment(
+        editor_client, candidates.inside, "Bitte auf Reportagen achten", shared_with_guests="y"
+    )
     # A guest cannot share their comment with other guests: the team reads it.
     _comment(guest_client, candidates.inside, "Starke Quellen in Gjumri", shared_with_guests="y")
 
@@ -223,12 +225,18 @@ def test_every_guest_request_is_audited(guest_client, admin_client, candidates):
     guest_client.get(f"/review/applications/{candidates.other_region.id}")
     guest_client.get("/admin/dashboard")
     rows = db.session.execute(
-        select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.application_id, AuditEvent.details)
-        .order_by(AuditEvent.id)
+        select(
+            AuditEvent.action, AuditEvent.actor_id, AuditEvent.application_id, AuditEvent.details
+        ).order_by(AuditEvent.id)
     ).all()
     guest = guest_client.user.id
     assert [tuple(row) for row in rows] == [
-        ("guest.request", guest, None, {"endpoint": "review.inbox", "method": "GET", "status": 200}),
+        (
+            "guest.request",
+            guest,
+            None,
+            {"endpoint": "review.inbox", "method": "GET", "status": 200},
+        ),
         (
             "guest.request",
             guest,
@@ -241,7 +249,12 @@ def test_every_guest_request_is_audited(guest_client, admin_client, candidates):
             None,
             {"endpoint": "review.candidate", "method": "GET", "status": 404},
         ),
-        ("guest.request", guest, None, {"endpoint": "admin.dashboard", "method": "GET", "status": 403}),
+        (
+            "guest.request",
+            guest,
+            None,
+            {"endpoint": "admin.dashboard", "method": "GET", "status": 403},
+        ),
     ]
     # The admins' audit log filters by the guest.
     log = text_of(_get(admin_client, f"/review/audit?actor={guest}&lang=en"))
