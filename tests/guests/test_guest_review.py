@@ -259,6 +259,9 @@ def test_every_guest_request_is_audited(guest_client, admin_client, candidates):
     # The admins' audit log filters by the guest.
     log = text_of(_get(admin_client, f"/review/audit?actor={guest}&lang=en"))
     assert log.count("guest.request") == 4
+    # And by kind: everything guests did, and what admins did to their access.
+    log = text_of(_get(admin_client, "/review/audit?kind=guests&lang=en"))
+    assert log.count("guest.request") == 4
     assert f'<option value="{guest}"' in _get(admin_client, "/review/audit?lang=en")
 
 

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 
 from tracker.accounts.common import AccountError, lock_user
 from tracker.accounts.invitations import invite_user
-from tracker.accounts.sessions import end_all_sessions
 from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.enums import Role
@@ -107,15 +106,18 @@ def change_guest_access(user: User, access: GuestAccess, *, by: User | None) -> 
 
 
 def end_guest_access(user: User, *, by: User | None) -> None:
-    """End a guest's access now: yesterday becomes their last day, and every session of
-    theirs ends at once. Record it and commit."""
+    """End a guest's access now: yesterday becomes their last day. Record it and commit.
+
+    Every session of theirs ends on its next request, with a message saying why
+    (tracker.auth.guest_guard): the session version is left alone so that the guard still
+    knows whose session it was.
+    """
     begin_write()
     user = _locked_guest(user)
     scope = db.session.get(GuestScope, user.id)
     ended = today() - timedelta(days=1)
     if scope is not None and scope.ends_on > ended:
         scope.ends_on = ended
-    end_all_sessions(user)
     record_event("guest.access_ended", actor=by, user_id=user.id)
     db.session.commit()
 
