@@ -163,6 +163,8 @@ def test_an_admin_changes_a_guests_access_and_it_applies_at_once(
         },
     )
     assert "Nino Beridze" in guest_client.get("/review/").text
+    log = admin_client.get("/review/audit?kind=guests&lang=en").text
+    assert "guest.access_changed" in log
 
 
 def test_a_scope_change_for_a_team_member_is_refused(admin_client, editor_client, call):

@@ -11,6 +11,10 @@ from tests.conftest import hidden_fields
 from tests.guests.conftest import GUEST_EMAIL
 from tests.review.test_candidate_page import SCORES, text_of
 from tracker.accounts.users import all_staff, assignable_users
+from tracker.applications.pipeline import set_status
+from tracker.applications.ratings import recuse
+from tracker.applications.teamwork import add_tag, assign
+from tracker.enums import Status
 from tracker.extensions import db
 from tracker.models import AuditEvent, Comment, OutboxEmail, Rating
 
@@ -135,6 +139,25 @@ def test_no_page_a_guest_can_open_shows_contact_details(guest_client, candidates
     assert "Status and assignment" not in text
     assert "Ihre Bewerbung" not in text
     assert "Declare a conflict of interest" not in text
+
+
+def test_the_timeline_shows_a_guest_no_team_business(guest_client, editor_client, candidates):
+    editor = editor_client.user
+    set_status(candidates.inside, Status.IN_REVIEW, by=editor, note="Rief an, klingt gut")
+    assign(candidates.inside, editor, by=editor)
+    add_tag(candidates.inside, "Fotos", by=editor)
+    recuse(candidates.inside, by=editor, reason="Kenne sie privat")
+    text = text_of(_candidate(guest_client, candidates.inside))
+    assert "Ana Editor changed the status from “New” to “In review”" in text
+    for hidden in (
+        "Rief an, klingt gut",
+        "assigned the candidate",
+        "Fotos",
+        "conflict of interest",
+        "Kenne sie privat",
+    ):
+        assert hidden not in text, hidden
+    assert "Rief an, klingt gut" in text_of(_candidate(editor_client, candidates.inside))
 
 
 def test_other_applications_of_the_person_are_not_shown_to_a_guest(
