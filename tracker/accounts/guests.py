@@ -92,8 +92,8 @@ def _locked_guest(user: User) -> User:
     return locked
 
 
-def change_guest_access(user: User, access: GuestAccess, *, by: User | None) -> None:
-    """Give a guest another call, regions or last day; record it and commit.
+def change_guest_access(user: User, access: GuestAccess, *, by: User | None) -> bool:
+    """Give a guest another call, regions or last day; record it, commit, return True.
 
     The new scope applies from the guest's next request on.
     """
@@ -103,10 +103,12 @@ def change_guest_access(user: User, access: GuestAccess, *, by: User | None) -> 
     access.write(user)
     record_event("guest.access_changed", actor=by, user_id=user.id, **access.details())
     db.session.commit()
+    return True
 
 
-def end_guest_access(user: User, *, by: User | None) -> None:
-    """End a guest's access now: yesterday becomes their last day. Record it and commit.
+def end_guest_access(user: User, *, by: User | None) -> bool:
+    """End a guest's access now: yesterday becomes their last day. Record it, commit,
+    return True.
 
     Every session of theirs ends on its next request, with a message saying why
     (tracker.auth.guest_guard): the session version is left alone so that the guard still
@@ -120,6 +122,7 @@ def end_guest_access(user: User, *, by: User | None) -> None:
         scope.ends_on = ended
     record_event("guest.access_ended", actor=by, user_id=user.id)
     db.session.commit()
+    return True
 
 
 def access_ends_on(user: User) -> date | None:

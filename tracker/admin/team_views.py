@@ -133,7 +133,7 @@ def change_guest_access(user_id: int):
         return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
     access = _access(form)
     user, changed = _team_action(
-        user_id, lambda user: guests.change_guest_access(user, access, by=current_user) or True
+        user_id, lambda user: guests.change_guest_access(user, access, by=current_user)
     )
     if changed:
         flash(_("The access of %(name)s is changed.", name=user.name), "success")
@@ -144,9 +144,7 @@ def change_guest_access(user_id: int):
 @admin
 def end_guest_access(user_id: int):
     """End a guest reviewer's access now: they are signed out and cannot sign in again."""
-    user, ended = _team_action(
-        user_id, lambda user: guests.end_guest_access(user, by=current_user) or True
-    )
+    user, ended = _team_action(user_id, lambda user: guests.end_guest_access(user, by=current_user))
     if ended:
         flash(_("The access of %(name)s has ended.", name=user.name), "success")
     return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
