@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import hidden_fields
@@ -13,7 +14,7 @@ from tests.review.test_candidate_page import SCORES, text_of
 from tracker.accounts.users import all_staff, assignable_users
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import recuse
-from tracker.applications.teamwork import add_tag, assign
+from tracker.applications.teamwork import CandidateError, add_tag, assign
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.models import AuditEvent, Comment, OutboxEmail, Rating
@@ -294,4 +295,17 @@ def test_guests_are_never_assignable_nor_listed_as_team(guest_client, editor_cli
     assert GUEST_EMAIL in [user.email for user in all_staff(guests=True)]
     markup = _candidate(editor_client, candidates.inside)
     assert f'<option value="{guest_client.user.id}"' not in markup
+    # Posted all the same, the assignment is refused and nothing changes.
+    data = {
+        **hidden_fields(markup),
+        "assignee": str(guest_client.user.id),
+    }
+    response = editor_client.post(
+        f"/review/applications/{candidates.inside.id}/assignee", data=data
+    )
+    assert response.status_code == 400
+    db.session.refresh(candidates.inside)
+    assert candidates.inside.assignee_id is None
+    with pytest.raises(CandidateError):
+        assign(candidates.inside, guest_client.user, by=editor_client.user)
     assert "Gayane Guest</option>" not in _get(editor_client, "/review/")

@@ -30,7 +30,8 @@ def assign(
     """Make *assignee* (or nobody) responsible for *application*, and commit.
 
     :raises StaleApplicationError: the application changed since *expected_version*.
-    :raises CandidateError: *assignee* is inactive. Either error rolls the change back.
+    :raises CandidateError: *assignee* is inactive or a guest reviewer. Either error rolls
+        the change back.
     """
     begin_write()
     try:
@@ -58,6 +59,8 @@ def bulk_assign(
 def _assign(application: Application, assignee: User | None, *, by: User) -> None:
     if assignee is not None and not assignee.active:
         raise CandidateError("an inactive account cannot be assigned")
+    if assignee is not None and assignee.is_guest:
+        raise CandidateError("a guest reviewer cannot be assigned")
     application.assignee_id = assignee.id if assignee is not None else None
     record_event(
         "application.assigned",
