@@ -41,7 +41,9 @@ def _token(client) -> str:
 
 
 def test_the_inbox_lists_only_the_guests_call_and_region(guest_client, editor_client, candidates):
+    add_tag(candidates.inside, "Fotos", by=editor_client.user)
     markup = _get(guest_client, "/review/?lang=en")
+    assert '<li class="tag">Fotos</li>' not in markup
     assert _names_listed(markup) == ["Anahit Petrosyan"]
     assert re.search(r'>All <span class="tab-count">1</span>', markup)
     assert re.search(r'>New <span class="tab-count">1</span>', markup)
@@ -53,6 +55,7 @@ def test_the_inbox_lists_only_the_guests_call_and_region(guest_client, editor_cl
     assert 'name="ids"' not in markup
     assert "/review/outbox" not in markup
     assert "Email drafts for this list" not in markup
+    assert '<li class="tag">Fotos</li>' in _get(editor_client, "/review/?lang=en")
     # The team sees all three.
     assert sorted(_names_listed(_get(editor_client, "/review/?lang=en"))) == [
         "Anahit Petrosyan",
