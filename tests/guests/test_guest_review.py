@@ -173,6 +173,8 @@ def test_other_applications_of_the_person_are_not_shown_to_a_guest(
     assert "Other applications by this person" not in markup
     assert "Earlier applications from this address" not in markup
     assert "Later application from this address" not in markup
+    assert "2nd application" in _get(editor_client, "/review/?lang=en")
+    assert "2nd application" not in _get(guest_client, "/review/?lang=en")
 
 
 def _comment(client, application, body: str, **fields):
