@@ -41,8 +41,8 @@ def _set_role_check(old: str, new: str) -> None:
         bind.exec_driver_sql(f'PRAGMA schema_version = {int(version) + 1}')
         bind.exec_driver_sql('PRAGMA writable_schema = OFF')
         return
-    op.drop_constraint('ck_users_role_valid', 'users', type_='check')
-    op.create_check_constraint('ck_users_role_valid', 'users', sa.text(new))
+    op.drop_constraint(op.f('ck_users_role_valid'), 'users', type_='check')
+    op.create_check_constraint(op.f('ck_users_role_valid'), 'users', sa.text(new))
 
 
 def upgrade():
