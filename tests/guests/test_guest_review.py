@@ -90,6 +90,12 @@ def test_search_stays_in_scope_and_never_reads_contact_details(
         assert _names_listed(_get(editor_client, f"/review/?q={query}")) == ["Anahit Petrosyan"]
 
 
+def test_a_guests_pages_are_kept_out_of_caches(guest_client, candidates):
+    response = guest_client.get(f"/review/applications/{candidates.inside.id}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
 def test_candidates_out_of_scope_are_not_found(guest_client, candidates):
     for application in (candidates.other_region, candidates.other_call):
         response = guest_client.get(f"/review/applications/{application.id}?lang=en")
