@@ -99,7 +99,7 @@ def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, s
         conditions.append(
             _has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
         )
-    if f.tag:
+    if f.tag and scope is None:  # tags are the team's labels, not for guests
         conditions.append(
             _has_row(
                 application_tags.c.application_id,

@@ -393,5 +393,6 @@ def inbox_options(
         topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
         languages=list(spoken_language_names(language).items()),
         users=list(directory.users.values()),
-        tags=directory.tags,
+        # Tags are the team's labels: a guest sees none (nor filters by them).
+        tags=directory.tags if scope is None else [],
     )
