@@ -54,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from tracker import dates
     from tracker.labels import LANGUAGE_LABELS
+    from tracker.web.access import open_to_guests
     from tracker.web.forms_common import summary_line
     from tracker.web.templating import (
         STAFF_NAVIGATION,
@@ -69,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         summary_line=summary_line,
         character_count_messages=character_count_messages,
         staff_navigation=STAFF_NAVIGATION,
+        open_to_guests=open_to_guests,
         current_locale=lambda: str(get_locale()),
         # The one date format (tracker.dates): {{ day(x) }} or {{ x|day }}.
         day=dates.day,
@@ -116,10 +118,14 @@ def _init_extensions(app: Flask) -> None:
             configure_postgresql(db.engine)
 
     from tracker.auth.browser_session import load_signed_in_user
-    from tracker.web.access import enforce_access_policy
+    from tracker.auth.guest_guard import end_ended_guest_session
+    from tracker.web.access import audit_guest_request, enforce_access_policy
 
     login_manager.user_loader(load_signed_in_user)
+    # Before the policy: a guest whose access ended is signed out with a word, not refused.
+    app.before_request(end_ended_guest_session)
     app.before_request(enforce_access_policy)
+    app.after_request(audit_guest_request)
 
 
 def _register_blueprints(app: Flask) -> None:

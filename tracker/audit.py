@@ -23,6 +23,7 @@ AUDIT_KINDS: dict[str, tuple[str, ...]] = {
     "emails": ("email.", "application.status_link_reissued", "status_link.requested"),
     "downloads": ("document.downloaded",),
     "status_changes": ("application.status_changed",),
+    "guests": ("guest.",),
 }
 AUDIT_KIND_LABELS = {
     "": _l("All events"),
@@ -30,6 +31,7 @@ AUDIT_KIND_LABELS = {
     "emails": _l("Emails"),
     "downloads": _l("Downloads"),
     "status_changes": _l("Status changes"),
+    "guests": _l("Guest reviewers"),
 }
 # Two or three letters, or "other" (the codes of data/languages.json), cannot name anyone.
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}|other")

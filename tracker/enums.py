@@ -54,10 +54,15 @@ class JobStatus(StrEnum):
 
 
 class Role(StrEnum):
-    """What a staff account may do."""
+    """What an account may do: editors and admins are the staff; a guest reviews one call."""
 
     EDITOR = "editor"
     ADMIN = "admin"
+    GUEST = "guest"
+
+
+# The roles of the team (who may be assigned, emailed, see every call).
+STAFF_ROLES = (Role.EDITOR, Role.ADMIN)
 
 
 class LanguageLevel(StrEnum):

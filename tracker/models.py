@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -360,6 +360,31 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def is_guest(self) -> bool:
+        return self.role == Role.GUEST
+
+
+class GuestScope(db.Model):
+    """What a guest reviewer may see: one call, optionally some of its regions, until a day.
+
+    ``regions`` empty means every region of the call. ``ends_on`` is the last day (UTC) of
+    access; from the next day on the guest cannot sign in and open sessions stop.
+    """
+
+    __tablename__ = "guest_scopes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    regions: Mapped[list] = mapped_column(JSON, default=list)
+    ends_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<GuestScope {self.user_id} call {self.call_id} until {self.ends_on}>"
+
 
 class EmailTemplate(db.Model):
     """A ready email in one language, edited by admins and seeded from templates/mail/."""
@@ -515,6 +540,8 @@ class Comment(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
+    # Guest reviewers see only the comments editors share with them, and their own.
+    shared_with_guests: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User | None] = relationship()

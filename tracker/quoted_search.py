@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Select, false, func, select, union
 
 from tracker.extensions import db
 from tracker.models import Application
@@ -170,10 +170,19 @@ def quoted_matches(quoted: QuotedSearch) -> list[Select]:
     return [select(Application.id).where(condition).correlate(None) for condition in selects]
 
 
-def inbox_search_ids(query: str) -> Select | CompoundSelect:
+def inbox_search_ids(query: str, *, contact: bool = True) -> Select | CompoundSelect:
     """Return a SELECT of the ids of applications *query* finds, for ``Application.id.in_``:
     the full-text matches and whatever the query names as a reference, phone or address.
+
+    Without *contact* (a guest reviewer's search) a query that reads as an email address or
+    a phone number finds nothing at all – not through the full-text index either, which
+    holds the address and the documents' text – and a reference is the only thing quoted.
     """
+    quoted = quoted_search(query)
+    if not contact:
+        if quoted.email or quoted.phone_digits or "@" in query:
+            return select(Application.id).where(false())
+        quoted = QuotedSearch(quoted.references, quoted.reference_starts)
     words = matching_application_ids(query)
-    quoted = quoted_matches(quoted_search(query))
+    quoted = quoted_matches(quoted)
     return union(words, *quoted) if quoted else words

@@ -87,6 +87,7 @@ def test_every_audited_action_of_a_kind_is_one_the_code_writes():
         "emails": ("email.", "application.status_link_reissued", "status_link.requested"),
         "downloads": ("document.downloaded",),
         "status_changes": ("application.status_changed",),
+        "guests": ("guest.",),
     }
 
 

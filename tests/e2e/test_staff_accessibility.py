@@ -20,7 +20,8 @@ from tests.e2e.test_staff import (  # noqa: F401 - fixtures
 )
 from tracker.enums import EmailStatus
 from tracker.extensions import db
-from tracker.web.access import Policy, policy_of
+from tracker.web.access import policy_of
+from tracker.web.security import STAFF_POLICIES
 
 # Staff GET routes that are not pages: axe has nothing to check there.
 SKIPPED = {
@@ -59,7 +60,7 @@ def staff_get_endpoints(app) -> set[str]:
         return {
             rule.endpoint
             for rule in app.url_map.iter_rules()
-            if "GET" in rule.methods and policy_of(rule.endpoint) in (Policy.STAFF, Policy.ADMIN)
+            if "GET" in rule.methods and policy_of(rule.endpoint) in STAFF_POLICIES
         }
 
 

@@ -111,11 +111,14 @@ def _queue_invitation(user: User, *, by: User | None, language: str) -> None:
     queue_rendered(rendered, to_address=user.email, user=user)
 
 
-def invite_user(email: str, *, name: str, role: str, by: User | None, language: str = "de") -> User:
+def invite_user(
+    email: str, *, name: str, role: str, by: User | None, language: str = "de", scope=None
+) -> User:
     """Create an account without a usable password, queue its invitation email, commit.
 
     The invitee chooses a password through the link (accept_invitation); until then
-    nobody can sign in to the account.
+    nobody can sign in to the account. *scope* (a guest's accounts.guests.GuestAccess) is
+    written in the same transaction.
 
     :raises AccountError: if the address is invalid or already has an account.
     """
@@ -136,8 +139,12 @@ def invite_user(email: str, *, name: str, role: str, by: User | None, language: 
     )
     db.session.add(user)
     db.session.flush()
+    details = {}
+    if scope is not None:
+        scope.write(user)
+        details = scope.details()
     _queue_invitation(user, by=by, language=language)
-    record_event("account.invited", actor=by, user_id=user.id, role=role)
+    record_event("account.invited", actor=by, user_id=user.id, role=role, **details)
     db.session.commit()
     return user
 

@@ -12,7 +12,7 @@ from tracker.accounts.passwords import hash_password
 from tracker.accounts.sessions import end_all_sessions
 from tracker.audit import record_event
 from tracker.database import begin_write
-from tracker.enums import Role
+from tracker.enums import STAFF_ROLES, Role
 from tracker.extensions import db
 from tracker.models import User
 
@@ -91,6 +91,9 @@ def change_role(user: User, role: str, *, by: User | None) -> bool:
     role = Role(role).value
     begin_write()
     user = _locked_or_gone(user)
+    if Role.GUEST in (role, user.role) and role != user.role:
+        db.session.rollback()
+        raise AccountError(_l("A guest reviewer cannot become a team member, nor the reverse."))
     if user.role == role:
         db.session.rollback()
         return False
@@ -142,11 +145,22 @@ def reactivate_user(user: User, *, by: User | None) -> bool:
     return True
 
 
-def all_staff() -> list[User]:
-    """Return every staff account, active or not, by name: whom a page may name."""
-    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
+def all_staff(*, guests: bool = False) -> list[User]:
+    """Return every staff account, active or not, by name: whom a page may name.
+
+    With *guests*, the guest reviewers too (a page naming who rated or commented).
+    """
+    query = select(User).order_by(User.name, User.id)
+    if not guests:
+        query = query.where(User.role.in_(STAFF_ROLES))
+    return list(db.session.scalars(query))
 
 
 def assignable_users() -> list[User]:
-    """Return the active staff accounts, by name: who may be assigned a candidate."""
-    return list(db.session.scalars(select(User).where(User.active).order_by(User.name, User.id)))
+    """Return the active staff accounts, by name: who may be assigned a candidate (never a
+    guest reviewer)."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.active, User.role.in_(STAFF_ROLES)).order_by(User.name, User.id)
+        )
+    )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.accounts.common import EMAIL_MAX_LENGTH
 from tracker.apply.forms import SingleLine, ValidEmail, choices, strip
 from tracker.auth.forms import new_password_fields
+from tracker.calls import localized
 from tracker.enums import Role
-from tracker.labels import LANGUAGE_LABELS
+from tracker.labels import LANGUAGE_LABELS, option_labels
 from tracker.web.forms_common import SiteForm
 
 
@@ -24,8 +25,8 @@ def role_choices():
     )
 
 
-class InviteForm(SiteForm):
-    """Who to invite, with which role, and in which language to write to them."""
+class PersonForm(SiteForm):
+    """Who to invite, and in which language to write to them."""
 
     name = StringField(
         _l("Name"),
@@ -46,11 +47,46 @@ class InviteForm(SiteForm):
             ValidEmail(),
         ],
     )
-    role = SelectField(_l("Role"), choices=role_choices(), default=Role.EDITOR.value)
     language = SelectField(
         _l("Language of the invitation email"),
         choices=choices((code, LANGUAGE_LABELS[code]) for code in ("de", "en")),
     )
+
+
+class InviteForm(PersonForm):
+    """A team member to invite: the person, and their role."""
+
+    role = SelectField(_l("Role"), choices=role_choices(), default=Role.EDITOR.value)
+
+
+class GuestScopeForm(SiteForm):
+    """What a guest reviewer may see: one call, some of its regions (none: all), until a day.
+
+    The choices are set by :meth:`offer`, from the calls that exist.
+    """
+
+    call = SelectField(_l("Call"), coerce=int, validate_choice=True)
+    regions = SelectMultipleField(
+        _l("Regions (none chosen: all regions of the call)"), validate_choice=True
+    )
+    ends_on = DateField(
+        _l("Last day of access"),
+        validators=[DataRequired(message=_l("Please enter the last day of access."))],
+    )
+
+    def offer(self, calls: list, language: str) -> GuestScopeForm:
+        """Offer *calls* and every region of theirs, labelled in *language*."""
+        self.call.choices = [(call.id, localized(call.title, language)) for call in calls]
+        regions: dict[str, str] = {}
+        for call in calls:
+            for key, label in option_labels(call.regions, language).items():
+                regions.setdefault(key, label)
+        self.regions.choices = list(regions.items())
+        return self
+
+
+class GuestInviteForm(PersonForm, GuestScopeForm):
+    """A guest reviewer to invite: the person, and what they may see."""
 
 
 class RoleForm(SiteForm):

@@ -8,31 +8,49 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from tracker.accounts import invitations, users
+from tracker.accounts import guests, invitations, users
 from tracker.accounts.common import STAFF_LANGUAGES, AccountError
 from tracker.admin import bp
-from tracker.admin.team_forms import InviteForm, JoinForm, RoleForm
+from tracker.admin.team_forms import (
+    GuestInviteForm,
+    GuestScopeForm,
+    InviteForm,
+    JoinForm,
+    RoleForm,
+)
 from tracker.auth.pages import no_store, render_form
+from tracker.calls import list_calls
 from tracker.extensions import csrf, db
-from tracker.models import User
+from tracker.models import Call, User
 from tracker.web.access import admin, public
 from tracker.web.forms_common import error_summary
 
+# The guest invitation's fields are named guest-name, guest-email …: the page holds the
+# team invitation's name and email fields too.
+GUEST_PREFIX = "guest"
 
-def _render_team(invite_form: InviteForm, status: int = 200):
-    errors = error_summary(invite_form)
-    if errors and status == 200:
-        status = 400
+
+def _guest_form(form):
+    """Offer the calls and their regions in a guest form."""
+    return form.offer(list_calls(), str(get_locale()))
+
+
+def _render_team(invite_form: InviteForm, guest_form: GuestInviteForm | None = None):
+    guest_form = guest_form or _guest_form(GuestInviteForm(formdata=None, prefix=GUEST_PREFIX))
+    errors = error_summary(invite_form) + error_summary(guest_form)
     return (
         render_template(
             "admin/team.html",
             users=users.list_team(),
             invite_form=invite_form,
+            guest_form=guest_form,
+            scope_form=_guest_form(GuestScopeForm(formdata=None)),
+            scopes=guests.guest_scopes(),
             role_form=RoleForm(),
             errors=errors,
             max_age_hours=invitations.invitation_max_age_hours(),
         ),
-        status,
+        400 if errors else 200,
     )
 
 
@@ -68,6 +86,68 @@ def invite():
         "success",
     )
     return redirect(url_for("admin.team"))
+
+
+def _access(form: GuestScopeForm) -> guests.GuestAccess:
+    """Return the access a valid guest form asks for."""
+    call = db.get_or_404(Call, form.call.data)
+    return guests.GuestAccess(call, tuple(form.regions.data or ()), form.ends_on.data)
+
+
+def _field_error(form, error: AccountError) -> None:
+    """Show *error* at the field it is about (the address, unless it names another)."""
+    field = getattr(form, getattr(error, "field", "email"))
+    field.errors = [*field.errors, str(error)]
+
+
+@bp.post("/team/guests/invite")
+@admin
+def invite_guest():
+    """Invite a guest reviewer for one call, some of its regions (none: all), until a day."""
+    form = _guest_form(GuestInviteForm(prefix=GUEST_PREFIX))
+    if not form.validate():
+        return _render_team(InviteForm(formdata=None), form)
+    try:
+        user = guests.invite_guest(
+            form.email.data,
+            name=form.name.data,
+            access=_access(form),
+            by=current_user,
+            language=form.language.data,
+        )
+    except AccountError as error:
+        _field_error(form, error)
+        return _render_team(InviteForm(formdata=None), form)
+    flash(_("%(name)s is invited as a guest reviewer.", name=user.name), "success")
+    return redirect(url_for("admin.team", _anchor="guests"))
+
+
+@bp.post("/team/<int:user_id>/guest")
+@admin
+def change_guest_access(user_id: int):
+    """Give a guest reviewer another call, regions or last day."""
+    form = _guest_form(GuestScopeForm())
+    if not form.validate():
+        for messages in form.errors.values():
+            flash(" ".join(map(str, messages)), "error")
+        return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
+    access = _access(form)
+    user, changed = _team_action(
+        user_id, lambda user: guests.change_guest_access(user, access, by=current_user)
+    )
+    if changed:
+        flash(_("The access of %(name)s is changed.", name=user.name), "success")
+    return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
+
+
+@bp.post("/team/<int:user_id>/guest/end")
+@admin
+def end_guest_access(user_id: int):
+    """End a guest reviewer's access now: they are signed out and cannot sign in again."""
+    user, ended = _team_action(user_id, lambda user: guests.end_guest_access(user, by=current_user))
+    if ended:
+        flash(_("The access of %(name)s has ended.", name=user.name), "success")
+    return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
 
 
 def _team_action(user_id: int, action) -> tuple[User, bool | None]:

@@ -30,7 +30,8 @@ def assign(
     """Make *assignee* (or nobody) responsible for *application*, and commit.
 
     :raises StaleApplicationError: the application changed since *expected_version*.
-    :raises CandidateError: *assignee* is inactive. Either error rolls the change back.
+    :raises CandidateError: *assignee* is inactive or a guest reviewer. Either error rolls
+        the change back.
     """
     begin_write()
     try:
@@ -58,6 +59,8 @@ def bulk_assign(
 def _assign(application: Application, assignee: User | None, *, by: User) -> None:
     if assignee is not None and not assignee.active:
         raise CandidateError("an inactive account cannot be assigned")
+    if assignee is not None and assignee.is_guest:
+        raise CandidateError("a guest reviewer cannot be assigned")
     application.assignee_id = assignee.id if assignee is not None else None
     record_event(
         "application.assigned",
@@ -67,13 +70,20 @@ def _assign(application: Application, assignee: User | None, *, by: User) -> Non
     )
 
 
-def add_comment(application: Application, body: str, *, by: User) -> Comment:
-    """Add *by*'s comment to *application*, and commit."""
+def add_comment(application: Application, body: str, *, by: User, shared: bool = False) -> Comment:
+    """Add *by*'s comment to *application*, and commit.
+
+    *shared*: guest reviewers may read it too. A guest's own comment is never shared with
+    other guests (the team reads it, labelled as a guest's).
+    """
     body = (body or "").strip()
     if not body or len(body) > COMMENT_MAX_LENGTH or "\x00" in body:
         raise CandidateError(f"a comment has 1 to {COMMENT_MAX_LENGTH} characters")
     begin_write()
-    comment = Comment(application_id=application.id, author_id=by.id, body=body)
+    shared = bool(shared) and not by.is_guest
+    comment = Comment(
+        application_id=application.id, author_id=by.id, body=body, shared_with_guests=shared
+    )
     db.session.add(comment)
     record_event("application.commented", actor=by, application=application)
     db.session.commit()

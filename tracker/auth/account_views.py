@@ -18,12 +18,12 @@ from tracker.auth.limits import (
     signed_in_account,
 )
 from tracker.auth.pages import landing, render_form
-from tracker.web.access import staff
+from tracker.web.access import reviewer
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @failed_tries_per_account(signed_in_account)
-@staff
+@reviewer
 def change_password():
     """Let a signed-in staff member choose a new password (required after a one-time one)."""
     form = ChangePasswordForm()

@@ -28,7 +28,7 @@ from tracker.auth.limits import (
 from tracker.auth.pages import after_sign_in, landing, render_form, two_factor_setup_page
 from tracker.extensions import csrf
 from tracker.models import User
-from tracker.web.access import public, staff
+from tracker.web.access import public, reviewer
 
 
 def _flash_recovery_code_used(user: User) -> None:
@@ -74,7 +74,7 @@ def two_factor_login():
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
 @failed_tries_per_account(signed_in_account)
-@staff
+@reviewer
 def two_factor_setup():
     """Set up an authenticator app: QR code, secret, a confirming code, recovery codes."""
     user = current_user._get_current_object()
@@ -101,7 +101,7 @@ def two_factor_setup():
 
 @bp.post("/two-factor/disable")
 @failed_tries_per_account(signed_in_account)
-@staff
+@reviewer
 def two_factor_disable():
     """Turn two-factor sign-in off, after a current code (not for admins who need it)."""
     user = current_user._get_current_object()

@@ -13,6 +13,7 @@ from tracker.accounts.sessions import authenticate, safe_next_path, sign_out
 from tracker.auth import bp
 from tracker.auth.browser_session import begin_second_factor, end_session, start_session
 from tracker.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm
+from tracker.auth.guest_guard import ended_access_message
 from tracker.auth.limits import (
     failed_tries_per_account,
     failed_tries_per_ip,
@@ -22,7 +23,7 @@ from tracker.auth.limits import (
 )
 from tracker.auth.pages import after_sign_in, no_store, render_form
 from tracker.extensions import csrf, limiter
-from tracker.web.access import public, staff
+from tracker.web.access import public, reviewer
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,11 +46,11 @@ def login():
     if user is None:
         note_failed_attempt()
         # One message for unknown addresses, wrong passwords and inactive accounts.
-        return render_form(
-            "auth/login.html",
-            form,
-            problem=_("The email address or the password is not right. Please try again."),
-        )
+        problem = _("The email address or the password is not right. Please try again.")
+    else:  # a guest after their last day, who gave the right password
+        problem = ended_access_message(user)
+    if problem is not None:
+        return render_form("auth/login.html", form, problem=problem)
     next_path = safe_next_path(form.next.data)
     if user.totp_secret:
         begin_second_factor(user, next_path)
@@ -59,7 +60,7 @@ def login():
 
 
 @bp.post("/logout")
-@staff
+@reviewer
 def logout():
     """Sign out: this browser, and every copy of its session cookie."""
     sign_out(current_user._get_current_object())

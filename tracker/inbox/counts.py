@@ -26,6 +26,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import DEFAULT_SORT, PER_PAGE, InboxFilter
 from tracker.inbox.query import status_counts
+from tracker.inbox.scope import scope_of
 from tracker.models import ChangeCount, User
 
 _COUNTS = select(ChangeCount.name, ChangeCount.value).execution_options(**PREPARE)
@@ -43,7 +44,8 @@ def cached_status_counts(
     applications (*changes*: :func:`change_counts`, read before)."""
     # The status, page and order do not change the tabs: one entry serves them all.
     tabs_of = replace(f, status=(), page=1, sort=DEFAULT_SORT, per_page=PER_PAGE)
-    key = (changes.get("applications", 0), tabs_of, user.id)
+    # A guest's scope too: an admin may change it without any application changing.
+    key = (changes.get("applications", 0), tabs_of, user.id, scope_of(user))
     # A copy: the caller may change its own.
     return dict(kept("status_counts", key, lambda: status_counts(tabs_of, user=user)))
 

@@ -34,6 +34,7 @@ from tracker.database import on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
+from tracker.inbox.scope import InboxScope, scope_of
 from tracker.models import (
     Application,
     ApplicationLanguage,
@@ -74,14 +75,13 @@ def _has_row(application_id: ColumnElement, condition: ColumnElement[bool]) -> C
     return exists().where(application_id == Application.id, condition)
 
 
-def _id_of(user: User | None) -> int | None:
-    # Exports from the command line run for nobody: no filter of theirs names a user.
+def _id_of(user: User | None) -> int | None:  # exports from the command line: nobody
     return user.id if user is not None else None
 
 
-def _conditions(f: InboxFilter, user_id: int | None, *, with_status: bool = True) -> list:
-    """Return the WHERE clauses of *f*, each one served by an index."""
-    conditions = []
+def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, status=True) -> list:
+    """Return the WHERE clauses of *f* within *scope* (a guest's: no contact search), indexed."""
+    conditions = scope.conditions() if scope is not None else []
     if f.call is not None:
         conditions.append(Application.call_id == f.call)
     if f.region:
@@ -89,7 +89,7 @@ def _conditions(f: InboxFilter, user_id: int | None, *, with_status: bool = True
         conditions.append(
             _has_row(ApplicationRegion.application_id, ApplicationRegion.region == f.region)
         )
-    if with_status and f.status:
+    if status and f.status:
         conditions.append(Application.status.in_([status.value for status in f.status]))
     if f.language:
         conditions.append(
@@ -99,7 +99,7 @@ def _conditions(f: InboxFilter, user_id: int | None, *, with_status: bool = True
         conditions.append(
             _has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
         )
-    if f.tag:
+    if f.tag and scope is None:  # tags are the team's labels, not for guests
         conditions.append(
             _has_row(
                 application_tags.c.application_id,
@@ -127,7 +127,7 @@ def _conditions(f: InboxFilter, user_id: int | None, *, with_status: bool = True
         conditions.append(Application.created_at < until)
     if f.q:
         # Full-text words, and a reference, phone number or address in any spelling.
-        conditions.append(Application.id.in_(inbox_search_ids(f.q)))
+        conditions.append(Application.id.in_(inbox_search_ids(f.q, contact=scope is None)))
     return conditions
 
 
@@ -187,7 +187,7 @@ def inbox_query(f: InboxFilter, *, user: User) -> Select:
     user_id = _id_of(user)
     return (
         select(Application)
-        .where(*_conditions(f, user_id))
+        .where(*_conditions(f, user_id, scope_of(user)))
         .order_by(*_order_by(_order_keys(f, user_id)))
     )
 
@@ -216,15 +216,15 @@ PAGE_COLUMNS = (
 
 def page_rows(f: InboxFilter, *, user: User) -> list[Row]:
     """Return the PAGE_COLUMNS of the applications on *f*'s page, in its order."""
-    statement = _page_statement(f.with_page(1), _id_of(user), _statement_context())
+    statement = _page_statement(f.with_page(1), _id_of(user), scope_of(user), _statement_context())
     offset = (f.page - 1) * f.per_page
     return db.session.connection().execute(statement, {"limit": f.per_page, "offset": offset}).all()
 
 
 @lru_cache(maxsize=256)
-def _page_statement(f: InboxFilter, user_id: int | None, _context: tuple) -> Select:
+def _page_statement(f: InboxFilter, user_id: int | None, scope, _context: tuple) -> Select:
     """Return the SELECT of :func:`page_rows` (``limit`` and ``offset`` bound at execution),
-    built once per filter, user and :func:`_statement_context`.
+    built once per filter, user, scope and :func:`_statement_context`.
 
     The page's ids are found first, then only their rows are read: the ids come from an
     index alone where the order allows, so a deep page steps over index entries, not over
@@ -233,7 +233,7 @@ def _page_statement(f: InboxFilter, user_id: int | None, _context: tuple) -> Sel
     order = _order_by(_order_keys(f, user_id))
     ids = (
         select(Application.id)
-        .where(*_conditions(f, user_id))
+        .where(*_conditions(f, user_id, scope))
         .order_by(*order)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
@@ -252,7 +252,7 @@ def _statement_context() -> tuple[bool, str]:
 def count_filtered(f: InboxFilter, *, user: User) -> int:
     """Return how many applications *f* matches (all pages)."""
     return db.session.scalar(
-        select(func.count(Application.id)).where(*_conditions(f, _id_of(user)))
+        select(func.count(Application.id)).where(*_conditions(f, _id_of(user), scope_of(user)))
     )
 
 
@@ -263,7 +263,7 @@ def status_counts(f: InboxFilter, *, user: User) -> dict[Status, int]:
     # (an index-only scan, 15 ms at 100,000 rows) instead of reading every row (60 ms).
     rows = db.session.execute(
         select(Application.status, func.count())
-        .where(*_conditions(f, _id_of(user), with_status=False))
+        .where(*_conditions(f, _id_of(user), scope_of(user), status=False))
         .group_by(Application.status)
     )
     for status, count in rows:
@@ -283,7 +283,7 @@ def iter_filtered(
     Batches are keyed by id, not by offset: a bulk action that moves rows out of the filter
     while it iterates neither skips nor repeats any.
     """
-    conditions = _conditions(f, _id_of(user))
+    conditions = _conditions(f, _id_of(user), scope_of(user))
     last_id = 0
     while True:
         chunk = db.session.scalars(
@@ -309,7 +309,7 @@ def filtered_rows_statement(
     and change none. *columns* may hold correlated subqueries of Application.
     """
     order = Application.id.desc() if newest_first else Application.id
-    conditions = _conditions(f, _id_of(user))
+    conditions = _conditions(f, _id_of(user), scope_of(user))
     return select(*columns).select_from(Application).where(*conditions).order_by(order)
 
 
@@ -363,13 +363,13 @@ def neighbours(f: InboxFilter, application_id: int, *, user: User) -> tuple[int 
     is never loaded. The application itself need not match *f* any longer (a status just
     changed), its place in the order is still known.
     """
-    statement = _neighbours_statement(f, user.id, _statement_context())
+    statement = _neighbours_statement(f, user.id, scope_of(user), _statement_context())
     found = db.session.execute(statement, {"application_id": application_id}).first()
     return (found[0], found[1]) if found is not None else (None, None)
 
 
 @lru_cache(maxsize=256)
-def _neighbours_statement(f: InboxFilter, user_id: int, _context: tuple) -> Select:
+def _neighbours_statement(f: InboxFilter, user_id: int, scope, _context: tuple) -> Select:
     """Return the SELECT of :func:`neighbours` for *f* and the user (``application_id``
     bound at execution).
 
@@ -384,7 +384,7 @@ def _neighbours_statement(f: InboxFilter, user_id: int, _context: tuple) -> Sele
         .subquery("anchor")
     )
     values = list(anchor.c)
-    conditions = _conditions(f, user_id)
+    conditions = _conditions(f, user_id, scope)
 
     def step(forward: bool):
         """Return the id of the next row in the order (*forward*) or in the reverse."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     IntegerField,
     RadioField,
     StringField,
@@ -204,7 +205,7 @@ class RecuseForm(SiteForm):
 
 
 class CommentForm(SiteForm):
-    """A note for the team."""
+    """A note for the team, which an editor may share with guest reviewers."""
 
     body = PlainTextAreaField(
         _l("Comment"),
@@ -215,6 +216,7 @@ class CommentForm(SiteForm):
             PlainText(),
         ],
     )
+    shared_with_guests = BooleanField(_l("Share with guest reviewers"))
 
 
 class AssignForm(SiteForm):

@@ -59,6 +59,7 @@ from tracker.review.candidate_forms import (
     label_of,
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
+from tracker.review.guest_view import guest_entries, redactor
 
 PREVIEW_CHARACTERS = 3000
 
@@ -243,6 +244,10 @@ class CandidatePage:
     versions: VersionsNotice | None = None
     # The worker has not read the documents' text yet (tracker.documents.extract_job).
     text_pending: bool = False
+    # A guest reviewer looks (tracker.review.guest_view): no contact details, no team work.
+    guest: bool = False
+    # Blanks the contact details out of a text shown to a guest; the text as is otherwise.
+    redact: Callable[[str | None], str] = field(default=lambda text: text or "")
 
 
 def candidate_page(
@@ -265,7 +270,7 @@ def candidate_page(
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
     # Every account, read once: the people the timeline names (a rating's user too, from
     # the session) and those who may be assigned.
-    staff = all_staff()
+    staff = all_staff(guests=True)
     entries = timeline(
         application, viewer=viewer, rows=rows, users={user.id: user for user in staff}
     )
@@ -276,13 +281,18 @@ def candidate_page(
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
     known_tags, tags = tags_with_carried(application)
     relatives = relatives_of(application)
+    guest = viewer.is_guest
+    entries = guest_entries(entries, viewer)
     return CandidatePage(
         application=application,
         labels=candidate_labels(application, language),
         documents=documents,
         tabs=reading_tabs(application, documents),
         forms=_forms(
-            application, own_rating, [user for user in staff if user.active], posted or {}
+            application,
+            own_rating,
+            [user for user in staff if user.active and not user.is_guest],
+            posted or {},
         ),
         known_tags=known_tags,
         tags=tags,
@@ -292,7 +302,8 @@ def candidate_page(
         recusals=rows.recusals if viewer.is_admin else [],
         entries=entries,
         comments=[entry for entry in entries if entry.kind == "comment"],
-        related=relatives.related,
+        # Found by email address: a guest sees none of them.
+        related=[] if guest else relatives.related,
         previous_id=previous_id,
         next_id=next_id,
         inbox_args=inbox_args(inbox_filter),
@@ -300,7 +311,9 @@ def candidate_page(
         can_change_status=bool(allowed_transitions(application.status)),
         problem=problem,
         conflict=describe_conflict(conflict) if conflict else None,
-        versions=versions_notice(
+        versions=None
+        if guest
+        else versions_notice(
             application,
             relatives.versions,
             lambda version: candidate_labels(version, language),
@@ -309,6 +322,8 @@ def candidate_page(
         # Asked only when a text is missing: the page says nothing of a pending job else.
         text_pending=any(not document.text for document in documents)
         and extraction_pending(application.id),
+        guest=guest,
+        redact=redactor(application, viewer),
     )
 
 

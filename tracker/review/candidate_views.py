@@ -56,7 +56,7 @@ from tracker.review.candidate_page import (
     inbox_args,
     template_helpers,
 )
-from tracker.web.access import admin, staff
+from tracker.web.access import admin, reviewer, staff
 
 AUDIT_ACTION_MAX_LENGTH = 60
 
@@ -87,7 +87,7 @@ def _back_to(application: Application, anchor: str | None = None) -> Response:
 
 
 @bp.get("/applications/<int:application_id>")
-@staff
+@reviewer
 def candidate(application_id: int):
     """Show everything about one candidate on one screen."""
     return _render_candidate(candidate_or_404(application_id))
@@ -180,7 +180,7 @@ def _refresh_version(form, application: Application) -> None:
 
 
 @bp.post("/applications/<int:application_id>/rating")
-@staff
+@reviewer
 def rate(application_id: int):
     """Record the editor's rating; "Save & next" then opens the next candidate."""
     application = db.get_or_404(Application, application_id)
@@ -230,7 +230,7 @@ def recuse_view(application_id: int):
 
 
 @bp.post("/applications/<int:application_id>/comments")
-@staff
+@reviewer
 def comment(application_id: int):
     """Add a comment for the team."""
     application = db.get_or_404(Application, application_id)
@@ -238,7 +238,9 @@ def comment(application_id: int):
     if not form.validate():
         return _render_candidate(application, status_code=400, comment_form=form)
     try:
-        add_comment(application, form.body.data, by=current_user)
+        add_comment(
+            application, form.body.data, by=current_user, shared=form.shared_with_guests.data
+        )
     except CandidateError:
         form.body.errors = [gettext("This comment cannot be saved; please shorten it.")]
         return _render_candidate(application, status_code=400, comment_form=form)
@@ -286,7 +288,7 @@ def remove_tag_view(application_id: int):
 
 
 @bp.get("/documents/<int:document_id>")
-@staff
+@reviewer
 def download(document_id: int):
     """Send a document as an attachment that no browser will render or sniff (audited)."""
     document = db.get_or_404(Document, document_id)
@@ -294,7 +296,7 @@ def download(document_id: int):
 
 
 @bp.get("/documents/<int:document_id>/pages/<int:number>.png")
-@staff
+@reviewer
 def page_image(document_id: int, number: int):
     """Send one page of a PDF document drawn as an image on our server (never the file)."""
     document = db.get_or_404(Document, document_id)
@@ -337,7 +339,7 @@ def audit_log():
     return render_template(
         "review/audit.html",
         application=None,
-        users=all_staff(),
+        users=all_staff(guests=True),
         action=action,
         actor_id=actor_id,
         **audit_context(page, kind),

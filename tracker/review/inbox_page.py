@@ -29,6 +29,7 @@ from tracker.inbox.columns import inbox_columns
 from tracker.inbox.counts import cached_status_counts, change_counts, matching
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import page_rows
+from tracker.inbox.scope import scope_of
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
     ApplicationLanguage,
@@ -361,20 +362,29 @@ class InboxOptions:
 
 
 def inbox_options(
-    f: InboxFilter, *, language: str = "de", directory: Directory | None = None
+    f: InboxFilter,
+    *,
+    language: str = "de",
+    directory: Directory | None = None,
+    user: User | None = None,
 ) -> InboxOptions:
-    """Return the choices for the filter form: of the filtered call, or of all calls.
+    """Return the choices for the filter form: of the filtered call, or of all calls;
+    for a guest *user*, only their call and regions (their scope).
 
     *directory*: the calls and accounts, if the caller read them already.
     """
     directory = directory or Directory.load()
     calls = list(directory.calls.values())
+    scope = scope_of(user)
+    if scope is not None:
+        calls = [call for call in calls if call.id == scope.call_id]
     chosen = [call for call in calls if call.id == f.call] or calls
     regions: dict[str, str] = {}
     topics: dict[str, str] = {}
     for call in chosen:
         for key, label in option_labels(call.regions, language).items():
-            regions.setdefault(key, label)
+            if scope is None or not scope.regions or key in scope.regions:
+                regions.setdefault(key, label)
         for key, label in option_labels(call.topics, language).items():
             topics.setdefault(key, label)
     return InboxOptions(
@@ -383,5 +393,6 @@ def inbox_options(
         topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
         languages=list(spoken_language_names(language).items()),
         users=list(directory.users.values()),
-        tags=directory.tags,
+        # Tags are the team's labels: a guest sees none (nor filters by them).
+        tags=directory.tags if scope is None else [],
     )

@@ -34,7 +34,7 @@ from tracker.review.inbox_page import (
     inbox_page,
     single_quoted_match,
 )
-from tracker.web.access import staff
+from tracker.web.access import reviewer, staff
 from tracker.web.templating import isolate
 
 # The search box's hidden field: the one candidate that a search by reference, phone
@@ -92,7 +92,7 @@ def inbox_labels(language: str) -> dict:
 
 
 @bp.get("/")
-@staff
+@reviewer
 def inbox():
     """Show one page of the applications the query string's filter matches."""
     user = current_user._get_current_object()
@@ -102,14 +102,15 @@ def inbox():
     page = inbox_page(inbox_filter, user=user, language=language, directory=directory)
     if (jump := jump_to_single_match(page)) is not None:
         return jump
-    options = inbox_options(page.filter, language=language, directory=directory)
+    options = inbox_options(page.filter, language=language, directory=directory, user=user)
     return render_template(
         "review/inbox.html",
         page=page,
         inbox_filter=page.filter,
         counts=page.counts,
         options=options,
-        saved_views=sidebar_views(user, directory.changes),
+        # Guest reviewers neither keep nor see the team's views.
+        saved_views=[] if user.is_guest else sidebar_views(user, directory.changes),
         # Lets the candidate page walk the same filter (j/k, "Save & next").
         candidate_url=candidate_links(page.filter),
         **inbox_forms(page.filter, options),
@@ -130,7 +131,7 @@ def inbox_forms(f: InboxFilter, options: InboxOptions) -> dict:
 
 
 @bp.post("/columns")
-@staff
+@reviewer
 def set_columns():
     """Keep the optional inbox columns the user ticked, and return to the same inbox."""
     form = ColumnsForm()

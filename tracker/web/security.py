@@ -29,7 +29,7 @@ CONTENT_SECURITY_POLICY = (
 # Two years, the value browsers' preload lists ask for; only ever sent over HTTPS, where
 # the browser accepts it (RFC 6797 §7.2).
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
-STAFF_POLICIES = frozenset({Policy.STAFF, Policy.ADMIN})
+STAFF_POLICIES = frozenset({Policy.STAFF, Policy.REVIEWER, Policy.ADMIN})
 # The blueprints whose every path is the staff's: a 404 or 405 there (no view matched, so
 # no policy is known) still names candidates or searches in its URL and page.
 STAFF_BLUEPRINTS = ("review", "admin", "auth")
