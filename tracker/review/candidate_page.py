@@ -46,6 +46,7 @@ from tracker.labels import (
     option_labels,
 )
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
+from tracker.replies.filing import open_replies
 from tracker.review.candidate_conflict import describe_conflict
 from tracker.review.candidate_forms import (
     REASON_LABELS,
@@ -243,6 +244,8 @@ class CandidatePage:
     versions: VersionsNotice | None = None
     # The worker has not read the documents' text yet (tracker.documents.extract_job).
     text_pending: bool = False
+    # Replies of the applicant nobody had read before this view (tracker.replies).
+    unread_replies: int = 0
 
 
 def candidate_page(
@@ -261,6 +264,7 @@ def candidate_page(
     """
     # The timeline's rows also tell what the viewer may see of the ratings: no more queries.
     rows = history_rows(application)
+    unread_replies = open_replies(application, rows.replies, by=viewer)
     ratings = visible_ratings(viewer, rows.ratings, rows.recusals)
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
     # Every account, read once: the people the timeline names (a rating's user too, from
@@ -309,6 +313,7 @@ def candidate_page(
         # Asked only when a text is missing: the page says nothing of a pending job else.
         text_pending=any(not document.text for document in documents)
         and extraction_pending(application.id),
+        unread_replies=unread_replies,
     )
 
 
