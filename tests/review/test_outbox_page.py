@@ -113,8 +113,8 @@ def test_tabs_show_counts_and_the_rows_of_each_state(app, editor_client, make_ap
     assert row_ids(by_tab["sent"]) == [sent.id]
     assert row_ids(by_tab["failed"]) == [failed.id]
     assert row_ids(by_tab["bounced"]) == [bounced.id]
-    assert '<span class="server-answer">smtp; 550 5.1.1 mailbox unknown</span>' in (
-        by_tab["bounced"]
+    assert (
+        '<span class="server-answer">smtp; 550 5.1.1 mailbox unknown</span>' in (by_tab["bounced"])
     )
     row = re.search(rf'<tr id="email-{draft.id}">.*?</tr>', drafts, re.S).group(0)
     assert "<td>nino@example.org</td>" in row
