@@ -39,11 +39,15 @@ class Dovecot:
     root: Path
     imap_port: int
     lmtp_port: int
+    starttls_port: int
     ca_file: Path
     wrong_ca_file: Path
 
-    def imap_url(self, folder: str = "INBOX") -> str:
-        """Return the app's MAIL_IMAP_URL for the desk mailbox."""
+    def imap_url(self, folder: str = "INBOX", *, starttls: bool = False) -> str:
+        """Return the app's MAIL_IMAP_URL for the desk mailbox (imaps://, or imap:// on
+        the port that offers STARTTLS)."""
+        if starttls:
+            return f"imap://{USER}:{PASSWORD}@{LOOPBACK}:{self.starttls_port}/{folder}"
         return f"imaps://{USER}:{PASSWORD}@{LOOPBACK}:{self.imap_port}/{folder}"
 
     def deliver(self, raw: bytes, recipient: str = f"{USER}@{DOMAIN}") -> None:
@@ -198,7 +202,7 @@ def start() -> tuple[Dovecot, subprocess.Popen]:
     (root / "passwd").write_text(
         f"{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{mail}/{USER}::\n", encoding="utf-8"
     )
-    imap_port, lmtp_port = _free_port(), _free_port()
+    imap_port, lmtp_port, starttls_port = _free_port(), _free_port(), _free_port()
     config = root / "dovecot.conf"
     config.write_text(
         f"""
@@ -230,7 +234,8 @@ userdb {{
 }}
 service imap-login {{
   inet_listener imap {{
-    port = 0
+    address = {LOOPBACK}
+    port = {starttls_port}
   }}
   inet_listener imaps {{
     address = {LOOPBACK}
@@ -263,10 +268,10 @@ service stats {{
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    server = Dovecot(root, imap_port, lmtp_port, ca, wrong_ca)
+    server = Dovecot(root, imap_port, lmtp_port, starttls_port, ca, wrong_ca)
     # Wait until both listeners accept (polling a socket, not sleeping a fixed time).
     deadline = time.monotonic() + 20
-    for port in (imap_port, lmtp_port):
+    for port in (imap_port, lmtp_port, starttls_port):
         while True:
             if process.poll() is not None:
                 log = (

@@ -27,6 +27,7 @@ from tracker.models import (
 )
 from tracker.privacy import erase_applicant
 from tracker.replies.fetch import FETCH_REPLIES, fetch_replies
+from tracker.replies.mailbox import mailbox_settings
 
 
 def email_to(application, subject: str = "Ihre Bewerbung") -> OutboxEmail:
@@ -240,9 +241,21 @@ def test_a_hostile_attachment_is_refused_with_a_note_and_the_good_one_is_kept(
     )
     with open_stored(kept.storage_key) as stored:
         assert stored.read() == b"Eine Reportage aus Kutaissi.\n"
-    assert [note["filename"] for note in filed.refused] == ["invoice.pdf", "bomb.docx"]
-    assert all(note["reason"] for note in filed.refused)
-    assert "PDF" in filed.refused[0]["reason"] or "pdf" in filed.refused[0]["reason"]
+    # In the site's default language (the worker has no reader's): the form's own words.
+    assert filed.refused == [
+        {
+            "filename": "invoice.pdf",
+            "reason": "Diese Datei muss eine PDF-, Word- (DOCX), OpenDocument- (ODT), RTF- oder "
+            "Textdatei (TXT) sein. Bitte speichern Sie sie in einem dieser Formate und laden Sie "
+            "sie erneut hoch.",
+        },
+        {
+            "filename": "bomb.docx",
+            "reason": "Dieses Dokument ist zu groß oder zu komplex, um es sicher zu öffnen. Bitte "
+            "speichern Sie es als PDF und laden Sie die neue Kopie hoch.",
+        },
+    ]
+    assert len(db.session.scalars(select(ReplyAttachment)).all()) == 1
 
 
 def test_an_html_only_reply_is_kept_as_text_without_any_markup(desk_mailbox, app, make_application):
@@ -377,3 +390,37 @@ def test_the_worker_queues_no_fetching_while_no_mailbox_is_configured(app):
     assert FETCH_REPLIES not in queue_recurring(utcnow())
     app.config["MAIL_IMAP_URL"] = "imaps://experts:secret@127.0.0.1:1/INBOX"
     assert FETCH_REPLIES in queue_recurring(utcnow())
+
+
+def test_imap_with_starttls_reads_the_mailbox_too(desk_mailbox, app, make_application):
+    app.config["MAIL_IMAP_URL"] = desk_mailbox.imap_url(starttls=True)
+    nino = make_application()
+    email_to(nino)
+    desk_mailbox.deliver(reply(to=reply_address(nino)))
+
+    assert outcomes(fetch_replies()) == {"filed": 1}
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("pop3://a:b@host/INBOX", "MAIL_IMAP_URL must start with imaps:// or imap://"),
+        ("imaps://host/INBOX", "MAIL_IMAP_URL must name a user, a password and a host"),
+        ("imaps://a:b@host/Entw%C3%BCrfe", "MAIL_IMAP_URL's folder must be an ASCII name"),
+    ],
+)
+def test_a_mailbox_url_that_cannot_work_is_refused(url, problem):
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        mailbox_settings(url)
+
+
+def test_a_mailbox_url_gives_its_parts_and_a_name_without_the_password():
+    settings = mailbox_settings("imaps://desk%40example.org:p%2Fss@mail.example.org/Replies")
+
+    assert (settings.user, settings.password, settings.port, settings.folder) == (
+        "desk@example.org",
+        "p/ss",
+        993,
+        "Replies",
+    )
+    assert settings.key == "desk@example.org@mail.example.org:993/Replies"
