@@ -156,3 +156,46 @@ def test_reconcile_counts_reply_attachments_as_stored_files_not_orphans(app, mak
 
     assert (report.orphan_files, report.missing_files) == ([], [])
     assert has_stored(attachment.storage_key)
+
+
+def test_files_beyond_the_tenth_are_refused_with_a_note(app, make_application):
+    nino = make_application()
+    files = tuple((f"teil-{n}.txt", f"Teil {n}\n".encode()) for n in range(1, 13))
+
+    filed = file(nino, attachments=files)
+
+    assert [a.filename for a in filed.attachments] == [f"teil-{n}.txt" for n in range(1, 11)]
+    assert [note["filename"] for note in filed.refused] == ["teil-11.txt", "teil-12.txt"]
+    assert {note["reason"] for note in filed.refused} == {
+        "Eine Antwort behält höchstens 10 Dateien; diese wurde nicht gespeichert."
+    }
+
+
+def test_the_subject_access_archive_holds_the_replies_and_their_files(
+    app, admin_client, make_application
+):
+    import io
+    import json
+    import zipfile
+
+    nino = make_application()
+    filed = file(nino, attachments=(("Probe.txt", b"Eine Reportage.\n"),))
+    (attachment,) = filed.attachments
+
+    response = admin_client.get(f"/admin/applications/{nino.id}/subject-access")
+
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert archive.read("replies/01-Probe.txt") == b"Eine Reportage.\n"
+        data = json.loads(archive.read("data.json"))
+    assert data["replies"] == [
+        {
+            "from": "nino@example.org",
+            "subject": "Re: Ihre Bewerbung",
+            "sent_at": data["replies"][0]["sent_at"],
+            "body": "Vielen Dank, anbei mein Nachtrag.",
+            "automatic": False,
+            "attachments": [{"filename": "Probe.txt", "size": 16, "sha256": attachment.sha256}],
+            "refused_attachments": [],
+        }
+    ]
+    assert data["replies"][0]["sent_at"].startswith(filed.sent_at.isoformat()[:16])
