@@ -384,12 +384,16 @@ def test_the_command_refuses_without_a_mailbox(app, runner):
     assert "MAIL_IMAP_URL is not set: there is no mailbox to read." in result.output
 
 
-def test_the_worker_queues_no_fetching_while_no_mailbox_is_configured(app):
+def test_the_worker_fetches_every_five_minutes_once_a_mailbox_is_configured(app):
     from tracker.jobs.runner import queue_recurring
 
-    assert FETCH_REPLIES not in queue_recurring(utcnow())
+    now = utcnow()
+    assert FETCH_REPLIES not in queue_recurring(now)
     app.config["MAIL_IMAP_URL"] = "imaps://experts:secret@127.0.0.1:1/INBOX"
-    assert FETCH_REPLIES in queue_recurring(utcnow())
+    # Then every five minutes.
+    assert FETCH_REPLIES in queue_recurring(now)
+    assert FETCH_REPLIES not in queue_recurring(now + timedelta(minutes=4))
+    assert FETCH_REPLIES in queue_recurring(now + timedelta(minutes=5, seconds=1))
 
 
 def test_imap_with_starttls_reads_the_mailbox_too(desk_mailbox, app, make_application):
