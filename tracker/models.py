@@ -224,7 +224,22 @@ class ApplicationTopic(db.Model):
         return f"<ApplicationTopic {self.topic}>"
 
 
-class Document(db.Model):
+class StoredFile:
+    """The columns of a file that passed the upload checks, its bytes in storage under a
+    random key: an applicant's document, or a file attached to their reply."""
+
+    # The client's name, sanitised; metadata for display only, never a path.
+    filename: Mapped[str] = mapped_column(String(255))
+    file_type: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Warnings for editors, e.g. "pdf_active_content"; the file was accepted regardless.
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Document(StoredFile, db.Model):
     """An uploaded file: metadata here, bytes in storage under a random key."""
 
     __tablename__ = "documents"
@@ -238,15 +253,6 @@ class Document(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
-    # The client's name, sanitised; metadata for display only, never a path.
-    filename: Mapped[str] = mapped_column(String(255))
-    file_type: Mapped[str] = mapped_column(String(10))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    # Warnings for editors, e.g. "pdf_active_content"; the file was accepted regardless.
-    flags: Mapped[list] = mapped_column(JSON, default=list)
     # Plain text extracted for the preview and for search; None when nothing could be read.
     text: Mapped[str | None] = mapped_column(Text)
     # A PDF's pages, counted by the extract_text job (tracker.documents.extract_job) so
@@ -312,7 +318,9 @@ class ReplyAddress(db.Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
     )
-    token: Mapped[str] = mapped_column(String(32), unique=True)
+    token: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_hex(16)
+    )
 
     def __repr__(self) -> str:
         return f"<ReplyAddress {self.application_id}>"
@@ -358,7 +366,7 @@ class ApplicantReply(db.Model):
         return f"<ApplicantReply {self.id} {'automatic' if self.automatic else 'reply'}>"
 
 
-class ReplyAttachment(db.Model):
+class ReplyAttachment(StoredFile, db.Model):
     """A file attached to an applicant's reply that passed the public form's checks."""
 
     __tablename__ = "reply_attachments"
@@ -375,13 +383,6 @@ class ReplyAttachment(db.Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
-    filename: Mapped[str] = mapped_column(String(255))
-    file_type: Mapped[str] = mapped_column(String(10))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    flags: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     reply: Mapped[ApplicantReply] = relationship(back_populates="attachments")

@@ -9,7 +9,6 @@ talks to SMTP.
 from __future__ import annotations
 
 import re
-import secrets
 from email.utils import make_msgid, parseaddr
 
 from flask import current_app
@@ -222,7 +221,7 @@ def reply_to_address(application=None) -> str:
 def ensure_reply_address(application) -> ReplyAddress:
     """Give *application* its random reply token if it has none yet (caller's transaction)."""
     if application.reply_address is None:
-        application.reply_address = ReplyAddress(token=secrets.token_hex(16))
+        application.reply_address = ReplyAddress()
     return application.reply_address
 
 

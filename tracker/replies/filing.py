@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 
 from tracker.database import begin_write, keep_loaded
 from tracker.documents.storage import delete_stored, store_staged
-from tracker.documents.validate import StagedFile, UploadError, stage_upload
+from tracker.documents.validate import StagedFile, UploadError, stage_upload, stored_columns
 from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.models import (
@@ -81,20 +81,15 @@ def match_application(mail: IncomingMail) -> tuple[Application | None, bool]:
     The reply address's token decides; failing that, the Message-ID of one of our emails
     in In-Reply-To or References (a reply sent to the desk's plain address).
     """
-    if mail.tokens:
+    keys = [
+        (ReplyAddress, ReplyAddress.token.in_(mail.tokens)) if mail.tokens else None,
+        (OutboxEmail, OutboxEmail.message_id.in_(mail.references)) if mail.references else None,
+    ]
+    for model, condition in filter(None, keys):
         found = db.session.scalar(
             select(Application)
-            .join(ReplyAddress, ReplyAddress.application_id == Application.id)
-            .where(ReplyAddress.token.in_(mail.tokens))
-            .limit(1)
-        )
-        if found is not None:
-            return found, False
-    if mail.references:
-        found = db.session.scalar(
-            select(Application)
-            .join(OutboxEmail, OutboxEmail.application_id == Application.id)
-            .where(OutboxEmail.message_id.in_(mail.references))
+            .join(model, model.application_id == Application.id)
+            .where(condition)
             .limit(1)
         )
         if found is not None:
@@ -183,16 +178,7 @@ def file_reply(
             refused=checked.refused,
             read_at=now if mail.automatic else None,
             attachments=[
-                ReplyAttachment(
-                    application_id=application.id,
-                    filename=staged.filename,
-                    file_type=staged.file_type.value,
-                    content_type=staged.content_type,
-                    size=staged.size,
-                    sha256=staged.sha256,
-                    storage_key=key,
-                    flags=list(staged.flags),
-                )
+                ReplyAttachment(application_id=application.id, **stored_columns(staged, key))
                 for staged, key in zip(checked.kept, keys, strict=True)
             ],
         )
