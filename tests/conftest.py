@@ -267,9 +267,9 @@ def dovecot_server():
 
     if not os.path.exists(dovecot.DOVECOT):
         pytest.skip("no dovecot binary (apt-get install dovecot-imapd dovecot-lmtpd)")
-    server, process = dovecot.start()
+    server = dovecot.start()
     yield server
-    dovecot.stop(server, process)
+    dovecot.stop(server)
 
 
 @pytest.fixture

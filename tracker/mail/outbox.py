@@ -103,6 +103,13 @@ def show_queued(email: OutboxEmail) -> None:
     email.last_error = None
 
 
+def show_bounced(email: OutboxEmail, diagnostic: str | None) -> None:
+    """Show *email* as bounced: the applicant's mail server sent it back, saying why
+    (*diagnostic*, shown as the server's answer). In the caller's transaction."""
+    email.status = EmailStatus.BOUNCED.value
+    email.last_error = diagnostic or None
+
+
 def queue_delivery(email: OutboxEmail) -> None:
     """Make *email* queued, with a fresh count of attempts, and have the worker send it.
 

@@ -19,8 +19,8 @@ from werkzeug.datastructures import FileStorage
 from tracker.database import begin_write, keep_loaded
 from tracker.documents.storage import delete_stored, store_staged
 from tracker.documents.validate import StagedFile, UploadError, stage_upload, stored_columns
-from tracker.enums import EmailStatus
 from tracker.extensions import db
+from tracker.mail.outbox import show_bounced
 from tracker.models import (
     ApplicantReply,
     Application,
@@ -111,8 +111,7 @@ def mark_bounced(bounce: Bounce) -> bool:
         select(OutboxEmail).where(OutboxEmail.message_id.in_(bounce.message_ids))
     ).all()
     for email in emails:
-        email.status = EmailStatus.BOUNCED.value
-        email.last_error = bounce.diagnostic or None
+        show_bounced(email, bounce.diagnostic)
     db.session.commit()
     return bool(emails)
 
