@@ -257,3 +257,30 @@ def admin_client(app, make_user):
     client.user = make_user("admin@example.org", "admin", name="Ada Admin")
     login_as(client, client.user)
     return client
+
+
+@pytest.fixture(scope="session")
+def dovecot_server():
+    """A real Dovecot (Debian's packages) on loopback for the reply fetcher; .ci/run
+    installs it. Started once per test process; tests/dovecot.py says how."""
+    from tests import dovecot
+
+    if not os.path.exists(dovecot.DOVECOT):
+        pytest.skip("no dovecot binary (apt-get install dovecot-imapd dovecot-lmtpd)")
+    server = dovecot.start()
+    yield server
+    dovecot.stop(server)
+
+
+@pytest.fixture
+def desk_mailbox(dovecot_server, app_config):
+    """The desk's mailbox, emptied, with the app pointed at it (before `app` is built)."""
+    from tests import dovecot
+
+    dovecot_server.empty()
+    app_config.update(
+        MAIL_IMAP_URL=dovecot_server.imap_url(),
+        MAIL_IMAP_CA_FILE=str(dovecot_server.ca_file),
+        DESK_EMAIL=f"{dovecot.USER}@{dovecot.DOMAIN}",
+    )
+    return dovecot_server

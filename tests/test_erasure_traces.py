@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
+from tests.reply_mails import reply
 from tests.test_exports import SCORES
 from tests.test_privacy import request_link
 from tracker.applications.pipeline import set_status
@@ -27,7 +28,17 @@ from tracker.exports import export_file
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.mail.delivery import deliver_pending
-from tracker.models import Application, AuditEvent, OutboxEmail, utcnow
+from tracker.mail.outbox import reply_to_address
+from tracker.models import (
+    ApplicantReply,
+    Application,
+    AuditEvent,
+    OutboxEmail,
+    ReplyAttachment,
+    utcnow,
+)
+from tracker.replies.filing import file_reply
+from tracker.replies.message import parse_mail
 from tracker.search import matching_application_ids
 from tracker.subject_access import subject_access_archive
 
@@ -118,6 +129,16 @@ def apply_and_work_on(client, call, admin, editor) -> Application:
     set_status(application, Status.IN_REVIEW, by=editor, note=f"{COMMENT} for {NAME}")
     for tag_name in (TAG, "video"):
         add_tag(application, tag_name, by=editor)
+    # The person answers an email; the worker files the reply with its attachment.
+    answer = reply(
+        to=reply_to_address(application),
+        sender=f"{NAME} <{EMAIL}>",
+        subject=f"Re: {COMMENT}",
+        body=f"Danke! {PHRASE}.\n",
+        attachments=((f"{NAME} Nachtrag.txt", f"Nachtrag von {NAME}: {PHRASE}\n".encode()),),
+    )
+    filed = file_reply(application, parse_mail(answer))
+    assert len(filed.attachments) == 1
     # The admin looks the person up, exports the list found and their subject-access file.
     exported = export_file("csv", InboxFilter(q=NAME), user=admin, columns=["full_name", "email"])
     assert NAME in "".join(exported.chunks)
@@ -188,6 +209,9 @@ def test_erasure_leaves_no_trace_in_any_file_of_the_instance(
         "columns": ["full_name", "email"],
         "headers": "people",
     }
+    # Their replies and the files attached went with them.
+    assert db.session.scalar(select(func.count()).select_from(ApplicantReply)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ReplyAttachment)) == 0
     # The person's own tag is gone with them; the shared one stays.
     assert [tag.name for tag in all_tags()] == ["video"]
     # The search finds the other applicant still, and nothing of the erased one.

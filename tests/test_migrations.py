@@ -1,6 +1,7 @@
 """The hand-reviewed migrations must build exactly the schema the models declare."""
 
 import json
+import re
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -489,4 +490,43 @@ def test_0017_adds_saved_views_counted_as_changes_of_the_staff_and_takes_them_ba
     tables = inspect(db.engine).get_table_names()
     assert "saved_views" not in tables
     assert "start_views" not in tables
+    _drop_everything()
+
+
+def test_0016_gives_every_application_a_reply_token_and_lets_an_email_bounce(app, make_application):
+    """Applications from before 0016 get a random reply token each; an email may be
+    "bounced" afterwards, and the downgrade turns it back into "sent"."""
+    _drop_everything()
+    upgrade(revision="0013")
+    db.session.expunge_all()
+    call, _ = seed_default_call()
+    first, second = make_application(call=call).id, make_application(call=call).id
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox_emails (id, application_id, template, language, to_address, "
+                "subject, body_text, message_id, status, attempts, created_at) VALUES (1, :id, "
+                "'custom', 'de', 'a@example.org', 'S', 'B', '<m@example.org>', 'sent', 1, "
+                "'2026-12-01 10:00:00')"
+            ),
+            {"id": first},
+        )
+    db.session.remove()
+    upgrade(revision="0016")
+
+    with db.engine.begin() as connection:
+        tokens = dict(
+            connection.execute(text("SELECT application_id, token FROM reply_addresses")).all()
+        )
+        connection.execute(text("UPDATE outbox_emails SET status = 'bounced'"))
+    assert sorted(tokens) == [first, second]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", token) for token in tokens.values())
+    assert len(set(tokens.values())) == 2
+    downgrade(revision="0013")
+    tables = set(inspect(db.engine).get_table_names())
+    assert not tables & {"reply_addresses", "applicant_replies", "reply_attachments"}
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT status FROM outbox_emails")).scalar() == "sent"
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("UPDATE outbox_emails SET status = 'bounced'"))
     _drop_everything()

@@ -325,6 +325,7 @@ def test_purge_vacuums_the_tables_that_held_personal_data_on_postgresql(app, mak
     if db.engine.dialect.name != "postgresql":
         pytest.skip("VACUUM is PostgreSQL's; SQLite overwrites deleted rows (secure_delete)")
     assert privacy.PERSONAL_TABLES == [
+        "applicant_replies",
         "application_languages",
         "application_regions",
         "application_tags",
@@ -337,6 +338,8 @@ def test_purge_vacuums_the_tables_that_held_personal_data_on_postgresql(app, mak
         "outbox_emails",
         "ratings",
         "recusals",
+        "reply_addresses",
+        "reply_attachments",
         "search_entries",
         "status_changes",
         "tags",

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from tracker.extensions import db
+from tracker.replies.fetch import replies_group
 
 
 @click.group("calls")
@@ -177,6 +178,7 @@ def register(app: Flask) -> None:
     ):
         app.cli.add_command(group)
     app.cli.add_command(templates_group)  # defined below
+    app.cli.add_command(replies_group)
     register_privacy(app)  # defined below
 
 

@@ -161,6 +161,13 @@ def load_config(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 8),
         "MAIL_RETRY_BASE_SECONDS": _env_int("MAIL_RETRY_BASE_SECONDS", 60),
         "MAIL_STALE_SENDING_SECONDS": _env_int("MAIL_STALE_SENDING_SECONDS", 600),
+        # Applicants' replies (tracker.replies): the desk's mailbox, imaps://user:password@
+        # host:993/INBOX (or imap:// with STARTTLS, required); unset: nothing is fetched.
+        # The server's certificate is verified against the system's CAs, or this file.
+        "MAIL_IMAP_URL": os.environ.get("MAIL_IMAP_URL"),
+        "MAIL_IMAP_CA_FILE": os.environ.get("MAIL_IMAP_CA_FILE"),
+        # The most messages one pass of the fetcher reads (a full batch queues the next).
+        "REPLY_BATCH": _env_int("REPLY_BATCH", 50),
         # Background jobs other than emails (text extraction, purges): attempts, the first
         # retry's wait (doubled per failure, at most 6 h), and when a claim is stale.
         "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),

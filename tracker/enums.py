@@ -35,13 +35,15 @@ class FileType(StrEnum):
 
 
 class EmailStatus(StrEnum):
-    """States of an outbox row: queued → sending → sent, or failed."""
+    """States of an outbox row: queued → sending → sent, or failed; sent → bounced when
+    the applicant's mail server sent it back (a delivery status notification)."""
 
     DRAFT = "draft"
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    BOUNCED = "bounced"
 
 
 class JobStatus(StrEnum):

@@ -14,6 +14,7 @@ from sqlalchemy import Select, case, func, literal, or_, select, union_all
 from tracker.enums import EmailStatus, Status
 from tracker.extensions import db
 from tracker.models import (
+    ApplicantReply,
     Application,
     ApplicationRegion,
     Call,
@@ -240,11 +241,13 @@ def _seconds_between(later, earlier):
 def first_answer_times(call_id: int | None = None) -> FirstAnswer:
     """Return the median time from an application's arrival to its first answer.
 
-    The first answer is the earlier of: the first email to the applicant that is not an
+    The first answer is the earliest of: the first email to the applicant that is not an
     automatic one (acknowledgement, status link, withdrawal confirmation) and was queued
-    or sent (drafts and failed emails reached nobody), and the first change of its status
-    by the team (an applicant's own withdrawal does not count). Applications without
-    either are counted as *waiting* and left out of the median.
+    or sent (drafts, failed and bounced emails reached nobody); the first change of its
+    status by the team (an applicant's own withdrawal does not count); and the first
+    reply of the applicant that is not automatic (tracker.replies), which shows they had
+    an answer – one the desk may have sent from its own mailbox. Applications without
+    any are counted as *waiting* and left out of the median.
     """
     answers = union_all(
         select(
@@ -261,6 +264,10 @@ def first_answer_times(call_id: int | None = None) -> FirstAnswer:
                 StatusChange.to_status != Status.WITHDRAWN.value,
                 StatusChange.actor_id.is_not(None),
             )
+        ),
+        # An out-of-office reply says nothing about an answer.
+        select(ApplicantReply.application_id, ApplicantReply.sent_at).where(
+            ApplicantReply.automatic.is_(False)
         ),
     ).subquery()
     first = (

@@ -158,6 +158,7 @@ class Application(db.Model):
     )
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     tags: Mapped[list[Tag]] = relationship(secondary="application_tags", order_by="Tag.name")
+    reply_address: Mapped[ReplyAddress | None] = relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -223,7 +224,22 @@ class ApplicationTopic(db.Model):
         return f"<ApplicationTopic {self.topic}>"
 
 
-class Document(db.Model):
+class StoredFile:
+    """The columns of a file that passed the upload checks, its bytes in storage under a
+    random key: an applicant's document, or a file attached to their reply."""
+
+    # The client's name, sanitised; metadata for display only, never a path.
+    filename: Mapped[str] = mapped_column(String(255))
+    file_type: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Warnings for editors, e.g. "pdf_active_content"; the file was accepted regardless.
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Document(StoredFile, db.Model):
     """An uploaded file: metadata here, bytes in storage under a random key."""
 
     __tablename__ = "documents"
@@ -237,15 +253,6 @@ class Document(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
-    # The client's name, sanitised; metadata for display only, never a path.
-    filename: Mapped[str] = mapped_column(String(255))
-    file_type: Mapped[str] = mapped_column(String(10))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    # Warnings for editors, e.g. "pdf_active_content"; the file was accepted regardless.
-    flags: Mapped[list] = mapped_column(JSON, default=list)
     # Plain text extracted for the preview and for search; None when nothing could be read.
     text: Mapped[str | None] = mapped_column(Text)
     # A PDF's pages, counted by the extract_text job (tracker.documents.extract_job) so
@@ -296,6 +303,111 @@ class OutboxEmail(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.template} {self.status}>"
+
+
+class ReplyAddress(db.Model):
+    """The opaque part of the address an applicant replies to (experts+r-<token>@…).
+
+    Random, so it says nothing about the person and cannot be derived from a reference
+    or an id; lower-case hex, as mail servers may change the case of a local part. Made
+    with the application's first email (tracker.replies.addresses).
+    """
+
+    __tablename__ = "reply_addresses"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_hex(16)
+    )
+
+    def __repr__(self) -> str:
+        return f"<ReplyAddress {self.application_id}>"
+
+
+class ApplicantReply(db.Model):
+    """An email the applicant sent us, fetched from the desk's mailbox (tracker.replies).
+
+    Only text is kept: a reply sent as HTML alone is turned into text when it is filed,
+    and nothing of its HTML is ever shown.
+    """
+
+    __tablename__ = "applicant_replies"
+    __table_args__ = (Index("ix_applicant_replies_application_read", "application_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    # The reply's own Message-ID (or one made from its bytes): fetching it again never
+    # files it twice.
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    from_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    # Its Date header (when missing or impossible: when it was fetched), naive UTC.
+    sent_at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+    # An out-of-office answer or another automatic reply: filed, but no answer and no news.
+    automatic: Mapped[bool] = mapped_column(default=False)
+    # Attachments that were refused: [{"filename": "…", "reason": "…"}].
+    refused: Mapped[list] = mapped_column(JSON, default=list)
+    # When the assignee (anyone, while nobody is assigned) opened the candidate after it
+    # came; None: unread.
+    read_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attachments: Mapped[list[ReplyAttachment]] = relationship(
+        back_populates="reply",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="ReplyAttachment.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<ApplicantReply {self.id} {'automatic' if self.automatic else 'reply'}>"
+
+
+class ReplyAttachment(StoredFile, db.Model):
+    """A file attached to an applicant's reply that passed the public form's checks."""
+
+    __tablename__ = "reply_attachments"
+    __table_args__ = (
+        CheckConstraint(_in("file_type", FileType), name="file_type_valid"),
+        CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(
+        ForeignKey("applicant_replies.id", ondelete="CASCADE"), index=True
+    )
+    # The application too, so that an erasure (and the PERSONAL_TABLES list) finds it.
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reply: Mapped[ApplicantReply] = relationship(back_populates="attachments")
+    application: Mapped[Application] = relationship()
+
+    # What the download view and its audit event call every stored file.
+    kind = "reply_attachment"
+
+    def __repr__(self) -> str:
+        return f"<ReplyAttachment {self.file_type} {self.size}>"
+
+
+class MailboxCursor(db.Model):
+    """How far the reply fetcher has read a mailbox folder: messages up to *last_uid*
+    were looked at, so unmatched mail left there is not read again on every pass."""
+
+    __tablename__ = "mailbox_cursors"
+
+    # The mailbox without its password: user@host:port/folder.
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uid_validity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<MailboxCursor {self.mailbox} {self.last_uid}>"
 
 
 class Job(db.Model):

@@ -2,8 +2,9 @@
 
 Erasing an applicant (:func:`erase_applicant`) removes, in one transaction, the application
 and everything hanging off it – languages, topics, documents, emails (queued, draft or
-sent), ratings, comments, recusals, status history, tags, the search entry – and every
-audit event about it, plus any tag no other application carries, then writes one
+sent), the applicant's replies with their attachments and the reply address, ratings,
+comments, recusals, status history, tags, the search entry – and every audit event about
+it, plus any tag no other application carries, then writes one
 tombstone event that says an erasure happened and why, with no personal data. The stored
 files are deleted only after the commit: a rollback must never leave rows pointing at
 deleted files, while a file left behind by a crash is an orphan that
@@ -58,6 +59,7 @@ from tracker.models import (
     AuditEvent,
     Document,
     OutboxEmail,
+    ReplyAttachment,
     User,
     utcnow,
 )
@@ -115,6 +117,11 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
             select(Document.storage_key).where(Document.application_id.in_(application_ids))
         )
     )
+    keys += db.session.scalars(
+        select(ReplyAttachment.storage_key).where(
+            ReplyAttachment.application_id.in_(application_ids)
+        )
+    )
     tag_ids = tags_of(application_ids)
     delete_jobs(
         DELIVER_EMAIL,
@@ -128,7 +135,8 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
     db.session.execute(delete(AuditEvent).where(AuditEvent.application_id.in_(application_ids)))
     # Every table referring to applications does so ON DELETE CASCADE: languages, topics,
     # documents, outbox_emails, status_changes, ratings, recusals, comments,
-    # application_tags, search_entries.
+    # application_tags, search_entries, reply_addresses, applicant_replies and
+    # reply_attachments.
     db.session.execute(
         delete(Application)
         .where(Application.id.in_(application_ids))

@@ -1,9 +1,9 @@
 """Subject access: everything stored about one applicant, as data and as a ZIP archive.
 
 What the privacy notice promises an applicant who asks what we hold about them: every
-field, languages and topics, the status history, the emails sent, editors' comments and
-ratings, and the documents themselves. An admin downloads the archive; the export is
-audited.
+field, languages and topics, the status history, the emails sent, the applicant's replies
+(with the files they attached), editors' comments and ratings, and the documents
+themselves. An admin downloads the archive; the export is audited.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.labels import language_with_level
 from tracker.models import (
+    ApplicantReply,
     Application,
     Comment,
     Document,
     OutboxEmail,
     Rating,
+    ReplyAttachment,
     StatusChange,
     User,
 )
@@ -55,6 +57,7 @@ def subject_access_data(application: Application) -> dict:
         .order_by(StatusChange.created_at, StatusChange.id)
     ).all()
     emails = _sent_emails(application_id)
+    replies = _replies(application_id)
     comments = db.session.scalars(
         select(Comment)
         .where(Comment.application_id == application_id)
@@ -124,6 +127,21 @@ def subject_access_data(application: Application) -> dict:
             {"subject": email.subject, "body": email.body_text, "sent_at": _iso(email.sent_at)}
             for email in emails
         ],
+        "replies": [
+            {
+                "from": reply.from_address,
+                "subject": reply.subject,
+                "sent_at": _iso(reply.sent_at),
+                "body": reply.body,
+                "automatic": reply.automatic,
+                "attachments": [
+                    {"filename": file.filename, "size": file.size, "sha256": file.sha256}
+                    for file in reply.attachments
+                ],
+                "refused_attachments": list(reply.refused or []),
+            }
+            for reply in replies
+        ],
         "comments": [
             {
                 "author": comment.author.name if comment.author else None,
@@ -163,6 +181,16 @@ def _sent_emails(application_id: int) -> list[OutboxEmail]:
     )
 
 
+def _replies(application_id: int) -> list[ApplicantReply]:
+    return list(
+        db.session.scalars(
+            select(ApplicantReply)
+            .where(ApplicantReply.application_id == application_id)
+            .order_by(ApplicantReply.sent_at, ApplicantReply.id)
+        )
+    )
+
+
 def _slug(text_: str) -> str:
     return re.sub(r"[^\w-]+", "-", text_).strip("-")[:60] or "email"
 
@@ -170,27 +198,41 @@ def _slug(text_: str) -> str:
 def subject_access_archive(application: Application, *, by: User | None) -> IO[bytes]:
     """Return a ZIP (a temporary file, at its start) of everything stored about *application*.
 
-    ``data.json`` holds every field, languages, topics, history, emails sent, comments and
-    ratings; ``documents/<kind>-<filename>`` the files; ``emails/NN-<subject>.txt`` each
-    email sent. The request is audited and committed.
+    ``data.json`` holds every field, languages, topics, history, emails sent, replies,
+    comments and ratings; ``documents/<kind>-<filename>`` the files;
+    ``emails/NN-<subject>.txt`` each email sent; ``replies/NN-<filename>`` the files
+    attached to replies. The request is audited and committed.
     """
     data = subject_access_data(application)
-    documents = db.session.execute(
-        select(Document.kind, Document.filename, Document.storage_key)
-        .where(Document.application_id == application.id)
-        .order_by(Document.id)
-    ).all()
+    files = [
+        (f"documents/{kind}-{zip_member_name(filename)}", key)
+        for kind, filename, key in db.session.execute(
+            select(Document.kind, Document.filename, Document.storage_key)
+            .where(Document.application_id == application.id)
+            .order_by(Document.id)
+        )
+    ]
+    files += [
+        (f"replies/{number:02d}-{zip_member_name(filename)}", key)
+        for number, (filename, key) in enumerate(
+            db.session.execute(
+                select(ReplyAttachment.filename, ReplyAttachment.storage_key)
+                .where(ReplyAttachment.application_id == application.id)
+                .order_by(ReplyAttachment.id)
+            ),
+            start=1,
+        )
+    ]
     # Spooled: small archives stay in memory, large ones go to disk, never all in RAM.
     archive_file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     with zipfile.ZipFile(archive_file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
-        for kind, filename, key in documents:
+        for name, key in files:
             try:
                 source = open_stored(key)
             except (OSError, ValueError):
                 log.warning("subject access: a stored file is missing")
                 continue
-            name = f"documents/{kind}-{zip_member_name(filename)}"
             with source, archive.open(name, "w") as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
         for number, email in enumerate(data["emails"], start=1):

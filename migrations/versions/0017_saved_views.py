@@ -4,7 +4,7 @@ Both count as changes of "staff" (change_counts, migration 0013), so the inbox k
 team's views under that number.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-05 00:30:00.000000
 
 """
@@ -31,7 +31,7 @@ POSTGRES_DDL = [
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

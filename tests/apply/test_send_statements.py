@@ -49,6 +49,7 @@ def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, cal
         # the version number for its text. The call is not read again, here or after.
         "SELECT applications",
         "INSERT applications",
+        "INSERT reply_addresses",  # the acknowledgement's Reply-To (tracker.replies)
         "INSERT application_languages",
         "INSERT application_regions",
         "INSERT application_topics",

@@ -26,6 +26,7 @@ from tracker.web.security import STAFF_POLICIES
 # Staff GET routes that are not pages: axe has nothing to check there.
 SKIPPED = {
     "review.download": "sends a document as an attachment, not a page",
+    "review.download_reply_attachment": "sends a reply's file as an attachment, not a page",
     "admin.subject_access": "sends a ZIP of the applicant's data, not a page",
     "review.page_image": "sends one PDF page as a PNG, not a page (the reading room shows it)",
 }

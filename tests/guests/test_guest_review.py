@@ -17,7 +17,7 @@ from tracker.applications.ratings import recuse
 from tracker.applications.teamwork import CandidateError, add_tag, assign
 from tracker.enums import Status
 from tracker.extensions import db
-from tracker.models import AuditEvent, Comment, OutboxEmail, Rating
+from tracker.models import ApplicantReply, AuditEvent, Comment, OutboxEmail, Rating
 
 CONTACT = ("anahit.p@example.org", "+374 91 234567", "234567", "facebook.example", "anahit.example")
 
@@ -340,3 +340,15 @@ def test_a_guest_neither_sees_nor_saves_the_teams_views(app, guest_client, edito
     )
     assert response.status_code == 403
     assert views() == [("Armenien", "region=armenia", True)]
+
+
+def test_a_guest_sees_no_reply_of_the_applicant_and_leaves_it_unread(guest_client, candidates):
+    from tests.replies.test_candidate import file
+
+    filed = file(candidates.inside, subject="Re: Ihre Bewerbung", body="Gern, hier mein Text.\n")
+    page = guest_client.get(f"/review/applications/{candidates.inside.id}?lang=en").text
+    assert "Gern, hier mein Text." not in page
+    assert "Re: Ihre Bewerbung" not in page
+    assert "New reply" not in guest_client.get("/review/?lang=en").text
+    db.session.expire_all()
+    assert db.session.get(ApplicantReply, filed.id).read_at is None

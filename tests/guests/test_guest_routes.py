@@ -38,6 +38,7 @@ ARGUMENTS = {
     "reference": "x",
     "filename": "css/site.css",
     "view_id": 1,
+    "attachment_id": 1,
 }
 
 

@@ -151,7 +151,10 @@ def test_send_queues_exactly_one_email_and_a_second_click_queues_none(
     assert received.rcpt_tos == ["Nino.Beridze@example.org"]
     assert message["From"] == SENDER
     assert message["To"] == "Nino.Beridze@example.org"
-    assert message["Reply-To"] == "desk@example.org"
+    # The desk's address with the application's opaque token (tracker.replies).
+    token = application.reply_address.token
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    assert message["Reply-To"] == f"desk+r-{token}@example.org"
     assert message["Subject"] == "Eine Frage"
     assert message["Message-ID"] == email.message_id
     assert message.get_content() == "Hallo Nino,\n\nwo ist Ihr Lebenslauf?\n"

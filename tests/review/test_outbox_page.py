@@ -80,8 +80,11 @@ def test_tabs_show_counts_and_the_rows_of_each_state(app, editor_client, make_ap
     sending = queue(nino)
     sent = queue(nino)
     failed = queue(nino)
+    bounced = queue(nino)
     sending.status, sent.status, failed.status = "sending", "sent", "failed"
     failed.last_error = "550 5.1.1 No such user here"
+    # Sent, then returned by the applicant's server (tracker.replies reads the notice).
+    bounced.status, bounced.last_error = "bounced", "smtp; 550 5.1.1 mailbox unknown"
     db.session.commit()
     # A staff email (a password reset link) is nobody else's to read.
     staff = db.session.scalar(select(User))
@@ -97,10 +100,11 @@ def test_tabs_show_counts_and_the_rows_of_each_state(app, editor_client, make_ap
 
     drafts = page(editor_client)
     by_tab = {
-        tab: page(editor_client, f"tab={tab}") for tab in ("queued", "sending", "sent", "failed")
+        tab: page(editor_client, f"tab={tab}")
+        for tab in ("queued", "sending", "sent", "failed", "bounced")
     }
 
-    expected = {"draft": 1, "queued": 1, "sending": 1, "sent": 1, "failed": 1}
+    expected = {"draft": 1, "queued": 1, "sending": 1, "sent": 1, "failed": 1, "bounced": 1}
     assert tab_counts(drafts) == expected
     assert row_ids(drafts) == [draft.id]
     assert 'aria-current="page" data-tab="draft"' in drafts
@@ -108,6 +112,10 @@ def test_tabs_show_counts_and_the_rows_of_each_state(app, editor_client, make_ap
     assert row_ids(by_tab["sending"]) == [sending.id]
     assert row_ids(by_tab["sent"]) == [sent.id]
     assert row_ids(by_tab["failed"]) == [failed.id]
+    assert row_ids(by_tab["bounced"]) == [bounced.id]
+    assert (
+        '<span class="server-answer">smtp; 550 5.1.1 mailbox unknown</span>' in (by_tab["bounced"])
+    )
     row = re.search(rf'<tr id="email-{draft.id}">.*?</tr>', drafts, re.S).group(0)
     assert "<td>nino@example.org</td>" in row
     assert f"Betreff {nino.reference}" in row

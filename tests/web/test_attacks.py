@@ -30,8 +30,12 @@ from tests.applying import (
     stored_files,
 )
 from tests.conftest import hidden_fields, login_as
+from tests.reply_mails import reply
 from tracker.extensions import db
+from tracker.mail.outbox import reply_to_address
 from tracker.models import Application, Document, Job, OutboxEmail, SavedView, User
+from tracker.replies.filing import file_reply
+from tracker.replies.message import parse_mail
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -413,10 +417,15 @@ def world(app, client, call, make_user):
     view = SavedView(owner_id=colleague.id, name="Georgien", query="region=georgia", shared=True)
     db.session.add(view)
     db.session.commit()
+    answer = reply(
+        to=reply_to_address(application), attachments=(("Probe.txt", b"Eine Reportage.\n"),)
+    )
+    (attachment,) = file_reply(application, parse_mail(answer)).attachments
     return {
         "view_id": view.id,
         "application_id": application.id,
         "document_id": application.documents[0].id,
+        "attachment_id": attachment.id,
         "call_id": call.id,
         "user_id": colleague.id,
         "email_id": email.id,

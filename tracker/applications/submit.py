@@ -24,6 +24,7 @@ from tracker.documents.extract_job import queue_extraction
 from tracker.documents.kept import KeptFile, kept_files, store_kept
 from tracker.documents.kept import discard as discard_kept
 from tracker.documents.storage import delete_stored
+from tracker.documents.validate import stored_columns
 from tracker.enums import ELSEWHERE, DocumentKind, EmailTemplateKey, Status
 from tracker.extensions import db
 from tracker.labels import home_countries
@@ -35,6 +36,7 @@ from tracker.models import (
     ApplicationTopic,
     Call,
     Document,
+    ReplyAddress,
     utcnow,
 )
 from tracker.search import index_new_application
@@ -282,6 +284,8 @@ def _new_application(
         consent_at=utcnow(),
         privacy_version=call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"],
         status=Status.NEW.value,
+        # Made now, with the row, for the acknowledgement's Reply-To (tracker.replies).
+        reply_address=ReplyAddress(),
     )
 
 
@@ -321,15 +325,4 @@ def _add_related_rows(
 
 
 def _document_row(kind: DocumentKind, kept: KeptFile, key: str) -> dict:
-    return {
-        "kind": kind.value,
-        "filename": kept.filename,
-        "file_type": kept.file_type.value,
-        "content_type": kept.content_type,
-        "size": kept.size,
-        "sha256": kept.sha256,
-        "storage_key": key,
-        "flags": list(kept.flags),
-        "text": None,
-        "page_count": None,
-    }
+    return {"kind": kind.value, **stored_columns(kept, key), "text": None, "page_count": None}

@@ -1,7 +1,8 @@
 """One candidate's history as a single timeline (the admins' audit log is tracker.audit).
 
 The timeline merges what happened to an application – status changes, ratings, comments,
-assignments, tag changes, recusals (admins only) and emails – newest first. It is built
+assignments, tag changes, recusals (admins only), emails and the applicant's replies –
+newest first. It is built
 with one query for the rows of every kind plus one for the people involved, never one
 per entry.
 """
@@ -19,6 +20,7 @@ from tracker.applications.ratings import CRITERIA, visible_ratings
 from tracker.database import PREPARE
 from tracker.extensions import db
 from tracker.models import (
+    ApplicantReply,
     Application,
     AuditEvent,
     Comment,
@@ -43,6 +45,7 @@ _KIND_ORDER = {
     "recusal": 5,
     "comment": 6,
     "email": 7,
+    "reply": 8,
 }
 
 
@@ -51,9 +54,9 @@ class TimelineEntry:
     """One thing that happened to an application.
 
     *kind* is one of ``submitted``, ``status``, ``rating``, ``recusal``, ``comment``,
-    ``assignment``, ``tags`` and ``email``; *item* is the row it comes from (a
-    StatusChange, Rating, Recusal, Comment, AuditEvent or OutboxEmail; the Application
-    for ``submitted``); *details* holds what the page needs beyond the row.
+    ``assignment``, ``tags``, ``email`` and ``reply``; *item* is the row it comes from (a
+    StatusChange, Rating, Recusal, Comment, AuditEvent, OutboxEmail or ApplicantReply;
+    the Application for ``submitted``); *details* holds what the page needs beyond the row.
     """
 
     kind: str
@@ -83,6 +86,7 @@ class HistoryRows:
     events: list[AuditEvent]
     emails: list[OutboxEmail]
     recusals: list[Recusal]
+    replies: list[ApplicantReply]
 
 
 # The tables a timeline is made of, by the kind of row (HistoryRows' field names).
@@ -93,6 +97,7 @@ _HISTORY_MODELS = {
     "events": AuditEvent,
     "emails": OutboxEmail,
     "recusals": Recusal,
+    "replies": ApplicantReply,
 }
 
 
@@ -101,8 +106,8 @@ def _history_statement() -> Select:
     """Return the one SELECT of an application's timeline rows (``application_id`` bound).
 
     One row per kind (a UNION ALL of the kinds' names), each outer-joined to its own table
-    only: a row carries one history row, or none for a kind without any. Six tables in one
-    statement instead of six round trips, and still ORM objects, which the page reads with
+    only: a row carries one history row, or none for a kind without any. Seven tables in one
+    statement instead of seven round trips, and still ORM objects, which the page reads with
     their relationships (a rating's user). Built once: the kinds never change.
     """
     # The names are literals, not parameters: PostgreSQL's plan of the prepared statement
@@ -221,6 +226,7 @@ def timeline(
                 )
             )
     entries += [TimelineEntry("email", e.created_at, None, e) for e in emails]
+    entries += [TimelineEntry("reply", r.sent_at, None, r) for r in rows.replies]
     entries.sort(key=lambda entry: entry.sort_key, reverse=True)
     return entries
 

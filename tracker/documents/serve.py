@@ -20,7 +20,7 @@ from tracker.documents.storage import local_copy, open_stored_sized
 from tracker.documents.validate import CONTENT_TYPES
 from tracker.enums import FileType
 from tracker.extensions import db
-from tracker.models import Document, User
+from tracker.models import Document, ReplyAttachment, User
 
 # Characters kept in the ASCII fallback name of the Content-Disposition header.
 _FALLBACK_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()+-]")
@@ -29,8 +29,11 @@ _FALLBACK_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()+-]")
 _UNSAFE_MEMBER_NAME = re.compile(r"[^\w.\- ]+")
 
 
-def send_document(document: Document, *, by: User) -> Response:
+def send_document(document: Document | ReplyAttachment, *, by: User) -> Response:
     """Return the response that downloads *document* to *by*, and audit it (committed).
+
+    A file attached to an applicant's reply passed the same checks and goes out the same
+    way; its audit event names it by ``kind`` ("reply_attachment").
 
     The content type is fixed to the canonical type of the format we verified at upload,
     never the applicant's; ``nosniff`` and ``CSP: sandbox`` keep a hostile file from

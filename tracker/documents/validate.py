@@ -49,6 +49,7 @@ __all__ = [
     "sanitise_filename",
     "sniff",
     "stage_upload",
+    "stored_columns",
 ]
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,20 @@ def stage_upload(upload: FileStorage) -> StagedFile:
         sha256=digest.hexdigest(),
         flags=flags,
     )
+
+
+def stored_columns(checked: StagedFile, key: str) -> dict:
+    """Return the columns of the row of a checked file (a StagedFile, or a file kept for a
+    form, which has the same fields) stored under *key*: models.StoredFile's."""
+    return {
+        "filename": checked.filename,
+        "file_type": checked.file_type.value,
+        "content_type": checked.content_type,
+        "size": checked.size,
+        "sha256": checked.sha256,
+        "storage_key": key,
+        "flags": list(checked.flags),
+    }
 
 
 # -- type decision -------------------------------------------------------------------------

@@ -62,6 +62,8 @@ class JobKind:
         job's state (claim, outcome, stale reset), so a row that shows the work to people
         (an outbox email's status) changes together with its job.
     :param every: for a recurring kind, how often the worker queues one by itself.
+    :param enabled: for a recurring kind, ``enabled()`` tells whether the worker should
+        queue it at all (False while what it works on is not configured).
     :param settings: the config keys of the most attempts, the first retry's wait in
         seconds (doubled per failure), and the seconds after which a claim is stale.
     """
@@ -72,6 +74,7 @@ class JobKind:
     open_pass: Callable[[], AbstractContextManager] | None = None
     mirror: Callable[[Any], None] | None = None
     every: timedelta | None = None
+    enabled: Callable[[], bool] | None = None
     settings: tuple[str, str, str] = (
         "JOB_MAX_ATTEMPTS",
         "JOB_RETRY_BASE_SECONDS",
@@ -99,7 +102,7 @@ KINDS: dict[str, JobKind] = {}
 def job_kind(name: str, *, label: LazyString, **options) -> Callable:
     """Register the decorated function as the handler of jobs of kind *name*.
 
-    *options* are :class:`JobKind`'s (open_pass, mirror, every, settings).
+    *options* are :class:`JobKind`'s (open_pass, mirror, every, enabled, settings).
     """
 
     def register(run: Callable) -> Callable:

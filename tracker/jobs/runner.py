@@ -230,7 +230,9 @@ def queue_recurring(now: datetime, kinds: set[str] | None = None) -> list[str]:
     recurring = [
         kind
         for kind in KINDS.values()
-        if kind.every is not None and (kinds is None or kind.name in kinds)
+        if kind.every is not None
+        and (kinds is None or kind.name in kinds)
+        and (kind.enabled is None or kind.enabled())
     ]
     if all(not _none(_recent(kind, now)) for kind in recurring):
         db.session.commit()

@@ -54,9 +54,11 @@ def build_message(email: OutboxEmail) -> Message:
 
     From is the sender's display name and address (outbox.sender_header); Reply-To is
     MAIL_REPLY_TO, or else the desk address, so that an applicant's answer reaches the
-    people who read it. MAIL_ARCHIVE_BCC, if set, is added as a Bcc: Flask-Mail gives a Bcc
-    to SMTP as an envelope recipient only and never writes it into the headers, so the
-    applicant does not see the archive address.
+    people who read it; for an email to an applicant with the application's reply token
+    (outbox.reply_to_address), so that the answer lands on the candidate.
+    MAIL_ARCHIVE_BCC, if set, is added as a Bcc: Flask-Mail gives a Bcc to SMTP as an
+    envelope recipient only and never writes it into the headers, so the applicant does
+    not see the archive address.
     """
     message = Message(
         subject=email.subject,
@@ -64,7 +66,7 @@ def build_message(email: OutboxEmail) -> Message:
         body=email.body_text,
         html=email.body_html,
         sender=sender_header(),
-        reply_to=reply_to_address() or None,
+        reply_to=reply_to_address(email.application) or None,
         bcc=archive_addresses(),
     )
     message.msgId = email.message_id

@@ -40,6 +40,7 @@ OUTBOX_TABS = (
     EmailStatus.SENDING,
     EmailStatus.SENT,
     EmailStatus.FAILED,
+    EmailStatus.BOUNCED,
 )
 
 

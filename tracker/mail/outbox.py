@@ -18,7 +18,7 @@ from tracker.enums import EmailStatus, JobStatus
 from tracker.extensions import db
 from tracker.jobs.queue import enqueue
 from tracker.mail.templates import RenderedEmail
-from tracker.models import Job, OutboxEmail
+from tracker.models import Job, OutboxEmail, ReplyAddress
 
 # The job kind that sends one email (declared in tracker.mail.delivery).
 DELIVER_EMAIL = "deliver_email"
@@ -68,6 +68,8 @@ def queue(
         db.session.flush()  # a user created in this transaction gets its id here
     if created_by is not None and created_by.id is None:
         db.session.flush()
+    if application is not None:
+        ensure_reply_address(application)
     email = OutboxEmail(
         application=application,
         user_id=None if user is None else user.id,
@@ -99,6 +101,13 @@ def show_queued(email: OutboxEmail) -> None:
     email.next_attempt_at = None
     email.claimed_at = None
     email.last_error = None
+
+
+def show_bounced(email: OutboxEmail, diagnostic: str | None) -> None:
+    """Show *email* as bounced: the applicant's mail server sent it back, saying why
+    (*diagnostic*, shown as the server's answer). In the caller's transaction."""
+    email.status = EmailStatus.BOUNCED.value
+    email.last_error = diagnostic or None
 
 
 def queue_delivery(email: OutboxEmail) -> None:
@@ -199,10 +208,28 @@ def sender_text() -> str:
     return f"{name} <{address}>" if name else address
 
 
-def reply_to_address() -> str:
-    """Return where an applicant's answer goes: MAIL_REPLY_TO, else the desk ("" if neither)."""
+def reply_to_address(application=None) -> str:
+    """Return where an applicant's answer goes: MAIL_REPLY_TO, else the desk ("" if neither).
+
+    For an email about *application*, the address carries the application's opaque reply
+    token: ``experts+r-<token>@example.org``, which the reply fetcher (tracker.replies)
+    reads back to file the answer on the candidate. The token says nothing about the
+    person; our Message-ID, which a reply names in In-Reply-To, is the second key.
+    """
     config = current_app.config
-    return config.get("MAIL_REPLY_TO") or config.get("DESK_EMAIL") or ""
+    base = parseaddr(config.get("MAIL_REPLY_TO") or config.get("DESK_EMAIL") or "")[1]
+    address = application.reply_address if application is not None else None
+    local, at, domain = base.rpartition("@")
+    if address is None or not at:
+        return base
+    return f"{local}+r-{address.token}@{domain}"
+
+
+def ensure_reply_address(application) -> ReplyAddress:
+    """Give *application* its random reply token if it has none yet (caller's transaction)."""
+    if application.reply_address is None:
+        application.reply_address = ReplyAddress()
+    return application.reply_address
 
 
 def sender_domain() -> str:

@@ -46,6 +46,7 @@ from tracker.labels import (
     option_labels,
 )
 from tracker.models import Application, Document, Rating, Recusal, Tag, User
+from tracker.replies.filing import open_replies
 from tracker.review.candidate_conflict import describe_conflict
 from tracker.review.candidate_forms import (
     REASON_LABELS,
@@ -248,6 +249,8 @@ class CandidatePage:
     guest: bool = False
     # Blanks the contact details out of a text shown to a guest; the text as is otherwise.
     redact: Callable[[str | None], str] = field(default=lambda text: text or "")
+    # Replies of the applicant nobody had read before this view (tracker.replies).
+    unread_replies: int = 0
 
 
 def candidate_page(
@@ -266,6 +269,7 @@ def candidate_page(
     """
     # The timeline's rows also tell what the viewer may see of the ratings: no more queries.
     rows = history_rows(application)
+    unread_replies = open_replies(application, rows.replies, by=viewer)
     ratings = visible_ratings(viewer, rows.ratings, rows.recusals)
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
     # Every account, read once: the people the timeline names (a rating's user too, from
@@ -324,6 +328,7 @@ def candidate_page(
         and extraction_pending(application.id),
         guest=guest,
         redact=redactor(application, viewer),
+        unread_replies=unread_replies,
     )
 
 

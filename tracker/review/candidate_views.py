@@ -39,7 +39,7 @@ from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import neighbours
 from tracker.labels import status_label
-from tracker.models import Application, Document
+from tracker.models import Application, Document, ReplyAttachment
 from tracker.review import bp
 from tracker.review.candidate_forms import (
     AddTagForm,
@@ -293,6 +293,14 @@ def download(document_id: int):
     """Send a document as an attachment that no browser will render or sniff (audited)."""
     document = db.get_or_404(Document, document_id)
     return send_document(document, by=current_user)
+
+
+@bp.get("/replies/attachments/<int:attachment_id>")
+@staff
+def download_reply_attachment(attachment_id: int):
+    """Send a file an applicant attached to a reply, as a document is sent (audited)."""
+    attachment = db.get_or_404(ReplyAttachment, attachment_id)
+    return send_document(attachment, by=current_user)
 
 
 @bp.get("/documents/<int:document_id>/pages/<int:number>.png")

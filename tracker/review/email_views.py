@@ -52,6 +52,7 @@ def _tab_labels() -> dict[EmailStatus, str]:
         EmailStatus.SENDING: _("Sending"),
         EmailStatus.SENT: _("Sent"),
         EmailStatus.FAILED: _("Failed"),
+        EmailStatus.BOUNCED: _("Bounced"),
     }
 
 
@@ -192,7 +193,7 @@ def _within(args: dict[str, str]):
 @bp.get("/outbox")
 @staff
 def outbox():
-    """Show the emails by state: drafts, queued, sending, sent, failed."""
+    """Show the emails by state: drafts, queued, sending, sent, failed, bounced."""
     args = _outbox_args(request.args)
     view = outbox_view(
         args.get("tab") or EmailStatus.DRAFT.value,

@@ -32,6 +32,7 @@ from tracker.inbox.query import page_rows
 from tracker.inbox.scope import scope_of
 from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
 from tracker.models import (
+    ApplicantReply,
     ApplicationLanguage,
     ApplicationRegion,
     ApplicationTopic,
@@ -69,6 +70,8 @@ class InboxRow:
     tags: list[str]
     # "2nd application" for an address's later application to the same call, else None.
     version_label: str | None = None
+    # The applicant replied and nobody has read it yet (tracker.replies).
+    unread_reply: bool = False
     # The application's id (a field: the template reads it four times a row).
     id: int = field(init=False)
 
@@ -127,6 +130,7 @@ def _details_statement(postgresql: bool) -> CompoundSelect:
         model.__table__.c for model in (ApplicationRegion, ApplicationLanguage, ApplicationTopic)
     )
     document, tag, tagged = Document.__table__.c, Tag.__table__.c, application_tags.c
+    reply = ApplicantReply.__table__.c
 
     def kind(name: str, application_id, value, level=None, other=None, position=None):
         return select(
@@ -154,6 +158,10 @@ def _details_statement(postgresql: bool) -> CompoundSelect:
                 application_tags, Tag.__table__, tag.id == tagged.tag_id
             ),
             kind("documents", document.application_id, document.kind),
+            # An unread reply of the applicant (tracker.replies): one row each.
+            kind("replies", reply.application_id, literal_column("'unread'")).where(
+                reply.read_at.is_(None)
+            ),
         )
         .order_by("application_id", "kind", "position", "value")
         .execution_options(**PREPARE)
@@ -172,11 +180,13 @@ class RowDetails:
     tags: defaultdict[int, list[str]]
     # The kinds of the stored documents.
     documents: defaultdict[int, list[str]]
+    # One entry per unread reply of the applicant.
+    replies: defaultdict[int, list[str]]
 
     @classmethod
     def of(cls, ids: list[int]) -> RowDetails:
         """Return the details of the applications *ids* (none for an empty page)."""
-        details = cls(*(defaultdict(list) for _ in range(5)))
+        details = cls(*(defaultdict(list) for _ in range(6)))
         if not ids:
             return details
         # Core rows through the session's connection: the ORM's handling of a statement
@@ -301,6 +311,7 @@ def inbox_page(
                 has_sample_link=bool(application.writing_sample_url),
                 tags=details.tags[application.id],
                 version_label=version_label(versions.get(application.id, 1), language),
+                unread_reply=bool(details.replies[application.id]),
             )
         )
     return InboxPage(

@@ -30,7 +30,7 @@ from tracker.documents.storage.backend import (
 )
 from tracker.documents.storage.filesystem import FilesystemBackend, ensure_dir
 from tracker.extensions import db
-from tracker.models import Document
+from tracker.models import Document, ReplyAttachment
 
 __all__ = [
     "CHUNK_SIZE",
@@ -173,7 +173,7 @@ def _remove_stale_local_staging(cutoff: float) -> None:
 
 
 def reconcile(*, delete: bool = False) -> ReconcileReport:
-    """Compare storage with the documents table.
+    """Compare storage with the documents table (and the replies' attachments).
 
     :param delete: remove the orphan objects, staged uploads older than an hour (local
         and in the backend), and the files kept for forms whose ticket has expired
@@ -201,6 +201,10 @@ def reconcile(*, delete: bool = False) -> ReconcileReport:
         referenced.add(key)
         if key not in stored:
             missing.append((document_id, key))
+    # Files attached to applicants' replies are stored the same way: not orphans.
+    referenced.update(
+        db.session.scalars(select(ReplyAttachment.storage_key).execution_options(yield_per=1000))
+    )
     missing = [(document_id, key) for document_id, key in missing if not has_stored(key)]
     orphans = sorted(
         key for key, mtime in stored.items() if key not in referenced and mtime < cutoff
