@@ -21,7 +21,6 @@ from tracker.app_cache import kept
 from tracker.applications.ratings import criterion_means, rated_by
 from tracker.applications.teamwork import all_tags
 from tracker.applications.versions import ordinal, version_numbers
-from tracker.calls import localized
 from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
@@ -29,8 +28,7 @@ from tracker.inbox.columns import inbox_columns
 from tracker.inbox.counts import cached_status_counts, change_counts, matching
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import page_rows
-from tracker.inbox.scope import scope_of
-from tracker.labels import country_label, language_labeller, option_labels, spoken_language_names
+from tracker.labels import country_label, language_labeller, option_labels
 from tracker.models import (
     ApplicantReply,
     ApplicationLanguage,
@@ -340,70 +338,3 @@ def version_label(number: int, language: str) -> str | None:
         return None
     with force_locale(language):
         return gettext("%(ordinal)s application", ordinal=ordinal(number, language))
-
-
-# --- What the filter form offers -----------------------------------------------------
-
-
-@dataclass
-class InboxOptions:
-    """The choices of the filter form and the bulk actions."""
-
-    calls: list[tuple[int, str]] = field(default_factory=list)
-    regions: list[tuple[str, str]] = field(default_factory=list)
-    topics: list[tuple[str, str]] = field(default_factory=list)
-    languages: list[tuple[str, str]] = field(default_factory=list)
-    users: list[StaffName] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-
-    @property
-    def user_choices(self) -> list[tuple[int, str]]:
-        """Every account as (id, name), for the assignee filter (inactive ones included)."""
-        return [(user.id, user.name) for user in self.users]
-
-    @property
-    def tag_choices(self) -> list[tuple[str, str]]:
-        """Every tag as (name, name), for the tag filter."""
-        return [(tag, tag) for tag in self.tags]
-
-    @property
-    def assignable_users(self) -> list[StaffName]:
-        """The active accounts, to whom applications may be assigned."""
-        return [user for user in self.users if user.active]
-
-
-def inbox_options(
-    f: InboxFilter,
-    *,
-    language: str = "de",
-    directory: Directory | None = None,
-    user: User | None = None,
-) -> InboxOptions:
-    """Return the choices for the filter form: of the filtered call, or of all calls;
-    for a guest *user*, only their call and regions (their scope).
-
-    *directory*: the calls and accounts, if the caller read them already.
-    """
-    directory = directory or Directory.load()
-    calls = list(directory.calls.values())
-    scope = scope_of(user)
-    if scope is not None:
-        calls = [call for call in calls if call.id == scope.call_id]
-    chosen = [call for call in calls if call.id == f.call] or calls
-    regions: dict[str, str] = {}
-    topics: dict[str, str] = {}
-    for call in chosen:
-        for key, label in option_labels(call.regions, language).items():
-            if scope is None or not scope.regions or key in scope.regions:
-                regions.setdefault(key, label)
-        for key, label in option_labels(call.topics, language).items():
-            topics.setdefault(key, label)
-    return InboxOptions(
-        calls=[(call.id, localized(call.title, language)) for call in calls],
-        regions=list(regions.items()),
-        topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
-        languages=list(spoken_language_names(language).items()),
-        users=list(directory.users.values()),
-        # Tags are the team's labels: a guest sees none (nor filters by them).
-        tags=directory.tags if scope is None else [],
-    )

@@ -26,11 +26,10 @@ from tracker.models import User
 from tracker.review import bp
 from tracker.review.candidate_page import candidate_links, inbox_args
 from tracker.review.forms import BulkForm, ColumnsForm
+from tracker.review.inbox_options import InboxOptions, inbox_options
 from tracker.review.inbox_page import (
     Directory,
-    InboxOptions,
     InboxPage,
-    inbox_options,
     inbox_page,
     single_quoted_match,
 )

@@ -1,0 +1,77 @@
+"""The inbox filter form's choices and the bulk actions' people: of the filtered call, or
+of all calls, and for a guest reviewer only what lies in their scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker.calls import localized
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.scope import scope_of
+from tracker.labels import option_labels, spoken_language_names
+from tracker.models import User
+from tracker.review.inbox_page import Directory, StaffName
+
+
+@dataclass
+class InboxOptions:
+    """The choices of the filter form and the bulk actions."""
+
+    calls: list[tuple[int, str]] = field(default_factory=list)
+    regions: list[tuple[str, str]] = field(default_factory=list)
+    topics: list[tuple[str, str]] = field(default_factory=list)
+    languages: list[tuple[str, str]] = field(default_factory=list)
+    users: list[StaffName] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def user_choices(self) -> list[tuple[int, str]]:
+        """Every account as (id, name), for the assignee filter (inactive ones included)."""
+        return [(user.id, user.name) for user in self.users]
+
+    @property
+    def tag_choices(self) -> list[tuple[str, str]]:
+        """Every tag as (name, name), for the tag filter."""
+        return [(tag, tag) for tag in self.tags]
+
+    @property
+    def assignable_users(self) -> list[StaffName]:
+        """The active accounts, to whom applications may be assigned."""
+        return [user for user in self.users if user.active]
+
+
+def inbox_options(
+    f: InboxFilter,
+    *,
+    language: str = "de",
+    directory: Directory | None = None,
+    user: User | None = None,
+) -> InboxOptions:
+    """Return the choices for the filter form: of the filtered call, or of all calls;
+    for a guest *user*, only their call and regions (their scope).
+
+    *directory*: the calls and accounts, if the caller read them already.
+    """
+    directory = directory or Directory.load()
+    calls = list(directory.calls.values())
+    scope = scope_of(user)
+    if scope is not None:
+        calls = [call for call in calls if call.id == scope.call_id]
+    chosen = [call for call in calls if call.id == f.call] or calls
+    regions: dict[str, str] = {}
+    topics: dict[str, str] = {}
+    for call in chosen:
+        for key, label in option_labels(call.regions, language).items():
+            if scope is None or not scope.regions or key in scope.regions:
+                regions.setdefault(key, label)
+        for key, label in option_labels(call.topics, language).items():
+            topics.setdefault(key, label)
+    return InboxOptions(
+        calls=[(call.id, localized(call.title, language)) for call in calls],
+        regions=list(regions.items()),
+        topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
+        languages=list(spoken_language_names(language).items()),
+        users=list(directory.users.values()),
+        # Tags are the team's labels: a guest sees none (nor filters by them).
+        tags=directory.tags if scope is None else [],
+    )
