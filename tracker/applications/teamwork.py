@@ -9,8 +9,11 @@ from sqlalchemy import bindparam, delete, exists, select
 from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
 from tracker.database import PREPARE, begin_write
+from tracker.enums import NotificationEvent
 from tracker.extensions import db
 from tracker.models import Application, Comment, Tag, User, application_tags
+from tracker.notifications import notify
+from tracker.notifications.mentions import mentioned_in
 
 COMMENT_MAX_LENGTH = 10_000
 TAG_MAX_LENGTH = 60
@@ -58,7 +61,10 @@ def bulk_assign(
 def _assign(application: Application, assignee: User | None, *, by: User) -> None:
     if assignee is not None and not assignee.active:
         raise CandidateError("an inactive account cannot be assigned")
+    changed = application.assignee_id != (assignee.id if assignee is not None else None)
     application.assignee_id = assignee.id if assignee is not None else None
+    if changed:
+        notify(NotificationEvent.ASSIGNED, users=[assignee], application=application, actor=by)
     record_event(
         "application.assigned",
         actor=by,
@@ -68,13 +74,20 @@ def _assign(application: Application, assignee: User | None, *, by: User) -> Non
 
 
 def add_comment(application: Application, body: str, *, by: User) -> Comment:
-    """Add *by*'s comment to *application*, and commit."""
+    """Add *by*'s comment to *application*, notify the colleagues it mentions, and commit."""
     body = (body or "").strip()
     if not body or len(body) > COMMENT_MAX_LENGTH or "\x00" in body:
         raise CandidateError(f"a comment has 1 to {COMMENT_MAX_LENGTH} characters")
     begin_write()
     comment = Comment(application_id=application.id, author_id=by.id, body=body)
     db.session.add(comment)
+    notify(
+        NotificationEvent.MENTIONED,
+        users=mentioned_in(body),
+        application=application,
+        comment=comment,
+        actor=by,
+    )
     record_event("application.commented", actor=by, application=application)
     db.session.commit()
     return comment
