@@ -61,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         field_aria,
         install_translations,
         isolate,
+        unread_notifications,
     )
 
     app.jinja_env.globals.update(
@@ -70,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         character_count_messages=character_count_messages,
         staff_navigation=STAFF_NAVIGATION,
         current_locale=lambda: str(get_locale()),
+        unread_notifications=unread_notifications,
         # The one date format (tracker.dates): {{ day(x) }} or {{ x|day }}.
         day=dates.day,
         moment=dates.moment,
@@ -148,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
         bulk_email_views,
         candidate_views,
         email_views,
+        notification_views,
     )
     from tracker.review import views as review_views  # noqa: F401 - attaches the inbox routes to bp
 

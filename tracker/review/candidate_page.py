@@ -243,6 +243,8 @@ class CandidatePage:
     versions: VersionsNotice | None = None
     # The worker has not read the documents' text yet (tracker.documents.extract_job).
     text_pending: bool = False
+    # The active team's names, offered by the comment box's "@" (static/js/mentions.js).
+    team_names: list[str] = field(default_factory=list)
 
 
 def candidate_page(
@@ -309,6 +311,7 @@ def candidate_page(
         # Asked only when a text is missing: the page says nothing of a pending job else.
         text_pending=any(not document.text for document in documents)
         and extraction_pending(application.id),
+        team_names=[user.name for user in staff if user.active],
     )
 
 

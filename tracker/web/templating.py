@@ -25,6 +25,15 @@ STAFF_NAVIGATION = (
 )
 
 
+def unread_notifications() -> int:
+    """Return the signed-in person's unread notifications, for every staff page's header."""
+    from flask_login import current_user
+
+    from tracker.notifications.inbox import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 # The render variable that holds the catalogue of the page's language.
 _CATALOGUE = "page_catalogue"
 
