@@ -31,7 +31,7 @@ from tests.applying import (
 )
 from tests.conftest import hidden_fields, login_as
 from tracker.extensions import db
-from tracker.models import Application, Document, Job, OutboxEmail, User
+from tracker.models import Application, Document, Job, Notification, OutboxEmail, User
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -410,7 +410,14 @@ def world(app, client, call, make_user):
     application = submit(client, call)
     colleague = make_user("ben@example.org", "editor", name="Ben Editor")
     email = db.session.scalar(select(OutboxEmail))
+    # Ben's: the admin who posts is not its reader (and is answered 404 for it).
+    notification = Notification(
+        user_id=colleague.id, event="assigned", application_id=application.id
+    )
+    db.session.add(notification)
+    db.session.commit()
     return {
+        "notification_id": notification.id,
         "application_id": application.id,
         "document_id": application.documents[0].id,
         "call_id": call.id,
