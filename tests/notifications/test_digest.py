@@ -13,6 +13,7 @@ from tracker.applications.pipeline import set_status
 from tracker.applications.teamwork import assign
 from tracker.enums import Delivery, NotificationEvent
 from tracker.extensions import db
+from tracker.jobs.registry import KINDS
 from tracker.jobs.runner import run_pending
 from tracker.models import (
     DigestSent,
@@ -197,6 +198,7 @@ def test_digests_are_due_from_digest_hour_in_the_apps_time_zone(app, team, zone,
 def test_the_worker_runs_the_digests_as_a_recurring_job(team, make_application):
     arrived(make_application)
 
+    assert KINDS["send_digests"].every == timedelta(hours=1)
     report = run_pending(now=later(), kinds={"send_digests"})
 
     assert (report.attempted, report.done) == (1, 1)

@@ -211,3 +211,22 @@ def test_notify_leaves_out_the_actor_inactive_people_and_duplicates(team, make_a
 
     assert [row.user_id for row in rows] == [team["ben"].id]
     assert told() == [("ben@example.org", "assigned", team["ana"].id)]
+
+
+def test_a_new_call_is_followed_by_everyone_without_a_row(client, call, team):
+    from tracker.calls import create_call, open_call, starting_point
+
+    data = starting_point(call)
+    data.slug = "second-call"
+    second = create_call(data, by=team["ada"])
+    open_call(second, by=team["ada"])
+
+    response = post(client, second, application_form(client, second))
+
+    assert response.status_code == 302
+    assert [email for email, *_ in told()] == [
+        "ana@example.org",
+        "ben@example.org",
+        "ada@example.org",
+    ]
+    assert db.session.scalars(select(UnfollowedRegion)).all() == []
