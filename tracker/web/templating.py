@@ -8,9 +8,12 @@ from babel import Locale
 from flask import Flask
 from flask_babel import get_locale, get_translations, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+
+from tracker.notifications.inbox import unread_count
 
 # The staff menu: (endpoint, label, admins only).
 STAFF_NAVIGATION = (
@@ -27,10 +30,6 @@ STAFF_NAVIGATION = (
 
 def unread_notifications() -> int:
     """Return the signed-in person's unread notifications, for every staff page's header."""
-    from flask_login import current_user
-
-    from tracker.notifications.inbox import unread_count
-
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
