@@ -22,7 +22,7 @@ from tests.test_exports import SCORES
 from tests.test_privacy import request_link
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
-from tracker.applications.teamwork import add_comment, add_tag, all_tags
+from tracker.applications.teamwork import add_comment, add_tag, all_tags, assign
 from tracker.enums import Status
 from tracker.exports import export_file
 from tracker.extensions import db
@@ -33,10 +33,13 @@ from tracker.models import (
     ApplicantReply,
     Application,
     AuditEvent,
+    Notification,
+    NotificationChoice,
     OutboxEmail,
     ReplyAttachment,
     utcnow,
 )
+from tracker.notifications.digest import send_due_digests
 from tracker.replies.filing import file_reply
 from tracker.replies.message import parse_mail
 from tracker.search import matching_application_ids
@@ -86,6 +89,7 @@ def app_config(app_config, instance):
     if on_sqlite(app_config):
         app_config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'tracker.db'}"
     app_config["STORAGE_ROOT"] = str(instance / "storage")
+    app_config["DIGEST_HOUR"] = 0  # the day's digests are due whenever the test runs
     # The app's own loggers at their most talkative: nothing they write may name anyone.
     app_config["LOG_LEVEL"] = "DEBUG"
     return app_config
@@ -178,6 +182,14 @@ def test_erasure_leaves_no_trace_in_any_file_of_the_instance(
     other = db.session.get(Application, post_other(client, call))
     add_tag(other, "video", by=editor)
     application = apply_and_work_on(client, call, admin, editor)
+    # The team is told: an email at once to the editor it is assigned to, and a digest each
+    # naming the person (and the other applicant).
+    db.session.add(NotificationChoice(user_id=editor.id, event="assigned", delivery="at_once"))
+    db.session.commit()
+    assign(application, editor, by=admin)
+    assert send_due_digests(utcnow() + timedelta(minutes=1)) == 2
+    assert deliver_pending().sent == 3  # sent, their rows kept
+    assert db.session.scalar(select(func.count()).select_from(Notification)) > 0
     application_id = application.id
     assert traces(instance)  # the needles are there to be found before the erasure
 
@@ -214,6 +226,8 @@ def test_erasure_leaves_no_trace_in_any_file_of_the_instance(
     assert db.session.scalar(select(func.count()).select_from(ReplyAttachment)) == 0
     # The person's own tag is gone with them; the shared one stays.
     assert [tag.name for tag in all_tags()] == ["video"]
+    # Their notifications went with them; the other applicant's stay.
+    assert set(db.session.scalars(select(Notification.application_id))) == {other.id}
     # The search finds the other applicant still, and nothing of the erased one.
     assert list(db.session.scalars(matching_application_ids("Lomidze"))) == [other.id]
     for word in (*NAME.split(), *PHRASE.split()):

@@ -335,6 +335,7 @@ def test_purge_vacuums_the_tables_that_held_personal_data_on_postgresql(app, mak
         "comments",
         "documents",
         "jobs",  # a delivery job's last error may quote the address
+        "notifications",
         "outbox_emails",
         "ratings",
         "recusals",

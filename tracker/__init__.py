@@ -62,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         field_aria,
         install_translations,
         isolate,
+        unread_notifications,
     )
 
     app.jinja_env.globals.update(
@@ -72,6 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         staff_navigation=STAFF_NAVIGATION,
         open_to_guests=open_to_guests,
         current_locale=lambda: str(get_locale()),
+        unread_notifications=unread_notifications,
         # The one date format (tracker.dates): {{ day(x) }} or {{ x|day }}.
         day=dates.day,
         moment=dates.moment,
@@ -154,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         bulk_email_views,
         candidate_views,
         email_views,
+        notification_views,
         saved_view_views,
     )
     from tracker.review import views as review_views  # noqa: F401 - attaches the inbox routes to bp

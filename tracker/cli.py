@@ -165,6 +165,19 @@ def seed_demo_command(count: int, seed: int | None) -> None:
     )
 
 
+@click.group("digest")
+def digest_group() -> None:
+    """Send the daily digests of notifications."""
+
+
+@digest_group.command("send")
+def send_digests_command() -> None:
+    """Send the digests due now (from DIGEST_HOUR; at most one per person and day)."""
+    from tracker.notifications.digest import send_due_digests
+
+    click.echo(f"Sent {send_due_digests()} digests.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to *app*."""
     for group in (
@@ -175,6 +188,7 @@ def register(app: Flask) -> None:
         storage_group,
         search_group,
         demo_group,
+        digest_group,
     ):
         app.cli.add_command(group)
     app.cli.add_command(templates_group)  # defined below

@@ -175,6 +175,9 @@ def load_config(instance_path: str) -> dict:
         "JOB_STALE_SECONDS": _env_int("JOB_STALE_SECONDS", 600),
         # Jobs that finished successfully are deleted by the daily purge after this many days.
         "JOB_KEEP_DONE_DAYS": _env_int("JOB_KEEP_DONE_DAYS", 30),
+        # The hour (0-23, in the app's time zone, BABEL_DEFAULT_TIMEZONE) from which each
+        # person's daily digest of notifications is sent (tracker.notifications.digest).
+        "DIGEST_HOUR": _env_int("DIGEST_HOUR", 7),
         # A copy of every email for the newsroom's archive: SMTP envelope recipients only,
         # never a header, so applicants do not see it. Comma-separated; empty for none.
         "MAIL_ARCHIVE_BCC": os.environ.get("MAIL_ARCHIVE_BCC", ""),

@@ -150,3 +150,23 @@ class EmailTemplateKey(StrEnum):
     ACCEPTANCE = "acceptance"
     REJECTION = "rejection"
     WITHDRAWAL_CONFIRMATION = "withdrawal_confirmation"
+
+
+class NotificationEvent(StrEnum):
+    """What a staff member can be told about (tracker.notifications)."""
+
+    NEW_APPLICATION = "new_application"
+    ASSIGNED = "assigned"
+    MENTIONED = "mentioned"
+    STATUS_CHANGED = "status_changed"
+    WITHDREW = "withdrew"
+    REPLIED = "replied"
+    BOUNCED = "bounced"
+
+
+class Delivery(StrEnum):
+    """How a person wants to hear of one kind of notification by email."""
+
+    AT_ONCE = "at_once"
+    DIGEST = "digest"
+    NEVER = "never"

@@ -23,11 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.enums import (
+    Delivery,
     DocumentKind,
     EmailStatus,
     EmailTemplateKey,
     FileType,
     JobStatus,
+    NotificationEvent,
     Recommendation,
     RejectionReason,
     Role,
@@ -459,6 +461,9 @@ class User(UserMixin, db.Model):
     # The optional inbox columns this person shows (keys of tracker.inbox.columns), in
     # that module's order; NULL until they choose, which means the default set.
     inbox_columns: Mapped[list | None] = mapped_column(JSON)
+    # The language of this person's notification emails and digest; NULL means the app's
+    # default locale (BABEL_DEFAULT_LOCALE).
+    language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
@@ -774,6 +779,100 @@ class ChangeCount(db.Model):
 
     def __repr__(self) -> str:
         return f"<ChangeCount {self.name}={self.value}>"
+
+
+class Notification(db.Model):
+    """One thing one staff member is told about (tracker.notifications.notify)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_in("event", NotificationEvent), name="event_valid"),
+        # The header's unread count and the list, newest first, read from these alone.
+        Index("ix_notifications_user_read", "user_id", "read_at"),
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(20))
+    # Erasing an applicant takes their notifications with them.
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The new status of a status_changed notification (a Status value), else None.
+    detail: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    application: Mapped[Application | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.event} for {self.user_id}>"
+
+
+class NotificationChoice(db.Model):
+    """A person's email choice for one event; without a row it is the daily digest."""
+
+    __tablename__ = "notification_choices"
+    __table_args__ = (
+        CheckConstraint(_in("event", NotificationEvent), name="event_valid"),
+        CheckConstraint(_in("delivery", Delivery), name="delivery_valid"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    event: Mapped[str] = mapped_column(String(20), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(10))
+
+    def __repr__(self) -> str:
+        return f"<NotificationChoice {self.user_id} {self.event}={self.delivery}>"
+
+
+class UnfollowedRegion(db.Model):
+    """A region of a call that a person chose not to follow.
+
+    Every staff member follows every region of every open call unless a row here says
+    otherwise: new calls, new regions and new colleagues need no row and no migration.
+    """
+
+    __tablename__ = "unfollowed_regions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<UnfollowedRegion {self.user_id} {self.call_id} {self.region}>"
+
+
+class DigestSent(db.Model):
+    """The one daily digest of one person on one day (in the app's time zone).
+
+    Written in the same transaction as the digest email: the primary key lets a second
+    worker (or a second run) that claims the same person and day write nothing.
+    """
+
+    __tablename__ = "digests_sent"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    # What the digest covered up to: the next one starts here.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DigestSent {self.user_id} {self.day}>"
 
 
 # What each change count counts: every change to these tables. "applications": what the

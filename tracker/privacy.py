@@ -63,6 +63,7 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.notifications.digest import remove_from_digests
 from tracker.search import remove_application
 from tracker.urls import external_url
 
@@ -133,10 +134,12 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
         # out of the FTS index.
         remove_application(application_id)
     db.session.execute(delete(AuditEvent).where(AuditEvent.application_id.in_(application_ids)))
+    # Staff digests name the applicant beside others: they go too.
+    remove_from_digests(application_ids)
     # Every table referring to applications does so ON DELETE CASCADE: languages, topics,
     # documents, outbox_emails, status_changes, ratings, recusals, comments,
-    # application_tags, search_entries, reply_addresses, applicant_replies and
-    # reply_attachments.
+    # application_tags, search_entries, notifications, reply_addresses, applicant_replies
+    # and reply_attachments.
     db.session.execute(
         delete(Application)
         .where(Application.id.in_(application_ids))

@@ -8,7 +8,7 @@ the schema, the procedure SQLite's ALTER TABLE page documents for changing const
 existing rows already satisfy (every stored role is 'editor' or 'admin', both still allowed).
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 00:30:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -352,3 +352,11 @@ def test_a_guest_sees_no_reply_of_the_applicant_and_leaves_it_unread(guest_clien
     assert "New reply" not in guest_client.get("/review/?lang=en").text
     db.session.expire_all()
     assert db.session.get(ApplicantReply, filed.id).read_at is None
+
+
+def test_a_guests_header_has_no_notifications_or_settings(guest_client):
+    page = guest_client.get("/review/?lang=en").text
+    staff_user = re.search(r'<div class="staff-user">(.*?)</div>', page, re.S).group(1)
+    assert "/review/notifications" not in staff_user
+    assert "/review/settings" not in staff_user
+    assert "Sign out" in staff_user

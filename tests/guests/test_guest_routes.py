@@ -39,6 +39,7 @@ ARGUMENTS = {
     "filename": "css/site.css",
     "view_id": 1,
     "attachment_id": 1,
+    "notification_id": 1,
 }
 
 

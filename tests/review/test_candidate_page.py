@@ -386,8 +386,8 @@ def test_the_forms_textareas_keep_label_error_and_input(editor_client, make_appl
         "Please write a comment.</p>"
     ) in markup
     assert (
-        '<textarea aria-describedby="body-error" aria-invalid="true" class="textarea" id="body" '
-        'name="body" required rows="3">\r\n</textarea>'
+        '<textarea aria-describedby="body-hint body-error" aria-invalid="true" class="textarea" '
+        'id="body" name="body" required rows="3">\r\n</textarea>'
     ) in markup
 
     data = form_data(editor_client, application, new_status="rejected", note="<b>Keep</b> this")
@@ -903,4 +903,5 @@ def test_the_page_costs_the_same_statements_however_much_a_candidate_has(
     add_rating(full, by=editor, scores=SCORES, recommendation="maybe")
     set_status(full, "in_review", by=editor)
 
-    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 8
+    # 8, and the header's count of unread notifications.
+    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 9

@@ -249,7 +249,8 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
     # The signed-in account; the change counts; the calls, accounts and tags, for the rows
     # and the filter form (not read yet since they changed); the status counts (likewise);
     # the page; every list of its rows in one query (it starts with regions); my ratings;
-    # versions; the team's saved views and start pages (likewise).
+    # versions; the team's saved views and start pages (likewise); the header's count of
+    # unread notifications.
     assert tables == [
         "users",
         "change_counts",
@@ -263,4 +264,5 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
         "applications",
         "saved_views",
         "start_views",
+        "notifications",  # the header's unread count
     ]

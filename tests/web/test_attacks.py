@@ -33,7 +33,7 @@ from tests.conftest import hidden_fields, login_as
 from tests.reply_mails import reply
 from tracker.extensions import db
 from tracker.mail.outbox import reply_to_address
-from tracker.models import Application, Document, Job, OutboxEmail, SavedView, User
+from tracker.models import Application, Document, Job, Notification, OutboxEmail, SavedView, User
 from tracker.replies.filing import file_reply
 from tracker.replies.message import parse_mail
 
@@ -421,8 +421,15 @@ def world(app, client, call, make_user):
         to=reply_to_address(application), attachments=(("Probe.txt", b"Eine Reportage.\n"),)
     )
     (attachment,) = file_reply(application, parse_mail(answer)).attachments
+    # Ben's: the admin who posts is not its reader (and is answered 404 for it).
+    notification = Notification(
+        user_id=colleague.id, event="assigned", application_id=application.id
+    )
+    db.session.add(notification)
+    db.session.commit()
     return {
         "view_id": view.id,
+        "notification_id": notification.id,
         "application_id": application.id,
         "document_id": application.documents[0].id,
         "attachment_id": attachment.id,

@@ -22,6 +22,7 @@ from tracker.enums import (
     TRANSITIONS,
     EmailStatus,
     EmailTemplateKey,
+    NotificationEvent,
     RejectionReason,
     Status,
 )
@@ -29,6 +30,8 @@ from tracker.extensions import db
 from tracker.labels import status_label
 from tracker.mail.compose import queue_template_email
 from tracker.models import Application, AuditEvent, OutboxEmail, StatusChange, User, utcnow
+from tracker.notifications import notify
+from tracker.notifications.core import assignee_and_raters
 
 
 class TransitionError(ValueError):
@@ -236,6 +239,14 @@ def _apply_status(
     elif old_status in FINAL_STATUSES:
         application.decided_at = None
     db.session.add(change)
+    withdrawn = new_status is Status.WITHDRAWN
+    notify(
+        NotificationEvent.WITHDREW if withdrawn else NotificationEvent.STATUS_CHANGED,
+        users=assignee_and_raters(application),
+        application=application,
+        actor=by,
+        detail=new_status.value,
+    )
     record_event(
         "application.status_changed",
         actor=by,

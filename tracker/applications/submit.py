@@ -25,7 +25,7 @@ from tracker.documents.kept import KeptFile, kept_files, store_kept
 from tracker.documents.kept import discard as discard_kept
 from tracker.documents.storage import delete_stored
 from tracker.documents.validate import stored_columns
-from tracker.enums import ELSEWHERE, DocumentKind, EmailTemplateKey, Status
+from tracker.enums import ELSEWHERE, DocumentKind, EmailTemplateKey, NotificationEvent, Status
 from tracker.extensions import db
 from tracker.labels import home_countries
 from tracker.mail.compose import queue_template_email
@@ -39,6 +39,8 @@ from tracker.models import (
     ReplyAddress,
     utcnow,
 )
+from tracker.notifications import notify
+from tracker.notifications.core import followers
 from tracker.search import index_new_application
 
 # No 0/O, 1/I/L or U: a reference is read aloud and typed from paper.
@@ -177,6 +179,11 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
             # The documents' text is read afterwards, by the worker: search finds them then.
             # Queued after the email, so that its job and the email's are one INSERT.
             queue_extraction(application)
+            notify(
+                NotificationEvent.NEW_APPLICATION,
+                users=followers(application, data.regions),
+                application=application,
+            )
             db.session.commit()
     except BaseException as error:
         db.session.rollback()

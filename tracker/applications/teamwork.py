@@ -9,8 +9,11 @@ from sqlalchemy import bindparam, delete, exists, select
 from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
 from tracker.database import PREPARE, begin_write
+from tracker.enums import NotificationEvent
 from tracker.extensions import db
 from tracker.models import Application, Comment, Tag, User, application_tags
+from tracker.notifications import notify
+from tracker.notifications.mentions import mentioned_in
 
 COMMENT_MAX_LENGTH = 10_000
 TAG_MAX_LENGTH = 60
@@ -61,7 +64,10 @@ def _assign(application: Application, assignee: User | None, *, by: User) -> Non
         raise CandidateError("an inactive account cannot be assigned")
     if assignee is not None and assignee.is_guest:
         raise CandidateError("a guest reviewer cannot be assigned")
+    changed = application.assignee_id != (assignee.id if assignee is not None else None)
     application.assignee_id = assignee.id if assignee is not None else None
+    if changed:
+        notify(NotificationEvent.ASSIGNED, users=[assignee], application=application, actor=by)
     record_event(
         "application.assigned",
         actor=by,
@@ -71,7 +77,7 @@ def _assign(application: Application, assignee: User | None, *, by: User) -> Non
 
 
 def add_comment(application: Application, body: str, *, by: User, shared: bool = False) -> Comment:
-    """Add *by*'s comment to *application*, and commit.
+    """Add *by*'s comment to *application*, notify the colleagues it mentions, and commit.
 
     *shared*: guest reviewers may read it too. A guest's own comment is never shared with
     other guests (the team reads it, labelled as a guest's).
@@ -85,6 +91,13 @@ def add_comment(application: Application, body: str, *, by: User, shared: bool =
         application_id=application.id, author_id=by.id, body=body, shared_with_guests=shared
     )
     db.session.add(comment)
+    notify(
+        NotificationEvent.MENTIONED,
+        users=mentioned_in(body),
+        application=application,
+        comment=comment,
+        actor=by,
+    )
     record_event("application.commented", actor=by, application=application)
     db.session.commit()
     return comment

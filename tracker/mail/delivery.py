@@ -35,6 +35,7 @@ from tracker.mail.outbox import (
     show_queued,
 )
 from tracker.models import Job, OutboxEmail
+from tracker.notifications.core import notify_bounce
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def mirror_job(job: Job) -> None:
         email.next_attempt_at = job.next_attempt_at
     else:
         email.status = EmailStatus.FAILED.value
+        notify_bounce(email)
     email.attempts = job.attempts
     email.last_error = job.last_error
 

@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 from tracker.database import begin_write, keep_loaded
 from tracker.documents.storage import delete_stored, store_staged
 from tracker.documents.validate import StagedFile, UploadError, stage_upload, stored_columns
+from tracker.enums import NotificationEvent
 from tracker.extensions import db
 from tracker.mail.outbox import show_bounced
 from tracker.models import (
@@ -30,6 +31,8 @@ from tracker.models import (
     User,
     utcnow,
 )
+from tracker.notifications import notify
+from tracker.notifications.core import assignee_and_raters, notify_bounce
 from tracker.replies.message import Bounce, IncomingMail, parse_mail
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,7 @@ def mark_bounced(bounce: Bounce) -> bool:
     ).all()
     for email in emails:
         show_bounced(email, bounce.diagnostic)
+        notify_bounce(email)
     db.session.commit()
     return bool(emails)
 
@@ -149,8 +153,8 @@ def file_reply(
 ) -> ApplicantReply | None:
     """File *mail* on *application*'s timeline with its accepted files, and commit.
 
-    The one place a reply is filed: notifications of the assignee belong here. An
-    automatic reply (out of office) is filed read, so that it marks nothing unread.
+    The one place a reply is filed: the assignee and the raters are notified ("replied"). An
+    automatic reply (out of office) is filed read and notifies no one.
     Files that fail the public form's checks are not stored; the reply says which and why.
 
     :param by: None: the worker files what the applicant sent.
@@ -182,6 +186,12 @@ def file_reply(
             ],
         )
         db.session.add(reply)
+        if not mail.automatic:  # an out-of-office answer tells no one
+            notify(
+                NotificationEvent.REPLIED,
+                users=assignee_and_raters(application),
+                application=application,
+            )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -251,6 +251,8 @@ class CandidatePage:
     redact: Callable[[str | None], str] = field(default=lambda text: text or "")
     # Replies of the applicant nobody had read before this view (tracker.replies).
     unread_replies: int = 0
+    # The active team's names, offered by the comment box's "@" (static/js/mentions.js).
+    team_names: list[str] = field(default_factory=list)
 
 
 def candidate_page(
@@ -329,6 +331,8 @@ def candidate_page(
         guest=guest,
         redact=redactor(application, viewer),
         unread_replies=unread_replies,
+        # A guest is offered no names: the team's work is not theirs.
+        team_names=[] if guest else [u.name for u in staff if u.active and not u.is_guest],
     )
 
 

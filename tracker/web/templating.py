@@ -8,9 +8,12 @@ from babel import Locale
 from flask import Flask
 from flask_babel import get_locale, get_translations, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
+
+from tracker.notifications.inbox import unread_count
 
 # The staff menu: (endpoint, label, admins only).
 STAFF_NAVIGATION = (
@@ -23,6 +26,11 @@ STAFF_NAVIGATION = (
     ("review.audit_log", _l("Audit log"), True),
     ("admin.jobs", _l("Background jobs"), True),
 )
+
+
+def unread_notifications() -> int:
+    """Return the signed-in person's unread notifications, for every staff page's header."""
+    return unread_count(current_user) if current_user.is_authenticated else 0
 
 
 # The render variable that holds the catalogue of the page's language.

@@ -1,0 +1,211 @@
+"""Write notifications and queue the emails of those chosen "at once", in the caller's
+transaction: :func:`notify` is the one way anyone is told anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
+from tracker.extensions import db
+from tracker.labels import status_label
+from tracker.mail.outbox import queue_rendered
+from tracker.mail.templates import render_file
+from tracker.models import (
+    Application,
+    Comment,
+    Notification,
+    NotificationChoice,
+    OutboxEmail,
+    Rating,
+    UnfollowedRegion,
+    User,
+)
+from tracker.urls import external_url
+
+NOTIFICATION_TEMPLATE = "notification"
+
+
+def language_of(user: User) -> str:
+    """Return the language of *user*'s emails: their choice, else the app's default."""
+    return user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def deliveries(users: Iterable[User], event: NotificationEvent) -> dict[int, Delivery]:
+    """Return each user's email choice for *event* (the daily digest unless they chose)."""
+    ids = [user.id for user in users]
+    chosen = dict(
+        db.session.execute(
+            select(NotificationChoice.user_id, NotificationChoice.delivery).where(
+                NotificationChoice.user_id.in_(ids), NotificationChoice.event == event.value
+            )
+        ).all()
+    )
+    return {user_id: Delivery(chosen.get(user_id, Delivery.DIGEST)) for user_id in ids}
+
+
+def notify(
+    event: NotificationEvent | str,
+    *,
+    users: Iterable[User | None],
+    application: Application | None = None,
+    comment: Comment | None = None,
+    actor: User | None = None,
+    detail: str | None = None,
+) -> list[Notification]:
+    """Tell each of *users* about *event*, in the caller's transaction (nothing is committed).
+
+    The actor is never told of their own action, inactive accounts, guest reviewers and
+    duplicates are skipped; each person gets one row, and those who chose "at once" for
+    *event* one email in their language through the outbox.
+
+    :param detail: the new status of a ``status_changed`` event.
+    :returns: the rows written.
+    """
+    event = NotificationEvent(event)
+    recipients: dict[int, User] = {}
+    for user in users:
+        if user is None or not user.active or user.is_guest:
+            continue  # guest reviewers are told nothing: the team's work is not theirs
+        if actor is not None and user.id == actor.id:
+            continue
+        recipients.setdefault(user.id, user)
+    if not recipients:
+        return []
+    if comment is not None and comment.id is None:
+        db.session.flush()
+    choices = deliveries(recipients.values(), event)
+    rows = []
+    for user in recipients.values():
+        row = Notification(
+            user_id=user.id,
+            event=event.value,
+            application=application,
+            comment_id=comment.id if comment is not None else None,
+            actor_id=actor.id if actor is not None else None,
+            detail=detail,
+        )
+        db.session.add(row)
+        rows.append(row)
+        if choices[user.id] is Delivery.AT_ONCE:
+            _queue_email(row, user, actor)
+    return rows
+
+
+def _queue_email(row: Notification, user: User, actor: User | None) -> None:
+    language = language_of(user)
+    with force_locale(language):
+        sentence = describe(row, actor_name=actor.name if actor is not None else None)
+    rendered = render_file(
+        NOTIFICATION_TEMPLATE,
+        language,
+        person=user.name,
+        sentence=sentence,
+        link=candidate_link(row),
+        settings_link=external_url("review.settings"),
+        site_name=current_app.config["SITE_NAME"],
+    )
+    # Tied to the application: erasing the applicant takes the email with it.
+    queue_rendered(rendered, to_address=user.email, application=row.application, user=user)
+
+
+def candidate_link(row: Notification, *, external: bool = True) -> str:
+    """Return the link a notification leads to: the candidate, at the comment if any."""
+    if row.application is None and row.application_id is None:
+        return external_url("review.notifications") if external else ""
+    application_id = row.application_id or row.application.id
+    if external:
+        link = external_url("review.candidate", application_id=application_id)
+    else:
+        link = url_for("review.candidate", application_id=application_id)
+    return f"{link}#comment-{row.comment_id}" if row.comment_id else link
+
+
+def describe(row: Notification, *, actor_name: str | None = None) -> str:
+    """Return what *row* says, in the current language, in one sentence."""
+    application = row.application
+    values = {
+        "name": application.full_name if application else "",
+        "reference": application.reference if application else "",
+        "actor": actor_name or _("A colleague"),
+    }
+    event = NotificationEvent(row.event)
+    if event is NotificationEvent.NEW_APPLICATION:
+        return _("New application: %(name)s (%(reference)s)", **values)
+    if event is NotificationEvent.ASSIGNED:
+        return _("%(actor)s assigned %(name)s (%(reference)s) to you", **values)
+    if event is NotificationEvent.MENTIONED:
+        return _("%(actor)s mentioned you in a comment on %(name)s (%(reference)s)", **values)
+    if event is NotificationEvent.STATUS_CHANGED:
+        status = status_label(row.detail) if row.detail in set(Status) else ""
+        return _("%(name)s (%(reference)s) is now “%(status)s”", status=status, **values)
+    if event is NotificationEvent.WITHDREW:
+        return _("%(name)s (%(reference)s) withdrew their application", **values)
+    if event is NotificationEvent.REPLIED:
+        return _("%(name)s (%(reference)s) replied to our email", **values)
+    return _("An email to %(name)s (%(reference)s) could not be delivered", **values)
+
+
+# --- who is told -------------------------------------------------------------------------
+
+
+def followers(application: Application, regions: Iterable[str] | None = None) -> list[User]:
+    """Return the active staff who follow a region *application* covers in its call.
+
+    Everyone follows every region of every open call unless they unfollowed it
+    (UnfollowedRegion): so a new call or a new colleague needs no row. *regions* are the
+    covered regions when the caller has them at hand (default: read them).
+    """
+    regions = sorted(set(application.regions if regions is None else regions))
+    if not regions:
+        return []
+    unfollowed = (
+        select(func.count())
+        .where(
+            UnfollowedRegion.user_id == User.id,
+            UnfollowedRegion.call_id == application.call_id,
+            UnfollowedRegion.region.in_(regions),
+        )
+        .scalar_subquery()
+    )
+    # One statement, and no flush of what the caller has pending (the submission's jobs
+    # are inserted together at its commit).
+    with db.session.no_autoflush:
+        return list(
+            db.session.scalars(
+                select(User)
+                .where(User.active, User.role.in_(STAFF_ROLES), unfollowed < len(regions))
+                .order_by(User.id)
+            )
+        )
+
+
+def assignee_and_raters(application: Application) -> list[User]:
+    """Return the candidate's assignee and everyone who rated them (the people it concerns)."""
+    raters = db.session.scalars(
+        select(User)
+        .join(Rating, Rating.user_id == User.id)
+        .where(Rating.application_id == application.id)
+    )
+    assignee = db.session.get(User, application.assignee_id) if application.assignee_id else None
+    return [assignee, *raters]
+
+
+def notify_bounce(email: OutboxEmail) -> None:
+    """Tell the editor who wrote *email* to an applicant that it failed for good (else the
+    candidate's assignee), in the caller's transaction.
+
+    Emails to staff (notifications, digests, invitations) tell nobody: a colleague's dead
+    address would otherwise be written to about itself without end.
+    """
+    application = email.application
+    if email.user_id is not None or application is None:
+        return
+    writer = db.session.get(User, email.created_by_id) if email.created_by_id else None
+    if writer is None or not writer.active:
+        writer = db.session.get(User, application.assignee_id) if application.assignee_id else None
+    notify(NotificationEvent.BOUNCED, users=[writer], application=application)
