@@ -14,6 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import delete, func, insert, select
 
 from tracker.app_cache import kept
+from tracker.database import begin_write
 from tracker.extensions import db
 from tracker.inbox.counts import cached_status_counts, matching
 from tracker.inbox.filter import InboxFilter
@@ -118,6 +119,7 @@ def save_view(name: str, f: InboxFilter, *, shared: bool, by: User) -> SavedView
             gettext("A view's name can be at most %(num)d characters long.", num=NAME_MAX_LENGTH)
         )
     query = replace(f, page=1).query_string(include_page=False)
+    begin_write()
     view = db.session.scalar(
         select(SavedView).where(SavedView.owner_id == by.id, SavedView.name == name)
     )
@@ -144,12 +146,14 @@ def delete_view(view: SavedView, *, by: User) -> None:
     """
     if view.owner_id != by.id and not by.is_admin:
         raise SavedViewError(gettext("Only the person who saved this view can delete it."))
+    begin_write()
     db.session.delete(view)
     db.session.commit()
 
 
 def set_start_view(view: SavedView | None, *, by: User) -> None:
     """Make *view* the page *by* lands on after signing in (None: the whole inbox)."""
+    begin_write()
     db.session.execute(delete(start_views).where(start_views.c.user_id == by.id))
     if view is not None:
         db.session.execute(insert(start_views).values(user_id=by.id, view_id=view.id))
