@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from tracker.labels import option_labels
 from tracker.notifications.core import candidate_link, describe
@@ -55,19 +56,28 @@ def settings():
     regions one follows."""
     current, calls = settings_of(current_user)
     if request.method == "POST":
-        chosen = read_settings(request.form, calls)
-        try:
-            if chosen is None:
-                raise SettingsError("a choice that is not offered")
-            save_settings(chosen, by=current_user)
-        except SettingsError:
-            flash(gettext("Please choose one of the options offered."), "error")
-            return redirect(url_for("review.settings"))
-        flash(gettext("Your notification settings are saved."), "success")
-        return redirect(url_for("review.settings"))
+        return save_settings_form(calls)
     return render_template(
         "review/settings.html",
-        **{"current": current, "calls": calls, "region_labels": option_labels},
-        **{"event_labels": EVENT_LABELS, "delivery_labels": DELIVERY_LABELS},
-        **{"delivery_field": delivery_field, "follow_field": follow_field},
+        current=current,
+        calls=calls,
+        region_labels=option_labels,
+        event_labels=EVENT_LABELS,
+        delivery_labels=DELIVERY_LABELS,
+        delivery_field=delivery_field,
+        follow_field=follow_field,
     )
+
+
+def save_settings_form(calls) -> Response:
+    """Save the settings the form sent for *calls*, say how it went, and show them again."""
+    chosen = read_settings(request.form, calls)
+    try:
+        if chosen is None:  # a value the form does not offer
+            raise SettingsError("a choice that is not offered")
+        save_settings(chosen, by=current_user)
+    except SettingsError:
+        flash(gettext("Please choose one of the options offered."), "error")
+    else:
+        flash(gettext("Your notification settings are saved."), "success")
+    return redirect(url_for("review.settings"))
