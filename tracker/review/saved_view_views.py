@@ -20,6 +20,7 @@ from tracker.models import SavedView
 from tracker.review import bp
 from tracker.review.forms import SaveViewForm, ViewActionForm
 from tracker.web.access import staff
+from tracker.web.forms_common import flash_errors
 
 
 def back_to(query_string: str | None) -> Response:
@@ -38,20 +39,13 @@ def usable_view_or_404(view_id: int) -> SavedView:
     return view
 
 
-def flash_form_errors(form) -> None:
-    """Flash each of *form*'s errors."""
-    for messages in form.errors.values():
-        for message in messages:
-            flash(message, "error")
-
-
 @bp.post("/views")
 @staff
 def save_inbox_view():
     """Keep the inbox's current filter under a name, then show it."""
     form = SaveViewForm()
     if not form.validate():
-        flash_form_errors(form)
+        flash_errors(form)
         return back_to(form.filter.data)
     f = InboxFilter.from_query_string(form.filter.data)
     try:

@@ -34,6 +34,7 @@ from tracker.review.inbox_page import (
     single_quoted_match,
 )
 from tracker.web.access import reviewer, staff
+from tracker.web.forms_common import flash_errors
 from tracker.web.templating import isolate
 
 # The search box's hidden field: the one candidate that a search by reference, phone
@@ -138,9 +139,7 @@ def set_columns():
     # Built by url_for, so never an open redirect.
     back = redirect(url_for("review.inbox", **inbox_filter.to_args()))
     if not form.validate():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
+        flash_errors(form)
         return back
     set_inbox_columns(current_user._get_current_object(), form.columns.data)
     flash(_("Your choice of columns is kept for your account."), "success")
@@ -157,9 +156,7 @@ def bulk():
     # Back to the same filter and page; built by url_for, so never an open redirect.
     back = redirect(url_for("review.inbox", **inbox_filter.to_args()))
     if not form.validate():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
+        flash_errors(form)
         return back
     if form.scope.data == "selected" and not form.ids.data:
         flash(_nothing_selected(), "error")

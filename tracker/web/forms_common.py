@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from babel import support
-from flask import current_app
+from flask import current_app, flash
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
@@ -99,3 +99,10 @@ class IdListField(Field):
 
     def _value(self):
         return ""
+
+
+def flash_errors(form) -> None:
+    """Flash each of *form*'s error messages, for a form that answers with a redirect."""
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "error")
