@@ -90,7 +90,9 @@ def test_no_page_or_module_formats_dates_another_way():
 
 
 def test_emails_carry_no_dates():
-    """Every value an email can show is listed: none is a date (one would use tracker.dates)."""
+    """Every value an email can show is listed: none is a date object. The one date an
+    email names – an assignment's deadline – arrives as text tracker.assignments wrote with
+    tracker.dates, in the expert's language and time zone."""
     from tracker.mail.templates import EXTRA_PLACEHOLDERS, PLACEHOLDERS
 
     used = set()
@@ -102,7 +104,11 @@ def test_emails_carry_no_dates():
             )
     used -= {"_"}
     assert sorted(used) == [
+        "assignment_brief",
+        "assignment_title",
+        "call_link",
         "call_title",
+        "deadline",
         "desk_email",
         "editor_name",
         "entry.link",
@@ -110,6 +116,7 @@ def test_emails_carry_no_dates():
         "entry.reference",
         "entry.regions",
         "erasure_link",
+        "fee",
         "full_name",
         "hours",
         "inviter",
@@ -141,6 +148,11 @@ def test_emails_carry_no_dates():
         "rejection_reason",
         "version_note",
         "retention_days",
+        "assignment_title",
+        "assignment_brief",
+        "fee",
+        "deadline",
+        "call_link",
     }
 
 

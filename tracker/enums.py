@@ -150,6 +150,15 @@ class EmailTemplateKey(StrEnum):
     ACCEPTANCE = "acceptance"
     REJECTION = "rejection"
     WITHDRAWAL_CONFIRMATION = "withdrawal_confirmation"
+    # Emails to experts (tracker.experts): not offered when writing to a candidate.
+    ASSIGNMENT_BRIEF = "assignment_brief"
+    EXPERT_INVITATION = "expert_invitation"
+
+
+# The templates an editor writes to an expert with, about an assignment or a new call.
+EXPERT_TEMPLATE_KEYS = (EmailTemplateKey.ASSIGNMENT_BRIEF, EmailTemplateKey.EXPERT_INVITATION)
+# The templates offered when writing to candidates.
+CANDIDATE_TEMPLATE_KEYS = tuple(key for key in EmailTemplateKey if key not in EXPERT_TEMPLATE_KEYS)
 
 
 class NotificationEvent(StrEnum):
@@ -162,6 +171,9 @@ class NotificationEvent(StrEnum):
     WITHDREW = "withdrew"
     REPLIED = "replied"
     BOUNCED = "bounced"
+    # An assignment's deadline is two days away; a delivered piece has waited three days.
+    DEADLINE_NEAR = "deadline_near"
+    EDIT_WAITING = "edit_waiting"
 
 
 class Delivery(StrEnum):
@@ -170,3 +182,73 @@ class Delivery(StrEnum):
     AT_ONCE = "at_once"
     DIGEST = "digest"
     NEVER = "never"
+
+
+class AssignmentState(StrEnum):
+    """Where a commissioned piece stands: offered → accepted → delivered → edited →
+    published → paid, or cancelled."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DELIVERED = "delivered"
+    EDITED = "edited"
+    PUBLISHED = "published"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+# The one transition table of assignments (tracker.assignments). A piece may be cancelled
+# until it is published; a published piece can only be paid.
+ASSIGNMENT_TRANSITIONS: dict[AssignmentState, frozenset[AssignmentState]] = {
+    AssignmentState.OFFERED: frozenset({AssignmentState.ACCEPTED, AssignmentState.CANCELLED}),
+    AssignmentState.ACCEPTED: frozenset({AssignmentState.DELIVERED, AssignmentState.CANCELLED}),
+    AssignmentState.DELIVERED: frozenset({AssignmentState.EDITED, AssignmentState.CANCELLED}),
+    AssignmentState.EDITED: frozenset({AssignmentState.PUBLISHED, AssignmentState.CANCELLED}),
+    AssignmentState.PUBLISHED: frozenset({AssignmentState.PAID}),
+    AssignmentState.PAID: frozenset(),
+    AssignmentState.CANCELLED: frozenset(),
+}
+
+
+class Currency(StrEnum):
+    """Currencies fees are agreed in."""
+
+    EUR = "EUR"
+    USD = "USD"
+    GEL = "GEL"
+    AMD = "AMD"
+    AZN = "AZN"
+    RUB = "RUB"
+
+
+# Digits after the decimal point (ISO 4217): fees are stored as integers of the minor unit.
+CURRENCY_MINOR_UNITS = {currency: 2 for currency in Currency}
+# The highest fee one piece may carry, in major units: above it is a typo (an extra zero),
+# never a fee. Roughly 20,000 EUR in each currency.
+CURRENCY_MAX_FEE = {
+    Currency.EUR: 20_000,
+    Currency.USD: 20_000,
+    Currency.GEL: 60_000,
+    Currency.AMD: 9_000_000,
+    Currency.AZN: 40_000,
+    Currency.RUB: 2_000_000,
+}
+
+# The time zones experts work in; deadlines are entered and shown in the expert's zone.
+EXPERT_TIMEZONES = ("Asia/Tbilisi", "Asia/Yerevan", "Asia/Baku", "Europe/Moscow", "Europe/Berlin")
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
+
+class Availability(StrEnum):
+    """Whether an expert can take work now."""
+
+    AVAILABLE = "available"
+    BUSY = "busy"  # until experts.busy_until
+    PAUSED = "paused"
+
+
+class ExpertSource(StrEnum):
+    """How an expert came into the pool."""
+
+    APPLICATION = "application"  # an accepted application
+    IMPORT = "import"  # the newsroom's own list (tracker.experts.importing)

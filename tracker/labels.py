@@ -71,6 +71,8 @@ TEMPLATE_LABELS = {
     EmailTemplateKey.ACCEPTANCE: _l("Acceptance"),
     EmailTemplateKey.REJECTION: _l("Rejection"),
     EmailTemplateKey.WITHDRAWAL_CONFIRMATION: _l("Withdrawal confirmation"),
+    EmailTemplateKey.ASSIGNMENT_BRIEF: _l("Assignment brief"),
+    EmailTemplateKey.EXPERT_INVITATION: _l("Invitation of an expert to a new call"),
 }
 
 REJECTION_REASON_LABELS = {

@@ -23,10 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.enums import (
+    AssignmentState,
+    Availability,
+    Currency,
     Delivery,
     DocumentKind,
     EmailStatus,
     EmailTemplateKey,
+    ExpertSource,
     FileType,
     JobStatus,
     NotificationEvent,
@@ -283,6 +287,10 @@ class OutboxEmail(db.Model):
         ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # An email to an expert of the pool (a brief, a reminder, an invitation): erased with them.
+    expert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experts.id", ondelete="CASCADE"), index=True
+    )
     # The editor who wrote or released it; None for automatic emails.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     template: Mapped[str] = mapped_column(String(50))
@@ -802,6 +810,10 @@ class Notification(db.Model):
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
+    # The assignment a deadline or edit reminder is about.
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The new status of a status_changed notification (a Status value), else None.
     detail: Mapped[str | None] = mapped_column(String(40))
@@ -873,6 +885,211 @@ class DigestSent(db.Model):
 
     def __repr__(self) -> str:
         return f"<DigestSent {self.user_id} {self.day}>"
+
+
+class Expert(db.Model):
+    """A freelance expert of the newsroom's pool, across calls (tracker.experts).
+
+    Made from an accepted application (its data copied, the application kept as the
+    source) or imported from the newsroom's own list. The consent and retention rules of
+    the application carry over: erasing the applicant erases the expert too.
+    """
+
+    __tablename__ = "experts"
+    __table_args__ = (
+        CheckConstraint(_in("availability", Availability), name="availability_valid"),
+        CheckConstraint(_in("source", ExpertSource), name="source_valid"),
+        CheckConstraint(_in("rate_currency", Currency), name="rate_currency_valid"),
+        CheckConstraint("rate_minor IS NULL OR rate_minor >= 0", name="rate_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    # As Application.name_key: the same person under any script (applications.people).
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
+    # Lower-cased (people.normalise_email): one expert per address.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(String(40))
+    city: Mapped[str | None] = mapped_column(String(120))
+    # The zone deadlines are given in (one of enums.EXPERT_TIMEZONES).
+    timezone: Mapped[str] = mapped_column(String(40), default="Europe/Berlin")
+    preferred_language: Mapped[str] = mapped_column(String(5), default="de")
+    availability: Mapped[str] = mapped_column(String(10), default=Availability.AVAILABLE.value)
+    # The last busy day when availability is "busy"; None otherwise.
+    busy_until: Mapped[date | None]
+    # The rate agreed per piece, in the currency's minor unit (never a float).
+    rate_minor: Mapped[int | None]
+    rate_currency: Mapped[str | None] = mapped_column(String(3))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20), default=ExpertSource.APPLICATION.value)
+    # The accepted application the expert came from (the latest, if accepted twice).
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
+    # Consent as the application recorded it; for an import, when and under which notice
+    # version the newsroom brought its own list in.
+    consent_at: Mapped[datetime | None]
+    privacy_version: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    application: Mapped[Application | None] = relationship()
+    covered_regions: Mapped[list[ExpertRegion]] = relationship(
+        cascade="all, delete-orphan", order_by="ExpertRegion.position"
+    )
+    languages: Mapped[list[ExpertLanguage]] = relationship(
+        cascade="all, delete-orphan", order_by="ExpertLanguage.position"
+    )
+    topics: Mapped[list[ExpertTopic]] = relationship(cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="expert", order_by="Assignment.created_at.desc()"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __repr__(self) -> str:
+        return f"<Expert {self.id}>"
+
+    @property
+    def regions(self) -> list[str]:
+        """Return the keys of the regions the expert covers, in order."""
+        return [row.region for row in self.covered_regions]
+
+
+class ExpertRegion(db.Model):
+    """A region an expert covers."""
+
+    __tablename__ = "expert_regions"
+    __table_args__ = (Index("ix_expert_regions_region", "region", "expert_id"),)
+
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(String(60), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ExpertRegion {self.region}>"
+
+
+class ExpertLanguage(db.Model):
+    """A language an expert works in, with the level (a LanguageLevel value)."""
+
+    __tablename__ = "expert_languages"
+    __table_args__ = (Index("ix_expert_languages_language", "language", "expert_id"),)
+
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(10), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"<ExpertLanguage {self.language} {self.level}>"
+
+
+class ExpertTopic(db.Model):
+    """A topic an expert writes about."""
+
+    __tablename__ = "expert_topics"
+    __table_args__ = (Index("ix_expert_topics_topic", "topic", "expert_id"),)
+
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<ExpertTopic {self.topic}>"
+
+
+class ExpertInvitation(db.Model):
+    """An expert of the pool invited to apply to a call: once per expert and call."""
+
+    __tablename__ = "expert_invitations"
+
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("experts.id", ondelete="CASCADE"), primary_key=True
+    )
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ExpertInvitation {self.expert_id} call {self.call_id}>"
+
+
+class Assignment(db.Model):
+    """A commissioned piece: a trial assignment of a candidate or work for an expert.
+
+    Its state moves only through tracker.assignments (enums.ASSIGNMENT_TRANSITIONS). When
+    the expert is erased, an assignment that was paid stays as the payment record the law
+    requires – reference, fee, currency, payment date – with everything else emptied.
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint(_in("state", AssignmentState), name="state_valid"),
+        CheckConstraint(_in("currency", Currency), name="currency_valid"),
+        CheckConstraint("fee_minor >= 0", name="fee_not_negative"),
+        Index("ix_assignments_state_deadline", "state", "deadline_at"),
+        Index("ix_assignments_published_on", "published_on"),
+        Index("ix_assignments_paid_on", "paid_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the accounting desk quotes, e.g. "AS-7K2M9Q".
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # The candidate a trial assignment was given to; None for work given to an expert
+    # directly, and once the applicant is erased.
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    )
+    expert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experts.id", ondelete="SET NULL"), index=True
+    )
+    # The editor responsible: reminded of deadlines and of pieces waiting for an edit.
+    editor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    brief: Mapped[str | None] = mapped_column(Text)
+    # In the currency's minor unit (CURRENCY_MINOR_UNITS): 250 EUR is 25000.
+    fee_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    # The deadline in UTC, entered and shown in *timezone* (one of EXPERT_TIMEZONES).
+    deadline_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(10), default=AssignmentState.OFFERED.value)
+    # Stored as text, never fetched.
+    published_url: Mapped[str | None] = mapped_column(String(2000))
+    published_on: Mapped[date | None]
+    paid_on: Mapped[date | None]
+    # Whether the expert gets a reminder email before the deadline.
+    remind_expert: Mapped[bool] = mapped_column(default=False)
+    delivered_at: Mapped[datetime | None]
+    # Each reminder is sent once: these record that it was.
+    deadline_reminded_at: Mapped[datetime | None]
+    expert_reminded_at: Mapped[datetime | None]
+    edit_reminded_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    application: Mapped[Application | None] = relationship()
+    expert: Mapped[Expert | None] = relationship(back_populates="assignments")
+    editor: Mapped[User | None] = relationship(foreign_keys=[editor_id])
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __repr__(self) -> str:
+        return f"<Assignment {self.reference} {self.state}>"
 
 
 # What each change count counts: every change to these tables. "applications": what the

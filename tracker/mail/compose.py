@@ -21,7 +21,7 @@ from tracker import tokens
 from tracker.applications.people import normalise_email
 from tracker.audit import record_event
 from tracker.database import begin_write
-from tracker.enums import EmailStatus, EmailTemplateKey
+from tracker.enums import CANDIDATE_TEMPLATE_KEYS, EmailStatus, EmailTemplateKey
 from tracker.extensions import db
 from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import make_message_id, queue, queue_rendered
@@ -97,7 +97,7 @@ def starting_text(
 
     The text is None when the template cannot be rendered (an admin must correct it).
     """
-    if key not in set(EmailTemplateKey):
+    if key not in CANDIDATE_TEMPLATE_KEYS:
         key = EmailTemplateKey.REQUEST_INFO.value
     try:
         return key, render_for(application, key, editor=by)

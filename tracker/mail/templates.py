@@ -65,6 +65,10 @@ EXTRA_PLACEHOLDERS = {
     EmailTemplateKey.REJECTION: ("rejection_reason",),
     EmailTemplateKey.ACKNOWLEDGEMENT: ("version_note",),
     EmailTemplateKey.WITHDRAWAL_CONFIRMATION: ("retention_days",),
+    # The fee and deadline as the expert reads them ("250,00 EUR", the deadline in their
+    # time zone), written by tracker.assignments.
+    EmailTemplateKey.ASSIGNMENT_BRIEF: ("assignment_title", "assignment_brief", "fee", "deadline"),
+    EmailTemplateKey.EXPERT_INVITATION: ("call_link",),
 }
 # Placeholders whose value the applicant typed: plain text that must never become markup
 # or a link in the HTML part. They are the only applicant text any email carries, and a

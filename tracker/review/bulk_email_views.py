@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tracker.enums import EmailStatus, EmailTemplateKey
+from tracker.enums import CANDIDATE_TEMPLATE_KEYS, EmailStatus
 from tracker.inbox.filter import InboxFilter
 from tracker.labels import LANGUAGE_LABELS, STATUS_LABELS
 from tracker.mail.bulk_email import (
@@ -46,7 +46,7 @@ def bulk_email():
     plan = plan_for_inbox(
         ids=form.ids.data, inbox_filter=inbox_filter, whole_filter=form.uses_filter(), user=user
     )
-    key = form.template.data if form.template.data in set(EmailTemplateKey) else None
+    key = form.template.data if form.template.data in CANDIDATE_TEMPLATE_KEYS else None
     problem = None
     if not form.validate():
         problem = _("Please check the template and the texts.")

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.apply.forms import SingleLine
-from tracker.enums import UI_LANGUAGES, EmailTemplateKey
+from tracker.enums import CANDIDATE_TEMPLATE_KEYS, UI_LANGUAGES
 from tracker.labels import TEMPLATE_LABELS
 from tracker.mail.bulk_email import LanguageText
 from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, normalise_newlines
@@ -26,7 +26,7 @@ def template_choices(*, blank: bool) -> list[SelectChoice]:
 
     The labels stay lazy: they are translated when the page is rendered.
     """
-    choices = [SelectChoice(key.value, TEMPLATE_LABELS[key]) for key in EmailTemplateKey]
+    choices = [SelectChoice(key.value, TEMPLATE_LABELS[key]) for key in CANDIDATE_TEMPLATE_KEYS]
     return [SelectChoice("", _l("Choose a template")), *choices] if blank else choices
 
 
@@ -61,7 +61,7 @@ class ComposeForm(EmailTextMixin, SiteForm):
 
     def template_key(self) -> str | None:
         """Return the template the text came from, if it is one."""
-        return self.template.data if self.template.data in set(EmailTemplateKey) else None
+        return self.template.data if self.template.data in CANDIDATE_TEMPLATE_KEYS else None
 
     def language_code(self) -> str | None:
         """Return the language of the text, if it is one we write in."""

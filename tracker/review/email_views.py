@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tracker.enums import EmailStatus, EmailTemplateKey
+from tracker.enums import CANDIDATE_TEMPLATE_KEYS, EmailStatus
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.labels import LANGUAGE_LABELS, TEMPLATE_LABELS
@@ -145,7 +145,7 @@ def _render_compose(
             problem=problem,
             errors=error_summary(form),
             unfilled=unfilled_parts(form.subject.data, form.body_text.data),
-            templates=[(key.value, TEMPLATE_LABELS[key]) for key in EmailTemplateKey],
+            templates=[(key.value, TEMPLATE_LABELS[key]) for key in CANDIDATE_TEMPLATE_KEYS],
             language_labels=LANGUAGE_LABELS,
             legacy_fill_ins=LEGACY_FILL_INS,
             sender=sender_text(),

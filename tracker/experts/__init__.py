@@ -1,0 +1,1 @@
+"""The expert pool: accepted candidates and imported experts, across calls."""
