@@ -53,7 +53,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrating.register(app)
 
     from tracker import dates
-    from tracker.labels import LANGUAGE_LABELS
+    from tracker.assignments.deadlines import deadline_text
+    from tracker.labels import ASSIGNMENT_STATE_LABELS, LANGUAGE_LABELS
+    from tracker.money import format_amount
     from tracker.web.access import open_to_guests
     from tracker.web.forms_common import summary_line
     from tracker.web.templating import (
@@ -77,6 +79,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         # The one date format (tracker.dates): {{ day(x) }} or {{ x|day }}.
         day=dates.day,
         moment=dates.moment,
+        # An assignment's fee and deadline (tracker.money, tracker.assignments.deadlines).
+        amount=format_amount,
+        deadline_in_zone=deadline_text,
+        assignment_state_labels=ASSIGNMENT_STATE_LABELS,
     )
     install_translations(app)
     app.jinja_env.filters["isolate"] = isolate
@@ -151,14 +157,15 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.auth import views as auth_views  # noqa: F401 - attaches sign-in routes to bp
     from tracker.portal import bp as portal_bp
     from tracker.portal import views as portal_views  # noqa: F401 - attaches the status routes to bp
-    from tracker.review import bp as review_bp
     from tracker.review import (  # noqa: F401 - attach the candidate, inbox and email routes
+        assignment_views,
         bulk_email_views,
         candidate_views,
         email_views,
         notification_views,
         saved_view_views,
     )
+    from tracker.review import bp as review_bp
     from tracker.review import views as review_views  # noqa: F401 - attaches the inbox routes to bp
 
     app.register_blueprint(apply_bp)

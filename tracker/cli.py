@@ -178,6 +178,23 @@ def send_digests_command() -> None:
     click.echo(f"Sent {send_due_digests()} digests.")
 
 
+@click.group("assignments")
+def assignments_group() -> None:
+    """Commissioned pieces: reminders of deadlines and of edits."""
+
+
+@assignments_group.command("remind")
+def remind_command() -> None:
+    """Send the reminders due now, each once: what the hourly job does."""
+    from tracker.assignments.reminders import send_reminders
+
+    report = send_reminders()
+    click.echo(
+        f"Deadline reminders: {report.deadlines}; edit reminders: {report.edits}; "
+        f"reminder emails to authors: {report.experts}."
+    )
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to *app*."""
     for group in (
@@ -189,6 +206,7 @@ def register(app: Flask) -> None:
         search_group,
         demo_group,
         digest_group,
+        assignments_group,
     ):
         app.cli.add_command(group)
     app.cli.add_command(templates_group)  # defined below

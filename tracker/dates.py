@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -80,3 +81,15 @@ def moment(value: datetime, *, zone: bool = False) -> str:
     locale = _locale()
     time = locale.time_formats["short"].pattern + (" z" if zone else "")
     return format_datetime(value, locale.datetime_formats["medium"].format(time, day_pattern()))
+
+
+def moment_in(value: datetime, zone: str, language: str | None = None) -> str:
+    """Return naive-UTC *value* as a day and time in time zone *zone*, in *language*
+    (default: the page's): an assignment's deadline as the expert reads it."""
+    locale = _cldr_locale(language) if language else _locale()
+    pattern = locale.datetime_formats["medium"].format(
+        locale.time_formats["short"].pattern, locale.datetime_skeletons["yMMMd"].pattern
+    )
+    return babel_dates.format_datetime(
+        value.replace(tzinfo=UTC), pattern, tzinfo=ZoneInfo(zone), locale=locale
+    )

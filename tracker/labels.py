@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from tracker.calls import load_data, localized
 from tracker.enums import (
     ELSEWHERE,
+    AssignmentState,
     DocumentKind,
     EmailTemplateKey,
     LanguageLevel,
@@ -35,6 +36,33 @@ STATUS_LABELS = {
     Status.ON_HOLD: _l("On hold"),
     Status.REJECTED: _l("Rejected"),
     Status.WITHDRAWN: _l("Withdrawn"),
+}
+
+ASSIGNMENT_STATE_LABELS = {
+    AssignmentState.OFFERED: _l("Offered"),
+    AssignmentState.ACCEPTED: _l("Accepted by the author"),
+    AssignmentState.DELIVERED: _l("Delivered"),
+    AssignmentState.EDITED: _l("Edited"),
+    AssignmentState.PUBLISHED: _l("Published"),
+    AssignmentState.PAID: _l("Paid"),
+    AssignmentState.CANCELLED: _l("Cancelled"),
+}
+# The buttons that move an assignment on, one per next state.
+ASSIGNMENT_ACTION_LABELS = {
+    AssignmentState.ACCEPTED: _l("The author accepted"),
+    AssignmentState.DELIVERED: _l("Piece delivered"),
+    AssignmentState.EDITED: _l("Edit done"),
+    AssignmentState.PUBLISHED: _l("Published"),
+    AssignmentState.PAID: _l("Paid"),
+    AssignmentState.CANCELLED: _l("Cancel the assignment"),
+}
+# The time zones of enums.EXPERT_TIMEZONES, as a deadline names them.
+TIMEZONE_LABELS = {
+    "Asia/Tbilisi": _l("Tbilisi time"),
+    "Asia/Yerevan": _l("Yerevan time"),
+    "Asia/Baku": _l("Baku time"),
+    "Europe/Moscow": _l("Moscow time"),
+    "Europe/Berlin": _l("Berlin time"),
 }
 
 # The languages we write in, each named in itself: never translated.

@@ -28,6 +28,11 @@ PLACEHOLDER_LABELS = {
         "For a 2nd (3rd …) application to the call, a sentence saying so; empty for the first. "
         "Where a template leaves it out, it follows the greeting."
     ),
+    "assignment_title": _l("The working title of the assignment"),
+    "assignment_brief": _l("The brief of the assignment, as the editor wrote it"),
+    "fee": _l("The fee with its currency, as the recipient's language writes amounts"),
+    "deadline": _l("The deadline in the expert's time zone, naming the zone"),
+    "call_link": _l("The link to the new call's application form"),
 }
 
 

@@ -179,6 +179,38 @@ def send_email(
     :raises ComposeError: empty or multi-line subject, empty body, a fill-in part left,
         unusable address.
     """
+    return send_written(
+        to_address=application.email,
+        subject=subject,
+        body_text=body_text,
+        by=by,
+        token=token,
+        template_key=template_key,
+        language=language or application.preferred_language,
+        application=application,
+    )
+
+
+def send_written(
+    *,
+    to_address: str,
+    subject: str,
+    body_text: str,
+    by: User,
+    token: str,
+    template_key: str | None,
+    language: str,
+    application: Application | None = None,
+    expert=None,
+    **event_details,
+) -> OutboxEmail:
+    """Queue one email an editor wrote to *to_address* (a candidate's or an expert's),
+    record it with *event_details*, and commit: :func:`send_email`'s checks for any
+    recipient (the assignment brief uses them too).
+
+    :raises DuplicateEmail: this form was sent already; nothing new is queued.
+    :raises ComposeError: as :func:`send_email`.
+    """
     subject = check_subject(subject)
     body_text = check_body(body_text)
     check_filled_in(subject, body_text)
@@ -192,17 +224,23 @@ def send_email(
         # queue() writes the row (its delivery job needs the id): a second copy of the
         # form sent at the same moment fails on the unique Message-ID here or at commit.
         email = queue(
-            to_address=application.email,
+            to_address=to_address,
             subject=subject,
             body_text=body_text,
             template=key,
-            language=language or application.preferred_language,
+            language=language,
             application=application,
+            expert=expert,
             created_by=by,
             message_id=message_id,
         )
         record_event(
-            "email.queued", actor=by, application=application, email=email.id, template=key
+            "email.queued",
+            actor=by,
+            application=application,
+            email=email.id,
+            template=key,
+            **event_details,
         )
         db.session.commit()
     except ValueError as error:

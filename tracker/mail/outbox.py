@@ -37,6 +37,7 @@ def queue(
     language: str,
     application=None,
     user=None,
+    expert=None,
     body_html: str | None = None,
     status: EmailStatus = EmailStatus.QUEUED,
     created_by=None,
@@ -49,6 +50,7 @@ def queue(
 
     :param status: ``queued`` (the worker sends it) or ``draft`` (it waits for an editor).
     :param created_by: the editor who wrote it; None for automatic emails.
+    :param expert: the expert of the pool it is written to (erased with them).
     :param message_id: a Message-ID made by :func:`make_message_id` from a one-time token,
         so that sending one form twice hits the unique constraint; a fresh one otherwise.
     :raises ValueError: if *to_address*, *subject* or *message_id* contains CR, LF or NUL
@@ -73,6 +75,7 @@ def queue(
     email = OutboxEmail(
         application=application,
         user_id=None if user is None else user.id,
+        expert_id=None if expert is None else expert.id,
         created_by_id=None if created_by is None else created_by.id,
         template=template,
         language=language,
@@ -144,7 +147,8 @@ _MESSAGE_ID_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}(\.[0-9]{1,12})?")
 def queue_rendered(rendered: RenderedEmail, *, to_address: str, **options) -> OutboxEmail:
     """Add a rendered template to the outbox for *to_address*: :func:`queue` with its parts.
 
-    *options* are :func:`queue`'s (application, user, status, created_by, message_id).
+    *options* are :func:`queue`'s (application, user, expert, status, created_by,
+    message_id).
     """
     return queue(
         to_address=to_address,

@@ -8,10 +8,12 @@ templates/mail/ — which no email being sent needs, and together they were over
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
 
+from tracker.assignments.deadlines import deadline_text
 from tracker.audit import record_event
 from tracker.calls import localized
 from tracker.database import begin_write
@@ -31,6 +33,8 @@ from tracker.mail.templates import (
     render,
 )
 from tracker.models import Call, EmailTemplate, User
+from tracker.money import format_amount
+from tracker.urls import external_url
 
 
 @dataclass
@@ -66,12 +70,21 @@ def sample_values(key: str, language: str, *, editor: User | None) -> dict[str, 
         "retention_days": retention_days_text(config),
         # A second application, so that the preview shows where the note goes.
         "version_note": version_note_text(2, language),
+        # An assignment (the brief) and a call to invite an expert to.
+        "assignment_title": "Winter in Gudauri",
+        "assignment_brief": "3,000 characters on the ski season and the villages around it.",
+        "fee": format_amount(25000, "EUR", locale=language),
+        "deadline": deadline_text(datetime(2026, 12, 20, 14, 0), "Asia/Tbilisi", language),
+        "call_link": external_url("apply.apply", slug=call.slug) if call else _sample_link(),
     }
 
 
 def _sample_status_link() -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or "https://example.org"
-    return base.rstrip("/") + "/status/…"
+    return _sample_link() + "/status/…"
+
+
+def _sample_link() -> str:
+    return (current_app.config.get("PUBLIC_BASE_URL") or "https://example.org").rstrip("/")
 
 
 def save_template(

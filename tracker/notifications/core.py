@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from tracker.dates import moment
 from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
 from tracker.extensions import db
 from tracker.labels import status_label
@@ -17,6 +18,7 @@ from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import (
     Application,
+    Assignment,
     Comment,
     Notification,
     NotificationChoice,
@@ -54,6 +56,7 @@ def notify(
     users: Iterable[User | None],
     application: Application | None = None,
     comment: Comment | None = None,
+    assignment: Assignment | None = None,
     actor: User | None = None,
     detail: str | None = None,
 ) -> list[Notification]:
@@ -64,6 +67,7 @@ def notify(
     *event* one email in their language through the outbox.
 
     :param detail: the new status of a ``status_changed`` event.
+    :param assignment: the assignment a ``deadline_near`` or ``edit_waiting`` is about.
     :returns: the rows written.
     """
     event = NotificationEvent(event)
@@ -86,6 +90,7 @@ def notify(
             event=event.value,
             application=application,
             comment_id=comment.id if comment is not None else None,
+            assignment_id=assignment.id if assignment is not None else None,
             actor_id=actor.id if actor is not None else None,
             detail=detail,
         )
@@ -114,7 +119,11 @@ def _queue_email(row: Notification, user: User, actor: User | None) -> None:
 
 
 def candidate_link(row: Notification, *, external: bool = True) -> str:
-    """Return the link a notification leads to: the candidate, at the comment if any."""
+    """Return the link a notification leads to: the assignment it is about, else the
+    candidate, at the comment if any."""
+    if row.assignment_id is not None:
+        endpoint, values = "review.assignment", {"assignment_id": row.assignment_id}
+        return external_url(endpoint, **values) if external else url_for(endpoint, **values)
     if row.application is None and row.application_id is None:
         return external_url("review.notifications") if external else ""
     application_id = row.application_id or row.application.id
@@ -134,6 +143,8 @@ def describe(row: Notification, *, actor_name: str | None = None) -> str:
         "actor": actor_name or _("A colleague"),
     }
     event = NotificationEvent(row.event)
+    if event in (NotificationEvent.DEADLINE_NEAR, NotificationEvent.EDIT_WAITING):
+        return describe_assignment(row, event)
     if event is NotificationEvent.NEW_APPLICATION:
         return _("New application: %(name)s (%(reference)s)", **values)
     if event is NotificationEvent.ASSIGNED:
@@ -148,6 +159,24 @@ def describe(row: Notification, *, actor_name: str | None = None) -> str:
     if event is NotificationEvent.REPLIED:
         return _("%(name)s (%(reference)s) replied to our email", **values)
     return _("An email to %(name)s (%(reference)s) could not be delivered", **values)
+
+
+def describe_assignment(row: Notification, event: NotificationEvent) -> str:
+    """Return what a reminder about an assignment says, in the current language."""
+    assignment = db.session.get(Assignment, row.assignment_id) if row.assignment_id else None
+    if assignment is None:
+        return _("An assignment's deadline is near")
+    values = {"title": assignment.title, "reference": assignment.reference}
+    if event is NotificationEvent.EDIT_WAITING:
+        return _(
+            "“%(title)s” (%(reference)s) was delivered three days ago and waits for an edit",
+            **values,
+        )
+    return _(
+        "The deadline of “%(title)s” (%(reference)s) is in less than two days: %(deadline)s",
+        deadline=moment(assignment.deadline_at, zone=True),
+        **values,
+    )
 
 
 # --- who is told -------------------------------------------------------------------------

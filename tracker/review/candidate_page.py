@@ -25,6 +25,7 @@ from tracker.applications.teamwork import tags_with_carried
 from tracker.applications.timeline import TimelineEntry, history_rows, timeline
 from tracker.applications.versions import relatives_of
 from tracker.apply.forms import HEARD_ABOUT
+from tracker.assignments.records import assignments_of
 from tracker.calls import localized
 from tracker.database import PREPARE
 from tracker.documents.extract_job import extraction_pending
@@ -45,7 +46,7 @@ from tracker.labels import (
     language_with_level,
     option_labels,
 )
-from tracker.models import Application, Document, Rating, Recusal, Tag, User
+from tracker.models import Application, Assignment, Document, Rating, Recusal, Tag, User
 from tracker.replies.filing import open_replies
 from tracker.review.candidate_conflict import describe_conflict
 from tracker.review.candidate_forms import (
@@ -253,6 +254,8 @@ class CandidatePage:
     unread_replies: int = 0
     # The active team's names, offered by the comment box's "@" (static/js/mentions.js).
     team_names: list[str] = field(default_factory=list)
+    # The candidate's assignments (tracker.assignments); a guest is shown none.
+    assignments: list[Assignment] = field(default_factory=list)
 
 
 def candidate_page(
@@ -333,6 +336,7 @@ def candidate_page(
         unread_replies=unread_replies,
         # A guest is offered no names: the team's work is not theirs.
         team_names=[] if guest else [u.name for u in staff if u.active and not u.is_guest],
+        assignments=[] if guest else assignments_of(application=application),
     )
 
 

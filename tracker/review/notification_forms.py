@@ -17,6 +17,10 @@ EVENT_LABELS = {
     NotificationEvent.WITHDREW: _l("A candidate you rated or are assigned withdraws"),
     NotificationEvent.REPLIED: _l("A candidate you are assigned replies"),
     NotificationEvent.BOUNCED: _l("An email you wrote to a candidate cannot be delivered"),
+    NotificationEvent.DEADLINE_NEAR: _l("An assignment you are responsible for is due in two days"),
+    NotificationEvent.EDIT_WAITING: _l(
+        "A piece you are responsible for has waited three days for an edit"
+    ),
 }
 DELIVERY_LABELS = {
     Delivery.AT_ONCE: _l("Email at once"),

@@ -1,0 +1,239 @@
+"""The assignment pages: a new assignment, its details and edit form, its next steps, and
+the brief email. Every change is a POST with CSRF that ends in a redirect; a refused one
+shows the page again with the editor's input and the reason."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.accounts.users import assignable_users
+from tracker.assignments.brief import recipient_of, send_brief, starting_brief
+from tracker.assignments.records import (
+    AssignmentError,
+    StaleAssignmentError,
+    create_assignment,
+    update_assignment,
+)
+from tracker.assignments.states import advance_assignment
+from tracker.extensions import db
+from tracker.labels import ASSIGNMENT_STATE_LABELS, LANGUAGE_LABELS
+from tracker.mail.compose import (
+    ComposeError,
+    DuplicateEmail,
+    check_compose_ticket,
+    issue_compose_ticket,
+)
+from tracker.mail.fillins import LEGACY_FILL_INS, unfilled_parts
+from tracker.mail.outbox import reply_to_address, sender_text
+from tracker.models import Application, Assignment, Expert
+from tracker.review import bp
+from tracker.review.assignment_forms import AdvanceForm, AssignmentForm
+from tracker.review.assignment_page import assignment_page, new_form, place_error
+from tracker.review.email_forms import ComposeForm
+from tracker.web.access import staff
+from tracker.web.forms_common import error_summary
+
+
+def _owner() -> tuple[Application | None, Expert | None]:
+    """Return the candidate (``?application=``) or expert (``?expert=``) the new
+    assignment is for; 404 if neither names one."""
+    application_id = request.args.get("application", type=int)
+    expert_id = request.args.get("expert", type=int)
+    if application_id is not None:
+        return db.get_or_404(Application, application_id), None
+    if expert_id is None:
+        abort(404)
+    return None, db.get_or_404(Expert, expert_id)
+
+
+def _to_assignment(assignment: Assignment):
+    return redirect(url_for("review.assignment", assignment_id=assignment.id))
+
+
+@bp.route("/assignments/new", methods=["GET", "POST"])
+@staff
+def new_assignment():
+    """Give a candidate on trial (or an expert) an assignment."""
+    application, expert = _owner()
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        return _render_new(application, expert, new_form(application, expert, by=user))
+    form = AssignmentForm()
+    users = assignable_users()
+    form.offer(users)
+    if not form.validate():
+        return _render_new(application, expert, form, status_code=400)
+    try:
+        assignment = create_assignment(
+            application=application, expert=expert, **form.values(users), by=user
+        )
+    except AssignmentError as error:
+        problem = place_error(form, error)
+        return _render_new(application, expert, form, problem=problem, status_code=400)
+    flash(_("Assignment %(reference)s created.", reference=assignment.reference), "success")
+    return _to_assignment(assignment)
+
+
+def _render_new(application, expert, form, *, problem=None, status_code=200):
+    return (
+        render_template(
+            "review/assignment_new.html",
+            application=application,
+            expert=expert,
+            form=form,
+            problem=problem,
+            errors=error_summary(form),
+        ),
+        status_code,
+    )
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@staff
+def assignment(assignment_id: int):
+    """Show an assignment: details, edit form, next steps, brief, history."""
+    return _render_assignment(db.get_or_404(Assignment, assignment_id))
+
+
+def _render_assignment(assignment: Assignment, *, status_code: int = 200, **options):
+    page = assignment_page(assignment, **options)
+    return (
+        render_template(
+            "review/assignment.html",
+            page=page,
+            errors=error_summary(page.form),
+            state_labels=ASSIGNMENT_STATE_LABELS,
+        ),
+        status_code,
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/edit")
+@staff
+def edit_assignment(assignment_id: int):
+    """Save the edit form of an assignment."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    form = AssignmentForm()
+    users = assignable_users()
+    form.offer(users)
+    if not form.validate():
+        return _render_assignment(assignment, status_code=400, form=form)
+    try:
+        changed = update_assignment(
+            assignment,
+            **form.values(users),
+            by=current_user._get_current_object(),
+            expected_version=form.expected_version.data,
+        )
+    except StaleAssignmentError as error:
+        form.expected_version.data = assignment.version_id
+        return _render_assignment(assignment, status_code=409, form=form, conflict=error)
+    except AssignmentError as error:
+        problem = place_error(form, error)
+        return _render_assignment(assignment, status_code=400, form=form, problem=problem)
+    flash(_("The assignment is saved.") if changed else _("Nothing was changed."), "success")
+    return _to_assignment(assignment)
+
+
+@bp.post("/assignments/<int:assignment_id>/state")
+@staff
+def advance_assignment_view(assignment_id: int):
+    """Move an assignment to its next state (publication and payment with their dates)."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    form = AdvanceForm()
+    if not form.validate():
+        return _render_assignment(assignment, status_code=400, advance_form=form)
+    try:
+        advance_assignment(
+            assignment,
+            form.new_state.data,
+            by=current_user._get_current_object(),
+            published_url=form.published_url.data,
+            published_on=form.published_on.data,
+            paid_on=form.paid_on.data,
+            expected_version=form.expected_version.data,
+        )
+    except StaleAssignmentError as error:
+        form.expected_version.data = assignment.version_id
+        return _render_assignment(assignment, status_code=409, advance_form=form, conflict=error)
+    except AssignmentError as error:
+        problem = place_error(form, error)
+        return _render_assignment(assignment, status_code=400, advance_form=form, problem=problem)
+    flash(_("The assignment is now “%(state)s”.", state=ASSIGNMENT_STATE_LABELS[assignment.state]))
+    return _to_assignment(assignment)
+
+
+@bp.route("/assignments/<int:assignment_id>/brief", methods=["GET", "POST"])
+@staff
+def assignment_brief(assignment_id: int):
+    """Write the brief to the author from the template, preview it, send it."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if recipient_of(assignment) is None:
+        abort(404)  # the author was erased: there is nobody to write to
+    if request.method == "GET":
+        return _start_brief(assignment)
+    form = ComposeForm()
+    if not form.validate():
+        return _render_brief(assignment, form, status_code=400)
+    try:
+        token = check_compose_ticket(form.ticket.data)
+    except ComposeError as error:
+        form.ticket.data = issue_compose_ticket()
+        return _render_brief(assignment, form, problem=str(error), status_code=400)
+    if request.form.get("action") != "send":
+        return _render_brief(assignment, form, preview=True)
+    return _send_brief(assignment, form, token)
+
+
+def _start_brief(assignment: Assignment):
+    rendered = starting_brief(assignment, by=current_user._get_current_object())
+    form = ComposeForm(formdata=None)
+    form.ticket.data = issue_compose_ticket()
+    if rendered is None:
+        problem = _("This template cannot be used; please ask an admin to correct it.")
+        return _render_brief(assignment, form, problem=problem)
+    form.template.data = rendered.key
+    form.subject.data, form.body_text.data = rendered.subject, rendered.body_text
+    form.language.data = rendered.language
+    return _render_brief(assignment, form)
+
+
+def _send_brief(assignment: Assignment, form: ComposeForm, token: str):
+    try:
+        send_brief(
+            assignment,
+            subject=form.subject.data,
+            body_text=form.body_text.data,
+            language=form.language_code(),
+            by=current_user._get_current_object(),
+            token=token,
+        )
+    except DuplicateEmail:
+        flash(_("This email was queued already; it was not queued again."), "info")
+        return _to_assignment(assignment)
+    except ComposeError as error:
+        return _render_brief(assignment, form, problem=str(error), status_code=400)
+    flash(_("The brief is queued. It will be sent in a moment."), "success")
+    return _to_assignment(assignment)
+
+
+def _render_brief(assignment, form, *, preview=False, problem=None, status_code=200):
+    return (
+        render_template(
+            "review/assignment_brief.html",
+            assignment=assignment,
+            recipient=recipient_of(assignment),
+            form=form,
+            preview=preview,
+            problem=problem,
+            errors=error_summary(form),
+            unfilled=unfilled_parts(form.subject.data, form.body_text.data),
+            language_labels=LANGUAGE_LABELS,
+            legacy_fill_ins=LEGACY_FILL_INS,
+            sender=sender_text(),
+            reply_to=reply_to_address(),
+        ),
+        status_code,
+    )
