@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from tests.assignments.conftest import in_days
@@ -20,6 +21,13 @@ from tracker.assignments.states import advance_assignment, allowed_states
 from tracker.enums import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, AuditEvent
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages in English, as an English page would show them."""
+    with app.test_request_context(), force_locale("en"):
+        yield
 
 
 def count() -> int:

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from tests.assignments.conftest import in_days
 from tests.conftest import hidden_fields, login_as
 from tests.guests.conftest import make_guest
 from tracker.assignments.states import advance_assignment
