@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from tracker.dates import moment
+from tracker.assignments.deadlines import deadline_text
 from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
 from tracker.extensions import db
 from tracker.labels import status_label
@@ -174,7 +174,7 @@ def describe_assignment(row: Notification, event: NotificationEvent) -> str:
         )
     return _(
         "The deadline of “%(title)s” (%(reference)s) is in less than two days: %(deadline)s",
-        deadline=moment(assignment.deadline_at, zone=True),
+        deadline=deadline_text(assignment.deadline_at, assignment.timezone),
         **values,
     )
 
