@@ -137,7 +137,9 @@ def test_an_assignment_for_a_candidate_not_on_trial_is_refused(editor_client, ma
 
 
 def test_an_unknown_author_is_not_found(editor_client):
-    assert editor_client.get("/review/assignments/new").status_code == 404
+    response = editor_client.get("/review/assignments/new")
+    assert response.headers["Location"] == "/review/?status=trial"
+    assert editor_client.get("/review/assignments/new?application=x").status_code == 404
     assert editor_client.get("/review/assignments/new?application=999").status_code == 404
     assert editor_client.get("/review/assignments/new?expert=999").status_code == 404
     assert editor_client.get("/review/assignments/999").status_code == 404

@@ -183,9 +183,9 @@ def test_the_worker_command_runs_every_kind_and_prints_the_counts(client, call, 
     result = runner.invoke(args=["worker"])
 
     assert result.exit_code == 0, result.output
-    # The extraction, the acknowledgement (printed: no MAIL_SERVER), the day's purge and
-    # the hour's digests (none due: nobody is on the team).
-    assert result.stderr == "done 4, retry later 0, failed 0\n"
+    # The extraction, the acknowledgement (printed: no MAIL_SERVER), the day's purge, the
+    # hour's digests (none due: nobody is on the team) and assignment reminders (none due).
+    assert result.stderr == "done 5, retry later 0, failed 0\n"
     assert re.search(r"^To: nino\.beridze@example\.org$", result.stdout, re.MULTILINE)
     assert db.session.scalars(select(Job.status).distinct()).all() == ["done"]
     assert found("correspondents") == [application.reference]
@@ -198,5 +198,5 @@ def test_mail_deliver_is_the_worker_under_its_old_name(client, call, runner):
     result = runner.invoke(args=["mail", "deliver"])
 
     assert result.exit_code == 0, result.output
-    assert result.stderr == "done 4, retry later 0, failed 0\n"
+    assert result.stderr == "done 5, retry later 0, failed 0\n"
     assert db.session.scalars(select(Job.status).distinct()).all() == ["done"]

@@ -446,9 +446,9 @@ def test_cli_mail_deliver_sends_and_prints_the_counts(smtp_server, app, runner):
     result = runner.invoke(args=["mail", "deliver"])
 
     assert result.exit_code == 0, result.output
-    # The email, the day's retention purge and the hour's digests (none due): `mail
-    # deliver` is the worker.
-    assert result.stderr == "done 3, retry later 0, failed 0\n"
+    # The email, the day's retention purge, the hour's digests and assignment reminders
+    # (none due): `mail deliver` is the worker.
+    assert result.stderr == "done 4, retry later 0, failed 0\n"
     assert received_ids(smtp_server) == [email.message_id]
 
 

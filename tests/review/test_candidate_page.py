@@ -903,5 +903,5 @@ def test_the_page_costs_the_same_statements_however_much_a_candidate_has(
     add_rating(full, by=editor, scores=SCORES, recommendation="maybe")
     set_status(full, "in_review", by=editor)
 
-    # 8, and the header's count of unread notifications.
-    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 9
+    # 8, the header's count of unread notifications, and the candidate's assignments.
+    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 10

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,17 @@ from tests.conftest import hidden_fields, login_as
 from tests.reply_mails import reply
 from tracker.extensions import db
 from tracker.mail.outbox import reply_to_address
-from tracker.models import Application, Document, Job, Notification, OutboxEmail, SavedView, User
+from tracker.models import (
+    Application,
+    Assignment,
+    Document,
+    Job,
+    Notification,
+    OutboxEmail,
+    SavedView,
+    User,
+    utcnow,
+)
 from tracker.replies.filing import file_reply
 from tracker.replies.message import parse_mail
 
@@ -427,7 +438,19 @@ def world(app, client, call, make_user):
     )
     db.session.add(notification)
     db.session.commit()
+    assignment = Assignment(
+        reference="AS-TEST22",
+        application=application,
+        title="Winter in Gudauri",
+        fee_minor=25000,
+        currency="EUR",
+        deadline_at=utcnow() + timedelta(days=10),
+        timezone="Asia/Tbilisi",
+    )
+    db.session.add(assignment)
+    db.session.commit()
     return {
+        "assignment_id": assignment.id,
         "view_id": view.id,
         "notification_id": notification.id,
         "application_id": application.id,

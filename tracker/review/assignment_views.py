@@ -38,13 +38,13 @@ from tracker.web.forms_common import error_summary
 
 def _owner() -> tuple[Application | None, Expert | None]:
     """Return the candidate (``?application=``) or expert (``?expert=``) the new
-    assignment is for; 404 if neither names one."""
+    assignment is for; 404 if the one named does not exist."""
     application_id = request.args.get("application", type=int)
     expert_id = request.args.get("expert", type=int)
     if application_id is not None:
         return db.get_or_404(Application, application_id), None
     if expert_id is None:
-        abort(404)
+        abort(404)  # not a number
     return None, db.get_or_404(Expert, expert_id)
 
 
@@ -56,6 +56,9 @@ def _to_assignment(assignment: Assignment):
 @staff
 def new_assignment():
     """Give a candidate on trial (or an expert) an assignment."""
+    if not {"application", "expert"} & set(request.args):
+        # Nobody named: the candidates on trial are where an assignment starts.
+        return redirect(url_for("review.inbox", status="trial"))
     application, expert = _owner()
     user = current_user._get_current_object()
     if request.method == "GET":
