@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import hidden_fields
+from tests.mail.test_compose import field_value
 from tracker.extensions import db
 from tracker.mail.template_store import seed_templates
 from tracker.models import AuditEvent, OutboxEmail
@@ -25,16 +26,6 @@ def seeded(app):
 
 def emails() -> list[OutboxEmail]:
     return list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
-
-
-def field_value(page: str, name: str) -> str:
-    """Return the value of the input, or the text of the textarea, called *name*."""
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
-    if match is None:
-        match = re.search(
-            rf'<textarea[^>]*name="{name}"[^>]*>(?:\r\n|\n)?(.*?)</textarea>', page, re.S
-        )
-    return html.unescape(match.group(1))
 
 
 def brief_form(client, assignment) -> tuple[str, dict]:

@@ -82,6 +82,20 @@ class AssignmentData:
     remind_expert: bool
     editor: User | None
 
+    @classmethod
+    def written(cls, fields: dict, *, editor: User | None) -> AssignmentData:
+        """Return *fields* (the keyword arguments of :func:`create_assignment`) as written
+        data: the title trimmed, no brief as empty, *editor* where none is chosen."""
+        return cls(
+            **{
+                **fields,
+                "title": (fields["title"] or "").strip(),
+                "brief": fields["brief"] or "",
+                "remind_expert": bool(fields["remind_expert"]),
+                "editor": fields["editor"] or editor,
+            }
+        )
+
 
 def new_reference() -> str:
     """Return an unused reference such as "AS-7K2M9Q"."""
@@ -146,32 +160,20 @@ def create_assignment(
     *,
     application: Application | None = None,
     expert: Expert | None = None,
-    title: str,
-    brief: str,
-    fee_minor: int,
-    currency: str,
-    deadline_at: datetime,
-    timezone: str,
-    remind_expert: bool,
-    editor: User | None,
     by: User,
+    **fields,
 ) -> Assignment:
     """Give *application* (a candidate on trial or accepted) or *expert* an assignment,
-    record it, and commit; the editor responsible is *by* unless *editor* is given.
+    record it, and commit.
+
+    *fields* are :class:`AssignmentData`'s, all required: ``title``, ``brief``,
+    ``fee_minor`` (an int of the currency's minor unit), ``currency``, ``deadline_at``
+    (naive UTC), ``timezone``, ``remind_expert`` and ``editor`` (None: *by* is responsible).
 
     :raises AssignmentError: no candidate or expert, a candidate in another status, or
         anything :func:`check_data` refuses (a past deadline among it).
     """
-    data = AssignmentData(
-        title=(title or "").strip(),
-        brief=brief or "",
-        fee_minor=fee_minor,
-        currency=currency,
-        deadline_at=deadline_at,
-        timezone=timezone,
-        remind_expert=bool(remind_expert),
-        editor=editor or by,
-    )
+    data = AssignmentData.written(fields, editor=by)
     check_data(data)
     if application is None and expert is None:
         raise AssignmentError(_("An assignment is given to a candidate or an expert."))
@@ -221,18 +223,12 @@ def check_version(assignment: Assignment, expected_version: int | None) -> None:
 def update_assignment(
     assignment: Assignment,
     *,
-    title: str,
-    brief: str,
-    fee_minor: int,
-    currency: str,
-    deadline_at: datetime,
-    timezone: str,
-    remind_expert: bool,
-    editor: User | None,
     by: User,
     expected_version: int | None = None,
+    **fields,
 ) -> list[str]:
-    """Change what the editor changed, record which fields, commit; return the fields.
+    """Change what the editor changed (*fields* as :func:`create_assignment`'s; editor
+    None keeps the one responsible), record which fields, commit; return the fields.
 
     A new deadline is reminded of afresh. A deadline that did not change may lie in the
     past (the piece is late); a changed one may not.
@@ -243,19 +239,10 @@ def update_assignment(
     begin_write()
     try:
         check_version(assignment, expected_version)
-        data = AssignmentData(
-            title=(title or "").strip(),
-            brief=brief or "",
-            fee_minor=fee_minor,
-            currency=currency,
-            deadline_at=deadline_at,
-            timezone=timezone,
-            remind_expert=bool(remind_expert),
-            editor=editor or assignment.editor,
-        )
+        data = AssignmentData.written(fields, editor=assignment.editor)
         check_data(
             data,
-            deadline_changed=deadline_at != assignment.deadline_at,
+            deadline_changed=data.deadline_at != assignment.deadline_at,
             editor_changed=data.editor is not assignment.editor,
         )
         wanted = {

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.accounts.users import assignable_users
-from tracker.assignments.brief import recipient_of, send_brief, starting_brief
+from tracker.assignments.brief import BRIEF, recipient_of, send_brief, starting_brief
 from tracker.assignments.records import (
     AssignmentError,
     StaleAssignmentError,
@@ -18,20 +18,13 @@ from tracker.assignments.records import (
 )
 from tracker.assignments.states import advance_assignment
 from tracker.extensions import db
-from tracker.labels import ASSIGNMENT_STATE_LABELS, LANGUAGE_LABELS
-from tracker.mail.compose import (
-    ComposeError,
-    DuplicateEmail,
-    check_compose_ticket,
-    issue_compose_ticket,
-)
-from tracker.mail.fillins import LEGACY_FILL_INS, unfilled_parts
-from tracker.mail.outbox import reply_to_address, sender_text
+from tracker.labels import ASSIGNMENT_STATE_LABELS
 from tracker.models import Application, Assignment, Expert
 from tracker.review import bp
 from tracker.review.assignment_forms import AdvanceForm, AssignmentForm
 from tracker.review.assignment_page import assignment_page, new_form, place_error
 from tracker.review.email_forms import ComposeForm
+from tracker.review.email_views import compose_page, compose_post, compose_start
 from tracker.web.access import staff
 from tracker.web.forms_common import error_summary
 
@@ -113,6 +106,17 @@ def _render_assignment(assignment: Assignment, *, status_code: int = 200, **opti
     )
 
 
+def _refused(assignment: Assignment, error: Exception, **posted):
+    """Show the page again with the *posted* form kept: a colleague's change meanwhile
+    (409, with the current version in the form) or input the domain refused (400)."""
+    (form,) = posted.values()
+    if isinstance(error, StaleAssignmentError):
+        form.expected_version.data = assignment.version_id
+        return _render_assignment(assignment, status_code=409, conflict=error, **posted)
+    problem = place_error(form, error)
+    return _render_assignment(assignment, status_code=400, problem=problem, **posted)
+
+
 @bp.post("/assignments/<int:assignment_id>/edit")
 @staff
 def edit_assignment(assignment_id: int):
@@ -130,12 +134,8 @@ def edit_assignment(assignment_id: int):
             by=current_user._get_current_object(),
             expected_version=form.expected_version.data,
         )
-    except StaleAssignmentError as error:
-        form.expected_version.data = assignment.version_id
-        return _render_assignment(assignment, status_code=409, form=form, conflict=error)
-    except AssignmentError as error:
-        problem = place_error(form, error)
-        return _render_assignment(assignment, status_code=400, form=form, problem=problem)
+    except (StaleAssignmentError, AssignmentError) as error:
+        return _refused(assignment, error, form=form)
     flash(_("The assignment is saved.") if changed else _("Nothing was changed."), "success")
     return _to_assignment(assignment)
 
@@ -158,12 +158,8 @@ def advance_assignment_view(assignment_id: int):
             paid_on=form.paid_on.data,
             expected_version=form.expected_version.data,
         )
-    except StaleAssignmentError as error:
-        form.expected_version.data = assignment.version_id
-        return _render_assignment(assignment, status_code=409, advance_form=form, conflict=error)
-    except AssignmentError as error:
-        problem = place_error(form, error)
-        return _render_assignment(assignment, status_code=400, advance_form=form, problem=problem)
+    except (StaleAssignmentError, AssignmentError) as error:
+        return _refused(assignment, error, advance_form=form)
     flash(_("The assignment is now “%(state)s”.", state=ASSIGNMENT_STATE_LABELS[assignment.state]))
     return _to_assignment(assignment)
 
@@ -177,66 +173,39 @@ def assignment_brief(assignment_id: int):
         abort(404)  # the author was erased: there is nobody to write to
     if request.method == "GET":
         return _start_brief(assignment)
-    form = ComposeForm()
-    if not form.validate():
-        return _render_brief(assignment, form, status_code=400)
-    try:
-        token = check_compose_ticket(form.ticket.data)
-    except ComposeError as error:
-        form.ticket.data = issue_compose_ticket()
-        return _render_brief(assignment, form, problem=str(error), status_code=400)
-    if request.form.get("action") != "send":
-        return _render_brief(assignment, form, preview=True)
-    return _send_brief(assignment, form, token)
+    return compose_post(
+        lambda form, **options: _render_brief(assignment, form, **options),
+        lambda form, token: _send_brief(assignment, form, token),
+        sent=_("The brief is queued. It will be sent in a moment."),
+        back=_to_assignment(assignment),
+    )
 
 
 def _start_brief(assignment: Assignment):
     rendered = starting_brief(assignment, by=current_user._get_current_object())
-    form = ComposeForm(formdata=None)
-    form.ticket.data = issue_compose_ticket()
-    if rendered is None:
-        problem = _("This template cannot be used; please ask an admin to correct it.")
-        return _render_brief(assignment, form, problem=problem)
-    form.template.data = rendered.key
-    form.subject.data, form.body_text.data = rendered.subject, rendered.body_text
-    form.language.data = rendered.language
-    return _render_brief(assignment, form)
+    return compose_start(
+        lambda form, **options: _render_brief(assignment, form, **options), BRIEF.value, rendered
+    )
 
 
-def _send_brief(assignment: Assignment, form: ComposeForm, token: str):
-    try:
-        send_brief(
-            assignment,
-            subject=form.subject.data,
-            body_text=form.body_text.data,
-            language=form.language_code(),
-            by=current_user._get_current_object(),
-            token=token,
-        )
-    except DuplicateEmail:
-        flash(_("This email was queued already; it was not queued again."), "info")
-        return _to_assignment(assignment)
-    except ComposeError as error:
-        return _render_brief(assignment, form, problem=str(error), status_code=400)
-    flash(_("The brief is queued. It will be sent in a moment."), "success")
-    return _to_assignment(assignment)
+def _send_brief(assignment: Assignment, form: ComposeForm, token: str) -> None:
+    send_brief(
+        assignment,
+        subject=form.subject.data,
+        body_text=form.body_text.data,
+        language=form.language_code(),
+        by=current_user._get_current_object(),
+        token=token,
+    )
 
 
 def _render_brief(assignment, form, *, preview=False, problem=None, status_code=200):
-    return (
-        render_template(
-            "review/assignment_brief.html",
-            assignment=assignment,
-            recipient=recipient_of(assignment),
-            form=form,
-            preview=preview,
-            problem=problem,
-            errors=error_summary(form),
-            unfilled=unfilled_parts(form.subject.data, form.body_text.data),
-            language_labels=LANGUAGE_LABELS,
-            legacy_fill_ins=LEGACY_FILL_INS,
-            sender=sender_text(),
-            reply_to=reply_to_address(),
-        ),
-        status_code,
+    return compose_page(
+        "review/assignment_brief.html",
+        form,
+        preview=preview,
+        problem=problem,
+        status_code=status_code,
+        assignment=assignment,
+        recipient=recipient_of(assignment),
     )

@@ -59,6 +59,17 @@ class ComposeForm(EmailTextMixin, SiteForm):
     # A signed one-time token: sending this form twice queues one email.
     ticket = HiddenField()
 
+    @classmethod
+    def started(cls, key: str, rendered, *, ticket: str) -> ComposeForm:
+        """Return a blank form with its one-time *ticket*, holding template *key* as
+        rendered for the recipient (a RenderedEmail; None leaves the texts empty)."""
+        form = cls(formdata=None)
+        form.template.data, form.ticket.data = key, ticket
+        if rendered is not None:
+            form.subject.data, form.body_text.data = rendered.subject, rendered.body_text
+            form.language.data = rendered.language
+        return form
+
     def template_key(self) -> str | None:
         """Return the template the text came from, if it is one."""
         return self.template.data if self.template.data in CANDIDATE_TEMPLATE_KEYS else None

@@ -76,56 +76,93 @@ def compose_email(application_id: int):
     application = db.get_or_404(Application, application_id)
     if request.method == "GET":
         return _start_compose(application, request.args.get("template"))
+    return compose_post(
+        lambda form, **options: _render_compose(application, form, **options),
+        lambda form, token: _send_composed(application, form, token),
+        sent=_(
+            "Email to %(name)s queued. It will be sent in a moment.", name=application.full_name
+        ),
+        back=_back_to_candidate(application),
+    )
+
+
+def compose_post(render, send, *, sent: str, back):
+    """Answer a posted compose form: shown again when invalid or expired, previewed for
+    "Preview", else sent with ``send(form, token)`` (the ticket's one-time token), flashed
+    *sent* and answered with *back*; a form sent twice is said to be queued already.
+
+    *render* is ``render(form, *, preview=False, problem=None, status_code=200)``.
+    """
     form = ComposeForm()
     if not form.validate():
-        return _render_compose(application, form, status_code=400)
+        return render(form, status_code=400)
     try:
         token = check_compose_ticket(form.ticket.data)
     except ComposeError as error:
         form.ticket.data = issue_compose_ticket()
-        return _render_compose(application, form, problem=str(error), status_code=400)
+        return render(form, problem=str(error), status_code=400)
     if request.form.get("action") != "send":
-        return _render_compose(application, form, preview=True)
-    return _send_composed(application, form, token)
+        return render(form, preview=True)
+    try:
+        send(form, token)
+    except DuplicateEmail:
+        flash(_("This email was queued already; it was not queued again."), "info")
+        return back
+    except ComposeError as error:
+        return render(form, problem=str(error), status_code=400)
+    flash(sent, "success")
+    return back
 
 
 def _start_compose(application: Application, key: str | None):
     """Show the compose form filled with template *key* in the candidate's language."""
     key, rendered = starting_text(application, key, by=current_user._get_current_object())
-    form = ComposeForm(formdata=None)
-    form.template.data = key
-    form.ticket.data = issue_compose_ticket()
+    return compose_start(
+        lambda form, **options: _render_compose(application, form, **options), key, rendered
+    )
+
+
+def compose_start(render, key: str, rendered):
+    """Show a new compose form holding template *key* as *rendered* for the recipient;
+    None says the template cannot be used."""
+    form = ComposeForm.started(key, rendered, ticket=issue_compose_ticket())
     if rendered is None:
         problem = _("This template cannot be used; please ask an admin to correct it.")
-        return _render_compose(application, form, problem=problem)
-    form.subject.data = rendered.subject
-    form.body_text.data = rendered.body_text
-    form.language.data = rendered.language
-    return _render_compose(application, form)
+        return render(form, problem=problem)
+    return render(form)
 
 
-def _send_composed(application: Application, form: ComposeForm, token: str):
-    """Queue the email the editor wrote and go back to the candidate."""
-    try:
-        send_email(
-            application,
-            subject=form.subject.data,
-            body_text=form.body_text.data,
-            by=current_user._get_current_object(),
-            token=token,
-            template_key=form.template_key(),
-            language=form.language_code(),
-        )
-    except DuplicateEmail:
-        flash(_("This email was queued already; it was not queued again."), "info")
-        return _back_to_candidate(application)
-    except ComposeError as error:
-        return _render_compose(application, form, problem=str(error), status_code=400)
-    flash(
-        _("Email to %(name)s queued. It will be sent in a moment.", name=application.full_name),
-        "success",
+def compose_page(template: str, form: ComposeForm, *, preview, problem, status_code, **values):
+    """Render a compose page (*template*) with what every one shows beside *values*."""
+    return (
+        render_template(
+            template,
+            form=form,
+            preview=preview,
+            problem=problem,
+            errors=error_summary(form),
+            unfilled=unfilled_parts(form.subject.data, form.body_text.data),
+            language_labels=LANGUAGE_LABELS,
+            legacy_fill_ins=LEGACY_FILL_INS,
+            sender=sender_text(),
+            reply_to=reply_to_address(),
+            **values,
+        ),
+        status_code,
     )
-    return _back_to_candidate(application)
+
+
+def _send_composed(application: Application, form: ComposeForm, token: str) -> None:
+    """Queue the email the editor wrote to the candidate."""
+    send_email(
+        application,
+        subject=form.subject.data,
+        body_text=form.body_text.data,
+        by=current_user._get_current_object(),
+        token=token,
+        template_key=form.template_key(),
+        language=form.language_code(),
+    )
 
 
 def _render_compose(
@@ -136,23 +173,15 @@ def _render_compose(
     problem: str | None = None,
     status_code: int = 200,
 ):
-    return (
-        render_template(
-            "review/compose.html",
-            application=application,
-            form=form,
-            preview=preview,
-            problem=problem,
-            errors=error_summary(form),
-            unfilled=unfilled_parts(form.subject.data, form.body_text.data),
-            templates=[(key.value, TEMPLATE_LABELS[key]) for key in CANDIDATE_TEMPLATE_KEYS],
-            language_labels=LANGUAGE_LABELS,
-            legacy_fill_ins=LEGACY_FILL_INS,
-            sender=sender_text(),
-            reply_to=reply_to_address(),
-            from_args=_from_args(),
-        ),
-        status_code,
+    return compose_page(
+        "review/compose.html",
+        form,
+        preview=preview,
+        problem=problem,
+        status_code=status_code,
+        application=application,
+        templates=[(key.value, TEMPLATE_LABELS[key]) for key in CANDIDATE_TEMPLATE_KEYS],
+        from_args=_from_args(),
     )
 
 
