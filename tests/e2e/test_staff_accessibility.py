@@ -42,6 +42,9 @@ VISITED = {
     "review.audit_log",
     "review.notifications",
     "review.settings",
+    "review.new_assignment",
+    "review.assignment",
+    "review.assignment_brief",
     "admin.dashboard",
     "admin.calls",
     "admin.new_call",
@@ -97,6 +100,31 @@ def make_draft(app, reference: str) -> int:
         return email.id
 
 
+def make_assignment(app, reference: str) -> int:
+    """Give the candidate an assignment (straight in the database) and return its id."""
+    from datetime import datetime
+
+    from tracker.models import Application, Assignment
+
+    with app.app_context():
+        application = db.session.scalar(
+            select(Application).where(Application.reference == reference)
+        )
+        assignment = Assignment(
+            reference="AS-A11Y22",
+            application=application,
+            title="Winter in Gudauri",
+            brief="3,000 characters on the ski season.",
+            fee_minor=25000,
+            currency="EUR",
+            deadline_at=datetime(2099, 12, 20, 14, 0),
+            timezone="Asia/Tbilisi",
+        )
+        db.session.add(assignment)
+        db.session.commit()
+        return assignment.id
+
+
 def make_failed_job(app) -> None:
     """Leave a failed job, so that the jobs page shows its error and its Retry button."""
     from tracker.jobs.queue import enqueue
@@ -114,6 +142,7 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
     nino = application_id(app, candidates["nino"])
     hostile = application_id(app, candidates["hostile"])
     draft = make_draft(app, candidates["nino"])
+    assignment = make_assignment(app, candidates["nino"])
     make_failed_job(app)
     with app.app_context():
         call_id = db.session.scalar(select(Call.id))
@@ -131,6 +160,11 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
             app, "review.compose_email", application_id=nino, template="request_info", lang="en"
         ),
         "email draft": url(app, "review.edit_email", email_id=draft, lang="en"),
+        "new assignment": url(app, "review.new_assignment", application=nino, lang="en"),
+        "assignment": url(app, "review.assignment", assignment_id=assignment, lang="en"),
+        "assignment brief": url(
+            app, "review.assignment_brief", assignment_id=assignment, lang="en"
+        ),
         "audit log": url(app, "review.audit_log", lang="en"),
         "notifications": url(app, "review.notifications", lang="en"),
         "notification settings": url(app, "review.settings", lang="en"),
