@@ -98,6 +98,7 @@ def test_a_candidate_on_trial_is_given_an_assignment_that_is_published_and_paid(
     assert "Winter in Gudauri" in section
     assert "Paid" in section
     assert watch.csp_errors == []
+    screenshot(page, "assignment-on-the-candidate-page")
 
     phone = new_page(PHONE)
     sign_in(phone, live_app, "ana@example.org")
