@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
-from tracker.apply.forms import MultiCheckboxField, PlainText, SingleLine, strip
+from tracker.apply.forms import MultiCheckboxField, PlainText, SingleLine, choices, strip
 from tracker.enums import EXPERT_TIMEZONES, Availability, Currency
 from tracker.experts.editing import ExpertChanges, languages_text
 from tracker.models import Expert
@@ -28,16 +28,19 @@ class ExpertForm(SiteForm):
 
     availability = SelectField(
         _l("Availability"),
-        choices=[(value.value, label) for value, label in AVAILABILITY_LABELS.items()],
+        choices=choices((value.value, label) for value, label in AVAILABILITY_LABELS.items()),
     )
     busy_until = DateField(_l("Busy until (last busy day)"), validators=[Optional()])
     rate = StringField(
         _l("Rate agreed per piece (optional)"), filters=[strip], validators=[SingleLine()]
     )
     currency = SelectField(
-        _l("Currency"), choices=[("", "–")] + [(value.value, value.value) for value in Currency]
+        _l("Currency"),
+        choices=choices([("", "–")] + [(value.value, value.value) for value in Currency]),
     )
-    timezone = SelectField(_l("Time zone"), choices=[(zone, zone) for zone in EXPERT_TIMEZONES])
+    timezone = SelectField(
+        _l("Time zone"), choices=choices((zone, zone) for zone in EXPERT_TIMEZONES)
+    )
     phone = StringField(_l("Phone (optional)"), filters=[strip], validators=[SingleLine()])
     city = StringField(_l("City (optional)"), filters=[strip], validators=[SingleLine()])
     languages = StringField(_l("Languages with levels"), filters=[strip], validators=[SingleLine()])
@@ -48,8 +51,8 @@ class ExpertForm(SiteForm):
 
     def offer(self, regions: list, topics: list) -> ExpertForm:
         """Offer *regions* and *topics* ((key, label) pairs) as checkboxes."""
-        self.regions.choices = regions
-        self.topics.choices = topics
+        self.regions.choices = choices(regions)
+        self.topics.choices = choices(topics)
         return self
 
     def fill(self, expert: Expert) -> ExpertForm:
