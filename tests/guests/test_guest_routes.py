@@ -40,6 +40,7 @@ ARGUMENTS = {
     "view_id": 1,
     "attachment_id": 1,
     "notification_id": 1,
+    "expert_id": 1,
 }
 
 

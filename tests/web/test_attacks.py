@@ -31,6 +31,7 @@ from tests.applying import (
 )
 from tests.conftest import hidden_fields, login_as
 from tests.reply_mails import reply
+from tracker.experts.records import new_expert
 from tracker.extensions import db
 from tracker.mail.outbox import reply_to_address
 from tracker.models import Application, Document, Job, Notification, OutboxEmail, SavedView, User
@@ -426,8 +427,10 @@ def world(app, client, call, make_user):
         user_id=colleague.id, event="assigned", application_id=application.id
     )
     db.session.add(notification)
+    expert = new_expert(full_name="Nino Beridze", email="nino.expert@example.org", source="import")
     db.session.commit()
     return {
+        "expert_id": expert.id,
         "view_id": view.id,
         "notification_id": notification.id,
         "application_id": application.id,
