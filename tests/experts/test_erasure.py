@@ -193,3 +193,31 @@ def test_the_privacy_notice_names_the_pool_and_the_kept_payment_records(client, 
         "we keep only what the law requires us to keep of pieces we have paid for: the "
         "reference, the fee, the currency and the date of payment." in html
     )
+
+
+def test_the_retention_purge_erases_the_expert_with_the_application(
+    app, make_application, accept, make_assignment
+):
+    from datetime import timedelta
+
+    from tracker.models import utcnow
+    from tracker.privacy import purge_expired
+
+    app.config["RETENTION_DAYS"] = {"accepted": 30}
+    application = make_application(status="shortlisted")
+    accept(application)
+    make_assignment(
+        application=application,
+        state="paid",
+        fee_minor=30000,
+        currency="GEL",
+        paid_on=date(2026, 11, 20),
+    )
+    application.decided_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+
+    assert purge_expired().count == 1
+
+    assert pool_rows() == [[], [], [], [], []]
+    assert [row["reference"] for row in assignment_rows()] == ["AS-TEST01"]
+    assert assignment_rows()[0] | {"reference": "AS-TEST02"} == PAYMENT_RECORD
