@@ -38,6 +38,7 @@ class ExpertFilter(ListFilter):
     SORT_KEYS: ClassVar[tuple[str, ...]] = SORT_KEYS
     DEFAULT_SORT: ClassVar[str] = DEFAULT_SORT
     DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset({"published"})
+    FILTERS: ClassVar[tuple[str, ...]] = (*ListFilter.FILTERS, "call", "availability", "active")
 
     call: int | None = None
     # The lowest level of *language* admitted; only with a language.
@@ -69,18 +70,3 @@ class ExpertFilter(ListFilter):
         if self.active:
             args["active"] = "1"
         return self.page_args(args)
-
-    @property
-    def is_filtered(self) -> bool:
-        """Whether any filter (not sort or page) narrows the directory."""
-        return any(
-            (
-                self.call is not None,
-                self.region,
-                self.language,
-                self.topic,
-                self.availability,
-                self.active,
-                self.q,
-            )
-        )

@@ -60,6 +60,16 @@ class InboxFilter(ListFilter):
     SORT_KEYS: ClassVar[tuple[str, ...]] = SORT_KEYS
     DEFAULT_SORT: ClassVar[str] = DEFAULT_SORT
     DESCENDING_FIRST: ClassVar[frozenset[str]] = DESCENDING_FIRST
+    FILTERS: ClassVar[tuple[str, ...]] = (
+        *ListFilter.FILTERS,
+        "call",
+        "status",
+        "tag",
+        "assignee",
+        "rated",
+        "received_from",
+        "received_to",
+    )
 
     call: int | None = None
     status: tuple[Status, ...] = ()
@@ -117,25 +127,6 @@ class InboxFilter(ListFilter):
         if self.received_to:
             args["received_to"] = self.received_to.isoformat()
         return self.page_args(args)
-
-    @property
-    def is_filtered(self) -> bool:
-        """Whether any filter (not sort or page) narrows the inbox."""
-        return any(
-            (
-                self.call is not None,
-                self.region,
-                self.status,
-                self.language,
-                self.topic,
-                self.tag,
-                self.assignee is not None,
-                self.rated,
-                self.received_from,
-                self.received_to,
-                self.q,
-            )
-        )
 
     def with_status(self, status: Status | None) -> InboxFilter:
         """Return this filter restricted to *status* (or to no status), on page 1."""

@@ -91,6 +91,8 @@ class ListFilter:
     SORT_KEYS: ClassVar[tuple[str, ...]] = ()
     DEFAULT_SORT: ClassVar[str] = ""
     DESCENDING_FIRST: ClassVar[frozenset[str]] = frozenset()
+    # The fields that narrow the list (not sort or page), for :attr:`is_filtered`.
+    FILTERS: ClassVar[tuple[str, ...]] = ("region", "language", "topic", "q")
 
     region: str | None = None
     language: str | None = None
@@ -141,6 +143,13 @@ class ListFilter:
         if not include_page:
             args.pop("page", None)
         return urlencode(args, doseq=True)
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether any filter (not sort or page) narrows the list."""
+        # By identity: a filter by the id 0 is a filter.
+        values = (getattr(self, name) for name in self.FILTERS)
+        return any(not (value is None or value is False or value in ((), "")) for value in values)
 
     @property
     def sort_key(self) -> str:
