@@ -78,12 +78,14 @@ ERASURE_TEMPLATE = "erasure_confirm"
 # index segments: overwrite them on delete (SQLite 3.42+, persistent once set).
 FTS_SECURE_DELETE = "INSERT INTO search_fts(search_fts, rank) VALUES('secure-delete', 1)"
 FTS_OPTIMIZE = "INSERT INTO search_fts(search_fts) VALUES('optimize')"
-# The tables an erasure deletes from: the applications, every table that refers to one,
-# the tag list and the audit log.
+# The tables an erasure deletes from: the applications, every table that refers to one or
+# to an expert of the pool, the tag list and the audit log.
 PERSONAL_TABLES = sorted(
     table.name
     for table in db.metadata.sorted_tables
-    if table.name in ("applications", "tags", "jobs") or "application_id" in table.c
+    if table.name in ("applications", "tags", "jobs")
+    or "application_id" in table.c
+    or "expert_id" in table.c
 )
 
 
