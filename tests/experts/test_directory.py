@@ -150,7 +150,7 @@ def test_a_row_shows_coverage_availability_rate_assignments_and_the_last_piece(e
         "Armenia",
         "Russian: native; German: C1 (advanced)",
         "Economy",
-        f"busy until {busy.month}/{busy.day}",
+        f"busy until {busy.day} {busy.strftime('%b %Y')}",
         "–",
         "1 open, 1 published",
         f"{(TODAY - timedelta(days=10)).strftime('%-d %b %Y')} · https://example.com/yerevan",

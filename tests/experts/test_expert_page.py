@@ -125,7 +125,7 @@ def test_an_edit_saves_every_field_and_is_audited(editor_client, expert):
     )
     page = editor_client.get(f"/review/experts/{expert.id}").get_data(as_text=True)
     assert "The expert&#39;s data was saved." in page
-    assert "Availability: busy until 1/12" in page
+    assert "Availability: busy until 12 Jan 2027" in page
     event = db.session.query(AuditEvent).filter_by(action="expert.updated").one()
     assert event.details == {
         "expert": expert.id,

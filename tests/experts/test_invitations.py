@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.conftest import hidden_fields
@@ -138,5 +139,31 @@ def test_a_post_for_a_closed_call_writes_nothing(editor_client, experts, call):
     response = editor_client.post("/review/experts/invite?region=georgia", data=hidden_fields(html))
 
     assert response.headers["Location"] == "/review/experts?region=georgia"
+    assert outbox() == []
+    assert db.session.scalars(select(ExpertInvitation)).all() == []
+
+
+def test_invitations_written_meanwhile_by_a_colleague_stop_the_whole_send(
+    editor_client, experts, call, monkeypatch
+):
+    from tracker.experts import invitations
+    from tracker.experts.filter import ExpertFilter
+
+    real_plan = invitations.plan_invitations
+
+    def plan_before_the_colleague(f, call_):
+        plan = real_plan(f, call_)
+        # The colleague's invitation of Nino commits between the preview and this send.
+        db.session.add(ExpertInvitation(expert_id=experts["nino"].id, call_id=call_.id))
+        db.session.flush()
+        return plan
+
+    monkeypatch.setattr(invitations, "plan_invitations", plan_before_the_colleague)
+    with force_locale("en"), pytest.raises(invitations.InvitationError) as raised:
+        invitations.invite_experts(ExpertFilter(region="georgia"), call, by=editor_client.user)
+
+    assert str(raised.value) == (
+        "Some of these experts were invited meanwhile. Please check the preview again."
+    )
     assert outbox() == []
     assert db.session.scalars(select(ExpertInvitation)).all() == []

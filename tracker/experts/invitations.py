@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import record_event
 from tracker.calls import localized
@@ -120,6 +121,13 @@ def invite_experts(f: ExpertFilter, call: Call, *, by: User) -> list[OutboxEmail
             experts=[expert.id for expert in plan.invite],
         )
         db.session.commit()
+    except IntegrityError as error:
+        # A colleague invited some of them to this call at the same moment: nothing is sent
+        # twice, and the preview, shown again, says who is left.
+        db.session.rollback()
+        raise InvitationError(
+            _("Some of these experts were invited meanwhile. Please check the preview again.")
+        ) from error
     except BaseException:
         db.session.rollback()
         raise

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from babel.dates import format_skeleton
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.calls import list_open_calls, localized
+from tracker.dates import day
 from tracker.enums import AssignmentState, Availability
 from tracker.experts.directory import today
 from tracker.extensions import db
@@ -66,18 +65,13 @@ class PoolLabels:
         return [label(row.language, row.level) for row in expert.languages]
 
 
-def short_day(value: date) -> str:
-    """Return a day without the year, as the page's language writes it ("12.1.")."""
-    return format_skeleton("dM", value, locale=get_locale() or "de")
-
-
 def availability_text(expert: Expert) -> str:
-    """Return the expert's availability in words: "available", "busy until 12.1.", "paused"."""
+    """Return the availability in words: "available", "busy until 12 Jan 2027", "paused"."""
     if expert.availability == Availability.PAUSED.value:
         return _("paused")
     busy = expert.availability == Availability.BUSY.value and expert.busy_until is not None
     if busy and expert.busy_until >= today():
-        return _("busy until %(day)s", day=short_day(expert.busy_until))
+        return _("busy until %(day)s", day=day(expert.busy_until))
     return _("available")
 
 
