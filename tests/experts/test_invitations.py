@@ -167,3 +167,21 @@ def test_invitations_written_meanwhile_by_a_colleague_stop_the_whole_send(
     )
     assert outbox() == []
     assert db.session.scalars(select(ExpertInvitation)).all() == []
+
+
+def test_the_outbox_lists_the_queued_invitations(editor_client, experts, call):
+    invite(editor_client, call)
+
+    html = editor_client.get("/review/outbox?tab=queued").get_data(as_text=True)
+
+    rows = re.findall(
+        r'<tr id="email-\d+">\s*<td>([^<]*)</td>\s*<td>\s*<bdi>([^<]*)</bdi>.*?'
+        r'<a href="/review/experts/(\d+)">Expert of the pool</a>',
+        html,
+        re.S,
+    )
+    title_de, title_en = localized(call.title, "de"), localized(call.title, "en")
+    assert sorted(rows) == [
+        ("giorgi@example.org", f"New call: {title_en}", str(experts["giorgi"].id)),
+        ("nino@example.org", f"Neue Ausschreibung: {title_de}", str(experts["nino"].id)),
+    ]
