@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tests.e2e.conftest import PHONE, PageWatch, make_staff, sign_in
+from tests.e2e.conftest import PHONE, PageWatch, make_staff, serious_violations, sign_in
 from tests.stored import new_application
 from tracker.extensions import db
 from tracker.models import Call, Expert
@@ -49,6 +49,7 @@ def test_an_accepted_candidate_is_found_in_the_directory_and_marked_busy(
     with page.expect_navigation():
         page.get_by_role("button", name="Apply filters").click()
     assert page.locator(".expert-table tbody .col-name").all_inner_texts() == ["Nino Beridze"]
+    assert serious_violations(page) == []
 
     page.get_by_role("link", name="Nino Beridze").click()
     page.select_option("#availability", "busy")
@@ -57,7 +58,8 @@ def test_an_accepted_candidate_is_found_in_the_directory_and_marked_busy(
         page.get_by_role("button", name="Save").click()
 
     assert "The expert's data was saved." in page.inner_text("main")
-    assert "Availability: busy until" in page.inner_text(".candidate-meta")
+    assert page.inner_text(".candidate-meta .badge") == "Availability: busy until 12 Jan 2027"
+    assert serious_violations(page) == []
     with live_app.app_context():
         expert = db.session.scalar(select(Expert).where(Expert.application_id == nino_id))
         assert (expert.availability, expert.busy_until) == ("busy", date(2027, 1, 12))
