@@ -128,11 +128,18 @@ def test_sorting_by_last_published_puts_those_who_never_published_last(editor_cl
         "Giorgi Tsereteli",  # never published: newest first, as the order descends
         "Leyla Aliyeva",
     ]
+    # Available (Giorgi's busy spell ended), busy, paused.
     assert names(editor_client, "sort=availability") == [
         "Nino Beridze",
         "Giorgi Tsereteli",
         "Armen Sargsyan",
         "Leyla Aliyeva",
+    ]
+    assert names(editor_client, "sort=-availability") == [
+        "Leyla Aliyeva",
+        "Armen Sargsyan",
+        "Giorgi Tsereteli",
+        "Nino Beridze",
     ]
     assert names(editor_client, "sort=-name") == list(reversed(ALL))
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, null, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.enums import AssignmentState, Availability
@@ -46,14 +46,18 @@ def today() -> date:
     return utcnow().date()
 
 
+def _busy_ended(day: date) -> ColumnElement[bool]:
+    """Return "busy, but the last busy day has passed": available again."""
+    return and_(Expert.availability == Availability.BUSY.value, Expert.busy_until < day)
+
+
 def _available(value: str, day: date) -> ColumnElement[bool]:
     """Return the condition "available now" (a busy spell that ended counts), "busy" or
     "paused"."""
-    ended = and_(Expert.availability == Availability.BUSY.value, Expert.busy_until < day)
     if value == Availability.AVAILABLE.value:
-        return or_(Expert.availability == value, ended)
+        return or_(Expert.availability == value, _busy_ended(day))
     if value == Availability.BUSY.value:
-        return and_(Expert.availability == value, ~ended)
+        return and_(Expert.availability == value, ~_busy_ended(day))
     return Expert.availability == value
 
 
@@ -108,8 +112,14 @@ def _order_by(f: ExpertFilter) -> list:
         # Experts who never published come last in both directions.
         keys = [(case((last.is_(None), 1), else_=0), False), (last, descending)]
     elif key == "availability":
-        order = case(_AVAILABILITY_ORDER, value=Expert.availability, else_=99)
-        keys = [(order, descending), (Expert.busy_until, descending)]
+        # As the filter counts: a busy spell that ended is available; the busy by their
+        # last busy day (None for everyone else, so no database's NULL order matters).
+        ended, busy = _busy_ended(today()), _available(Availability.BUSY.value, today())
+        stored = case(_AVAILABILITY_ORDER, value=Expert.availability, else_=99)
+        keys = [
+            (case((ended, 0), else_=stored), descending),
+            (case((busy, Expert.busy_until), else_=null()), descending),
+        ]
     else:
         keys = [(func.lower(Expert.full_name), descending)]
     keys.append((Expert.id, descending))
