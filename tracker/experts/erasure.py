@@ -77,7 +77,8 @@ def erase_expert_rows(
         "email_id",
         select(OutboxEmail.id).where(OutboxEmail.expert_id.in_(expert_ids)),
     )
-    # Regions, languages, topics, invitations and emails go by ON DELETE CASCADE.
+    # The emails first (their rows, like their jobs, may quote the address); regions,
+    # languages, topics and invitations go with the expert by ON DELETE CASCADE.
     db.session.execute(
         delete(OutboxEmail)
         .where(OutboxEmail.expert_id.in_(expert_ids))
