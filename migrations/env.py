@@ -22,7 +22,11 @@ def include_name(name, type_, parent_names):
 
 def run_migrations_offline():
     """Emit SQL for the migrations without a database connection."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=db.metadata, literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=db.metadata,
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         bulk_email_views,
         candidate_views,
         email_views,
+        expert_views,
         notification_views,
         saved_view_views,
     )

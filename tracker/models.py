@@ -1062,8 +1062,9 @@ class Assignment(db.Model):
     # In the currency's minor unit (CURRENCY_MINOR_UNITS): 250 EUR is 25000.
     fee_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
-    # The deadline in UTC, entered and shown in *timezone* (one of EXPERT_TIMEZONES).
-    deadline_at: Mapped[datetime]
+    # The deadline in UTC, entered and shown in *timezone* (one of EXPERT_TIMEZONES); None
+    # only in a payment record left by an erasure (tracker.experts.erasure).
+    deadline_at: Mapped[datetime | None]
     timezone: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(10), default=AssignmentState.OFFERED.value)
     # Stored as text, never fetched.

@@ -4,8 +4,9 @@ Erasing an applicant (:func:`erase_applicant`) removes, in one transaction, the 
 and everything hanging off it – languages, topics, documents, emails (queued, draft or
 sent), the applicant's replies with their attachments and the reply address, ratings,
 comments, recusals, status history, tags, the search entry – and every audit event about
-it, plus any tag no other application carries, then writes one
-tombstone event that says an erasure happened and why, with no personal data. The stored
+it, plus any tag no other application carries, the expert made from the application and
+the assignments (a paid one kept as the payment record: tracker.experts.erasure), then
+writes one tombstone event that says an erasure happened and why, with no personal data. The stored
 files are deleted only after the commit: a rollback must never leave rows pointing at
 deleted files, while a file left behind by a crash is an orphan that
 ``flask storage reconcile`` finds.
@@ -49,6 +50,7 @@ from tracker.applications.teamwork import remove_unused_tags, tags_of
 from tracker.audit import record_event
 from tracker.database import begin_write, empty_wal, vacuum
 from tracker.documents.storage import delete_stored
+from tracker.experts.erasure import erase_expert_rows
 from tracker.extensions import db
 from tracker.jobs.queue import delete_jobs, forget_done_jobs
 from tracker.jobs.registry import ClaimedJob, job_kind
@@ -76,12 +78,14 @@ ERASURE_TEMPLATE = "erasure_confirm"
 # index segments: overwrite them on delete (SQLite 3.42+, persistent once set).
 FTS_SECURE_DELETE = "INSERT INTO search_fts(search_fts, rank) VALUES('secure-delete', 1)"
 FTS_OPTIMIZE = "INSERT INTO search_fts(search_fts) VALUES('optimize')"
-# The tables an erasure deletes from: the applications, every table that refers to one,
-# the tag list and the audit log.
+# The tables an erasure deletes from: the applications, every table that refers to one or
+# to an expert of the pool, the tag list and the audit log.
 PERSONAL_TABLES = sorted(
     table.name
     for table in db.metadata.sorted_tables
-    if table.name in ("applications", "tags", "jobs") or "application_id" in table.c
+    if table.name in ("applications", "tags", "jobs")
+    or "application_id" in table.c
+    or "expert_id" in table.c
 )
 
 
@@ -129,6 +133,9 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
         "email_id",
         select(OutboxEmail.id).where(OutboxEmail.application_id.in_(application_ids)),
     )
+    # The experts made from the applications and the assignments (paid ones reduced to
+    # payment records): before the applications, whose deletion would unlink them.
+    erase_expert_rows(application_ids=application_ids)
     for application_id in application_ids:
         # Explicitly, not only by cascade: on SQLite the delete trigger takes the words
         # out of the FTS index.

@@ -2,8 +2,9 @@
 
 What the privacy notice promises an applicant who asks what we hold about them: every
 field, languages and topics, the status history, the emails sent, the applicant's replies
-(with the files they attached), editors' comments and ratings, and the documents
-themselves. An admin downloads the archive; the export is audited.
+(with the files they attached), editors' comments and ratings, the expert of the pool the
+applicant became with their assignments, and the documents themselves. An admin downloads
+the archive; the export is audited.
 """
 
 from __future__ import annotations
@@ -14,21 +15,23 @@ import re
 import shutil
 import tempfile
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import record_event
 from tracker.documents.serve import zip_member_name
 from tracker.documents.storage import open_stored
 from tracker.enums import EmailStatus
+from tracker.experts.records import expert_of
 from tracker.extensions import db
 from tracker.labels import language_with_level
 from tracker.models import (
     ApplicantReply,
     Application,
+    Assignment,
     Comment,
     Document,
     OutboxEmail,
@@ -41,7 +44,7 @@ from tracker.models import (
 log = logging.getLogger(__name__)
 
 
-def _iso(value: datetime | None) -> str | None:
+def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -150,6 +153,8 @@ def subject_access_data(application: Application) -> dict:
             }
             for comment in comments
         ],
+        "expert": expert_record(application),
+        "assignments": assignment_records(application),
         "ratings": [
             {
                 "editor": rating.user.name,
@@ -166,6 +171,61 @@ def subject_access_data(application: Application) -> dict:
             for rating in ratings
         ],
     }
+
+
+def expert_record(application: Application) -> dict | None:
+    """Return the expert of the pool the applicant became (matched as enrolment matches)."""
+    expert = expert_of(application)
+    if expert is None:
+        return None
+    return {
+        "full_name": expert.full_name,
+        "email": expert.email,
+        "phone": expert.phone,
+        "country": expert.country,
+        "city": expert.city,
+        "timezone": expert.timezone,
+        "preferred_language": expert.preferred_language,
+        "regions": expert.regions,
+        "languages": [{"language": row.language, "level": row.level} for row in expert.languages],
+        "topics": sorted(row.topic for row in expert.topics),
+        "availability": expert.availability,
+        "busy_until": _iso(expert.busy_until),
+        "rate_minor": expert.rate_minor,
+        "rate_currency": expert.rate_currency,
+        "notes": expert.notes,
+        "source": expert.source,
+        "consent_at": _iso(expert.consent_at),
+        "privacy_version": expert.privacy_version,
+        "created_at": _iso(expert.created_at),
+    }
+
+
+def assignment_records(application: Application) -> list[dict]:
+    """Return the assignments given to the applicant, as candidate or as expert."""
+    expert = expert_of(application)
+    owners = [Assignment.application_id == application.id]
+    if expert is not None:
+        owners.append(Assignment.expert_id == expert.id)
+    assignments = db.session.scalars(
+        select(Assignment).where(or_(*owners)).order_by(Assignment.created_at, Assignment.id)
+    )
+    return [
+        {
+            "reference": item.reference,
+            "title": item.title,
+            "brief": item.brief,
+            "fee_minor": item.fee_minor,
+            "currency": item.currency,
+            "deadline_at": _iso(item.deadline_at),
+            "timezone": item.timezone,
+            "state": item.state,
+            "published_url": item.published_url,
+            "published_on": _iso(item.published_on),
+            "paid_on": _iso(item.paid_on),
+        }
+        for item in assignments
+    ]
 
 
 def _sent_emails(application_id: int) -> list[OutboxEmail]:

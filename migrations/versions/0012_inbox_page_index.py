@@ -8,21 +8,22 @@ Revises: 0011
 Create Date: 2026-12-04 22:00:00.000000
 
 """
+
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_applications_created_id', 'applications', ['created_at', 'id'])
-    op.drop_index('ix_applications_created_at', table_name='applications')
+    op.create_index("ix_applications_created_id", "applications", ["created_at", "id"])
+    op.drop_index("ix_applications_created_at", table_name="applications")
 
 
 def downgrade():
-    op.create_index('ix_applications_created_at', 'applications', ['created_at'])
-    op.drop_index('ix_applications_created_id', table_name='applications')
+    op.create_index("ix_applications_created_at", "applications", ["created_at"])
+    op.drop_index("ix_applications_created_id", table_name="applications")

@@ -17,27 +17,27 @@ import sqlalchemy as sa
 
 # As in tracker/models.py when this was written (a migration stays as it was run).
 COUNTED = {
-    'applications': (
-        'applications',
-        'application_regions',
-        'application_languages',
-        'application_topics',
-        'application_tags',
-        'tags',
-        'ratings',
-        'recusals',
-        'search_entries',
+    "applications": (
+        "applications",
+        "application_regions",
+        "application_languages",
+        "application_topics",
+        "application_tags",
+        "tags",
+        "ratings",
+        "recusals",
+        "search_entries",
     ),
-    'calls': ('calls',),
-    'staff': ('users',),
+    "calls": ("calls",),
+    "staff": ("users",),
 }
 SQLITE_DDL = [
-    f'CREATE TRIGGER change_count_{table}_{operation.lower()} AFTER {operation} ON {table} '
+    f"CREATE TRIGGER change_count_{table}_{operation.lower()} AFTER {operation} ON {table} "
     f"BEGIN INSERT INTO change_counts (name, value) VALUES ('{name}', 1) "
-    'ON CONFLICT (name) DO UPDATE SET value = change_counts.value + 1; END'
+    "ON CONFLICT (name) DO UPDATE SET value = change_counts.value + 1; END"
     for name, tables in COUNTED.items()
     for table in tables
-    for operation in ('INSERT', 'UPDATE', 'DELETE')
+    for operation in ("INSERT", "UPDATE", "DELETE")
 ]
 POSTGRES_DDL = [
     "CREATE OR REPLACE FUNCTION count_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -48,8 +48,8 @@ POSTGRES_DDL = [
     "PERFORM set_config('tracker.counted_' || TG_ARGV[0], 'yes', true); "
     "RETURN NULL; END $$",
     *(
-        f'CREATE CONSTRAINT TRIGGER change_count_{table} '
-        f'AFTER INSERT OR UPDATE OR DELETE ON {table} DEFERRABLE INITIALLY DEFERRED '
+        f"CREATE CONSTRAINT TRIGGER change_count_{table} "
+        f"AFTER INSERT OR UPDATE OR DELETE ON {table} DEFERRABLE INITIALLY DEFERRED "
         f"FOR EACH ROW EXECUTE FUNCTION count_change('{name}')"
         for name, tables in COUNTED.items()
         for table in tables
@@ -58,33 +58,33 @@ POSTGRES_DDL = [
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
     op.create_table(
-        'change_counts',
-        sa.Column('name', sa.String(length=40), nullable=False),
-        sa.Column('value', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('name', name=op.f('pk_change_counts')),
+        "change_counts",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_change_counts")),
     )
-    postgresql = op.get_bind().dialect.name == 'postgresql'
+    postgresql = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRES_DDL if postgresql else SQLITE_DDL:
         op.execute(statement)
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
+    if op.get_bind().dialect.name == "postgresql":
         for tables in COUNTED.values():
             for table in tables:
-                op.execute(f'DROP TRIGGER change_count_{table} ON {table}')
-        op.execute('DROP FUNCTION count_change()')
+                op.execute(f"DROP TRIGGER change_count_{table} ON {table}")
+        op.execute("DROP FUNCTION count_change()")
     else:
         for tables in COUNTED.values():
             for table in tables:
-                for operation in ('insert', 'update', 'delete'):
-                    op.execute(f'DROP TRIGGER change_count_{table}_{operation}')
-    op.drop_table('change_counts')
+                for operation in ("insert", "update", "delete"):
+                    op.execute(f"DROP TRIGGER change_count_{table}_{operation}")
+    op.drop_table("change_counts")

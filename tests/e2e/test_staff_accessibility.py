@@ -19,6 +19,7 @@ from tests.e2e.test_staff import (  # noqa: F401 - fixtures
     url,
 )
 from tracker.enums import EmailStatus
+from tracker.experts.records import new_expert, set_expertise
 from tracker.extensions import db
 from tracker.web.access import policy_of
 from tracker.web.security import STAFF_POLICIES
@@ -45,6 +46,9 @@ VISITED = {
     "review.new_assignment",
     "review.assignment",
     "review.assignment_brief",
+    "review.experts",
+    "review.expert",
+    "review.invite_preview",
     "admin.dashboard",
     "admin.calls",
     "admin.new_call",
@@ -146,6 +150,12 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
     make_failed_job(app)
     with app.app_context():
         call_id = db.session.scalar(select(Call.id))
+        expert = new_expert(
+            full_name="Nino Beridze", email="nino.expert@example.org", source="import"
+        )
+        set_expertise(expert, regions=["georgia"], languages=[("ka", "native")], topics=[])
+        db.session.commit()
+        expert_id = expert.id
     pages = {
         "inbox": url(app, "review.inbox", lang="en"),
         "inbox filtered": url(app, "review.inbox", status="new", region="georgia", lang="en"),
@@ -168,6 +178,11 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         "audit log": url(app, "review.audit_log", lang="en"),
         "notifications": url(app, "review.notifications", lang="en"),
         "notification settings": url(app, "review.settings", lang="en"),
+        "experts": url(app, "review.experts", region="georgia", lang="en"),
+        "expert": url(app, "review.expert", expert_id=expert_id, lang="en"),
+        "invite experts": url(
+            app, "review.invite_preview", region="georgia", invite_to=call_id, lang="en"
+        ),
         "dashboard": url(app, "admin.dashboard", lang="en"),
         "calls": url(app, "admin.calls", lang="en"),
         "new call": url(app, "admin.new_call", lang="en"),

@@ -41,6 +41,7 @@ ARGUMENTS = {
     "attachment_id": 1,
     "notification_id": 1,
     "assignment_id": 1,
+    "expert_id": 1,
 }
 
 

@@ -32,6 +32,7 @@ from tests.applying import (
 )
 from tests.conftest import hidden_fields, login_as
 from tests.reply_mails import reply
+from tracker.experts.records import new_expert
 from tracker.extensions import db
 from tracker.mail.outbox import reply_to_address
 from tracker.models import (
@@ -437,6 +438,7 @@ def world(app, client, call, make_user):
         user_id=colleague.id, event="assigned", application_id=application.id
     )
     db.session.add(notification)
+    expert = new_expert(full_name="Nino Beridze", email="nino.expert@example.org", source="import")
     db.session.commit()
     assignment = Assignment(
         reference="AS-TEST22",
@@ -451,6 +453,7 @@ def world(app, client, call, make_user):
     db.session.commit()
     return {
         "assignment_id": assignment.id,
+        "expert_id": expert.id,
         "view_id": view.id,
         "notification_id": notification.id,
         "application_id": application.id,

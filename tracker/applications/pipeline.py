@@ -26,6 +26,7 @@ from tracker.enums import (
     RejectionReason,
     Status,
 )
+from tracker.experts.pool import enrol_expert
 from tracker.extensions import db
 from tracker.labels import status_label
 from tracker.mail.compose import queue_template_email
@@ -239,6 +240,8 @@ def _apply_status(
     elif old_status in FINAL_STATUSES:
         application.decided_at = None
     db.session.add(change)
+    if new_status is Status.ACCEPTED:
+        enrol_expert(application, by=by)  # into the expert pool, with the acceptance
     withdrawn = new_status is Status.WITHDRAWN
     notify(
         NotificationEvent.WITHDREW if withdrawn else NotificationEvent.STATUS_CHANGED,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tracker.applications.people import name_key, normalise_email
 from tracker.enums import DEFAULT_TIMEZONE
 from tracker.extensions import db
-from tracker.models import Expert, ExpertLanguage, ExpertRegion, ExpertTopic
+from tracker.models import Application, Expert, ExpertLanguage, ExpertRegion, ExpertTopic
 
 MATCH_EMAIL = "email"
 MATCH_NAME = "name"
@@ -49,6 +49,15 @@ def find_expert(email: str | None, full_name: str | None) -> tuple[Expert | None
         if len(named) == 1:
             return named[0], MATCH_NAME
     return None, None
+
+
+def expert_of(application: Application) -> Expert | None:
+    """Return the expert made from *application*, else the one with its address."""
+    expert = db.session.scalar(select(Expert).where(Expert.application_id == application.id))
+    if expert is None:
+        address = normalise_email(application.email)
+        expert = db.session.scalar(select(Expert).where(Expert.email == address))
+    return expert
 
 
 def set_expertise(

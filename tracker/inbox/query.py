@@ -17,6 +17,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import (
     ColumnElement,
+    Exists,
     Row,
     Select,
     and_,
@@ -64,15 +65,12 @@ def _recused_by_user(user_id: int | None) -> ColumnElement[bool]:
     return Application.id.in_(select(Recusal.application_id).where(Recusal.user_id == user_id))
 
 
-def _has_row(application_id: ColumnElement, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Return "the application has a related row matching *condition*" as EXISTS.
-
-    Correlated, so a page walks the inbox's order and stops after its 50 rows (SQLite
-    checks each through the related table's primary key) instead of first collecting
-    every match: a region a third of all applicants cover took 45 ms as ``IN (…)`` at
-    100,000 applications, 2 ms as EXISTS. PostgreSQL plans both as a semi-join.
-    """
-    return exists().where(application_id == Application.id, condition)
+def has_row(foreign_key: ColumnElement, condition: ColumnElement, owner=Application.id) -> Exists:
+    """Return "*owner* (an application, or an expert) has a row whose *foreign_key* names it
+    and matching *condition*" as EXISTS: correlated, so a page walks the list's order and
+    stops after its 50 rows instead of collecting every match first (a region a third of
+    100,000 applicants cover: 45 ms as ``IN (…)``, 2 ms as EXISTS; PostgreSQL: alike)."""
+    return exists().where(foreign_key == owner, condition)
 
 
 def _id_of(user: User | None) -> int | None:  # exports from the command line: nobody
@@ -87,21 +85,21 @@ def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, s
     if f.region:
         # Everyone who covers the region, checked per row through the table's primary key.
         conditions.append(
-            _has_row(ApplicationRegion.application_id, ApplicationRegion.region == f.region)
+            has_row(ApplicationRegion.application_id, ApplicationRegion.region == f.region)
         )
     if status and f.status:
         conditions.append(Application.status.in_([status.value for status in f.status]))
     if f.language:
         conditions.append(
-            _has_row(ApplicationLanguage.application_id, ApplicationLanguage.language == f.language)
+            has_row(ApplicationLanguage.application_id, ApplicationLanguage.language == f.language)
         )
     if f.topic:
         conditions.append(
-            _has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
+            has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
         )
     if f.tag and scope is None:  # tags are the team's labels, not for guests
         conditions.append(
-            _has_row(
+            has_row(
                 application_tags.c.application_id,
                 application_tags.c.tag_id.in_(select(Tag.id).where(Tag.name == f.tag)),
             )

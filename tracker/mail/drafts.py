@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import record_event
@@ -54,8 +54,9 @@ class OutboxPage:
 
 
 def _outbox_conditions(application_id: int | None, within: Select | None) -> list:
-    # Applicant emails only: staff emails (password resets) hold links nobody else may see.
-    conditions = [OutboxEmail.application_id.is_not(None)]
+    # Emails to applicants and to experts of the pool only: staff emails (password resets)
+    # hold links nobody else may see.
+    conditions = [or_(OutboxEmail.application_id.is_not(None), OutboxEmail.expert_id.is_not(None))]
     if application_id is not None:
         conditions.append(OutboxEmail.application_id == application_id)
     if within is not None:

@@ -19,6 +19,7 @@ from tracker.notifications.inbox import unread_count
 STAFF_NAVIGATION = (
     ("review.inbox", _l("Inbox"), False),
     ("review.outbox", _l("Outbox"), False),
+    ("review.experts", _l("Experts"), False),
     ("admin.dashboard", _l("Dashboard"), False),
     ("admin.calls", _l("Calls"), True),
     ("admin.team", _l("Team"), True),
