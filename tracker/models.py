@@ -1092,6 +1092,12 @@ class Assignment(db.Model):
     def __repr__(self) -> str:
         return f"<Assignment {self.reference} {self.state}>"
 
+    @property
+    def is_payment_record(self) -> bool:
+        """Whether only the payment record of an erased author is left (experts.erasure):
+        the one kind of assignment without a deadline."""
+        return self.deadline_at is None
+
 
 # What each change count counts: every change to these tables. "applications": what the
 # inbox's filters read; "calls" and "staff": what the inbox names (the team's saved views

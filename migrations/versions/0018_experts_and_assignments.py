@@ -124,7 +124,7 @@ def upgrade():
         sa.Column("brief", sa.Text(), nullable=True),
         sa.Column("fee_minor", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("deadline_at", sa.DateTime(), nullable=False),
+        sa.Column("deadline_at", sa.DateTime(), nullable=True),
         sa.Column("timezone", sa.String(length=40), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("published_url", sa.String(length=2000), nullable=True),

@@ -137,6 +137,12 @@ def test_an_admin_erases_an_imported_expert_after_confirming(
         {"expert": expert_id, "reason": "admin"},
     )
     assert "Nino" not in str([event.details for event in db.session.scalars(select(AuditEvent))])
+    # The record is the accounting desk's (in the export): no page to edit it or write from.
+    record = db.session.scalar(select(Assignment))
+    for path in ("", "/brief"):
+        missing = admin_client.get(f"/review/assignments/{record.id}{path}?lang=en")
+        assert missing.status_code == 404
+        assert "Page not found" in missing.get_data(as_text=True)
 
 
 def test_an_editor_may_not_erase_an_expert(editor_client, make_expert):

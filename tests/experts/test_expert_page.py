@@ -79,11 +79,13 @@ def test_the_page_shows_the_expert_assignments_and_invitations(
     assert '<a href="mailto:nino@example.org">nino@example.org</a>' in html
     assert "Imported from the newsroom's list" in html
     assert re.search(
-        r"<td>AS-TEST01</td>\s*<td><bdi>The harvest in Kakheti</bdi></td>\s*<td>published</td>\s*"
+        r"<td>AS-TEST01</td>\s*<td><a href=\"/review/assignments/\d+\"><bdi>The harvest in Kakheti"
+        r"</bdi></a></td>\s*<td>Published</td>\s*"
         r"<td>€250.00</td>\s*<td>3 Nov 2026 · <a href=\"https://example.com/kakheti\" "
         r"rel=\"noopener noreferrer nofollow\">",
         html,
     )
+    assert f'<a href="/review/assignments/new?expert={expert.id}">New assignment…</a>' in html
     title = localized(call.title, "en")
     assert re.findall(r"<li>(\d{1,2} \w{3} \d{4}): ([^<]*)</li>", html) == [
         (day_on_page(utcnow()), title)

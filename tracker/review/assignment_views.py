@@ -86,11 +86,20 @@ def _render_new(application, expert, form, *, problem=None, status_code=200):
     )
 
 
+def _assignment_or_404(assignment_id: int) -> Assignment:
+    """Return the assignment, unless only an erased author's payment record is left: that
+    is the accounting desk's, in the assignments export, and nothing to edit or send."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if assignment.is_payment_record:
+        abort(404)
+    return assignment
+
+
 @bp.get("/assignments/<int:assignment_id>")
 @staff
 def assignment(assignment_id: int):
     """Show an assignment: details, edit form, next steps, brief, history."""
-    return _render_assignment(db.get_or_404(Assignment, assignment_id))
+    return _render_assignment(_assignment_or_404(assignment_id))
 
 
 def _render_assignment(assignment: Assignment, *, status_code: int = 200, **options):
@@ -121,7 +130,7 @@ def _refused(assignment: Assignment, error: Exception, **posted):
 @staff
 def edit_assignment(assignment_id: int):
     """Save the edit form of an assignment."""
-    assignment = db.get_or_404(Assignment, assignment_id)
+    assignment = _assignment_or_404(assignment_id)
     form = AssignmentForm()
     users = assignable_users()
     form.offer(users)
@@ -144,7 +153,7 @@ def edit_assignment(assignment_id: int):
 @staff
 def advance_assignment_view(assignment_id: int):
     """Move an assignment to its next state (publication and payment with their dates)."""
-    assignment = db.get_or_404(Assignment, assignment_id)
+    assignment = _assignment_or_404(assignment_id)
     form = AdvanceForm()
     if not form.validate():
         return _render_assignment(assignment, status_code=400, advance_form=form)
@@ -168,7 +177,7 @@ def advance_assignment_view(assignment_id: int):
 @staff
 def assignment_brief(assignment_id: int):
     """Write the brief to the author from the template, preview it, send it."""
-    assignment = db.get_or_404(Assignment, assignment_id)
+    assignment = _assignment_or_404(assignment_id)
     if recipient_of(assignment) is None:
         abort(404)  # the author was erased: there is nobody to write to
     if request.method == "GET":

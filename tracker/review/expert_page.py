@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.calls import list_open_calls, localized
 from tracker.dates import day
-from tracker.enums import AssignmentState, Availability
+from tracker.enums import Availability
 from tracker.experts.directory import today
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
@@ -19,17 +18,6 @@ from tracker.labels import language_labeller
 from tracker.models import Assignment, Call, Expert, ExpertInvitation
 from tracker.money import format_amount
 from tracker.review.inbox_options import InboxOptions, inbox_options
-
-# The states of an assignment as the expert page names them.
-ASSIGNMENT_STATE_LABELS = {
-    AssignmentState.OFFERED: _l("offered"),
-    AssignmentState.ACCEPTED: _l("accepted"),
-    AssignmentState.DELIVERED: _l("delivered"),
-    AssignmentState.EDITED: _l("edited"),
-    AssignmentState.PUBLISHED: _l("published"),
-    AssignmentState.PAID: _l("paid"),
-    AssignmentState.CANCELLED: _l("cancelled"),
-}
 
 
 @dataclass

@@ -15,13 +15,12 @@ from tracker.experts.erasure import erase_expert
 from tracker.experts.filter import ExpertFilter
 from tracker.experts.invitations import InvitationError, invite_experts, plan_invitations
 from tracker.extensions import db
-from tracker.labels import LEVEL_LABELS, resolved
+from tracker.labels import ASSIGNMENT_STATE_LABELS, LEVEL_LABELS, resolved
 from tracker.models import Call, Expert
 from tracker.money import format_amount
 from tracker.review import bp
 from tracker.review.expert_forms import EraseExpertForm, ExpertForm, InviteForm
 from tracker.review.expert_page import (
-    ASSIGNMENT_STATE_LABELS,
     PoolLabels,
     availability_text,
     expert_details,
