@@ -7,6 +7,7 @@ import time
 import click
 from flask import Flask
 
+from tracker.experts.cli import experts_group
 from tracker.extensions import db
 from tracker.replies.fetch import replies_group
 
@@ -193,6 +194,8 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(templates_group)  # defined below
     app.cli.add_command(replies_group)
+    # Other modules add their commands to the group (tracker.experts.cli).
+    app.cli.add_command(experts_group)
     register_privacy(app)  # defined below
 
 
