@@ -57,6 +57,8 @@ class FileRow:
     line: int
     cells: dict[str, str] = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    # Why the line cannot be read as text at all (its cells are then left empty).
+    unreadable: object = None
 
 
 @dataclass
@@ -93,19 +95,23 @@ def formula_problem(column: str, value: str):
     )
 
 
+def too_large() -> ImportFileError:
+    """Return the refusal of a file larger than IMPORT_MAX_BYTES."""
+    return ImportFileError(
+        _l(
+            "The file is larger than %(mb)s MB. Please split the list into smaller files.",
+            mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024),
+        )
+    )
+
+
 def read_rows(path: Path, kind: str) -> FileRows:
     """Read *path* (a *kind* file: csv or xlsx) into at most IMPORT_MAX_ROWS rows.
 
     :raises ImportFileError: the file is too large, not of its kind, or not text we read.
     """
-    limit = current_app.config["IMPORT_MAX_BYTES"]
-    if path.stat().st_size > limit:
-        raise ImportFileError(
-            _l(
-                "The file is larger than %(mb)s MB. Please split the list into smaller files.",
-                mb=limit // (1024 * 1024),
-            )
-        )
+    if path.stat().st_size > current_app.config["IMPORT_MAX_BYTES"]:
+        raise too_large()
     reader = _csv_rows if kind == "csv" else _xlsx_rows
     return _collect(reader(path), current_app.config["IMPORT_MAX_ROWS"])
 
@@ -136,7 +142,10 @@ def _collect(rows: Iterator[tuple[int, list[str], list]], max_rows: int) -> File
         if len(result.rows) == max_rows:
             result.truncated = True
             break
-        row = FileRow(line, problems=list(problems))
+        if problems:
+            result.rows.append(FileRow(line, unreadable=problems[0]))
+            continue
+        row = FileRow(line)
         for column, position in positions.items():
             value = values[position] if position < len(values) else ""
             row.cells[column] = value

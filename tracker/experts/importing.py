@@ -175,6 +175,9 @@ def _report_rows(path: Path, kind: str, vocabulary: Vocabulary) -> ImportReport:
         )
     first_line: dict[str, int] = {}
     for file_row in read.rows:
+        if file_row.unreadable is not None:
+            report.rows.append(ReportRow(file_row.line, "", "", REFUSED, [file_row.unreadable]))
+            continue
         problems = list(file_row.problems)
         data = check_row(file_row.cells, vocabulary, problems)
         if data.email in first_line:
