@@ -298,6 +298,7 @@ def language_labeller(ui_language: str) -> Callable[[str, str, str | None], str]
 
     return label
 
+
 # What an import does with a line of the file (tracker.experts.importing outcomes).
 IMPORT_OUTCOME_LABELS = {
     "create": _l("Create"),

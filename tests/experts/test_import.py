@@ -82,7 +82,7 @@ def write(tmp_path: Path, text: str, name: str = "list.csv", encoding: str = "ut
 
 def experts() -> list[tuple]:
     return [
-        (e.full_name, e.email, e.regions, [(l.language, l.level) for l in e.languages])
+        (e.full_name, e.email, e.regions, [(row.language, row.level) for row in e.languages])
         for e in db.session.scalars(select(Expert).order_by(Expert.id))
     ]
 
@@ -112,7 +112,12 @@ def test_the_sample_files_import_creates_the_good_rows_with_consent_and_an_audit
             ["georgia", "abkhazia"],
             [("ka", "native"), ("de", "B2"), ("en", "C1")],
         ),
-        ("Армен Саргсян", "armen.sargsyan@example.org", ["armenia"], [("hy", "native"), ("ru", "C2")]),
+        (
+            "Армен Саргсян",
+            "armen.sargsyan@example.org",
+            ["armenia"],
+            [("hy", "native"), ("ru", "C2")],
+        ),
         (
             "Leyla Mammadova",
             "leyla.mammadova@example.org",
@@ -329,8 +334,7 @@ def test_utf16_without_a_byte_order_mark_is_refused(app, call, tmp_path):
     assert not path.read_bytes().startswith(codecs.BOM_UTF16_LE)
 
     assert [str(p) for p in check_file(path, "csv").problems] == [
-        "The file looks like UTF-16 text without a byte-order mark. Please save it as "
-        "“CSV UTF-8”."
+        "The file looks like UTF-16 text without a byte-order mark. Please save it as “CSV UTF-8”."
     ]
 
 
