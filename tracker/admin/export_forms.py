@@ -58,3 +58,27 @@ class ExportForm(SiteForm):
         # Not DataRequired: its "required" attribute would make the browser demand every box.
         if not field.data:
             raise ValidationError(_l("Choose at least one column."))
+
+
+class PoolExportForm(SiteForm):
+    """Which list – the expert pool or the assignments – and which format."""
+
+    kind = RadioField(
+        _l("List"),
+        choices=choices(
+            [
+                ("experts", _l("The expert pool")),
+                ("assignments", _l("Assignments, for the accounting desk")),
+            ]
+        ),
+        default="experts",
+        validators=[DataRequired()],
+    )
+    format = RadioField(
+        _l("Format"),
+        choices=choices(
+            [("csv", _l("CSV (spreadsheet, UTF-8)")), ("xlsx", _l("Excel workbook (XLSX)"))]
+        ),
+        default="csv",
+        validators=[DataRequired()],
+    )

@@ -97,3 +97,52 @@ def import_command(file: Path, dry_run: bool, yes: bool, language: str) -> None:
             f"{counts[UNCHANGED]} unchanged, {counts[REFUSED]} refused."
         )
         raise SystemExit(EXIT_REFUSED_ROWS if done.count(REFUSED) else 0)
+
+
+def _export(kind: str, file_format: str, headers: str, output: str) -> None:
+    """Write the export of *kind* to *output* (audited), with a progress bar."""
+    from tracker.exports import write_csv, write_xlsx
+    from tracker.exports.pool import SHEET_TITLES, column_widths, export_rows, record_pool_export
+
+    count = record_pool_export(kind, file_format, user=None)
+    with click.progressbar(length=count, label=f"Exporting {count} {kind}") as bar:
+        rows = export_rows(kind, headers=headers, text=file_format == "csv", progress=bar.update)
+        if file_format == "xlsx":
+            with open(output, "wb") as handle:
+                write_xlsx(rows, handle, column_widths(kind), title=SHEET_TITLES[kind])
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(write_csv(rows))
+    click.echo(f"Wrote {count} {kind} to {output}.")
+
+
+_format_option = click.option(
+    "--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv"
+)
+_headers_option = click.option(
+    "--headers",
+    type=click.Choice(["keys", "people"]),
+    default="keys",
+    help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
+)
+_output_option = click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), required=True
+)
+
+
+@click.command("experts")
+@_format_option
+@_headers_option
+@_output_option
+def export_experts_command(file_format: str, headers: str, output: str) -> None:
+    """Write the expert pool to a CSV or XLSX file (audited)."""
+    _export("experts", file_format, headers, output)
+
+
+@click.command("assignments")
+@_format_option
+@_headers_option
+@_output_option
+def export_assignments_command(file_format: str, headers: str, output: str) -> None:
+    """Write every assignment, with fees as text, to a CSV or XLSX file (audited)."""
+    _export("assignments", file_format, headers, output)
