@@ -80,3 +80,8 @@ def moment(value: datetime, *, zone: bool = False) -> str:
     locale = _locale()
     time = locale.time_formats["short"].pattern + (" z" if zone else "")
     return format_datetime(value, locale.datetime_formats["medium"].format(time, day_pattern()))
+
+
+def month(value: date | datetime) -> str:
+    """Return the month of *value* in the page language: "Dez. 2026", "Dec 2026"."""
+    return format_date(value, _locale().datetime_skeletons["yMMM"].pattern)
