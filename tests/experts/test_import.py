@@ -408,3 +408,12 @@ def test_an_xlsx_formula_cell_and_a_damaged_workbook_are_refused(app, call, tmp_
     assert [str(p) for p in check_file(damaged, "xlsx").problems] == [
         "We could not read this file as an Excel workbook. Please save it again as XLSX."
     ]
+
+
+def test_other_columns_are_ignored_and_column_names_are_read_in_any_case(app, call, tmp_path):
+    path = write(
+        tmp_path,
+        "Full_Name,EMAIL,Regions,languages,topics,Salary\n"
+        "Nino Beridze,n@example.org,georgia,ka:native,politics,=1+1\n",
+    )
+    assert lines(check_file(path, "csv")) == [(2, "Nino Beridze", "n@example.org", "create", [])]

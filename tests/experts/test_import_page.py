@@ -200,6 +200,14 @@ def test_uploads_older_than_the_limit_are_removed(app, admin_client, call):
     assert remove_expired() == 1
     assert staged(app) == []
 
+    # A later upload removes what has waited too long before keeping itself.
+    upload(admin_client, "experts.csv")
+    (old,) = staged(app)
+    os.utime(Path(app.config["IMPORT_STAGING_DIR"]) / old, (an_hour_ago, an_hour_ago))
+    upload(admin_client, "experts.xlsx")
+    assert len(staged(app)) == 1
+    assert staged(app)[0].endswith(".xlsx")
+
 
 def test_the_cli_reports_asks_and_imports(app, runner, call):
     sample = str(SAMPLES / "experts.csv")
