@@ -21,6 +21,7 @@ from sqlalchemy import Select, case, func, literal, or_, select, union_all
 
 from tracker.enums import Status
 from tracker.extensions import db
+from tracker.insights import as_date
 from tracker.models import (
     Application,
     ApplicationRegion,
@@ -138,14 +139,6 @@ class FirstPieces:
     count: int
 
 
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def days_to_first_piece(call_id: int | None = None) -> FirstPieces:
     """Return the median days from application (created_at) to first published piece.
 
@@ -159,7 +152,7 @@ def days_to_first_piece(call_id: int | None = None) -> FirstPieces:
     if call_id is not None:
         query = query.where(Application.call_id == call_id)
     days = [
-        (_as_date(published) - _as_date(created)).days
+        (as_date(published) - as_date(created)).days
         for created, published in db.session.execute(query)
     ]
     return FirstPieces(statistics.median(days) if days else None, len(days))

@@ -20,6 +20,17 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# The formats of a list: CSV or XLSX.
+TABLE_FORMATS = [("csv", _l("CSV (spreadsheet, UTF-8)")), ("xlsx", _l("Excel workbook (XLSX)"))]
+
+
+def format_field() -> RadioField:
+    """Return the format choice of a list export (CSV by default)."""
+    return RadioField(
+        _l("Format"), choices=choices(TABLE_FORMATS), default="csv", validators=[DataRequired()]
+    )
+
+
 class ExportForm(SiteForm):
     """Columns (all ticked at first), format and header kind of a candidate list export."""
 
@@ -30,13 +41,7 @@ class ExportForm(SiteForm):
     )
     format = RadioField(
         _l("Format"),
-        choices=choices(
-            [
-                ("csv", _l("CSV (spreadsheet, UTF-8)")),
-                ("xlsx", _l("Excel workbook (XLSX)")),
-                ("documents", _l("ZIP of the candidates' documents")),
-            ]
-        ),
+        choices=choices([*TABLE_FORMATS, ("documents", _l("ZIP of the candidates' documents"))]),
         default="csv",
         validators=[DataRequired()],
     )
@@ -74,11 +79,4 @@ class PoolExportForm(SiteForm):
         default="experts",
         validators=[DataRequired()],
     )
-    format = RadioField(
-        _l("Format"),
-        choices=choices(
-            [("csv", _l("CSV (spreadsheet, UTF-8)")), ("xlsx", _l("Excel workbook (XLSX)"))]
-        ),
-        default="csv",
-        validators=[DataRequired()],
-    )
+    format = format_field()

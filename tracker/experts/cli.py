@@ -116,33 +116,27 @@ def _export(kind: str, file_format: str, headers: str, output: str) -> None:
     click.echo(f"Wrote {count} {kind} to {output}.")
 
 
-_format_option = click.option(
-    "--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv"
+def _export_command(kind: str, help_text: str) -> click.Command:
+    """Return the ``export <kind>`` command."""
+
+    @click.command(kind, help=help_text)
+    @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
+    @click.option(
+        "--headers",
+        type=click.Choice(["keys", "people"]),
+        default="keys",
+        help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
+    )
+    @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+    def command(file_format: str, headers: str, output: str) -> None:
+        _export(kind, file_format, headers, output)
+
+    return command
+
+
+export_experts_command = _export_command(
+    "experts", "Write the expert pool to a CSV or XLSX file (audited)."
 )
-_headers_option = click.option(
-    "--headers",
-    type=click.Choice(["keys", "people"]),
-    default="keys",
-    help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
+export_assignments_command = _export_command(
+    "assignments", "Write every assignment, with fees as text, to a CSV or XLSX file (audited)."
 )
-_output_option = click.option(
-    "--output", type=click.Path(dir_okay=False, writable=True), required=True
-)
-
-
-@click.command("experts")
-@_format_option
-@_headers_option
-@_output_option
-def export_experts_command(file_format: str, headers: str, output: str) -> None:
-    """Write the expert pool to a CSV or XLSX file (audited)."""
-    _export("experts", file_format, headers, output)
-
-
-@click.command("assignments")
-@_format_option
-@_headers_option
-@_output_option
-def export_assignments_command(file_format: str, headers: str, output: str) -> None:
-    """Write every assignment, with fees as text, to a CSV or XLSX file (audited)."""
-    _export("assignments", file_format, headers, output)
