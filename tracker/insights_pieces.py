@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, literal, or_, select, union_all
 
+from tracker.dates import sql_month
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.insights import as_date
@@ -158,12 +159,6 @@ def days_to_first_piece(call_id: int | None = None) -> FirstPieces:
     return FirstPieces(statistics.median(days) if days else None, len(days))
 
 
-def _month(column):
-    if _dialect() == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
 def fees_paid(
     call_id: int | None = None, *, now: datetime | None = None, months: int = FEE_MONTHS
 ) -> list[tuple[date, str, int]]:
@@ -176,7 +171,7 @@ def fees_paid(
     today = (now or utcnow()).date()
     start_index = today.year * 12 + today.month - 1 - (months - 1)
     start = date(start_index // 12, start_index % 12 + 1, 1)
-    month = _month(Assignment.paid_on).label("month")
+    month = sql_month(Assignment.paid_on, _dialect()).label("month")
     query = (
         select(month, Assignment.currency, func.sum(Assignment.fee_minor))
         .where(Assignment.paid_on.is_not(None), Assignment.paid_on >= start)

@@ -417,3 +417,23 @@ def test_other_columns_are_ignored_and_column_names_are_read_in_any_case(app, ca
         "Nino Beridze,n@example.org,georgia,ka:native,politics,=1+1\n",
     )
     assert lines(check_file(path, "csv")) == [(2, "Nino Beridze", "n@example.org", "create", [])]
+
+
+def test_a_workbook_with_more_rows_than_the_limit_stops_there_too(app, call, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(HEADER.strip().split(","))
+    for number in range(50):
+        sheet.append(["Expert Person", f"e{number}@example.org", "georgia", "ka:native", "media"])
+    workbook.save(tmp_path / "big.xlsx")
+    app.config["IMPORT_MAX_ROWS"] = 10
+
+    report = check_file(tmp_path / "big.xlsx", "xlsx")
+
+    assert [row.line for row in report.rows] == list(range(2, 12))
+    assert [str(p) for p in report.problems] == [
+        "The file has more than 10 rows: only the first 10 were read and nothing can be "
+        "imported. Please split the list into files of at most 10 rows."
+    ]

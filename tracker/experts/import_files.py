@@ -112,8 +112,11 @@ def read_rows(path: Path, kind: str) -> FileRows:
     """
     if path.stat().st_size > current_app.config["IMPORT_MAX_BYTES"]:
         raise too_large()
-    reader = _csv_rows if kind == "csv" else _xlsx_rows
-    return _collect(reader(path), current_app.config["IMPORT_MAX_ROWS"])
+    rows = (_csv_rows if kind == "csv" else _xlsx_rows)(path)
+    try:
+        return _collect(rows, current_app.config["IMPORT_MAX_ROWS"])
+    finally:
+        rows.close()  # a file left after the last row read is closed now, not when collected
 
 
 def _collect(rows: Iterator[tuple[int, list[str], list]], max_rows: int) -> FileRows:

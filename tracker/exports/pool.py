@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from tracker.audit import record_event
+from tracker.dates import export_moment
 from tracker.exports import SPOOL_MAX_SIZE, XLSX_TYPE
 from tracker.exports.columns import HEADERS_FOR_PEOPLE
 from tracker.exports.documents import iter_file
@@ -119,12 +119,6 @@ def _money(minor: int | None, currency: str | None) -> str:
     return "" if minor is None or not currency else str(amount_decimal(minor, currency))
 
 
-def _deadline(moment: datetime, zone: str) -> str:
-    """Return the UTC *moment* as the expert's clock shows it: "2026-12-20 18:00"."""
-    local = moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone))
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
 def _pool_row(values) -> list:
     row = list(values)
     row[7] = _money(row[7], row[8])
@@ -135,7 +129,7 @@ def _pool_row(values) -> list:
 def _assignment_row(values) -> list:
     row = list(values)
     row[4] = _money(row[4], row[5])
-    row[6] = _deadline(row[6], row[7])
+    row[6] = export_moment(row[6], row[7])
     return row
 
 
