@@ -255,6 +255,13 @@ def test_a_row_of_someone_who_applied_says_so(app, call, make_application, tmp_p
             ],
         ),
         (
+            "Nino Beridze,a@example.org,georgia,ka:native,politics,,  =cmd,",
+            [
+                "The column “city” starts with “=”, which a spreadsheet runs as a formula. "
+                "Please remove the sign or write the value as plain text."
+            ],
+        ),
+        (
             "Nino Beridze,a@example.org,georgia,ka:native,politics,,+cmd,",
             [
                 "The column “city” starts with “+”, which a spreadsheet runs as a formula. "

@@ -82,9 +82,14 @@ def file_format(filename: str) -> str:
 
 
 def formula_problem(column: str, value: str):
-    """Return why *value* of *column* would run as a formula in a spreadsheet, or None."""
+    """Return why *value* of *column* would run as a formula in a spreadsheet, or None.
+
+    The value is judged as given and as it would be stored (trimmed): " =cmd" is refused too.
+    """
     if not value.startswith(FORMULA_STARTS):
-        return None
+        value = value.strip()
+        if not value.startswith(FORMULA_STARTS):
+            return None
     if column == "phone" and _PHONE.fullmatch(value):
         return None
     return _l(
