@@ -61,6 +61,7 @@ def app_config(tmp_path, postgresql_url) -> dict:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": url,
         "STORAGE_ROOT": str(tmp_path / "uploads"),
+        "IMPORT_STAGING_DIR": str(tmp_path / "imports"),
         "FORM_MIN_FILL_SECONDS": 0,
         "MAIL_SERVER": None,
         "RATELIMIT_ENABLED": False,

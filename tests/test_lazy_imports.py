@@ -21,6 +21,7 @@ LAZY = (
     "zxcvbn",
     "boto3",
     "botocore",
+    "openpyxl",
 )
 
 SCRIPT = """

@@ -145,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard_views,
         email_template_views,
         export_views,
+        import_views,
         job_views,
         privacy_views,
         team_views,

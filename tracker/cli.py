@@ -7,7 +7,11 @@ import time
 import click
 from flask import Flask
 
-from tracker.experts.pool import experts_group
+from tracker.experts.cli import (
+    experts_group,
+    export_assignments_command,
+    export_experts_command,
+)
 from tracker.extensions import db
 from tracker.replies.fetch import replies_group
 
@@ -333,5 +337,7 @@ def purge_command(dry_run: bool) -> None:
 
 def register_privacy(app: Flask) -> None:
     """Attach the export and privacy command groups to *app*."""
+    export_group.add_command(export_experts_command)
+    export_group.add_command(export_assignments_command)
     app.cli.add_command(export_group)
     app.cli.add_command(privacy_group)

@@ -137,6 +137,13 @@ def load_config(instance_path: str) -> dict:
         "ZIP_MAX_ENTRIES": _env_int("ZIP_MAX_ENTRIES", 1000),
         "ZIP_MAX_UNCOMPRESSED": _env_int("ZIP_MAX_UNCOMPRESSED", 100 * MB),
         "ZIP_MAX_RATIO": _env_int("ZIP_MAX_RATIO", 100),
+        # Importing experts (tracker.experts.importing): the largest file and the most rows
+        # read (a larger list is split), where an upload waits between the dry run and
+        # the import, and for how many minutes.
+        "IMPORT_MAX_BYTES": _env_int("IMPORT_MAX_BYTES", 16 * MB),
+        "IMPORT_MAX_ROWS": _env_int("IMPORT_MAX_ROWS", 5000),
+        "IMPORT_STAGING_DIR": os.environ.get("IMPORT_STAGING_DIR", str(instance / "imports")),
+        "IMPORT_STAGE_MAX_AGE_MINUTES": _env_int("IMPORT_STAGE_MAX_AGE_MINUTES", 60),
         # A slow upload from a phone must not outlive its CSRF token.
         "WTF_CSRF_TIME_LIMIT": _env_int("WTF_CSRF_TIME_LIMIT", 4 * 3600),
         "FORM_MIN_FILL_SECONDS": _env_int("FORM_MIN_FILL_SECONDS", 4),

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel import dates as babel_dates
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from sqlalchemy import func
 
 # The page languages whose date order CLDR takes from a regional variant.
 _CLDR_LOCALES = {"en": "en_GB"}
@@ -93,3 +94,22 @@ def moment_in(value: datetime, zone: str, language: str | None = None) -> str:
     return babel_dates.format_datetime(
         value.replace(tzinfo=UTC), pattern, tzinfo=ZoneInfo(zone), locale=locale
     )
+
+
+def month(value: date | datetime) -> str:
+    """Return the month of *value* in the page language: "Dez. 2026", "Dec 2026"."""
+    return format_date(value, _locale().datetime_skeletons["yMMM"].pattern)
+
+
+def export_moment(value: datetime, zone: str) -> str:
+    """Return the UTC *value* as a clock in *zone* shows it, for machines and spreadsheets:
+    "2026-12-20 18:00" (exports: a deadline in the expert's time zone)."""
+    local = value.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def sql_month(column, dialect: str):
+    """Return SQL for the month of the date *column* as ``YYYY-MM`` text (for grouping)."""
+    if dialect == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)

@@ -208,14 +208,14 @@ def weekly_counts(
             call_id,
         )
     )
-    counts = {_as_date(value): int(count) for value, count in rows}
+    counts = {as_date(value): int(count) for value, count in rows}
     return [
         (first + timedelta(weeks=index), counts.get(first + timedelta(weeks=index), 0))
         for index in range(weeks)
     ]
 
 
-def _as_date(value) -> date:
+def as_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -325,3 +325,12 @@ def language_labeller(ui_language: str) -> Callable[[str, str, str | None], str]
         return pattern % {"language": shown, "level": levels.get(level, level)}
 
     return label
+
+
+# What an import does with a line of the file (tracker.experts.importing outcomes).
+IMPORT_OUTCOME_LABELS = {
+    "create": _l("Create"),
+    "update": _l("Complete"),
+    "unchanged": _l("Unchanged"),
+    "refused": _l("Refused"),
+}

@@ -25,6 +25,7 @@ class Purpose(StrEnum):
     INVITATION = "tracker.accounts.invitation"
     FORM_TICKET = "application-form-ticket"
     COMPOSE = "tracker.compose-ticket"
+    EXPERT_IMPORT = "tracker.experts.import-upload"
 
 
 # How long a token of each timed purpose works, in seconds, from the configuration. The
@@ -36,6 +37,7 @@ _MAX_AGE_SECONDS = {
     Purpose.ERASURE: lambda config: int(config["ERASURE_LINK_MAX_AGE_HOURS"]) * 3600,
     Purpose.PASSWORD_RESET: lambda config: int(config["PASSWORD_RESET_MAX_AGE"]),
     Purpose.INVITATION: lambda config: int(config["INVITATION_MAX_AGE_HOURS"]) * 3600,
+    Purpose.EXPERT_IMPORT: lambda config: int(config["IMPORT_STAGE_MAX_AGE_MINUTES"]) * 60,
 }
 
 

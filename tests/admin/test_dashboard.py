@@ -89,10 +89,10 @@ def test_dashboard_shows_exact_numbers_for_a_known_dataset(dataset, editor_clien
     ]
     coverage = table_rows(page, "coverage-heading")
     assert coverage[:4] == [
-        ["Georgia", "3", "0", "1", "Gap: 3 missing"],
-        ["Abkhazia", "1", "0", "0", "Gap: 1 missing"],
-        ["Tskhinvali region / South Ossetia", "–", "0", "0", "No target"],
-        ["Armenia", "1", "1", "1", "Target met"],
+        ["Georgia", "3", "0", "1", "Gap: 3 missing", "0"],
+        ["Abkhazia", "1", "0", "0", "Gap: 1 missing", "0"],
+        ["Tskhinvali region / South Ossetia", "–", "0", "0", "No target", "0"],
+        ["Armenia", "1", "1", "1", "Target met", "0"],
     ]
     assert "2 regions have a gap." in page
 
@@ -162,7 +162,14 @@ def test_the_dashboard_filters_by_call(dataset, admin_client):  # noqa: F811
     assert "<h1>Dashboard: Local experts wanted</h1>" in page
     assert big_numbers(page)[0] == "7 applications received"
     assert big_numbers(page)[-1] == "5 h 0 min median time to a first answer"
-    assert table_rows(page, "coverage-heading")[0] == ["Georgia", "2", "0", "1", "Gap: 2 missing"]
+    assert table_rows(page, "coverage-heading")[0] == [
+        "Georgia",
+        "2",
+        "0",
+        "1",
+        "Gap: 2 missing",
+        "0",
+    ]
     assert f'<option value="{call.id}" selected>' in page
     assert 'id="calls-heading"' not in page
 

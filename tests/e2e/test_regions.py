@@ -98,8 +98,8 @@ def test_a_diaspora_journalist_covering_two_regions_appears_under_both(live_app,
         ["Ingushetia", "1"],
     ]
     coverage = {row[0]: row[1:] for row in table_after(page, "coverage-heading")}
-    # Region: target, accepted, shortlisted, gap.
-    assert coverage["Chechnya"] == ["–", "0", "1", "No target"]
-    assert coverage["Ingushetia"] == ["–", "0", "1", "No target"]
-    assert coverage["Dagestan"] == ["–", "0", "1", "No target"]
-    assert coverage["Adygea"] == ["–", "0", "0", "No target"]
+    # Region: target, accepted, shortlisted, gap, active.
+    assert coverage["Chechnya"] == ["–", "0", "1", "No target", "0"]
+    assert coverage["Ingushetia"] == ["–", "0", "1", "No target", "0"]
+    assert coverage["Dagestan"] == ["–", "0", "1", "No target", "0"]
+    assert coverage["Adygea"] == ["–", "0", "0", "No target", "0"]

@@ -6,6 +6,8 @@ visited below or skipped with a reason, so a new staff page cannot ship unchecke
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +25,8 @@ from tracker.experts.records import new_expert, set_expertise
 from tracker.extensions import db
 from tracker.web.access import policy_of
 from tracker.web.security import STAFF_POLICIES
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 # Staff GET routes that are not pages: axe has nothing to check there.
 SKIPPED = {
@@ -58,6 +62,9 @@ VISITED = {
     "admin.email_templates",
     "admin.edit_email_template",
     "admin.export",
+    "admin.export_pool",
+    "admin.import_experts",
+    "admin.check_import",
     "admin.confirm_erase",
     "admin.jobs",
     "auth.change_password",
@@ -139,6 +146,14 @@ def make_failed_job(app) -> None:
         db.session.commit()
 
 
+def stage_sample_import(app) -> str:
+    """Keep the sample list of experts as an upload would; return its token."""
+    from tracker.experts.staging import stage_upload
+
+    with app.test_request_context(), open(SAMPLES / "experts.csv", "rb") as sample:
+        return stage_upload(sample, "experts.csv")
+
+
 def visits(app, candidates) -> dict[str, str]:  # noqa: F811
     """Return every page state to check, by name: its address."""
     from tracker.models import Call
@@ -194,6 +209,11 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
             app, "admin.edit_email_template", key="request_info", language="ru", lang="en"
         ),
         "export": url(app, "admin.export", lang="en"),
+        "export experts and assignments": url(app, "admin.export_pool", lang="en"),
+        "import experts": url(app, "admin.import_experts", lang="en"),
+        "import experts: dry run": url(
+            app, "admin.check_import", t=stage_sample_import(app), lang="en"
+        ),
         "erase applicant": url(app, "admin.confirm_erase", application_id=nino, lang="en"),
         "background jobs": url(app, "admin.jobs", lang="en"),
         "change password": url(app, "auth.change_password", lang="en"),

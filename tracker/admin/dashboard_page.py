@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
-from tracker import insights
+from tracker import insights, insights_pieces
 from tracker.calls import localized
-from tracker.dates import day, short_day
+from tracker.dates import day, month, short_day
 from tracker.insights import FirstAnswer, Totals
+from tracker.insights_pieces import FirstPieces, PieceStages
 from tracker.labels import FUNNEL_LABELS, STATUS_LABELS
 from tracker.models import Call
+from tracker.money import format_amount
 
 
 @dataclass
@@ -32,6 +35,11 @@ class DashboardPage:
     median: str | None
     coverage: list[dict]
     gap_count: int
+    pieces: list[tuple[str, PieceStages]]  # region name, stages
+    pieces_total: PieceStages
+    first_pieces: FirstPieces
+    first_piece_days: str | None  # the median, as the page writes a number
+    fees: list[tuple[str, str, str]]  # month, currency, amount as the page writes it
 
     def as_context(self) -> dict:
         """Return the fields as template variables."""
@@ -59,7 +67,10 @@ def dashboard_page(call: Call | None, *, language: str, now: datetime) -> Dashbo
         return localized(labels[key], language) if labels.get(key) else key
 
     first_answer = insights.first_answer_times(call_id)
+    first_pieces = insights_pieces.days_to_first_piece(call_id)
     coverage = insights.coverage(call_id)
+    active = insights_pieces.active_experts(now=now)
+    pieces, pieces_total = insights_pieces.piece_stages(call_id)
     calls = [(each, localized(each.title, language), n) for each, n in insights.call_counts()]
     return DashboardPage(
         call=call,
@@ -83,8 +94,21 @@ def dashboard_page(call: Call | None, *, language: str, now: datetime) -> Dashbo
                 "shortlisted": row.shortlisted,
                 "accepted": row.accepted,
                 "gap": row.gap,
+                "active": active.get(row.key, 0),
             }
             for row in coverage.rows
         ],
         gap_count=len(coverage.gaps),
+        pieces=[(region_name(row.key), row) for row in pieces],
+        pieces_total=pieces_total,
+        first_pieces=first_pieces,
+        first_piece_days=(
+            None
+            if first_pieces.median_days is None
+            else format_decimal(first_pieces.median_days, format="#,##0.#")
+        ),
+        fees=[
+            (month(first_day), currency, format_amount(minor, currency))
+            for first_day, currency, minor in insights_pieces.fees_paid(call_id, now=now)
+        ],
     )

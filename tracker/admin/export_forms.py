@@ -20,6 +20,17 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# The formats of a list: CSV or XLSX.
+TABLE_FORMATS = [("csv", _l("CSV (spreadsheet, UTF-8)")), ("xlsx", _l("Excel workbook (XLSX)"))]
+
+
+def format_field() -> RadioField:
+    """Return the format choice of a list export (CSV by default)."""
+    return RadioField(
+        _l("Format"), choices=choices(TABLE_FORMATS), default="csv", validators=[DataRequired()]
+    )
+
+
 class ExportForm(SiteForm):
     """Columns (all ticked at first), format and header kind of a candidate list export."""
 
@@ -30,13 +41,7 @@ class ExportForm(SiteForm):
     )
     format = RadioField(
         _l("Format"),
-        choices=choices(
-            [
-                ("csv", _l("CSV (spreadsheet, UTF-8)")),
-                ("xlsx", _l("Excel workbook (XLSX)")),
-                ("documents", _l("ZIP of the candidates' documents")),
-            ]
-        ),
+        choices=choices([*TABLE_FORMATS, ("documents", _l("ZIP of the candidates' documents"))]),
         default="csv",
         validators=[DataRequired()],
     )
@@ -58,3 +63,20 @@ class ExportForm(SiteForm):
         # Not DataRequired: its "required" attribute would make the browser demand every box.
         if not field.data:
             raise ValidationError(_l("Choose at least one column."))
+
+
+class PoolExportForm(SiteForm):
+    """Which list – the expert pool or the assignments – and which format."""
+
+    kind = RadioField(
+        _l("List"),
+        choices=choices(
+            [
+                ("experts", _l("The expert pool")),
+                ("assignments", _l("Assignments, for the accounting desk")),
+            ]
+        ),
+        default="experts",
+        validators=[DataRequired()],
+    )
+    format = format_field()

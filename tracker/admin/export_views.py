@@ -6,8 +6,9 @@ from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
 from tracker.admin import bp
-from tracker.admin.export_forms import ExportForm
+from tracker.admin.export_forms import ExportForm, PoolExportForm
 from tracker.exports import export_file
+from tracker.exports.pool import pool_export_file
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import count_filtered
 from tracker.web.access import admin
@@ -46,3 +47,17 @@ def export():
     # The CSV reads the database while it streams: keep the request's context for it.
     body = stream_with_context(exported.chunks)
     return _attachment(Response(body, content_type=exported.content_type), exported.filename)
+
+
+@bp.route("/export/pool", methods=["GET", "POST"])
+@admin
+def export_pool():
+    """Offer the expert pool and the assignments (GET), or stream the chosen one (POST)."""
+    form = PoolExportForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("admin/export_pool.html", form=form), status
+    chunks, content_type, filename = pool_export_file(
+        form.kind.data, form.format.data, user=current_user._get_current_object()
+    )
+    return _attachment(Response(stream_with_context(chunks), content_type=content_type), filename)

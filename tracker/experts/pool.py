@@ -10,7 +10,6 @@ same application again (accepted → on hold → accepted) changes nothing twice
 
 from __future__ import annotations
 
-import click
 from sqlalchemy import select, update
 
 from tracker.audit import record_event
@@ -95,14 +94,3 @@ def enrol_accepted(*, by: User | None = None) -> int:
         db.session.rollback()
         raise
     return len(pending)
-
-
-@click.group("experts")
-def experts_group() -> None:
-    """The expert pool."""
-
-
-@experts_group.command("enrol")
-def enrol_command() -> None:
-    """Make every accepted candidate not yet in the pool an expert."""
-    click.echo(f"Enrolled {enrol_accepted()} accepted applications into the expert pool.")

@@ -86,9 +86,11 @@ def joined(
     order: Sequence,
     separator: str = SEPARATOR,
     finish: Callable = lambda aggregate: aggregate,
+    outer=Application,
 ) -> ColumnElement:
     """Return *finish* of the *separator*-joined *value* of the related rows *where*
-    selects, in *order*, as a scalar subquery of the application row (NULL for none).
+    selects, in *order*, as a scalar subquery of the *outer* row (an application unless
+    said otherwise; NULL for none).
 
     PostgreSQL orders inside ``string_agg``; SQLite before 3.44 cannot order inside
     ``group_concat``, so it aggregates an ordered subquery (which SQLite keeps in order:
@@ -98,7 +100,7 @@ def joined(
     if dialect == "postgresql":
         aggregate = func.string_agg(value, aggregate_order_by(literal(separator), *order))
         return select(finish(aggregate)).where(*where).scalar_subquery()
-    inner = select(value.label("value")).where(*where).order_by(*order).correlate(Application)
+    inner = select(value.label("value")).where(*where).order_by(*order).correlate(outer)
     aggregate = func.group_concat(inner.subquery().c.value, separator)
     return select(finish(aggregate)).scalar_subquery()
 

@@ -229,32 +229,36 @@ def _write_sheet(
     return number - 1
 
 
-def _workbook_xml(columns: int, rows: int) -> str:
+def _workbook_xml(columns: int, rows: int, title: str = SHEET_TITLE) -> str:
     """Return xl/workbook.xml: the one sheet, and the range its autofilter covers."""
     names = ""
     if columns:
         last = _column_letter(columns - 1)
         names = (
             '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-            f"{SHEET_TITLE}!$A$1:${last}${rows + 1}</definedName></definedNames>"
+            f"{title}!$A$1:${last}${rows + 1}</definedName></definedNames>"
         )
     return (
         f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
         f"<bookViews><workbookView/></bookViews>"
-        f'<sheets><sheet name="{SHEET_TITLE}" sheetId="1" r:id="rId1"/></sheets>{names}'
+        f'<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>{names}'
         "</workbook>"
     )
 
 
 def write_xlsx(
-    rows: Iterable[Sequence[Value]], fileobj: IO[bytes], widths: Sequence[int] = ()
+    rows: Iterable[Sequence[Value]],
+    fileobj: IO[bytes],
+    widths: Sequence[int] = (),
+    *,
+    title: str = SHEET_TITLE,
 ) -> int:
     """Write *rows* (the header first) to *fileobj* as an XLSX workbook; return how many
     data rows it holds.
 
     The header row is bold and frozen, an autofilter covers the data, and each column is
     as wide as its header or its typical value (*widths*, by position), whichever is wider.
-    An empty string or None leaves its cell empty.
+    An empty string or None leaves its cell empty. *title* (letters only) names the sheet.
     """
     iterator = iter(rows)
     header = [str(title) for title in next(iterator, [])]
@@ -268,5 +272,5 @@ def write_xlsx(
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             count = _write_sheet(sheet, header, iterator, widths)
         # Written last: its filter range names the last row.
-        archive.writestr("xl/workbook.xml", _workbook_xml(len(header), count))
+        archive.writestr("xl/workbook.xml", _workbook_xml(len(header), count, title))
     return count

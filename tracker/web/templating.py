@@ -22,6 +22,7 @@ STAFF_NAVIGATION = (
     ("review.experts", _l("Experts"), False),
     ("admin.dashboard", _l("Dashboard"), False),
     ("admin.calls", _l("Calls"), True),
+    ("admin.import_experts", _l("Import experts"), True),
     ("admin.team", _l("Team"), True),
     ("admin.email_templates", _l("Email templates"), True),
     ("review.audit_log", _l("Audit log"), True),
