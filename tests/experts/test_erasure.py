@@ -227,3 +227,15 @@ def test_the_retention_purge_erases_the_expert_with_the_application(
     assert pool_rows() == [[], [], [], [], []]
     assert [row["reference"] for row in assignment_rows()] == ["AS-TEST01"]
     assert assignment_rows()[0] | {"reference": "AS-TEST02"} == PAYMENT_RECORD
+
+
+def test_erasing_an_application_leaves_the_imported_expert_of_the_same_person(
+    make_application, make_expert
+):
+    expert = make_expert()  # imported: Nino Beridze, nino@example.org
+    application = make_application(status="rejected")
+    assert application.email == expert.email
+
+    erase_applicant(application, by=None, reason="applicant request")
+
+    assert [row.id for row in db.session.scalars(select(Expert))] == [expert.id]
