@@ -49,7 +49,8 @@ def _for_call(query: Select, call_id: int | None) -> Select:
     return query if call_id is None else query.where(Application.call_id == call_id)
 
 
-def _count_if(condition):
+def count_if(condition):
+    """Return SQL counting the rows where *condition* holds (0 for none)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -72,10 +73,10 @@ def totals(call_id: int | None = None, *, now: datetime | None = None) -> Totals
         _for_call(
             select(
                 func.count(Application.id),
-                _count_if(Application.created_at >= since),
-                _count_if(Application.status == Status.NEW.value),
-                _count_if(Application.status.in_(SHORTLISTED_NOW)),
-                _count_if(Application.status == Status.ACCEPTED.value),
+                count_if(Application.created_at >= since),
+                count_if(Application.status == Status.NEW.value),
+                count_if(Application.status.in_(SHORTLISTED_NOW)),
+                count_if(Application.status == Status.ACCEPTED.value),
             ),
             call_id,
         )
@@ -165,11 +166,11 @@ def funnel(call_id: int | None = None) -> Funnel:
     query = _for_call(
         select(
             func.count(Application.id),
-            _count_if(
+            count_if(
                 or_(history.c.application_id.is_not(None), Application.status != Status.NEW.value)
             ),
-            _count_if(or_(history.c.shortlisted == 1, Application.status.in_(SHORTLIST_OR_LATER))),
-            _count_if(or_(history.c.accepted == 1, Application.status == Status.ACCEPTED.value)),
+            count_if(or_(history.c.shortlisted == 1, Application.status.in_(SHORTLIST_OR_LATER))),
+            count_if(or_(history.c.accepted == 1, Application.status == Status.ACCEPTED.value)),
         )
         .select_from(Application)
         .outerjoin(history, history.c.application_id == Application.id),
@@ -366,8 +367,8 @@ def coverage(call_id: int | None = None) -> Coverage:
         _for_call(
             select(
                 ApplicationRegion.region,
-                _count_if(Application.status.in_(SHORTLISTED_NOW)),
-                _count_if(Application.status == Status.ACCEPTED.value),
+                count_if(Application.status.in_(SHORTLISTED_NOW)),
+                count_if(Application.status == Status.ACCEPTED.value),
             )
             .join(Application, Application.id == ApplicationRegion.application_id)
             .where(Application.status.in_((*SHORTLISTED_NOW, Status.ACCEPTED.value)))

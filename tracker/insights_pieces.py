@@ -21,8 +21,9 @@ from sqlalchemy import Select, case, func, literal, or_, select, union_all
 
 from tracker.dates import sql_month
 from tracker.enums import Status
+from tracker.experts.filter import ACTIVE_DAYS
 from tracker.extensions import db
-from tracker.insights import as_date
+from tracker.insights import SHORTLIST_OR_LATER, as_date, count_if
 from tracker.models import (
     Application,
     ApplicationRegion,
@@ -33,20 +34,10 @@ from tracker.models import (
     utcnow,
 )
 
-ACTIVE_DAYS = 90
 FEE_MONTHS = 12
-# Reached the shortlist (as insights.SHORTLIST_OR_LATER) and reached a trial: acceptance
+# Reached a trial (as insights.SHORTLIST_OR_LATER reached the shortlist): acceptance
 # lies beyond both, even where a pipeline skipped a step.
-SHORTLIST_OR_LATER = (Status.SHORTLISTED.value, Status.TRIAL.value, Status.ACCEPTED.value)
 TRIAL_OR_LATER = (Status.TRIAL.value, Status.ACCEPTED.value)
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _first_pieces():
@@ -98,9 +89,9 @@ def _stages_query(call_id: int | None, *, by_region: bool) -> Select:
     reached, first = _reached(), _first_pieces()
     counts = (
         func.count(Application.id),
-        _count_if(or_(reached.c.shortlisted == 1, Application.status.in_(SHORTLIST_OR_LATER))),
-        _count_if(or_(reached.c.trial == 1, Application.status.in_(TRIAL_OR_LATER))),
-        _count_if(first.c.application_id.is_not(None)),
+        count_if(or_(reached.c.shortlisted == 1, Application.status.in_(SHORTLIST_OR_LATER))),
+        count_if(or_(reached.c.trial == 1, Application.status.in_(TRIAL_OR_LATER))),
+        count_if(first.c.application_id.is_not(None)),
     )
     key = ApplicationRegion.region if by_region else literal("")
     query = (
@@ -171,7 +162,7 @@ def fees_paid(
     today = (now or utcnow()).date()
     start_index = today.year * 12 + today.month - 1 - (months - 1)
     start = date(start_index // 12, start_index % 12 + 1, 1)
-    month = sql_month(Assignment.paid_on, _dialect()).label("month")
+    month = sql_month(Assignment.paid_on, db.session.get_bind().dialect.name).label("month")
     query = (
         select(month, Assignment.currency, func.sum(Assignment.fee_minor))
         .where(Assignment.paid_on.is_not(None), Assignment.paid_on >= start)
