@@ -23,7 +23,7 @@ from tracker.calls import list_calls
 from tracker.extensions import csrf, db
 from tracker.models import Call, User
 from tracker.web.access import admin, public
-from tracker.web.forms_common import error_summary
+from tracker.web.forms_common import error_summary, flash_errors
 
 # The guest invitation's fields are named guest-name, guest-email …: the page holds the
 # team invitation's name and email fields too.
@@ -128,8 +128,7 @@ def change_guest_access(user_id: int):
     """Give a guest reviewer another call, regions or last day."""
     form = _guest_form(GuestScopeForm())
     if not form.validate():
-        for messages in form.errors.values():
-            flash(" ".join(map(str, messages)), "error")
+        flash_errors(form)
         return redirect(url_for("admin.team", _anchor=f"user-{user_id}"))
     access = _access(form)
     user, changed = _team_action(
