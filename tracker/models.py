@@ -273,6 +273,81 @@ class Document(StoredFile, db.Model):
         return f"<Document {self.kind} {self.file_type} {self.size}>"
 
 
+class SampleFacts(db.Model):
+    """What the sample_facts job learnt of a writing sample (tracker.sample_facts): its
+    length and language. No row: not computed yet."""
+
+    __tablename__ = "sample_facts"
+    # The inbox filtered by a sample's language: everyone whose sample is in it.
+    __table_args__ = (Index("ix_sample_facts_language", "language", "application_id"),)
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    word_count: Mapped[int]
+    # False: extraction gave no text (a scanned PDF); nothing else is known then.
+    has_text: Mapped[bool]
+    # An ISO 639-1 code, None when the detector recognised no language it knows.
+    language: Mapped[str | None] = mapped_column(String(10))
+    language_confidence: Mapped[float | None]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SampleFacts {self.document_id} {self.language} {self.word_count}>"
+
+
+class SampleBand(db.Model):
+    """One LSH band key of a writing sample's MinHash: samples sharing a key are candidate
+    near-duplicates, found with one indexed lookup (tracker.sample_facts)."""
+
+    __tablename__ = "sample_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<SampleBand {self.document_id} {self.band_key}>"
+
+
+class SampleMatch(db.Model):
+    """A possible copy: how much of one writing sample is also in another's, and where.
+
+    One row per direction (each sample's own share), kept only above
+    tracker.sample_facts.COPY_THRESHOLD; either side's erasure deletes both rows.
+    """
+
+    __tablename__ = "sample_matches"
+    __table_args__ = (
+        Index("ix_sample_matches_application", "application_id", "other_application_id"),
+    )
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    other_application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    # The share of this sample's word shingles also in the other's, 0 to 1.
+    share: Mapped[float]
+    # [[this sample's passage, the other's], …] in this sample's order.
+    passages: Mapped[list] = mapped_column(JSON, default=list)
+
+    def __repr__(self) -> str:
+        return f"<SampleMatch {self.document_id}→{self.other_document_id} {self.share:.2f}>"
+
+
 class OutboxEmail(db.Model):
     """An email written in the same transaction as the change that caused it."""
 
@@ -1114,6 +1189,8 @@ CHANGE_COUNTED = {
         "ratings",
         "recusals",
         "search_entries",
+        "sample_facts",
+        "sample_matches",
     ),
     "calls": ("calls",),
     "staff": ("users", "saved_views", "start_views"),

@@ -66,6 +66,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.notifications.digest import remove_from_digests
+from tracker.sample_facts.job import forget_sample_facts
 from tracker.search import remove_application
 from tracker.urls import external_url
 
@@ -136,6 +137,9 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
     # The experts made from the applications and the assignments (paid ones reduced to
     # payment records): before the applications, whose deletion would unlink them.
     erase_expert_rows(application_ids=application_ids)
+    # The samples' facts, band keys and the passages other applications show of them; the
+    # applications flagged because of these are measured again.
+    forget_sample_facts(application_ids)
     for application_id in application_ids:
         # Explicitly, not only by cascade: on SQLite the delete trigger takes the words
         # out of the FTS index.

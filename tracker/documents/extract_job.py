@@ -18,11 +18,12 @@ from tracker.database import begin_write
 from tracker.documents.extract import extract_text
 from tracker.documents.pages import count_pages
 from tracker.documents.storage import local_copy
-from tracker.enums import FileType, JobStatus
+from tracker.enums import DocumentKind, FileType, JobStatus
 from tracker.extensions import db
 from tracker.jobs.queue import enqueue
 from tracker.jobs.registry import ClaimedJob, job_kind
 from tracker.models import Application, Job
+from tracker.sample_facts.job import queue_sample_facts
 from tracker.search import index_application
 
 EXTRACT_TEXT = "extract_text"
@@ -90,5 +91,8 @@ def extract_documents(job: ClaimedJob, _resource: None) -> bool:
         if document.id in read:
             document.text, document.page_count = read[document.id]
     index_application(application)
+    # The sample's facts are measured from the text stored here: queued with it.
+    if any(document.kind == DocumentKind.WRITING_SAMPLE for document in application.documents):
+        queue_sample_facts(application_id)
     db.session.commit()
     return True

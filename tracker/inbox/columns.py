@@ -25,11 +25,16 @@ OPTIONAL_COLUMNS = {
     "assignee": _l("Assignee"),
     "received": _l("Received"),
     "documents": _l("Documents"),
+    "sample_language": _l("Sample language"),
+    "possible_copy": _l("Possible copy"),
 }
 # What a person sees before choosing: every column, as before columns could be chosen. No
 # cell keeps its text on one line, so even all of them fit 1400 px with long region and
 # language lists (tests/e2e/test_inbox_layout.py).
-DEFAULT_COLUMNS = tuple(OPTIONAL_COLUMNS)
+# The writing-sample facts' columns came later and are chosen, not shown by default.
+DEFAULT_COLUMNS = tuple(
+    key for key in OPTIONAL_COLUMNS if key not in ("sample_language", "possible_copy")
+)
 
 
 class ColumnsError(ValueError):

@@ -34,6 +34,8 @@ DEFAULT_SORT = "-received"
 DESCENDING_FIRST = frozenset({"rating", "ratings", "received"})
 ASSIGNEE_CHOICES = ("me", "nobody", "someone")
 RATED_CHOICES = ("me", "not_me")
+# "possible copy": a writing sample flagged as near-duplicate of another's, or not.
+COPY_CHOICES = ("yes", "no")
 # A `?from=` query string longer than this is not one the inbox wrote.
 QUERY_STRING_MAX_LENGTH = 4096
 
@@ -69,6 +71,8 @@ class InboxFilter(ListFilter):
         "rated",
         "received_from",
         "received_to",
+        "sample_language",
+        "possible_copy",
     )
 
     call: int | None = None
@@ -80,6 +84,9 @@ class InboxFilter(ListFilter):
     rated: str | None = None
     received_from: date | None = None
     received_to: date | None = None
+    # The language detected in the writing sample (tracker.sample_facts), an ISO code.
+    sample_language: str | None = None
+    possible_copy: str | None = None
     sort: str = DEFAULT_SORT
 
     @classmethod
@@ -94,6 +101,8 @@ class InboxFilter(ListFilter):
             rated=choice_arg(args, "rated", RATED_CHOICES),
             received_from=date_arg(args, "received_from"),
             received_to=date_arg(args, "received_to"),
+            sample_language=text_arg(args, "sample_language", 10),
+            possible_copy=choice_arg(args, "possible_copy", COPY_CHOICES),
             **cls.common_args(args),
         )
 
@@ -113,7 +122,7 @@ class InboxFilter(ListFilter):
         args: dict[str, str | list[str]] = {}
         if self.call is not None:
             args["call"] = str(self.call)
-        for name in ("region", "language", "topic", "tag"):
+        for name in ("region", "language", "topic", "tag", "sample_language", "possible_copy"):
             if getattr(self, name):
                 args[name] = getattr(self, name)
         if self.status:

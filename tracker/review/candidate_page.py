@@ -62,6 +62,7 @@ from tracker.review.candidate_forms import (
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
 from tracker.review.guest_view import guest_entries, redactor
+from tracker.sample_facts.shown import SampleFactsView, sample_facts_views
 
 PREVIEW_CHARACTERS = 3000
 
@@ -74,8 +75,7 @@ _CANDIDATE = (
     .options(joinedload(Application.call), joinedload(Application.documents))
     .execution_options(**PREPARE)
 )
-# Its coded answers, a few short rows each: one statement for the three, not three. Built
-# once (the id bound at execution): a new statement's cache key costs more than running it.
+# Its coded answers, a few short rows each: one statement for the three, not three (so built).
 _ANSWERS = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
@@ -89,7 +89,6 @@ _ANSWERS = (
 )
 
 _KIND_ORDER = {"cv": 0, "cover_letter": 1, "writing_sample": 2}
-
 
 # http(s), a host without user info, an optional port, then anything but whitespace.
 _WEB_URL = re.compile(r"https?://[^\s/?#\\@:]+(?::[0-9]{1,5})?(?:[/?#]\S*)?", re.IGNORECASE)
@@ -248,6 +247,7 @@ class CandidatePage:
     text_pending: bool = False
     # A guest reviewer looks (tracker.review.guest_view): no contact details, no team work.
     guest: bool = False
+    sample_facts: dict[int, SampleFactsView] = field(default_factory=dict)
     # Blanks the contact details out of a text shown to a guest; the text as is otherwise.
     redact: Callable[[str | None], str] = field(default=lambda text: text or "")
     # Replies of the applicant nobody had read before this view (tracker.replies).
@@ -332,6 +332,7 @@ def candidate_page(
         text_pending=any(not document.text for document in documents)
         and extraction_pending(application.id),
         guest=guest,
+        sample_facts=sample_facts_views(application, documents, language),
         redact=redactor(application, viewer),
         unread_replies=unread_replies,
         # A guest is offered no names: the team's work is not theirs.

@@ -11,6 +11,7 @@ from tracker.inbox.scope import scope_of
 from tracker.labels import option_labels, spoken_language_names
 from tracker.models import User
 from tracker.review.inbox_page import Directory, StaffName
+from tracker.sample_facts.shown import sample_language_choices
 
 
 @dataclass
@@ -23,6 +24,8 @@ class InboxOptions:
     languages: list[tuple[str, str]] = field(default_factory=list)
     users: list[StaffName] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    # The languages a writing sample may be detected in (tracker.sample_facts).
+    sample_languages: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def user_choices(self) -> list[tuple[int, str]]:
@@ -74,4 +77,5 @@ def inbox_options(
         users=list(directory.users.values()),
         # Tags are the team's labels: a guest sees none (nor filters by them).
         tags=directory.tags if scope is None else [],
+        sample_languages=sample_language_choices(language),
     )

@@ -36,11 +36,14 @@ from tracker.models import (
     ApplicationTopic,
     Call,
     Document,
+    SampleFacts,
+    SampleMatch,
     Tag,
     User,
     application_tags,
 )
 from tracker.quoted_search import quoted_search
+from tracker.sample_facts.shown import language_name
 
 
 @dataclass
@@ -70,6 +73,9 @@ class InboxRow:
     version_label: str | None = None
     # The applicant replied and nobody has read it yet (tracker.replies).
     unread_reply: bool = False
+    # The detected language(s) of the writing sample, named; a possible copy of another's.
+    sample_languages: list[str] = field(default_factory=list)
+    possible_copy: bool = False
     # The application's id (a field: the template reads it four times a row).
     id: int = field(init=False)
 
@@ -129,6 +135,7 @@ def _details_statement(postgresql: bool) -> CompoundSelect:
     )
     document, tag, tagged = Document.__table__.c, Tag.__table__.c, application_tags.c
     reply = ApplicantReply.__table__.c
+    facts, match = SampleFacts.__table__.c, SampleMatch.__table__.c
 
     def kind(name: str, application_id, value, level=None, other=None, position=None):
         return select(
@@ -160,6 +167,11 @@ def _details_statement(postgresql: bool) -> CompoundSelect:
             kind("replies", reply.application_id, literal_column("'unread'")).where(
                 reply.read_at.is_(None)
             ),
+            # The writing samples' facts (tracker.sample_facts): languages and copies.
+            kind("sample_languages", facts.application_id, facts.language).where(
+                facts.language.is_not(None)
+            ),
+            kind("copies", match.application_id, literal_column("'yes'")),
         )
         .order_by("application_id", "kind", "position", "value")
         .execution_options(**PREPARE)
@@ -180,11 +192,13 @@ class RowDetails:
     documents: defaultdict[int, list[str]]
     # One entry per unread reply of the applicant.
     replies: defaultdict[int, list[str]]
+    sample_languages: defaultdict[int, list[str]]
+    copies: defaultdict[int, list[str]]
 
     @classmethod
     def of(cls, ids: list[int]) -> RowDetails:
         """Return the details of the applications *ids* (none for an empty page)."""
-        details = cls(*(defaultdict(list) for _ in range(6)))
+        details = cls(*(defaultdict(list) for _ in range(8)))
         if not ids:
             return details
         # Core rows through the session's connection: the ORM's handling of a statement
@@ -310,6 +324,11 @@ def inbox_page(
                 tags=details.tags[application.id],
                 version_label=version_label(versions.get(application.id, 1), language),
                 unread_reply=bool(details.replies[application.id]),
+                sample_languages=[
+                    language_name(code, language)
+                    for code in details.sample_languages[application.id]
+                ],
+                possible_copy=bool(details.copies[application.id]),
             )
         )
     return InboxPage(

@@ -1,0 +1,153 @@
+"""What pages show of the writing-sample facts: the candidate page's notices, the inbox's
+filter choices and the names of detected languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from babel import Locale
+from flask_babel import format_decimal
+from sqlalchemy import select
+
+from tracker.enums import DocumentKind, JobStatus
+from tracker.extensions import db
+from tracker.labels import spoken_language_names
+from tracker.models import Application, Document, Job, SampleFacts, SampleMatch
+from tracker.sample_facts.job import SAMPLE_FACTS
+from tracker.sample_facts.text import LANGUAGES, reading_minutes
+
+
+def language_name(code: str, ui_language: str) -> str:
+    """Return a detected language's name in *ui_language*: as the application form names
+    it, else as the locale data (CLDR) does; the code itself if neither knows it."""
+    named = spoken_language_names(ui_language).get(code)
+    if named:
+        return named
+    name = Locale.parse(ui_language).languages.get(code)
+    return name[:1].upper() + name[1:] if name else code
+
+
+def sample_language_choices(ui_language: str) -> list[tuple[str, str]]:
+    """Return (code, name) of every language the detector may find, by name."""
+    choices = [(code, language_name(code, ui_language)) for code in LANGUAGES]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
+
+
+@dataclass(frozen=True)
+class CopyNotice:
+    """A possible copy, seen from one side: the other application and the shared text."""
+
+    share_percent: int
+    other_id: int
+    other_reference: str
+    # (this sample's passage, the other's), in this sample's order.
+    passages: list[tuple[str, str]]
+
+
+@dataclass
+class SampleFactsView:
+    """What the candidate page says about one writing sample.
+
+    *state*: "computed", "no_text" (extraction gave none: a scanned document?),
+    "pending" (the job is queued, running or retrying: nothing is guessed) or "failed"
+    (with the job's *error*).
+    """
+
+    state: str
+    words: int = 0
+    # The count as the page's language writes numbers ("1,240", "1.240").
+    words_shown: str = ""
+    minutes: int = 0
+    # The detected language's name, None when not recognised, and the confidence in %.
+    language: str | None = None
+    confidence: int | None = None
+    # The names of the languages the applicant claimed, when the sample is in another.
+    unclaimed: list[str] | None = None
+    copies: list[CopyNotice] = field(default_factory=list)
+    error: str | None = None
+
+
+def sample_facts_views(
+    application: Application, documents: list[Document], ui_language: str
+) -> dict[int, SampleFactsView]:
+    """Return the view of each writing sample among *application*'s *documents*, by id."""
+    document_ids = [d.id for d in documents if d.kind == DocumentKind.WRITING_SAMPLE]
+    if not document_ids:
+        return {}
+    facts = {
+        row.document_id: row
+        for row in db.session.scalars(
+            select(SampleFacts).where(SampleFacts.document_id.in_(document_ids))
+        )
+    }
+    copies = _copies(document_ids)
+    failed = None if len(facts) == len(document_ids) else _failure(application.id)
+    claimed = [row.language for row in application.languages]
+    views = {}
+    for document_id in document_ids:
+        row = facts.get(document_id)
+        if row is None:
+            views[document_id] = (
+                SampleFactsView("failed", error=failed)
+                if failed is not None
+                else SampleFactsView("pending")
+            )
+        elif not row.has_text:
+            views[document_id] = SampleFactsView("no_text")
+        else:
+            views[document_id] = _computed(row, claimed, copies.get(document_id, []), ui_language)
+    return views
+
+
+def _computed(
+    row: SampleFacts, claimed: list[str], copies: list[CopyNotice], ui_language: str
+) -> SampleFactsView:
+    view = SampleFactsView(
+        "computed",
+        words=row.word_count,
+        words_shown=format_decimal(row.word_count),
+        minutes=reading_minutes(row.word_count),
+        copies=copies,
+    )
+    if row.language is not None:
+        view.language = language_name(row.language, ui_language)
+        view.confidence = round(100 * (row.language_confidence or 0))
+        if row.language not in claimed:
+            names = spoken_language_names(ui_language)
+            view.unclaimed = [names.get(code, code) for code in claimed]
+    return view
+
+
+def _copies(document_ids: list[int]) -> dict[int, list[CopyNotice]]:
+    rows = db.session.execute(
+        select(SampleMatch, Application.reference)
+        .join(Application, Application.id == SampleMatch.other_application_id)
+        .where(SampleMatch.document_id.in_(document_ids))
+        .order_by(SampleMatch.share.desc(), Application.reference)
+    ).all()
+    copies: dict[int, list[CopyNotice]] = {}
+    for match, reference in rows:
+        copies.setdefault(match.document_id, []).append(
+            CopyNotice(
+                share_percent=round(100 * match.share),
+                other_id=match.other_application_id,
+                other_reference=reference,
+                passages=[tuple(pair) for pair in match.passages],
+            )
+        )
+    return copies
+
+
+def _failure(application_id: int) -> str | None:
+    """Return the error of the application's latest sample_facts job if it failed for
+    good; None while one is queued, running or retrying (or none was queued)."""
+    job = db.session.execute(
+        select(Job.status, Job.last_error)
+        .where(Job.kind == SAMPLE_FACTS)
+        .where(Job.payload["application_id"].as_integer() == application_id)
+        .order_by(Job.id.desc())
+        .limit(1)
+    ).first()
+    if job is None or job.status != JobStatus.FAILED.value:
+        return None
+    return job.last_error or ""
