@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, distinct, func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from tracker.database import begin_write
 from tracker.enums import DocumentKind
@@ -188,7 +188,8 @@ def forget_sample_facts(application_ids: list[int]) -> list[int]:
     side, and the other side's flag goes with it. Returns the applications requeued.
     """
     flagged = db.session.scalars(
-        select(distinct(SampleMatch.application_id))
+        select(SampleMatch.application_id)
+        .distinct()
         .where(SampleMatch.other_application_id.in_(application_ids))
         .where(SampleMatch.application_id.not_in(application_ids))
         .order_by(SampleMatch.application_id)
