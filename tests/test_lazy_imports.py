@@ -22,6 +22,11 @@ LAZY = (
     "boto3",
     "botocore",
     "openpyxl",
+    # The writing-sample facts' detector and MinHash (with numpy, scipy): the worker's.
+    "lingua",
+    "datasketch",
+    "numpy",
+    "scipy",
 )
 
 SCRIPT = """

@@ -40,6 +40,7 @@ from tracker.models import (
     StatusChange,
     User,
 )
+from tracker.sample_facts.shown import sample_facts_record
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,8 @@ def subject_access_data(application: Application) -> dict:
             }
             for comment in comments
         ],
+        # Derived by the worker from the writing sample (tracker.sample_facts).
+        "writing_sample_facts": sample_facts_record(application_id),
         "expert": expert_record(application),
         "assignments": assignment_records(application),
         "ratings": [

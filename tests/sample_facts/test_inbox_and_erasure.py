@@ -95,3 +95,21 @@ def test_erasure_removes_every_trace_of_the_sample_and_the_other_sides_flag(
     page = editor_client.get(f"/review/applications/{boris.id}?lang=en").text
     assert "Possible copy:" not in page
     assert names(get(editor_client, "possible_copy=yes")) == []
+
+
+def test_the_subject_access_export_holds_the_applicants_own_facts_only(make_application, measure):
+    from tracker.subject_access import subject_access_data
+
+    russian, anna, boris = three(make_application, measure)
+    record = subject_access_data(anna)["writing_sample_facts"]
+    assert [{k: v for k, v in item.items() if k != "computed_at"} for item in record] == [
+        {
+            "word_count": 120,
+            "has_text": True,
+            "language": "de",  # the made-up words "gemeinsam12" read as German
+            "language_confidence": 0.6363,
+            "possible_copy_shares": [round(96 / 116, 4)],
+        }
+    ]
+    # The other applicant is not named in this one's export.
+    assert boris.reference not in str(record)

@@ -151,3 +151,30 @@ def _failure(application_id: int) -> str | None:
     if job is None or job.status != JobStatus.FAILED.value:
         return None
     return job.last_error or ""
+
+
+def sample_facts_record(application_id: int) -> list[dict]:
+    """Return the facts derived from the applicant's writing sample(s), for their
+    subject-access export: counts, language, and the share of each possible copy, but
+    not the other applicant's reference or text (their data, not this applicant's)."""
+    facts = db.session.scalars(
+        select(SampleFacts)
+        .where(SampleFacts.application_id == application_id)
+        .order_by(SampleFacts.document_id)
+    ).all()
+    shares = db.session.execute(
+        select(SampleMatch.document_id, SampleMatch.share)
+        .where(SampleMatch.application_id == application_id)
+        .order_by(SampleMatch.document_id, SampleMatch.share.desc())
+    ).all()
+    return [
+        {
+            "word_count": row.word_count,
+            "has_text": row.has_text,
+            "language": row.language,
+            "language_confidence": row.language_confidence,
+            "possible_copy_shares": [share for doc, share in shares if doc == row.document_id],
+            "computed_at": row.computed_at.isoformat(),
+        }
+        for row in facts
+    ]
