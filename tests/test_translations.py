@@ -21,6 +21,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from tracker.ui_languages import STAFF_LANGUAGES, UI_LANGUAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "tracker" / "translations"
 
@@ -44,10 +46,10 @@ APPLICANT_FACING = (
     "tracker/documents/refusals.py",
 )
 
-# Every catalogue, and those that must hold every applicant-facing message (German is
-# checked for every message).
-CATALOGUES = sorted(path.name for path in TRANSLATIONS.iterdir() if path.is_dir())
-APPLICANT_LANGUAGES = [language for language in CATALOGUES if language != "de"]
+# Every page language but English (the messages' own) has a catalogue. The staff languages'
+# catalogues hold every message; the others every applicant-facing one.
+CATALOGUES = [language for language in UI_LANGUAGES if language != "en"]
+STAFF_CATALOGUES = [language for language in STAFF_LANGUAGES if language != "en"]
 
 # The same keywords as `make messages`: Babel's defaults plus the lazy variants.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
@@ -146,24 +148,24 @@ def test_every_german_message_is_translated_and_none_is_fuzzy():
     assert not catalog("de").fuzzy, "the German catalogue's header is marked fuzzy"
 
 
-@pytest.mark.parametrize("language", APPLICANT_LANGUAGES)
+@pytest.mark.parametrize("language", CATALOGUES)
 def test_every_applicant_facing_message_is_translated(language):
-    ru = catalog(language)
+    wanted = catalog(language)
     sources = extracted()
     missing = []
-    for message in entries("ru"):
+    for message in entries(language):
         locations = {filename for filename, _line in message.locations}
         locations |= sources.get(message.id, set())
         if is_applicant_facing(locations) and (
             not all(forms(message))
-            or len(forms(message)) != ru.num_plurals
+            or len(forms(message)) != wanted.num_plurals
             and message.pluralizable
         ):
             missing.append(label(message))
     new_ones = [
         (msgid[0] if isinstance(msgid, tuple) else msgid)[:80]
         for msgid, locations in sources.items()
-        if is_applicant_facing(locations) and ru.get(msgid) is None
+        if is_applicant_facing(locations) and wanted.get(msgid) is None
     ]
     assert not missing, f"{len(missing)} applicant-facing messages lack {language}: {missing}"
     assert not new_ones, (

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from tracker.applications.status_links import status_link
 from tracker.applications.versions import ordinal, version_number
-from tracker.calls import localized
 from tracker.enums import EmailTemplateKey, RejectionReason, Status
 from tracker.extensions import db
 from tracker.mail.templates import (
@@ -28,6 +27,7 @@ from tracker.mail.templates import (
 )
 from tracker.models import Application, StatusChange, User
 from tracker.privacy_notice import withdrawn_retention_days
+from tracker.ui_languages import localized
 
 # Sentences for {{ rejection_reason }}, in the applicant's language. They are email text
 # like the seeded templates, so they live here rather than in the UI catalogues.
