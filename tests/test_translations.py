@@ -151,7 +151,7 @@ def test_every_applicant_facing_message_is_translated(language):
     ru = catalog(language)
     sources = extracted()
     missing = []
-    for message in entries("ru"):
+    for message in entries(language):
         locations = {filename for filename, _line in message.locations}
         locations |= sources.get(message.id, set())
         if is_applicant_facing(locations) and (
