@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
 from tests.smtp_servers import mail_settings, recording_smtp_server
-from tracker.enums import CANDIDATE_TEMPLATE_KEYS, UI_LANGUAGES, EmailTemplateKey
+from tracker.enums import CANDIDATE_TEMPLATE_KEYS, EmailTemplateKey
 from tracker.extensions import db
 from tracker.mail.delivery import deliver_pending
 from tracker.mail.placeholders import render_for
@@ -24,6 +24,7 @@ from tracker.mail.templates import (
     render_file,
 )
 from tracker.models import Application, AuditEvent, EmailTemplate, OutboxEmail, User
+from tracker.ui_languages import UI_LANGUAGES
 
 ALL_KEYS = [key.value for key in EmailTemplateKey]
 

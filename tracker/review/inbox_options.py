@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tracker.calls import localized
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.scope import scope_of
 from tracker.labels import option_labels, spoken_language_names
 from tracker.models import User
 from tracker.review.inbox_page import Directory, StaffName
 from tracker.sample_facts.shown import sample_language_choices
+from tracker.ui_languages import localized
 
 
 @dataclass
