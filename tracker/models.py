@@ -273,6 +273,14 @@ class Document(StoredFile, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="documents")
+    # What the sample_facts job found (tracker.sample_facts), read with the document by
+    # the candidate page; the database deletes them with it.
+    sample_facts: Mapped[SampleFacts | None] = relationship(viewonly=True)
+    sample_matches: Mapped[list[SampleMatch]] = relationship(
+        viewonly=True,
+        foreign_keys="SampleMatch.document_id",
+        order_by="(SampleMatch.share.desc(), SampleMatch.other_document_id)",
+    )
 
     def __repr__(self) -> str:
         return f"<Document {self.kind} {self.file_type} {self.size}>"
@@ -348,6 +356,10 @@ class SampleMatch(db.Model):
     share: Mapped[float]
     # [[this sample's passage, the other's], …] in this sample's order.
     passages: Mapped[list] = mapped_column(JSON, default=list)
+
+    other_application: Mapped[Application] = relationship(
+        foreign_keys=[other_application_id], viewonly=True
+    )
 
     def __repr__(self) -> str:
         return f"<SampleMatch {self.document_id}→{self.other_document_id} {self.share:.2f}>"

@@ -14,7 +14,7 @@ from tests.test_privacy import decided
 from tracker.documents.extract_job import queue_extraction
 from tracker.extensions import db
 from tracker.jobs.runner import queue_recurring, run_pending
-from tracker.models import Application, Document, Job, OutboxEmail, utcnow
+from tracker.models import Application, Document, Job, OutboxEmail, SampleFacts, utcnow
 from tracker.privacy import erase_applicant
 from tracker.search import matching_application_ids
 
@@ -184,8 +184,12 @@ def test_the_worker_command_runs_every_kind_and_prints_the_counts(client, call, 
 
     assert result.exit_code == 0, result.output
     # The extraction, the acknowledgement (printed: no MAIL_SERVER), the day's purge, the
-    # hour's digests (none due: nobody is on the team) and assignment reminders (none due).
-    assert result.stderr == "done 5, retry later 0, failed 0\n"
+    # hour's digests (none due: nobody is on the team), assignment reminders (none due) and
+    # the writing sample's facts, queued by the extraction and run in the same pass.
+    assert result.stderr == "done 6, retry later 0, failed 0\n"
+    assert db.session.execute(select(SampleFacts.word_count, SampleFacts.language)).all() == [
+        (142, "de")
+    ]
     assert re.search(r"^To: nino\.beridze@example\.org$", result.stdout, re.MULTILINE)
     assert db.session.scalars(select(Job.status).distinct()).all() == ["done"]
     assert found("correspondents") == [application.reference]
@@ -198,5 +202,5 @@ def test_mail_deliver_is_the_worker_under_its_old_name(client, call, runner):
     result = runner.invoke(args=["mail", "deliver"])
 
     assert result.exit_code == 0, result.output
-    assert result.stderr == "done 5, retry later 0, failed 0\n"
+    assert result.stderr == "done 6, retry later 0, failed 0\n"
     assert db.session.scalars(select(Job.status).distinct()).all() == ["done"]

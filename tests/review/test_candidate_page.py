@@ -17,6 +17,7 @@ from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
 from tracker.applications.teamwork import add_comment, add_tag
 from tracker.extensions import db
+from tracker.jobs.runner import run_pending
 from tracker.models import (
     Application,
     AuditEvent,
@@ -28,6 +29,7 @@ from tracker.models import (
     StatusChange,
     utcnow,
 )
+from tracker.sample_facts.job import queue_sample_facts
 
 SCORES = {
     "regional_expertise": 5,
@@ -895,6 +897,15 @@ def test_the_page_costs_the_same_statements_however_much_a_candidate_has(
     set_status(bare, "in_review", by=editor_client.user)  # the timeline names a person
     for kind in ("cv", "writing_sample"):
         store_pdf(full, pdf_with_pages(1), kind=kind, text="Text")
+    # Its sample measured (a copy of another's found): the facts come with the documents.
+    other = make_application(email="other@example.org")
+    store_pdf(other, pdf_with_pages(1), kind="writing_sample", text="Text")
+    for application in (other, full):
+        queue_sample_facts(application.id)
+        db.session.commit()
+        assert run_pending(kinds={"sample_facts"}).done == 1
+    sample = next(document for document in full.documents if document.kind == "writing_sample")
+    assert len(sample.sample_matches) == 1
     editor = editor_client.user
     add_tag(full, "Fotos", by=editor)
     add_tag(full, "Video", by=editor)

@@ -60,7 +60,7 @@ from tracker.review.candidate_forms import (
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
 from tracker.review.guest_view import guest_entries, redactor
-from tracker.sample_facts.shown import SampleFactsView, sample_facts_views
+from tracker.sample_facts.shown import WITH_SAMPLE_FACTS, SampleFactsView, sample_facts_views
 from tracker.ui_languages import LANGUAGE_NAMES, localized
 
 PREVIEW_CHARACTERS = 3000
@@ -71,7 +71,7 @@ PREVIEW_CHARACTERS = 3000
 _CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
-    .options(joinedload(Application.call), joinedload(Application.documents))
+    .options(joinedload(Application.call), *WITH_SAMPLE_FACTS)
     .execution_options(**PREPARE)
 )
 # Its coded answers, a few short rows each: one statement for the three, not three (so built).

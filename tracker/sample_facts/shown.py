@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from babel import Locale
 from flask_babel import format_decimal
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker.enums import DocumentKind, JobStatus
 from tracker.extensions import db
@@ -67,35 +68,43 @@ class SampleFactsView:
     error: str | None = None
 
 
+# The candidate page's loader options: each document with its facts and possible copies
+# (and the other application's reference), in the statement that reads the application.
+WITH_SAMPLE_FACTS = (
+    joinedload(Application.documents).joinedload(Document.sample_facts),
+    joinedload(Application.documents)
+    .joinedload(Document.sample_matches)
+    .joinedload(SampleMatch.other_application)
+    .load_only(Application.reference),
+)
+
+
 def sample_facts_views(
     application: Application, documents: list[Document], ui_language: str
 ) -> dict[int, SampleFactsView]:
-    """Return the view of each writing sample among *application*'s *documents*, by id."""
-    document_ids = [d.id for d in documents if d.kind == DocumentKind.WRITING_SAMPLE]
-    if not document_ids:
-        return {}
-    facts = {
-        row.document_id: row
-        for row in db.session.scalars(
-            select(SampleFacts).where(SampleFacts.document_id.in_(document_ids))
-        )
-    }
-    copies = _copies(document_ids)
-    failed = None if len(facts) == len(document_ids) else _failure(application.id)
+    """Return the view of each writing sample among *application*'s *documents*, by id.
+
+    The facts and copies come with the documents (WITH_SAMPLE_FACTS); only a sample not
+    measured yet costs a statement, which tells a failed job from a waiting one.
+    """
+    samples = [d for d in documents if d.kind == DocumentKind.WRITING_SAMPLE]
+    unmeasured = any(d.sample_facts is None for d in samples)
+    failed = _failure(application.id) if unmeasured else None
     claimed = [row.language for row in application.languages]
     views = {}
-    for document_id in document_ids:
-        row = facts.get(document_id)
+    for document in samples:
+        row = document.sample_facts
         if row is None:
-            views[document_id] = (
+            views[document.id] = (
                 SampleFactsView("failed", error=failed)
                 if failed is not None
                 else SampleFactsView("pending")
             )
         elif not row.has_text:
-            views[document_id] = SampleFactsView("no_text")
+            views[document.id] = SampleFactsView("no_text")
         else:
-            views[document_id] = _computed(row, claimed, copies.get(document_id, []), ui_language)
+            copies = [_copy(match) for match in document.sample_matches]
+            views[document.id] = _computed(row, claimed, copies, ui_language)
     return views
 
 
@@ -118,24 +127,13 @@ def _computed(
     return view
 
 
-def _copies(document_ids: list[int]) -> dict[int, list[CopyNotice]]:
-    rows = db.session.execute(
-        select(SampleMatch, Application.reference)
-        .join(Application, Application.id == SampleMatch.other_application_id)
-        .where(SampleMatch.document_id.in_(document_ids))
-        .order_by(SampleMatch.share.desc(), Application.reference)
-    ).all()
-    copies: dict[int, list[CopyNotice]] = {}
-    for match, reference in rows:
-        copies.setdefault(match.document_id, []).append(
-            CopyNotice(
-                share_percent=round(100 * match.share),
-                other_id=match.other_application_id,
-                other_reference=reference,
-                passages=[tuple(pair) for pair in match.passages],
-            )
-        )
-    return copies
+def _copy(match: SampleMatch) -> CopyNotice:
+    return CopyNotice(
+        share_percent=round(100 * match.share),
+        other_id=match.other_application_id,
+        other_reference=match.other_application.reference,
+        passages=[tuple(pair) for pair in match.passages],
+    )
 
 
 def _failure(application_id: int) -> str | None:
