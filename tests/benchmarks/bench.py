@@ -14,6 +14,7 @@ import os
 
 from tests.benchmarks.exports import bench_exports
 from tests.benchmarks.pages import bench_pages, build_app
+from tests.benchmarks.sample_facts import bench_sample_facts
 from tests.benchmarks.scratch import database_kind, ensure_seeded
 from tests.benchmarks.submissions import bench_submissions
 from tests.benchmarks.timing import REPEATS, Table
@@ -26,7 +27,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=200)
     # Issue 15 asks for 50 submissions a second from 16 clients at once.
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--skip", default="", help="comma list: pages,exports,submissions")
+    parser.add_argument("--skip", default="", help="comma list: pages,exports,samples,submissions")
     parser.add_argument(
         "--compare", type=int, metavar="N", help="also time the pages at N rows: growth column"
     )
@@ -44,6 +45,8 @@ def main() -> None:
             table.compare(args.compare, before, p95s)
     if "exports" not in skip:
         bench_exports(args.n, folder, table)
+    if "samples" not in skip:
+        bench_sample_facts(args.n, folder, table)
     if "submissions" not in skip:
         bench_submissions(args.n, folder, table, args.submissions, args.clients)
     print()
