@@ -7,6 +7,8 @@ import re
 
 from sqlalchemy import func, select
 
+from tests.conftest import login_as
+from tests.guests.conftest import make_guest
 from tests.sample_facts.conftest import store_sample, words
 from tracker.extensions import db
 from tracker.models import Job, SampleBand, SampleMatch
@@ -103,3 +105,22 @@ def test_a_submission_measures_its_sample_after_extraction_through_the_worker(
     assert "Words, language and copies: not computed yet" not in page
     summary = re.search(r'<p class="sample-facts-summary">(.*?)</p>', page, re.S).group(1)
     assert " ".join(summary.split()) == "142 words · about 1 min read · German (100 %)"
+
+
+def test_a_guest_reviewer_sees_the_facts_but_no_other_candidate(
+    app, call, make_user, make_application, measure
+):
+    inside = make_application(region="armenia", full_name="Anna Copy")
+    other = make_application(email="boris@example.org", full_name="Boris Copy")
+    store_sample(inside, ANNA)
+    store_sample(other, BORIS)
+    assert measure().done == 2
+    guest = app.test_client()
+    login_as(guest, make_guest(make_user, call))
+
+    page = guest.get(f"/review/applications/{inside.id}?lang=en").text
+
+    summary = re.search(r'<p class="sample-facts-summary">(.*?)</p>', page, re.S).group(1)
+    assert " ".join(summary.split()) == "120 words · about 1 min read · German (64 %)"
+    assert "Possible copy:" not in page
+    assert other.reference not in page

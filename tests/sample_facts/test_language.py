@@ -98,13 +98,26 @@ def test_scripts_the_detector_does_not_know_are_not_recognised(
     assert summary(page) == "30 words · about 1 min read · language not recognised"
 
 
-def test_right_to_left_and_mixed_script_texts_are_measured(make_application, measure):
+def test_right_to_left_texts_of_a_mixed_script_name_are_measured(
+    editor_client, make_application, measure
+):
     persian = make_application(full_name="Nino ნინო Beridze")
-    document = store_sample(
+    arabic = make_application(full_name="ნინო Beridze", email="arabic@example.org")
+    first = store_sample(
         persian, "این یک متن فارسی است که برای آزمایش نوشته شده است و درباره قفقاز است. " * 4
     )
-    assert measure().done == 1
-    assert facts_of(document) == (60, True, "fa", 1.0)
+    second = store_sample(arabic, "هذا نص عربي قصير لاختبار الكشف عن اللغة في عينة الكتابة. " * 4)
+    assert measure().done == 2
+    assert facts_of(first) == (60, True, "fa", 1.0)
+    assert facts_of(second) == (44, True, "ar", 1.0)
+    page = editor_client.get(f"/review/applications/{persian.id}?lang=en").text
+    assert "Nino ნინო Beridze" in page
+    assert summary(page) == (
+        "60 words · about 1 min read · Persian (100 %) "
+        "not among the languages the applicant named: German"
+    )
+    page = editor_client.get(f"/review/applications/{arabic.id}?lang=en").text
+    assert summary(page).startswith("44 words · about 1 min read · Arabic (100 %)")
 
 
 def test_a_huge_sample_is_counted_whole_but_compared_by_its_beginning(make_application, measure):

@@ -39,9 +39,10 @@ MIN_PASSAGE_WORDS = 8
 MAX_PASSAGES = 5
 PASSAGE_WORDS = 80
 # The languages the detector chooses among: the region's (ka, hy, az, ru, tr, fa), the
-# newsroom's (de, en) and the neighbours' an applicant may write in. A fixed list keeps
-# it small: in lingua's low-accuracy mode 26 MB and 20 ms for the first text.
-LANGUAGES = ("ka", "hy", "az", "ru", "de", "en", "tr", "fa", "uk", "fr", "es", "it", "pl")
+# newsroom's (de, en), the neighbours' an applicant may write in, and Arabic, which would
+# otherwise be read as Persian (same script). A fixed list keeps it small: in lingua's
+# low-accuracy mode some 26 MB and 20 ms for the first text.
+LANGUAGES = ("ka", "hy", "az", "ru", "de", "en", "tr", "fa", "ar", "uk", "fr", "es", "it", "pl")
 
 _WORD = re.compile(r"\w+")
 
