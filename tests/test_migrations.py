@@ -585,3 +585,47 @@ def test_0019_lets_any_language_code_in_and_keeps_every_row(app, make_applicatio
     with pytest.raises(IntegrityError):
         set_language("email_templates", "language", "hy")
     _drop_everything()
+
+
+def test_0020_adds_the_sample_facts_tables_and_queues_every_stored_sample(app, make_application):
+    """Each application with a writing sample gets one sample_facts job, one without none;
+    a sample's facts count as a change of the applications (the inbox filters by them); the
+    downgrade drops the three tables and the jobs of the kind it removes."""
+    _drop_everything()
+    upgrade(revision="0019")
+    db.session.expunge_all()
+    call, _ = seed_default_call()
+    with_sample, without_sample = make_application(call=call), make_application(call=call)
+    with db.engine.begin() as connection:
+        _insert_old_document(connection, 1, with_sample.id, "writing_sample", "odt")
+        _insert_old_document(connection, 2, without_sample.id, "cv", "pdf")
+    sample_owner = with_sample.id
+    db.session.remove()
+    upgrade(revision="0020")
+    with db.engine.begin() as connection:
+        jobs = connection.execute(text("SELECT kind, payload, status FROM jobs")).all()
+        before = connection.execute(
+            text("SELECT value FROM change_counts WHERE name = 'applications'")
+        ).scalar()
+        connection.execute(
+            text(
+                "INSERT INTO sample_facts (document_id, application_id, word_count, has_text, "
+                "language, language_confidence, computed_at) "
+                "VALUES (1, :id, 12, true, 'ka', 0.9, '2026-12-05 06:00:00')"
+            ),
+            {"id": sample_owner},
+        )
+    with db.engine.connect() as connection:
+        after = connection.execute(
+            text("SELECT value FROM change_counts WHERE name = 'applications'")
+        ).scalar()
+    assert [(kind, _json(payload), status) for kind, payload, status in jobs] == [
+        ("sample_facts", {"application_id": sample_owner}, "queued")
+    ]
+    assert after == (before or 0) + 1
+    downgrade(revision="0019")
+    tables = set(inspect(db.engine).get_table_names())
+    assert not tables & {"sample_facts", "sample_bands", "sample_matches"}
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM jobs")).scalar() == 0
+    _drop_everything()
