@@ -124,3 +124,30 @@ def test_a_guest_reviewer_sees_the_facts_but_no_other_candidate(
     assert " ".join(summary.split()) == "120 words · about 1 min read · German (64 %)"
     assert "Possible copy:" not in page
     assert other.reference not in page
+
+
+def test_a_sample_stored_while_the_job_compared_is_compared_under_the_lock(
+    make_application, measure, monkeypatch
+):
+    from tracker.sample_facts import job as sample_job
+
+    anna = make_application(full_name="Anna Copy")
+    boris = make_application(full_name="Boris Copy", email="boris@example.org")
+    store_sample(anna, ANNA)
+    assert measure().done == 1
+    store_sample(boris, BORIS)
+    real = sample_job._candidates
+    calls = []
+
+    def late(keys, application_id):
+        """Find nothing the first time: Anna's sample "arrives" before the write lock."""
+        calls.append(application_id)
+        return real(keys, application_id) if len(calls) > 1 else {}
+
+    monkeypatch.setattr(sample_job, "_candidates", late)
+    assert measure().done == 1
+    assert calls == [boris.id, boris.id]
+    shares = db.session.execute(
+        select(SampleMatch.application_id, SampleMatch.share).order_by(SampleMatch.application_id)
+    ).all()
+    assert shares == [(anna.id, round(96 / 116, 4)), (boris.id, round(96 / 136, 4))]

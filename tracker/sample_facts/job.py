@@ -70,6 +70,18 @@ def measure(document_id: int, text: str | None) -> Measured:
     return measured
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """One sample compared with another: each one's share of shingles found in the other,
+    and the shared passages as each writes them (empty below COPY_THRESHOLD)."""
+
+    other_application_id: int
+    own_share: float
+    other_share: float
+    own_passages: list[tuple[str, str]]
+    other_passages: list[tuple[str, str]]
+
+
 def _samples(application_id: int) -> list[tuple[int, str | None]]:
     return db.session.execute(
         select(Document.id, Document.text)
@@ -84,22 +96,56 @@ def _samples(application_id: int) -> list[tuple[int, str | None]]:
 @job_kind(SAMPLE_FACTS, label=_l("Measure an application's writing sample"))
 def compute_sample_facts(job: ClaimedJob, _resource: None) -> bool:
     """Measure and store the facts of the job's application's writing samples, and flag
-    possible copies both ways; False if the application is gone."""
+    possible copies both ways; False if the application is gone.
+
+    The texts are measured and compared with the candidates found so far with no write
+    lock held (comparing two long samples takes a good part of a second); under the lock
+    the candidates are looked up again, and only one that appeared meanwhile (a sample
+    stored by another worker) is compared there.
+    """
     application_id = job.payload["application_id"]
-    samples = _samples(application_id)
+    measured = [measure(document_id, text) for document_id, text in _samples(application_id)]
+    compared = {each.document_id: _compare(each, application_id, {}) for each in measured}
     db.session.commit()
-    measured = [measure(document_id, text) for document_id, text in samples]
     begin_write()
     if db.session.get(Application, application_id) is None:
         db.session.commit()
         return False
     for each in measured:
-        _store(application_id, each)
+        _store(application_id, each, compared[each.document_id])
     db.session.commit()
     return True
 
 
-def _store(application_id: int, measured: Measured) -> None:
+def _compare(
+    measured: Measured, application_id: int, known: dict[int, Comparison]
+) -> dict[int, Comparison]:
+    """Return *known* with every other candidate of *measured* compared: {other document
+    id: Comparison}; the passages only for a possible copy (above COPY_THRESHOLD)."""
+    if not measured.keys:
+        return known
+    candidates = _candidates(measured.keys, application_id)
+    new = [document_id for document_id in candidates if document_id not in known]
+    texts = dict(
+        db.session.execute(select(Document.id, Document.text).where(Document.id.in_(new))).all()
+    )
+    for other_id in new:
+        other = Words.of(texts.get(other_id) or "")
+        other_shingles = shingles(other)
+        own_share = share_in(measured.shingles, other_shingles)
+        other_share = share_in(other_shingles, measured.shingles)
+        copy = max(own_share, other_share) >= COPY_THRESHOLD
+        known[other_id] = Comparison(
+            candidates[other_id],
+            own_share,
+            other_share,
+            passages(measured.words, other) if copy else [],
+            passages(other, measured.words) if copy else [],
+        )
+    return known
+
+
+def _store(application_id: int, measured: Measured, compared: dict[int, Comparison]) -> None:
     """Replace the sample's facts, band keys and matches (both ways) with *measured*."""
     document_id = measured.document_id
     _forget_documents([document_id])
@@ -113,28 +159,34 @@ def _store(application_id: int, measured: Measured) -> None:
             language_confidence=measured.confidence,
         )
     )
-    if not measured.keys:
-        return
-    candidates = _candidates(measured.keys, application_id)
+    compared = _compare(measured, application_id, compared)
     db.session.add_all(
         SampleBand(band_key=key, document_id=document_id, application_id=application_id)
         for key in set(measured.keys)
     )
-    texts = dict(
-        db.session.execute(
-            select(Document.id, Document.text).where(Document.id.in_(list(candidates)))
-        ).all()
-    )
-    for other_id, other_application_id in candidates.items():
-        other = Words.of(texts.get(other_id) or "")
-        other_shingles = shingles(other)
-        own_share = share_in(measured.shingles, other_shingles)
-        other_share = share_in(other_shingles, measured.shingles)
-        if max(own_share, other_share) < COPY_THRESHOLD:
+    for other_id, found in compared.items():
+        if max(found.own_share, found.other_share) < COPY_THRESHOLD:
             continue
-        mine = (document_id, application_id, measured.words, own_share)
-        theirs = (other_id, other_application_id, other, other_share)
-        db.session.add_all([_match(mine, theirs), _match(theirs, mine)])
+        db.session.add_all(
+            [
+                SampleMatch(
+                    document_id=document_id,
+                    other_document_id=other_id,
+                    application_id=application_id,
+                    other_application_id=found.other_application_id,
+                    share=round(found.own_share, 4),
+                    passages=[list(pair) for pair in found.own_passages],
+                ),
+                SampleMatch(
+                    document_id=other_id,
+                    other_document_id=document_id,
+                    application_id=found.other_application_id,
+                    other_application_id=application_id,
+                    share=round(found.other_share, 4),
+                    passages=[list(pair) for pair in found.other_passages],
+                ),
+            ]
+        )
 
 
 def _candidates(keys: list[int], application_id: int) -> dict[int, int]:
@@ -150,19 +202,6 @@ def _candidates(keys: list[int], application_id: int) -> dict[int, int]:
         .limit(MAX_CANDIDATES)
     )
     return dict(rows.all())
-
-
-def _match(own: tuple, other: tuple) -> SampleMatch:
-    own_document, own_application, own_words, share = own
-    other_document, other_application, other_words, _ = other
-    return SampleMatch(
-        document_id=own_document,
-        other_document_id=other_document,
-        application_id=own_application,
-        other_application_id=other_application,
-        share=round(share, 4),
-        passages=[list(pair) for pair in passages(own_words, other_words)],
-    )
 
 
 def _forget_documents(document_ids: list[int]) -> None:
