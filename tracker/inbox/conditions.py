@@ -6,7 +6,7 @@ helper they use without growing the query module.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Exists, exists, true
+from sqlalchemy import ColumnElement, Exists, exists, select, true
 
 from tracker.inbox.filter import InboxFilter
 from tracker.models import Application, SampleFacts, SampleMatch
@@ -27,8 +27,12 @@ def sample_conditions(f: InboxFilter) -> list:
         conditions.append(
             has_row(SampleFacts.application_id, SampleFacts.language == f.sample_language)
         )
-    if f.possible_copy:
-        # Only matches above the threshold are stored: any row is a flag.
-        copied = has_row(SampleMatch.application_id, true())
-        conditions.append(copied if f.possible_copy == "yes" else ~copied)
+    # Only matches above the threshold are stored: any row is a flag.
+    if f.possible_copy == "yes":
+        # Few samples are copies: IN reads those few index entries once, where EXISTS would
+        # probe the index for each of 100,000 applications (SQLite, make bench: a page
+        # 0.2 against 3 ms, the status counts 0.4 against 30 ms).
+        conditions.append(Application.id.in_(select(SampleMatch.application_id)))
+    elif f.possible_copy == "no":
+        conditions.append(~has_row(SampleMatch.application_id, true()))
     return conditions
