@@ -288,6 +288,7 @@ def inbox_page(
     # Rows repeat the same few countries and languages: each label is translated once.
     country_of = cache(partial(country_label, language=language))
     spoken = language_labeller(language)
+    sample_language_of = cache(partial(language_name, ui_language=language))
     rows = []
     for application in applications:
         call = directory.calls[application.call_id]
@@ -325,8 +326,7 @@ def inbox_page(
                 version_label=version_label(versions.get(application.id, 1), language),
                 unread_reply=bool(details.replies[application.id]),
                 sample_languages=[
-                    language_name(code, language)
-                    for code in details.sample_languages[application.id]
+                    sample_language_of(code) for code in details.sample_languages[application.id]
                 ],
                 possible_copy=bool(details.copies[application.id]),
             )
