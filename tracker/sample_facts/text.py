@@ -41,7 +41,7 @@ PASSAGE_WORDS = 80
 # The languages the detector chooses among: the region's (ka, hy, az, ru, tr, fa), the
 # newsroom's (de, en), the neighbours' an applicant may write in, and Arabic, which would
 # otherwise be read as Persian (same script). A fixed list keeps it small: in lingua's
-# low-accuracy mode some 26 MB and 20 ms for the first text.
+# low-accuracy mode a process of some 26 MB, 50 ms for the first text.
 LANGUAGES = ("ka", "hy", "az", "ru", "de", "en", "tr", "fa", "ar", "uk", "fr", "es", "it", "pl")
 
 _WORD = re.compile(r"\w+")
@@ -86,7 +86,7 @@ def _detector():
     languages = [
         Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in LANGUAGES
     ]
-    # Low-accuracy mode loads trigram models only: 26 instead of 116 MB, and 20 ms instead
+    # Low-accuracy mode loads trigram models only: 26 instead of 116 MB, and 50 ms instead
     # of 0.45 s for the first text; a sample has paragraphs, where trigrams are enough.
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
