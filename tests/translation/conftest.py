@@ -4,6 +4,7 @@ request it receives and answers as a test tells it to."""
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -49,7 +50,10 @@ class StubService:
         if self.answer == "hang":
             # Answers only when the test ends: the client's timeout must give up first.
             self.release.wait(30)
-        body = {"translatedText": TRANSLATED, "detectedLanguage": {"confidence": 92, "language": "en"}}
+        body = {
+            "translatedText": TRANSLATED,
+            "detectedLanguage": {"confidence": 92, "language": "en"},
+        }
         return Response(json.dumps(body), content_type="application/json")
 
 
@@ -101,7 +105,7 @@ def add_document(application, kind: str = "cover_letter", text: str | None = COV
         content_type="text/plain",
         size=100,
         sha256="0" * 64,
-        storage_key=f"{kind}-{application.id}".ljust(32, "0"),
+        storage_key=secrets.token_hex(16),
         flags=[],
         text=text,
     )

@@ -83,8 +83,9 @@ def test_on_the_preview_is_asked_for_shown_marked_stored_and_audited(
         f'<form method="post" action="/review/documents/{document.id}/translation" '
         'class="machine-translation-request">'
     ) in markup
-    assert '<button type="submit" class="button-secondary">Machine-translate into German</button>' in (
-        markup
+    assert (
+        '<button type="submit" class="button-secondary">Machine-translate into German</button>'
+        in (markup)
     )
     assert (
         f'<span class="muted">Sends the first 5000 characters of this text to 127.0.0.1:{port}.'
