@@ -268,6 +268,9 @@ class Document(StoredFile, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="documents")
+    # Its machine translations (tracker.translation); read only: the database deletes them
+    # with the document.
+    translation_previews: Mapped[list[TranslationPreview]] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Document {self.kind} {self.file_type} {self.size}>"

@@ -24,13 +24,13 @@ TARGET_LANGUAGE = "de"
 class TranslationFailed(Exception):
     """The service gave no usable translation; *reason* says why, for the editor's message.
 
-    Reasons: ``unreachable``, ``timeout``, ``http_error`` (with *status*), ``bad_response``.
+    Reasons: ``unreachable``, ``timeout``, ``http_error`` (with *http_status*), ``bad_response``.
     """
 
     def __init__(self, reason: str, status: int | None = None):
         super().__init__(reason if status is None else f"{reason} {status}")
         self.reason = reason
-        self.status = status
+        self.http_status = status
 
 
 @dataclass(frozen=True)

@@ -169,16 +169,12 @@ def translation_panel(application: Application, *, viewer: User, config: Mapping
     if viewer.is_guest:
         return None
     endpoint = previews_endpoint(config)
-    documents = {document.id: document for document in application.documents}
+    # Loaded with the documents (review.candidate_page): no statement of its own.
     previews = {
-        preview.document_id: preview
-        for preview in db.session.scalars(
-            select(TranslationPreview).where(
-                TranslationPreview.application_id == application.id,
-                TranslationPreview.target_language == TARGET_LANGUAGE,
-            )
-        )
-        if preview.document_id in documents and _is_current(preview, documents[preview.document_id])
+        document.id: preview
+        for document in application.documents
+        for preview in document.translation_previews
+        if preview.target_language == TARGET_LANGUAGE and _is_current(preview, document)
     }
     return TranslationPanel(
         service_host=endpoint.service_host if endpoint is not None else None, previews=previews
