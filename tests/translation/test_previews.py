@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import select
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from tests.conftest import hidden_fields
 from tests.translation.conftest import COVER_LETTER, TRANSLATED, add_document, closed_port
@@ -303,3 +306,50 @@ def test_a_preview_of_text_that_changed_since_is_not_shown_and_is_asked_for_anew
     ask(editor_client, document)
     assert [body["q"] for body in stub_service.bodies] == [COVER_LETTER, "A different letter."]
     assert len(previews()) == 1
+
+
+def test_a_service_whose_certificate_cannot_be_verified_gets_nothing_readable(
+    app, editor_client, make_application, switched_on
+):
+    """https is verified against the system's CAs: a self-signed stand-in is refused before
+    the text is sent (the TLS handshake fails), and the editor is told it is unreachable."""
+    received = []
+
+    @Request.application
+    def wsgi(request):
+        received.append(request.get_data())
+        return Response("{}", content_type="application/json")
+
+    server = make_server("127.0.0.1", 0, wsgi, ssl_context="adhoc")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        app.config["TRANSLATION_URL"] = f"https://127.0.0.1:{server.server_port}"
+        application = make_application()
+        document = add_document(application)
+        response = ask(editor_client, document)
+        page = editor_client.get(response.location).text
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert flashes(page) == [
+        f"The translation service 127.0.0.1:{server.server_port} could not be reached. "
+        "Nothing was stored; please try again later."
+    ]
+    assert received == []
+    assert previews() == []
+
+
+def test_an_error_is_told_in_the_editors_language(
+    editor_client, make_application, stub_service, switched_on
+):
+    stub_service.answer = "error"
+    application = make_application()
+    document = add_document(application)
+    response = ask(editor_client, document, lang="de")
+    page = editor_client.get(response.location).text
+    assert flashes(page) == [
+        f"Der Übersetzungsdienst 127.0.0.1:{port_of(stub_service)} hat mit einem Fehler "
+        "geantwortet. Es wurde nichts gespeichert; bitte versuchen Sie es später noch einmal."
+    ]
