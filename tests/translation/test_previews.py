@@ -353,3 +353,12 @@ def test_an_error_is_told_in_the_editors_language(
         f"Der Übersetzungsdienst 127.0.0.1:{port_of(stub_service)} hat mit einem Fehler "
         "geantwortet. Es wurde nichts gespeichert; bitte versuchen Sie es später noch einmal."
     ]
+
+
+def test_a_cover_letter_typed_into_the_form_is_not_offered(
+    editor_client, make_application, stub_service, switched_on
+):
+    application = make_application(cover_letter="I report from Kutaisi.")
+    markup = candidate_markup(editor_client, application)
+    assert '<div class="cover-letter" dir="auto">I report from Kutaisi.</div>' in markup
+    assert "Machine-translate into German" not in markup

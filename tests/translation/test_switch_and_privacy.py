@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,8 +18,8 @@ from tracker import create_app
 from tracker.config import ConfigError
 from tracker.dates import moment
 from tracker.extensions import db
-from tracker.models import AuditEvent, SiteSetting, TranslationPreview
-from tracker.privacy import erase_applicant
+from tracker.models import AuditEvent, SiteSetting, TranslationPreview, utcnow
+from tracker.privacy import erase_applicant, purge_expired
 from tracker.translation.endpoint import translation_endpoint
 from tracker.translation.previews import request_preview
 
@@ -152,6 +153,15 @@ def test_erasure_removes_the_preview_with_the_application(
     assert db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.application_id == application_id)
     ).all() == ["application.erased"]
+
+
+def test_the_retention_purge_removes_the_preview_too(
+    app, make_application, stub_service, switched_on
+):
+    application = make_application(status="rejected", decided_at=utcnow() - timedelta(days=400))
+    request_preview(add_document(application), by=switched_on, config=app.config)
+    assert purge_expired().count == 1
+    assert db.session.scalar(select(func.count()).select_from(TranslationPreview)) == 0
 
 
 def test_the_subject_access_export_includes_the_preview(
