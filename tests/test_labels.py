@@ -6,14 +6,33 @@ import pytest
 
 from tracker.calls import load_data
 from tracker.labels import language_labeller, language_with_level, spoken_language_names
+from tracker.mail.placeholders import REJECTION_REASON_TEXTS, VERSION_NOTE_TEXTS
+from tracker.ui_languages import UI_LANGUAGES
 
 
 def test_every_language_is_named_in_each_page_language_once():
     items = load_data("languages.json")
     codes = [item["code"] for item in items]
     assert len(codes) == len(set(codes))
-    assert all(sorted(item["label"]) == ["de", "en", "ru"] for item in items)
+    assert all(sorted(item["label"]) == sorted(UI_LANGUAGES) for item in items)
+    assert all(all(label.strip() for label in item["label"].values()) for item in items)
     assert codes[-1] == "other"
+
+
+def test_the_default_call_speaks_every_page_language():
+    call = load_data("default_call.json")
+    texts = [call["title"], call["description"]]
+    texts += [option["label"] for option in (*call["regions"], *call["topics"])]
+    assert all(sorted(text) == sorted(UI_LANGUAGES) for text in texts)
+    assert all(all(value.strip() for value in text.values()) for text in texts)
+
+
+def test_the_emails_sentences_exist_in_every_page_language():
+    assert all(sorted(texts) == sorted(UI_LANGUAGES) for texts in REJECTION_REASON_TEXTS.values())
+    assert sorted(VERSION_NOTE_TEXTS) == sorted(UI_LANGUAGES)
+    assert all(
+        "{ordinal}" in one and "{ordinal}" in more for one, more in VERSION_NOTE_TEXTS.values()
+    )
 
 
 def test_the_languages_of_the_region_are_in_the_list(app):

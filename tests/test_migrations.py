@@ -530,3 +530,58 @@ def test_0016_gives_every_application_a_reply_token_and_lets_an_email_bounce(app
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         connection.execute(text("UPDATE outbox_emails SET status = 'bounced'"))
     _drop_everything()
+
+
+def test_0019_lets_any_language_code_in_and_keeps_every_row(app, make_application):
+    """0019 turns the language CHECKs into a code's shape: Georgian is stored, the rows
+    around an application survive (SQLite's table is not recreated), "Ka" and "kart" are
+    still refused, and the downgrade waits until no row holds a new language."""
+    _drop_everything()
+    upgrade(revision="0018")
+    db.session.expunge_all()
+    call, _ = seed_default_call()
+    application_id = make_application(call=call).id
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO comments (application_id, body, created_at, shared_with_guests) "
+                "VALUES (:id, 'Stark', '2026-12-01 10:00:00', false)"
+            ),
+            {"id": application_id},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO email_templates (key, language, subject, body_text, updated_at) "
+                "VALUES ('rejection', 'de', 'S', 'B', '2026-12-01 10:00:00')"
+            )
+        )
+    db.session.remove()
+    upgrade(revision="0019")
+
+    def set_language(table: str, column: str, code: str) -> None:
+        with db.engine.begin() as connection:
+            # Table and column names are this test's own constants.
+            statement = text(f"UPDATE {table} SET {column} = :code")  # noqa: S608
+            connection.execute(statement, {"code": code})
+
+    set_language("applications", "preferred_language", "ka")
+    set_language("email_templates", "language", "hy")
+    for table, column in (("applications", "preferred_language"), ("email_templates", "language")):
+        for code in ("Ka", "kart", "k"):
+            with pytest.raises(IntegrityError):
+                set_language(table, column, code)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT body FROM comments")).scalars().all() == ["Stark"]
+        assert connection.execute(text("SELECT preferred_language FROM applications")).all() == [
+            ("ka",)
+        ]
+    with pytest.raises(SystemExit):  # Flask-Migrate exits on the RuntimeError
+        downgrade(revision="0018")
+    set_language("applications", "preferred_language", "ru")
+    set_language("email_templates", "language", "en")
+    downgrade(revision="0018")
+    with pytest.raises(IntegrityError):
+        set_language("applications", "preferred_language", "ka")
+    with pytest.raises(IntegrityError):
+        set_language("email_templates", "language", "hy")
+    _drop_everything()

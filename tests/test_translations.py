@@ -1,8 +1,9 @@
 """The catalogues are complete, keep their placeholders, and match the source.
 
-German is the site's main language: every message needs a German translation. Russian is
-required for everything an applicant can see (the apply and status pages, error pages, emails
-and the messages of the code behind them); staff-only pages may stay in English there.
+Every page language of tracker/ui_languages.py but English (the messages' own) has a
+catalogue. The staff languages' catalogues (German, Russian) hold every message; the others
+(Georgian, Armenian, Azerbaijani) everything an applicant can see: the apply and status
+pages, error pages and the messages of the code behind them.
 
 A message that is new in the source and not yet in the catalogues fails here: run
 `make messages`, then translate the new entries.
@@ -20,6 +21,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+
+from tracker.ui_languages import STAFF_LANGUAGES, UI_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "tracker" / "translations"
@@ -44,10 +47,10 @@ APPLICANT_FACING = (
     "tracker/documents/refusals.py",
 )
 
-# Every catalogue, and those that must hold every applicant-facing message (German is
-# checked for every message).
-CATALOGUES = sorted(path.name for path in TRANSLATIONS.iterdir() if path.is_dir())
-APPLICANT_LANGUAGES = [language for language in CATALOGUES if language != "de"]
+# Every page language but English (the messages' own) has a catalogue. The staff languages'
+# catalogues hold every message; the others every applicant-facing one.
+CATALOGUES = [language for language in UI_LANGUAGES if language != "en"]
+STAFF_CATALOGUES = [language for language in STAFF_LANGUAGES if language != "en"]
 
 # The same keywords as `make messages`: Babel's defaults plus the lazy variants.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
@@ -130,40 +133,46 @@ def test_the_russian_catalogue_has_the_right_plural_rule():
     assert tuple(choose(n) for n in numbers) == expected
 
 
-def test_every_german_message_is_translated_and_none_is_fuzzy():
-    missing = [label(m) for m in entries("de") if not all(forms(m))]
+def test_every_page_language_has_a_catalogue_and_no_other_does():
+    present = sorted(path.name for path in TRANSLATIONS.iterdir() if path.is_dir())
+    assert present == sorted(CATALOGUES)
+
+
+@pytest.mark.parametrize("language", STAFF_CATALOGUES)
+def test_every_message_of_a_staff_language_is_translated_and_none_is_fuzzy(language):
+    missing = [label(m) for m in entries(language) if not all(forms(m))]
     wrong_count = [
         label(m)
-        for m in entries("de")
-        if isinstance(m.id, tuple) and len(forms(m)) != catalog("de").num_plurals
+        for m in entries(language)
+        if isinstance(m.id, tuple) and len(forms(m)) != catalog(language).num_plurals
     ]
-    fuzzy = [label(m) for m in entries("de") if m.fuzzy]
-    assert not missing, f"{len(missing)} German messages are not translated: {missing}"
+    fuzzy = [label(m) for m in entries(language) if m.fuzzy]
+    assert not missing, f"{len(missing)} {language} messages are not translated: {missing}"
     assert not wrong_count, (
-        f"German plural entries need {catalog('de').num_plurals} forms: {wrong_count}"
+        f"{language} plural entries need {catalog(language).num_plurals} forms: {wrong_count}"
     )
-    assert not fuzzy, f"German messages marked fuzzy (check them, then drop the flag): {fuzzy}"
-    assert not catalog("de").fuzzy, "the German catalogue's header is marked fuzzy"
+    assert not fuzzy, f"{language} messages marked fuzzy (check them, then drop the flag): {fuzzy}"
+    assert not catalog(language).fuzzy, f"the {language} catalogue's header is marked fuzzy"
 
 
-@pytest.mark.parametrize("language", APPLICANT_LANGUAGES)
+@pytest.mark.parametrize("language", CATALOGUES)
 def test_every_applicant_facing_message_is_translated(language):
-    ru = catalog(language)
+    wanted = catalog(language)
     sources = extracted()
     missing = []
-    for message in entries("ru"):
+    for message in entries(language):
         locations = {filename for filename, _line in message.locations}
         locations |= sources.get(message.id, set())
         if is_applicant_facing(locations) and (
             not all(forms(message))
-            or len(forms(message)) != ru.num_plurals
+            or len(forms(message)) != wanted.num_plurals
             and message.pluralizable
         ):
             missing.append(label(message))
     new_ones = [
         (msgid[0] if isinstance(msgid, tuple) else msgid)[:80]
         for msgid, locations in sources.items()
-        if is_applicant_facing(locations) and ru.get(msgid) is None
+        if is_applicant_facing(locations) and wanted.get(msgid) is None
     ]
     assert not missing, f"{len(missing)} applicant-facing messages lack {language}: {missing}"
     assert not new_ones, (

@@ -19,6 +19,13 @@ from tracker.database import configure_sqlite
 from tracker.extensions import babel, csrf, db, limiter, login_manager
 from tracker.log_setup import configure_logging
 from tracker.translation.endpoint import configured_endpoint
+from tracker.ui_languages import (
+    LANGUAGE_NAMES,
+    STAFF_LANGUAGES,
+    UI_LANGUAGES,
+    localized,
+    shown_language,
+)
 from tracker.web import converters
 
 # Templates live at the repository root, beside the package (see ARCHITECTURE.md §1).
@@ -56,7 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from tracker import dates
     from tracker.assignments.deadlines import deadline_text
-    from tracker.labels import ASSIGNMENT_STATE_LABELS, LANGUAGE_LABELS
+    from tracker.labels import ASSIGNMENT_STATE_LABELS
     from tracker.money import format_amount
     from tracker.web.access import open_to_guests
     from tracker.web.forms_common import summary_line
@@ -70,7 +77,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
 
     app.jinja_env.globals.update(
-        language_labels=LANGUAGE_LABELS,
+        language_labels=LANGUAGE_NAMES,
+        page_languages=page_languages,
+        staff_languages=STAFF_LANGUAGES,
+        ui_languages=UI_LANGUAGES,
+        shown_language=shown_language,
+        localized=localized,
         field_aria=field_aria,
         summary_line=summary_line,
         character_count_messages=character_count_messages,
@@ -93,13 +105,24 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+# The blueprints of staff pages: offered only in the languages staff pages are complete in.
+STAFF_BLUEPRINTS = frozenset({"admin", "auth", "review"})
+
+
+def page_languages() -> tuple[str, ...]:
+    """Return the languages this request's page may be shown in (every one outside it)."""
+    if has_request_context() and request.blueprint in STAFF_BLUEPRINTS:
+        return STAFF_LANGUAGES
+    return UI_LANGUAGES
+
+
 def select_locale() -> str:
     """Pick the page language: the user's choice, then the browser's, then German."""
     from flask import current_app
 
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
+    languages = page_languages()
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen

@@ -21,6 +21,7 @@ from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.extensions import db
 from tracker.models import Application, ApplicationRegion, ApplicationTopic, Call, User, utcnow
+from tracker.ui_languages import localized
 
 DATA_FOLDER = Path(__file__).resolve().parent / "data"
 
@@ -67,11 +68,6 @@ def list_open_calls() -> list[Call]:
     """Return the calls that accept applications now, oldest first."""
     calls = db.session.scalars(select(Call).where(Call.is_open).order_by(Call.id))
     return [call for call in calls if call.accepts_applications()]
-
-
-def localized(texts: dict, language: str) -> str:
-    """Pick *language* from a dict of translations, falling back to German, then any."""
-    return texts.get(language) or texts.get("de") or next(iter(texts.values()), "")
 
 
 # --- administration: creating, editing, opening and closing calls -----------------------

@@ -214,7 +214,6 @@ def load_config(instance_path: str) -> dict:
         # answers 200 or 404, so without a limit it would let anyone test references.
         "THANKS_LIMIT_PER_IP": os.environ.get("THANKS_LIMIT_PER_IP", "30 per hour"),
         "BABEL_DEFAULT_LOCALE": "de",
-        "LANGUAGES": ["de", "en", "ru"],
         # Where the rate limits count. In memory, each process counts alone: gunicorn's
         # workers would multiply every limit, so production with several workers refuses to
         # start without REDIS_URL (gunicorn.conf.py), and with it all workers share one count.

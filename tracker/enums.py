@@ -79,9 +79,6 @@ class LanguageLevel(StrEnum):
     NATIVE = "native"
 
 
-# Languages the applicant pages and emails are written in.
-UI_LANGUAGES = ("de", "en", "ru")
-
 # The headings a call's regions are listed under, in this order (a region's "group" key).
 REGION_GROUPS = ("south_caucasus", "north_caucasus", "neighbouring")
 # The home country of an applicant who lives outside every country of the call's regions.

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from flask_babel import force_locale, get_locale
+from flask_babel import LazyString, force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tracker.calls import load_data, localized
+from tracker.calls import load_data
 from tracker.enums import (
     ELSEWHERE,
     AssignmentState,
@@ -26,6 +26,7 @@ from tracker.enums import (
     RubricCriterion,
     Status,
 )
+from tracker.ui_languages import localized
 
 STATUS_LABELS = {
     Status.NEW: _l("New"),
@@ -66,7 +67,6 @@ TIMEZONE_LABELS = {
 }
 
 # The languages we write in, each named in itself: never translated.
-LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "ru": "Русский"}
 
 LEVEL_LABELS = {
     LanguageLevel.A1: _l("A1 – beginner"),
@@ -283,6 +283,12 @@ def _spoken_languages() -> tuple[tuple[str, dict[str, str]], ...]:
 def spoken_language_names(language: str) -> dict[str, str]:
     """Return {code: name in *language*} of every language an applicant may speak."""
     return {code: localized(labels, language) for code, labels in _spoken_languages()}
+
+
+def language_name(code: str):
+    """Return the name of language *code* in the language of the page that shows it: lazy,
+    for form labels built once at import (the admins' call form, per page language)."""
+    return LazyString(lambda: spoken_language_names(str(get_locale())).get(code, code))
 
 
 @cache

@@ -676,7 +676,14 @@ def test_a_call_with_its_own_privacy_notice(admin_client, client, call, app):
     assert "<p>Ask us anything.</p>" in notice.text
     assert "Version call-2027-1" in notice.text
     russian = client.get("/privacy/local-experts?lang=ru").text
-    assert "Für diesen Aufruf gilt: Wir löschen nach drei Monaten." in russian  # German fallback
+    # No Russian version: the English one, marked as such, with a note in Russian.
+    assert re.search(
+        r'<div lang="en">\s*<p>For this call: we erase after three months.</p>', russian
+    )
+    assert "Этот конкурс пока не переведён на ваш язык. Здесь показан вариант: English." in russian
+    german = client.get("/privacy/local-experts?lang=de").text
+    assert "<p>Für diesen Aufruf gilt: Wir löschen nach drei Monaten.</p>" in german
+    assert "call-language-note" not in german
 
     response = post(client, call, application_form(client, call))
     assert response.status_code == 302

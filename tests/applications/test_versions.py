@@ -45,6 +45,28 @@ def test_ordinals_are_written_as_each_language_writes_them(number, english, germ
 
 
 @pytest.mark.parametrize(
+    ("number", "georgian", "armenian", "azerbaijani"),
+    [
+        (1, "1-ლი", "1-ին", "1-ci"),
+        (2, "მე-2", "2-րդ", "2-ci"),
+        (3, "მე-3", "3-րդ", "3-cü"),
+        (6, "მე-6", "6-րդ", "6-cı"),
+        (9, "მე-9", "9-րդ", "9-cu"),
+        (10, "მე-10", "10-րդ", "10-cu"),
+        (40, "მე-40", "40-րդ", "40-cı"),
+        (100, "მე-100", "100-րդ", "100-cü"),
+        (1000, "მე-1000", "1000-րդ", "1000-ci"),
+    ],
+)
+def test_the_regions_ordinals_follow_their_grammar(number, georgian, armenian, azerbaijani):
+    assert (ordinal(number, "ka"), ordinal(number, "hy"), ordinal(number, "az")) == (
+        georgian,
+        armenian,
+        azerbaijani,
+    )
+
+
+@pytest.mark.parametrize(
     ("address", "masked"),
     [
         ("nino.beridze@example.org", "n***@example.org"),

@@ -14,7 +14,6 @@ PASSWORD_MAX_LENGTH = 128
 PASSWORD_HISTORY = 5
 EMAIL_MAX_LENGTH = 254
 # Staff pages and staff emails exist in German and English only.
-STAFF_LANGUAGES = ("de", "en")
 
 
 class AccountError(ValueError):

@@ -11,12 +11,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from tracker import tokens
-from tracker.accounts.common import (
-    STAFF_LANGUAGES,
-    AccountError,
-    lock_user,
-    normalise_staff_email,
-)
+from tracker.accounts.common import AccountError, lock_user, normalise_staff_email
 from tracker.accounts.passwords import (
     hash_new_password,
     set_password,
@@ -30,6 +25,7 @@ from tracker.extensions import db
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import User
+from tracker.ui_languages import STAFF_LANGUAGES
 from tracker.urls import external_url
 
 

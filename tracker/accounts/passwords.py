@@ -12,7 +12,6 @@ from tracker import tokens
 from tracker.accounts.common import (
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
-    STAFF_LANGUAGES,
     AccountError,
     find_user_by_email,
     lock_user,
@@ -25,6 +24,7 @@ from tracker.extensions import db
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import User
+from tracker.ui_languages import STAFF_LANGUAGES
 from tracker.urls import external_url
 
 

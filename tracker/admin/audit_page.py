@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.audit import AUDIT_KIND_LABELS
-from tracker.calls import localized
 from tracker.extensions import db
 from tracker.models import Application, AuditEvent, Call, User
+from tracker.ui_languages import localized
 
 # Details that hold a user id, and the word the page shows instead of the key.
 _USER_DETAILS = {"assignee_id": "assignee", "user_id": "account"}

@@ -20,7 +20,8 @@ from tracker.admin.option_rows import (
 from tracker.apply.forms import PlainText, SingleLine, strip
 from tracker.call_options import OptionLinesError, format_target_lines, parse_target_lines
 from tracker.calls import SLUG_MAX_LENGTH, SLUG_PATTERN, CallData
-from tracker.enums import UI_LANGUAGES
+from tracker.labels import language_name
+from tracker.ui_languages import MAIN_LANGUAGE, UI_LANGUAGES
 from tracker.web.forms_common import SiteForm
 
 DESCRIPTION_MAX = 20_000
@@ -52,9 +53,6 @@ def _text(language_label, maximum: int, required_message=None) -> TextAreaField:
 class CallForm(SiteForm):
     """A call's texts, address, regions, topics, targets, dates and privacy notice."""
 
-    title_de = _title(_l("Title in German"), required=True)
-    title_en = _title(_l("Title in English (optional)"), required=False)
-    title_ru = _title(_l("Title in Russian (optional)"), required=False)
     slug = StringField(
         _l("Address"),
         filters=[_lower],
@@ -63,13 +61,6 @@ class CallForm(SiteForm):
             Length(max=SLUG_MAX_LENGTH),
         ],
     )
-    description_de = _text(
-        _l("Description in German"),
-        DESCRIPTION_MAX,
-        required_message=_l("Please describe the call in German."),
-    )
-    description_en = _text(_l("Description in English (optional)"), DESCRIPTION_MAX)
-    description_ru = _text(_l("Description in Russian (optional)"), DESCRIPTION_MAX)
     regions = option_rows(RegionRow)
     add_region = SubmitField(_l("Add a region"))
     topics = option_rows(TopicRow)
@@ -81,9 +72,6 @@ class CallForm(SiteForm):
     closes_at = DateTimeLocalField(
         _l("Deadline (UTC, optional)"), format=DATETIME_LOCAL_FORMAT, validators=[Optional()]
     )
-    privacy_notice_de = _text(_l("Privacy notice in German (optional)"), PRIVACY_NOTICE_MAX)
-    privacy_notice_en = _text(_l("Privacy notice in English (optional)"), PRIVACY_NOTICE_MAX)
-    privacy_notice_ru = _text(_l("Privacy notice in Russian (optional)"), PRIVACY_NOTICE_MAX)
     privacy_version = StringField(
         _l("Version of this privacy notice"),
         filters=[strip],
@@ -213,4 +201,37 @@ class ReopenForm(SiteForm):
 
     closes_at = DateTimeLocalField(
         _l("New deadline (UTC, optional)"), format=DATETIME_LOCAL_FORMAT, validators=[Optional()]
+    )
+
+
+# A title, description and privacy notice per page language (tracker/ui_languages.py). German
+# is required; a call without a version in another language shows a fallback, with a note.
+for _code in UI_LANGUAGES:
+    _main = _code == MAIN_LANGUAGE
+    _name = language_name(_code)
+    setattr(
+        CallForm,
+        f"title_{_code}",
+        _title(
+            _l("Title (%(language)s)", language=_name)
+            if _main
+            else _l("Title (%(language)s, optional)", language=_name),
+            required=_main,
+        ),
+    )
+    setattr(
+        CallForm,
+        f"description_{_code}",
+        _text(
+            _l("Description (%(language)s)", language=_name)
+            if _main
+            else _l("Description (%(language)s, optional)", language=_name),
+            DESCRIPTION_MAX,
+            required_message=_l("Please describe the call in German.") if _main else None,
+        ),
+    )
+    setattr(
+        CallForm,
+        f"privacy_notice_{_code}",
+        _text(_l("Privacy notice (%(language)s, optional)", language=_name), PRIVACY_NOTICE_MAX),
     )

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from tracker.calls import application_counts, deadline_passed, list_calls, localized
+from tracker.calls import application_counts, deadline_passed, list_calls
 from tracker.models import Call
+from tracker.ui_languages import localized
 
 
 @dataclass

@@ -13,9 +13,10 @@ from tracker.admin import bp
 from tracker.admin.call_forms import CallForm, ReopenForm
 from tracker.admin.call_page import call_rows
 from tracker.apply.forms import build_application_form
-from tracker.calls import CallError, list_calls, localized
+from tracker.calls import CallError, list_calls
 from tracker.extensions import db
 from tracker.models import Call, utcnow
+from tracker.ui_languages import localized
 from tracker.web.access import admin
 from tracker.web.forms_common import error_summary
 

@@ -9,13 +9,13 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from tracker import insights, insights_pieces
-from tracker.calls import localized
 from tracker.dates import day, month, short_day
 from tracker.insights import FirstAnswer, Totals
 from tracker.insights_pieces import FirstPieces, PieceStages
 from tracker.labels import FUNNEL_LABELS, STATUS_LABELS
 from tracker.models import Call
 from tracker.money import format_amount
+from tracker.ui_languages import localized
 
 
 @dataclass

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from tracker.admin import bp
 from tracker.admin.email_template_forms import PLACEHOLDER_LABELS, EmailTemplateForm
-from tracker.enums import UI_LANGUAGES, EmailTemplateKey
-from tracker.labels import LANGUAGE_LABELS, TEMPLATE_LABELS
+from tracker.enums import EmailTemplateKey
+from tracker.labels import TEMPLATE_LABELS
 from tracker.mail.template_store import (
     find_template,
     save_or_preview,
@@ -17,6 +17,7 @@ from tracker.mail.template_store import (
     template_overview,
 )
 from tracker.mail.templates import TemplateValidationError, file_source, placeholders_for
+from tracker.ui_languages import LANGUAGE_NAMES, UI_LANGUAGES
 from tracker.web.access import admin
 from tracker.web.forms_common import error_summary
 
@@ -32,7 +33,7 @@ def email_templates():
         overview=overview,
         missing=missing,
         languages=UI_LANGUAGES,
-        language_labels=LANGUAGE_LABELS,
+        language_labels=LANGUAGE_NAMES,
         template_labels=TEMPLATE_LABELS,
     )
 
@@ -78,7 +79,7 @@ def edit_email_template(key: str, language: str):
         return _render_edit(template_key, language, form, row=row, status_code=400)
     if not save:
         return _render_edit(template_key, language, form, row=row, preview=preview)
-    labels = {"template": TEMPLATE_LABELS[template_key], "language": LANGUAGE_LABELS[language]}
+    labels = {"template": TEMPLATE_LABELS[template_key], "language": LANGUAGE_NAMES[language]}
     flash(_("“%(template)s” (%(language)s) saved.", **labels), "success")
     return redirect(url_for("admin.email_templates"))
 
@@ -110,7 +111,7 @@ def _render_edit(key, language, form, *, row, preview=None, status_code=200):
                 for name in placeholders_for(key)
             ],
             template_labels=TEMPLATE_LABELS,
-            language_labels=LANGUAGE_LABELS,
+            language_labels=LANGUAGE_NAMES,
         ),
         status_code,
     )

@@ -16,8 +16,9 @@ from wtforms.validators import Length
 
 from tracker.apply.forms import SingleLine, strip
 from tracker.call_options import OPTION_KEY_PATTERN, OPTION_LABEL_MAX_LENGTH, OPTION_MAX_LINES
-from tracker.enums import ELSEWHERE, REGION_GROUPS, UI_LANGUAGES
-from tracker.labels import REGION_GROUP_LABELS
+from tracker.enums import ELSEWHERE, REGION_GROUPS
+from tracker.labels import REGION_GROUP_LABELS, language_name
+from tracker.ui_languages import STAFF_LANGUAGES, UI_LANGUAGES
 
 # The buttons that rearrange the rows and show the page again, saving nothing.
 ROW_BUTTONS = ("add_region", "add_topic", "remove_region", "remove_topic")
@@ -40,23 +41,21 @@ def _add_error(field, message) -> None:
 
 
 class TopicRow(Form):
-    """One topic: the key applications store and its label in German, English and Russian."""
+    """One topic: the key applications store and its label in each page language."""
 
     # The key the row had when the page was first shown: applications may use it.
     saved_key = HiddenField(filters=[_lower])
     key = StringField(_l("Key"), filters=[_lower])
-    label_de = _label(_l("German"))
-    label_en = _label(_l("English"))
-    label_ru = _label(_l("Russian"))
 
     def is_empty(self) -> bool:
         """Tell whether nothing was typed in this row (an empty row is left out)."""
         return not any(
-            getattr(self, name).data for name in ("key", "label_de", "label_en", "label_ru")
+            self[name].data for name in ("key", *(f"label_{code}" for code in UI_LANGUAGES))
         )
 
     def validate(self, extra_validators=None) -> bool:
-        """Validate the row; a row that is not empty needs a valid key and every label."""
+        """Validate the row; a row that is not empty needs a valid key and every staff
+        language's label."""
         valid = super().validate(extra_validators)
         if self.is_empty():
             return valid
@@ -68,7 +67,7 @@ class TopicRow(Form):
                     "north_ossetia."
                 ),
             )
-        for code in UI_LANGUAGES:
+        for code in STAFF_LANGUAGES:
             field = self[f"label_{code}"]
             if not field.data and not field.errors:
                 _add_error(field, _l("Please fill in this label."))
@@ -76,8 +75,16 @@ class TopicRow(Form):
 
     def option(self) -> dict:
         """Return the row as the call stores a topic."""
-        labels = {code: self[f"label_{code}"].data for code in UI_LANGUAGES}
+        labels = {
+            code: self[f"label_{code}"].data for code in UI_LANGUAGES if self[f"label_{code}"].data
+        }
         return {"key": self.key.data, "label": labels}
+
+
+# A label per page language (tracker/ui_languages.py), set before RegionRow inherits them:
+# required in the staff languages, whose pages show it; elsewhere applicants see a fallback.
+for _code in UI_LANGUAGES:
+    setattr(TopicRow, f"label_{_code}", _label(language_name(_code)))
 
 
 class RegionRow(TopicRow):

@@ -9,9 +9,9 @@ from wtforms.validators import DataRequired, Length
 from tracker.accounts.common import EMAIL_MAX_LENGTH
 from tracker.apply.forms import SingleLine, ValidEmail, choices, strip
 from tracker.auth.forms import new_password_fields
-from tracker.calls import localized
 from tracker.enums import Role
-from tracker.labels import LANGUAGE_LABELS, option_labels
+from tracker.labels import option_labels
+from tracker.ui_languages import LANGUAGE_NAMES, STAFF_LANGUAGES, localized
 from tracker.web.forms_common import SiteForm
 
 
@@ -49,7 +49,7 @@ class PersonForm(SiteForm):
     )
     language = SelectField(
         _l("Language of the invitation email"),
-        choices=choices((code, LANGUAGE_LABELS[code]) for code in ("de", "en")),
+        choices=choices((code, LANGUAGE_NAMES[code]) for code in STAFF_LANGUAGES),
     )
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from tracker.accounts import guests, invitations, users
-from tracker.accounts.common import STAFF_LANGUAGES, AccountError
+from tracker.accounts.common import AccountError
 from tracker.admin import bp
 from tracker.admin.team_forms import (
     GuestInviteForm,
@@ -22,6 +22,7 @@ from tracker.auth.pages import no_store, render_form
 from tracker.calls import list_calls
 from tracker.extensions import csrf, db
 from tracker.models import Call, User
+from tracker.ui_languages import STAFF_LANGUAGES
 from tracker.web.access import admin, public
 from tracker.web.forms_common import error_summary, flash_errors
 

@@ -234,12 +234,55 @@ def version_number(application: Application) -> int:
 def ordinal(number: int, language: str) -> str:
     """Return *number* as an ordinal numeral for "application" in *language*.
 
-    English "2nd", German "2.", Russian "2-я" (feminine, agreeing with «заявка»); the
-    texts that use it read "%(ordinal)s application", so the numeral stands before the noun.
+    English "2nd", German "2.", Russian "2-я" (feminine, agreeing with «заявка»), Georgian
+    "მე-2" (but "1-ლი"), Armenian "2-րդ" (but "1-ին"), Azerbaijani "2-ci" (its suffix
+    follows the vowel of the number's last spoken word); the texts that use it read
+    "%(ordinal)s application", so the numeral stands before the noun.
     """
     if language == "en":
         suffix = _ENGLISH_SUFFIXES.get(Locale("en").ordinal_form(number), "th")
         return f"{number}{suffix}"
     if language == "ru":
         return f"{number}-я"
+    if language == "ka":
+        return "1-ლი" if number == 1 else f"მე-{number}"
+    if language == "hy":
+        return "1-ին" if number == 1 else f"{number}-րդ"
+    if language == "az":
+        return f"{number}-{_azerbaijani_suffix(number)}"
     return f"{number}."
+
+
+# The ordinal suffix of Azerbaijani follows the last vowel of the number's last spoken word:
+# bir, iki, beş, yeddi, səkkiz, iyirmi, əlli, yetmiş, səksən, min "-ci"; üç, dörd, yüz
+# "-cü"; altı, qırx, altmış, doxsan "-cı"; doqquz, on, otuz "-cu".
+_AZERBAIJANI_UNITS = {
+    1: "ci",
+    2: "ci",
+    3: "cü",
+    4: "cü",
+    5: "ci",
+    6: "cı",
+    7: "ci",
+    8: "ci",
+    9: "cu",
+}
+_AZERBAIJANI_TENS = {
+    10: "cu",
+    20: "ci",
+    30: "cu",
+    40: "cı",
+    50: "ci",
+    60: "cı",
+    70: "ci",
+    80: "ci",
+    90: "cı",
+}
+
+
+def _azerbaijani_suffix(number: int) -> str:
+    if number % 10:
+        return _AZERBAIJANI_UNITS[number % 10]
+    if number % 100:
+        return _AZERBAIJANI_TENS[number % 100]
+    return "cü" if number % 1000 else "ci"  # yüz, min

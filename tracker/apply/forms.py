@@ -46,13 +46,13 @@ from tracker.apply.text_checks import (
 from tracker.enums import ELSEWHERE, DocumentKind
 from tracker.labels import (
     COUNTRY_LABELS,
-    LANGUAGE_LABELS,
     LEVEL_LABELS,
     REGION_GROUP_LABELS,
     country_label,
     home_countries,
     region_groups,
 )
+from tracker.ui_languages import LANGUAGE_NAMES
 from tracker.web.forms_common import SiteForm
 from tracker.web.widgets import PlainCheckboxInput, PlainSelectField, PlainStringField
 
@@ -174,7 +174,7 @@ class ApplicationForm(SiteForm):
     # Declared in the order of the page: the check page lists the answers in this order.
     preferred_language = PlainSelectField(
         _l("Which language should we write to you in?"),
-        choices=choices(LANGUAGE_LABELS.items()),
+        choices=choices(LANGUAGE_NAMES.items()),
         validators=[DataRequired(message=_l("Choose the language we should write to you in"))],
     )
     # Where they live and what they cover are two questions: a Berlin-based journalist
@@ -347,7 +347,7 @@ def build_application_form(
     Further languages: the rows filled in plus an empty one, or one row more than posted
     when the applicant asked to add a language (*add_language_row*).
     """
-    from tracker.calls import localized
+    from tracker.ui_languages import localized
 
     form = ApplicationForm(**kwargs)
     form.home_country.choices = choices(

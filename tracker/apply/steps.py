@@ -27,7 +27,7 @@ from tracker.applications.form_tickets import form_token_of, issue_form_ticket
 from tracker.applications.submit import FILE_FIELDS
 from tracker.documents.kept import forget, keep, kept_files
 from tracker.documents.refusals import UploadError, too_large, wrong_type
-from tracker.labels import LANGUAGE_LABELS
+from tracker.ui_languages import LANGUAGE_NAMES
 
 # The buttons that ask for the form again instead of sending it. A new one (say, "add a
 # language row") is added here, and the view's re-display handles it: the form comes back
@@ -105,7 +105,7 @@ def follow_language(form, language: str) -> None:
     language still equal to it was left as offered, so it follows the switch.
     """
     chosen = form.preferred_language.data
-    if language in LANGUAGE_LABELS and chosen in (None, "", form.page_language.data):
+    if language in LANGUAGE_NAMES and chosen in (None, "", form.page_language.data):
         form.preferred_language.data = language
 
 

@@ -47,10 +47,11 @@ from tracker.apply.steps import (
     redisplaying,
     show_refused_uploads,
 )
-from tracker.calls import call_by_slug, list_open_calls, localized, privacy_notice_of
+from tracker.calls import call_by_slug, list_open_calls, privacy_notice_of
 from tracker.extensions import csrf, limiter
 from tracker.models import Application, Call, utcnow
 from tracker.privacy_notice import notice_facts
+from tracker.ui_languages import UI_LANGUAGES, localized
 from tracker.web.access import public
 from tracker.web.errors import seconds_to_wait, wait_advice
 from tracker.web.forms_common import error_summary
@@ -101,7 +102,7 @@ def index():
     calls = list_open_calls()
     if len(calls) == 1:
         return redirect(url_for("apply.apply", slug=calls[0].slug))
-    return render_template("apply/index.html", calls=calls, localized=localized)
+    return render_template("apply/index.html", calls=calls)
 
 
 # The form checks its own CSRF token (FlaskForm), so that an expired token is answered
@@ -242,7 +243,7 @@ def _redisplay(call: Call):
 
 
 def _switch_session_language(chosen: str | None) -> None:
-    if chosen in current_app.config["LANGUAGES"]:
+    if chosen in UI_LANGUAGES:
         session["lang"] = chosen
         refresh()  # Flask-Babel caches the request's locale; pick the new one up.
 
@@ -268,7 +269,6 @@ def _render_closed(call: Call):
         "apply/closed.html",
         call=call,
         title=localized(call.title, _language()),
-        description=localized(call.description, _language()),
         opens_later=call.is_open and call.opens_at is not None and now < call.opens_at,
         other_calls=[other for other in list_open_calls() if other.id != call.id],
     )
@@ -310,7 +310,6 @@ def _render_form(call: Call, form, problem: str | None = None):
             kept=kept_by_field(form),
             file_messages=browser_file_messages(),
             title=localized(call.title, _language()),
-            description=localized(call.description, _language()),
             language_switch_form="application-form",
         ),
         status,
@@ -364,12 +363,11 @@ def privacy():
 def call_privacy(slug: str):
     """Show a call's own privacy notice, or the site's notice if the call has none."""
     call = _get_call(slug)
-    notice = privacy_notice_of(call, _language())
-    if notice is None:
+    if privacy_notice_of(call, _language()) is None:
         return redirect(url_for("apply.privacy"))
     return render_template(
         "apply/privacy.html",
-        custom=notice,
+        custom_texts=call.privacy_notice,
         version=call.privacy_version or current_app.config["PRIVACY_NOTICE_VERSION"],
         call_title=localized(call.title, _language()),
         call=call,

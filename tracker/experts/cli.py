@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 from flask_babel import force_locale
 
-from tracker.enums import UI_LANGUAGES
 from tracker.experts.import_files import ImportFileError, file_format
 from tracker.experts.importing import (
     CREATE,
@@ -25,6 +24,7 @@ from tracker.experts.importing import (
     import_experts,
 )
 from tracker.experts.pool import enrol_accepted
+from tracker.ui_languages import UI_LANGUAGES
 
 EXIT_REFUSED_ROWS = 3
 OUTCOME_WORDS = {

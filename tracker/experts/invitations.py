@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import record_event
-from tracker.calls import localized
 from tracker.database import begin_write
 from tracker.enums import Availability, EmailTemplateKey
 from tracker.experts.directory import experts_query
@@ -28,6 +27,7 @@ from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import RenderedEmail, load_source, render
 from tracker.models import Call, Expert, ExpertInvitation, OutboxEmail, User
+from tracker.ui_languages import localized
 from tracker.urls import external_url
 
 

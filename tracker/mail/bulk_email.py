@@ -21,11 +21,10 @@ from sqlalchemy.orm import selectinload
 from tracker.applications.people import normalise_email
 from tracker.audit import record_event
 from tracker.database import begin_write
-from tracker.enums import UI_LANGUAGES, EmailTemplateKey, Status
+from tracker.enums import EmailTemplateKey, Status
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import iter_filtered, selected_applications
-from tracker.labels import LANGUAGE_LABELS
 from tracker.mail.compose import (
     ComposeError,
     DuplicateEmail,
@@ -46,6 +45,7 @@ from tracker.mail.templates import (
     render,
 )
 from tracker.models import Application, OutboxEmail, User
+from tracker.ui_languages import LANGUAGE_NAMES, UI_LANGUAGES
 
 # Recipients of one bulk email at most: beyond that, narrow the filter.
 BULK_EMAIL_MAX = 5000
@@ -164,7 +164,7 @@ def preview_bulk_email(
 def check_texts(plan: BulkPlan, key: str, texts: Mapping[str, LanguageText]) -> None:
     """Raise ComposeError unless every recipient language has a complete, valid text."""
     for language in plan.languages():
-        label = LANGUAGE_LABELS.get(language, language)
+        label = LANGUAGE_NAMES.get(language, language)
         text = texts.get(language)
         if text is None:
             raise ComposeError(_("The text in %(language)s is missing.", language=label))

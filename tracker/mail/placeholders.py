@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from tracker.applications.status_links import status_link
 from tracker.applications.versions import ordinal, version_number
-from tracker.calls import localized
 from tracker.enums import EmailTemplateKey, RejectionReason, Status
 from tracker.extensions import db
 from tracker.mail.templates import (
@@ -28,6 +27,7 @@ from tracker.mail.templates import (
 )
 from tracker.models import Application, StatusChange, User
 from tracker.privacy_notice import withdrawn_retention_days
+from tracker.ui_languages import localized
 
 # Sentences for {{ rejection_reason }}, in the applicant's language. They are email text
 # like the seeded templates, so they live here rather than in the UI catalogues.
@@ -36,31 +36,49 @@ REJECTION_REASON_TEXTS = {
         "de": "Für Ihre Region haben wir bereits genügend Expertinnen und Experten.",
         "en": "We already have enough experts for your region.",
         "ru": "В вашем регионе у нас уже достаточно экспертов.",
+        "ka": "თქვენი რეგიონისთვის უკვე საკმარისი რაოდენობის ექსპერტი გვყავს.",
+        "hy": "Ձեր տարածաշրջանի համար արդեն ունենք բավարար թվով փորձագետներ։",
+        "az": "Regionunuz üzrə artıq kifayət qədər ekspertimiz var.",
     },
     RejectionReason.GERMAN_INSUFFICIENT: {
         "de": "Für diese Aufgabe brauchen wir sicherere Deutschkenntnisse im Schreiben.",
         "en": "For this work we need a more confident command of written German.",
         "ru": "Для этой работы нужен более уверенный письменный немецкий.",
+        "ka": "ამ სამუშაოსთვის საჭიროა წერითი გერმანულის უფრო თავდაჯერებული ფლობა.",
+        "hy": "Այս աշխատանքի համար անհրաժեշտ է գրավոր գերմաներենի ավելի վստահ իմացություն։",
+        "az": "Bu iş üçün alman dilində daha inamlı yazmaq bacarığı lazımdır.",
     },
     RejectionReason.EXPERIENCE_INSUFFICIENT: {
         "de": "Für diese Aufgabe suchen wir mehr journalistische Erfahrung.",
         "en": "For this work we are looking for more journalistic experience.",
         "ru": "Для этой работы мы ищем больший журналистский опыт.",
+        "ka": "ამ სამუშაოსთვის უფრო დიდ ჟურნალისტურ გამოცდილებას ვეძებთ.",
+        "hy": "Այս աշխատանքի համար փնտրում ենք ավելի մեծ լրագրողական փորձ։",
+        "az": "Bu iş üçün daha çox jurnalistika təcrübəsi axtarırıq.",
     },
     RejectionReason.SAMPLE_UNSUITABLE: {
         "de": "Ihre Arbeitsprobe passt nicht zu dem, was wir veröffentlichen.",
         "en": "Your writing sample does not fit what we publish.",
         "ru": "Ваш образец текста не подходит для наших публикаций.",
+        "ka": "თქვენი ტექსტის ნიმუში არ შეესაბამება იმას, რასაც ვაქვეყნებთ.",
+        "hy": "Ձեր տեքստի նմուշը չի համապատասխանում այն նյութերին, որոնք մենք հրապարակում ենք։",
+        "az": "Yazı nümunəniz dərc etdiyimiz materiallara uyğun gəlmir.",
     },
     RejectionReason.NO_CAPACITY: {
         "de": "Derzeit können wir keine weiteren Expertinnen und Experten aufnehmen.",
         "en": "At the moment we cannot take on any more experts.",
         "ru": "Сейчас мы не можем привлечь новых экспертов.",
+        "ka": "ამჟამად ახალი ექსპერტების მიღება არ შეგვიძლია.",
+        "hy": "Այս պահին չենք կարող նոր փորձագետներ ներգրավել։",
+        "az": "Hazırda yeni ekspertlər cəlb edə bilmirik.",
     },
     RejectionReason.OTHER: {
         "de": "Diesmal haben wir uns für andere Bewerbungen entschieden.",
         "en": "This time we have decided in favour of other applications.",
         "ru": "На этот раз мы выбрали других кандидатов.",
+        "ka": "ამჯერად არჩევანი სხვა განაცხადებზე გავაკეთეთ.",
+        "hy": "Այս անգամ նախապատվությունը տվել ենք այլ դիմումների։",
+        "az": "Bu dəfə başqa müraciətlərə üstünlük verdik.",
     },
 }
 
@@ -93,6 +111,24 @@ VERSION_NOTE_TEXTS = {
         "предыдущей заявкой.",
         "Это ваша {ordinal} заявка на этот конкурс. Редакция рассмотрит её вместе с вашими "
         "предыдущими заявками.",
+    ),
+    "ka": (
+        "ეს არის თქვენი {ordinal} განაცხადი ამ კონკურსზე. ჩვენი რედაქცია მას თქვენს წინა "
+        "განაცხადთან ერთად განიხილავს.",
+        "ეს არის თქვენი {ordinal} განაცხადი ამ კონკურსზე. ჩვენი რედაქცია მას თქვენს წინა "
+        "განაცხადებთან ერთად განიხილავს.",
+    ),
+    "hy": (
+        "Սա այս մրցույթին Ձեր {ordinal} դիմումն է։ Մեր խմբագիրներն այն կդիտարկեն Ձեր "
+        "նախորդ դիմումի հետ միասին։",
+        "Սա այս մրցույթին Ձեր {ordinal} դիմումն է։ Մեր խմբագիրներն այն կդիտարկեն Ձեր "
+        "նախորդ դիմումների հետ միասին։",
+    ),
+    "az": (
+        "Bu, Sizin bu müsabiqəyə {ordinal} müraciətinizdir. Redaksiyamız onu əvvəlki "
+        "müraciətinizlə birlikdə nəzərdən keçirəcək.",
+        "Bu, Sizin bu müsabiqəyə {ordinal} müraciətinizdir. Redaksiyamız onu əvvəlki "
+        "müraciətlərinizlə birlikdə nəzərdən keçirəcək.",
     ),
 }
 

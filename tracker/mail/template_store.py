@@ -15,9 +15,8 @@ from sqlalchemy import select
 
 from tracker.assignments.deadlines import deadline_text
 from tracker.audit import record_event
-from tracker.calls import localized
 from tracker.database import begin_write
-from tracker.enums import UI_LANGUAGES, EmailTemplateKey, RejectionReason
+from tracker.enums import EmailTemplateKey, RejectionReason
 from tracker.extensions import db
 from tracker.mail.placeholders import (
     rejection_reason_text,
@@ -34,6 +33,7 @@ from tracker.mail.templates import (
 )
 from tracker.models import Call, EmailTemplate, User
 from tracker.money import format_amount
+from tracker.ui_languages import UI_LANGUAGES, localized
 from tracker.urls import external_url
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from tracker.audit import record_event
@@ -14,6 +13,7 @@ from tracker.enums import Delivery, NotificationEvent
 from tracker.extensions import db
 from tracker.models import Call, NotificationChoice, UnfollowedRegion, User
 from tracker.notifications.core import deliveries, language_of
+from tracker.ui_languages import STAFF_LANGUAGES
 
 
 class SettingsError(ValueError):
@@ -58,7 +58,7 @@ def save_settings(settings: NotificationSettings, *, by: User) -> None:
 
     :raises SettingsError: an unknown language, or a region the call does not offer.
     """
-    if settings.language not in current_app.config["LANGUAGES"]:
+    if settings.language not in STAFF_LANGUAGES:
         raise SettingsError(f"unknown language {settings.language!r}")
     calls = {call.id: call for call in list_open_calls()}
     for call_id, keys in settings.followed.items():

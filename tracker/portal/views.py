@@ -24,13 +24,12 @@ from tracker.applications.status_links import (
     stage_of,
     stage_steps,
 )
-from tracker.calls import localized
 from tracker.extensions import csrf, limiter
-from tracker.labels import LANGUAGE_LABELS
 from tracker.mail.compose import reissue_status_links
 from tracker.models import Application
 from tracker.portal import bp
 from tracker.portal.forms import ErasureConfirmForm, ErasureRequestForm, ReissueForm, WithdrawForm
+from tracker.ui_languages import LANGUAGE_NAMES, UI_LANGUAGES, localized
 from tracker.web.access import public
 from tracker.web.forms_common import error_summary
 
@@ -38,7 +37,7 @@ from tracker.web.forms_common import error_summary
 def _chosen_language() -> str | None:
     """Return the language picked with ?lang=, if it is one we write in."""
     language = request.args.get("lang")
-    return language if language in current_app.config["LANGUAGES"] else None
+    return language if language in UI_LANGUAGES else None
 
 
 def _private(response: Response) -> Response:
@@ -76,7 +75,7 @@ def _render_status(
                 form=form,
                 erasure_form=ErasureRequestForm(),
                 errors=error_summary(form),
-                language_names=LANGUAGE_LABELS.items(),
+                language_names=LANGUAGE_NAMES.items(),
             ),
             status_code,
         )

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from tracker.enums import CANDIDATE_TEMPLATE_KEYS, EmailStatus
 from tracker.inbox.filter import InboxFilter
-from tracker.labels import LANGUAGE_LABELS, STATUS_LABELS
+from tracker.labels import STATUS_LABELS
 from tracker.mail.bulk_email import (
     BulkPlan,
     plan_for_inbox,
@@ -33,6 +33,7 @@ from tracker.mail.outbox import reply_to_address, sender_text
 from tracker.mail.templates import TemplateValidationError
 from tracker.review import bp
 from tracker.review.email_forms import BulkEmailForm
+from tracker.ui_languages import LANGUAGE_NAMES
 from tracker.web.access import staff
 
 
@@ -123,7 +124,7 @@ def _render_bulk(form: BulkEmailForm, plan: BulkPlan, inbox_filter, *, key, prob
             },
             problem=problem,
             inbox_args=inbox_filter.to_args(),
-            language_labels=LANGUAGE_LABELS,
+            language_labels=LANGUAGE_NAMES,
             status_labels=STATUS_LABELS,
             legacy_fill_ins=LEGACY_FILL_INS,
             sender=sender_text(),

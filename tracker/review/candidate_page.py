@@ -26,7 +26,6 @@ from tracker.applications.timeline import TimelineEntry, history_rows, timeline
 from tracker.applications.versions import relatives_of
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.assignments.records import assignments_of
-from tracker.calls import localized
 from tracker.database import PREPARE
 from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
@@ -39,7 +38,6 @@ from tracker.labels import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,
     FLAG_LABELS,
-    LANGUAGE_LABELS,
     RECOMMENDATION_LABELS,
     STATUS_LABELS,
     country_label,
@@ -62,6 +60,7 @@ from tracker.review.candidate_forms import (
 )
 from tracker.review.candidate_versions import VersionsNotice, versions_notice
 from tracker.review.guest_view import guest_entries, redactor
+from tracker.ui_languages import LANGUAGE_NAMES, localized
 
 PREVIEW_CHARACTERS = 3000
 
@@ -393,7 +392,7 @@ def candidate_labels(application: Application, language: str) -> dict:
             for lang in application.languages
         ],
         "heard_about": label_of(HEARD_ABOUT, application.heard_about),
-        "preferred_language": LANGUAGE_LABELS.get(
+        "preferred_language": LANGUAGE_NAMES.get(
             application.preferred_language, application.preferred_language
         ),
     }

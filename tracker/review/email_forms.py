@@ -14,10 +14,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.apply.forms import SingleLine
-from tracker.enums import CANDIDATE_TEMPLATE_KEYS, UI_LANGUAGES
+from tracker.enums import CANDIDATE_TEMPLATE_KEYS
 from tracker.labels import TEMPLATE_LABELS
 from tracker.mail.bulk_email import LanguageText
 from tracker.mail.templates import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, normalise_newlines
+from tracker.ui_languages import UI_LANGUAGES
 from tracker.web.forms_common import IdListField, SiteForm
 
 

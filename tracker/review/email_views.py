@@ -15,7 +15,7 @@ from flask_login import current_user
 from tracker.enums import CANDIDATE_TEMPLATE_KEYS, EmailStatus
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
-from tracker.labels import LANGUAGE_LABELS, TEMPLATE_LABELS
+from tracker.labels import TEMPLATE_LABELS
 from tracker.mail.compose import (
     ComposeError,
     DuplicateEmail,
@@ -41,6 +41,7 @@ from tracker.mail.outbox import reply_to_address, sender_text
 from tracker.models import Application, OutboxEmail
 from tracker.review import bp
 from tracker.review.email_forms import ComposeForm, DraftForm
+from tracker.ui_languages import LANGUAGE_NAMES
 from tracker.web.access import staff
 from tracker.web.forms_common import error_summary
 
@@ -142,7 +143,7 @@ def compose_page(template: str, form: ComposeForm, *, preview, problem, status_c
             problem=problem,
             errors=error_summary(form),
             unfilled=unfilled_parts(form.subject.data, form.body_text.data),
-            language_labels=LANGUAGE_LABELS,
+            language_labels=LANGUAGE_NAMES,
             legacy_fill_ins=LEGACY_FILL_INS,
             sender=sender_text(),
             reply_to=reply_to_address(),

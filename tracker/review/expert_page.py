@@ -8,7 +8,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker.calls import list_open_calls, localized
+from tracker.calls import list_open_calls
 from tracker.dates import day
 from tracker.enums import Availability
 from tracker.experts.directory import today
@@ -18,6 +18,7 @@ from tracker.labels import language_labeller
 from tracker.models import Assignment, Call, Expert, ExpertInvitation
 from tracker.money import format_amount
 from tracker.review.inbox_options import InboxOptions, inbox_options
+from tracker.ui_languages import localized
 
 
 @dataclass

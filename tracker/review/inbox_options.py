@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tracker.calls import localized
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.scope import scope_of
 from tracker.labels import option_labels, spoken_language_names
 from tracker.models import User
 from tracker.review.inbox_page import Directory, StaffName
+from tracker.ui_languages import localized
 
 
 @dataclass
