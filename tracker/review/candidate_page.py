@@ -64,13 +64,14 @@ from tracker.ui_languages import LANGUAGE_NAMES, localized
 
 PREVIEW_CHARACTERS = 3000
 
-# The application with what the page reads of its own rows, in one statement instead of
-# one lazy load each: its call (one row) and its documents (at most three). Built once, the
-# id bound at execution: a new statement's cache key costs more than running it.
+# The application, its call, its documents and their translations: one statement, built once.
 _CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
-    .options(joinedload(Application.call), joinedload(Application.documents))
+    .options(
+        joinedload(Application.call),
+        joinedload(Application.documents).joinedload(Document.translation_previews),
+    )
     .execution_options(**PREPARE)
 )
 # Its coded answers, a few short rows each: one statement for the three, not three. Built

@@ -27,6 +27,7 @@ STAFF_NAVIGATION = (
     ("admin.email_templates", _l("Email templates"), True),
     ("review.audit_log", _l("Audit log"), True),
     ("admin.jobs", _l("Background jobs"), True),
+    ("admin.translation", _l("Machine translation"), True),
 )
 
 
