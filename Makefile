@@ -17,10 +17,15 @@ $(STAMP): pyproject.toml
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d tracker/translations --statistics
 
-# After changing user-facing strings: extract them and merge into every catalogue.
+# After changing user-facing strings: extract them and merge into every catalogue. A page
+# language of tracker/ui_languages.py without a catalogue (but English, the source) gets one.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
 		--omit-header -o tracker/translations/messages.pot .
+	for code in $$($(BIN)/python -c "from tracker.ui_languages import UI_LANGUAGES; print(*UI_LANGUAGES)"); do \
+		[ "$$code" = en ] || [ -d tracker/translations/$$code ] || \
+		$(BIN)/pybabel init -i tracker/translations/messages.pot -d tracker/translations -l $$code -w 100; \
+	done
 	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations \
 		--no-fuzzy-matching --ignore-obsolete -w 100
 

@@ -18,6 +18,7 @@ from tracker.config import (
 from tracker.database import configure_sqlite
 from tracker.extensions import babel, csrf, db, limiter, login_manager
 from tracker.log_setup import configure_logging
+from tracker.translation.endpoint import configured_endpoint
 from tracker.ui_languages import (
     LANGUAGE_NAMES,
     STAFF_LANGUAGES,
@@ -42,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
     check_production(app.config)
     storage_location(app.config["STORAGE_URL"])  # a bad STORAGE_URL stops the start here
+    configured_endpoint(app.config)  # so does a TRANSLATION_URL not https or this machine
     configure_logging(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -172,6 +174,7 @@ def _register_blueprints(app: Flask) -> None:
         job_views,
         privacy_views,
         team_views,
+        translation_switch_views,
     )
     from tracker.apply import asset_views  # noqa: F401 - attaches /favicon.ico
     from tracker.apply import bp as apply_bp
@@ -189,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
         expert_views,
         notification_views,
         saved_view_views,
+        translation_views,
     )
     from tracker.review import bp as review_bp
     from tracker.review import views as review_views  # noqa: F401 - attaches the inbox routes to bp

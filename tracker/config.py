@@ -175,6 +175,15 @@ def load_config(instance_path: str) -> dict:
         "MAIL_IMAP_CA_FILE": os.environ.get("MAIL_IMAP_CA_FILE"),
         # The most messages one pass of the fetcher reads (a full batch queues the next).
         "REPLY_BATCH": _env_int("REPLY_BATCH", 50),
+        # Machine-translated previews (tracker.translation): a LibreTranslate-compatible
+        # service. Unset: nothing is ever sent, whatever the admin switch says. Only the
+        # environment sets the address, never a web page, so nobody signed in can point
+        # applicants' texts at a server of their own. https, or http to this machine only,
+        # unless TRANSLATION_ALLOW_HTTP admits a plain-text network between the two.
+        "TRANSLATION_URL": os.environ.get("TRANSLATION_URL", "").strip() or None,
+        "TRANSLATION_API_KEY": os.environ.get("TRANSLATION_API_KEY") or None,
+        "TRANSLATION_TIMEOUT": _env_int("TRANSLATION_TIMEOUT", 10),
+        "TRANSLATION_ALLOW_HTTP": _env_bool("TRANSLATION_ALLOW_HTTP", False),
         # Background jobs other than emails (text extraction, purges): attempts, the first
         # retry's wait (doubled per failure, at most 6 h), and when a claim is stale.
         "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),

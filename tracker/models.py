@@ -281,6 +281,9 @@ class Document(StoredFile, db.Model):
         foreign_keys="SampleMatch.document_id",
         order_by="(SampleMatch.share.desc(), SampleMatch.other_document_id)",
     )
+    # Its machine translations (tracker.translation); read only: the database deletes them
+    # with the document.
+    translation_previews: Mapped[list[TranslationPreview]] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Document {self.kind} {self.file_type} {self.size}>"
@@ -1283,3 +1286,59 @@ event.listen(
 # Names the schema comparison (Alembic autogenerate and its test) must not expect in the
 # models: the FTS5 table with its shadow tables, and the expression index.
 UNMODELLED_PREFIXES = ("search_fts", "ix_search_entries_tsv")
+
+
+class SiteSetting(db.Model):
+    """A setting admins change on a page (not in the environment), with who changed it last.
+
+    Every change is also an audit event; this row only holds the current value.
+    """
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SiteSetting {self.key}>"
+
+
+class TranslationPreview(db.Model):
+    """A machine translation of a document's text into German (tracker.translation).
+
+    Kept so that a text is sent to the service once; erased with its application (both
+    foreign keys cascade, and ``application_id`` puts the table among the personal ones
+    that an erasure and ``privacy purge`` clean up).
+    """
+
+    __tablename__ = "translation_previews"
+    __table_args__ = (
+        UniqueConstraint("document_id", "target_language", name="uq_translation_previews_document"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    target_language: Mapped[str] = mapped_column(String(5), default="de")
+    # The service's host (and port), named wherever the preview shows.
+    service_host: Mapped[str] = mapped_column(String(255))
+    # The source language the service detected, as a code; None when it did not say.
+    detected_language: Mapped[str | None] = mapped_column(String(10))
+    # SHA-256 of the text sent: a document whose text changed since is translated anew.
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    # Only the first MAX_SENT_CHARACTERS of a longer text were sent.
+    truncated: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[Document] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TranslationPreview {self.document_id} {self.target_language}>"

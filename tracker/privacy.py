@@ -1,14 +1,15 @@
 """Retention and erasure: what the privacy notice promises applicants.
 
 Erasing an applicant (:func:`erase_applicant`) removes, in one transaction, the application
-and everything hanging off it – languages, topics, documents, emails (queued, draft or
-sent), the applicant's replies with their attachments and the reply address, ratings,
-comments, recusals, status history, tags, the search entry – and every audit event about
-it, plus any tag no other application carries, the expert made from the application and
-the assignments (a paid one kept as the payment record: tracker.experts.erasure), then
-writes one tombstone event that says an erasure happened and why, with no personal data. The stored
-files are deleted only after the commit: a rollback must never leave rows pointing at
-deleted files, while a file left behind by a crash is an orphan that
+and everything hanging off it – languages, topics, documents with their machine
+translations, emails (queued, draft or sent), the applicant's replies with their
+attachments and the reply address, ratings, comments, recusals, status history, tags,
+the search entry – and every audit event about it, plus any tag no other application
+carries, the expert made from the application and the assignments (a paid one kept as
+the payment record: tracker.experts.erasure), then writes one tombstone event that says
+an erasure happened and why, with no personal data. The stored files are deleted only
+after the commit: a rollback must never leave rows pointing at deleted files, while a
+file left behind by a crash is an orphan that
 ``flask storage reconcile`` finds.
 
 Deleted rows must not survive on disk either. On SQLite, ``secure_delete`` overwrites them
@@ -149,8 +150,8 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
     remove_from_digests(application_ids)
     # Every table referring to applications does so ON DELETE CASCADE: languages, topics,
     # documents, outbox_emails, status_changes, ratings, recusals, comments,
-    # application_tags, search_entries, notifications, reply_addresses, applicant_replies
-    # and reply_attachments.
+    # application_tags, search_entries, notifications, reply_addresses, applicant_replies,
+    # reply_attachments and translation_previews (machine translations of the documents).
     db.session.execute(
         delete(Application)
         .where(Application.id.in_(application_ids))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from limits import parse_many
 
 from tracker.enums import Status
+from tracker.translation.switch import previews_endpoint
 
 # The statuses whose retention period the notice states: the final ones, from which
 # privacy.purge_expired counts (decided_at). Any other key in RETENTION_DAYS erases nothing.
@@ -46,6 +47,8 @@ class NoticeFacts:
     log_retention_days: int
     erasure_link_hours: int
     status_link_days: int
+    # The machine-translation service editors may send texts to; None while that is off.
+    translation_host: str | None = None
 
     def retention_days(self, status: str) -> int | None:
         """Return the days an application with final *status* is kept, None if kept."""
@@ -85,4 +88,12 @@ def notice_facts(config: Mapping) -> NoticeFacts:
         log_retention_days=config["LOG_RETENTION_DAYS"],
         erasure_link_hours=config["ERASURE_LINK_MAX_AGE_HOURS"],
         status_link_days=config["STATUS_LINK_MAX_AGE_DAYS"],
+        translation_host=translation_host(config),
     )
+
+
+def translation_host(config: Mapping) -> str | None:
+    """Return the host editors may send texts to for translation, None while they may not:
+    the notice names it only when the service is configured and switched on."""
+    endpoint = previews_endpoint(config)
+    return endpoint.service_host if endpoint is not None else None

@@ -38,6 +38,7 @@ from tracker.models import (
     Rating,
     ReplyAttachment,
     StatusChange,
+    TranslationPreview,
     User,
 )
 from tracker.sample_facts.shown import sample_facts_record
@@ -116,6 +117,24 @@ def subject_access_data(application: Application) -> dict:
                 "received_at": _iso(document.created_at),
             }
             for document in documents
+        ],
+        # Included: a machine translation is personal data made from the applicant's own
+        # text, and it names the service the text went to (a recipient, Art. 15(1)(c) GDPR).
+        "machine_translations": [
+            {
+                "document": preview.document.kind,
+                "language": preview.target_language,
+                "service_host": preview.service_host,
+                "detected_language": preview.detected_language,
+                "only_the_beginning": preview.truncated,
+                "text": preview.text,
+                "at": _iso(preview.created_at),
+            }
+            for preview in db.session.scalars(
+                select(TranslationPreview)
+                .where(TranslationPreview.application_id == application_id)
+                .order_by(TranslationPreview.id)
+            )
         ],
         "status_history": [
             {

@@ -13,6 +13,7 @@ from tests.admin.test_calls import field_error, make_call, rows_of, rows_shown
 from tracker import calls as domain
 from tracker.extensions import db
 from tracker.models import Call
+from tracker.ui_languages import UI_LANGUAGES
 
 
 class _FormReader(HTMLParser):
@@ -222,8 +223,8 @@ def test_a_used_key_cannot_be_changed_or_emptied_on_saving(admin_client, used_ca
     form = page_form(admin_client.get(url).text)
     before = copy.deepcopy(used_call.regions)
     changed = {**form, "regions-0-key": "sakartvelo"}
-    emptied = {**form, **{f"topics-0-{name}": "" for name in ("key", "label_de", "label_en")}}
-    emptied["topics-0-label_ru"] = ""
+    names = ("key", *(f"label_{code}" for code in UI_LANGUAGES))
+    emptied = {**form, **{f"topics-0-{name}": "" for name in names}}
 
     for data, field_id, key in (
         (changed, "regions-0-key", "georgia"),

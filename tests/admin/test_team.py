@@ -350,3 +350,13 @@ def test_login_as_helper_still_works_for_a_reactivated_user(app, make_user):
     assert client.get("/admin/dashboard").status_code == 302
     login_as(client, db.session.get(User, user.id))
     assert client.get("/admin/dashboard").status_code == 200
+
+
+def test_a_russian_speaking_editor_is_invited_in_russian(app, admin_client):
+    """Staff pages are complete in Russian, so an account's language may be Russian: the
+    invitation goes out in it."""
+    assert invite(admin_client, language="ru").status_code == 302
+    (email,) = db.session.scalars(select(OutboxEmail)).all()
+    assert (email.language, email.subject) == ("ru", "Приглашение в команду Caucasus Watch")
+    assert "Ada Admin приглашает вас работать с заявками Caucasus Watch." in email.body_text
+    assert invitation_link(email).startswith("/team/join/")

@@ -97,3 +97,37 @@ def test_enter_in_a_field_submits_the_application_not_the_switcher(client, call)
     first = re.search(r'<button[^>]*form="application-form"[^>]*>', page).group(0)
     assert "hidden" in first
     assert "switch_language" not in first
+
+
+def test_the_browsers_language_picks_among_all_six_on_public_pages_only(client, call):
+    """Accept-Language chooses Georgian, Armenian or Azerbaijani on the applicant's pages;
+    staff pages are offered only in the languages they are complete in (German, English,
+    Russian), so a Georgian browser gets the login page in English."""
+    for code in ("ka", "hy", "az"):
+        page = client.get(f"/apply/{call.slug}", headers={"Accept-Language": code}).text
+        assert f'<html lang="{code}">' in page
+        assert f'<span aria-current="true" lang="{code}">' in page
+    login = client.get("/auth/login", headers={"Accept-Language": "ka, en;q=0.5"}).text
+    assert '<html lang="en">' in login
+    assert 'lang="ka"' not in login  # the switcher there offers staff languages only
+    assert client.get("/auth/login?lang=ka").text.count('<html lang="de">') == 1
+
+
+def test_a_call_without_the_pages_language_shows_another_marked_with_a_note(client, call):
+    """A call with no Georgian text shows its English one, marked lang="en", and says so in
+    Georgian; a call that has Georgian shows no note."""
+    with_georgian = client.get(f"/apply/{call.slug}?lang=ka").text
+    assert "call-language-note" not in with_georgian
+    assert f"<h1>{html.escape(call.title['ka'])}</h1>" in with_georgian
+
+    call.title = {code: text for code, text in call.title.items() if code != "ka"}
+    call.description = {code: text for code, text in call.description.items() if code != "ka"}
+    db.session.commit()
+    page = client.get(f"/apply/{call.slug}?lang=ka").text
+    assert f'<h1 lang="en">{call.title["en"]}</h1>' in page
+    assert (
+        '<p class="muted call-language-note">ეს კონკურსი თქვენს ენაზე ჯერ არ არის '
+        "ხელმისაწვდომი. აქ ნაჩვენებია: English.</p>"
+    ) in page
+    first_paragraph = html.escape(call.description["en"].split("\n\n")[0])
+    assert re.search(rf'<div lang="en">\s*<p>{re.escape(first_paragraph)}</p>', page)

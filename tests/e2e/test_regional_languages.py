@@ -101,16 +101,17 @@ def test_the_browsers_language_carries_the_whole_applicant_path(
         found["thanks"] = every_violation(page)
         reference = page.inner_text(".reference").strip()
 
-        with live_app.test_request_context():
-            from tracker.applications.status_links import status_link
-            from tracker.mail.delivery import deliver_pending
+        from tracker.applications.status_links import status_link
+        from tracker.mail.delivery import deliver_pending
 
+        with live_app.test_request_context():
             application = db.session.scalar(select(Application))
             assert (application.reference, application.preferred_language) == (
                 reference,
                 language,
             )
             link = status_link(application)
+        with live_app.app_context():
             assert deliver_pending().sent == 1
         page.goto(link)
         assert page.get_attribute("html", "lang") == language

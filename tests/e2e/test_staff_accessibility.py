@@ -67,6 +67,7 @@ VISITED = {
     "admin.check_import",
     "admin.confirm_erase",
     "admin.jobs",
+    "admin.translation",
     "auth.change_password",
     "auth.two_factor_setup",
 }
@@ -216,6 +217,7 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         ),
         "erase applicant": url(app, "admin.confirm_erase", application_id=nino, lang="en"),
         "background jobs": url(app, "admin.jobs", lang="en"),
+        "machine translation": url(app, "admin.translation", lang="en"),
         "change password": url(app, "auth.change_password", lang="en"),
         "set up two-factor sign-in": url(app, "auth.two_factor_setup", lang="en"),
     }

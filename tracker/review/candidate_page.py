@@ -65,13 +65,15 @@ from tracker.ui_languages import LANGUAGE_NAMES, localized
 
 PREVIEW_CHARACTERS = 3000
 
-# The application with what the page reads of its own rows, in one statement instead of
-# one lazy load each: its call (one row) and its documents (at most three). Built once, the
-# id bound at execution: a new statement's cache key costs more than running it.
+# The application, its call, its documents with translations and sample facts: one statement.
 _CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
-    .options(joinedload(Application.call), *WITH_SAMPLE_FACTS)
+    .options(
+        joinedload(Application.call),
+        joinedload(Application.documents).joinedload(Document.translation_previews),
+        *WITH_SAMPLE_FACTS,
+    )
     .execution_options(**PREPARE)
 )
 # Its coded answers, a few short rows each: one statement for the three, not three (so built).
@@ -276,8 +278,7 @@ def candidate_page(
     unread_replies = open_replies(application, rows.replies, by=viewer)
     ratings = visible_ratings(viewer, rows.ratings, rows.recusals)
     own_rating = next((r for r in ratings or () if r.user_id == viewer.id), None)
-    # Every account, read once: the people the timeline names (a rating's user too, from
-    # the session) and those who may be assigned.
+    # Every account, read once: whom the timeline names (a rater too) and who may be assigned.
     staff = all_staff(guests=True)
     entries = timeline(
         application, viewer=viewer, rows=rows, users={user.id: user for user in staff}

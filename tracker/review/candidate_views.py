@@ -11,7 +11,7 @@ The inbox filter the editor came from travels in the query string, so ``j``/``k`
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -56,6 +56,7 @@ from tracker.review.candidate_page import (
     inbox_args,
     template_helpers,
 )
+from tracker.translation.previews import translation_panel
 from tracker.web.access import admin, reviewer, staff
 
 AUDIT_ACTION_MAX_LENGTH = 60
@@ -102,15 +103,19 @@ def _render_candidate(
     **forms,
 ):
     """Render the candidate page; *forms* replace the blank ones to keep the editor's input."""
+    page_viewer = current_user._get_current_object()
     page = candidate_page(
         application,
-        viewer=current_user._get_current_object(),
+        viewer=page_viewer,
         inbox_filter=_inbox_filter(),
         problem=problem,
         conflict=conflict,
         posted=forms,
     )
-    return render_template("review/candidate.html", page=page, **template_helpers()), status_code
+    translation = translation_panel(application, viewer=page_viewer, config=current_app.config)
+    return render_template(
+        "review/candidate.html", page=page, translation=translation, **template_helpers()
+    ), status_code
 
 
 # -- actions -------------------------------------------------------------------------------

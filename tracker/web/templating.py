@@ -27,6 +27,7 @@ STAFF_NAVIGATION = (
     ("admin.email_templates", _l("Email templates"), True),
     ("review.audit_log", _l("Audit log"), True),
     ("admin.jobs", _l("Background jobs"), True),
+    ("admin.translation", _l("Machine translation"), True),
 )
 
 
@@ -45,12 +46,15 @@ def install_translations(app: Flask) -> None:
     Flask-Babel's template callables look up its request state, the locale and the cache
     key again for every string (8 µs each; a staff page has some 70); here a context
     processor looks the catalogue up once per ``render_template`` and ``_()``, ``gettext``
-    and ``ngettext`` read it from the render. Macros imported without context, and
+    ``ngettext`` and ``pgettext`` read it from the render. Macros imported without context, and
     templates rendered outside Flask, have no such variable and ask Flask-Babel as before.
     """
     app.context_processor(lambda: {_CATALOGUE: get_translations()})
     app.jinja_env.install_gettext_callables(
-        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        newstyle=True,
     )
 
 
@@ -67,6 +71,12 @@ def _template_gettext(context: Context, string: str) -> str:
 @pass_context
 def _template_ngettext(context: Context, singular: str, plural: str, number: int) -> str:
     return _catalogue(context).ungettext(singular, plural, number)
+
+
+@pass_context
+def _template_pgettext(context: Context, message_context: str, string: str) -> str:
+    # Where one English word needs two translations ("Open": a state, and a button).
+    return _catalogue(context).upgettext(message_context, string)
 
 
 def field_aria(field, hint: bool = False) -> dict[str, str]:
