@@ -588,12 +588,11 @@ def test_0019_lets_any_language_code_in_and_keeps_every_row(app, make_applicatio
 
 
 def test_0020_adds_the_sample_facts_tables_and_queues_every_stored_sample(app, make_application):
-    """(0020 follows 0021, which main numbered meanwhile.) Each application with a writing
-    sample gets one sample_facts job, one without none;
+    """Each application with a writing sample gets one sample_facts job, one without none;
     a sample's facts count as a change of the applications (the inbox filters by them); the
     downgrade drops the three tables and the jobs of the kind it removes."""
     _drop_everything()
-    upgrade(revision="0021")
+    upgrade(revision="0019")
     db.session.expunge_all()
     call, _ = seed_default_call()
     with_sample, without_sample = make_application(call=call), make_application(call=call)
@@ -624,7 +623,7 @@ def test_0020_adds_the_sample_facts_tables_and_queues_every_stored_sample(app, m
         ("sample_facts", {"application_id": sample_owner}, "queued")
     ]
     assert after == (before or 0) + 1
-    downgrade(revision="0021")
+    downgrade(revision="0019")
     tables = set(inspect(db.engine).get_table_names())
     assert not tables & {"sample_facts", "sample_bands", "sample_matches"}
     with db.engine.connect() as connection:

@@ -8,7 +8,7 @@ migration 0013): the inbox filters by them. Every stored writing sample is queue
 measuring.
 
 Revision ID: 0020
-Revises: 0021
+Revises: 0019
 Create Date: 2026-12-05 06:30:00.000000
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0020"
-down_revision = "0021"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ changed it last); ``translation_previews`` the German machine translations of do
 erased with their application (both foreign keys cascade).
 
 Revision ID: 0021
-Revises: 0019 (the lead re-chains it at merge)
+Revises: 0020
 Create Date: 2026-12-05 06:10:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
