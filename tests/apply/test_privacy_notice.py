@@ -203,6 +203,19 @@ def test_consent_hint_and_notice_state_the_same_purposes(client, call):
     assert hint.startswith(PURPOSE + " We keep it on our own server")
 
 
+def test_the_notice_says_that_writing_samples_are_measured_and_compared(client):
+    """The worker's writing-sample facts (word count, language, possible copies) are
+    named where the notice states its purposes."""
+    page = notice(client)
+    said = text_of(re.search(r'<p id="sample-facts">(.*?)</p>', page, re.S).group(1))
+    assert said == (
+        "To help our editors, our software counts the words of your writing sample, "
+        "recognises its language and compares it with the writing samples of other "
+        "applications, so that a text sent twice or copied is noticed. Only our editors see "
+        "the result; it decides nothing by itself."
+    )
+
+
 def withdrawal_email(client, app, application) -> OutboxEmail:
     with app.test_request_context():
         token = make_status_token(application)
