@@ -110,7 +110,8 @@ STAFF_BLUEPRINTS = frozenset({"admin", "auth", "review"})
 
 
 def page_languages() -> tuple[str, ...]:
-    """Return the languages this request's page may be shown in (every one outside it)."""
+    """Return the languages this request's page may be shown in: a staff page only in
+    those complete for staff, every other page in all."""
     if has_request_context() and request.blueprint in STAFF_BLUEPRINTS:
         return STAFF_LANGUAGES
     return UI_LANGUAGES

@@ -21,7 +21,6 @@ from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.extensions import db
 from tracker.models import Application, ApplicationRegion, ApplicationTopic, Call, User, utcnow
-from tracker.ui_languages import localized
 
 DATA_FOLDER = Path(__file__).resolve().parent / "data"
 
@@ -388,8 +387,6 @@ def application_counts() -> dict[int, int]:
     return {call_id: count for call_id, count in rows}
 
 
-def privacy_notice_of(call: Call, language: str) -> str | None:
-    """Return the call's own privacy notice in *language*, or None if it has none."""
-    if not call.privacy_notice or not any(call.privacy_notice.values()):
-        return None
-    return localized(call.privacy_notice, language)
+def has_privacy_notice(call: Call) -> bool:
+    """Tell whether *call* has a privacy notice of its own (in any language)."""
+    return any((text or "").strip() for text in (call.privacy_notice or {}).values())

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from tests.conftest import hidden_fields
-from tracker.calls import localized
 from tracker.extensions import db
 from tracker.models import AuditEvent, Expert, utcnow
+from tracker.ui_languages import localized
 
 
 def day_on_page(moment) -> str:

@@ -9,9 +9,9 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.conftest import hidden_fields
-from tracker.calls import localized
 from tracker.extensions import db
 from tracker.models import AuditEvent, ExpertInvitation, Job, OutboxEmail
+from tracker.ui_languages import localized
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ from tracker.apply.steps import (
     redisplaying,
     show_refused_uploads,
 )
-from tracker.calls import call_by_slug, list_open_calls, privacy_notice_of
+from tracker.calls import call_by_slug, has_privacy_notice, list_open_calls
 from tracker.extensions import csrf, limiter
 from tracker.models import Application, Call, utcnow
 from tracker.privacy_notice import notice_facts
@@ -363,7 +363,7 @@ def privacy():
 def call_privacy(slug: str):
     """Show a call's own privacy notice, or the site's notice if the call has none."""
     call = _get_call(slug)
-    if privacy_notice_of(call, _language()) is None:
+    if not has_privacy_notice(call):
         return redirect(url_for("apply.privacy"))
     return render_template(
         "apply/privacy.html",
