@@ -285,6 +285,17 @@ def test_slug_clash_is_a_validation_error_not_a_500(admin_client, call):
     assert db.session.scalar(select(Call).where(Call.slug == "photographers-2027")) is None
 
 
+def test_the_call_forms_error_summary_follows_the_page(admin_client, call):
+    """The per-language fields come first, as the page shows them: a missing German title
+    and description are named before a malformed address."""
+    data = call_form(admin_client, title_de="", description_de="", slug="Not a slug")
+    response = admin_client.post("/admin/calls/new?lang=en", data=data)
+    assert response.status_code == 400
+    summary = re.search(r'<div class="error-summary".*?</div>', response.text, re.S).group(0)
+    assert re.findall(r'<a href="#([\w-]+)">', summary) == ["title_de", "description_de", "slug"]
+    assert 'for="title_ka">Title (Georgian, optional)</label>' in response.text
+
+
 def test_slug_clash_when_renaming_a_call(admin_client, call):
     other = make_call("second-call")
     url = f"/admin/calls/{other.id}/edit"

@@ -50,6 +50,34 @@ def _text(language_label, maximum: int, required_message=None) -> TextAreaField:
     return TextAreaField(language_label, validators=[first, Length(max=maximum), PlainText()])
 
 
+def _texts_per_language(make) -> dict[str, object]:
+    """Return make(code, is_main, language name) for each page language, by code."""
+    return {code: make(code == MAIN_LANGUAGE, language_name(code)) for code in UI_LANGUAGES}
+
+
+# A title and description per page language (tracker/ui_languages.py); German is required,
+# and a call without a version in another language shows a fallback, with a note. Made
+# before CallForm, which adds them (WTForms orders fields by when they were made: the page's
+# error summary lists the titles and descriptions first, as the page shows them).
+_TITLES = _texts_per_language(
+    lambda main, name: _title(
+        _l("Title (%(language)s)", language=name)
+        if main
+        else _l("Title (%(language)s, optional)", language=name),
+        required=main,
+    )
+)
+_DESCRIPTIONS = _texts_per_language(
+    lambda main, name: _text(
+        _l("Description (%(language)s)", language=name)
+        if main
+        else _l("Description (%(language)s, optional)", language=name),
+        DESCRIPTION_MAX,
+        required_message=_l("Please describe the call in German.") if main else None,
+    )
+)
+
+
 class CallForm(SiteForm):
     """A call's texts, address, regions, topics, targets, dates and privacy notice."""
 
@@ -204,34 +232,13 @@ class ReopenForm(SiteForm):
     )
 
 
-# A title, description and privacy notice per page language (tracker/ui_languages.py). German
-# is required; a call without a version in another language shows a fallback, with a note.
+# The privacy notice per page language, made after the dates as the page shows it.
+_PRIVACY_NOTICES = _texts_per_language(
+    lambda main, name: _text(
+        _l("Privacy notice (%(language)s, optional)", language=name), PRIVACY_NOTICE_MAX
+    )
+)
 for _code in UI_LANGUAGES:
-    _main = _code == MAIN_LANGUAGE
-    _name = language_name(_code)
-    setattr(
-        CallForm,
-        f"title_{_code}",
-        _title(
-            _l("Title (%(language)s)", language=_name)
-            if _main
-            else _l("Title (%(language)s, optional)", language=_name),
-            required=_main,
-        ),
-    )
-    setattr(
-        CallForm,
-        f"description_{_code}",
-        _text(
-            _l("Description (%(language)s)", language=_name)
-            if _main
-            else _l("Description (%(language)s, optional)", language=_name),
-            DESCRIPTION_MAX,
-            required_message=_l("Please describe the call in German.") if _main else None,
-        ),
-    )
-    setattr(
-        CallForm,
-        f"privacy_notice_{_code}",
-        _text(_l("Privacy notice (%(language)s, optional)", language=_name), PRIVACY_NOTICE_MAX),
-    )
+    setattr(CallForm, f"title_{_code}", _TITLES[_code])
+    setattr(CallForm, f"description_{_code}", _DESCRIPTIONS[_code])
+    setattr(CallForm, f"privacy_notice_{_code}", _PRIVACY_NOTICES[_code])
