@@ -241,7 +241,9 @@ def test_the_cli_exports_both_lists(pool, runner, tmp_path):
         args=["export", "experts", "--format", "xlsx", "--output", str(workbook)]
     )
     assert result.exit_code == 0
-    sheet = load_workbook(workbook, read_only=True).worksheets[0]
+    # Read from bytes: a read-only workbook opened from a path holds its file open until
+    # garbage collection, whose ResourceWarning then fails another test's teardown.
+    sheet = load_workbook(io.BytesIO(workbook.read_bytes()), read_only=True).worksheets[0]
     cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert cells[0] == POOL_HEADER
     assert cells[2][:4] == [
