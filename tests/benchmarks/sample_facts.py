@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from tests.benchmarks.pages import OVER_RAW_MS, captured_sql, raw_replay, sign_in
+from tests.benchmarks.pages import sign_in, time_against_raw_sql
 from tests.benchmarks.scratch import EDITOR_EMAIL, scratch_config, working_copy
 from tests.benchmarks.timing import Table, percentile, timed
 from tracker import create_app
@@ -54,21 +54,7 @@ def bench_sample_facts(n: int, folder: Path, table: Table) -> None:
         ("inbox possible copy yes", "/review/?possible_copy=yes"),
         ("inbox possible copy no", "/review/?possible_copy=no"),
     ):
-        statements = captured_sql(app, client, page)
-        samples = timed(lambda page=page: client.get(page))
-        baseline = timed(raw_replay(url, statements))
-        p95, base_p95 = percentile(samples, 0.95), percentile(baseline, 0.95)
-        limit = base_p95 + OVER_RAW_MS
-        table.add(
-            name,
-            statistics.median(samples),
-            p95,
-            f"raw SQL ({len(statements)} stmts)",
-            statistics.median(baseline),
-            base_p95,
-            f"p95 <= raw + {OVER_RAW_MS} = {limit:.1f}",
-            p95 <= limit,
-        )
+        time_against_raw_sql(app, client, url, name, page, table)
     with app.app_context():
         lookups = timed(lambda: _candidates(keys, 0))
         db.engine.dispose()
