@@ -153,13 +153,14 @@ def _init_extensions(app: Flask) -> None:
 
     from tracker.auth.browser_session import load_signed_in_user
     from tracker.auth.guest_guard import end_ended_guest_session
-    from tracker.web.access import audit_guest_request, enforce_access_policy
+    from tracker.web.access import audit_api_request, audit_guest_request, enforce_access_policy
 
     login_manager.user_loader(load_signed_in_user)
     # Before the policy: a guest whose access ended is signed out with a word, not refused.
     app.before_request(end_ended_guest_session)
     app.before_request(enforce_access_policy)
     app.after_request(audit_guest_request)
+    app.after_request(audit_api_request)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -177,6 +178,9 @@ def _register_blueprints(app: Flask) -> None:
         team_views,
         translation_switch_views,
     )
+    from tracker.api import bp as api_bp
+    from tracker.api import call_views as api_call_views  # noqa: F401 - attach to api_bp
+    from tracker.api import docs_views as api_docs_views  # noqa: F401 - attach to api_bp
     from tracker.apply import asset_views  # noqa: F401 - attaches /favicon.ico
     from tracker.apply import bp as apply_bp
     from tracker.apply import views as apply_views  # noqa: F401 - attaches the public routes
@@ -203,3 +207,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(api_bp)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import urlencode
 
 from flask_babel import lazy_gettext as _l
@@ -33,6 +36,9 @@ AUDIT_KIND_LABELS = {
     "status_changes": _l("Status changes"),
     "guests": _l("Guest reviewers"),
 }
+# The API token acting in this request (id, name), named in every event it causes.
+_acting_token: ContextVar[tuple[int, str] | None] = ContextVar("acting_token", default=None)
+
 # Two or three letters, or "other" (the codes of data/languages.json), cannot name anyone.
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}|other")
 
@@ -51,6 +57,9 @@ def record_event(
     content, passwords or tokens, and nothing that names an applicant unless the event
     is about that application (erasure deletes those events with it).
     """
+    acting = _acting_token.get()
+    if acting is not None:
+        details = {**details, "api_token": acting[0], "api_token_name": acting[1]}
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,
@@ -59,6 +68,17 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+@contextmanager
+def acting_through_token(token_id: int, name: str) -> Iterator[None]:
+    """Name the API token *token_id* in every audit event recorded inside the block: a
+    status changed through the API says which token changed it, beside its admin."""
+    reset = _acting_token.set((token_id, name))
+    try:
+        yield
+    finally:
+        _acting_token.reset(reset)
 
 
 def filter_for_audit(f: InboxFilter) -> str:

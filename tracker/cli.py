@@ -7,6 +7,7 @@ import time
 import click
 from flask import Flask
 
+from tracker.api_cli import api_group
 from tracker.experts.cli import (
     experts_group,
     export_assignments_command,
@@ -217,6 +218,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(templates_group)  # defined below
     app.cli.add_command(replies_group)
     app.cli.add_command(experts_group)
+    app.cli.add_command(api_group)
     register_privacy(app)  # defined below
 
 

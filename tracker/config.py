@@ -228,6 +228,8 @@ def load_config(instance_path: str) -> dict:
         # inbox with acknowledgements from many IPs while an applicant who corrects mistakes
         # from a shared office or mobile address is not locked out.
         "APPLY_LIMIT_PER_IP": os.environ.get("APPLY_LIMIT_PER_IP", "20 per hour"),
+        # The JSON API, per token (per address for requests without one).
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour"),
         "APPLY_LIMIT_PER_EMAIL": os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per day"),
         # How many reverse proxies in front of the app set X-Forwarded-For / -Proto. 0 (not
         # behind a proxy) trusts neither header: a forged one could dodge every rate limit.

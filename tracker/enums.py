@@ -249,3 +249,34 @@ class ExpertSource(StrEnum):
 
     APPLICATION = "application"  # an accepted application
     IMPORT = "import"  # the newsroom's own list (tracker.experts.importing)
+
+
+class ApiScope(StrEnum):
+    """What an API token may do (tracker.api_tokens); contact details need their own scope."""
+
+    APPLICATIONS_READ = "applications:read"
+    APPLICATIONS_WRITE = "applications:write"  # status, tags, comments
+    CONTACTS_READ = "contacts:read"  # email address and phone number of applicants, experts
+    EXPERTS_READ = "experts:read"
+    ASSIGNMENTS_READ = "assignments:read"
+    EXPORTS_READ = "exports:read"
+
+
+class WebhookEvent(StrEnum):
+    """What a webhook endpoint may subscribe to (tracker.webhooks)."""
+
+    APPLICATION_CREATED = "application.created"
+    APPLICATION_STATUS_CHANGED = "application.status_changed"
+    APPLICATION_WITHDRAWN = "application.withdrawn"
+    APPLICATION_ERASED = "application.erased"
+    ASSIGNMENT_CREATED = "assignment.created"
+    ASSIGNMENT_STATE_CHANGED = "assignment.state_changed"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    """States of a webhook delivery, mirroring its job: queued → sending → delivered, or failed."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.enums import (
+    ApiScope,
     AssignmentState,
     Availability,
     Currency,
@@ -38,6 +39,8 @@ from tracker.enums import (
     RejectionReason,
     Role,
     Status,
+    WebhookDeliveryStatus,
+    WebhookEvent,
 )
 from tracker.extensions import db
 
@@ -1342,3 +1345,95 @@ class TranslationPreview(db.Model):
 
     def __repr__(self) -> str:
         return f"<TranslationPreview {self.document_id} {self.target_language}>"
+
+
+class ApiToken(db.Model):
+    """A key for the JSON API (tracker.api_tokens): shown once, stored as its SHA-256.
+
+    A token acts for the admin who created it, within its scopes; it stops working when it
+    expires, is revoked, or its admin is no longer an active admin. Tokens are revoked,
+    never deleted, so the audit log's mentions of them keep their meaning.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # SHA-256 of the whole token, hex: a token is 256 random bits, so a fast hash is enough
+    # (a slow one guards guessable passwords) and lets each request find its row by index.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token's first characters, shown to admins to tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    created_by: Mapped[User | None] = relationship()
+
+    def allows(self, scope: str | ApiScope) -> bool:
+        """Tell whether this token has *scope*."""
+        return str(scope) in self.scopes
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.name!r}>"
+
+
+class WebhookEndpoint(db.Model):
+    """An address tracker posts signed events to (tracker.webhooks)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    # The WebhookEvent values this endpoint receives.
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    # The HMAC key of the signatures; kept readable because every delivery is signed with it.
+    secret: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def receives(self, event: str | WebhookEvent) -> bool:
+        """Tell whether this endpoint subscribed to *event*."""
+        return str(event) in self.events
+
+    def __repr__(self) -> str:
+        return f"<WebhookEndpoint {self.id} {self.url!r}>"
+
+
+class WebhookDelivery(db.Model):
+    """One event sent (or to be sent) to one endpoint: the delivery log's row.
+
+    The body is the exact JSON posted and signed; it names an application only by its
+    reference, never a person.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint(_in("status", WebhookDeliveryStatus), name="status_valid"),
+        CheckConstraint(_in("event", WebhookEvent), name="event_valid"),
+        Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(40))
+    # The event's own id, the same in every re-send, so a receiver can drop duplicates.
+    event_id: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=WebhookDeliveryStatus.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    response_status: Mapped[int | None]
+    response_ms: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WebhookDelivery {self.id} {self.event} {self.status}>"

@@ -18,11 +18,17 @@ from enum import StrEnum
 from flask import abort, current_app, g, request
 from flask_login import current_user
 
+from tracker.api_tokens import TOKEN_PREFIX, usable_token
 from tracker.audit import record_event
 from tracker.database import begin_write
+from tracker.enums import ApiScope
 from tracker.extensions import db, login_manager
 from tracker.inbox.scope import scope_of
-from tracker.models import Application, Document
+from tracker.models import Application, Document, utcnow
+from tracker.web.problems import ApiProblem
+
+# Query arguments that would carry a token; refused, not read.
+TOKEN_ARGUMENTS = frozenset({"token", "access_token", "api_key", "key"})
 
 
 class Policy(StrEnum):
@@ -32,6 +38,8 @@ class Policy(StrEnum):
     STAFF = "staff"  # any signed-in, active editor or admin
     REVIEWER = "reviewer"  # the staff, and guest reviewers within their scope
     ADMIN = "admin"
+    # A JSON API route (tracker.api): a bearer token with the route's scope, no session.
+    TOKEN = "token"  # noqa: S105 - a policy name, not a secret
 
 
 # Endpoints Flask itself adds, which cannot carry an attribute.
@@ -50,6 +58,17 @@ public = _declare(Policy.PUBLIC)
 staff = _declare(Policy.STAFF)
 reviewer = _declare(Policy.REVIEWER)
 admin = _declare(Policy.ADMIN)
+
+
+def token(scope: ApiScope) -> Callable:
+    """Declare a JSON API route: a bearer token with *scope* may use it."""
+
+    def decorate(view: Callable) -> Callable:
+        view.access_policy = Policy.TOKEN
+        view.api_scope = scope
+        return view
+
+    return decorate
 
 
 def policy_of(endpoint: str) -> Policy | None:
@@ -74,6 +93,8 @@ def enforce_access_policy():
         abort(403)  # deny by default
     if policy is Policy.PUBLIC:
         return None
+    if policy is Policy.TOKEN:
+        return _authenticate_token(current_app.view_functions[request.endpoint].api_scope)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.is_guest:
@@ -85,6 +106,57 @@ def enforce_access_policy():
     if policy is Policy.ADMIN and not current_user.is_admin:
         abort(403)
     return None
+
+
+def _authenticate_token(scope: ApiScope) -> None:
+    """Admit the request if its Authorization header holds a usable token with *scope*.
+
+    Only the header counts: a browser's session cookie never authorises an API call (so
+    no page of another site can make one), and a token in the URL is refused outright,
+    as URLs end up in server logs, proxies and browser histories.
+    """
+    if any(
+        name in TOKEN_ARGUMENTS or value.startswith(TOKEN_PREFIX)
+        for name, value in request.args.items(multi=True)
+    ):
+        raise ApiProblem(
+            400,
+            "Send the token in the Authorization header (Authorization: Bearer <token>), "
+            "never in the URL.",
+        )
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    found = usable_token(secret.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        # The same answer for a missing, unknown, revoked or expired token.
+        raise ApiProblem(
+            401,
+            "This request needs a valid token: Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
+        )
+    g.api_token = found
+    if not found.allows(scope):
+        raise ApiProblem(403, f"This token does not have the scope {scope}.")
+
+
+def audit_api_request(response):
+    """Write an audit row for every request made with a token: the token's name, its
+    admin, the endpoint and the answer's status; and note the token's last use."""
+    api_token = g.get("api_token")
+    if api_token is None:
+        return response
+    begin_write()
+    api_token.last_used_at = utcnow()
+    record_event(
+        "api.request",
+        actor=api_token.created_by,
+        api_token=api_token.id,
+        api_token_name=api_token.name,
+        endpoint=request.endpoint,
+        method=request.method,
+        status=response.status_code,
+    )
+    db.session.commit()
+    return response
 
 
 def _application_in_scope() -> int | None:

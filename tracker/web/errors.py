@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from tracker.documents.storage.backend import StorageUnreachable
 from tracker.extensions import db, limiter
+from tracker.web.problems import is_api_request, problem_response
 
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 # How long a client is asked to wait after a 503: a held lock or a restarting database
@@ -117,6 +118,8 @@ def wait_advice(seconds: int | None) -> str:
 
 def render_error(error: HTTPException):
     """Render the page for an HTTP error, keeping headers such as Retry-After."""
+    if is_api_request():
+        return problem_response(error, detail=_api_detail(error))
     if error.response is not None:
         # A page of the view's own for this error, e.g. the application form shown again
         # with what was typed when a rate limit refused it (apply.views).
@@ -131,6 +134,17 @@ def render_error(error: HTTPException):
         if name in headers:
             response.headers[name] = headers[name]
     return response
+
+
+def _api_detail(error: HTTPException) -> str | None:
+    """Return the API's detail for errors whose own description is meant for people."""
+    if isinstance(error, ServiceUnavailable):
+        return f"Nothing was changed. Please try again in {RETRY_AFTER_SECONDS} seconds."
+    if isinstance(error, InternalServerError):
+        return "Something went wrong on our side. Nothing was changed."
+    if error.code == 429:
+        return f"Too many requests with this token. Try again in {seconds_to_wait(error)} seconds."
+    return None
 
 
 def render_internal_error(error: Exception):
