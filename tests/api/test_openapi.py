@@ -21,6 +21,23 @@ def test_the_document_is_valid_openapi_3_1(client):
     }
 
 
+def _api_rules(app):
+    """Yield (METHOD, OpenAPI path, endpoint) of every token route."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi", "api.docs"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                yield method, path, rule.endpoint
+
+
+def test_every_operation_names_its_scope_as_a_security_requirement(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+
+    for method, path, endpoint in _api_rules(app):
+        scope = str(app.view_functions[endpoint].api_scope)
+        assert document["paths"][path][method.lower()]["security"] == [{"bearer": [scope]}]
+
+
 def test_every_error_answer_is_declared_as_problem_json(client):
     document = client.get("/api/v1/openapi.json").get_json()
 
@@ -42,13 +59,7 @@ def test_every_api_route_is_in_the_document(app, client):
         for path, operations in document["paths"].items()
         for method in operations
     }
-    routes = {
-        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi", "api.docs")
-        for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
-    assert routes == documented
+    assert {(method, path) for method, path, _endpoint in _api_rules(app)} == documented
 
 
 def _api_models(cls=BaseModel):
@@ -71,7 +82,10 @@ def test_the_docs_page_lists_every_operation_from_our_own_origin(client):
     page = response.get_data(as_text=True)
 
     assert response.status_code == 200
-    assert '<a href="#list_calls' in page or "GET /api/v1/calls" in page
-    assert "<code>GET /api/v1/calls</code>" in page
+    assert (
+        '<td><a href="#get__api_v1_calls"><code>GET /api/v1/calls</code></a></td>\n'
+        "        <td>List the calls.</td>\n"
+        "        <td><code>applications:read</code></td>" in page
+    )
     assert not re.search(r"""(src|href)=["']https?://""", page)
     assert "<script" not in page.replace('<script src="/static/', "")

@@ -63,7 +63,7 @@ spec = SpecTree(
     version="1",
     description=(
         "Applications, calls, experts and assignments of a tracker instance. Every request "
-        "carries a token in the header `Authorization: Bearer <token>`; a token acts within "
+        "carries a token in the header Authorization: Bearer <token>; a token acts within "
         "its scopes. Errors are problem details (RFC 9457)."
     ),
     # Our own routes serve the document and its page (tracker.api.docs_views).
@@ -112,7 +112,11 @@ def api_route(
             with acting_through_token(g.api_token.id, g.api_token.name):
                 return view(*args, **kwargs)
 
-        validated = spec.validate(resp=resp, tags=list(tags), **validation)(acting)
+        # The scope as the operation's security requirement: OpenAPI 3.1 lets a bearer
+        # scheme list the roles it needs, so clients read it from the document.
+        validated = spec.validate(
+            resp=resp, tags=list(tags), security={"bearer": [str(scope)]}, **validation
+        )(acting)
         return bp.route(rule, methods=list(methods))(token(scope)(validated))
 
     return decorate

@@ -18,6 +18,7 @@ def openapi_document() -> dict:
     document["servers"] = [{"url": "/"}]
     for operations in document["paths"].values():
         for operation in operations.values():
+            operation["responses"] = dict(sorted(operation["responses"].items()))
             for status, answer in operation["responses"].items():
                 content = answer.get("content", {})
                 if int(status) >= 400 and "application/json" in content:
