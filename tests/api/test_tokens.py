@@ -103,9 +103,13 @@ def test_missing_unknown_revoked_and_expired_tokens_get_the_same_401(api, make_t
     )
 
 
-def test_a_token_stops_working_when_its_admin_is_no_longer_an_admin(api, make_token, api_admin):
+@pytest.mark.parametrize(("field", "value"), [("role", "editor"), ("active", False)])
+def test_a_token_stops_working_when_its_admin_may_no_longer_act(
+    api, make_token, api_admin, field, value
+):
     secret = make_token("applications:read")
-    api_admin.role = "editor"
+    assert api(secret=secret).get("/api/v1/calls").status_code == 200
+    setattr(api_admin, field, value)
     db.session.commit()
 
     assert _refused(api(secret=secret).get("/api/v1/calls")) == UNAUTHORIZED
@@ -213,6 +217,42 @@ def test_the_cli_creates_a_token_and_prints_it_once(runner, api_admin, api):
     assert token.token_hash == hash_token(secret)
     assert "Keep it now: it is not shown again." in result.stderr
     assert api(secret=secret).get("/api/v1/calls").status_code == 200
+
+
+def test_the_cli_makes_the_token_act_for_the_admin_named(runner, api_admin, make_user):
+    other = make_user("second-admin@example.org", "admin")
+
+    result = runner.invoke(
+        args=[
+            "api",
+            "tokens",
+            "create",
+            "--name",
+            "Books",
+            "--scope",
+            "assignments:read",
+            "--admin",
+            "Second-Admin@example.org",
+        ]
+    )
+    missing = runner.invoke(
+        args=[
+            "api",
+            "tokens",
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            "assignments:read",
+            "--admin",
+            "nobody@example.org",
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(select(ApiToken.created_by_id)).all() == [other.id]
+    assert missing.exit_code == 1
+    assert "No active admin nobody@example.org." in missing.output
 
 
 def test_the_cli_refuses_an_unknown_scope_and_a_missing_admin(runner):
