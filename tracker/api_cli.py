@@ -6,6 +6,7 @@ import click
 from sqlalchemy import select
 
 from tracker.api_tokens import ApiTokenError, create_token
+from tracker.dates import export_moment
 from tracker.enums import ApiScope, Role
 from tracker.extensions import db
 from tracker.models import User
@@ -49,7 +50,7 @@ def create_token_command(
         token, secret = create_token(name, scopes, by=admin, expires_days=expires_days)
     except ApiTokenError as error:
         raise click.ClickException(str(error)) from error
-    expires = token.expires_at.strftime("%Y-%m-%d %H:%M UTC") if token.expires_at else "never"
+    expires = f"{export_moment(token.expires_at, 'UTC')} UTC" if token.expires_at else "never"
     click.echo(secret)
     click.echo(
         f"Token {token.name!r} for {admin.email}: {', '.join(token.scopes)}; expires {expires}. "

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker.api_tokens import ApiTokenError, create_token, hash_token, revoke_token
+from tracker.dates import export_moment
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent, utcnow
 
@@ -215,7 +216,11 @@ def test_the_cli_creates_a_token_and_prints_it_once(runner, api_admin, api):
         api_admin.id,
     )
     assert token.token_hash == hash_token(secret)
-    assert "Keep it now: it is not shown again." in result.stderr
+    expires = export_moment(token.expires_at, "UTC")
+    assert result.stderr == (
+        f"Token 'Chat' for api-admin@example.org: applications:read, experts:read; "
+        f"expires {expires} UTC. Keep it now: it is not shown again.\n"
+    )
     assert api(secret=secret).get("/api/v1/calls").status_code == 200
 
 
