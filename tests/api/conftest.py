@@ -52,6 +52,9 @@ class ApiClient:
 
     def check(self, response, request=None) -> None:
         """Validate *response* (and its request) against the document."""
+        # Read into a list first: openapi-core would swap a streamed body (a file) for a
+        # copy of its iterator, and the file would never be closed.
+        response.get_data()
         self.openapi.validate_response(
             WerkzeugOpenAPIRequest(request or response.request), WerkzeugOpenAPIResponse(response)
         )
