@@ -173,14 +173,14 @@ def _invalid(response) -> dict:
         ("received_from=yesterday", "received_from"),
         ("received_to=2026-02-30", "received_to"),
         ("call=first", "call"),
-        ("status=new,archived", "status.1"),
+        ("status=new,archived", "status"),
         ("assignee=me", "assignee"),
         ("possible_copy=maybe", "possible_copy"),
         ("sort=-email", "sort"),
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("cursor=not-ours", "cursor"),
-        ("fields=reference,secret", "fields.1"),
+        ("fields=reference,secret", "fields"),
         ("rated=me", "rated"),
     ],
 )
@@ -333,3 +333,19 @@ def test_an_unknown_or_erased_reference_is_404(api, applications, api_admin):
             "status": 404,
             "detail": f"No application has the reference {unknown}.",
         }
+
+
+def test_an_unknown_field_or_status_is_named_with_what_is_allowed(api, applications):
+    fields = _invalid(api(READ).get("/api/v1/applications?fields=reference,secret"))
+    status = _invalid(api(READ).get("/api/v1/applications?status=new&status=archived"))
+
+    assert fields["errors"][0]["message"].startswith(
+        "Value error, 'secret': Input should be 'reference', 'call_id', 'status'"
+    )
+    assert status["errors"] == [
+        {
+            "parameter": "status",
+            "message": "Value error, 'archived': Input should be 'new', 'in_review', "
+            "'shortlisted', 'trial', 'accepted', 'on_hold', 'rejected' or 'withdrawn'",
+        }
+    ]

@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
@@ -122,7 +123,16 @@ class ApplicationQuery(BaseModel):
         "email and phone need the scope contacts:read.",
     )
 
-    _split = field_validator("status", "fields", mode="before")(_comma_separated)
+    @field_validator("status", "fields", mode="wrap")
+    @classmethod
+    def _known_values(cls, values, handler):
+        """Split comma-separated values, and name the parameter (not the position of the
+        value in it) when one is unknown."""
+        try:
+            return handler(_comma_separated(values))
+        except ValidationError as error:
+            wrong = error.errors()[0]
+            raise ValueError(f"{wrong['input']!r}: {wrong['msg']}") from None
 
     @field_validator("cursor")
     @classmethod

@@ -121,10 +121,8 @@ def page_of(query: ApplicationQuery) -> ApplicationPage:
     statement = inbox_query(query.inbox_filter(), user=_acting_admin(), after_id=after_id)
     rows = db.session.scalars(statement.limit(query.limit + 1).options(*ITEM_LOADING)).all()
     fields = shown_fields(query.fields)
-    items = [
-        ApplicationItem(**{name: item_values(row)[name] for name in fields})
-        for row in rows[: query.limit]
-    ]
+    values = [item_values(row) for row in rows[: query.limit]]
+    items = [ApplicationItem(**{name: item[name] for name in fields}) for item in values]
     more = len(rows) > query.limit
     return ApplicationPage(items=items, next_cursor=encode_cursor(rows[-2].id) if more else None)
 
