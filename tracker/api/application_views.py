@@ -6,6 +6,9 @@ No ``from __future__ import annotations``: spectree reads the views' ``query``/`
 annotations through the wrapper in tracker.api, whose module cannot resolve their names.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import g, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -236,12 +239,18 @@ def comment_of(comment: Comment) -> ApplicationComment:
     )
 
 
-def _invalid(parameter: str, error: CandidateError) -> ApiProblem:
-    return ApiProblem(
-        422,
-        f"Invalid parameter: {parameter}.",
-        errors=[{"parameter": parameter, "message": str(error)}],
-    )
+@contextmanager
+def refused_as_invalid(parameter: str) -> Iterator[None]:
+    """Answer a change teamwork refuses (a blank tag or comment) with 422 naming
+    *parameter*, as a schema's refusal is answered."""
+    try:
+        yield
+    except CandidateError as error:
+        raise ApiProblem(
+            422,
+            f"Invalid parameter: {parameter}.",
+            errors=[{"parameter": parameter, "message": str(error)}],
+        ) from error
 
 
 # -- routes --------------------------------------------------------------------------------
@@ -307,10 +316,8 @@ def change_status(reference: str, json: StatusDecision):
 def add_application_tag(reference: str, json: TagToAdd):
     """Add a tag (created as needed); adding one it carries changes nothing."""
     application = application_of(reference)
-    try:
+    with refused_as_invalid("name"):
         add_tag(application, json.name, by=_acting_admin())
-    except CandidateError as error:
-        raise _invalid("name", error) from error
     return tags_of(application)
 
 
@@ -357,8 +364,6 @@ def list_comments(reference: str):
 def add_application_comment(reference: str, json: CommentToAdd):
     """Comment on an application (mentions notify colleagues, as on the staff page)."""
     application = application_of(reference)
-    try:
+    with refused_as_invalid("body"):
         comment = add_comment(application, json.body, by=_acting_admin(), shared=json.shared)
-    except CandidateError as error:
-        raise _invalid("body", error) from error
     return comment_of(comment), 201
