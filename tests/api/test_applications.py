@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tracker.api.application_schemas import encode_cursor
 from tracker.applications.pipeline import set_status
+from tracker.applications.teamwork import add_tag
 from tracker.extensions import db
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import inbox_query
@@ -56,6 +57,7 @@ def applications(make_application, api_admin, other_call):
     set_status(made[1], "in_review", by=api_admin)
     set_status(made[2], "in_review", by=api_admin)
     set_status(made[2], "shortlisted", by=api_admin)
+    add_tag(made[5], "Kutaisi", by=api_admin)
     made[3].assignee_id = api_admin.id
     db.session.commit()
     return made
@@ -83,6 +85,8 @@ def references(response) -> list[str]:
         {"received_from": "2026-03-11", "received_to": "2026-03-14"},
         {"sort": "name"},
         {"sort": "-status", "region": "georgia"},
+        {"tag": "Kutaisi"},
+        {"language": "de", "topic": "politics", "sort": "region"},
     ],
 )
 def test_the_list_finds_what_the_inbox_finds(api, applications, api_admin, args):
@@ -90,6 +94,15 @@ def test_the_list_finds_what_the_inbox_finds(api, applications, api_admin, args)
 
     assert found == inbox_references(args, api_admin)
     assert found  # every filter above matches someone
+
+
+@pytest.mark.parametrize(
+    "args", [{"possible_copy": "yes"}, {"possible_copy": "no"}, {"sample_language": "de"}]
+)
+def test_the_sample_filters_find_what_the_inbox_finds(api, applications, api_admin, args):
+    found = references(api(READ).get("/api/v1/applications", query_string=args))
+
+    assert found == inbox_references(args, api_admin)
 
 
 def test_filters_by_call_assignee_search_and_comma_separated_statuses(
@@ -349,3 +362,27 @@ def test_an_unknown_field_or_status_is_named_with_what_is_allowed(api, applicati
             "'shortlisted', 'trial', 'accepted', 'on_hold', 'rejected' or 'withdrawn'",
         }
     ]
+
+
+def test_a_page_costs_the_same_statements_however_many_rows_it_holds(
+    api, applications, make_application
+):
+    def statements_of_a_page() -> int:
+        client = api(READ)  # the token is made before counting
+        seen = []
+
+        def record(*_args):
+            seen.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = client.get("/api/v1/applications?limit=100")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert response.status_code == 200
+        return len(seen)
+
+    few = statements_of_a_page()
+    for n in range(10):
+        make_application(full_name=f"More {n}")
+    assert statements_of_a_page() == few

@@ -114,6 +114,7 @@ def shown_fields(wanted: list[str] | None) -> tuple[str, ...]:
 def page_of(query: ApplicationQuery) -> ApplicationPage:
     """Return the page of applications *query* asks for: the inbox's filter and order,
     from the row after the cursor's."""
+    fields = shown_fields(query.fields)
     after_id = decode_cursor(query.cursor) if query.cursor is not None else None
     if after_id is not None and db.session.get(Application, after_id) is None:
         raise ApiProblem(
@@ -123,7 +124,6 @@ def page_of(query: ApplicationQuery) -> ApplicationPage:
         )
     statement = inbox_query(query.inbox_filter(), user=_acting_admin(), after_id=after_id)
     rows = db.session.scalars(statement.limit(query.limit + 1).options(*ITEM_LOADING)).all()
-    fields = shown_fields(query.fields)
     values = [item_values(row) for row in rows[: query.limit]]
     items = [ApplicationItem(**{name: item[name] for name in fields}) for item in values]
     more = len(rows) > query.limit
