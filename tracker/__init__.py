@@ -178,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
         team_views,
         translation_switch_views,
     )
+    from tracker.api import application_views as api_application_views  # noqa: F401
     from tracker.api import bp as api_bp
     from tracker.api import call_views as api_call_views  # noqa: F401 - attach to api_bp
     from tracker.api import docs_views as api_docs_views  # noqa: F401 - attach to api_bp

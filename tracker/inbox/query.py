@@ -172,14 +172,16 @@ def _order_by(keys: Sequence[tuple[ColumnElement, bool]], *, reverse: bool = Fal
     ]
 
 
-def inbox_query(f: InboxFilter, *, user: User) -> Select:
-    """Return the SELECT of the applications *f* matches, in its order (all pages)."""
+def inbox_query(f: InboxFilter, *, user: User, after_id: int | None = None) -> Select:
+    """Return the SELECT of the applications *f* matches, in its order (all pages); with
+    *after_id*, of those after that application in the order, as :func:`neighbours` steps
+    (keyset pages for the API: however deep, they neither skip nor repeat a row)."""
     user_id = _id_of(user)
-    return (
-        select(Application)
-        .where(*_conditions(f, user_id, scope_of(user)))
-        .order_by(*_order_by(_order_keys(f, user_id)))
-    )
+    keys = _order_keys(f, user_id)
+    conditions = _conditions(f, user_id, scope_of(user))
+    if after_id is not None:
+        conditions.append(_beyond(keys, _anchor_values(keys, after_id), forward=True))
+    return select(Application).where(*conditions).order_by(*_order_by(keys))
 
 
 # What a page of the inbox shows of each application, and what a search by reference,
@@ -368,12 +370,7 @@ def _neighbours_statement(f: InboxFilter, user_id: int, scope, _context: tuple) 
     (0.8 against 0.07 ms).
     """
     keys = _order_keys(f, user_id)
-    anchor = (
-        select(*(expression.label(f"key_{n}") for n, (expression, _) in enumerate(keys)))
-        .where(Application.id == bindparam("application_id"))
-        .subquery("anchor")
-    )
-    values = list(anchor.c)
+    values = _anchor_values(keys, bindparam("application_id"))
     conditions = _conditions(f, user_id, scope)
 
     def step(forward: bool):
@@ -386,4 +383,11 @@ def _neighbours_statement(f: InboxFilter, user_id: int, scope, _context: tuple) 
             .scalar_subquery()
         )
 
-    return select(step(False), step(True)).select_from(anchor)
+    return select(step(False), step(True)).select_from(values[0].table)
+
+
+def _anchor_values(keys, application_id) -> list:
+    """Return the sort *keys* of the application *application_id* as the columns of a
+    one-row subquery (the anchor a keyset step starts from; none if it does not exist)."""
+    keyed = select(*(expression.label(f"key_{n}") for n, (expression, _) in enumerate(keys)))
+    return list(keyed.where(Application.id == application_id).subquery("anchor").c)
