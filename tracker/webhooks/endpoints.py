@@ -36,7 +36,11 @@ ADDRESS_KINDS = {
 
 
 class WebhookError(Exception):
-    """An endpoint cannot be saved as asked; the message says why, for the admin."""
+    """An endpoint cannot be saved as asked; the message says why, *field* where."""
+
+    def __init__(self, message: str, field: str = "url"):
+        super().__init__(message)
+        self.field = field
 
 
 def new_secret() -> str:
@@ -106,7 +110,7 @@ def check_url(url: str) -> str:
 def _events(events: list[str]) -> list[str]:
     chosen = [event.value for event in WebhookEvent if event.value in events]
     if not chosen:
-        raise WebhookError(_("Please choose at least one event."))
+        raise WebhookError(_("Please choose at least one event."), "events")
     return chosen
 
 

@@ -72,7 +72,7 @@ def emit(event: WebhookEvent, **data) -> list[WebhookDelivery]:
         for endpoint_id in endpoint_ids
     ]
     db.session.add_all(deliveries)
-    db.session.flush(deliveries)
+    db.session.flush()
     for delivery in deliveries:
         enqueue(DELIVER_WEBHOOK, delivery_id=delivery.id)
     return deliveries
@@ -92,7 +92,7 @@ def queue_again(delivery: WebhookDelivery) -> WebhookDelivery:
         application_reference=delivery.application_reference,
     )
     db.session.add(again)
-    db.session.flush([again])
+    db.session.flush()
     enqueue(DELIVER_WEBHOOK, delivery_id=again.id)
     return again
 
