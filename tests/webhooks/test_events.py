@@ -28,7 +28,8 @@ def bodies() -> list[dict]:
     for delivery in deliveries():
         body = json.loads(delivery.body)
         assert list(body) == ["id", "type", "created_at", "data"]
-        assert EVENT_ID.match(body["id"]) and body["id"] == delivery.event_id
+        assert EVENT_ID.match(body["id"])
+        assert body["id"] == delivery.event_id
         assert CREATED_AT.match(body["created_at"])
         assert body["type"] == delivery.event
         found.append(body)
@@ -72,7 +73,8 @@ def test_a_submission_emits_application_created_to_each_subscribed_endpoint(
     assert deliveries()[0].application_reference == application.reference
     assert [status for _, status, _ in rows_and_jobs()] == ["queued"]
     # No personal data in the body.
-    assert "Nino" not in deliveries()[0].body and "example.org" not in deliveries()[0].body
+    assert "Nino" not in deliveries()[0].body
+    assert "example.org" not in deliveries()[0].body
 
 
 def test_a_status_change_emits_status_changed_with_the_previous_status(
@@ -108,7 +110,9 @@ def test_a_failed_status_change_writes_no_delivery_and_no_job(
         set_status(application, "accepted", by=make_user())
     # Fails after the event was written (the draft's template does not exist): all rolls back.
     with pytest.raises(LookupError, match="no_such_template"):
-        set_status(application, "in_review", by=make_user("b@example.org"), notify="no_such_template")
+        set_status(
+            application, "in_review", by=make_user("b@example.org"), notify="no_such_template"
+        )
 
     assert deliveries() == []
     assert webhook_jobs() == []
@@ -169,7 +173,9 @@ def test_an_erasure_deletes_earlier_deliveries_and_sends_only_the_reference(
 
 def test_the_retention_purge_sends_application_erased_too(app, make_application, make_endpoint):
     make_endpoint("http://127.0.0.1:9/cms", events=["application.erased"])
-    reference = make_application(status="rejected", decided_at=utcnow().replace(year=2020)).reference
+    reference = make_application(
+        status="rejected", decided_at=utcnow().replace(year=2020)
+    ).reference
 
     privacy.purge_expired()
 
