@@ -25,8 +25,6 @@ from tracker.enums import (
     RejectionReason,
     RubricCriterion,
     Status,
-    WebhookDeliveryStatus,
-    WebhookEvent,
 )
 from tracker.ui_languages import localized
 
@@ -58,21 +56,6 @@ ASSIGNMENT_ACTION_LABELS = {
     AssignmentState.PUBLISHED: _l("Published"),
     AssignmentState.PAID: _l("Paid"),
     AssignmentState.CANCELLED: _l("Cancel the assignment"),
-}
-# What each webhook event tells a receiver (tracker.webhooks), beside its technical name.
-WEBHOOK_EVENT_LABELS = {
-    WebhookEvent.APPLICATION_CREATED: _l("An application was sent"),
-    WebhookEvent.APPLICATION_STATUS_CHANGED: _l("An application's status changed"),
-    WebhookEvent.APPLICATION_WITHDRAWN: _l("An application was withdrawn"),
-    WebhookEvent.APPLICATION_ERASED: _l("An application was erased (its reference only)"),
-    WebhookEvent.ASSIGNMENT_CREATED: _l("An assignment was given"),
-    WebhookEvent.ASSIGNMENT_STATE_CHANGED: _l("An assignment moved on"),
-}
-WEBHOOK_DELIVERY_STATUS_LABELS = {
-    WebhookDeliveryStatus.QUEUED: _l("Waiting"),
-    WebhookDeliveryStatus.SENDING: _l("Sending"),
-    WebhookDeliveryStatus.DELIVERED: _l("Delivered"),
-    WebhookDeliveryStatus.FAILED: _l("Failed"),
 }
 # The time zones of enums.EXPERT_TIMEZONES, as a deadline names them.
 TIMEZONE_LABELS = {

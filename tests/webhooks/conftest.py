@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
+from flask_babel import force_locale
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -125,3 +126,10 @@ def webhook_jobs() -> list[Job]:
     return list(
         db.session.scalars(db.select(Job).where(Job.kind == "deliver_webhook").order_by(Job.id))
     )
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages (refusals, errors on the log) in English, as an English page shows them."""
+    with force_locale("en"):
+        yield

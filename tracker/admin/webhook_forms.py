@@ -8,9 +8,26 @@ from wtforms.validators import DataRequired, Length
 
 from tracker.admin.export_forms import MultiCheckboxField
 from tracker.apply.forms import SingleLine, choices, strip
-from tracker.enums import WebhookEvent
-from tracker.labels import WEBHOOK_EVENT_LABELS
+from tracker.enums import WebhookDeliveryStatus, WebhookEvent
 from tracker.web.forms_common import SiteForm
+
+# Staff pages only, so here rather than in tracker/labels.py (whose strings applicants see
+# and which need every page language).
+# What each webhook event tells a receiver (tracker.webhooks), beside its technical name.
+WEBHOOK_EVENT_LABELS = {
+    WebhookEvent.APPLICATION_CREATED: _l("An application was sent"),
+    WebhookEvent.APPLICATION_STATUS_CHANGED: _l("An application's status changed"),
+    WebhookEvent.APPLICATION_WITHDRAWN: _l("An application was withdrawn"),
+    WebhookEvent.APPLICATION_ERASED: _l("An application was erased (its reference only)"),
+    WebhookEvent.ASSIGNMENT_CREATED: _l("An assignment was given"),
+    WebhookEvent.ASSIGNMENT_STATE_CHANGED: _l("An assignment moved on"),
+}
+WEBHOOK_DELIVERY_STATUS_LABELS = {
+    WebhookDeliveryStatus.QUEUED: _l("Waiting"),
+    WebhookDeliveryStatus.SENDING: _l("Sending"),
+    WebhookDeliveryStatus.DELIVERED: _l("Delivered"),
+    WebhookDeliveryStatus.FAILED: _l("Failed"),
+}
 
 
 class EndpointForm(SiteForm):

@@ -7,9 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.admin import bp
-from tracker.admin.webhook_forms import EditEndpointForm, EndpointForm
+from tracker.admin.webhook_forms import (
+    WEBHOOK_DELIVERY_STATUS_LABELS,
+    EditEndpointForm,
+    EndpointForm,
+)
 from tracker.extensions import db
-from tracker.labels import WEBHOOK_DELIVERY_STATUS_LABELS
 from tracker.models import WebhookDelivery, WebhookEndpoint
 from tracker.web.access import admin
 from tracker.web.forms_common import error_summary
