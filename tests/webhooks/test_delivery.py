@@ -4,6 +4,7 @@ failure, cut by the timeout, never redirected, and mirrored on the delivery log'
 from __future__ import annotations
 
 import socket
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from tracker.applications.pipeline import set_status
 from tracker.extensions import db
 from tracker.jobs.runner import run_pending
 from tracker.models import utcnow
+from tracker.webhooks.delivery import signature
+from tracker.webhooks.endpoints import rotate_secret
 
 SNIPPET = Path(__file__).parents[2] / "docs" / "webhooks" / "verify_signature.py"
 WEBHOOKS = {"deliver_webhook"}
@@ -221,3 +224,36 @@ def test_a_paused_endpoint_gets_nothing_already_queued(receiver, make_endpoint, 
     (delivery,) = deliveries()
     assert (delivery.status, delivery.last_error) == ("failed", "the endpoint is paused")
     assert receiver.received == []
+
+
+def test_retries_are_signed_with_a_new_secret(receiver, make_endpoint, changed, now, admin):
+    endpoint, old = make_endpoint(receiver.url)
+    changed()
+    receiver.answer = "error"
+    run_pending(now=now, kinds=WEBHOOKS)
+    new = rotate_secret(endpoint, by=admin)
+    receiver.answer = "ok"
+
+    run_pending(now=now + timedelta(minutes=5), kinds=WEBHOOKS)
+
+    verify = verify_signature()
+    first, second = receiver.received
+    assert verify(old, first.headers["Tracker-Signature"], first.body) is True
+    assert verify(new, second.headers["Tracker-Signature"], second.body) is True
+    assert verify(old, second.headers["Tracker-Signature"], second.body) is False
+
+
+def test_the_snippet_refuses_an_old_timestamp():
+    verify = verify_signature()
+    body = b'{"id":"evt_1"}'
+    stale = int(time.time()) - 301
+    assert verify("whsec_x", signature("whsec_x", stale, body), body) is False
+    assert verify("whsec_x", signature("whsec_x", stale + 60, body), body) is True
+    assert verify("whsec_x", "v1=abc", body) is False
+
+
+def test_the_readme_shows_the_snippet_the_tests_run():
+    readme = (SNIPPET.parents[2] / "README.md").read_text()
+    if "Tracker-Signature" not in readme:
+        pytest.skip("the webhooks section is not merged into README.md yet")
+    assert SNIPPET.read_text() in readme

@@ -123,6 +123,7 @@ def test_withdrawal_by_the_applicant_and_by_an_editor_emits_withdrawn(
     app, make_application, make_endpoint, make_user
 ):
     make_endpoint("http://127.0.0.1:9/cms", events=["application.withdrawn"])
+    make_endpoint("http://127.0.0.1:9/chat", events=["application.status_changed"])
     by_applicant = make_application()
     by_editor = make_application(status="in_review")
 
@@ -130,7 +131,11 @@ def test_withdrawal_by_the_applicant_and_by_an_editor_emits_withdrawn(
         withdraw(by_applicant, by_applicant=True)
     set_status(by_editor, "withdrawn", by=make_user())
 
-    assert [body["data"] for body in bodies()] == [
+    assert [body["type"] for body in bodies()] == [
+        "application.status_changed",
+        "application.withdrawn",
+    ] * 2
+    assert [body["data"] for body in bodies() if body["type"] == "application.withdrawn"] == [
         {
             "reference": by_applicant.reference,
             "call_id": by_applicant.call_id,
@@ -146,7 +151,7 @@ def test_withdrawal_by_the_applicant_and_by_an_editor_emits_withdrawn(
             "withdrawn_by": "staff",
         },
     ]
-    assert len(rows_and_jobs()) == 2
+    assert len(rows_and_jobs()) == 4
 
 
 def test_an_erasure_deletes_earlier_deliveries_and_sends_only_the_reference(

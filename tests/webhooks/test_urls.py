@@ -33,6 +33,9 @@ def localhost() -> str:
         ("https://[::1]:8443/hooks", f"::1 is a loopback address; {PUBLIC_ONLY}"),
         ("https://[fe80::1]/hooks", f"fe80::1 is a link-local address; {PUBLIC_ONLY}"),
         ("https://0.0.0.0/hooks", f"0.0.0.0 is an unspecified address; {PUBLIC_ONLY}"),
+        ("https://192.168.1.20/hooks", f"192.168.1.20 is a private address; {PUBLIC_ONLY}"),
+        ("https://224.0.0.1/hooks", f"224.0.0.1 is a multicast address; {PUBLIC_ONLY}"),
+        ("https://100.64.0.1/hooks", f"100.64.0.1 is a reserved address; {PUBLIC_ONLY}"),
         ("https://[::ffff:10.1.2.3]/", f"::ffff:10.1.2.3 is a private address; {PUBLIC_ONLY}"),
         (
             "https://user:secret@hooks.example.org/",
