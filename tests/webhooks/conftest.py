@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
 from flask_babel import force_locale
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.http_servers import serving
 from tracker.enums import WebhookEvent
 from tracker.extensions import db
 from tracker.models import Job, WebhookDelivery
@@ -56,35 +57,19 @@ class Receiver:
         return Response("thanks", status=200)
 
 
-def _serve():
-    receiver = Receiver()
-
-    @Request.application
-    def wsgi(request):
-        return receiver.respond(request)
-
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    receiver.url = f"http://127.0.0.1:{server.server_port}/hooks/tracker"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return receiver, server, thread
-
-
 @pytest.fixture
 def receivers():
     """Start receivers on 127.0.0.1 as a test asks for them (``receivers()``); stop them all."""
-    started = []
+    with ExitStack() as stack:
 
-    def start() -> Receiver:
-        started.append(_serve())
-        return started[-1][0]
+        def start() -> Receiver:
+            receiver = Receiver()
+            receiver.url = stack.enter_context(serving(receiver.respond)) + "/hooks/tracker"
+            # Set before the server stops (callbacks run last in, first out).
+            stack.callback(receiver.release.set)
+            return receiver
 
-    yield start
-    for receiver, server, thread in started:
-        receiver.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        yield start
 
 
 @pytest.fixture

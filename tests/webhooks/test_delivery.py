@@ -29,6 +29,17 @@ def verify_signature():
     return namespace["verify_signature"]
 
 
+def outcome(delivery) -> tuple:
+    """Return what the delivery log shows of an attempt: state, attempts, answer, error, when."""
+    return (
+        delivery.status,
+        delivery.attempts,
+        delivery.response_status,
+        delivery.last_error,
+        delivery.delivered_at,
+    )
+
+
 @pytest.fixture
 def now():
     return utcnow().replace(microsecond=0)
@@ -74,13 +85,7 @@ def test_a_delivery_is_posted_signed_and_the_documented_snippet_verifies_it(
     assert verify("whsec_wrong", request.headers["Tracker-Signature"], request.body) is False
     assert verify(secret, request.headers["Tracker-Signature"], request.body + b" ") is False
     (delivery,) = deliveries()
-    assert (
-        delivery.status,
-        delivery.attempts,
-        delivery.response_status,
-        delivery.last_error,
-        delivery.delivered_at,
-    ) == ("delivered", 1, 200, None, now)
+    assert outcome(delivery) == ("delivered", 1, 200, None, now)
     assert isinstance(delivery.response_ms, int)
     assert [job.status for job in webhook_jobs()] == ["done"]
 
@@ -96,12 +101,7 @@ def test_a_500_is_retried_with_backoff_then_delivered_with_the_same_event_id(
 
     assert (first.attempted, first.deferred) == (1, 1)
     (delivery,) = deliveries()
-    assert (delivery.status, delivery.attempts, delivery.response_status, delivery.last_error) == (
-        "queued",
-        1,
-        500,
-        "HTTP 500",
-    )
+    assert outcome(delivery) == ("queued", 1, 500, "HTTP 500", None)
     (job,) = webhook_jobs()
     assert job.next_attempt_at == now + timedelta(seconds=60)  # JOB_RETRY_BASE_SECONDS
     assert run_pending(now=now + timedelta(seconds=59), kinds=WEBHOOKS).attempted == 0
@@ -111,13 +111,7 @@ def test_a_500_is_retried_with_backoff_then_delivered_with_the_same_event_id(
 
     assert (second.attempted, second.done) == (1, 1)
     (delivery,) = deliveries()
-    assert (
-        delivery.status,
-        delivery.attempts,
-        delivery.response_status,
-        delivery.last_error,
-        delivery.delivered_at,
-    ) == ("delivered", 2, 200, None, now + timedelta(seconds=60))
+    assert outcome(delivery) == ("delivered", 2, 200, None, now + timedelta(seconds=60))
     assert [request.body for request in receiver.received] == [delivery.body.encode()] * 2
     assert {request.headers["Tracker-Delivery"] for request in receiver.received} == {
         delivery.event_id
@@ -257,3 +251,24 @@ def test_the_readme_shows_the_snippet_the_tests_run():
     if "Tracker-Signature" not in readme:
         pytest.skip("the webhooks section is not merged into README.md yet")
     assert SNIPPET.read_text() in readme
+
+
+def test_a_name_that_does_not_resolve_now_is_retried(
+    receiver, make_endpoint, changed, now, monkeypatch
+):
+    make_endpoint("https://localhost:9/hooks")
+    changed()
+
+    def no_dns(*_args, **_kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    # The system's resolver fails (a DNS outage), not our client.
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    report = run_pending(now=now, kinds=WEBHOOKS)
+
+    assert report.deferred == 1
+    (delivery,) = deliveries()
+    assert (delivery.status, delivery.last_error) == (
+        "queued",
+        "The name localhost could not be found. Please check the address.",
+    )

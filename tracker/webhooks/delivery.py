@@ -71,7 +71,8 @@ def deliver_webhook(job: ClaimedJob, _resource: None) -> bool:
     """POST the delivery a claimed job names, once; False if the delivery is gone.
 
     :raises JobFailed: the endpoint is paused, or its address is not allowed (any more).
-    :raises RetryLater: no 2xx answer within WEBHOOK_TIMEOUT_SECONDS.
+    :raises RetryLater: no 2xx answer within WEBHOOK_TIMEOUT_SECONDS, or the name of the
+        endpoint's host does not resolve now.
     """
     delivery = db.session.get(WebhookDelivery, job.payload["delivery_id"])
     if delivery is None:
@@ -87,7 +88,7 @@ def deliver_webhook(job: ClaimedJob, _resource: None) -> bool:
         target = target_of(url)
         address = public_addresses(target)[0]  # checked now: DNS may have changed
     except WebhookError as error:
-        raise JobFailed(str(error)) from error
+        raise (RetryLater if error.transient else JobFailed)(str(error)) from error
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,

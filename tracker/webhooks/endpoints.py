@@ -38,9 +38,11 @@ ADDRESS_KINDS = {
 class WebhookError(Exception):
     """An endpoint cannot be saved as asked; the message says why, *field* where."""
 
-    def __init__(self, message: str, field: str = "url"):
+    def __init__(self, message: str, field: str = "url", *, transient: bool = False):
         super().__init__(message)
         self.field = field
+        # A name that does not resolve now may resolve later (a DNS outage): worth a retry.
+        self.transient = transient
 
 
 def new_secret() -> str:
@@ -97,7 +99,9 @@ def public_addresses(target: Target) -> list[str]:
     try:
         return checked_addresses(target, allow_private=allow_private())
     except OutboundUrlError as error:
-        raise WebhookError(refusal_message(error, target.host)) from error
+        raise WebhookError(
+            refusal_message(error, target.host), transient=error.reason == "unresolvable"
+        ) from error
 
 
 def check_url(url: str) -> str:
