@@ -56,8 +56,10 @@ def test_only_the_pipeline_assigns_a_status():
             if any(isinstance(t, ast.Attribute) and t.attr == "status" for t in targets):
                 writers.add(name_of(path))
     # An outbox row's delivery status is the outbox's (queued: outbox.queue_delivery) and
-    # the mail worker's (sending, sent, failed); a job's state is the job machinery's.
+    # the mail worker's (sending, sent, failed); a job's state is the job machinery's, and
+    # a webhook delivery's is its job's, mirrored.
     others = {
+        "tracker.webhooks.delivery",
         "tracker.mail.delivery",
         "tracker.mail.outbox",
         "tracker.jobs.runner",

@@ -177,6 +177,7 @@ def _register_blueprints(app: Flask) -> None:
         privacy_views,
         team_views,
         translation_switch_views,
+        webhook_views,
     )
     from tracker.api import application_views as api_application_views  # noqa: F401
     from tracker.api import bp as api_bp

@@ -184,6 +184,11 @@ def load_config(instance_path: str) -> dict:
         "TRANSLATION_API_KEY": os.environ.get("TRANSLATION_API_KEY") or None,
         "TRANSLATION_TIMEOUT": _env_int("TRANSLATION_TIMEOUT", 10),
         "TRANSLATION_ALLOW_HTTP": _env_bool("TRANSLATION_ALLOW_HTTP", False),
+        # Webhooks (tracker.webhooks): how long one delivery may take before it is cut and
+        # retried; WEBHOOK_ALLOW_PRIVATE (development only) admits http:// and endpoints on
+        # private, loopback and link-local addresses.
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
+        "WEBHOOK_ALLOW_PRIVATE": _env_bool("WEBHOOK_ALLOW_PRIVATE", False),
         # Background jobs other than emails (text extraction, purges): attempts, the first
         # retry's wait (doubled per failure, at most 6 h), and when a claim is stale.
         "JOB_MAX_ATTEMPTS": _env_int("JOB_MAX_ATTEMPTS", 5),

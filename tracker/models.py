@@ -1424,6 +1424,9 @@ class WebhookDelivery(db.Model):
     event: Mapped[str] = mapped_column(String(40))
     # The event's own id, the same in every re-send, so a receiver can drop duplicates.
     event_id: Mapped[str] = mapped_column(String(40))
+    # The application the event is about, so that its erasure finds the rows (None for
+    # assignments without a candidate, and for the application.erased event itself).
+    application_reference: Mapped[str | None] = mapped_column(String(20), index=True)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=WebhookDeliveryStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -51,6 +51,7 @@ from tracker.applications.teamwork import remove_unused_tags, tags_of
 from tracker.audit import record_event
 from tracker.database import begin_write, empty_wal, vacuum
 from tracker.documents.storage import delete_stored
+from tracker.enums import WebhookEvent
 from tracker.experts.erasure import erase_expert_rows
 from tracker.extensions import db
 from tracker.jobs.queue import delete_jobs, forget_done_jobs
@@ -70,6 +71,7 @@ from tracker.notifications.digest import remove_from_digests
 from tracker.sample_facts.job import forget_sample_facts
 from tracker.search import remove_application
 from tracker.urls import external_url
+from tracker.webhooks.events import emit, forget_deliveries
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,16 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
         )
     )
     tag_ids = tags_of(application_ids)
+    # The webhook deliveries about them go (their bodies name the reference and the status
+    # history); receivers are told of the erasure by reference only, below.
+    references = list(
+        db.session.scalars(
+            select(Application.reference)
+            .where(Application.id.in_(application_ids))
+            .order_by(Application.id)
+        )
+    )
+    forget_deliveries(references)
     delete_jobs(
         DELIVER_EMAIL,
         "email_id",
@@ -167,6 +179,8 @@ def _erase_rows(application_ids: list[int], *, by: User | None, reason: str) -> 
                 details={"reason": reason},
             )
         )
+    for reference in references:
+        emit(WebhookEvent.APPLICATION_ERASED, reference=reference)
     if sqlite and not secure_fts:
         # Without secure-delete, merging the index segments is what drops the old terms.
         db.session.execute(text(FTS_OPTIMIZE))

@@ -2,7 +2,8 @@
 
 ``api_tokens`` hold the SHA-256 of each token (the token itself is shown once);
 ``webhook_endpoints`` the addresses events are posted to, with their signing secret;
-``webhook_deliveries`` every event sent to an endpoint, whose status mirrors its job's.
+``webhook_deliveries`` every event sent to an endpoint, whose status mirrors its job's,
+with the reference of the application it is about (for the erasure).
 
 Revision ID: 0022
 Revises: 0021
@@ -66,6 +67,7 @@ def upgrade():
         sa.Column("endpoint_id", sa.Integer(), nullable=False),
         sa.Column("event", sa.String(length=40), nullable=False),
         sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("application_reference", sa.String(length=20), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -96,10 +98,16 @@ def upgrade():
         batch_op.create_index(
             "ix_webhook_deliveries_endpoint_created", ["endpoint_id", "created_at"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_deliveries_application_reference"),
+            ["application_reference"],
+            unique=False,
+        )
 
 
 def downgrade():
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_deliveries_application_reference"))
         batch_op.drop_index("ix_webhook_deliveries_endpoint_created")
 
     op.drop_table("webhook_deliveries")

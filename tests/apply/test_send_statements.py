@@ -61,6 +61,9 @@ def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, cal
         # Who follows a region it covers (notifications.core.followers): nobody here, so
         # no notification is written.
         "SELECT users",
+        # Which webhook endpoints receive application.created (tracker.webhooks.events):
+        # none here, so no delivery is written.
+        "SELECT webhook_endpoints",
         # The email's job and the extraction's, queued last: on PostgreSQL one INSERT of
         # both rows (SQLAlchemy's insertmanyvalues); SQLite's RETURNING order is not
         # guaranteed for several rows, so SQLAlchemy inserts them one by one there.

@@ -68,6 +68,8 @@ VISITED = {
     "admin.confirm_erase",
     "admin.jobs",
     "admin.translation",
+    "admin.webhooks",
+    "admin.webhook",
     "auth.change_password",
     "auth.two_factor_setup",
 }
@@ -147,6 +149,38 @@ def make_failed_job(app) -> None:
         db.session.commit()
 
 
+def make_webhook_log(app) -> int:
+    """Register a webhook endpoint with a delivered and a failed delivery; return its id."""
+    from tracker.models import WebhookDelivery, WebhookEndpoint, utcnow
+
+    with app.app_context():
+        endpoint = WebhookEndpoint(
+            url="https://hooks.example.org/tracker",
+            description="CMS",
+            events=["application.created", "application.status_changed"],
+            secret="whsec_e2e",
+        )
+        db.session.add(endpoint)
+        db.session.flush()
+        for status, answer, error in (("delivered", 200, None), ("failed", 500, "HTTP 500")):
+            db.session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    event="application.created",
+                    event_id=f"evt_{status}",
+                    body="{}",
+                    status=status,
+                    attempts=1,
+                    response_status=answer,
+                    response_ms=42,
+                    last_error=error,
+                    delivered_at=utcnow() if status == "delivered" else None,
+                )
+            )
+        db.session.commit()
+        return endpoint.id
+
+
 def stage_sample_import(app) -> str:
     """Keep the sample list of experts as an upload would; return its token."""
     from tracker.experts.staging import stage_upload
@@ -172,6 +206,7 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         set_expertise(expert, regions=["georgia"], languages=[("ka", "native")], topics=[])
         db.session.commit()
         expert_id = expert.id
+    endpoint_id = make_webhook_log(app)
     pages = {
         "inbox": url(app, "review.inbox", lang="en"),
         "inbox filtered": url(app, "review.inbox", status="new", region="georgia", lang="en"),
@@ -218,6 +253,10 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         "erase applicant": url(app, "admin.confirm_erase", application_id=nino, lang="en"),
         "background jobs": url(app, "admin.jobs", lang="en"),
         "machine translation": url(app, "admin.translation", lang="en"),
+        "webhooks": url(app, "admin.webhooks", lang="en"),
+        "webhook endpoint and its log": url(
+            app, "admin.webhook", endpoint_id=endpoint_id, lang="en"
+        ),
         "change password": url(app, "auth.change_password", lang="en"),
         "set up two-factor sign-in": url(app, "auth.two_factor_setup", lang="en"),
     }

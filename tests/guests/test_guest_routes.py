@@ -42,6 +42,8 @@ ARGUMENTS = {
     "notification_id": 1,
     "assignment_id": 1,
     "expert_id": 1,
+    "endpoint_id": 1,
+    "delivery_id": 1,
 }
 
 

@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.conftest import login_as
+from tests.http_servers import serving
 from tracker.extensions import db
 from tracker.models import Document
 from tracker.translation.switch import switch_previews
@@ -61,20 +61,10 @@ class StubService:
 def stub_service():
     """Start the stand-in on 127.0.0.1 (a free port) and stop it after the test."""
     service = StubService(url="")
-
-    @Request.application
-    def wsgi(request):
-        return service.respond(request)
-
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    service.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield service
-    service.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(service.respond) as url:
+        service.url = url
+        yield service
+        service.release.set()
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ from tracker.models import (
     OutboxEmail,
     SavedView,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
     utcnow,
 )
 from tracker.replies.filing import file_reply
@@ -450,8 +452,19 @@ def world(app, client, call, make_user):
         timezone="Asia/Tbilisi",
     )
     db.session.add(assignment)
+    endpoint = WebhookEndpoint(
+        url="https://hooks.example.org/tracker", events=["application.created"], secret="whsec_t"
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id, event="application.created", event_id="evt_1", body="{}"
+    )
+    db.session.add(delivery)
     db.session.commit()
     return {
+        "endpoint_id": endpoint.id,
+        "delivery_id": delivery.id,
         "assignment_id": assignment.id,
         "expert_id": expert.id,
         "view_id": view.id,

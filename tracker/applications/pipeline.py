@@ -25,6 +25,7 @@ from tracker.enums import (
     NotificationEvent,
     RejectionReason,
     Status,
+    WebhookEvent,
 )
 from tracker.experts.pool import enrol_expert
 from tracker.extensions import db
@@ -33,6 +34,7 @@ from tracker.mail.compose import queue_template_email
 from tracker.models import Application, AuditEvent, OutboxEmail, StatusChange, User, utcnow
 from tracker.notifications import notify
 from tracker.notifications.core import assignee_and_raters
+from tracker.webhooks.events import emit
 
 
 class TransitionError(ValueError):
@@ -258,4 +260,17 @@ def _apply_status(
         to_status=new_status.value,
         reason=reason,
     )
+    about = {
+        "reference": application.reference,
+        "call_id": application.call_id,
+        "status": new_status.value,
+        "previous_status": old_status.value,
+    }
+    emit(WebhookEvent.APPLICATION_STATUS_CHANGED, **about)
+    if withdrawn:
+        emit(
+            WebhookEvent.APPLICATION_WITHDRAWN,
+            **about,
+            withdrawn_by="applicant" if by is None else "staff",
+        )
     return change

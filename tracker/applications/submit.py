@@ -25,7 +25,14 @@ from tracker.documents.kept import KeptFile, kept_files, store_kept
 from tracker.documents.kept import discard as discard_kept
 from tracker.documents.storage import delete_stored
 from tracker.documents.validate import stored_columns
-from tracker.enums import ELSEWHERE, DocumentKind, EmailTemplateKey, NotificationEvent, Status
+from tracker.enums import (
+    ELSEWHERE,
+    DocumentKind,
+    EmailTemplateKey,
+    NotificationEvent,
+    Status,
+    WebhookEvent,
+)
 from tracker.extensions import db
 from tracker.labels import home_countries
 from tracker.mail.compose import queue_template_email
@@ -42,6 +49,7 @@ from tracker.models import (
 from tracker.notifications import notify
 from tracker.notifications.core import followers
 from tracker.search import index_new_application
+from tracker.webhooks.events import emit
 
 # No 0/O, 1/I/L or U: a reference is read aloud and typed from paper.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -183,6 +191,12 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
                 NotificationEvent.NEW_APPLICATION,
                 users=followers(application, data.regions),
                 application=application,
+            )
+            emit(
+                WebhookEvent.APPLICATION_CREATED,
+                reference=reference,
+                call_id=call.id,
+                status=application.status,
             )
             db.session.commit()
     except BaseException as error:

@@ -24,9 +24,11 @@ from tracker.enums import (
     STAFF_ROLES,
     Currency,
     Status,
+    WebhookEvent,
 )
 from tracker.extensions import db
 from tracker.models import Application, Assignment, AuditEvent, Expert, User, utcnow
+from tracker.webhooks.events import emit
 
 # Letters and digits nobody misreads on the phone or in a bank transfer: no 0/O, 1/I/L.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -207,11 +209,27 @@ def create_assignment(
             expert_id=expert.id if expert is not None else None,
             reference=assignment.reference,
         )
+        emit(WebhookEvent.ASSIGNMENT_CREATED, **webhook_data(assignment))
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return assignment
+
+
+def webhook_data(assignment: Assignment, previous_state: str | None = None) -> dict:
+    """Return what a webhook says of *assignment*: references, ids and states only."""
+    data = {
+        "reference": assignment.reference,
+        "application_reference": assignment.application.reference
+        if assignment.application is not None
+        else None,
+        "expert_id": assignment.expert_id,
+        "state": assignment.state,
+    }
+    if previous_state is not None:
+        data["previous_state"] = previous_state
+    return data
 
 
 def check_version(assignment: Assignment, expected_version: int | None) -> None:

@@ -12,13 +12,14 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 
-from tracker.assignments.records import AssignmentError, check_version
+from tracker.assignments.records import AssignmentError, check_version, webhook_data
 from tracker.audit import record_event
 from tracker.database import begin_write
-from tracker.enums import ASSIGNMENT_TRANSITIONS, AssignmentState
+from tracker.enums import ASSIGNMENT_TRANSITIONS, AssignmentState, WebhookEvent
 from tracker.extensions import db
 from tracker.labels import ASSIGNMENT_STATE_LABELS
 from tracker.models import Assignment, User, utcnow
+from tracker.webhooks.events import emit
 
 URL_MAX_LENGTH = 2000
 
@@ -112,6 +113,7 @@ def advance_assignment(
             from_state=current.value,
             to_state=new_state.value,
         )
+        emit(WebhookEvent.ASSIGNMENT_STATE_CHANGED, **webhook_data(assignment, current.value))
         db.session.commit()
     except BaseException:
         db.session.rollback()

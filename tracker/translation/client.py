@@ -1,18 +1,16 @@
 """LibreTranslate's HTTP API: POST /translate, with a timeout and no redirects followed.
 
-``http.client`` is used on purpose: it never follows a redirect, so a service (or whoever
-answers at its address) cannot send the applicant's text on to another host, and nothing
-but the one request below leaves the server. https certificates are verified against the
-system's CAs.
+The request is :func:`tracker.outbound.post`'s: it never follows a redirect, so a service
+(or whoever answers at its address) cannot send the applicant's text on to another host,
+and nothing but the one request leaves the server. https certificates are verified.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import ssl
 from dataclasses import dataclass
 
+from tracker.outbound import OutboundFailed, post
 from tracker.translation.endpoint import TranslationEndpoint
 
 # The most bytes of an answer read: a translation of MAX_SENT_CHARACTERS is far smaller,
@@ -41,14 +39,6 @@ class Translation:
     detected_language: str | None
 
 
-def _connection(endpoint: TranslationEndpoint, timeout: float) -> http.client.HTTPConnection:
-    if endpoint.scheme == "https":
-        return http.client.HTTPSConnection(
-            endpoint.host, endpoint.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
-
-
 def translate(
     text: str, *, endpoint: TranslationEndpoint, api_key: str | None, timeout: float
 ) -> Translation:
@@ -62,27 +52,21 @@ def translate(
     if api_key:
         payload["api_key"] = api_key
     body = json.dumps(payload).encode()
-    connection = _connection(endpoint, timeout)
     try:
-        connection.request(
-            "POST",
-            endpoint.path,
-            body=body,
+        answer = post(
+            endpoint,
+            body,
             headers={"Content-Type": "application/json", "Accept": "application/json"},
+            timeout=timeout,
+            max_bytes=MAX_RESPONSE_BYTES,
         )
-        response = connection.getresponse()
-        raw = response.read(MAX_RESPONSE_BYTES + 1)
-    except TimeoutError as error:
-        raise TranslationFailed("timeout") from error
-    except (OSError, http.client.HTTPException) as error:
-        raise TranslationFailed("unreachable") from error
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise TranslationFailed("http_error", response.status)
-    if len(raw) > MAX_RESPONSE_BYTES:
+    except OutboundFailed as error:
+        raise TranslationFailed(error.reason) from error
+    if answer.status != 200:
+        raise TranslationFailed("http_error", answer.status)
+    if answer.truncated:
         raise TranslationFailed("bad_response")
-    return _parse(raw)
+    return _parse(answer.body)
 
 
 def _parse(raw: bytes) -> Translation:
