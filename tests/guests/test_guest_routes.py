@@ -44,6 +44,7 @@ ARGUMENTS = {
     "expert_id": 1,
     "endpoint_id": 1,
     "delivery_id": 1,
+    "name": "x",
 }
 
 
