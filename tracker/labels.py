@@ -252,8 +252,16 @@ def country_label(country: str, other: str | None = None, language: str | None =
         return country.replace("_", " ").title()
     if language is None:
         return str(label)
+    return _country_names(language)[country]
+
+
+@cache
+def _country_names(language: str) -> dict[str, str]:
+    """Return every home country's label in *language*: translated once per language and
+    process (the catalogues do not change while it runs), as an inbox page's rows ask for
+    theirs, and each force_locale costs more than the lookup."""
     with force_locale(language):
-        return str(label)
+        return {key: str(label) for key, label in COUNTRY_LABELS.items()}
 
 
 def home_countries(regions: list[dict]) -> list[str]:
