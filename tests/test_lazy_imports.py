@@ -57,14 +57,25 @@ def test_the_app_and_the_csv_export_load_no_large_library(tmp_path):
 def test_a_worker_freezes_what_its_app_built_before_serving(tmp_path):
     # tracker.wsgi moves the app's own objects out of the collector's reach, so a full
     # collection during a request walks only what requests allocate (README, Deploying).
+    assert worker_prints(tmp_path, "gc.get_freeze_count() > 10_000") == "True\n"
+
+
+def test_a_worker_starts_a_collection_after_ten_thousand_new_objects(tmp_path):
+    # tracker.collector: a request's few thousand objects, freed by reference counting,
+    # no longer start collections of their own (README, Performance).
+    assert worker_prints(tmp_path, "gc.get_threshold()") == "(10000, 10, 10)\n"
+
+
+def worker_prints(tmp_path, expression: str) -> str:
+    """Return what a process that imported tracker.wsgi prints of *expression*."""
     env = {
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.db'}",
         "STORAGE_ROOT": str(tmp_path / "uploads"),
     }
-    script = "import gc, tracker.wsgi; print(gc.get_freeze_count() > 10_000)"
+    script = f"import gc, tracker.wsgi; print({expression})"
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
-    assert result.stdout == "True\n"
+    return result.stdout

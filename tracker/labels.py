@@ -252,8 +252,16 @@ def country_label(country: str, other: str | None = None, language: str | None =
         return country.replace("_", " ").title()
     if language is None:
         return str(label)
+    return _country_names(language)[country]
+
+
+@cache
+def _country_names(language: str) -> dict[str, str]:
+    """Return every home country's label in *language*: translated once per language and
+    process (the catalogues do not change while it runs), as an inbox page's rows ask for
+    theirs, and each force_locale costs more than the lookup."""
     with force_locale(language):
-        return str(label)
+        return {key: str(label) for key, label in COUNTRY_LABELS.items()}
 
 
 def home_countries(regions: list[dict]) -> list[str]:
@@ -292,8 +300,10 @@ def language_name(code: str):
 
 
 @cache
-def _names_in(language: str) -> dict[str, str]:
-    """Return {code: name in *language*} once per language (exports name 100,000 rows)."""
+def known_language_names(language: str) -> dict[str, str]:
+    """Return {code: name in *language*} built once per language and process, for pages
+    and exports that name many languages (an export 100,000 rows, the inbox's filter its
+    detected sample languages): one dict shared by every caller, read and never changed."""
     return spoken_language_names(language)
 
 
@@ -311,7 +321,7 @@ def language_with_level(
     if ui_language and ui_language != current:
         with force_locale(ui_language):
             return language_with_level(code, level, name)
-    known = _names_in(current).get(code, code)
+    known = known_language_names(current).get(code, code)
     shown = name if code == OTHER_LANGUAGE and name else known
     return _("%(language)s: %(level)s", language=shown, level=str(LEVEL_WORDS.get(level, level)))
 
@@ -324,7 +334,7 @@ def language_labeller(ui_language: str) -> Callable[[str, str, str | None], str]
     with force_locale(ui_language):
         pattern = _("%(language)s: %(level)s")
         levels = resolved(LEVEL_WORDS)
-    names = _names_in(ui_language)
+    names = known_language_names(ui_language)
 
     def label(code: str, level: str, name: str | None = None) -> str:
         shown = name if code == OTHER_LANGUAGE and name else names.get(code, code)

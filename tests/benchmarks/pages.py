@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sqlite3
 import statistics
 import time
@@ -14,6 +13,7 @@ from sqlalchemy import event, make_url, select
 from tests.benchmarks.scratch import EDITOR_EMAIL, scratch_config
 from tests.benchmarks.timing import Table, percentile, timed
 from tracker import create_app
+from tracker.collector import settle_collector
 from tracker.extensions import db
 from tracker.models import Application, User
 from tracker.web.access import staff
@@ -34,7 +34,7 @@ def build_app(n: int):
         )
 
     app.add_url_rule("/bench/applications/<int:application_id>", view_func=bare_application)
-    gc.freeze()  # as tracker/wsgi.py does once a worker's app is built
+    settle_collector()  # as tracker/wsgi.py does once a worker's app is built
     return app
 
 

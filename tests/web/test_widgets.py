@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     Form,
+    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -16,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.web.forms_common import SiteForm
 from tracker.web.widgets import (
     PlainCheckboxInput,
     PlainSelectField,
@@ -120,3 +123,26 @@ def test_a_lazy_option_label_is_translated_once_and_written_as_wtforms_writes_it
         )
     )
     assert translated == ["", "Can't judge yet"]
+
+
+def test_site_forms_write_hidden_fields_as_wtforms_writes_them(app):
+    fields = {
+        "filter": HiddenField(default='q=a&b="c"<d>'),
+        "step": HiddenField(default="2", render_kw={"data_step": True}),
+    }
+    ours_class = type("OursForm", (SiteForm,), dict(fields))
+    theirs_class = type("TheirsForm", (FlaskForm,), dict(fields))
+    with app.test_request_context("/"):
+        ours, theirs = ours_class(), theirs_class()
+        for name in ("csrf_token", "filter", "step"):
+            assert str(ours[name]) == str(theirs[name])
+            assert str(ours[name](class_="x", disabled=True)) == str(
+                theirs[name](class_="x", disabled=True)
+            )
+        assert str(ours.filter) == (
+            '<input id="filter" name="filter" type="hidden" value="q=a&amp;b=&#34;c&#34;&lt;d&gt;">'
+        )
+        assert str(ours.step) == '<input data-step id="step" name="step" type="hidden" value="2">'
+        assert str(ours.csrf_token).startswith(
+            '<input id="csrf_token" name="csrf_token" type="hidden" value="'
+        )

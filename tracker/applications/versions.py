@@ -201,8 +201,9 @@ def version_numbers(applications: list[Application]) -> dict[int, int]:
         return {}
     counters: dict[tuple[int, str], int] = {}
     numbers = {}
-    statement = _of_addresses(on_postgresql())
-    for application_id, call_id, email in db.session.execute(statement, {"emails": list(emails)}):
+    # Core rows through the session's connection, as inbox_page reads its rows' details.
+    rows = db.session.connection().execute(_of_addresses(on_postgresql()), {"emails": list(emails)})
+    for application_id, call_id, email in rows:
         key = (call_id, email)
         counters[key] = counters.get(key, 0) + 1
         numbers[application_id] = counters[key]

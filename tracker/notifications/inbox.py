@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.extensions import db
 from tracker.models import Notification, User, utcnow
 
 PAGE_SIZE = 50
 
 
+# Every staff page's header counts them: built once, the user bound at execution (as
+# accounts.sessions reads the signed-in account), not built and keyed on each request.
+_UNREAD = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
+    .execution_options(**PREPARE)
+)
+
+
 def unread_count(user: User) -> int:
     """Return how many of *user*'s notifications are unread: one indexed COUNT."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    return db.session.scalar(_UNREAD, {"user_id": user.id})
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.scope import scope_of
-from tracker.labels import option_labels, spoken_language_names
+from tracker.labels import known_language_names, option_labels
 from tracker.models import User
 from tracker.review.inbox_page import Directory, StaffName
 from tracker.sample_facts.shown import sample_language_choices
@@ -25,7 +25,7 @@ class InboxOptions:
     users: list[StaffName] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     # The languages a writing sample may be detected in (tracker.sample_facts).
-    sample_languages: list[tuple[str, str]] = field(default_factory=list)
+    sample_languages: tuple[tuple[str, str], ...] = ()
 
     @property
     def user_choices(self) -> list[tuple[int, str]]:
@@ -73,7 +73,7 @@ def inbox_options(
         calls=[(call.id, localized(call.title, language)) for call in calls],
         regions=list(regions.items()),
         topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
-        languages=list(spoken_language_names(language).items()),
+        languages=list(known_language_names(language).items()),
         users=list(directory.users.values()),
         # Tags are the team's labels: a guest sees none (nor filters by them).
         tags=directory.tags if scope is None else [],

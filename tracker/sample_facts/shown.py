@@ -4,6 +4,7 @@ filter choices and the names of detected languages."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from babel import Locale
 from flask_babel import format_decimal
@@ -12,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.enums import DocumentKind, JobStatus
 from tracker.extensions import db
-from tracker.labels import spoken_language_names
+from tracker.labels import known_language_names
 from tracker.models import Application, Document, Job, SampleFacts, SampleMatch
 from tracker.sample_facts.job import SAMPLE_FACTS
 from tracker.sample_facts.text import LANGUAGES, reading_minutes
@@ -21,17 +22,19 @@ from tracker.sample_facts.text import LANGUAGES, reading_minutes
 def language_name(code: str, ui_language: str) -> str:
     """Return a detected language's name in *ui_language*: as the application form names
     it, else as the locale data (CLDR) does; the code itself if neither knows it."""
-    named = spoken_language_names(ui_language).get(code)
+    named = known_language_names(ui_language).get(code)
     if named:
         return named
     name = Locale.parse(ui_language).languages.get(code)
     return name[:1].upper() + name[1:] if name else code
 
 
-def sample_language_choices(ui_language: str) -> list[tuple[str, str]]:
-    """Return (code, name) of every language the detector may find, by name."""
+@cache
+def sample_language_choices(ui_language: str) -> tuple[tuple[str, str], ...]:
+    """Return (code, name) of every language the detector may find, by name: named and
+    sorted once per language and process (every inbox page offers them as a filter)."""
     choices = [(code, language_name(code, ui_language)) for code in LANGUAGES]
-    return sorted(choices, key=lambda choice: choice[1].casefold())
+    return tuple(sorted(choices, key=lambda choice: choice[1].casefold()))
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def _computed(
         view.language = language_name(row.language, ui_language)
         view.confidence = round(100 * (row.language_confidence or 0))
         if row.language not in claimed:
-            names = spoken_language_names(ui_language)
+            names = known_language_names(ui_language)
             view.unclaimed = [names.get(code, code) for code in claimed]
     return view
 

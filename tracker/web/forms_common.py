@@ -11,8 +11,10 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 from wtforms.i18n import messages_path
+from wtforms.widgets import HiddenInput
 
 from tracker.inbox.query import SELECTION_MAX
+from tracker.web.widgets import PlainHiddenInput
 
 
 @functools.lru_cache(maxsize=8)
@@ -40,6 +42,17 @@ class SiteForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return wtforms_messages(super().get_translations(form))
+
+        def render_field(self, field, render_kw):
+            # Hidden fields, the CSRF token first of all (every form has one; the inbox
+            # draws four), written by the plain widget: the same bytes without WTForms'
+            # Markup.format per attribute.
+            if type(field.widget) is HiddenInput:
+                return _PLAIN_HIDDEN(field, **{**(field.render_kw or {}), **render_kw})
+            return super().render_field(field, render_kw)
+
+
+_PLAIN_HIDDEN = PlainHiddenInput()
 
 
 def _leaf_fields(fields):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask_babel import LazyString
 from markupsafe import Markup, escape
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.widgets import CheckboxInput, Select, TextArea, TextInput
+from wtforms.widgets import CheckboxInput, HiddenInput, Select, TextArea, TextInput
 from wtforms.widgets.core import clean_key
 
 
@@ -74,6 +74,13 @@ class PlainTextArea(TextArea):
 
 class PlainTextInput(TextInput):
     """A text input written as `wtforms.widgets.TextInput` writes it."""
+
+    html_params = staticmethod(html_params)
+
+
+class PlainHiddenInput(HiddenInput):
+    """A hidden input (a CSRF token, a kept filter) written as `wtforms.widgets.HiddenInput`
+    writes it: SiteForm draws every hidden field with it (forms_common)."""
 
     html_params = staticmethod(html_params)
 
