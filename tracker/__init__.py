@@ -178,9 +178,12 @@ def _register_blueprints(app: Flask) -> None:
         team_views,
         translation_switch_views,
     )
+    from tracker.api import assignment_views as api_assignment_views  # noqa: F401
     from tracker.api import bp as api_bp
     from tracker.api import call_views as api_call_views  # noqa: F401 - attach to api_bp
     from tracker.api import docs_views as api_docs_views  # noqa: F401 - attach to api_bp
+    from tracker.api import expert_views as api_expert_views  # noqa: F401
+    from tracker.api import export_views as api_export_views  # noqa: F401
     from tracker.apply import asset_views  # noqa: F401 - attaches /favicon.ico
     from tracker.apply import bp as apply_bp
     from tracker.apply import views as apply_views  # noqa: F401 - attaches the public routes

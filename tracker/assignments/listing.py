@@ -41,7 +41,8 @@ class AssignmentFilter:
                 )
             )
         if self.deadline_from is not None:
-            conditions.append(Assignment.deadline_at >= datetime.combine(self.deadline_from, time()))
+            start = datetime.combine(self.deadline_from, time())
+            conditions.append(Assignment.deadline_at >= start)
         if self.deadline_to is not None:
             end = datetime.combine(self.deadline_to + timedelta(days=1), time())
             conditions.append(Assignment.deadline_at < end)
