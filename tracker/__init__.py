@@ -166,8 +166,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # Each blueprint is declared as ``bp`` in its package; importing the route modules
     # attaches their routes to it.
-    from tracker.admin import bp as admin_bp
     from tracker.admin import (  # noqa: F401 - attach routes to bp
+        api_token_views,
         call_views,
         dashboard_views,
         email_template_views,
@@ -178,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
         team_views,
         translation_switch_views,
     )
+    from tracker.admin import bp as admin_bp
     from tracker.api import assignment_views as api_assignment_views  # noqa: F401
     from tracker.api import bp as api_bp
     from tracker.api import call_views as api_call_views  # noqa: F401 - attach to api_bp

@@ -28,6 +28,7 @@ STAFF_NAVIGATION = (
     ("review.audit_log", _l("Audit log"), True),
     ("admin.jobs", _l("Background jobs"), True),
     ("admin.translation", _l("Machine translation"), True),
+    ("admin.api_tokens", _l("API tokens"), True),
 )
 
 
