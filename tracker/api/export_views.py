@@ -50,6 +50,11 @@ def file_responses(*errors: int) -> FileResponses:
     return FileResponses(HTTP_200=(None, "The file, streamed."), **codes)
 
 
+def contacts_refused(why: str) -> ApiProblem:
+    """Return the 403 of an export that holds contact details, to a token without them."""
+    return ApiProblem(403, f"This token does not have the scope {ApiScope.CONTACTS_READ} ({why}).")
+
+
 class FormatQuery(BaseModel):
     """The file format of an export."""
 
@@ -105,11 +110,7 @@ class ApplicationExportQuery(FormatQuery):
         wanted = self.columns.split(",")
         refused = [column for column in CONTACT_COLUMNS if column in wanted]
         if refused and not contacts:
-            raise ApiProblem(
-                403,
-                f"This token does not have the scope {ApiScope.CONTACTS_READ} "
-                f"(needed for the columns {', '.join(refused)}).",
-            )
+            raise contacts_refused(f"needed for the columns {', '.join(refused)}")
         return [column for column in EXPORT_COLUMNS if column in wanted]
 
 
@@ -156,11 +157,7 @@ def pool_export(kind: str, file_format: str):
 def export_experts(query: FormatQuery):
     """Export the expert pool (needs contacts:read too: it holds email addresses)."""
     if not g.api_token.allows(ApiScope.CONTACTS_READ):
-        raise ApiProblem(
-            403,
-            f"This token does not have the scope {ApiScope.CONTACTS_READ} "
-            "(the expert pool export holds email addresses).",
-        )
+        raise contacts_refused("the expert pool export holds email addresses")
     return pool_export(POOL, query.format)
 
 
