@@ -90,10 +90,16 @@ def test_a_token_needs_a_name_and_scopes(admin_client, fields, message):
     assert db.session.scalars(select(ApiToken)).all() == []
 
 
-def test_never_expiring_tokens(admin_client):
-    create(admin_client, expires="never")
+@pytest.mark.parametrize(("expires", "days"), [("30", 30), ("365", 365), ("never", None)])
+def test_the_expiry_choices(admin_client, expires, days):
+    create(admin_client, expires=expires)
 
-    assert db.session.scalars(select(ApiToken.expires_at)).one() is None
+    expires_at = db.session.scalars(select(ApiToken.expires_at)).one()
+    if days is None:
+        assert expires_at is None
+    else:
+        left = expires_at - utcnow()
+        assert timedelta(days=days) - timedelta(minutes=1) < left <= timedelta(days=days)
 
 
 def test_a_revoked_token_gets_401_from_the_api(admin_client, client):
@@ -153,8 +159,12 @@ def test_editors_may_not_see_or_change_tokens(editor_client, make_user, make_app
 def test_the_audit_log_lists_api_events_under_api(admin_client, client):
     secret = SECRET.search(create(admin_client).text).group(1)
     client.get("/api/v1/experts", headers={"Authorization": f"Bearer {secret}"})
+    token = db.session.scalars(select(ApiToken)).one()
+    confirm = admin_client.get(f"/admin/api/{token.id}/revoke")
+    csrf = {"csrf_token": hidden_fields(confirm.text)["csrf_token"]}
+    admin_client.post(f"/admin/api/{token.id}/revoke", data=csrf)
 
     page = admin_client.get("/review/audit?kind=api&lang=en").text
 
-    assert actions(page) == ["api.request", "api_token.created"]
+    assert actions(page) == ["api_token.revoked", "api.request", "api_token.created"]
     assert '<option value="api" selected>API</option>' in page

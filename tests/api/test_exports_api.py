@@ -142,6 +142,14 @@ def test_chosen_columns_come_in_export_order(admin_api, make_application):
     assert read_csv(response) == [["reference", "status"], [georgian.reference, "shortlisted"]]
 
 
+def test_status_repeats_for_several(admin_api, candidates):
+    response = admin_api("exports:read").get(
+        "/api/v1/exports/applications?columns=status&status=new&status=shortlisted&region=armenia"
+    )
+
+    assert read_csv(response) == [["status"], ["new"], ["shortlisted"], ["shortlisted"]]
+
+
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [
