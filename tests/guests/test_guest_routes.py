@@ -42,6 +42,7 @@ ARGUMENTS = {
     "notification_id": 1,
     "assignment_id": 1,
     "expert_id": 1,
+    "token_id": 1,
 }
 
 
