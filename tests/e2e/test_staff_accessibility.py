@@ -68,6 +68,8 @@ VISITED = {
     "admin.confirm_erase",
     "admin.jobs",
     "admin.translation",
+    "admin.api_tokens",
+    "admin.confirm_revoke_api_token",
     "auth.change_password",
     "auth.two_factor_setup",
 }
@@ -157,7 +159,8 @@ def stage_sample_import(app) -> str:
 
 def visits(app, candidates) -> dict[str, str]:  # noqa: F811
     """Return every page state to check, by name: its address."""
-    from tracker.models import Call
+    from tracker.api_tokens import create_token
+    from tracker.models import Call, User
 
     nino = application_id(app, candidates["nino"])
     hostile = application_id(app, candidates["hostile"])
@@ -172,6 +175,8 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         set_expertise(expert, regions=["georgia"], languages=[("ka", "native")], topics=[])
         db.session.commit()
         expert_id = expert.id
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        token_id = create_token("CMS", ["experts:read"], by=admin)[0].id
     pages = {
         "inbox": url(app, "review.inbox", lang="en"),
         "inbox filtered": url(app, "review.inbox", status="new", region="georgia", lang="en"),
@@ -218,6 +223,10 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         "erase applicant": url(app, "admin.confirm_erase", application_id=nino, lang="en"),
         "background jobs": url(app, "admin.jobs", lang="en"),
         "machine translation": url(app, "admin.translation", lang="en"),
+        "API tokens": url(app, "admin.api_tokens", lang="en"),
+        "revoke an API token": url(
+            app, "admin.confirm_revoke_api_token", token_id=token_id, lang="en"
+        ),
         "change password": url(app, "auth.change_password", lang="en"),
         "set up two-factor sign-in": url(app, "auth.two_factor_setup", lang="en"),
     }
