@@ -166,8 +166,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # Each blueprint is declared as ``bp`` in its package; importing the route modules
     # attaches their routes to it.
-    from tracker.admin import bp as admin_bp
     from tracker.admin import (  # noqa: F401 - attach routes to bp
+        api_token_views,
         call_views,
         dashboard_views,
         email_template_views,
@@ -179,10 +179,18 @@ def _register_blueprints(app: Flask) -> None:
         translation_switch_views,
         webhook_views,
     )
-    from tracker.api import application_views as api_application_views  # noqa: F401
+    from tracker.admin import bp as admin_bp
+    from tracker.api import (  # noqa: F401 - attach the API's routes to api_bp
+        application_views as api_application_views,
+    )
+    from tracker.api import (  # noqa: F401
+        assignment_views as api_assignment_views,
+    )
     from tracker.api import bp as api_bp
-    from tracker.api import call_views as api_call_views  # noqa: F401 - attach to api_bp
-    from tracker.api import docs_views as api_docs_views  # noqa: F401 - attach to api_bp
+    from tracker.api import call_views as api_call_views  # noqa: F401
+    from tracker.api import docs_views as api_docs_views  # noqa: F401
+    from tracker.api import expert_views as api_expert_views  # noqa: F401
+    from tracker.api import export_views as api_export_views  # noqa: F401
     from tracker.apply import asset_views  # noqa: F401 - attaches /favicon.ico
     from tracker.apply import bp as apply_bp
     from tracker.apply import views as apply_views  # noqa: F401 - attaches the public routes

@@ -111,3 +111,12 @@ def usable_token(secret: str, *, now: datetime | None = None) -> ApiToken | None
 def all_tokens() -> list[ApiToken]:
     """Return every token, the newest first, for the admins' page."""
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+def token_state(token: ApiToken, *, now: datetime | None = None) -> str:
+    """Return "revoked", "expired" or "active", as the admins' page shows the token."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"

@@ -27,6 +27,7 @@ AUDIT_KINDS: dict[str, tuple[str, ...]] = {
     "downloads": ("document.downloaded",),
     "status_changes": ("application.status_changed",),
     "guests": ("guest.",),
+    "api": ("api.", "api_token."),
 }
 AUDIT_KIND_LABELS = {
     "": _l("All events"),
@@ -35,6 +36,7 @@ AUDIT_KIND_LABELS = {
     "downloads": _l("Downloads"),
     "status_changes": _l("Status changes"),
     "guests": _l("Guest reviewers"),
+    "api": _l("API"),
 }
 # The API token acting in this request (id, name), named in every event it causes.
 _acting_token: ContextVar[tuple[int, str] | None] = ContextVar("acting_token", default=None)

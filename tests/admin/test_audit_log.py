@@ -88,6 +88,7 @@ def test_every_audited_action_of_a_kind_is_one_the_code_writes():
         "downloads": ("document.downloaded",),
         "status_changes": ("application.status_changed",),
         "guests": ("guest.",),
+        "api": ("api.", "api_token."),
     }
 
 

@@ -70,6 +70,8 @@ VISITED = {
     "admin.translation",
     "admin.webhooks",
     "admin.webhook",
+    "admin.api_tokens",
+    "admin.confirm_revoke_api_token",
     "auth.change_password",
     "auth.two_factor_setup",
 }
@@ -191,7 +193,8 @@ def stage_sample_import(app) -> str:
 
 def visits(app, candidates) -> dict[str, str]:  # noqa: F811
     """Return every page state to check, by name: its address."""
-    from tracker.models import Call
+    from tracker.api_tokens import create_token
+    from tracker.models import Call, User
 
     nino = application_id(app, candidates["nino"])
     hostile = application_id(app, candidates["hostile"])
@@ -206,6 +209,8 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         set_expertise(expert, regions=["georgia"], languages=[("ka", "native")], topics=[])
         db.session.commit()
         expert_id = expert.id
+        admin = db.session.scalar(select(User).where(User.role == "admin"))
+        token_id = create_token("CMS", ["experts:read"], by=admin)[0].id
     endpoint_id = make_webhook_log(app)
     pages = {
         "inbox": url(app, "review.inbox", lang="en"),
@@ -256,6 +261,9 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         "webhooks": url(app, "admin.webhooks", lang="en"),
         "webhook endpoint and its log": url(
             app, "admin.webhook", endpoint_id=endpoint_id, lang="en"
+        "API tokens": url(app, "admin.api_tokens", lang="en"),
+        "revoke an API token": url(
+            app, "admin.confirm_revoke_api_token", token_id=token_id, lang="en"
         ),
         "change password": url(app, "auth.change_password", lang="en"),
         "set up two-factor sign-in": url(app, "auth.two_factor_setup", lang="en"),

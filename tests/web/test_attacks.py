@@ -32,6 +32,7 @@ from tests.applying import (
 )
 from tests.conftest import hidden_fields, login_as
 from tests.reply_mails import reply
+from tracker.api_tokens import create_token
 from tracker.experts.records import new_expert
 from tracker.extensions import db
 from tracker.mail.outbox import reply_to_address
@@ -462,9 +463,11 @@ def world(app, client, call, make_user):
     )
     db.session.add(delivery)
     db.session.commit()
+    api_token, _secret = create_token("CMS", ["applications:read"], by=colleague)
     return {
         "endpoint_id": endpoint.id,
         "delivery_id": delivery.id,
+        "token_id": api_token.id,
         "assignment_id": assignment.id,
         "expert_id": expert.id,
         "view_id": view.id,

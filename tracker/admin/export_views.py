@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 from flask_login import current_user
 
 from tracker.admin import bp
@@ -12,14 +12,7 @@ from tracker.exports.pool import pool_export_file
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import count_filtered
 from tracker.web.access import admin
-
-
-def _attachment(response: Response, filename: str) -> Response:
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Lists of people: no shared or browser cache may keep a copy.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+from tracker.web.downloads import export_response
 
 
 @bp.route("/export", methods=["GET", "POST"])
@@ -44,9 +37,7 @@ def export():
         columns=form.columns.data,
         headers=form.headers.data,
     )
-    # The CSV reads the database while it streams: keep the request's context for it.
-    body = stream_with_context(exported.chunks)
-    return _attachment(Response(body, content_type=exported.content_type), exported.filename)
+    return export_response(exported.chunks, exported.content_type, exported.filename)
 
 
 @bp.route("/export/pool", methods=["GET", "POST"])
@@ -60,4 +51,4 @@ def export_pool():
     chunks, content_type, filename = pool_export_file(
         form.kind.data, form.format.data, user=current_user._get_current_object()
     )
-    return _attachment(Response(stream_with_context(chunks), content_type=content_type), filename)
+    return export_response(chunks, content_type, filename)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tracker.money import amount_decimal
+
 
 class Problem(BaseModel):
     """A problem detail (RFC 9457), the body of every error."""
@@ -31,3 +33,21 @@ class ParameterError(BaseModel):
 
 
 Problem.model_rebuild()
+
+
+class Money(BaseModel):
+    """An amount of money: exact decimal text in the currency's minor units, never a float."""
+
+    amount: str = Field(
+        pattern=r"^[0-9]+(\.[0-9]+)?$",
+        description='Decimal text with the currency\'s decimals, e.g. "250.50".',
+        examples=["250.50"],
+    )
+    currency: str = Field(description="ISO 4217 code, e.g. EUR.", examples=["EUR"])
+
+
+def money_out(minor: int | None, currency: str | None) -> Money | None:
+    """Return *minor* units of *currency* as :class:`Money` (None for no amount)."""
+    if minor is None or not currency:
+        return None
+    return Money(amount=str(amount_decimal(minor, currency)), currency=currency)

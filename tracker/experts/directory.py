@@ -194,3 +194,21 @@ def directory_page(f: ExpertFilter) -> DirectoryPage:
     summary = assignment_summary([expert.id for expert in experts])
     rows = [ExpertRow(expert, *summary.get(expert.id, (0, 0, None))) for expert in experts]
     return DirectoryPage(filter=f, rows=rows, total=total)
+
+
+def experts_after(f: ExpertFilter, after: int, limit: int) -> list[Expert]:
+    """Return up to *limit* experts *f* matches whose id is above *after*, by id (the
+    API's cursor pages), their regions, languages and topics loaded."""
+    return list(
+        db.session.scalars(
+            select(Expert)
+            .where(*expert_conditions(f), Expert.id > after)
+            .options(
+                selectinload(Expert.covered_regions),
+                selectinload(Expert.languages),
+                selectinload(Expert.topics),
+            )
+            .order_by(Expert.id)
+            .limit(limit)
+        )
+    )

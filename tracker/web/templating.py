@@ -29,6 +29,7 @@ STAFF_NAVIGATION = (
     ("admin.jobs", _l("Background jobs"), True),
     ("admin.translation", _l("Machine translation"), True),
     ("admin.webhooks", _l("Webhooks"), True),
+    ("admin.api_tokens", _l("API tokens"), True),
 )
 
 

@@ -1,0 +1,173 @@
+"""Exports over the API: the admins' exports (tracker.exports), streamed as CSV or XLSX.
+
+Each answers with the same file the admin pages make for the same filter, audited alike
+(``export.csv``, ``export.experts.xlsx`` …); the acting token is named in the audit row.
+Contact details need the scope contacts:read besides exports:read: a candidate list
+without it leaves out email and phone unless they are asked for (then 403); the expert
+pool always holds email addresses, so it needs contacts:read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from flask import g
+from pydantic import BaseModel, Field, field_validator
+from spectree import Response
+from werkzeug.wrappers import Response as StreamedResponse
+
+from tracker.api import COMMON_ERRORS, api_route
+from tracker.api.schemas import Problem
+from tracker.enums import ApiScope, Status
+from tracker.exports import EXPORT_COLUMNS, HEADER_CHOICES, XLSX_TYPE, export_file
+from tracker.exports.pool import ASSIGNMENTS, POOL, pool_export_file
+from tracker.inbox.filter import InboxFilter
+from tracker.web.downloads import export_response
+from tracker.web.problems import ApiProblem
+
+CONTACT_COLUMNS = ("email", "phone")
+CSV_TYPE = "text/csv"
+# The inbox's filters an export takes (the rest of its query string is format and columns).
+INBOX_FILTERS = ("call", "status", "region", "language", "topic", "tag", "q")
+INBOX_FILTERS += ("received_from", "received_to", "sample_language", "possible_copy")
+
+
+class FileResponses(Response):
+    """The responses of an export: a CSV or XLSX file with 200, problems otherwise."""
+
+    def generate_spec(self, *args, **kwargs) -> dict:
+        """Declare the 200 answer's media types (spectree knows only JSON bodies)."""
+        spec = super().generate_spec(*args, **kwargs)
+        # No schema: OpenAPI 3.1 describes a file's bytes by its media type alone.
+        spec["200"]["content"] = {CSV_TYPE: {}, XLSX_TYPE: {}}
+        return spec
+
+
+def file_responses(*errors: int) -> FileResponses:
+    """Return the responses of an export route."""
+    codes = {f"HTTP_{code}": Problem for code in sorted({*COMMON_ERRORS, *errors})}
+    return FileResponses(HTTP_200=(None, "The file, streamed."), **codes)
+
+
+def contacts_refused(why: str) -> ApiProblem:
+    """Return the 403 of an export that holds contact details, to a token without them."""
+    return ApiProblem(403, f"This token does not have the scope {ApiScope.CONTACTS_READ} ({why}).")
+
+
+class FormatQuery(BaseModel):
+    """The file format of an export."""
+
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+class ApplicationExportQuery(FormatQuery):
+    """The inbox's filters (as the inbox's URL holds them), the columns and their headers."""
+
+    call: int | None = Field(default=None, ge=1)
+    status: list[Status] = Field(default_factory=list, description="Repeat for several.")
+    region: str | None = Field(default=None, max_length=60)
+    language: str | None = Field(default=None, max_length=10)
+    topic: str | None = Field(default=None, max_length=60)
+    tag: str | None = Field(default=None, max_length=60)
+    q: str | None = Field(default=None, max_length=200)
+    received_from: date | None = None
+    received_to: date | None = None
+    sample_language: str | None = Field(default=None, max_length=10)
+    possible_copy: Literal["yes", "no"] | None = None
+    columns: str | None = Field(
+        default=None,
+        description="Comma-separated column keys; default all (without email and phone "
+        "unless the token has contacts:read).",
+    )
+    headers: Literal[HEADER_CHOICES] = Field(
+        default="keys", description="keys (full_name, email …) or people (words)."
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: str | None) -> str | None:
+        if value is not None:
+            unknown = sorted(set(value.split(",")) - set(EXPORT_COLUMNS))
+            if unknown:
+                raise ValueError(f"unknown columns: {', '.join(unknown)}")
+        return value
+
+    def inbox_filter(self) -> InboxFilter:
+        """Return the inbox's filter for these parameters, parsed by the inbox's parser."""
+        args = {name: getattr(self, name) for name in INBOX_FILTERS}
+        args = {
+            name: [str(item) for item in value] if isinstance(value, list) else str(value)
+            for name, value in args.items()
+            if value not in (None, [])
+        }
+        return InboxFilter.from_args(args)
+
+    def chosen_columns(self, *, contacts: bool) -> list[str]:
+        """Return the columns to export; raise 403 for contact columns without *contacts*."""
+        if self.columns is None:
+            return [c for c in EXPORT_COLUMNS if contacts or c not in CONTACT_COLUMNS]
+        wanted = self.columns.split(",")
+        refused = [column for column in CONTACT_COLUMNS if column in wanted]
+        if refused and not contacts:
+            raise contacts_refused(f"needed for the columns {', '.join(refused)}")
+        return [column for column in EXPORT_COLUMNS if column in wanted]
+
+
+def streamed(chunks, content_type: str, filename: str):
+    """Return an export as the API streams it."""
+    return export_response(chunks, content_type, filename, response_class=StreamedResponse)
+
+
+@api_route(
+    "/exports/applications",
+    scope=ApiScope.EXPORTS_READ,
+    resp=file_responses(403, 422),
+    tags=("exports",),
+    query=ApplicationExportQuery,
+)
+def export_applications(query: ApplicationExportQuery):
+    """Export the candidates the inbox's filters select, as the admins' export does."""
+    columns = query.chosen_columns(contacts=g.api_token.allows(ApiScope.CONTACTS_READ))
+    exported = export_file(
+        query.format,
+        query.inbox_filter(),
+        user=g.api_token.created_by,
+        columns=columns,
+        headers=query.headers,
+    )
+    return streamed(exported.chunks, exported.content_type, exported.filename)
+
+
+def pool_export(kind: str, file_format: str):
+    """Return the export of the expert pool or the assignments, streamed."""
+    chunks, content_type, filename = pool_export_file(
+        kind, file_format, user=g.api_token.created_by
+    )
+    return streamed(chunks, content_type, filename)
+
+
+@api_route(
+    "/exports/experts",
+    scope=ApiScope.EXPORTS_READ,
+    resp=file_responses(403, 422),
+    tags=("exports",),
+    query=FormatQuery,
+)
+def export_experts(query: FormatQuery):
+    """Export the expert pool (needs contacts:read too: it holds email addresses)."""
+    if not g.api_token.allows(ApiScope.CONTACTS_READ):
+        raise contacts_refused("the expert pool export holds email addresses")
+    return pool_export(POOL, query.format)
+
+
+@api_route(
+    "/exports/assignments",
+    scope=ApiScope.EXPORTS_READ,
+    resp=file_responses(422),
+    tags=("exports",),
+    query=FormatQuery,
+)
+def export_assignments(query: FormatQuery):
+    """Export the assignments, for the accounting desk."""
+    return pool_export(ASSIGNMENTS, query.format)
