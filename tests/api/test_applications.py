@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from tracker.api.application_schemas import encode_cursor
+from tracker.api.cursors import encode_cursor
 from tracker.applications.pipeline import set_status
 from tracker.applications.teamwork import add_tag
 from tracker.extensions import db

@@ -154,7 +154,7 @@ def test_status_repeats_for_several(admin_api, candidates):
     ("query", "parameter"),
     [
         ("format=pdf", "format"),
-        ("status=lost", "status.0"),
+        ("status=lost", "status"),
         ("received_from=yesterday", "received_from"),
         ("columns=reference,password_hash", "columns"),
         ("headers=both", "headers"),

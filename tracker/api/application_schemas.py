@@ -3,8 +3,6 @@ looks like through the API, and the bodies of the changes a token may make."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
@@ -18,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from tracker.api.cursors import PageQuery
 from tracker.applications.teamwork import COMMENT_MAX_LENGTH, TAG_MAX_LENGTH
 from tracker.enums import RejectionReason, Status
 from tracker.inbox.filter import SORT_KEYS, InboxFilter
@@ -54,22 +53,6 @@ UtcDateTime = Annotated[
 ]
 
 
-def encode_cursor(application_id: int) -> str:
-    """Return the opaque cursor that names the application *application_id*."""
-    return base64.urlsafe_b64encode(str(application_id).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    """Return the application id a cursor names; ValueError if it is not one we wrote."""
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError) as error:
-        raise ValueError("not a cursor of this API") from error
-    if not text.isdigit() or len(text) > 18 or encode_cursor(int(text)) != cursor:
-        raise ValueError("not a cursor of this API")
-    return int(text)
-
-
 def _comma_separated(values: object) -> object:
     """Split comma-separated values of a repeatable parameter (``status=new,trial``)."""
     if isinstance(values, str):
@@ -79,10 +62,26 @@ def _comma_separated(values: object) -> object:
     return values
 
 
-class ApplicationQuery(BaseModel):
-    """The filters of the application list: the inbox's, for an admin."""
+def _name_the_parameter(values, handler):
+    """Split comma-separated values, and name the parameter (not the position of the value
+    in it) when one is unknown."""
+    try:
+        return handler(_comma_separated(values))
+    except ValidationError as error:
+        wrong = error.errors()[0]
+        raise ValueError(f"{wrong['input']!r}: {wrong['msg']}") from None
 
-    model_config = ConfigDict(extra="forbid")
+
+# The inbox's filters, by their names in its URL (the rest: sort, page, columns).
+INBOX_FILTERS = (
+    *("call", "status", "region", "language", "topic", "tag", "assignee"),
+    *("received_from", "received_to", "sample_language", "possible_copy", "q"),
+)
+
+
+class InboxFilterQuery(BaseModel):
+    """The inbox's filters as query parameters, typed: the application list and the
+    export of applications take them, and both hand them to the inbox's own parser."""
 
     call: int | None = Field(None, ge=1, description="Only applications to this call (its id).")
     status: list[Status] = Field(
@@ -110,49 +109,50 @@ class ApplicationQuery(BaseModel):
         max_length=Q_MAX_LENGTH,
         description="Search names, cover letters, documents' text, references, contacts.",
     )
+
+    @field_validator("status", mode="wrap")
+    @classmethod
+    def _known_statuses(cls, values, handler):
+        return _name_the_parameter(values, handler)
+
+    def inbox_args(self) -> dict[str, str | list[str]]:
+        """Return the filters as the inbox's URL holds them."""
+        args: dict[str, str | list[str]] = {"status": [status.value for status in self.status]}
+        for name in INBOX_FILTERS:
+            value = getattr(self, name)
+            if value is not None and name != "status":
+                args[name] = value.isoformat() if isinstance(value, date) else str(value)
+        return args
+
+    def inbox_filter(self) -> InboxFilter:
+        """Return the inbox's filter of these parameters (parsed as the inbox parses)."""
+        return InboxFilter.from_args(self.inbox_args())
+
+
+class ApplicationQuery(InboxFilterQuery, PageQuery):
+    """The application list's parameters: the inbox's filters and order, for an admin."""
+
+    model_config = ConfigDict(extra="forbid")
+
     sort: Literal[SORT_ORDERS] = Field(  # type: ignore[valid-type]
         InboxFilter.DEFAULT_SORT,
         description="The inbox's order; '-' for descending. 'rating' orders by the token "
         "admin's own ratings (the first pass of rating is blind).",
     )
-    limit: int = Field(50, ge=1, le=100, description="How many applications per page.")
-    cursor: str | None = Field(None, description="The next_cursor of the previous page.")
     fields: list[Literal[ITEM_FIELDS]] | None = Field(  # type: ignore[valid-type]
         None,
         description="Only these fields of each item (repeat or separate by commas). "
         "email and phone need the scope contacts:read.",
     )
 
-    @field_validator("status", "fields", mode="wrap")
+    @field_validator("fields", mode="wrap")
     @classmethod
-    def _known_values(cls, values, handler):
-        """Split comma-separated values, and name the parameter (not the position of the
-        value in it) when one is unknown."""
-        try:
-            return handler(_comma_separated(values))
-        except ValidationError as error:
-            wrong = error.errors()[0]
-            raise ValueError(f"{wrong['input']!r}: {wrong['msg']}") from None
-
-    @field_validator("cursor")
-    @classmethod
-    def _known_cursor(cls, cursor: str | None) -> str | None:
-        if cursor is not None:
-            decode_cursor(cursor)
-        return cursor
+    def _known_fields(cls, values, handler):
+        return _name_the_parameter(values, handler)
 
     def inbox_filter(self) -> InboxFilter:
-        """Return the inbox's filter of these parameters (parsed as the inbox parses)."""
-        args: dict[str, str | list[str]] = {"sort": self.sort}
-        args["status"] = [status.value for status in self.status]
-        for name in (
-            *("call", "region", "language", "topic", "tag", "assignee"),
-            *("received_from", "received_to", "sample_language", "possible_copy", "q"),
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                args[name] = value.isoformat() if isinstance(value, date) else str(value)
-        return InboxFilter.from_args(args)
+        """Return the inbox's filter and order of these parameters."""
+        return InboxFilter.from_args({**self.inbox_args(), "sort": self.sort})
 
 
 def _absent_unless_asked(schema: dict) -> None:

@@ -32,9 +32,8 @@ from tracker.api.application_schemas import (
     StatusStep,
     TagToAdd,
     TeamMember,
-    decode_cursor,
-    encode_cursor,
 )
+from tracker.api.cursors import encode_cursor
 from tracker.applications.pipeline import (
     StaleApplicationError,
     TransitionError,
@@ -115,7 +114,7 @@ def page_of(query: ApplicationQuery) -> ApplicationPage:
     """Return the page of applications *query* asks for: the inbox's filter and order,
     from the row after the cursor's."""
     fields = shown_fields(query.fields)
-    after_id = decode_cursor(query.cursor) if query.cursor is not None else None
+    after_id = query.after or None
     if after_id is not None and db.session.get(Application, after_id) is None:
         raise ApiProblem(
             422,

@@ -9,7 +9,6 @@ pool always holds email addresses, so it needs contacts:read.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from flask import g
@@ -18,19 +17,16 @@ from spectree import Response
 from werkzeug.wrappers import Response as StreamedResponse
 
 from tracker.api import COMMON_ERRORS, api_route
+from tracker.api.application_schemas import InboxFilterQuery
 from tracker.api.schemas import Problem
-from tracker.enums import ApiScope, Status
+from tracker.enums import ApiScope
 from tracker.exports import EXPORT_COLUMNS, HEADER_CHOICES, XLSX_TYPE, export_file
 from tracker.exports.pool import ASSIGNMENTS, POOL, pool_export_file
-from tracker.inbox.filter import InboxFilter
 from tracker.web.downloads import export_response
 from tracker.web.problems import ApiProblem
 
 CONTACT_COLUMNS = ("email", "phone")
 CSV_TYPE = "text/csv"
-# The inbox's filters an export takes (the rest of its query string is format and columns).
-INBOX_FILTERS = ("call", "status", "region", "language", "topic", "tag", "q")
-INBOX_FILTERS += ("received_from", "received_to", "sample_language", "possible_copy")
 
 
 class FileResponses(Response):
@@ -61,20 +57,10 @@ class FormatQuery(BaseModel):
     format: Literal["csv", "xlsx"] = "csv"
 
 
-class ApplicationExportQuery(FormatQuery):
-    """The inbox's filters (as the inbox's URL holds them), the columns and their headers."""
+class ApplicationExportQuery(InboxFilterQuery, FormatQuery):
+    """The inbox's filters (as the application list takes them), the columns and their
+    headers."""
 
-    call: int | None = Field(default=None, ge=1)
-    status: list[Status] = Field(default_factory=list, description="Repeat for several.")
-    region: str | None = Field(default=None, max_length=60)
-    language: str | None = Field(default=None, max_length=10)
-    topic: str | None = Field(default=None, max_length=60)
-    tag: str | None = Field(default=None, max_length=60)
-    q: str | None = Field(default=None, max_length=200)
-    received_from: date | None = None
-    received_to: date | None = None
-    sample_language: str | None = Field(default=None, max_length=10)
-    possible_copy: Literal["yes", "no"] | None = None
     columns: str | None = Field(
         default=None,
         description="Comma-separated column keys; default all (without email and phone "
@@ -92,16 +78,6 @@ class ApplicationExportQuery(FormatQuery):
             if unknown:
                 raise ValueError(f"unknown columns: {', '.join(unknown)}")
         return value
-
-    def inbox_filter(self) -> InboxFilter:
-        """Return the inbox's filter for these parameters, parsed by the inbox's parser."""
-        args = {name: getattr(self, name) for name in INBOX_FILTERS}
-        args = {
-            name: [str(item) for item in value] if isinstance(value, list) else str(value)
-            for name, value in args.items()
-            if value not in (None, [])
-        }
-        return InboxFilter.from_args(args)
 
     def chosen_columns(self, *, contacts: bool) -> list[str]:
         """Return the columns to export; raise 403 for contact columns without *contacts*."""
