@@ -142,9 +142,10 @@ def test_chosen_columns_come_in_export_order(admin_api, make_application):
     assert read_csv(response) == [["reference", "status"], [georgian.reference, "shortlisted"]]
 
 
-def test_status_repeats_for_several(admin_api, candidates):
+@pytest.mark.parametrize("statuses", ["status=new&status=shortlisted", "status=new,shortlisted"])
+def test_status_repeats_or_is_separated_by_commas(admin_api, candidates, statuses):
     response = admin_api("exports:read").get(
-        "/api/v1/exports/applications?columns=status&status=new&status=shortlisted&region=armenia"
+        f"/api/v1/exports/applications?columns=status&{statuses}&region=armenia"
     )
 
     assert read_csv(response) == [["status"], ["new"], ["shortlisted"], ["shortlisted"]]
