@@ -261,6 +261,7 @@ def visits(app, candidates) -> dict[str, str]:  # noqa: F811
         "webhooks": url(app, "admin.webhooks", lang="en"),
         "webhook endpoint and its log": url(
             app, "admin.webhook", endpoint_id=endpoint_id, lang="en"
+        ),
         "API tokens": url(app, "admin.api_tokens", lang="en"),
         "revoke an API token": url(
             app, "admin.confirm_revoke_api_token", token_id=token_id, lang="en"
