@@ -28,7 +28,9 @@ from tracker.documents.storage.backend import (
     KEY_PATTERN,
     Backend,
 )
+from tracker.documents.storage.encrypted import EncryptedBackend
 from tracker.documents.storage.filesystem import FilesystemBackend, ensure_dir
+from tracker.documents.storage.sealing import master_key
 from tracker.extensions import db
 from tracker.models import Document, ReplyAttachment
 
@@ -73,6 +75,9 @@ def backend() -> Backend:
             found = S3Backend(location.bucket, location.prefix, storage_root())
         else:
             found = FilesystemBackend(storage_root())
+        key = master_key(current_app.config)
+        if key is not None:
+            found = EncryptedBackend(found, key)
         current_app.extensions["tracker.storage"] = found
     return found
 

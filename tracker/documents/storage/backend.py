@@ -116,6 +116,13 @@ class Backend(ABC):
         :param share: the copy may share its bytes with the original (a hard link).
         """
 
+    def rewrite(self, key: str, path: Path) -> None:
+        """Replace the object under *key* with the local file *path* (in staging), whole.
+
+        Used by key rotation only; the local file is gone afterwards.
+        """
+        raise NotImplementedError
+
     @abstractmethod
     def exists(self, key: str) -> bool:
         """Tell whether an object (of ours) is stored under *key*."""

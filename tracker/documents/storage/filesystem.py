@@ -248,6 +248,18 @@ class FilesystemBackend(Backend):
         _copy_file(source, destination)
         return new
 
+    def rewrite(self, key: str, path: Path) -> None:
+        """Replace *key*'s file with the staged *path* in one ``os.replace`` (fsynced)."""
+        fd = check_staged(path, self.staging_dir())
+        try:
+            os.fchmod(fd, FILE_MODE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        destination = self.path_for(key)
+        os.replace(path, destination)
+        fsync_dir(destination.parent)
+
     def exists(self, key: str) -> bool:
         try:
             return stat.S_ISREG(os.lstat(self.path_for(key)).st_mode)

@@ -200,6 +200,14 @@ class S3Backend(Backend):
         return new
 
     @_service
+    def rewrite(self, key: str, path: Path) -> None:
+        # S3 objects cannot be changed in part: the object is written again whole.
+        fd = check_staged(path, self.scratch / "staging")
+        with os.fdopen(fd, "rb") as handle:
+            self._put(self._object(key), handle)
+        Path(path).unlink(missing_ok=True)
+
+    @_service
     def exists(self, key: str) -> bool:
         # An unreachable service raises (StorageUnreachable): reconcile must not report
         # every row as missing its file during an outage.
