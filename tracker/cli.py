@@ -157,7 +157,7 @@ def _reseal(new: bytes) -> None:
 def rotate_key_command(new_key_file: str) -> None:
     """Wrap every stored object's data key under a new master key (content untouched)."""
     from tracker.config import ConfigError
-    from tracker.documents.storage.sealing import read_key_file
+    from tracker.documents.storage.keys import read_key_file
 
     try:
         new = read_key_file(new_key_file, "--new-key-file")

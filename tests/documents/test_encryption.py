@@ -10,12 +10,14 @@ import hashlib
 import io
 import logging
 import os
+import zipfile
 
 import pytest
 from sqlalchemy import select
 
 from tests.applying import application_form, post, sample
 from tests.storage_backends import raw_backend, raw_blobs
+from tests.test_exports import post_export
 from tracker import create_app
 from tracker.config import ConfigError
 from tracker.documents.storage import (
@@ -28,12 +30,12 @@ from tracker.documents.storage import (
     store_staged,
 )
 from tracker.documents.storage.encrypted import EncryptedBackend
+from tracker.documents.storage.keys import key_id
 from tracker.documents.storage.sealing import (
     HEADER_SIZE,
     MAGIC,
     SEALED_CHUNK,
     TamperedObject,
-    key_id,
 )
 from tracker.extensions import db
 from tracker.jobs.runner import run_pending
@@ -119,6 +121,34 @@ def test_text_extraction_reads_the_decrypted_documents(storage, call, client):
     texts = {d.kind: d.text for d in application.documents}
     assert "Waffenstillstandslinie" in texts["cv"]
     assert "Anaklia" in texts["writing_sample"]
+
+
+def test_pdf_pages_render_from_the_decrypted_document(call, client, editor_client):
+    response = post(client, call, application_form(client, call))
+    assert response.status_code == 302, response.text
+    assert run_pending(kinds={"extract_text"}).done == 1
+    cv = db.session.scalar(select(Document).where(Document.kind == "cv"))
+
+    page = editor_client.get(f"/review/documents/{cv.id}/pages/1.png?lang=en")
+
+    assert (page.status_code, page.mimetype) == (200, "image/png")
+    assert page.get_data().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_documents_zip_export_holds_the_decrypted_files(storage, call, client, admin_client):
+    application = submit(client, call)
+
+    response = post_export(admin_client, fmt="documents")
+
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        digests = {
+            name: hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist()
+        }
+    # The recorded sha256 is the stored copy's (after any cleaning at upload).
+    assert digests == {
+        f"{application.reference}/{d.kind}-{d.filename}": d.sha256 for d in application.documents
+    }
 
 
 def test_reconcile_sees_encrypted_objects_as_the_rows_describe_them(storage, call, client):

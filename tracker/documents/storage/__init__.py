@@ -28,9 +28,8 @@ from tracker.documents.storage.backend import (
     KEY_PATTERN,
     Backend,
 )
-from tracker.documents.storage.encrypted import EncryptedBackend
 from tracker.documents.storage.filesystem import FilesystemBackend, ensure_dir
-from tracker.documents.storage.sealing import master_key
+from tracker.documents.storage.keys import master_key
 from tracker.extensions import db
 from tracker.models import Document, ReplyAttachment
 
@@ -77,6 +76,9 @@ def backend() -> Backend:
             found = FilesystemBackend(storage_root())
         key = master_key(current_app.config)
         if key is not None:
+            # Imported only here: cryptography is loaded when encryption at rest is on.
+            from tracker.documents.storage.encrypted import EncryptedBackend
+
             found = EncryptedBackend(found, key)
         current_app.extensions["tracker.storage"] = found
     return found

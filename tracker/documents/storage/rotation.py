@@ -19,14 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.config import ConfigError
 from tracker.documents.storage import backend
-from tracker.documents.storage.encrypted import EncryptedBackend
-from tracker.documents.storage.sealing import (
-    HEADER_SIZE,
-    TamperedObject,
-    master_key,
-    parse_header,
-    unwrap,
-)
+from tracker.documents.storage.keys import master_key
 from tracker.extensions import db
 from tracker.models import Document
 
@@ -58,6 +51,13 @@ def check_storage_key() -> None:
     key = master_key(current_app.config)
     if key is None:
         return
+    from tracker.documents.storage.sealing import (
+        HEADER_SIZE,
+        TamperedObject,
+        parse_header,
+        unwrap,
+    )
+
     sample = sample_key()
     db.session.remove()
     if sample is None:
@@ -88,6 +88,8 @@ def reseal_all(new: bytes, progress: Callable[[str], None]) -> Counter:
 
     :raises ValueError: encryption at rest is off (no STORAGE_KEY).
     """
+    from tracker.documents.storage.encrypted import EncryptedBackend
+
     store = backend()
     if not isinstance(store, EncryptedBackend):
         raise ValueError("STORAGE_KEY is not set: there is no key to rotate or encrypt with")
