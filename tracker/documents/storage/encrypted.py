@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from tracker.documents.storage.backend import Backend, copy_to_new_file, new_key
+from tracker.documents.storage.backend import Backend, new_key
 from tracker.documents.storage.filesystem import check_staged
 from tracker.documents.storage.sealing import (
     HEADER_SIZE,
@@ -67,18 +67,6 @@ class EncryptedBackend(Backend):
         opened = open_sealed(raw, self.keys, key)
         sealed = size >= HEADER_SIZE and not isinstance(opened, io.BufferedReader)
         return opened, plaintext_size(size) if sealed else size
-
-    @contextmanager
-    def local_copy(self, key: str) -> Iterator[Path]:
-        # A decrypted 0600 copy in local staging, removed when the block ends.
-        handle, _ = self.open(key)
-        path = self.staging_dir() / new_key()
-        try:
-            with handle:
-                copy_to_new_file(handle, path)
-            yield path
-        finally:
-            path.unlink(missing_ok=True)
 
     def delete(self, key: str) -> None:
         self.inner.delete(key)

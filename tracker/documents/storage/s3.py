@@ -23,7 +23,6 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,7 +37,6 @@ from tracker.documents.storage.backend import (
     StorageUnreachable,
     check_kept_name,
     check_key,
-    copy_to_new_file,
     new_key,
 )
 from tracker.documents.storage.filesystem import check_staged, ensure_dir
@@ -172,17 +170,6 @@ class S3Backend(Backend):
                 raise FileNotFoundError(key) from error
             raise
         return response["Body"], int(response["ContentLength"])
-
-    @contextmanager
-    def local_copy(self, key: str) -> Iterator[Path]:
-        handle, _ = self.open(key)
-        path = self.staging_dir() / new_key()
-        try:
-            with handle:
-                copy_to_new_file(handle, path)
-            yield path
-        finally:
-            path.unlink(missing_ok=True)
 
     @_service
     def delete(self, key: str) -> None:
