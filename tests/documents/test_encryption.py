@@ -14,12 +14,14 @@ import zipfile
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from tests.applying import application_form, post, sample
 from tests.storage_backends import raw_backend, raw_blobs
 from tests.test_exports import post_export
 from tracker import create_app
 from tracker.config import ConfigError
+from tracker.documents.kept import keep, kept_files, store_kept
 from tracker.documents.storage import (
     CHUNK_SIZE,
     backend,
@@ -37,6 +39,7 @@ from tracker.documents.storage.sealing import (
     SEALED_CHUNK,
     TamperedObject,
 )
+from tracker.enums import DocumentKind
 from tracker.extensions import db
 from tracker.jobs.runner import run_pending
 from tracker.models import Application, Document
@@ -454,3 +457,76 @@ def test_without_a_key_objects_are_stored_as_they_are(app_config):
     with plain.app_context():
         key = store(PHRASE)
         assert raw(key) == PHRASE
+
+
+def test_files_kept_with_a_form_are_encrypted_and_read_back(storage, app):
+    upload = FileStorage(stream=io.BytesIO(sample("writing_sample.txt")), filename="cv.txt")
+    kept = keep("token-of-today", DocumentKind.CV, upload)
+
+    blobs = raw_blobs()
+    assert [name for name in blobs if "kept" in name and kept.folder in name] != []
+    assert [name for name, blob in blobs.items() if PHRASE in blob or b"cv.txt" in blob] == []
+    assert kept_files("token-of-today")[DocumentKind.CV].sha256 == kept.sha256
+    assert read_all(store_kept(kept)) == sample("writing_sample.txt")
+
+
+def test_a_download_whose_later_chunk_was_changed_stops_there(
+    storage, make_application, editor_client
+):
+    data = os.urandom(2 * CHUNK_SIZE + 10)
+    application = make_application()
+    key = store(data)
+    add_document(application, key, data)
+    sealed = bytearray(raw(key))
+    sealed[HEADER_SIZE + SEALED_CHUNK + 3] ^= 1
+    replace_raw(key, bytes(sealed))
+
+    response = editor_client.get(f"/review/documents/{application.documents[0].id}?lang=en")
+    assert response.status_code == 200
+    sent = []
+    with pytest.raises(TamperedObject):
+        sent.extend(response.response)
+    response.close()
+    # Only the first chunk, checked, went out: nothing of the changed one.
+    assert b"".join(sent) == data[:CHUNK_SIZE]
+
+
+def test_rotation_counts_and_logs_what_it_could_not_rewrap(storage, app, runner, tmp_path, caplog):
+    good = store(b"fine")
+    broken = store(b"its wrapped key was changed")
+    sealed = bytearray(raw(broken))
+    sealed[20] ^= 1
+    replace_raw(broken, bytes(sealed))
+
+    result = runner.invoke(
+        args=["storage", "rotate-key", "--new-key-file", write_key(tmp_path / "k", NEW_KEY)]
+    )
+
+    assert result.output == "2/2 objects\n1 rewrapped, 0 encrypted, 0 skipped, 1 failed\n"
+    assert result.exit_code == 1
+    assert raw(good)[9:17] == key_id(NEW_KEY)
+    assert [r.getMessage() for r in caplog.records if r.name.endswith("rotation")] == [
+        f"storage: could not re-wrap {broken}"
+    ]
+
+
+def test_rotation_rewraps_the_newest_document_last(
+    app, runner, tmp_path, make_application, monkeypatch
+):
+    first, newest = store(b"older"), store(b"newest")
+    add_document(make_application(), first, b"older")
+    add_document(make_application(email="second@example.org"), newest, b"newest")
+    orphans = sorted(store(b"orphan") for _ in range(3))
+    order = []
+    store_backend = backend()
+    reseal = store_backend.reseal_object
+    monkeypatch.setattr(
+        store_backend, "reseal_object", lambda key, new: order.append(key) or reseal(key, new)
+    )
+
+    runner.invoke(
+        args=["storage", "rotate-key", "--new-key-file", write_key(tmp_path / "k", NEW_KEY)]
+    )
+
+    assert sorted(order) == sorted([first, newest, *orphans])
+    assert order[-1] == newest
