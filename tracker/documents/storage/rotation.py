@@ -75,6 +75,8 @@ def check_storage_key() -> None:
         if parse_header(header) is not None:
             unwrap(header, store.keys)
     except TamperedObject as error:
+        # The app is never made: close its pooled connection rather than leave it to GC.
+        db.engine.dispose()
         raise ConfigError(WRONG_KEY_MESSAGE.format(reason=error)) from None
 
 
