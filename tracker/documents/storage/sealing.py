@@ -19,7 +19,7 @@ sealed; without it nothing here runs. A sealed object is a small header followed
 
 Why the header lives in the object: it travels with it through backups and copies, needs
 no database column or S3 metadata (which copies and S3-compatible services treat
-differently), and rotation rewrites only these 65 bytes (`rewrap`), never the chunks: the
+differently), and rotation rewrites only these 65 bytes (`reseal`), never the chunks: the
 key id and wrapped key are deliberately not part of the chunks' associated data.
 
 Objects stored before encryption was switched on have no magic and are read as they are
