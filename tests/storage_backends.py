@@ -54,8 +54,27 @@ def s3_url(bucket: str) -> str:
     return f"s3://{bucket}/test-{secrets.token_hex(6)}"
 
 
+def raw_backend():
+    """Return the backend that holds the bytes: under encryption at rest, the wrapped one."""
+    active = backend()
+    return getattr(active, "inner", active)
+
+
 def is_s3() -> bool:
-    return not isinstance(backend(), FilesystemBackend)
+    return not isinstance(raw_backend(), FilesystemBackend)
+
+
+def raw_blobs() -> dict[str, bytes]:
+    """Return every object as stored, by name: all files under the storage root (objects,
+    kept files, staging) and, with S3, every object under the test's prefix."""
+    active = raw_backend()
+    root = active.scratch if is_s3() else active.root
+    found = {
+        str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()
+    }
+    if is_s3():
+        found.update({fake.name: fake.value for fake in _moto_keys("")})
+    return found
 
 
 def stored_bytes(key: str) -> bytes:
@@ -71,7 +90,7 @@ def object_exists(key: str) -> bool:
 def _moto_keys(prefix: str):
     from moto.s3.models import s3_backends
 
-    active = backend()
+    active = raw_backend()
     bucket = s3_backends[ACCOUNT]["aws"].buckets.get(active.bucket)
     if bucket is None:
         return []  # a test's bucket that does not exist holds nothing
@@ -96,7 +115,7 @@ def age_object(key: str, seconds: float) -> None:
         age_s3_objects(f"objects/{key}", seconds)
         return
     then = time.time() - seconds
-    os.utime(backend().path_for(key), (then, then), follow_symlinks=False)
+    os.utime(raw_backend().path_for(key), (then, then), follow_symlinks=False)
 
 
 def age_kept(folder: str, seconds: float) -> None:
@@ -105,7 +124,7 @@ def age_kept(folder: str, seconds: float) -> None:
         age_s3_objects(f"kept/{folder}/", seconds)
         return
     then = time.time() - seconds
-    os.utime(backend().root / "kept" / folder, (then, then), follow_symlinks=False)
+    os.utime(raw_backend().root / "kept" / folder, (then, then), follow_symlinks=False)
 
 
 def staged_objects() -> list[str]:

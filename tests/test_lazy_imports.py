@@ -21,6 +21,8 @@ LAZY = (
     "zxcvbn",
     "boto3",
     "botocore",
+    # Encryption at rest: only with STORAGE_KEY set.
+    "cryptography",
     "openpyxl",
     # The writing-sample facts' detector and MinHash (with numpy, scipy): the worker's.
     "lingua",

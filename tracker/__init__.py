@@ -150,6 +150,10 @@ def _init_extensions(app: Flask) -> None:
             from tracker.postgresql import configure_postgresql
 
             configure_postgresql(db.engine)
+        # Imported here: the storage package needs the models, which need the extensions.
+        from tracker.documents.storage.rotation import check_storage_key
+
+        check_storage_key()  # a wrong or malformed STORAGE_KEY stops the start here
 
     from tracker.auth.browser_session import load_signed_in_user
     from tracker.auth.guest_guard import end_ended_guest_session

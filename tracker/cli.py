@@ -131,6 +131,50 @@ def reconcile_command(delete: bool) -> None:
         raise SystemExit(1)
 
 
+def _reseal(new: bytes) -> None:
+    from tracker.documents.storage.rotation import reseal_all
+
+    try:
+        counts = reseal_all(new, click.echo)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        ", ".join(
+            f"{counts[word]} {word}" for word in ("rewrapped", "encrypted", "skipped", "failed")
+        )
+    )
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+@storage_group.command("rotate-key")
+@click.option(
+    "--new-key-file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="File holding the new 32-byte key (64 hex characters or base64).",
+)
+def rotate_key_command(new_key_file: str) -> None:
+    """Wrap every stored object's data key under a new master key (content untouched)."""
+    from tracker.config import ConfigError
+    from tracker.documents.storage.keys import read_key_file
+
+    try:
+        new = read_key_file(new_key_file, "--new-key-file")
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    _reseal(new)
+
+
+@storage_group.command("encrypt")
+def encrypt_command() -> None:
+    """Encrypt the objects stored before STORAGE_KEY was set, under STORAGE_KEY."""
+    from tracker.documents.storage import backend
+
+    store = backend()
+    _reseal(getattr(store, "key", b""))
+
+
 @click.group("search")
 def search_group() -> None:
     """Maintain the full-text search index."""

@@ -120,6 +120,9 @@ def load_config(instance_path: str) -> dict:
         # bucket (endpoint and credentials from the AWS_* variables; see storage/s3.py), and
         # STORAGE_ROOT only holds uploads while they are checked.
         "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
+        # Encryption at rest (documents/storage/sealing.py): a 32-byte key, or a file holding it.
+        "STORAGE_KEY": os.environ.get("STORAGE_KEY") or None,
+        "STORAGE_KEY_FILE": os.environ.get("STORAGE_KEY_FILE") or None,
         # Uploads: one limit per file, and one for the whole request (three files + text).
         # Flask (3.1+) hands the three MAX_* request limits below to Werkzeug, which answers
         # 413 as soon as a request goes over one, before a view sees any of it.

@@ -5,6 +5,8 @@ The filesystem backend (``STORAGE_ROOT``, the default) and the S3 backend
 through the functions here and never learns which one is active. Uploads are always
 written and checked in the local staging folder (``STORAGE_ROOT/staging``: libmagic and
 the structural checks need a file), then `store_staged` commits them to the backend.
+With ``STORAGE_KEY`` set, the backend is wrapped in `encrypted.EncryptedBackend`, which
+seals what is stored and opens it on the way out (encryption at rest, see `sealing`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tracker.documents.storage.backend import (
     Backend,
 )
 from tracker.documents.storage.filesystem import FilesystemBackend, ensure_dir
+from tracker.documents.storage.keys import master_key
 from tracker.extensions import db
 from tracker.models import Document, ReplyAttachment
 
@@ -73,6 +76,12 @@ def backend() -> Backend:
             found = S3Backend(location.bucket, location.prefix, storage_root())
         else:
             found = FilesystemBackend(storage_root())
+        key = master_key(current_app.config)
+        if key is not None:
+            # Imported only here: cryptography is loaded when encryption at rest is on.
+            from tracker.documents.storage.encrypted import EncryptedBackend
+
+            found = EncryptedBackend(found, key)
         current_app.extensions["tracker.storage"] = found
     return found
 
@@ -141,7 +150,8 @@ def path_for(key: str) -> Path:
     """
     active = backend()
     if not isinstance(active, FilesystemBackend):
-        raise ValueError("objects in S3 have no local path; use local_copy")
+        # In S3, or encrypted on disk: the object's own bytes are no use to a reader.
+        raise ValueError("stored objects have no readable local path here; use local_copy")
     return active.path_for(key)
 
 

@@ -18,7 +18,7 @@ import re
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -98,12 +98,21 @@ class Backend(ABC):
         :raises OSError: if the object is missing (FileNotFoundError) or cannot be read.
         """
 
-    @abstractmethod
-    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
         """Yield a path on local disk with the object's bytes (0600), gone afterwards.
 
         For code that needs a real file: libmagic, text extraction, the page renderer.
+        Here a copy of what `open` reads, in the local staging folder.
         """
+        handle, _ = self.open(key)
+        path = self.staging_dir() / new_key()
+        try:
+            with handle:
+                copy_to_new_file(handle, path)
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
 
     @abstractmethod
     def delete(self, key: str) -> None:
@@ -115,6 +124,13 @@ class Backend(ABC):
 
         :param share: the copy may share its bytes with the original (a hard link).
         """
+
+    def rewrite(self, key: str, path: Path) -> None:
+        """Replace the object under *key* with the local file *path* (in staging), whole.
+
+        Used by key rotation only; the local file is gone afterwards.
+        """
+        raise NotImplementedError
 
     @abstractmethod
     def exists(self, key: str) -> bool:

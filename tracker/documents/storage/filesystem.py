@@ -137,17 +137,21 @@ class FilesystemBackend(Backend):
             fsync_dir(objects)
         return key, destination
 
-    # -- objects -------------------------------------------------------------------------------
-
-    def store_staged(self, path: Path) -> str:
-        """Move the staged file into ``objects/`` (data and directory fsynced, so once the
-        database commit that follows succeeds, the document survives a power cut)."""
+    def _flush_staged(self, path: Path) -> None:
+        """Check that *path* is our staged file, make it private and flush it to disk."""
         fd = check_staged(path, self.staging_dir())
         try:
             os.fchmod(fd, FILE_MODE)
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    # -- objects -------------------------------------------------------------------------------
+
+    def store_staged(self, path: Path) -> str:
+        """Move the staged file into ``objects/`` (data and directory fsynced, so once the
+        database commit that follows succeeds, the document survives a power cut)."""
+        self._flush_staged(path)
         key, destination = self._free_path()
         os.replace(path, destination)
         try:
@@ -247,6 +251,13 @@ class FilesystemBackend(Backend):
                 pass  # a filesystem without hard links (some network and FUSE mounts)
         _copy_file(source, destination)
         return new
+
+    def rewrite(self, key: str, path: Path) -> None:
+        """Replace *key*'s file with the staged *path* in one ``os.replace`` (fsynced)."""
+        self._flush_staged(path)
+        destination = self.path_for(key)
+        os.replace(path, destination)
+        fsync_dir(destination.parent)
 
     def exists(self, key: str) -> bool:
         try:

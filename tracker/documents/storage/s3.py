@@ -23,7 +23,6 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,7 +37,6 @@ from tracker.documents.storage.backend import (
     StorageUnreachable,
     check_kept_name,
     check_key,
-    copy_to_new_file,
     new_key,
 )
 from tracker.documents.storage.filesystem import check_staged, ensure_dir
@@ -173,17 +171,6 @@ class S3Backend(Backend):
             raise
         return response["Body"], int(response["ContentLength"])
 
-    @contextmanager
-    def local_copy(self, key: str) -> Iterator[Path]:
-        handle, _ = self.open(key)
-        path = self.staging_dir() / new_key()
-        try:
-            with handle:
-                copy_to_new_file(handle, path)
-            yield path
-        finally:
-            path.unlink(missing_ok=True)
-
     @_service
     def delete(self, key: str) -> None:
         # DeleteObject succeeds for a missing key as well.
@@ -198,6 +185,14 @@ class S3Backend(Backend):
             CopySource={"Bucket": self.bucket, "Key": self._object(key)},
         )
         return new
+
+    @_service
+    def rewrite(self, key: str, path: Path) -> None:
+        # S3 objects cannot be changed in part: the object is written again whole.
+        fd = check_staged(path, self.scratch / "staging")
+        with os.fdopen(fd, "rb") as handle:
+            self._put(self._object(key), handle)
+        Path(path).unlink(missing_ok=True)
 
     @_service
     def exists(self, key: str) -> bool:
