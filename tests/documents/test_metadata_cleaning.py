@@ -8,6 +8,7 @@ import re
 import zipfile
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from tests.applying import (
@@ -17,6 +18,7 @@ from tests.applying import (
     post,
     stored_files,
 )
+from tracker.documents import refusals
 from tracker.documents.extract import extract_text
 from tracker.documents.extract_job import read_stored_document
 from tracker.enums import FileType
@@ -331,15 +333,16 @@ def encrypted_docx() -> bytes:
         (
             signed_pdf,
             "cv.pdf",
-            "This PDF is digitally signed. We remove the author's details from every document "
-            "before we store it, and that would break the signature. Please upload a copy "
-            "without the signature.",
+            "Dieses PDF ist digital signiert. Wir entfernen vor dem Speichern aus jedem "
+            "Dokument die Angaben zur Verfasserin oder zum Verfasser, und das würde die "
+            "Signatur ungültig machen. Bitte laden Sie eine Kopie ohne Signatur hoch.",
         ),
         (
             encrypted_docx,
             "cv.docx",
-            "This Word (DOCX) file is protected by a password, so we cannot check it or remove "
-            "the author's details from it. Please save a copy without a password and upload it.",
+            "Diese Word (DOCX)-Datei ist mit einem Passwort geschützt, deshalb können wir sie "
+            "weder prüfen noch die Angaben zur Verfasserin oder zum Verfasser daraus entfernen. "
+            "Bitte speichern Sie eine Kopie ohne Passwort und laden Sie sie hoch.",
         ),
     ],
 )
@@ -351,3 +354,16 @@ def test_files_that_cannot_be_cleaned_are_refused_and_nothing_is_stored(
     assert error_summary(response.text) == [f"Lebenslauf: {message}"]
     assert_nothing_stored(app)
     assert db.session.scalar(select(func.count()).select_from(Document)) == 0
+
+
+@pytest.mark.parametrize("refusal", [refusals.signed_pdf, refusals.protected_document])
+def test_the_refusals_are_written_in_every_applicant_language(app, refusal):
+    arguments = () if refusal is refusals.signed_pdf else (FileType.ODT,)
+    with force_locale("en"):
+        english = str(refusal(*arguments).message)
+    translated = set()
+    for language in ("de", "ru", "ka", "hy", "az"):
+        with force_locale(language):
+            translated.add(str(refusal(*arguments).message))
+    assert english not in translated
+    assert len(translated) == 5

@@ -28,6 +28,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import defusedxml.ElementTree
 
@@ -36,7 +37,7 @@ from tracker.documents.refusals import UploadError, cannot_clean, signed_pdf
 from tracker.documents.storage import new_staging_path
 from tracker.enums import FileType
 
-__all__ = ["METADATA_KINDS", "clean_document"]
+__all__ = ["METADATA_KINDS", "clean_document", "create_private"]
 
 # Every kind of metadata we may report as removed, in the order they are listed to editors
 # (their labels: tracker.labels.METADATA_KIND_LABELS).
@@ -130,6 +131,7 @@ _ATTRIBUTE = re.compile(
 _NAMING_ELEMENTS = frozenset({f"{_DC}creator", f"{_META}creator-initials"})
 _ELEMENT = re.compile(rb"(<(dc:creator|meta:creator-initials)(?:\s[^>]*)?>)([^<]*)(</\2\s*>)")
 _ANNOTATION = re.compile(rb"<office:annotation\b.*?</office:annotation\s*>", re.DOTALL)
+_PartCleaner = Callable[[str, bytes, set], bytes]
 _IMAGE_METADATA = frozenset({"exif", "xmp", "XML:com.adobe.xmp", "comment"})
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 # Entries are written with one fixed time: the archive's own times tell when it was saved.
@@ -148,9 +150,11 @@ def clean_document(path: Path, file_type: FileType) -> tuple[str, ...]:
         return ()
     target = new_staging_path()
     try:
-        with open(path, "rb") as source:
-            found = cleaner(source, target)
-        os.replace(target, path)
+        with open(path, "rb") as source, create_private(target) as out:
+            found = cleaner(source, out)
+        # Nothing to remove: the file stays exactly as it was sent.
+        if found:
+            os.replace(target, path)
     except UploadError:
         raise
     except Exception as error:
@@ -161,10 +165,20 @@ def clean_document(path: Path, file_type: FileType) -> tuple[str, ...]:
     return tuple(kind for kind in METADATA_KINDS if kind in found)
 
 
+def create_private(path: Path) -> BinaryIO:
+    """Create *path* for writing an applicant's file: brand-new, never a link, mode 0600.
+
+    O_EXCL | O_NOFOLLOW: never an existing file or a link someone planted; 0600 so that
+    no other local account can read applicants' documents.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    return os.fdopen(fd, "w+b")
+
+
 # -- PDF -----------------------------------------------------------------------------------
 
 
-def _clean_pdf(source, target: Path) -> set[str]:
+def _clean_pdf(source: BinaryIO, target: BinaryIO) -> set[str]:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject
 
@@ -199,8 +213,8 @@ def _clean_pdf(source, target: Path) -> set[str]:
                     found.add("xmp")
         # The dropped streams are still objects of the copy until nothing refers to them.
         writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
-        with open(target, "wb") as handle:
-            writer.write(handle)
+        if found:
+            writer.write(target)
     return found
 
 
@@ -251,7 +265,7 @@ def _is_signed(reader) -> bool:
 # -- zip archives (DOCX, ODT) --------------------------------------------------------------
 
 
-def _clean_archive(source, target: Path, part_cleaner: Callable[[str, bytes, set], bytes]) -> set:
+def _clean_archive(source: BinaryIO, target: BinaryIO, part_cleaner: _PartCleaner) -> set:
     found: set[str] = set()
     with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w") as out:
         for info in archive.infolist():

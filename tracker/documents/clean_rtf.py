@@ -7,7 +7,7 @@ else of the file is touched.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["clean_rtf"]
 
@@ -40,7 +40,7 @@ _RTF_INFO_WORDS = {
 _RTF_GROUP_START = re.compile(rb"\{(?:\\\*)?\s*\\([a-z]+)")
 
 
-def clean_rtf(source, target: Path) -> set[str]:
+def clean_rtf(source: BinaryIO, target: BinaryIO) -> set[str]:
     data = source.read()
     found: set[str] = set()
     pieces = []
@@ -64,7 +64,7 @@ def clean_rtf(source, target: Path) -> set[str]:
         pieces.append(data[position : match.start()] + b"{}")
         position = end
     pieces.append(data[position:])
-    target.write_bytes(b"".join(pieces))
+    target.write(b"".join(pieces))
     return found
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
-import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from tracker.documents.archives import check_archive
-from tracker.documents.clean import clean_document
+from tracker.documents.clean import clean_document, create_private
 from tracker.documents.pdf import check_pdf
 from tracker.documents.plaintext import check_rtf, check_text
 from tracker.documents.refusals import (
@@ -172,13 +171,11 @@ def stage_upload(upload: FileStorage) -> StagedFile:
         # A form validator may have peeked at the first bytes.
         stream.seek(0)
     path = new_staging_path()
-    # O_EXCL | O_NOFOLLOW: a brand-new file of our own, never an existing file or a link
-    # someone planted; 0600 so no other local account can read applicants' documents.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    staged = create_private(path)
     try:
         digest = hashlib.sha256()
         size = 0
-        with os.fdopen(fd, "wb") as staged:
+        with staged:
             while chunk := stream.read(CHUNK_SIZE):
                 size += len(chunk)
                 # Stop at the limit instead of copying the rest: Werkzeug's own limit is
