@@ -213,6 +213,15 @@ def tamar_rtf() -> bytes:
     )
 
 
+def assert_text_as_before(document: Document, original: bytes, tmp_path) -> None:
+    """The extract_text job reads the stored, cleaned copy: its text is the original's."""
+    before = tmp_path / f"original-{document.kind}.{document.file_type}"
+    before.write_bytes(original)
+    text, _ = read_stored_document(document.storage_key, document.file_type)
+    assert text == extract_text(before, FileType(document.file_type))
+    assert "Nino Beridze" in text or "Kutaissi" in text
+
+
 # -- submission ---------------------------------------------------------------------------
 
 
@@ -222,7 +231,7 @@ def _submit(client, call, **files):
     return {document.kind: document for document in db.session.scalars(select(Document))}
 
 
-def test_a_pdf_and_a_docx_naming_tamar_are_stored_without_her_name(app, client, call):
+def test_a_pdf_and_a_docx_naming_tamar_are_stored_without_her_name(app, client, call, tmp_path):
     pdf, docx_file = tamar_pdf(), tamar_docx()
     assert NAME.encode() in pdf
     assert all(
@@ -257,11 +266,10 @@ def test_a_pdf_and_a_docx_naming_tamar_are_stored_without_her_name(app, client, 
         data = stored.read_bytes()
         assert hashlib.sha256(data).hexdigest() == document.sha256 != document.original_sha256
         assert document.size == len(data)
+        assert_text_as_before(document, pdf if document is cv else docx_file, tmp_path)
 
 
-def test_odt_rtf_and_docx_images_are_cleaned_and_their_text_is_extracted_as_before(
-    app, client, call, tmp_path
-):
+def test_odt_and_rtf_are_cleaned_and_their_text_is_extracted_as_before(app, client, call, tmp_path):
     odt, rtf = tamar_odt(), tamar_rtf()
     documents = _submit(
         client,
@@ -277,16 +285,8 @@ def test_odt_rtf_and_docx_images_are_cleaned_and_their_text_is_extracted_as_befo
         "comment_authors",
         "change_authors",
     ]
-    for document, original, file_type in (
-        (documents["cv"], rtf, FileType.RTF),
-        (documents["writing_sample"], odt, FileType.ODT),
-    ):
-        before = tmp_path / f"original.{file_type.value}"
-        before.write_bytes(original)
-        # What the extract_text job reads: the stored, cleaned copy.
-        text, _ = read_stored_document(document.storage_key, document.file_type)
-        assert text == extract_text(before, file_type)
-        assert "Nino Beridze" in text or "Kutaissi" in text
+    assert_text_as_before(documents["cv"], rtf, tmp_path)
+    assert_text_as_before(documents["writing_sample"], odt, tmp_path)
 
 
 def test_the_candidate_page_says_what_was_removed(app, client, call, editor_client):
