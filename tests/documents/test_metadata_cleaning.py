@@ -267,6 +267,10 @@ def test_a_pdf_and_a_docx_naming_tamar_are_stored_without_her_name(app, client, 
         assert hashlib.sha256(data).hexdigest() == document.sha256 != document.original_sha256
         assert document.size == len(data)
         assert_text_as_before(document, pdf if document is cv else docx_file, tmp_path)
+    # The archive's entry times tell when it was saved: one fixed time for all.
+    stored = next(p for p in stored_files(app) if p.name == probe.storage_key)
+    with zipfile.ZipFile(stored) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 def test_odt_and_rtf_are_cleaned_and_their_text_is_extracted_as_before(app, client, call, tmp_path):
@@ -437,15 +441,33 @@ def test_a_password_protected_odt_is_refused():
     )
 
 
+COMMENT_WITH_ANOTHER_PREFIX = (
+    f'<?xml version="1.0" encoding="UTF-8"?><w:comments xmlns:w="{W}" xmlns:ü="{W}">'
+    f'<w:comment w:id="0" ü:author="{NAME}"><w:p/></w:comment></w:comments>'
+).encode()
+COMMENT_WITH_A_DEFAULT_AUTHOR = (
+    f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE w:comments [<!ATTLIST w:comment '
+    f'w:author CDATA "{NAME}">]><w:comments xmlns:w="{W}"><w:comment w:id="0"><w:p/>'
+    f"</w:comment></w:comments>"
+).encode()
+
+
 @pytest.mark.usefixtures("english")
-def test_a_name_the_cleaning_cannot_reach_refuses_the_file():
-    # An author attribute under a prefix outside ASCII: valid XML, missed by the blanking
-    # patterns, caught by the second look, so the file is refused rather than stored.
+@pytest.mark.parametrize(
+    "comments",
+    [
+        # Valid XML that the blanking patterns miss, caught by the second look.
+        pytest.param(COMMENT_WITH_ANOTHER_PREFIX, id="prefix-outside-ascii"),
+        pytest.param(COMMENT_WITH_A_DEFAULT_AUTHOR, id="dtd-default-attribute"),
+        pytest.param(
+            COMMENT_WITH_ANOTHER_PREFIX.decode().replace("UTF-8", "UTF-16").encode("utf-16"),
+            id="utf-16",
+        ),
+    ],
+)
+def test_a_name_the_cleaning_cannot_reach_refuses_the_file(comments):
     parts = _zip_parts(tamar_docx())
-    parts["word/comments.xml"] = (
-        f'<?xml version="1.0" encoding="UTF-8"?><w:comments xmlns:w="{W}" xmlns:ü="{W}">'
-        f'<w:comment w:id="0" ü:author="{NAME}"><w:p/></w:comment></w:comments>'
-    ).encode()
+    parts["word/comments.xml"] = comments
     assert _refusal(_zip(parts), "brief.docx") == (
         "We could not remove the author's details from this Word (DOCX) file, and we store "
         "no document with them. Please save it again from the program you wrote it in, or as "
