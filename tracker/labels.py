@@ -350,3 +350,21 @@ IMPORT_OUTCOME_LABELS = {
     "unchanged": _l("Unchanged"),
     "refused": _l("Refused"),
 }
+
+# What cleaning removed from a document before it was stored (tracker.documents.clean's
+# METADATA_KINDS), shown to editors as "Metadata removed: author, company, GPS".
+METADATA_KIND_LABELS = {
+    "author": _l("author"),
+    "company": _l("company"),
+    "title": _l("title, subject and keywords"),
+    "dates": _l("dates"),
+    "software": _l("program used"),
+    "template": _l("template"),
+    "revisions": _l("revision count and editing time"),
+    "custom_fields": _l("custom fields"),
+    "xmp": _l("XMP metadata"),
+    "comment_authors": _l("comment authors"),
+    "change_authors": _l("tracked-change authors"),
+    "gps": _l("GPS"),
+    "exif": _l("camera data (EXIF)"),
+}

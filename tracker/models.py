@@ -251,6 +251,11 @@ class StoredFile:
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     # Warnings for editors, e.g. "pdf_active_content"; the file was accepted regardless.
     flags: Mapped[list] = mapped_column(JSON, default=list)
+    # The sha256 of the file as uploaded (`sha256` is the stored, cleaned copy's) and the
+    # kinds of metadata removed from it (tracker.documents.clean): both None for files
+    # stored before documents were cleaned.
+    original_sha256: Mapped[str | None] = mapped_column(String(64))
+    metadata_removed: Mapped[list | None] = mapped_column(JSON)
 
 
 class Document(StoredFile, db.Model):

@@ -92,7 +92,7 @@ def test_an_error_then_a_fix_needs_no_file_chosen_again(storage, app, client, ca
 
     assert fixed.status_code == 302
     documents = {d.kind: d for d in db.session.scalars(select(Document))}
-    assert {kind: (d.filename, d.sha256) for kind, d in documents.items()} == {
+    assert {kind: (d.filename, d.original_sha256) for kind, d in documents.items()} == {
         "cv": ("cv.pdf", hashlib.sha256(sample("cv.pdf")).hexdigest()),
         "cover_letter": (
             "Anschreiben.docx",

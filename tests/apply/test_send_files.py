@@ -43,21 +43,24 @@ def test_each_document_is_written_once_and_stored_as_that_very_file(app, client,
     sent = client.post(url, data={**check_page_fields(check.text), "send": "1"})
     assert sent.status_code == 302
 
-    # The check page: each upload written once into staging (then renamed into the form's
-    # folder), and its description. Sending writes no file at all.
+    # The check page: each upload written once into staging, then its cleaned copy (which
+    # takes the upload's place, then is renamed into the form's folder), and its
+    # description. Sending writes no file at all.
     kept = root / "kept"
     assert [(path.parent, path.name) for path, _ in created] == [
         (root / "staging", created[0][0].name),
-        (created[1][0].parent, "cv.json.new"),
-        (root / "staging", created[2][0].name),
-        (created[1][0].parent, "writing_sample.json.new"),
+        (root / "staging", created[1][0].name),
+        (created[2][0].parent, "cv.json.new"),
+        (root / "staging", created[3][0].name),
+        (root / "staging", created[4][0].name),
+        (created[2][0].parent, "writing_sample.json.new"),
     ]
-    folder = created[1][0].parent
+    folder = created[2][0].parent
     assert folder.parent == kept
     # Only the form's folder is made, and a prefix folder of objects/ if it is new.
     assert [path for path in made if path.parent != objects] == [folder]
     assert not {path for path in made if path.parent == objects} & prefixes
-    # Each stored document is the uploaded file itself; the form's folder is gone.
+    # Each stored document is the cleaned copy itself; the form's folder is gone.
     reference = sent.headers["Location"].rsplit("/", 1)[1]
     stored = {
         kind: os.lstat(path_for(key))
@@ -68,8 +71,8 @@ def test_each_document_is_written_once_and_stored_as_that_very_file(app, client,
         )
     }
     assert {kind: status.st_ino for kind, status in stored.items()} == {
-        "cv": created[0][1],
-        "writing_sample": created[2][1],
+        "cv": created[1][1],
+        "writing_sample": created[4][1],
     }
     assert {status.st_nlink for status in stored.values()} == {1}
     assert not folder.exists()

@@ -7,6 +7,7 @@ page, as an editor meets the flags.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -18,8 +19,9 @@ from werkzeug.datastructures import FileStorage
 
 from tests import hostile_files as hostile
 from tests.applying import application_form, post
-from tracker.documents.pdf import PDF_FLAGS
-from tracker.documents.plaintext import RTF_OBJECT_FLAG
+from tracker.documents.archives import check_archive
+from tracker.documents.pdf import PDF_FLAGS, check_pdf
+from tracker.documents.plaintext import RTF_OBJECT_FLAG, check_rtf
 from tracker.documents.storage import storage_root
 from tracker.documents.validate import UploadError, stage_upload
 from tracker.enums import FileType
@@ -119,7 +121,14 @@ def test_stage_upload_accepts_and_flags_active_content(build, filename, file_typ
     staged = stage(data, filename)
 
     assert (staged.file_type, staged.flags) == (file_type, flags)
-    assert staged.path.read_bytes() == data
+    assert staged.original_sha256 == hashlib.sha256(data).hexdigest()
+    # The cleaned copy still does what the flags warn of: cleaning hides nothing.
+    checks = {
+        FileType.PDF: check_pdf,
+        FileType.DOCX: lambda path: check_archive(path, FileType.DOCX),
+        FileType.RTF: check_rtf,
+    }
+    assert checks[file_type](staged.path) == flags
 
 
 # -- stage_upload: refused ---------------------------------------------------------------------

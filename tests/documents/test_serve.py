@@ -224,7 +224,7 @@ def test_candidate_page_links_each_document_to_the_download(editor_client, appli
     assert Path(application.documents[0].storage_key).name not in page  # keys stay private
 
 
-def test_a_document_submitted_through_the_form_downloads_as_sent(
+def test_a_document_submitted_through_the_form_downloads_as_stored(
     storage, editor_client, client, call
 ):
     assert post(client, call, application_form(client, call)).status_code == 302
@@ -232,7 +232,9 @@ def test_a_document_submitted_through_the_form_downloads_as_sent(
     cv = document_of(submitted, "cv")
     response = download(editor_client, cv.id)
     assert response.status_code == 200
-    assert response.get_data() == (SAMPLES / "cv.pdf").read_bytes()
+    # The cleaned copy (test_metadata_cleaning.py), the only one ever stored.
+    assert hashlib.sha256(response.get_data()).hexdigest() == cv.sha256
+    assert cv.original_sha256 == hashlib.sha256((SAMPLES / "cv.pdf").read_bytes()).hexdigest()
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=\"Lebenslauf Nino.pdf\"; filename*=UTF-8''Lebenslauf%20Nino.pdf"
     )

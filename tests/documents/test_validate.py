@@ -139,11 +139,15 @@ def test_stage_upload_accepts_good_samples(sample, file_type):
     assert staged.file_type is file_type
     assert staged.filename == sample
     assert staged.content_type == CONTENT_TYPES[file_type]
-    assert staged.size == len(data)
-    assert staged.sha256 == hashlib.sha256(data).hexdigest()
+    # What is staged is the cleaned copy (test_metadata_cleaning.py): the samples carry
+    # their writers' metadata, so it differs from what was sent.
+    cleaned = staged.path.read_bytes()
+    assert staged.size == len(cleaned)
+    assert staged.sha256 == hashlib.sha256(cleaned).hexdigest()
+    assert staged.original_sha256 == hashlib.sha256(data).hexdigest()
+    assert (cleaned == data) is (staged.metadata_removed == ())
     assert staged.flags == ()
     assert staged.path.parent == storage_root() / "staging"
-    assert staged.path.read_bytes() == data
     assert stat.S_IMODE(staged.path.stat().st_mode) == 0o600
     assert staging_contents() == [staged.path.name]
 
@@ -179,9 +183,12 @@ def test_stage_upload_accepts_and_flags(build, filename, file_type, flags):
 
     staged = stage_upload(make_upload(data, filename))
 
-    assert (staged.file_type, staged.flags, staged.size) == (file_type, flags, len(data))
-    assert staged.sha256 == hashlib.sha256(data).hexdigest()
-    assert staged.path.read_bytes() == data
+    cleaned = staged.path.read_bytes()
+    assert (staged.file_type, staged.flags, staged.size) == (file_type, flags, len(cleaned))
+    assert staged.sha256 == hashlib.sha256(cleaned).hexdigest()
+    assert staged.original_sha256 == hashlib.sha256(data).hexdigest()
+    # A file with nothing to remove is stored exactly as sent.
+    assert (cleaned == data) is (staged.metadata_removed == ())
 
 
 def test_stage_upload_keeps_only_a_sanitised_display_name():

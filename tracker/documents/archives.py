@@ -25,6 +25,7 @@ from tracker.documents.refusals import (
     UploadError,
     macros,
     mismatch,
+    protected_document,
     remote_content,
     too_complex,
     unreadable,
@@ -115,6 +116,18 @@ class _ScriptBindingFinder(ContentHandler):
                 attrs.getValue(attribute).strip().lower().startswith(_SCRIPT_URL_SCHEMES)
             ):
                 self.found = True
+
+
+class _EncryptionFinder(ContentHandler):
+    """Find manifest:encryption-data in an ODF manifest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def startElement(self, name, attrs):  # noqa: N802 (the SAX API's name)
+        if name.rpartition(":")[2] == "encryption-data":
+            self.found = True
 
 
 def _parse_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo, handler=None) -> None:
@@ -282,6 +295,14 @@ def _check_odt(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
     with archive.open(first) as raw:
         if raw.read(len(_ODT_MIMETYPE) + 1) != _ODT_MIMETYPE:
             raise mismatch(FileType.ODT)
+    # A password-protected ODT lists how each part is encrypted in its manifest; its parts
+    # can be neither checked nor cleaned.
+    manifest = next((info for info in infos if info.filename == "META-INF/manifest.xml"), None)
+    if manifest is not None:
+        finder = _EncryptionFinder()
+        _parse_xml(archive, manifest, finder)
+        if finder.found:
+            raise protected_document(FileType.ODT)
     # Script bindings run installed macros and scripts without any Basic in the file: a
     # mouse-over bound to a script is how CVE-2018-16858 and CVE-2019-9848 ran code.
     # LibreOffice calls them macros, and so do we.

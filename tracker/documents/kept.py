@@ -55,6 +55,8 @@ class KeptFile:
     size: int
     sha256: str
     flags: tuple[str, ...] = ()
+    original_sha256: str = ""
+    metadata_removed: tuple[str, ...] = ()
 
 
 def folder_of(token: str) -> str:
@@ -72,6 +74,8 @@ def _metadata(staged: StagedFile) -> bytes:
             "size": staged.size,
             "sha256": staged.sha256,
             "flags": list(staged.flags),
+            "original_sha256": staged.original_sha256,
+            "metadata_removed": list(staged.metadata_removed),
         }
     ).encode()
 
@@ -86,6 +90,8 @@ def _kept(folder: str, kind: DocumentKind, meta: dict) -> KeptFile:
         size=int(meta["size"]),
         sha256=str(meta["sha256"]),
         flags=tuple(meta.get("flags", ())),
+        original_sha256=str(meta.get("original_sha256", "")),
+        metadata_removed=tuple(meta.get("metadata_removed", ())),
     )
 
 

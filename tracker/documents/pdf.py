@@ -60,7 +60,7 @@ _PADDING = b" \t\r\n\f\x00"
 
 
 @contextmanager
-def _quiet_pypdf() -> Iterator[None]:
+def quiet_pypdf() -> Iterator[None]:
     """Silence pypdf's warnings about broken objects while it reads one upload.
 
     Hostile or sloppy PDFs make pypdf warn once per broken object; the outcome (accepted,
@@ -98,7 +98,7 @@ def check_pdf(path: Path) -> tuple[str, ...]:
     from pypdf import PdfReader
 
     try:
-        with _quiet_pypdf():
+        with quiet_pypdf():
             reader = PdfReader(path, strict=False)
             if reader.is_encrypted and not _decrypts_without_password(reader):
                 raise protected_pdf()

@@ -177,3 +177,38 @@ def remote_content() -> UploadError:
             "Please save it as PDF and upload the new copy."
         )
     )
+
+
+def signed_pdf() -> UploadError:
+    """Refuse a signed PDF: removing its author details would break the signature."""
+    return UploadError(
+        lazy_gettext(
+            "This PDF is digitally signed. We remove the author's details from every "
+            "document before we store it, and that would break the signature. Please "
+            "upload a copy without the signature."
+        )
+    )
+
+
+def protected_document(file_type: FileType) -> UploadError:
+    """Refuse a DOCX or ODT file protected by a password (encrypted)."""
+    return UploadError(
+        lazy_gettext(
+            "This %(kind)s file is protected by a password, so we cannot check it or remove "
+            "the author's details from it. Please save a copy without a password and "
+            "upload it.",
+            kind=TYPE_NAMES[file_type],
+        )
+    )
+
+
+def cannot_clean(file_type: FileType) -> UploadError:
+    """Refuse a file whose metadata (author, company…) we could not remove."""
+    return UploadError(
+        lazy_gettext(
+            "We could not remove the author's details from this %(kind)s file, and we "
+            "store no document with them. Please save it again from the program you wrote "
+            "it in, or as PDF, and upload the new copy.",
+            kind=TYPE_NAMES[file_type],
+        )
+    )

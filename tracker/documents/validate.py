@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import logging
-import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from tracker.documents.archives import check_archive
+from tracker.documents.clean import clean_document, create_private
 from tracker.documents.pdf import check_pdf
 from tracker.documents.plaintext import check_rtf, check_text
 from tracker.documents.refusals import (
@@ -33,6 +33,7 @@ from tracker.documents.refusals import (
     macros,
     mismatch,
     no_space,
+    protected_document,
     rename,
     too_large,
     wrong_type,
@@ -117,6 +118,10 @@ class StagedFile:
     size: int
     sha256: str
     flags: tuple[str, ...] = ()
+    # The sha256 of the file as it was uploaded; `sha256` and `size` are the cleaned copy's,
+    # the only one ever stored (tracker.documents.clean).
+    original_sha256: str = ""
+    metadata_removed: tuple[str, ...] = ()
 
 
 # -- public interface ------------------------------------------------------------------------
@@ -166,13 +171,11 @@ def stage_upload(upload: FileStorage) -> StagedFile:
         # A form validator may have peeked at the first bytes.
         stream.seek(0)
     path = new_staging_path()
-    # O_EXCL | O_NOFOLLOW: a brand-new file of our own, never an existing file or a link
-    # someone planted; 0600 so no other local account can read applicants' documents.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    staged = create_private(path)
     try:
         digest = hashlib.sha256()
         size = 0
-        with os.fdopen(fd, "wb") as staged:
+        with staged:
             while chunk := stream.read(CHUNK_SIZE):
                 size += len(chunk)
                 # Stop at the limit instead of copying the rest: Werkzeug's own limit is
@@ -183,8 +186,16 @@ def stage_upload(upload: FileStorage) -> StagedFile:
                 staged.write(chunk)
         if size == 0:
             raise empty()
-        file_type = _decide_type(sniff(path), _extension_type(upload.filename))
+        extension_type = _extension_type(upload.filename)
+        if extension_type in {FileType.DOCX, FileType.ODT} and _is_encrypted_package(path):
+            raise protected_document(extension_type)
+        file_type = _decide_type(sniff(path), extension_type)
+        # The checks judge the file as uploaded; only then is it cleaned, in place.
         flags = _STRUCTURE_CHECKS[file_type](path)
+        removed = clean_document(path, file_type)
+        with open(path, "rb") as cleaned:
+            cleaned_sha256 = hashlib.file_digest(cleaned, "sha256").hexdigest()
+        cleaned_size = path.stat().st_size
     except BaseException as error:
         path.unlink(missing_ok=True)
         # ENOSPC change: see _DISK_FULL.
@@ -197,9 +208,11 @@ def stage_upload(upload: FileStorage) -> StagedFile:
         filename=sanitise_filename(upload.filename, file_type),
         file_type=file_type,
         content_type=CONTENT_TYPES[file_type],
-        size=size,
-        sha256=digest.hexdigest(),
+        size=cleaned_size,
+        sha256=cleaned_sha256,
         flags=flags,
+        original_sha256=digest.hexdigest(),
+        metadata_removed=removed,
     )
 
 
@@ -214,7 +227,22 @@ def stored_columns(checked: StagedFile, key: str) -> dict:
         "sha256": checked.sha256,
         "storage_key": key,
         "flags": list(checked.flags),
+        "original_sha256": checked.original_sha256,
+        "metadata_removed": list(checked.metadata_removed),
     }
+
+
+# Office writes a password-protected DOCX as an OLE compound file holding the encrypted
+# package in a stream of this name (MS-OFFCRYPTO); the name is in the directory, UTF-16LE.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _is_encrypted_package(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        if handle.read(len(_OLE_SIGNATURE)) != _OLE_SIGNATURE:
+            return False
+        return _ENCRYPTED_PACKAGE in handle.read()
 
 
 # -- type decision -------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from tracker.labels import (
     CRITERION_LABELS,
     DOCUMENT_KIND_LABELS,
     FLAG_LABELS,
+    METADATA_KIND_LABELS,
     RECOMMENDATION_LABELS,
     STATUS_LABELS,
     country_label,
@@ -96,10 +97,7 @@ _WEB_URL = re.compile(r"https?://[^\s/?#\\@:]+(?::[0-9]{1,5})?(?:[/?#]\S*)?", re
 
 
 def is_web_url(url: str | None) -> bool:
-    """Tell whether *url* may become a link: http(s) only, with a host, no odd characters.
-
-    Anything else – ``javascript:``, ``data:``, a relative path – is shown as text only.
-    """
+    """Tell whether *url* may become a link: http(s), a host, no odd characters (else text)."""
     if not url or any(unicodedata.category(char)[0] in "CZ" and char != " " for char in url):
         return False
     return _WEB_URL.fullmatch(url) is not None
@@ -135,6 +133,7 @@ def template_helpers() -> dict:
         "RECOMMENDATION_LABELS": RECOMMENDATION_LABELS,
         "DOCUMENT_KIND_LABELS": DOCUMENT_KIND_LABELS,
         "FLAG_LABELS": FLAG_LABELS,
+        "METADATA_KIND_LABELS": METADATA_KIND_LABELS,
         "TYPE_NAMES": TYPE_NAMES,
         "label_of": label_of,
         "rating_mean_of": rating_mean,

@@ -1,0 +1,391 @@
+"""Remove what betrays a document's author before it is stored: every stored file is a cleaned copy.
+
+An applicant at risk may not know that their CV's PDF names them as its author, that their
+Word file carries their employer as "company", their colleagues' names on comments and
+tracked changes, and their phone's GPS position in a photo. So every accepted upload is
+rewritten here, in the request, before it is kept or stored; the original is never stored
+(only its sha256 is recorded). Cleaning never re-renders anything:
+
+- PDF: the document information dictionary and XMP streams are dropped and the objects
+  written again by pypdf (no page is drawn). A signed PDF is refused: any rewrite breaks
+  its signature.
+- DOCX: docProps/core.xml, app.xml and custom.xml are replaced by empty ones; author,
+  initials and account attributes (comments, tracked changes, people.xml) are blanked.
+- ODT: meta.xml is replaced by an empty one; annotation and tracked-change creators blanked.
+- Images inside DOCX/ODT lose EXIF (GPS included), XMP and text chunks (Pillow).
+- RTF: the {\\info} group, revision table, annotation authors and user properties go.
+
+Zip archives are rewritten entry by entry in their order, every other entry's content
+unchanged. The property parts are read with defusedxml (to say what they held) and
+replaced whole; the parts of the text have their author attributes and elements blanked
+in the bytes, then are searched again for any name left under any prefix, a DTD or an
+encoding the patterns cannot see through; anything unexpected refuses the upload
+(`cannot_clean`).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import defusedxml.ElementTree
+
+from tracker.documents.clean_rtf import clean_rtf
+from tracker.documents.refusals import UploadError, cannot_clean, signed_pdf
+from tracker.documents.storage import new_staging_path
+from tracker.enums import FileType
+
+__all__ = ["METADATA_KINDS", "clean_document", "create_private"]
+
+# Every kind of metadata we may report as removed, in the order they are listed to editors
+# (their labels: tracker.labels.METADATA_KIND_LABELS).
+METADATA_KINDS = (
+    "author",
+    "company",
+    "title",
+    "dates",
+    "software",
+    "template",
+    "revisions",
+    "custom_fields",
+    "xmp",
+    "comment_authors",
+    "change_authors",
+    "gps",
+    "exif",
+)
+
+_CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_DCTERMS = "{http://purl.org/dc/terms/}"
+_EP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+# What each element of the property parts is, for the list shown to editors.
+_PROPERTY_KINDS = {
+    f"{_DC}creator": "author",
+    f"{_CP}lastModifiedBy": "author",
+    f"{_META}initial-creator": "author",
+    f"{_DCTERMS}created": "dates",
+    f"{_DCTERMS}modified": "dates",
+    f"{_CP}lastPrinted": "dates",
+    f"{_META}creation-date": "dates",
+    f"{_META}print-date": "dates",
+    f"{_DC}date": "dates",
+    f"{_DC}title": "title",
+    f"{_DC}subject": "title",
+    f"{_DC}description": "title",
+    f"{_CP}keywords": "title",
+    f"{_CP}category": "title",
+    f"{_CP}contentStatus": "title",
+    f"{_META}keyword": "title",
+    f"{_CP}revision": "revisions",
+    f"{_EP}TotalTime": "revisions",
+    f"{_META}editing-cycles": "revisions",
+    f"{_META}editing-duration": "revisions",
+    f"{_EP}Company": "company",
+    f"{_EP}Manager": "company",
+    f"{_EP}Template": "template",
+    f"{_META}template": "template",
+    f"{_EP}Application": "software",
+    f"{_EP}AppVersion": "software",
+    f"{_META}generator": "software",
+    f"{_META}user-defined": "custom_fields",
+    f"{_META}printed-by": "author",
+}
+
+_EMPTY_PARTS = {
+    "docProps/core.xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        b'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"/>'
+    ),
+    "docProps/app.xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'extended-properties"/>'
+    ),
+    "docProps/custom.xml": (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'custom-properties"/>'
+    ),
+    "meta.xml": (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        b' office:version="1.2"><office:meta/></office:document-meta>'
+    ),
+}
+
+# Attributes that name a person or their account: comment and tracked-change authors and
+# initials (any part of word/), people.xml's accounts.
+_ATTRIBUTE = re.compile(
+    rb"(\s(?:[A-Za-z_][\w.-]*:)?(?:author|initials|userId|providerId))(\s*=\s*)"
+    rb"(\"[^\"]*\"|'[^']*')"
+)
+# ODF names people in elements: dc:creator in annotations and tracked changes' change-info.
+_ELEMENT = re.compile(rb"(<(dc:creator|meta:creator-initials)(?:\s[^>]*)?>)([^<]*)(</\2\s*>)")
+_LEFT_ATTRIBUTE = re.compile(
+    rb"[\s:](?:author|initials|userId|providerId)\s*=\s*(?:\"[^\"]+\"|'[^']+')"
+)
+_LEFT_ELEMENT = re.compile(rb"<(?:[^\s>/:]+:)?creator(?:-initials)?(?:\s[^>]*)?>\s*[^<\s]")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY", b"<!ATTLIST")
+_ANNOTATION = re.compile(rb"<office:annotation\b.*?</office:annotation\s*>", re.DOTALL)
+_PartCleaner = Callable[[str, bytes, set], bytes]
+_IMAGE_METADATA = frozenset({"exif", "xmp", "XML:com.adobe.xmp", "comment"})
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
+# Entries are written with one fixed time: the archive's own times tell when it was saved.
+_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def clean_document(path: Path, file_type: FileType) -> tuple[str, ...]:
+    """Rewrite the checked upload at *path* without its metadata, in place.
+
+    :returns: the kinds of metadata removed, in `METADATA_KINDS` order; ``()`` if none.
+    :raises UploadError: the file cannot be cleaned (or not without breaking it); the file
+        at *path* is then left as it was, for the caller to remove.
+    """
+    cleaner = _CLEANERS.get(file_type)
+    if cleaner is None:
+        return ()
+    target = new_staging_path()
+    try:
+        with open(path, "rb") as source, create_private(target) as out:
+            found = cleaner(source, out)
+        # Nothing to remove: the file stays exactly as it was sent.
+        if found:
+            os.replace(target, path)
+    except UploadError:
+        raise
+    except Exception as error:
+        # Hostile or unusual files fail in many ways; none of them may be stored uncleaned.
+        raise cannot_clean(file_type) from error
+    finally:
+        target.unlink(missing_ok=True)
+    return tuple(kind for kind in METADATA_KINDS if kind in found)
+
+
+def create_private(path: Path) -> BinaryIO:
+    """Create *path* for writing an applicant's file: brand-new, never a link, mode 0600.
+
+    O_EXCL | O_NOFOLLOW: never an existing file or a link someone planted; 0600 so that
+    no other local account can read applicants' documents.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    return os.fdopen(fd, "w+b")
+
+
+# -- PDF -----------------------------------------------------------------------------------
+
+
+def _clean_pdf(source: BinaryIO, target: BinaryIO) -> set[str]:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject
+
+    from tracker.documents.pdf import quiet_pypdf
+
+    with quiet_pypdf():
+        reader = PdfReader(source, strict=False)
+        if reader.is_encrypted:
+            # Only PDFs that open without a password get here (check_pdf): the copy is
+            # written without the owner password's restrictions.
+            reader.decrypt("")
+        if _is_signed(reader):
+            raise signed_pdf()
+        found = _info_kinds(reader.metadata or {})
+        writer = PdfWriter(clone_from=reader)
+        writer.metadata = None
+        for holder in [writer.root_object, *writer.pages]:
+            for key in ("/Metadata", "/PieceInfo"):
+                if key in holder:
+                    found.add("xmp" if key == "/Metadata" else "software")
+                    del holder[key]
+        # Images and fonts may carry XMP streams of their own.
+        for page in writer.pages:
+            resources = page.get("/Resources")
+            resources = resources.get_object() if resources is not None else None
+            objects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
+            objects = objects.get_object() if objects is not None else None
+            for reference in objects.values() if isinstance(objects, DictionaryObject) else ():
+                item = reference.get_object()
+                if isinstance(item, DictionaryObject) and "/Metadata" in item:
+                    del item["/Metadata"]
+                    found.add("xmp")
+        # The dropped streams are still objects of the copy until nothing refers to them.
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        if found:
+            writer.write(target)
+    return found
+
+
+def _info_kinds(info) -> set[str]:
+    kinds = {
+        "/Author": "author",
+        "/Title": "title",
+        "/Subject": "title",
+        "/Keywords": "title",
+        "/Creator": "software",
+        "/Producer": "software",
+        "/CreationDate": "dates",
+        "/ModDate": "dates",
+    }
+    return {kinds.get(key, "custom_fields") for key in info if key != "/Trapped"}
+
+
+def _is_signed(reader) -> bool:
+    """Tell whether the PDF carries a signature (DocMDP or usage rights, or a signed field)."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    root = reader.trailer["/Root"]
+    if "/Perms" in root:
+        return True
+    form = root.get("/AcroForm")
+    form = form.get_object() if form is not None else None
+    if not isinstance(form, DictionaryObject):
+        return False
+    if int(form.get("/SigFlags", 0) or 0) & 1:
+        return True
+    fields = form.get("/Fields")
+    stack = list(fields.get_object()) if fields is not None else []
+    seen = 0
+    while stack and seen < 100_000:
+        seen += 1
+        field = stack.pop().get_object()
+        if not isinstance(field, DictionaryObject):
+            continue
+        if field.get("/FT") == "/Sig" and "/V" in field:
+            return True
+        kids = field.get("/Kids")
+        kids = kids.get_object() if kids is not None else None
+        if isinstance(kids, ArrayObject):
+            stack.extend(kids)
+    return False
+
+
+# -- zip archives (DOCX, ODT) --------------------------------------------------------------
+
+
+def _clean_archive(source: BinaryIO, target: BinaryIO, part_cleaner: _PartCleaner) -> set:
+    found: set[str] = set()
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w") as out:
+        for info in archive.infolist():
+            data = archive.read(info)
+            data = part_cleaner(info.filename, data, found)
+            if info.filename.lower().endswith(_IMAGE_SUFFIXES):
+                data = _clean_image(data, found)
+            entry = zipfile.ZipInfo(info.filename, _ENTRY_TIME)
+            entry.compress_type = info.compress_type
+            entry.external_attr = info.external_attr
+            # Pictures are compressed already: deflating them hard again costs time (tens of
+            # ms per MB) and saves nothing. XML parts are small and shrink well.
+            level = 6 if info.filename.lower().endswith((".xml", ".rels")) else 1
+            out.writestr(entry, data, compresslevel=level)
+    return found
+
+
+def _docx_part(name: str, data: bytes, found: set) -> bytes:
+    if name in _EMPTY_PARTS and name.startswith("docProps/"):
+        found |= _property_kinds(data)
+        return _EMPTY_PARTS[name]
+    if name.startswith("word/") and name.endswith(".xml"):
+        kind = "comment_authors" if "comments" in name or "people" in name else "change_authors"
+        return _blank_attributes(data, kind, found)
+    return data
+
+
+def _odt_part(name: str, data: bytes, found: set) -> bytes:
+    if name == "meta.xml":
+        found |= _property_kinds(data)
+        return _EMPTY_PARTS[name]
+    if name in {"content.xml", "styles.xml"}:
+        cleaned = _ANNOTATION.sub(
+            lambda match: _blank_elements(match.group(0), "comment_authors", found), data
+        )
+        cleaned = _blank_elements(cleaned, "change_authors", found)
+        _prove_clean(cleaned)
+        return cleaned
+    return data
+
+
+def _property_kinds(data: bytes) -> set[str]:
+    root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
+    return {
+        _PROPERTY_KINDS.get(element.tag, "custom_fields")
+        for element in root.iter()
+        if (element.text or "").strip() or element.tag == f"{_META}user-defined"
+    }
+
+
+def _blank_attributes(data: bytes, kind: str, found: set) -> bytes:
+    if not _LEFT_ATTRIBUTE.search(data):
+        _prove_clean(data)
+        return data
+
+    def blank(match: re.Match) -> bytes:
+        if len(match.group(3)) > 2:
+            found.add(kind)
+        return match.group(1) + match.group(2) + b'""'
+
+    cleaned = _ATTRIBUTE.sub(blank, data)
+    _prove_clean(cleaned)
+    return cleaned
+
+
+def _blank_elements(data: bytes, kind: str, found: set) -> bytes:
+    def blank(match: re.Match) -> bytes:
+        if match.group(3).strip():
+            found.add(kind)
+        return match.group(1) + match.group(4)
+
+    return _ELEMENT.sub(blank, data)
+
+
+def _prove_clean(data: bytes) -> None:
+    """Check a cleaned part again: no attribute or element that names a person is left.
+
+    Done on the bytes, which is quick for the largest parts: any author-like attribute
+    with a value, or creator element with text, whatever its prefix, refuses the file, and
+    so do encodings and DTDs (default attribute values) that the patterns cannot see
+    through. Word and LibreOffice write neither.
+    """
+    if data[:2] in _UTF16_BOMS or b"\x00" in data[:200] or any(m in data for m in _DTD_MARKS):
+        raise ValueError("an XML part in an encoding or with a DTD we do not clean")
+    if _LEFT_ATTRIBUTE.search(data) or _LEFT_ELEMENT.search(data):
+        raise ValueError("a name is left in an XML part")
+
+
+def _clean_image(data: bytes, found: set) -> bytes:
+    """Return the image without EXIF, XMP or text chunks; unchanged if it has none."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        exif = image.getexif()
+        extra = _IMAGE_METADATA & set(image.info)
+        texts = getattr(image, "text", None) or {}
+        if not exif and not extra and not texts:
+            return data
+        found.add("gps" if 0x8825 in exif else "exif")
+        image_format = image.format
+        # The orientation tag goes with the rest: turn the pixels as a viewer would have.
+        upright = ImageOps.exif_transpose(image)
+        buffer = io.BytesIO()
+        options = {"quality": "keep"} if image_format == "JPEG" and upright is image else {}
+        if image_format == "JPEG" and upright is not image:
+            options = {"quality": 95}
+        upright.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+_CLEANERS: dict[FileType, Callable] = {
+    FileType.PDF: _clean_pdf,
+    FileType.DOCX: lambda source, target: _clean_archive(source, target, _docx_part),
+    FileType.ODT: lambda source, target: _clean_archive(source, target, _odt_part),
+    FileType.RTF: clean_rtf,
+}
