@@ -40,13 +40,15 @@ def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
 
     # The candidate page's application with its documents, its answers, its timeline, the
     # person's applications and versions, the tags; the inbox's rows' lists, my ratings,
-    # the addresses' versions, the change counts; the account of every staff request.
+    # the addresses' versions, the change counts; the account of every staff request and
+    # the header's unread notifications.
     assert prepared_statements() == [
         "SELECT 'regions' AS",
         "SELECT applications.id, application_languages_1.id",
         "SELECT applications.id, applications.call_id,",
         "SELECT applications.id, applications.call_id,",
         "SELECT change_counts.name, change_counts.value",
+        "SELECT count(*) AS",
         "SELECT kinds.kind, status_changes.id,",
         "SELECT ratings.application_id FROM",
         "SELECT relatives.kind, applications.id,",

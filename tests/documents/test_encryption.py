@@ -449,6 +449,8 @@ def test_the_right_key_from_a_key_file_starts_and_reads(
         document = db.session.scalar(select(Document))
         assert read_all(document.storage_key) == PHRASE
         db.session.remove()
+        # The second app's pool closed now, not by the garbage collector in a later test.
+        db.engine.dispose()
 
 
 def test_without_a_key_objects_are_stored_as_they_are(app_config):
@@ -457,6 +459,8 @@ def test_without_a_key_objects_are_stored_as_they_are(app_config):
     with plain.app_context():
         key = store(PHRASE)
         assert raw(key) == PHRASE
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_files_kept_with_a_form_are_encrypted_and_read_back(storage, app):
