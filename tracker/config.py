@@ -187,9 +187,7 @@ def load_config(instance_path: str) -> dict:
         "TRANSLATION_API_KEY": os.environ.get("TRANSLATION_API_KEY") or None,
         "TRANSLATION_TIMEOUT": _env_int("TRANSLATION_TIMEOUT", 10),
         "TRANSLATION_ALLOW_HTTP": _env_bool("TRANSLATION_ALLOW_HTTP", False),
-        # Webhooks (tracker.webhooks): how long one delivery may take before it is cut and
-        # retried; WEBHOOK_ALLOW_PRIVATE (development only) admits http:// and endpoints on
-        # private, loopback and link-local addresses.
+        # Webhooks: one delivery's time limit; development only: http:// and private addresses.
         "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS") or 10),
         "WEBHOOK_ALLOW_PRIVATE": _env_bool("WEBHOOK_ALLOW_PRIVATE", False),
         # Background jobs other than emails (text extraction, purges): attempts, the first
@@ -236,9 +234,9 @@ def load_config(instance_path: str) -> dict:
         # inbox with acknowledgements from many IPs while an applicant who corrects mistakes
         # from a shared office or mobile address is not locked out.
         "APPLY_LIMIT_PER_IP": os.environ.get("APPLY_LIMIT_PER_IP", "20 per hour"),
+        "APPLY_LIMIT_PER_EMAIL": os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per day"),
         # The JSON API, per token (per address for requests without one).
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour"),
-        "APPLY_LIMIT_PER_EMAIL": os.environ.get("APPLY_LIMIT_PER_EMAIL", "5 per day"),
         # How many reverse proxies in front of the app set X-Forwarded-For / -Proto. 0 (not
         # behind a proxy) trusts neither header: a forged one could dodge every rate limit.
         "PROXY_FIX_X_FOR": _env_int("PROXY_FIX_X_FOR", 0),

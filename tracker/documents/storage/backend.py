@@ -125,12 +125,12 @@ class Backend(ABC):
         :param share: the copy may share its bytes with the original (a hard link).
         """
 
+    @abstractmethod
     def rewrite(self, key: str, path: Path) -> None:
         """Replace the object under *key* with the local file *path* (in staging), whole.
 
         Used by key rotation only; the local file is gone afterwards.
         """
-        raise NotImplementedError
 
     @abstractmethod
     def exists(self, key: str) -> bool:
