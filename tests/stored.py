@@ -9,6 +9,7 @@ import os
 
 from tracker.applications.submit import generate_reference
 from tracker.models import (
+    ApplicantSafety,
     Application,
     ApplicationLanguage,
     ApplicationRegion,
@@ -19,12 +20,13 @@ from tracker.models import (
 
 
 def new_application(
-    call: Call, /, *, region: str | None = None, regions=None, **changes
+    call: Call, /, *, region: str | None = None, regions=None, at_risk=False, **changes
 ) -> Application:
     """Return an unsaved application to *call* from Nino Beridze, with *changes* applied
     (``call=`` among them sends it to another call).
 
-    *region* is a shorthand for one covered region, *regions* for several. Call inside an
+    *region* is a shorthand for one covered region, *regions* for several; *at_risk* for an
+    applicant who said they could be at risk (and asked for nothing more). Call inside an
     app context; the caller adds and commits it.
     """
     covered = regions if regions is not None else [region or "georgia"]
@@ -47,4 +49,7 @@ def new_application(
         "languages": [ApplicationLanguage(language="de", level="B2", position=0)],
         "topics": [ApplicationTopic(topic="politics")],
     }
-    return Application(**(fields | changes))
+    fields |= changes
+    if at_risk:
+        fields["safety"] = ApplicantSafety(call_id=fields["call"].id)
+    return Application(**fields)

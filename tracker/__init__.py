@@ -157,7 +157,12 @@ def _init_extensions(app: Flask) -> None:
 
     from tracker.auth.browser_session import load_signed_in_user
     from tracker.auth.guest_guard import end_ended_guest_session
-    from tracker.web.access import audit_api_request, audit_guest_request, enforce_access_policy
+    from tracker.web.access import (
+        audit_api_request,
+        audit_at_risk_request,
+        audit_guest_request,
+        enforce_access_policy,
+    )
 
     login_manager.user_loader(load_signed_in_user)
     # Before the policy: a guest whose access ended is signed out with a word, not refused.
@@ -165,6 +170,7 @@ def _init_extensions(app: Flask) -> None:
     app.before_request(enforce_access_policy)
     app.after_request(audit_guest_request)
     app.after_request(audit_api_request)
+    app.after_request(audit_at_risk_request)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -251,6 +251,15 @@ class ExpertSource(StrEnum):
     IMPORT = "import"  # the newsroom's own list (tracker.experts.importing)
 
 
+class SafeChannel(StrEnum):
+    """A channel an applicant at risk prefers to be contacted on (tracker.applications.risk)."""
+
+    SIGNAL = "signal"
+    THREEMA = "threema"
+    PROTON = "proton"
+    OTHER = "other"
+
+
 class ApiScope(StrEnum):
     """What an API token may do (tracker.api_tokens); contact details need their own scope."""
 

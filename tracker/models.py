@@ -38,6 +38,7 @@ from tracker.enums import (
     Recommendation,
     RejectionReason,
     Role,
+    SafeChannel,
     Status,
     WebhookDeliveryStatus,
     WebhookEvent,
@@ -154,7 +155,6 @@ class Application(db.Model):
     rating_count: Mapped[int] = mapped_column(default=0)
     rating_mean: Mapped[float | None]
     version_id: Mapped[int] = mapped_column(default=1)
-
     call: Mapped[Call] = relationship(back_populates="applications")
     languages: Mapped[list[ApplicationLanguage]] = relationship(
         cascade="all, delete-orphan", order_by="ApplicationLanguage.position"
@@ -173,6 +173,8 @@ class Application(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     tags: Mapped[list[Tag]] = relationship(secondary="application_tags", order_by="Tag.name")
     reply_address: Mapped[ReplyAddress | None] = relationship(cascade="all, delete-orphan")
+    # Present if the applicant said they could be at risk (tracker.applications.risk).
+    safety: Mapped[ApplicantSafety | None] = relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -180,9 +182,42 @@ class Application(db.Model):
         return f"<Application {self.reference}>"
 
     @property
+    def at_risk(self) -> bool:
+        """Whether the applicant said that publishing under their own name, or being known
+        to work with us, could put them at risk: then only admins and the editors named for
+        them see the application, it is erased sooner, and no email subject names them."""
+        return self.safety is not None
+
+    @property
     def regions(self) -> list[str]:
         """Return the keys of the regions the applicant covers, in order."""
         return [row.region for row in self.covered_regions]
+
+
+class ApplicantSafety(db.Model):
+    """An applicant who said they could be at risk (Application.at_risk), and what they
+    asked for: a pseudonymous byline, no mail to a work address, a safe channel. The handle
+    is a personal field like the phone number.
+
+    A table of its own, read by every listing's need-to-know condition (inbox.scope): a
+    few rows, whatever the number of applications."""
+
+    __tablename__ = "applicant_safety"
+    __table_args__ = (CheckConstraint(_in("safe_channel", SafeChannel), name="channel_valid"),)
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The application's call (an application never moves to another): the need-to-know
+    # condition reads this table alone.
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    wants_pseudonym: Mapped[bool] = mapped_column(default=False)
+    avoid_work_address: Mapped[bool] = mapped_column(default=False)
+    safe_channel: Mapped[str | None] = mapped_column(String(10))
+    safe_channel_handle: Mapped[str | None] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"<ApplicantSafety {self.application_id}>"
 
 
 class ApplicationLanguage(db.Model):
@@ -591,6 +626,46 @@ class User(UserMixin, db.Model):
     @property
     def is_guest(self) -> bool:
         return self.role == Role.GUEST
+
+
+class CallNeedToKnow(db.Model):
+    """An editor an admin named to see the applicants at risk of one call."""
+
+    __tablename__ = "call_need_to_know"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<CallNeedToKnow call {self.call_id} user {self.user_id}>"
+
+
+class ApplicationNeedToKnow(db.Model):
+    """An editor an admin named to see one applicant at risk."""
+
+    __tablename__ = "application_need_to_know"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<ApplicationNeedToKnow {self.application_id} user {self.user_id}>"
 
 
 class GuestScope(db.Model):
@@ -1203,9 +1278,9 @@ class Assignment(db.Model):
 
 
 # What each change count counts: every change to these tables. "applications": what the
-# inbox's filters read; "calls" and "staff": what the inbox names (the team's saved views
-# too). The DDL is in migrations 0013 and 0017 too; this makes db.create_all() (tests)
-# build the same database.
+# inbox's filters read (and who may see an applicant at risk); "calls" and "staff": what the
+# inbox names (the team's saved views too). The DDL is in migrations 0013, 0017, 0020 and
+# 0024 too; this makes db.create_all() (tests) build the same database.
 CHANGE_COUNTED = {
     "applications": (
         "applications",
@@ -1219,6 +1294,9 @@ CHANGE_COUNTED = {
         "search_entries",
         "sample_facts",
         "sample_matches",
+        "applicant_safety",
+        "call_need_to_know",
+        "application_need_to_know",
     ),
     "calls": ("calls",),
     "staff": ("users", "saved_views", "start_views"),

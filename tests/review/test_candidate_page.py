@@ -914,5 +914,6 @@ def test_the_page_costs_the_same_statements_however_much_a_candidate_has(
     add_rating(full, by=editor, scores=SCORES, recommendation="maybe")
     set_status(full, "in_review", by=editor)
 
-    # 8, the header's count of unread notifications, and the candidate's assignments.
-    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 10
+    # 8, the header's count of unread notifications, the candidate's assignments, and the
+    # access policy's look-up of whether the editor may see the candidate (at risk?).
+    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 11

@@ -47,6 +47,7 @@ from tracker.enums import ApiScope, FileType
 from tracker.extensions import db
 from tracker.inbox.query import inbox_query
 from tracker.models import Application, Comment, Document, StatusChange, User
+from tracker.web.access import note_named_application
 from tracker.web.problems import ApiProblem
 
 READ, WRITE = ApiScope.APPLICATIONS_READ, ApiScope.APPLICATIONS_WRITE
@@ -134,6 +135,7 @@ def application_of(reference: str) -> Application:
     application = db.session.scalar(select(Application).where(Application.reference == reference))
     if application is None:
         raise ApiProblem(404, f"No application has the reference {reference}.")
+    note_named_application(application)  # audited if the applicant is at risk
     return application
 
 

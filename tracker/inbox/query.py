@@ -34,7 +34,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.conditions import has_row, sample_conditions
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.scope import InboxScope, scope_of
+from tracker.inbox.scope import InboxScope, for_guest, scope_of
 from tracker.models import (
     Application,
     ApplicationLanguage,
@@ -70,6 +70,7 @@ def _id_of(user: User | None) -> int | None:  # exports from the command line: n
 
 def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, status=True) -> list:
     """Return the WHERE clauses of *f* within *scope* (a guest's: no contact search), indexed."""
+    guest = for_guest(scope)
     conditions = scope.conditions() if scope is not None else []
     if f.call is not None:
         conditions.append(Application.call_id == f.call)
@@ -89,7 +90,7 @@ def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, s
             has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
         )
     conditions += sample_conditions(f)
-    if f.tag and scope is None:  # tags are the team's labels, not for guests
+    if f.tag and not guest:  # tags are the team's labels, not for guests
         conditions.append(
             has_row(
                 application_tags.c.application_id,
@@ -117,7 +118,7 @@ def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, s
         conditions.append(Application.created_at < until)
     if f.q:
         # Full-text words, and a reference, phone number or address in any spelling.
-        conditions.append(Application.id.in_(inbox_search_ids(f.q, contact=scope is None)))
+        conditions.append(Application.id.in_(inbox_search_ids(f.q, contact=not guest)))
     return conditions
 
 

@@ -1,31 +1,96 @@
-"""What part of the inbox an account may see: everything for the staff, one call (and
-perhaps some of its regions) for a guest reviewer.
+"""What part of the inbox an account may see.
+
+Admins (and the command line) see everything. Editors see everything but the applicants
+at risk they are not named for (need to know: tracker.applications.risk). A guest reviewer
+sees one call, perhaps some of its regions, and never an applicant at risk.
 
 The scope is one more set of WHERE clauses on the one inbox query (tracker.inbox.query),
-so the status tabs, counts, search, pages and j/k neighbours of a guest all stay inside it.
+so the status tabs, counts, search, pages, exports and j/k neighbours all stay inside it;
+the access policy (tracker.web.access) asks the same scope about every candidate a URL
+names, and answers 404 outside it, as if the candidate did not exist.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, Select, exists, select
 
 from tracker.extensions import db
-from tracker.models import Application, ApplicationRegion, GuestScope, User
+from tracker.models import (
+    ApplicantSafety,
+    Application,
+    ApplicationNeedToKnow,
+    ApplicationRegion,
+    CallNeedToKnow,
+    GuestScope,
+    User,
+)
+
+# Nobody's need-to-know lists: the viewer of a guest's scope (guests never see the
+# applicants at risk, whoever named them).
+NOBODY = 0
+
+
+def hidden_at_risk(viewer_id: int) -> Select:
+    """Return the SELECT of the ids of applicants at risk that *viewer_id* was not named
+    for, neither for their call nor for them alone.
+
+    Read from the few rows of applicant_safety, once per statement: every listing excludes
+    them with ``id NOT IN (…)``, which leaves its own index plan as it was (the id is in
+    every index).
+    """
+    return select(ApplicantSafety.application_id).where(
+        ApplicantSafety.call_id.not_in(
+            select(CallNeedToKnow.call_id).where(CallNeedToKnow.user_id == viewer_id)
+        ),
+        ApplicantSafety.application_id.not_in(
+            select(ApplicationNeedToKnow.application_id).where(
+                ApplicationNeedToKnow.user_id == viewer_id
+            )
+        ),
+    )
+
+
+def named_for(viewer_id: int, application: Application) -> bool:
+    """Tell whether *viewer_id* is on the need-to-know list of *application* or its call."""
+    if viewer_id == NOBODY:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    CallNeedToKnow.user_id == viewer_id,
+                    CallNeedToKnow.call_id == application.call_id,
+                )
+                | exists().where(
+                    ApplicationNeedToKnow.user_id == viewer_id,
+                    ApplicationNeedToKnow.application_id == application.id,
+                )
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
 class InboxScope:
-    """The applications a guest may see: of *call_id*, covering one of *regions* (any if
-    empty). Hashable: the inbox caches its statements per scope."""
+    """The applications an editor or a guest may see. Hashable: the inbox caches its
+    statements per scope.
 
-    call_id: int
+    *viewer_id*: whose need-to-know lists open applicants at risk (NOBODY for a guest);
+    *call_id* and *regions*: a guest's call and regions (any region if empty).
+    """
+
+    viewer_id: int
+    call_id: int | None = None
     regions: tuple[str, ...] = ()
+    guest: bool = False
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """Return the WHERE clauses that keep a query inside the scope."""
-        conditions = [Application.call_id == self.call_id]
+        conditions = [Application.id.not_in(hidden_at_risk(self.viewer_id))]
+        if self.call_id is not None:
+            conditions.append(Application.call_id == self.call_id)
         if self.regions:
             conditions.append(
                 exists().where(
@@ -37,20 +102,31 @@ class InboxScope:
 
     def admits(self, application: Application) -> bool:
         """Tell whether *application* lies inside the scope."""
-        if application.call_id != self.call_id:
+        if self.call_id is not None and application.call_id != self.call_id:
             return False
-        return not self.regions or bool(set(application.regions) & set(self.regions))
+        if self.regions and not set(application.regions) & set(self.regions):
+            return False
+        return not application.at_risk or named_for(self.viewer_id, application)
 
 
 # A guest whose scope row is missing sees nothing (no call has id 0).
-NOTHING = InboxScope(call_id=0)
+NOTHING = InboxScope(viewer_id=NOBODY, call_id=0, guest=True)
 
 
 def scope_of(user: User | None) -> InboxScope | None:
-    """Return *user*'s scope, or None for the staff (and the command line), who see all."""
-    if user is None or not user.is_guest:
+    """Return *user*'s scope, or None for admins (and the command line), who see all."""
+    if user is None or user.is_admin:
         return None
+    if not user.is_guest:
+        return InboxScope(viewer_id=user.id)
     row = db.session.get(GuestScope, user.id)
     if row is None:
         return NOTHING
-    return InboxScope(row.call_id, tuple(sorted(row.regions or ())))
+    return InboxScope(
+        viewer_id=NOBODY, call_id=row.call_id, regions=tuple(sorted(row.regions or ())), guest=True
+    )
+
+
+def for_guest(scope: InboxScope | None) -> bool:
+    """Tell whether *scope* is a guest's: no team labels, no search by contact details."""
+    return scope is not None and scope.guest

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.scope import scope_of
+from tracker.inbox.scope import for_guest, scope_of
 from tracker.labels import known_language_names, option_labels
 from tracker.models import User
 from tracker.review.inbox_page import Directory, StaffName
@@ -58,7 +58,7 @@ def inbox_options(
     directory = directory or Directory.load()
     calls = list(directory.calls.values())
     scope = scope_of(user)
-    if scope is not None:
+    if scope is not None and scope.call_id is not None:
         calls = [call for call in calls if call.id == scope.call_id]
     chosen = [call for call in calls if call.id == f.call] or calls
     regions: dict[str, str] = {}
@@ -76,6 +76,6 @@ def inbox_options(
         languages=list(known_language_names(language).items()),
         users=list(directory.users.values()),
         # Tags are the team's labels: a guest sees none (nor filters by them).
-        tags=directory.tags if scope is None else [],
+        tags=[] if for_guest(scope) else directory.tags,
         sample_languages=sample_language_choices(language),
     )

@@ -5,9 +5,15 @@ A before-request hook enforces the policy of the matched view; a view without on
 refused (403), and a test walks ``app.url_map`` so that such a view never ships.
 
 ``staff`` means editors and admins only. Guest reviewers (tracker.accounts.guests) may use
-the routes declared ``reviewer`` and nothing else, and there only what lies in their scope:
-a candidate or document outside it answers 404, as if it did not exist. Every request a
-guest makes is written to the audit log (:func:`audit_guest_request`).
+the routes declared ``reviewer`` and nothing else. Whoever asks, a candidate the URL names
+(by its id, or by the id of one of its documents, attachments, emails, notifications, its
+expert record or assignment) must lie in the account's scope (tracker.inbox.scope): a
+guest's call and regions, and an applicant at risk only for admins and the editors named
+for them. Outside it the answer is 404, as if the candidate did not exist.
+
+Every request a guest makes is written to the audit log (:func:`audit_guest_request`), and
+so is every request, by anyone, that names an applicant at risk
+(:func:`audit_at_risk_request`): the candidate page lists them.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from enum import StrEnum
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from tracker.api_tokens import TOKEN_PREFIX, usable_token
 from tracker.audit import record_event
@@ -24,7 +31,16 @@ from tracker.database import begin_write
 from tracker.enums import ApiScope
 from tracker.extensions import db, login_manager
 from tracker.inbox.scope import scope_of
-from tracker.models import Application, Document, utcnow
+from tracker.models import (
+    Application,
+    Assignment,
+    Document,
+    Expert,
+    Notification,
+    OutboxEmail,
+    ReplyAttachment,
+    utcnow,
+)
 from tracker.web.problems import ApiProblem
 
 # Query arguments that would carry a token; refused, not read.
@@ -101,10 +117,13 @@ def enforce_access_policy():
         g.guest = current_user._get_current_object()
         if policy is not Policy.REVIEWER:
             abort(403)
-        g.guest_application_id = _application_in_scope()
-        return None
-    if policy is Policy.ADMIN and not current_user.is_admin:
+    elif policy is Policy.ADMIN and not current_user.is_admin:
         abort(403)
+    application = _named_application()
+    if application is not None:
+        if not _in_scope(application):
+            abort(404)
+        note_named_application(application)
     return None
 
 
@@ -159,20 +178,69 @@ def audit_api_request(response):
     return response
 
 
-def _application_in_scope() -> int | None:
-    """Return the id of the application the URL names, if any; end the request with 404 if
-    it is outside the guest's scope (or does not exist)."""
-    arguments = request.view_args or {}
-    if "application_id" in arguments:
-        application = db.session.get(Application, arguments["application_id"])
-    elif "document_id" in arguments:
-        document = db.session.get(Document, arguments["document_id"])
-        application = document.application if document is not None else None
-    else:
-        return None
-    if application is None or not scope_of(g.guest).admits(application):
-        abort(404)
-    return application.id
+# The URL arguments that name a candidate, and the row each names: the candidate is its
+# ``application`` (an assignment's may be its expert's).
+NAMING_ARGUMENTS = {
+    "application_id": Application,
+    "document_id": Document,
+    "attachment_id": ReplyAttachment,
+    "email_id": OutboxEmail,
+    "notification_id": Notification,
+    "expert_id": Expert,
+    "assignment_id": Assignment,
+}
+
+
+def _named_application() -> Application | None:
+    """Return the candidate the URL names, if any (None too where the row is missing: the
+    view answers 404 for it)."""
+    for name, value in (request.view_args or {}).items():
+        model = NAMING_ARGUMENTS.get(name)
+        if model is None:
+            continue
+        # The candidate's safety row in the same statement: the scope reads it.
+        if model is Application:
+            return db.session.get(Application, value, options=[joinedload(Application.safety)])
+        loading = joinedload(model.application).joinedload(Application.safety)
+        row = db.session.get(model, value, options=[loading])
+        if row is None:
+            return None
+        application = row.application
+        if application is None and model is Assignment and row.expert is not None:
+            application = row.expert.application
+        return application
+    return None
+
+
+def _in_scope(application: Application) -> bool:
+    scope = scope_of(current_user._get_current_object())
+    return scope is None or scope.admits(application)
+
+
+def note_named_application(application: Application) -> None:
+    """Note the candidate this request is about: the audit rows name it, and a request
+    about an applicant at risk is audited whoever makes it (the API's too)."""
+    g.named_application_id = application.id
+    g.named_at_risk = application.at_risk
+
+
+def audit_at_risk_request(response):
+    """Write an audit row for every request about an applicant at risk: who, which
+    endpoint, the answer's status (a guest's requests are audited anyway)."""
+    if not g.get("named_at_risk") or g.get("guest") is not None:
+        return response
+    actor = g.api_token.created_by if g.get("api_token") is not None else current_user
+    begin_write()
+    event = record_event(
+        "candidate.at_risk_request",
+        actor=actor if actor.is_authenticated else None,
+        endpoint=request.endpoint,
+        method=request.method,
+        status=response.status_code,
+    )
+    event.application_id = g.named_application_id
+    db.session.commit()
+    return response
 
 
 def audit_guest_request(response):
@@ -192,6 +260,6 @@ def audit_guest_request(response):
         method=request.method,
         status=response.status_code,
     )
-    event.application_id = g.get("guest_application_id")
+    event.application_id = g.get("named_application_id")
     db.session.commit()
     return response

@@ -1,0 +1,85 @@
+"""Applicants at risk in the one scope: admins and the editors named for them see them;
+other editors and guests see neither the row nor its count, and a URL naming one answers
+404 as for a missing candidate. Every request about one is audited, whoever makes it.
+
+(tests/review/test_at_risk_everywhere.py walks every route and listing.)
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tracker.enums import Status
+from tracker.extensions import db
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import count_filtered, page_rows, status_counts
+from tracker.models import ApplicationNeedToKnow, AuditEvent, CallNeedToKnow
+
+
+@pytest.fixture
+def people(make_application, make_user):
+    return {
+        "open": make_application(full_name="Open Applicant", email="open@example.org"),
+        "risk": make_application(
+            full_name="Risky Applicant", email="risk@example.org", at_risk=True
+        ),
+        "admin": make_user("boss@example.org", "admin"),
+        "ana": make_user("ana@example.org", "editor"),
+        "ben": make_user("ben@example.org", "editor"),
+    }
+
+
+def names_seen(user) -> list[str]:
+    return sorted(row.full_name for row in page_rows(InboxFilter(), user=user))
+
+
+def test_only_admins_and_named_editors_see_an_applicant_at_risk(people, call):
+    both = ["Open Applicant", "Risky Applicant"]
+    assert names_seen(people["admin"]) == both
+    assert names_seen(people["ana"]) == names_seen(people["ben"]) == ["Open Applicant"]
+    assert count_filtered(InboxFilter(), user=people["ana"]) == 1
+    assert status_counts(InboxFilter(), user=people["ana"])[Status.NEW] == 1
+
+    db.session.add(ApplicationNeedToKnow(application_id=people["risk"].id, user=people["ana"]))
+    db.session.commit()
+    assert names_seen(people["ana"]) == both
+    assert names_seen(people["ben"]) == ["Open Applicant"]
+
+    db.session.add(CallNeedToKnow(call_id=call.id, user=people["ben"]))
+    db.session.commit()
+    assert names_seen(people["ben"]) == both
+    assert status_counts(InboxFilter(), user=people["ben"])[Status.NEW] == 2
+
+
+def test_a_url_naming_one_answers_404_to_an_editor_not_named(people, client):
+    from tests.conftest import login_as
+
+    login_as(client, people["ben"])
+    risky = client.get(f"/review/applications/{people['risk'].id}?lang=en")
+    missing = client.get("/review/applications/999999?lang=en")
+    assert (risky.status_code, missing.status_code) == (404, 404)
+    assert risky.get_data() == missing.get_data()
+    document_of_nobody = client.get("/review/documents/999999")
+    assert document_of_nobody.status_code == 404
+
+
+def test_every_request_about_one_is_audited_and_others_are_not(people, client):
+    from tests.conftest import login_as
+
+    login_as(client, people["admin"])
+    page = client.get(f"/review/applications/{people['risk'].id}?lang=en")
+    assert "Risky Applicant" in page.get_data(as_text=True)
+    client.get(f"/review/applications/{people['open'].id}?lang=en")
+    events = db.session.execute(
+        select(AuditEvent.application_id, AuditEvent.actor_id, AuditEvent.details).where(
+            AuditEvent.action == "candidate.at_risk_request"
+        )
+    ).all()
+    assert events == [
+        (
+            people["risk"].id,
+            people["admin"].id,
+            {"endpoint": "review.candidate", "method": "GET", "status": 200},
+        )
+    ]
