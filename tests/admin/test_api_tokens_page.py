@@ -168,3 +168,26 @@ def test_the_audit_log_lists_api_events_under_api(admin_client, client):
 
     assert actions(page) == ["api_token.revoked", "api.request", "api_token.created"]
     assert '<option value="api" selected>API</option>' in page
+
+
+def test_reloading_the_answer_refuses_instead_of_creating_a_second_token(admin_client):
+    """The answer shows the secret and is not stored, so a reload sends the form again:
+    the form's one-time field makes that a refusal, and there is still one token."""
+    page = admin_client.get("/admin/api?lang=en")
+    fields = hidden_fields(page.text)
+    assert set(fields) == {"csrf_token", "once"}
+    form = fields | {"name": "CMS", "scopes": ["experts:read"], "expires": "90"}
+
+    first = admin_client.post("/admin/api", data=form)
+    again = admin_client.post("/admin/api", data=form)
+
+    assert SECRET.search(first.text) is not None
+    assert again.status_code == 400
+    assert SECRET.search(again.text) is None
+    assert (
+        "This form was sent already (the page was reloaded): nothing new was created." in again.text
+    )
+    assert [token.name for token in db.session.scalars(select(ApiToken))] == ["CMS"]
+    fresh = hidden_fields(admin_client.get("/admin/api?lang=en").text)["once"]
+    assert fresh != form["once"]
+    assert SECRET.search(admin_client.post("/admin/api", data=form | {"once": fresh}).text)

@@ -223,3 +223,16 @@ def test_editors_cannot_see_or_change_webhooks(editor_client, admin_pages, recei
 def now_run(app):
     """Run the due webhook jobs now."""
     return lambda: run_pending(kinds=WEBHOOKS)
+
+
+def test_reloading_the_secret_page_registers_nothing_more(admin_pages, receiver):
+    fields = hidden_fields(admin_pages.get("/admin/webhooks?lang=en").text)
+    form = fields | {"url": receiver.url, "description": "CMS", "events": ["application.created"]}
+
+    first = admin_pages.post("/admin/webhooks", data=form)
+    again = admin_pages.post("/admin/webhooks", data=form)
+
+    assert len(SECRET.findall(first.text)) == 1
+    assert SECRET.findall(again.text) == []
+    assert "This form was sent already (the page was reloaded)" in again.text
+    assert len(db.session.scalars(select(WebhookEndpoint)).all()) == 1

@@ -7,6 +7,7 @@ from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from tracker.admin.export_forms import MultiCheckboxField
+from tracker.admin.one_time_forms import SentOnce
 from tracker.api_tokens import NAME_MAX_LENGTH
 from tracker.apply.forms import SingleLine, choices, strip
 from tracker.enums import ApiScope
@@ -31,7 +32,7 @@ EXPIRY_CHOICES = (
 )
 
 
-class ApiTokenForm(SiteForm):
+class ApiTokenForm(SentOnce, SiteForm):
     """Name, scopes and expiry of a new API token."""
 
     name = StringField(

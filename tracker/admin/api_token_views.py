@@ -54,6 +54,7 @@ def create_api_token():
         by=current_user._get_current_object(),
         expires_days=form.expires_days,
     )
+    form.mark_sent()
     return _render_tokens(ApiTokenForm(formdata=None), created=token, secret=secret)
 
 

@@ -7,6 +7,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.admin.export_forms import MultiCheckboxField
+from tracker.admin.one_time_forms import SentOnce
 from tracker.apply.forms import SingleLine, choices, strip
 from tracker.enums import WebhookDeliveryStatus, WebhookEvent
 from tracker.web.forms_common import SiteForm
@@ -50,6 +51,10 @@ class EndpointForm(SiteForm):
         choices=choices((event.value, WEBHOOK_EVENT_LABELS[event]) for event in WebhookEvent),
         validators=[DataRequired(message=_l("Please choose at least one event."))],
     )
+
+
+class NewEndpointForm(SentOnce, EndpointForm):
+    """A new endpoint's form: its answer shows the signing secret, once."""
 
 
 class EditEndpointForm(EndpointForm):

@@ -10,7 +10,7 @@ from tracker.admin import bp
 from tracker.admin.webhook_forms import (
     WEBHOOK_DELIVERY_STATUS_LABELS,
     EditEndpointForm,
-    EndpointForm,
+    NewEndpointForm,
 )
 from tracker.extensions import db
 from tracker.models import WebhookDelivery, WebhookEndpoint
@@ -62,14 +62,14 @@ def _endpoint_page(endpoint: WebhookEndpoint, form):
 @admin
 def webhooks():
     """List the endpoints, and offer the form that registers one."""
-    return _render("admin/webhooks.html", EndpointForm(), endpoints=domain.endpoint_rows())
+    return _render("admin/webhooks.html", NewEndpointForm(), endpoints=domain.endpoint_rows())
 
 
 @bp.post("/webhooks")
 @admin
 def create_webhook():
     """Register an endpoint and show its secret, once."""
-    form = EndpointForm()
+    form = NewEndpointForm()
     if form.validate():
         try:
             endpoint, secret = domain.create_endpoint(
@@ -81,6 +81,7 @@ def create_webhook():
         except domain.WebhookError as error:
             _show_error(form, error)
         else:
+            form.mark_sent()
             return _secret_page(endpoint, secret, created=True)
     return _render("admin/webhooks.html", form, endpoints=domain.endpoint_rows())
 
