@@ -41,6 +41,7 @@ from tracker.applications.pipeline import (
     set_status,
 )
 from tracker.applications.teamwork import CandidateError, add_comment, add_tag, remove_tag
+from tracker.applications.timeline import history_rows
 from tracker.documents.serve import send_document
 from tracker.documents.validate import CONTENT_TYPES
 from tracker.enums import ApiScope, FileType
@@ -172,11 +173,7 @@ def document_of(document: Document) -> ApplicationDocument:
 def detail_of(application: Application) -> ApplicationDetail:
     """Return *application* whole (contacts only for a token with contacts:read)."""
     values = item_values(application)
-    history = db.session.scalars(
-        select(StatusChange)
-        .where(StatusChange.application_id == application.id)
-        .order_by(StatusChange.created_at, StatusChange.id)
-    )
+    history = history_rows(application).changes  # the candidate page's own rows, in order
     return ApplicationDetail(
         **{name: values[name] for name in shown_fields(None)},
         version=application.version_id,
@@ -345,12 +342,7 @@ def remove_application_tag(reference: str, name: str):
 )
 def list_comments(reference: str):
     """List the team's comments on an application, oldest first."""
-    application = application_of(reference)
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.application_id == application.id)
-        .order_by(Comment.created_at, Comment.id)
-    )
+    comments = history_rows(application_of(reference)).comments
     return ApplicationComments(items=[comment_of(comment) for comment in comments])
 
 
