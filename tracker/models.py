@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from tracker.enums import (
     ApiScope,
@@ -628,41 +628,42 @@ class User(UserMixin, db.Model):
         return self.role == Role.GUEST
 
 
-class CallNeedToKnow(db.Model):
-    """An editor an admin named to see the applicants at risk of one call."""
+class NeedToKnowEntry:
+    """An editor an admin named to see applicants at risk (tracker.inbox.scope), and who
+    named them when: the columns both lists share."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def user(cls) -> Mapped[User]:
+        return relationship(foreign_keys=f"{cls.__name__}.user_id")
+
+
+class CallNeedToKnow(NeedToKnowEntry, db.Model):
+    """An editor named to see the applicants at risk of one call."""
 
     __tablename__ = "call_need_to_know"
 
     call_id: Mapped[int] = mapped_column(
         ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     def __repr__(self) -> str:
         return f"<CallNeedToKnow call {self.call_id} user {self.user_id}>"
 
 
-class ApplicationNeedToKnow(db.Model):
-    """An editor an admin named to see one applicant at risk."""
+class ApplicationNeedToKnow(NeedToKnowEntry, db.Model):
+    """An editor named to see one applicant at risk."""
 
     __tablename__ = "application_need_to_know"
 
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     def __repr__(self) -> str:
         return f"<ApplicationNeedToKnow {self.application_id} user {self.user_id}>"
