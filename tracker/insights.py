@@ -2,6 +2,8 @@
 
 Every function takes an optional call id (None: all calls) and runs a fixed number of
 queries however many applications exist: the rows are aggregated in SQL, never loaded.
+With a *viewer*, the applicants at risk they may not see are counted nowhere (need to
+know, tracker.inbox.scope); without one (admins, the command line) everyone is.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import Select, case, func, literal, or_, select, union_all
 
 from tracker.enums import EmailStatus, Status
 from tracker.extensions import db
+from tracker.inbox.scope import need_to_know
 from tracker.models import (
     ApplicantReply,
     Application,
@@ -20,6 +23,7 @@ from tracker.models import (
     Call,
     OutboxEmail,
     StatusChange,
+    User,
     utcnow,
 )
 
@@ -45,7 +49,8 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _for_call(query: Select, call_id: int | None) -> Select:
+def _for_call(query: Select, call_id: int | None, viewer: User | None = None) -> Select:
+    query = query.where(*need_to_know(Application.id, viewer))
     return query if call_id is None else query.where(Application.call_id == call_id)
 
 
@@ -65,7 +70,9 @@ class Totals:
     accepted: int
 
 
-def totals(call_id: int | None = None, *, now: datetime | None = None) -> Totals:
+def totals(
+    call_id: int | None = None, *, now: datetime | None = None, viewer: User | None = None
+) -> Totals:
     """Count all applications, those of the last 7 days, and those new, shortlisted
     (or on trial) and accepted now."""
     since = (now or utcnow()) - timedelta(days=7)
@@ -79,21 +86,30 @@ def totals(call_id: int | None = None, *, now: datetime | None = None) -> Totals
                 count_if(Application.status == Status.ACCEPTED.value),
             ),
             call_id,
+            viewer,
         )
     ).one()
     return Totals(*(int(value) for value in row))
 
 
-def status_counts(call_id: int | None = None) -> list[tuple[Status, int]]:
+def status_counts(
+    call_id: int | None = None, *, viewer: User | None = None
+) -> list[tuple[Status, int]]:
     """Return (status, applications now in it) for every status, in pipeline order."""
     rows = db.session.execute(
-        _for_call(select(Application.status, func.count()).group_by(Application.status), call_id)
+        _for_call(
+            select(Application.status, func.count()).group_by(Application.status),
+            call_id,
+            viewer,
+        )
     )
     counts = dict(rows.all())
     return [(status, int(counts.get(status.value, 0))) for status in Status]
 
 
-def region_counts(call_id: int | None = None) -> list[tuple[str, int]]:
+def region_counts(
+    call_id: int | None = None, *, viewer: User | None = None
+) -> list[tuple[str, int]]:
     """Return (region key, applications covering it) for every region with any, most first.
 
     An applicant who covers two regions counts in both.
@@ -106,16 +122,21 @@ def region_counts(call_id: int | None = None) -> list[tuple[str, int]]:
             .group_by(region)
             .order_by(func.count().desc(), region),
             call_id,
+            viewer,
         )
     )
     return [(region, int(count)) for region, count in rows]
 
 
-def call_counts() -> list[tuple[Call, int]]:
+def call_counts(*, viewer: User | None = None) -> list[tuple[Call, int]]:
     """Return (call, applications) for every call, newest call first."""
     counts = dict(
         db.session.execute(
-            select(Application.call_id, func.count()).group_by(Application.call_id)
+            _for_call(
+                select(Application.call_id, func.count()).group_by(Application.call_id),
+                None,
+                viewer,
+            )
         ).all()
     )
     calls = db.session.scalars(select(Call).order_by(Call.created_at.desc(), Call.id.desc()))
@@ -147,7 +168,7 @@ class Funnel:
         ]
 
 
-def funnel(call_id: int | None = None) -> Funnel:
+def funnel(call_id: int | None = None, *, viewer: User | None = None) -> Funnel:
     """Count the applications that ever reached each stage (see Funnel), in one query."""
     history = _for_call(
         select(
@@ -162,6 +183,7 @@ def funnel(call_id: int | None = None) -> Funnel:
         .join(Application, Application.id == StatusChange.application_id)
         .group_by(StatusChange.application_id),
         call_id,
+        viewer,
     ).subquery()
     query = _for_call(
         select(
@@ -175,6 +197,7 @@ def funnel(call_id: int | None = None) -> Funnel:
         .select_from(Application)
         .outerjoin(history, history.c.application_id == Application.id),
         call_id,
+        viewer,
     )
     return Funnel(*(int(value) for value in db.session.execute(query).one()))
 
@@ -194,7 +217,11 @@ def _week_expression(column):
 
 
 def weekly_counts(
-    call_id: int | None = None, *, weeks: int = WEEKS, now: datetime | None = None
+    call_id: int | None = None,
+    *,
+    weeks: int = WEEKS,
+    now: datetime | None = None,
+    viewer: User | None = None,
 ) -> list[tuple[date, int]]:
     """Return (Monday, applications received that week) for the last *weeks* weeks,
     oldest first, including the current week and weeks without any."""
@@ -207,6 +234,7 @@ def weekly_counts(
             .where(Application.created_at >= datetime.combine(first, datetime.min.time()))
             .group_by(week),
             call_id,
+            viewer,
         )
     )
     counts = {as_date(value): int(count) for value, count in rows}
@@ -239,7 +267,7 @@ def _seconds_between(later, earlier):
     return (func.julianday(later) - func.julianday(earlier)) * literal(86400.0)
 
 
-def first_answer_times(call_id: int | None = None) -> FirstAnswer:
+def first_answer_times(call_id: int | None = None, *, viewer: User | None = None) -> FirstAnswer:
     """Return the median time from an application's arrival to its first answer.
 
     The first answer is the earliest of: the first email to the applicant that is not an
@@ -282,6 +310,7 @@ def first_answer_times(call_id: int | None = None) -> FirstAnswer:
         .select_from(Application)
         .outerjoin(first, first.c.application_id == Application.id),
         call_id,
+        viewer,
     )
     counted = [func.count(Application.id), func.count(first.c.application_id)]
     if _dialect() == "postgresql":
@@ -341,7 +370,7 @@ class Coverage:
         return [row for row in self.rows if row.gap]
 
 
-def coverage(call_id: int | None = None) -> Coverage:
+def coverage(call_id: int | None = None, *, viewer: User | None = None) -> Coverage:
     """Return, per region, the target and the experts shortlisted and accepted now.
 
     For one call: its regions in its order, with its targets. For all calls: the regions
@@ -374,6 +403,7 @@ def coverage(call_id: int | None = None) -> Coverage:
             .where(Application.status.in_((*SHORTLISTED_NOW, Status.ACCEPTED.value)))
             .group_by(ApplicationRegion.region),
             call_id,
+            viewer,
         )
     )
     for region, shortlisted, accepted in counts:

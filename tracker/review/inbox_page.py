@@ -290,7 +290,7 @@ def inbox_page(
     details = RowDetails.of(ids)
     rated = rated_by(user, ids)
     means = criterion_means(rated) if rated else {}
-    versions = version_numbers(applications)
+    versions = version_numbers(applications, viewer=user)
     labels: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     # Rows repeat the same few countries and languages: each label is translated once.
     country_of = cache(partial(country_label, language=language))
