@@ -8,7 +8,7 @@ know, tracker.inbox.scope); without one (admins, the command line) everyone is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, literal, or_, select, union_all
@@ -49,7 +49,9 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _for_call(query: Select, call_id: int | None, viewer: User | None = None) -> Select:
+def for_call(query: Select, call_id: int | None, viewer: User | None = None) -> Select:
+    """Return *query* of applications narrowed to *call_id* (None: all) and to those
+    *viewer* may see (None: all)."""
     query = query.where(*need_to_know(Application.id, viewer))
     return query if call_id is None else query.where(Application.call_id == call_id)
 
@@ -77,7 +79,7 @@ def totals(
     (or on trial) and accepted now."""
     since = (now or utcnow()) - timedelta(days=7)
     row = db.session.execute(
-        _for_call(
+        for_call(
             select(
                 func.count(Application.id),
                 count_if(Application.created_at >= since),
@@ -97,7 +99,7 @@ def status_counts(
 ) -> list[tuple[Status, int]]:
     """Return (status, applications now in it) for every status, in pipeline order."""
     rows = db.session.execute(
-        _for_call(
+        for_call(
             select(Application.status, func.count()).group_by(Application.status),
             call_id,
             viewer,
@@ -116,7 +118,7 @@ def region_counts(
     """
     region = ApplicationRegion.region
     rows = db.session.execute(
-        _for_call(
+        for_call(
             select(region, func.count().label("n"))
             .join(Application, Application.id == ApplicationRegion.application_id)
             .group_by(region)
@@ -132,7 +134,7 @@ def call_counts(*, viewer: User | None = None) -> list[tuple[Call, int]]:
     """Return (call, applications) for every call, newest call first."""
     counts = dict(
         db.session.execute(
-            _for_call(
+            for_call(
                 select(Application.call_id, func.count()).group_by(Application.call_id),
                 None,
                 viewer,
@@ -170,7 +172,7 @@ class Funnel:
 
 def funnel(call_id: int | None = None, *, viewer: User | None = None) -> Funnel:
     """Count the applications that ever reached each stage (see Funnel), in one query."""
-    history = _for_call(
+    history = for_call(
         select(
             StatusChange.application_id.label("application_id"),
             func.max(case((StatusChange.to_status.in_(SHORTLIST_OR_LATER), 1), else_=0)).label(
@@ -185,7 +187,7 @@ def funnel(call_id: int | None = None, *, viewer: User | None = None) -> Funnel:
         call_id,
         viewer,
     ).subquery()
-    query = _for_call(
+    query = for_call(
         select(
             func.count(Application.id),
             count_if(
@@ -229,7 +231,7 @@ def weekly_counts(
     first = current - timedelta(weeks=weeks - 1)
     week = _week_expression(Application.created_at).label("week")
     rows = db.session.execute(
-        _for_call(
+        for_call(
             select(week, func.count())
             .where(Application.created_at >= datetime.combine(first, datetime.min.time()))
             .group_by(week),
@@ -305,7 +307,7 @@ def first_answer_times(call_id: int | None = None, *, viewer: User | None = None
         .subquery()
     )
     seconds = _seconds_between(first.c.at, Application.created_at)
-    with_answers = _for_call(
+    with_answers = for_call(
         select()
         .select_from(Application)
         .outerjoin(first, first.c.application_id == Application.id),
@@ -338,87 +340,3 @@ def first_answer_times(call_id: int | None = None, *, viewer: User | None = None
     # Whole seconds: SQLite's julianday arithmetic is off by microseconds.
     median = None if median is None else round(float(median))
     return FirstAnswer(median, answered_count, total - answered_count)
-
-
-@dataclass
-class CoverageRow:
-    """One region: experts wanted, shortlisted (or on trial) and accepted now."""
-
-    key: str
-    label: dict
-    target: int | None
-    shortlisted: int
-    accepted: int
-
-    @property
-    def gap(self) -> int | None:
-        """Experts still missing against the target; None when there is no target."""
-        if self.target is None:
-            return None
-        return max(self.target - self.accepted, 0)
-
-
-@dataclass
-class Coverage:
-    """Regions × experts against the targets of the call (or of all calls, summed)."""
-
-    rows: list[CoverageRow] = field(default_factory=list)
-
-    @property
-    def gaps(self) -> list[CoverageRow]:
-        """Return the regions whose target is not met yet."""
-        return [row for row in self.rows if row.gap]
-
-
-def coverage(call_id: int | None = None, *, viewer: User | None = None) -> Coverage:
-    """Return, per region, the target and the experts shortlisted and accepted now.
-
-    For one call: its regions in its order, with its targets. For all calls: the regions
-    of every call (the first call's label wins) with their targets added up. Regions
-    that have experts but are no longer offered follow at the end.
-    """
-    calls = db.session.scalars(
-        select(Call).order_by(Call.id)
-        if call_id is None
-        else select(Call).where(Call.id == call_id)
-    ).all()
-    rows: dict[str, CoverageRow] = {}
-    for call in calls:
-        for region in call.regions:
-            row = rows.setdefault(
-                region["key"], CoverageRow(region["key"], region["label"], None, 0, 0)
-            )
-            target = (call.targets or {}).get(region["key"])
-            if target:
-                row.target = (row.target or 0) + int(target)
-    # An expert who covers two regions counts in both.
-    counts = db.session.execute(
-        _for_call(
-            select(
-                ApplicationRegion.region,
-                count_if(Application.status.in_(SHORTLISTED_NOW)),
-                count_if(Application.status == Status.ACCEPTED.value),
-            )
-            .join(Application, Application.id == ApplicationRegion.application_id)
-            .where(Application.status.in_((*SHORTLISTED_NOW, Status.ACCEPTED.value)))
-            .group_by(ApplicationRegion.region),
-            call_id,
-            viewer,
-        )
-    )
-    for region, shortlisted, accepted in counts:
-        row = rows.setdefault(region, CoverageRow(region, {}, None, 0, 0))
-        row.shortlisted, row.accepted = int(shortlisted), int(accepted)
-    return Coverage(list(rows.values()))
-
-
-def region_labels(call_id: int | None = None) -> dict[str, dict]:
-    """Return {region key: labels per language} over the call (or all calls)."""
-    query = select(Call.regions).order_by(Call.id)
-    if call_id is not None:
-        query = query.where(Call.id == call_id)
-    labels: dict[str, dict] = {}
-    for regions in db.session.scalars(query):
-        for region in regions:
-            labels.setdefault(region["key"], region["label"])
-    return labels

@@ -30,8 +30,11 @@ from tests.guests.conftest import make_guest
 from tracker.admin.dashboard_page import dashboard_page
 from tracker.applications.people import name_key
 from tracker.applications.teamwork import add_comment
+from tracker.applications.versions import relatives_of
 from tracker.enums import NotificationEvent, Status
 from tracker.extensions import db
+from tracker.inbox.filter import InboxFilter
+from tracker.inbox.query import count_filtered
 from tracker.models import (
     ApplicantReply,
     Application,
@@ -52,6 +55,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.notifications import notify
+from tracker.review.inbox_page import inbox_page
 from tracker.search import index_application
 from tracker.web.access import NAMING_ARGUMENTS, Policy, policy_of
 
@@ -161,7 +165,7 @@ def world(call, make_application, make_user) -> World:
         full_name="Nino Beridze", email="nino@example.org", phone="+995 555 000 111"
     )
     # The same person's name in another order: a relative of the hidden one by name.
-    relative = make_application(full_name="Qvelidze T.", email="tq.other@example.org")
+    relative = make_application(full_name="Qvelidze Tamriko", email="tq.other@example.org")
     hidden = make_application(
         full_name=HIDDEN_NAME,
         email=HIDDEN_EMAIL,
@@ -559,3 +563,29 @@ def test_nobody_who_may_not_see_them_is_told_about_them(app, world):
     )
     assert sorted(row.user_id for row in rows) == sorted([world.named.id, world.admin.id])
     db.session.rollback()
+
+
+def test_a_copy_of_their_sample_is_no_copy_to_outsiders(app, world):
+    copies = InboxFilter.from_args({"possible_copy": "yes"})
+    originals = InboxFilter.from_args({"possible_copy": "no"})
+    with app.test_request_context():
+        assert count_filtered(copies, user=world.editor) == 0
+        assert count_filtered(originals, user=world.editor) == 2
+        assert count_filtered(copies, user=world.admin) == 2
+        flags = {
+            row.id: row.possible_copy for row in inbox_page(InboxFilter(), user=world.editor).rows
+        }
+        assert flags == {world.visible.id: False, world.relative.id: False}
+        flags = {
+            row.id: row.possible_copy for row in inbox_page(InboxFilter(), user=world.admin).rows
+        }
+        assert flags[world.visible.id] is True
+
+
+def test_relatives_and_versions_leave_them_out_for_outsiders(app, world):
+    assert relatives_of(world.relative, viewer=world.editor).related == []
+    assert [a.id for a in relatives_of(world.relative, viewer=world.named).related] == [
+        world.hidden.id
+    ]
+    assert [a.id for a in relatives_of(world.relative).related] == [world.hidden.id]
+

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
-from tracker import insights, insights_pieces
+from tracker import insights, insights_coverage, insights_pieces
 from tracker.dates import day, month, short_day
 from tracker.insights import FirstAnswer, Totals
 from tracker.insights_pieces import FirstPieces, PieceStages
@@ -66,14 +66,14 @@ def dashboard_page(
     them (*viewer*; tracker.inbox.scope)."""
     call_id = call.id if call is not None else None
     seen = {"viewer": viewer}
-    labels = insights.region_labels(call_id)
+    labels = insights_coverage.region_labels(call_id)
 
     def region_name(key: str) -> str:
         return localized(labels[key], language) if labels.get(key) else key
 
     first_answer = insights.first_answer_times(call_id, **seen)
     first_pieces = insights_pieces.days_to_first_piece(call_id, **seen)
-    coverage = insights.coverage(call_id, **seen)
+    coverage = insights_coverage.coverage(call_id, **seen)
     active = insights_pieces.active_experts(now=now, **seen)
     pieces, pieces_total = insights_pieces.piece_stages(call_id, **seen)
     calls = [(each, localized(each.title, language), n) for each, n in insights.call_counts(**seen)]

@@ -89,7 +89,7 @@ def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, s
         conditions.append(
             has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
         )
-    conditions += sample_conditions(f)
+    conditions += sample_conditions(f, scope)
     if f.tag and not guest:  # tags are the team's labels, not for guests
         conditions.append(
             has_row(
