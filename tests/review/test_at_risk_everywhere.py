@@ -589,3 +589,9 @@ def test_relatives_and_versions_leave_them_out_for_outsiders(app, world):
     ]
     assert [a.id for a in relatives_of(world.relative).related] == [world.hidden.id]
 
+
+def test_releasing_every_draft_leaves_theirs_to_those_who_may_see_them(outsider, world):
+    token = hidden_fields(outsider.get("/review/outbox").text)["csrf_token"]
+    outsider.post("/review/outbox/release-drafts", data={"csrf_token": token})
+    email = db.session.get(OutboxEmail, world.objects["email_id"], populate_existing=True)
+    assert email.status == "draft"

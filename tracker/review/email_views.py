@@ -270,7 +270,6 @@ def release_all_drafts():
         by=current_user._get_current_object(),
         application_id=_number(args.get("application")),
         within=_within(args),
-        viewer=current_user._get_current_object(),
     )
     if count:
         flash(
