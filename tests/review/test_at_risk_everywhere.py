@@ -562,6 +562,13 @@ def test_nobody_who_may_not_see_them_is_told_about_them(app, world):
         application=world.hidden,
     )
     assert sorted(row.user_id for row in rows) == sorted([world.named.id, world.admin.id])
+    # A deadline of the assignment given to the expert they became: the candidate is theirs.
+    assignment = db.session.get(Assignment, world.objects["assignment_id"])
+    assignment.application = None
+    rows = notify(
+        NotificationEvent.DEADLINE_NEAR, users=[world.editor, world.named], assignment=assignment
+    )
+    assert [row.user_id for row in rows] == [world.named.id]
     db.session.rollback()
 
 
