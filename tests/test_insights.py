@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from tracker import insights
+from tracker import insights, insights_coverage
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.models import Call, OutboxEmail, StatusChange
@@ -201,7 +201,7 @@ def test_median_without_any_answer(call, make_application):
 
 
 def test_coverage_against_the_targets(dataset):
-    rows = {row.key: row for row in insights.coverage(dataset["a"].id).rows}
+    rows = {row.key: row for row in insights_coverage.coverage(dataset["a"].id).rows}
     assert len(rows) == 17  # every region the call offers, in its order
     assert list(rows)[:3] == ["georgia", "abkhazia", "tskhinvali"]
     georgia, armenia, abkhazia = rows["georgia"], rows["armenia"], rows["abkhazia"]
@@ -214,11 +214,14 @@ def test_coverage_against_the_targets(dataset):
         1,
     )
     assert rows["dagestan"].gap is None
-    assert [row.key for row in insights.coverage(dataset["a"].id).gaps] == ["georgia", "abkhazia"]
+    assert [row.key for row in insights_coverage.coverage(dataset["a"].id).gaps] == [
+        "georgia",
+        "abkhazia",
+    ]
 
 
 def test_coverage_of_all_calls_adds_the_targets_up(dataset):
-    rows = {row.key: row for row in insights.coverage().rows}
+    rows = {row.key: row for row in insights_coverage.coverage().rows}
     assert (rows["georgia"].target, rows["georgia"].gap) == (3, 3)
 
 
@@ -232,14 +235,14 @@ def test_an_applicant_covering_two_regions_counts_in_both(call, make_application
     )
     make_application(regions=["chechnya"], status="shortlisted")
     assert insights.region_counts(call.id) == [("chechnya", 2), ("ingushetia", 1)]
-    rows = {row.key: row for row in insights.coverage(call.id).rows}
+    rows = {row.key: row for row in insights_coverage.coverage(call.id).rows}
     assert (rows["chechnya"].accepted, rows["chechnya"].shortlisted) == (1, 1)
     assert (rows["ingushetia"].accepted, rows["ingushetia"].shortlisted) == (1, 0)
 
 
 def test_coverage_keeps_regions_a_call_no_longer_offers(call, make_application):
     make_application(region="crimea", status="accepted")
-    row = insights.coverage(call.id).rows[-1]
+    row = insights_coverage.coverage(call.id).rows[-1]
     assert (row.key, row.label, row.accepted, row.target) == ("crimea", {}, 1, None)
 
 
@@ -260,8 +263,8 @@ def test_each_number_is_one_query_however_many_applications(dataset, make_applic
             insights.funnel()
             insights.weekly_counts(now=NOW)
             insights.first_answer_times()
-            insights.coverage()
-            insights.region_labels()
+            insights_coverage.coverage()
+            insights_coverage.region_labels()
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
         return len(statements)

@@ -2,17 +2,20 @@
 
 Every function takes an optional call id (None: all calls) and runs a fixed number of
 queries however many applications exist: the rows are aggregated in SQL, never loaded.
+With a *viewer*, the applicants at risk they may not see are counted nowhere (need to
+know, tracker.inbox.scope); without one (admins, the command line) everyone is.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, literal, or_, select, union_all
 
 from tracker.enums import EmailStatus, Status
 from tracker.extensions import db
+from tracker.inbox.scope import need_to_know
 from tracker.models import (
     ApplicantReply,
     Application,
@@ -20,6 +23,7 @@ from tracker.models import (
     Call,
     OutboxEmail,
     StatusChange,
+    User,
     utcnow,
 )
 
@@ -45,7 +49,10 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _for_call(query: Select, call_id: int | None) -> Select:
+def for_call(query: Select, call_id: int | None, viewer: User | None = None) -> Select:
+    """Return *query* of applications narrowed to *call_id* (None: all) and to those
+    *viewer* may see (None: all)."""
+    query = query.where(*need_to_know(Application.id, viewer))
     return query if call_id is None else query.where(Application.call_id == call_id)
 
 
@@ -65,12 +72,14 @@ class Totals:
     accepted: int
 
 
-def totals(call_id: int | None = None, *, now: datetime | None = None) -> Totals:
+def totals(
+    call_id: int | None = None, *, now: datetime | None = None, viewer: User | None = None
+) -> Totals:
     """Count all applications, those of the last 7 days, and those new, shortlisted
     (or on trial) and accepted now."""
     since = (now or utcnow()) - timedelta(days=7)
     row = db.session.execute(
-        _for_call(
+        for_call(
             select(
                 func.count(Application.id),
                 count_if(Application.created_at >= since),
@@ -79,43 +88,57 @@ def totals(call_id: int | None = None, *, now: datetime | None = None) -> Totals
                 count_if(Application.status == Status.ACCEPTED.value),
             ),
             call_id,
+            viewer,
         )
     ).one()
     return Totals(*(int(value) for value in row))
 
 
-def status_counts(call_id: int | None = None) -> list[tuple[Status, int]]:
+def status_counts(
+    call_id: int | None = None, *, viewer: User | None = None
+) -> list[tuple[Status, int]]:
     """Return (status, applications now in it) for every status, in pipeline order."""
     rows = db.session.execute(
-        _for_call(select(Application.status, func.count()).group_by(Application.status), call_id)
+        for_call(
+            select(Application.status, func.count()).group_by(Application.status),
+            call_id,
+            viewer,
+        )
     )
     counts = dict(rows.all())
     return [(status, int(counts.get(status.value, 0))) for status in Status]
 
 
-def region_counts(call_id: int | None = None) -> list[tuple[str, int]]:
+def region_counts(
+    call_id: int | None = None, *, viewer: User | None = None
+) -> list[tuple[str, int]]:
     """Return (region key, applications covering it) for every region with any, most first.
 
     An applicant who covers two regions counts in both.
     """
     region = ApplicationRegion.region
     rows = db.session.execute(
-        _for_call(
+        for_call(
             select(region, func.count().label("n"))
             .join(Application, Application.id == ApplicationRegion.application_id)
             .group_by(region)
             .order_by(func.count().desc(), region),
             call_id,
+            viewer,
         )
     )
     return [(region, int(count)) for region, count in rows]
 
 
-def call_counts() -> list[tuple[Call, int]]:
+def call_counts(*, viewer: User | None = None) -> list[tuple[Call, int]]:
     """Return (call, applications) for every call, newest call first."""
     counts = dict(
         db.session.execute(
-            select(Application.call_id, func.count()).group_by(Application.call_id)
+            for_call(
+                select(Application.call_id, func.count()).group_by(Application.call_id),
+                None,
+                viewer,
+            )
         ).all()
     )
     calls = db.session.scalars(select(Call).order_by(Call.created_at.desc(), Call.id.desc()))
@@ -147,9 +170,9 @@ class Funnel:
         ]
 
 
-def funnel(call_id: int | None = None) -> Funnel:
+def funnel(call_id: int | None = None, *, viewer: User | None = None) -> Funnel:
     """Count the applications that ever reached each stage (see Funnel), in one query."""
-    history = _for_call(
+    history = for_call(
         select(
             StatusChange.application_id.label("application_id"),
             func.max(case((StatusChange.to_status.in_(SHORTLIST_OR_LATER), 1), else_=0)).label(
@@ -162,8 +185,9 @@ def funnel(call_id: int | None = None) -> Funnel:
         .join(Application, Application.id == StatusChange.application_id)
         .group_by(StatusChange.application_id),
         call_id,
+        viewer,
     ).subquery()
-    query = _for_call(
+    query = for_call(
         select(
             func.count(Application.id),
             count_if(
@@ -175,6 +199,7 @@ def funnel(call_id: int | None = None) -> Funnel:
         .select_from(Application)
         .outerjoin(history, history.c.application_id == Application.id),
         call_id,
+        viewer,
     )
     return Funnel(*(int(value) for value in db.session.execute(query).one()))
 
@@ -194,7 +219,11 @@ def _week_expression(column):
 
 
 def weekly_counts(
-    call_id: int | None = None, *, weeks: int = WEEKS, now: datetime | None = None
+    call_id: int | None = None,
+    *,
+    weeks: int = WEEKS,
+    now: datetime | None = None,
+    viewer: User | None = None,
 ) -> list[tuple[date, int]]:
     """Return (Monday, applications received that week) for the last *weeks* weeks,
     oldest first, including the current week and weeks without any."""
@@ -202,11 +231,12 @@ def weekly_counts(
     first = current - timedelta(weeks=weeks - 1)
     week = _week_expression(Application.created_at).label("week")
     rows = db.session.execute(
-        _for_call(
+        for_call(
             select(week, func.count())
             .where(Application.created_at >= datetime.combine(first, datetime.min.time()))
             .group_by(week),
             call_id,
+            viewer,
         )
     )
     counts = {as_date(value): int(count) for value, count in rows}
@@ -239,7 +269,7 @@ def _seconds_between(later, earlier):
     return (func.julianday(later) - func.julianday(earlier)) * literal(86400.0)
 
 
-def first_answer_times(call_id: int | None = None) -> FirstAnswer:
+def first_answer_times(call_id: int | None = None, *, viewer: User | None = None) -> FirstAnswer:
     """Return the median time from an application's arrival to its first answer.
 
     The first answer is the earliest of: the first email to the applicant that is not an
@@ -277,11 +307,12 @@ def first_answer_times(call_id: int | None = None) -> FirstAnswer:
         .subquery()
     )
     seconds = _seconds_between(first.c.at, Application.created_at)
-    with_answers = _for_call(
+    with_answers = for_call(
         select()
         .select_from(Application)
         .outerjoin(first, first.c.application_id == Application.id),
         call_id,
+        viewer,
     )
     counted = [func.count(Application.id), func.count(first.c.application_id)]
     if _dialect() == "postgresql":
@@ -309,86 +340,3 @@ def first_answer_times(call_id: int | None = None) -> FirstAnswer:
     # Whole seconds: SQLite's julianday arithmetic is off by microseconds.
     median = None if median is None else round(float(median))
     return FirstAnswer(median, answered_count, total - answered_count)
-
-
-@dataclass
-class CoverageRow:
-    """One region: experts wanted, shortlisted (or on trial) and accepted now."""
-
-    key: str
-    label: dict
-    target: int | None
-    shortlisted: int
-    accepted: int
-
-    @property
-    def gap(self) -> int | None:
-        """Experts still missing against the target; None when there is no target."""
-        if self.target is None:
-            return None
-        return max(self.target - self.accepted, 0)
-
-
-@dataclass
-class Coverage:
-    """Regions × experts against the targets of the call (or of all calls, summed)."""
-
-    rows: list[CoverageRow] = field(default_factory=list)
-
-    @property
-    def gaps(self) -> list[CoverageRow]:
-        """Return the regions whose target is not met yet."""
-        return [row for row in self.rows if row.gap]
-
-
-def coverage(call_id: int | None = None) -> Coverage:
-    """Return, per region, the target and the experts shortlisted and accepted now.
-
-    For one call: its regions in its order, with its targets. For all calls: the regions
-    of every call (the first call's label wins) with their targets added up. Regions
-    that have experts but are no longer offered follow at the end.
-    """
-    calls = db.session.scalars(
-        select(Call).order_by(Call.id)
-        if call_id is None
-        else select(Call).where(Call.id == call_id)
-    ).all()
-    rows: dict[str, CoverageRow] = {}
-    for call in calls:
-        for region in call.regions:
-            row = rows.setdefault(
-                region["key"], CoverageRow(region["key"], region["label"], None, 0, 0)
-            )
-            target = (call.targets or {}).get(region["key"])
-            if target:
-                row.target = (row.target or 0) + int(target)
-    # An expert who covers two regions counts in both.
-    counts = db.session.execute(
-        _for_call(
-            select(
-                ApplicationRegion.region,
-                count_if(Application.status.in_(SHORTLISTED_NOW)),
-                count_if(Application.status == Status.ACCEPTED.value),
-            )
-            .join(Application, Application.id == ApplicationRegion.application_id)
-            .where(Application.status.in_((*SHORTLISTED_NOW, Status.ACCEPTED.value)))
-            .group_by(ApplicationRegion.region),
-            call_id,
-        )
-    )
-    for region, shortlisted, accepted in counts:
-        row = rows.setdefault(region, CoverageRow(region, {}, None, 0, 0))
-        row.shortlisted, row.accepted = int(shortlisted), int(accepted)
-    return Coverage(list(rows.values()))
-
-
-def region_labels(call_id: int | None = None) -> dict[str, dict]:
-    """Return {region key: labels per language} over the call (or all calls)."""
-    query = select(Call.regions).order_by(Call.id)
-    if call_id is not None:
-        query = query.where(Call.id == call_id)
-    labels: dict[str, dict] = {}
-    for regions in db.session.scalars(query):
-        for region in regions:
-            labels.setdefault(region["key"], region["label"])
-    return labels

@@ -8,7 +8,9 @@ in the last 90 days. An application "has a published piece" when an assignment g
 it (a trial) or to the expert it became (Expert.application_id) has a publication date.
 
 Every function runs a fixed number of queries, aggregated in SQL, however many rows
-exist; the median is taken in Python from one query's list of day counts.
+exist; the median is taken in Python from one query's list of day counts. With a
+*viewer*, the applicants at risk they may not see, their assignments and the experts they
+became are counted nowhere (need to know, tracker.inbox.scope).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tracker.dates import sql_month
 from tracker.enums import Status
 from tracker.experts.filter import ACTIVE_DAYS
 from tracker.extensions import db
+from tracker.inbox.scope import experts_need_to_know, need_to_know
 from tracker.insights import SHORTLIST_OR_LATER, as_date, count_if
 from tracker.models import (
     Application,
@@ -31,6 +34,7 @@ from tracker.models import (
     Expert,
     ExpertRegion,
     StatusChange,
+    User,
     utcnow,
 )
 
@@ -85,7 +89,7 @@ class PieceStages:
     published: int
 
 
-def _stages_query(call_id: int | None, *, by_region: bool) -> Select:
+def _stages_query(call_id: int | None, *, by_region: bool, viewer: User | None) -> Select:
     reached, first = _reached(), _first_pieces()
     counts = (
         func.count(Application.id),
@@ -99,6 +103,7 @@ def _stages_query(call_id: int | None, *, by_region: bool) -> Select:
         .select_from(Application)
         .outerjoin(reached, reached.c.application_id == Application.id)
         .outerjoin(first, first.c.application_id == Application.id)
+        .where(*need_to_know(Application.id, viewer))
     )
     if by_region:
         query = (
@@ -109,17 +114,17 @@ def _stages_query(call_id: int | None, *, by_region: bool) -> Select:
     return query if call_id is None else query.where(Application.call_id == call_id)
 
 
-def piece_stages(call_id: int | None = None) -> tuple[list[PieceStages], PieceStages]:
+def piece_stages(
+    call_id: int | None = None, *, viewer: User | None = None
+) -> tuple[list[PieceStages], PieceStages]:
     """Return the stages per region (most applications first) and over all applications.
 
     An applicant who covers two regions counts in both; the total counts them once.
     Two queries.
     """
-    rows = [
-        PieceStages(key, *(int(n) for n in counts))
-        for key, *counts in db.session.execute(_stages_query(call_id, by_region=True))
-    ]
-    key, *counts = db.session.execute(_stages_query(call_id, by_region=False)).one()
+    by_region = db.session.execute(_stages_query(call_id, by_region=True, viewer=viewer))
+    rows = [PieceStages(key, *(int(n) for n in counts)) for key, *counts in by_region]
+    key, *counts = db.session.execute(_stages_query(call_id, by_region=False, viewer=viewer)).one()
     return rows, PieceStages("", *(int(n) for n in counts))
 
 
@@ -131,15 +136,17 @@ class FirstPieces:
     count: int
 
 
-def days_to_first_piece(call_id: int | None = None) -> FirstPieces:
+def days_to_first_piece(call_id: int | None = None, *, viewer: User | None = None) -> FirstPieces:
     """Return the median days from application (created_at) to first published piece.
 
     One query lists (arrival, first publication) of every application with a piece; the
     days are counted between calendar days (UTC) and the median taken here.
     """
     first = _first_pieces()
-    query = select(Application.created_at, first.c.first).join(
-        first, first.c.application_id == Application.id
+    query = (
+        select(Application.created_at, first.c.first)
+        .join(first, first.c.application_id == Application.id)
+        .where(*need_to_know(Application.id, viewer))
     )
     if call_id is not None:
         query = query.where(Application.call_id == call_id)
@@ -151,7 +158,11 @@ def days_to_first_piece(call_id: int | None = None) -> FirstPieces:
 
 
 def fees_paid(
-    call_id: int | None = None, *, now: datetime | None = None, months: int = FEE_MONTHS
+    call_id: int | None = None,
+    *,
+    now: datetime | None = None,
+    months: int = FEE_MONTHS,
+    viewer: User | None = None,
 ) -> list[tuple[date, str, int]]:
     """Return (first day of month, currency, fees paid in minor units) for the last
     *months* months with payments, newest first, currencies A–Z. One query.
@@ -166,6 +177,8 @@ def fees_paid(
     query = (
         select(month, Assignment.currency, func.sum(Assignment.fee_minor))
         .where(Assignment.paid_on.is_not(None), Assignment.paid_on >= start)
+        .where(*need_to_know(Assignment.application_id, viewer))
+        .where(*experts_need_to_know(Assignment.expert_id, viewer))
         .group_by(month, Assignment.currency)
         .order_by(month.desc(), Assignment.currency)
     )
@@ -184,7 +197,9 @@ def fees_paid(
     ]
 
 
-def active_experts(*, now: datetime | None = None, days: int = ACTIVE_DAYS) -> dict[str, int]:
+def active_experts(
+    *, now: datetime | None = None, days: int = ACTIVE_DAYS, viewer: User | None = None
+) -> dict[str, int]:
     """Return {region: experts of the pool covering it who published in the last *days*
     days}. An expert who covers two regions counts in both. One query."""
     since = (now or utcnow()).date() - timedelta(days=days)
@@ -192,6 +207,7 @@ def active_experts(*, now: datetime | None = None, days: int = ACTIVE_DAYS) -> d
         select(ExpertRegion.region, func.count(func.distinct(ExpertRegion.expert_id)))
         .join(Assignment, Assignment.expert_id == ExpertRegion.expert_id)
         .where(Assignment.published_on >= since)
+        .where(*experts_need_to_know(ExpertRegion.expert_id, viewer))
         .group_by(ExpertRegion.region)
     )
     return {region: int(count) for region, count in db.session.execute(query)}

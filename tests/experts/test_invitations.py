@@ -151,8 +151,8 @@ def test_invitations_written_meanwhile_by_a_colleague_stop_the_whole_send(
 
     real_plan = invitations.plan_invitations
 
-    def plan_before_the_colleague(f, call_):
-        plan = real_plan(f, call_)
+    def plan_before_the_colleague(f, call_, *, by):
+        plan = real_plan(f, call_, by=by)
         # The colleague's invitation of Nino commits between the preview and this send.
         db.session.add(ExpertInvitation(expert_id=experts["nino"].id, call_id=call_.id))
         db.session.flush()

@@ -8,12 +8,12 @@ from datetime import datetime
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
-from tracker import insights, insights_pieces
+from tracker import insights, insights_coverage, insights_pieces
 from tracker.dates import day, month, short_day
 from tracker.insights import FirstAnswer, Totals
 from tracker.insights_pieces import FirstPieces, PieceStages
 from tracker.labels import FUNNEL_LABELS, STATUS_LABELS
-from tracker.models import Call
+from tracker.models import Call, User
 from tracker.money import format_amount
 from tracker.ui_languages import localized
 
@@ -58,32 +58,39 @@ def say_duration(seconds: float | None) -> str | None:
     return str(_l("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes))
 
 
-def dashboard_page(call: Call | None, *, language: str, now: datetime) -> DashboardPage:
-    """Return the numbers of all calls, or of *call*, labelled in *language*, as of *now*."""
+def dashboard_page(
+    call: Call | None, *, language: str, now: datetime, viewer: User | None = None
+) -> DashboardPage:
+    """Return the numbers of all calls, or of *call*, labelled in *language*, as of *now*:
+    all of them for admins, the applicants at risk left out for editors who may not see
+    them (*viewer*; tracker.inbox.scope)."""
     call_id = call.id if call is not None else None
-    labels = insights.region_labels(call_id)
+    seen = {"viewer": viewer}
+    labels = insights_coverage.region_labels(call_id)
 
     def region_name(key: str) -> str:
         return localized(labels[key], language) if labels.get(key) else key
 
-    first_answer = insights.first_answer_times(call_id)
-    first_pieces = insights_pieces.days_to_first_piece(call_id)
-    coverage = insights.coverage(call_id)
-    active = insights_pieces.active_experts(now=now)
-    pieces, pieces_total = insights_pieces.piece_stages(call_id)
-    calls = [(each, localized(each.title, language), n) for each, n in insights.call_counts()]
+    first_answer = insights.first_answer_times(call_id, **seen)
+    first_pieces = insights_pieces.days_to_first_piece(call_id, **seen)
+    coverage = insights_coverage.coverage(call_id, **seen)
+    active = insights_pieces.active_experts(now=now, **seen)
+    pieces, pieces_total = insights_pieces.piece_stages(call_id, **seen)
+    calls = [(each, localized(each.title, language), n) for each, n in insights.call_counts(**seen)]
     return DashboardPage(
         call=call,
         title=localized(call.title, language) if call is not None else None,
         calls=[(each.id, title, n) for each, title, n in calls],
         call_rows=[(title, n) for _, title, n in calls],
-        totals=insights.totals(call_id, now=now),
-        statuses=[(str(STATUS_LABELS[s]), n) for s, n in insights.status_counts(call_id)],
-        regions=[(region_name(key), n) for key, n in insights.region_counts(call_id)],
-        funnel=[(str(FUNNEL_LABELS[name]), n) for name, n in insights.funnel(call_id).stages()],
+        totals=insights.totals(call_id, now=now, **seen),
+        statuses=[(str(STATUS_LABELS[s]), n) for s, n in insights.status_counts(call_id, **seen)],
+        regions=[(region_name(key), n) for key, n in insights.region_counts(call_id, **seen)],
+        funnel=[
+            (str(FUNNEL_LABELS[name]), n) for name, n in insights.funnel(call_id, **seen).stages()
+        ],
         weeks=[
             (short_day(monday), day(monday), n)
-            for monday, n in insights.weekly_counts(call_id, now=now)
+            for monday, n in insights.weekly_counts(call_id, now=now, **seen)
         ],
         first_answer=first_answer,
         median=say_duration(first_answer.median_seconds),
@@ -109,6 +116,6 @@ def dashboard_page(call: Call | None, *, language: str, now: datetime) -> Dashbo
         ),
         fees=[
             (month(first_day), currency, format_amount(minor, currency))
-            for first_day, currency, minor in insights_pieces.fees_paid(call_id, now=now)
+            for first_day, currency, minor in insights_pieces.fees_paid(call_id, now=now, **seen)
         ],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 from flask_babel import get_locale
+from flask_login import current_user
 
 from tracker.admin import bp
 from tracker.admin.dashboard_page import dashboard_page
@@ -25,5 +26,10 @@ def _selected_call() -> Call | None:
 @staff
 def dashboard():
     """Show the numbers of all calls, or of the call chosen with ?call=<id>."""
-    page = dashboard_page(_selected_call(), language=str(get_locale()), now=utcnow())
+    page = dashboard_page(
+        _selected_call(),
+        language=str(get_locale()),
+        now=utcnow(),
+        viewer=current_user._get_current_object(),
+    )
     return render_template("admin/dashboard.html", **page.as_context())

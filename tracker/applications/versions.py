@@ -26,7 +26,8 @@ from tracker.applications.people import name_key, normalise_email, related_state
 from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
-from tracker.models import Application, Call, utcnow
+from tracker.inbox.scope import hidden_among
+from tracker.models import Application, Call, User, utcnow
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 
@@ -156,9 +157,10 @@ def _relatives_statement(*, by_name: bool) -> Select:
     )
 
 
-def relatives_of(application: Application) -> Relatives:
+def relatives_of(application: Application, *, viewer: User | None = None) -> Relatives:
     """Return what :func:`people.related_applications` and :func:`versions_of` return for
-    *application*, read in one statement."""
+    *application*, read in one statement; without the applicants at risk *viewer* may
+    not see (tracker.inbox.scope: one more query, only when there are relatives)."""
     key = name_key(application.full_name)
     parameters = {
         "id": application.id,
@@ -168,8 +170,12 @@ def relatives_of(application: Application) -> Relatives:
     }
     related: list[Application] = []
     siblings: list[Application] = []
-    for kind, other in db.session.execute(_relatives_statement(by_name=bool(key)), parameters):
-        (related if kind == "related" else siblings).append(other)
+    rows = db.session.execute(_relatives_statement(by_name=bool(key)), parameters).all()
+    others = {other.id for _kind, other in rows if other.id != application.id}
+    hidden = hidden_among(others, viewer)
+    for kind, other in rows:
+        if other.id not in hidden:
+            (related if kind == "related" else siblings).append(other)
     related.sort(key=_arrival, reverse=True)
     siblings.sort(key=_arrival)
     return Relatives(related, _versions(application, siblings))
@@ -190,11 +196,15 @@ def _of_addresses(postgresql: bool) -> Select:
     )
 
 
-def version_numbers(applications: list[Application]) -> dict[int, int]:
-    """Return the version number of each of *applications* by id, in one query (the inbox).
+def version_numbers(
+    applications: list[Application], *, viewer: User | None = None
+) -> dict[int, int]:
+    """Return the version number of each of *applications* by id, in one query (the inbox),
+    counting only the versions *viewer* may see (tracker.inbox.scope).
 
     Only the ids, calls, addresses and times of the addresses' applications are read: a
-    page of 50 rows costs one indexed query, however many applications there are.
+    page of 50 rows costs one indexed query, however many applications there are (and one
+    more over applicant_safety where an address applied twice to a call).
     """
     emails = {normalise_email(application.email) for application in applications}
     if not emails:
@@ -202,8 +212,15 @@ def version_numbers(applications: list[Application]) -> dict[int, int]:
     counters: dict[tuple[int, str], int] = {}
     numbers = {}
     # Core rows through the session's connection, as inbox_page reads its rows' details.
-    rows = db.session.connection().execute(_of_addresses(on_postgresql()), {"emails": list(emails)})
+    rows = (
+        db.session.connection().execute(_of_addresses(on_postgresql()), {"emails": list(emails)})
+    ).all()
+    keys = [(call_id, email) for _id, call_id, email in rows]
+    repeated = len(set(keys)) < len(keys)
+    hidden = hidden_among((row[0] for row in rows), viewer) if repeated else set()
     for application_id, call_id, email in rows:
+        if application_id in hidden:
+            continue
         key = (call_id, email)
         counters[key] = counters.get(key, 0) + 1
         numbers[application_id] = counters[key]

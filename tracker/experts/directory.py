@@ -21,6 +21,7 @@ from tracker.enums import AssignmentState, Availability
 from tracker.experts.filter import ACTIVE_DAYS, ExpertFilter, levels_from
 from tracker.extensions import db
 from tracker.inbox.query import has_row
+from tracker.inbox.scope import need_to_know
 from tracker.models import (
     Application,
     Assignment,
@@ -28,6 +29,7 @@ from tracker.models import (
     ExpertLanguage,
     ExpertRegion,
     ExpertTopic,
+    User,
     utcnow,
 )
 
@@ -66,10 +68,13 @@ def _search(q: str) -> ColumnElement[bool]:
     return or_(*(column.icontains(q, autoescape=True) for column in columns))
 
 
-def expert_conditions(f: ExpertFilter, *, day: date | None = None) -> list:
-    """Return the WHERE clauses of *f*."""
+def expert_conditions(
+    f: ExpertFilter, *, day: date | None = None, viewer: User | None = None
+) -> list:
+    """Return the WHERE clauses of *f*, without the experts who came from an applicant at
+    risk *viewer* may not see (tracker.inbox.scope; None: the command line, all)."""
     day = day or today()
-    conditions = []
+    conditions = need_to_know(Expert.application_id, viewer)
     if f.call is not None:
         # Whoever applied to the call: the application they came from, or any application
         # from their address.
@@ -126,9 +131,9 @@ def _order_by(f: ExpertFilter) -> list:
     return [expression.desc() if down else expression.asc() for expression, down in keys]
 
 
-def experts_query(f: ExpertFilter) -> Select:
-    """Return the SELECT of the experts *f* matches, in its order (all pages)."""
-    return select(Expert).where(*expert_conditions(f)).order_by(*_order_by(f))
+def experts_query(f: ExpertFilter, *, viewer: User | None = None) -> Select:
+    """Return the SELECT of the experts *f* matches for *viewer*, in its order (all pages)."""
+    return select(Expert).where(*expert_conditions(f, viewer=viewer)).order_by(*_order_by(f))
 
 
 @dataclass
@@ -178,11 +183,12 @@ def assignment_summary(expert_ids: list[int]) -> dict[int, tuple[int, int, tuple
     return {expert_id: tuple(entry) for expert_id, entry in counts.items()}
 
 
-def directory_page(f: ExpertFilter) -> DirectoryPage:
-    """Return the page of the directory *f* asks for."""
-    total = db.session.scalar(select(func.count(Expert.id)).where(*expert_conditions(f)))
+def directory_page(f: ExpertFilter, *, viewer: User | None = None) -> DirectoryPage:
+    """Return the page of the directory *f* asks for, as *viewer* may see it."""
+    conditions = expert_conditions(f, viewer=viewer)
+    total = db.session.scalar(select(func.count(Expert.id)).where(*conditions))
     experts = db.session.scalars(
-        experts_query(f)
+        experts_query(f, viewer=viewer)
         .options(
             selectinload(Expert.covered_regions),
             selectinload(Expert.languages),

@@ -53,8 +53,8 @@ def check_call(call: Call | None) -> Call:
     return call
 
 
-def plan_invitations(f: ExpertFilter, call: Call) -> InvitationPlan:
-    """Return who of the experts *f* matches would be invited to *call*."""
+def plan_invitations(f: ExpertFilter, call: Call, *, by: User) -> InvitationPlan:
+    """Return who of the experts *f* matches (those *by* may see) would be invited to *call*."""
     if not f.is_filtered:
         raise InvitationError(_("Please filter the directory before inviting experts."))
     check_call(call)
@@ -64,7 +64,7 @@ def plan_invitations(f: ExpertFilter, call: Call) -> InvitationPlan:
         )
     )
     plan = InvitationPlan(call=call)
-    for expert in db.session.scalars(experts_query(f)):
+    for expert in db.session.scalars(experts_query(f, viewer=by)):
         if expert.id in invited:
             plan.invited_before.append(expert)
         elif expert.availability == Availability.PAUSED.value:
@@ -103,7 +103,7 @@ def invite_experts(f: ExpertFilter, call: Call, *, by: User) -> list[OutboxEmail
     """
     begin_write()
     try:
-        plan = plan_invitations(f, call)
+        plan = plan_invitations(f, call, by=by)
         emails = []
         for expert in plan.invite:
             email = queue_rendered(

@@ -34,7 +34,7 @@ def bulk_targets(
     options = WITH_TAGS if action.kind == "tag" else ()
     if ids is None:
         return iter_filtered(inbox_filter, user=user, options=options)
-    return selected_applications(ids, options=options)
+    return selected_applications(ids, user=user, options=options)
 
 
 def run_bulk_action(

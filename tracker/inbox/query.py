@@ -89,7 +89,7 @@ def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, s
         conditions.append(
             has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
         )
-    conditions += sample_conditions(f)
+    conditions += sample_conditions(f, scope)
     if f.tag and not guest:  # tags are the team's labels, not for guests
         conditions.append(
             has_row(
@@ -306,17 +306,21 @@ def filtered_rows_statement(
     return select(*columns).select_from(Application).where(*conditions).order_by(order)
 
 
-def selected_applications(ids: Iterable[int], *, options: Sequence = ()) -> Iterator[Application]:
-    """Yield the applications among *ids* that exist, in id order (others are ignored).
+def selected_applications(
+    ids: Iterable[int], *, user: User | None, options: Sequence = ()
+) -> Iterator[Application]:
+    """Yield the applications among *ids* that exist within *user*'s scope, in id order
+    (others are ignored: a hidden applicant at risk is never touched by a bulk action).
 
     A generator, like iter_filtered: a bulk function that opens its write transaction
     first then reads the rows inside it, current and in one query.
     """
     ids = sorted(set(ids))[:SELECTION_MAX]
+    scope = scope_of(user)
     if ids:
         yield from db.session.scalars(
             select(Application)
-            .where(Application.id.in_(ids))
+            .where(Application.id.in_(ids), *(scope.conditions() if scope is not None else ()))
             .order_by(Application.id)
             .options(*options)
         ).all()

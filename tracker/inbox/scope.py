@@ -12,9 +12,10 @@ names, and answers 404 outside it, as if the candidate did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from tracker.extensions import db
 from tracker.models import (
@@ -23,6 +24,7 @@ from tracker.models import (
     ApplicationNeedToKnow,
     ApplicationRegion,
     CallNeedToKnow,
+    Expert,
     GuestScope,
     User,
 )
@@ -130,3 +132,45 @@ def scope_of(user: User | None) -> InboxScope | None:
 def for_guest(scope: InboxScope | None) -> bool:
     """Tell whether *scope* is a guest's: no team labels, no search by contact details."""
     return scope is not None and scope.guest
+
+
+def hidden_from(user: User | None) -> Select | None:
+    """Return the SELECT of the ids of the applicants at risk *user* may not see (None for
+    admins and the command line, who see all): :func:`hidden_at_risk` of their scope."""
+    scope = scope_of(user)
+    return None if scope is None else hidden_at_risk(scope.viewer_id)
+
+
+def hidden_among(ids: Iterable[int], user: User | None) -> set[int]:
+    """Return those of the application *ids* that *user* may not see (applicants at risk
+    they are not named for): one query over applicant_safety, none without ids or for
+    admins. For rows already read with their neighbours (relatives, copies, versions)."""
+    hidden = hidden_from(user)
+    ids = list(ids)
+    if hidden is None or not ids:
+        return set()
+    return set(db.session.scalars(hidden.where(ApplicantSafety.application_id.in_(ids))))
+
+
+def need_to_know(column, user: User | None) -> list[ColumnElement[bool]]:
+    """Return the WHERE clauses that leave out the rows whose *column* (an application's
+    id) names an applicant at risk *user* may not see; none for admins.
+
+    For the listings beside the inbox (outbox, experts, notifications, relatives, copies,
+    the dashboard): the inbox's own NOT IN over the few rows of applicant_safety. A row
+    that names no application (NULL) stays.
+    """
+    hidden = hidden_from(user)
+    if hidden is None:
+        return []
+    return [or_(column.is_(None), column.not_in(hidden))]
+
+
+def experts_need_to_know(column, user: User | None) -> list[ColumnElement[bool]]:
+    """Return the WHERE clauses that leave out the rows whose *column* (an expert's id)
+    names an expert who came from an applicant at risk *user* may not see; none for admins."""
+    hidden = hidden_from(user)
+    if hidden is None:
+        return []
+    hidden_experts = select(Expert.id).where(Expert.application_id.in_(hidden))
+    return [or_(column.is_(None), column.not_in(hidden_experts))]

@@ -118,7 +118,7 @@ def plan_for_inbox(
     options = (selectinload(Application.call),)
     if whole_filter:
         return plan_bulk_email(iter_filtered(inbox_filter, user=user, options=options))
-    return plan_bulk_email(selected_applications(ids, options=options))
+    return plan_bulk_email(selected_applications(ids, user=user, options=options))
 
 
 def starting_texts(plan: BulkPlan, key: str) -> dict[str, LanguageText]:

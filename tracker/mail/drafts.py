@@ -20,6 +20,7 @@ from tracker.database import begin_write
 from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.inbox.query import inbox_query
+from tracker.inbox.scope import experts_need_to_know, need_to_know
 from tracker.mail.compose import check_body, check_subject
 from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import queue_delivery
@@ -53,10 +54,17 @@ class OutboxPage:
     next_before: int | None
 
 
-def _outbox_conditions(application_id: int | None, within: Select | None) -> list:
+def _outbox_conditions(
+    application_id: int | None, within: Select | None, viewer: User | None = None
+) -> list:
     # Emails to applicants and to experts of the pool only: staff emails (password resets)
-    # hold links nobody else may see.
-    conditions = [or_(OutboxEmail.application_id.is_not(None), OutboxEmail.expert_id.is_not(None))]
+    # hold links nobody else may see. Nor does anyone see the emails of an applicant at
+    # risk they may not see, or of the expert such an applicant became (tracker.inbox.scope).
+    conditions = [
+        or_(OutboxEmail.application_id.is_not(None), OutboxEmail.expert_id.is_not(None)),
+        *need_to_know(OutboxEmail.application_id, viewer),
+        *experts_need_to_know(OutboxEmail.expert_id, viewer),
+    ]
     if application_id is not None:
         conditions.append(OutboxEmail.application_id == application_id)
     if within is not None:
@@ -70,13 +78,16 @@ def inbox_ids(inbox_filter, *, user: User) -> Select:
 
 
 def outbox_counts(
-    *, application_id: int | None = None, within: Select | None = None
+    *,
+    application_id: int | None = None,
+    within: Select | None = None,
+    viewer: User | None = None,
 ) -> dict[EmailStatus, int]:
-    """Return how many applicant emails are in each state."""
+    """Return how many applicant emails *viewer* may see are in each state."""
     counts = dict.fromkeys(OUTBOX_TABS, 0)
     rows = db.session.execute(
         select(OutboxEmail.status, func.count(OutboxEmail.id))
-        .where(*_outbox_conditions(application_id, within))
+        .where(*_outbox_conditions(application_id, within, viewer))
         .group_by(OutboxEmail.status)
     )
     for status, count in rows:
@@ -91,11 +102,13 @@ def outbox_page(
     per_page: int = OUTBOX_PAGE_SIZE,
     application_id: int | None = None,
     within: Select | None = None,
+    viewer: User | None = None,
 ) -> OutboxPage:
-    """Return one page of the applicant emails in *status*, newest first (keyset by id)."""
+    """Return one page of the applicant emails in *status* that *viewer* may see, newest
+    first (keyset by id)."""
     status = EmailStatus(status)
     query = select(OutboxEmail).where(
-        OutboxEmail.status == status.value, *_outbox_conditions(application_id, within)
+        OutboxEmail.status == status.value, *_outbox_conditions(application_id, within, viewer)
     )
     if before is not None:
         query = query.where(OutboxEmail.id < before)
@@ -147,7 +160,8 @@ def release_draft(email_id: int, *, by: User) -> OutboxEmail:
 def release_drafts(
     *, by: User, application_id: int | None = None, within: Select | None = None
 ) -> int:
-    """Release every applicant draft (of one application, or of those *within*); commit.
+    """Release every applicant draft *by* may see (of one application, or of those
+    *within*); commit.
 
     :returns: how many drafts were released. A draft that keeps a fill-in part stays a
         draft: it must be edited first.
@@ -158,7 +172,7 @@ def release_drafts(
             select(OutboxEmail)
             .where(
                 OutboxEmail.status == EmailStatus.DRAFT.value,
-                *_outbox_conditions(application_id, within),
+                *_outbox_conditions(application_id, within, by),
             )
             .order_by(OutboxEmail.id)
             .options(selectinload(OutboxEmail.application))
@@ -255,13 +269,17 @@ def outbox_view(
     before: int | None = None,
     application_id: int | None = None,
     within: Select | None = None,
+    viewer: User | None = None,
 ) -> OutboxView:
-    """Return the outbox page of *tab*: all applicant emails, one candidate's, or a filter's."""
+    """Return the outbox page of *tab* as *viewer* may see it: all applicant emails, one
+    candidate's, or a filter's."""
     tab = EmailStatus(tab)
     return OutboxView(
         tab=tab,
-        counts=outbox_counts(application_id=application_id, within=within),
-        page=outbox_page(tab, before=before, application_id=application_id, within=within),
+        counts=outbox_counts(application_id=application_id, within=within, viewer=viewer),
+        page=outbox_page(
+            tab, before=before, application_id=application_id, within=within, viewer=viewer
+        ),
         candidate=db.session.get(Application, application_id) if application_id else None,
         filtered=within is not None,
     )

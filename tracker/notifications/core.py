@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tracker.assignments.deadlines import deadline_text
 from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
 from tracker.extensions import db
+from tracker.inbox.scope import scope_of
 from tracker.labels import status_label
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
@@ -62,9 +63,10 @@ def notify(
 ) -> list[Notification]:
     """Tell each of *users* about *event*, in the caller's transaction (nothing is committed).
 
-    The actor is never told of their own action, inactive accounts, guest reviewers and
-    duplicates are skipped; each person gets one row, and those who chose "at once" for
-    *event* one email in their language through the outbox.
+    The actor is never told of their own action, inactive accounts, guest reviewers,
+    duplicates and those who may not see the candidate (an applicant at risk: need to know,
+    tracker.inbox.scope) are skipped; each person gets one row, and those who chose "at
+    once" for *event* one email in their language through the outbox.
 
     :param detail: the new status of a ``status_changed`` event.
     :param assignment: the assignment a ``deadline_near`` or ``edit_waiting`` is about.
@@ -76,6 +78,8 @@ def notify(
         if user is None or not user.active or user.is_guest:
             continue  # guest reviewers are told nothing: the team's work is not theirs
         if actor is not None and user.id == actor.id:
+            continue
+        if not may_see(user, candidate_of(application, assignment)):
             continue
         recipients.setdefault(user.id, user)
     if not recipients:
@@ -99,6 +103,24 @@ def notify(
         if choices[user.id] is Delivery.AT_ONCE:
             _queue_email(row, user, actor)
     return rows
+
+
+def candidate_of(application: Application | None, assignment: Assignment | None):
+    """Return the candidate a notification is about: *application*, else the one the
+    *assignment* was given to or whose expert record it was given to (None: nobody)."""
+    if application is not None or assignment is None:
+        return application
+    if assignment.application is not None:
+        return assignment.application
+    return assignment.expert.application if assignment.expert is not None else None
+
+
+def may_see(user: User, application: Application | None) -> bool:
+    """Tell whether *user* may see *application* (anyone may be told of no candidate)."""
+    if application is None:
+        return True
+    scope = scope_of(user)
+    return scope is None or scope.admits(application)
 
 
 def _queue_email(row: Notification, user: User, actor: User | None) -> None:

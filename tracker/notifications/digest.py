@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from tracker.database import begin_write
 from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent
 from tracker.extensions import db
+from tracker.inbox.scope import need_to_know
 from tracker.jobs.registry import ClaimedJob, job_kind
 from tracker.labels import option_labels
 from tracker.mail.outbox import queue_rendered
@@ -108,7 +109,8 @@ def send_digest(user: User, now: datetime) -> bool:
 
 
 def digest_notifications(user: User, *, since: datetime, until: datetime) -> list[Notification]:
-    """Return *user*'s notifications in (*since*, *until*] of the events they read daily."""
+    """Return *user*'s notifications in (*since*, *until*] of the events they read daily
+    (but those about an applicant at risk *user* may no longer see)."""
     other_choice = exists().where(
         NotificationChoice.user_id == user.id,
         NotificationChoice.event == Notification.event,
@@ -126,6 +128,7 @@ def digest_notifications(user: User, *, since: datetime, until: datetime) -> lis
                 Notification.created_at > since,
                 Notification.created_at <= until,
                 ~other_choice,
+                *need_to_know(Notification.application_id, user),
             )
             .order_by(Notification.created_at, Notification.id)
         ).unique()

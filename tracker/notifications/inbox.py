@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from tracker.database import PREPARE, begin_write
 from tracker.extensions import db
+from tracker.inbox.scope import hidden_at_risk, need_to_know, scope_of
 from tracker.models import Notification, User, utcnow
 
 PAGE_SIZE = 50
@@ -22,11 +23,22 @@ _UNREAD = (
     .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
     .execution_options(**PREPARE)
 )
+# An editor's: without those about an applicant at risk they may not (or no longer) see
+# (tracker.inbox.scope), the viewer of their scope bound at execution.
+_UNREAD_IN_SCOPE = _UNREAD.where(
+    or_(
+        Notification.application_id.is_(None),
+        Notification.application_id.not_in(hidden_at_risk(bindparam("viewer_id"))),
+    )
+)
 
 
 def unread_count(user: User) -> int:
     """Return how many of *user*'s notifications are unread: one indexed COUNT."""
-    return db.session.scalar(_UNREAD, {"user_id": user.id})
+    scope = scope_of(user)
+    if scope is None:
+        return db.session.scalar(_UNREAD, {"user_id": user.id})
+    return db.session.scalar(_UNREAD_IN_SCOPE, {"user_id": user.id, "viewer_id": scope.viewer_id})
 
 
 @dataclass(frozen=True)
@@ -43,13 +55,17 @@ class NotificationPage:
 
 
 def notifications_page(user: User, page: int = 1) -> NotificationPage:
-    """Return page *page* (from 1) of *user*'s notifications, newest first."""
+    """Return page *page* (from 1) of *user*'s notifications, newest first (but those
+    about an applicant at risk *user* may not see)."""
     page = max(page, 1)
     rows = list(
         db.session.scalars(
             select(Notification)
             .options(joinedload(Notification.application), joinedload(Notification.actor))
-            .where(Notification.user_id == user.id)
+            .where(
+                Notification.user_id == user.id,
+                *need_to_know(Notification.application_id, user),
+            )
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE + 1)

@@ -288,7 +288,7 @@ def candidate_page(
     db.session.scalars(_ANSWERS, {"application_id": application.id}).unique().all()
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
     known_tags, tags = tags_with_carried(application)
-    relatives = relatives_of(application)
+    relatives = relatives_of(application, viewer=viewer)
     guest = viewer.is_guest
     entries = guest_entries(entries, viewer)
     return CandidatePage(
@@ -331,7 +331,7 @@ def candidate_page(
         text_pending=any(not document.text for document in documents)
         and extraction_pending(application.id),
         guest=guest,
-        sample_facts=sample_facts_views(application, documents, language),
+        sample_facts=sample_facts_views(application, documents, language, viewer=viewer),
         redact=redactor(application, viewer),
         unread_replies=unread_replies,
         # A guest is offered no names: the team's work is not theirs.

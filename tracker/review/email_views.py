@@ -230,6 +230,7 @@ def outbox():
         before=_number(request.args.get("before")),
         application_id=_number(args.get("application")),
         within=_within(args),
+        viewer=current_user._get_current_object(),
     )
     return render_template(
         "review/outbox.html",

@@ -58,7 +58,7 @@ def experts():
     f = ExpertFilter.from_args(request.args)
     return render_template(
         "review/experts.html",
-        page=directory_page(f),
+        page=directory_page(f, viewer=current_user._get_current_object()),
         expert_filter=f,
         labels=_labels(),
         invite_to=INVITE_TO,
@@ -73,7 +73,7 @@ def invite_preview():
     f = ExpertFilter.from_args(request.args)
     call = db.session.get(Call, request.args.get(INVITE_TO, 0, type=int))
     try:
-        plan = plan_invitations(f, call)
+        plan = plan_invitations(f, call, by=current_user._get_current_object())
     except InvitationError as error:
         flash(str(error), "error")
         return redirect(url_for("review.experts", **f.to_args()))

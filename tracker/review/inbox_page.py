@@ -14,7 +14,16 @@ from datetime import datetime
 from functools import cache, partial
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import CompoundSelect, Row, literal_column, null, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Row,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 
 from tracker.accounts.users import all_staff
 from tracker.app_cache import kept
@@ -28,6 +37,7 @@ from tracker.inbox.columns import inbox_columns
 from tracker.inbox.counts import cached_status_counts, change_counts, matching
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import page_rows
+from tracker.inbox.scope import InboxScope, hidden_at_risk, scope_of
 from tracker.labels import country_label, language_labeller, option_labels
 from tracker.models import (
     ApplicantReply,
@@ -130,12 +140,14 @@ class InboxPage:
 
 
 @cache
-def _details_statement(postgresql: bool) -> CompoundSelect:
+def _details_statement(postgresql: bool, scoped: bool) -> CompoundSelect:
     """Return the one SELECT of every list a page's rows show, as rows (kind, application
     id, value, level, name, position), in each application's order of each kind.
 
     Built once per database: the page's ids are bound at execution (``ids``), instead of
-    coercing 50 values into each of its IN lists on every request.
+    coercing 50 values into each of its IN lists on every request. *scoped*: the possible
+    copies leave out the applicants at risk the viewer may not see (``viewer_id`` bound at
+    execution; tracker.inbox.scope).
     """
     region, language, topic = (
         model.__table__.c for model in (ApplicationRegion, ApplicationLanguage, ApplicationTopic)
@@ -178,7 +190,11 @@ def _details_statement(postgresql: bool) -> CompoundSelect:
             kind("sample_languages", facts.application_id, facts.language).where(
                 facts.language.is_not(None)
             ),
-            kind("copies", match.application_id, literal_column("'yes'")),
+            kind("copies", match.application_id, literal_column("'yes'")).where(
+                match.other_application_id.not_in(hidden_at_risk(bindparam("viewer_id")))
+                if scoped
+                else true()
+            ),
         )
         .order_by("application_id", "kind", "position", "value")
         .execution_options(**PREPARE)
@@ -203,15 +219,17 @@ class RowDetails:
     copies: defaultdict[int, list[str]]
 
     @classmethod
-    def of(cls, ids: list[int]) -> RowDetails:
-        """Return the details of the applications *ids* (none for an empty page)."""
+    def of(cls, ids: list[int], scope: InboxScope | None = None) -> RowDetails:
+        """Return the details of the applications *ids* (none for an empty page), as
+        *scope* may see them."""
         details = cls(*(defaultdict(list) for _ in range(8)))
         if not ids:
             return details
         # Core rows through the session's connection: the ORM's handling of a statement
         # costs more than reading these few hundred rows.
-        statement = _details_statement(on_postgresql())
-        rows = db.session.connection().execute(statement, {"ids": ids}).all()
+        statement = _details_statement(on_postgresql(), scope is not None)
+        values = {"ids": ids} if scope is None else {"ids": ids, "viewer_id": scope.viewer_id}
+        rows = db.session.connection().execute(statement, values).all()
         for kind, application_id, value, level, name, _position in rows:
             item = (value, level, name) if kind == "languages" else value
             getattr(details, kind)[application_id].append(item)
@@ -287,10 +305,10 @@ def inbox_page(
     f = f.with_page(min(f.page, pages))
     applications = page_rows(f, user=user)
     ids = [application.id for application in applications]
-    details = RowDetails.of(ids)
+    details = RowDetails.of(ids, scope_of(user))
     rated = rated_by(user, ids)
     means = criterion_means(rated) if rated else {}
-    versions = version_numbers(applications)
+    versions = version_numbers(applications, viewer=user)
     labels: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     # Rows repeat the same few countries and languages: each label is translated once.
     country_of = cache(partial(country_label, language=language))

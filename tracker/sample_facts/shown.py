@@ -13,8 +13,9 @@ from sqlalchemy.orm import joinedload
 
 from tracker.enums import DocumentKind, JobStatus
 from tracker.extensions import db
+from tracker.inbox.scope import hidden_among
 from tracker.labels import known_language_names
-from tracker.models import Application, Document, Job, SampleFacts, SampleMatch
+from tracker.models import Application, Document, Job, SampleFacts, SampleMatch, User
 from tracker.sample_facts.job import SAMPLE_FACTS
 from tracker.sample_facts.text import LANGUAGES, reading_minutes
 
@@ -83,16 +84,24 @@ WITH_SAMPLE_FACTS = (
 
 
 def sample_facts_views(
-    application: Application, documents: list[Document], ui_language: str
+    application: Application,
+    documents: list[Document],
+    ui_language: str,
+    *,
+    viewer: User | None = None,
 ) -> dict[int, SampleFactsView]:
     """Return the view of each writing sample among *application*'s *documents*, by id.
 
     The facts and copies come with the documents (WITH_SAMPLE_FACTS); only a sample not
-    measured yet costs a statement, which tells a failed job from a waiting one.
+    measured yet costs a statement, which tells a failed job from a waiting one, and only
+    copies one, which leaves out the applicants at risk *viewer* may not see (their
+    reference and text: tracker.inbox.scope).
     """
     samples = [d for d in documents if d.kind == DocumentKind.WRITING_SAMPLE]
     unmeasured = any(d.sample_facts is None for d in samples)
     failed = _failure(application.id) if unmeasured else None
+    others = {m.other_application_id for d in samples for m in d.sample_matches}
+    hidden = hidden_among(others, viewer)
     claimed = [row.language for row in application.languages]
     views = {}
     for document in samples:
@@ -106,7 +115,11 @@ def sample_facts_views(
         elif not row.has_text:
             views[document.id] = SampleFactsView("no_text")
         else:
-            copies = [_copy(match) for match in document.sample_matches]
+            copies = [
+                _copy(match)
+                for match in document.sample_matches
+                if match.other_application_id not in hidden
+            ]
             views[document.id] = _computed(row, claimed, copies, ui_language)
     return views
 

@@ -7,9 +7,10 @@ refused (403), and a test walks ``app.url_map`` so that such a view never ships.
 ``staff`` means editors and admins only. Guest reviewers (tracker.accounts.guests) may use
 the routes declared ``reviewer`` and nothing else. Whoever asks, a candidate the URL names
 (by its id, or by the id of one of its documents, attachments, emails, notifications, its
-expert record or assignment) must lie in the account's scope (tracker.inbox.scope): a
-guest's call and regions, and an applicant at risk only for admins and the editors named
-for them. Outside it the answer is 404, as if the candidate did not exist.
+expert record or assignment; in the path, or as ``?application=`` or ``?expert=``) must
+lie in the account's scope (tracker.inbox.scope): a guest's call and regions, and an
+applicant at risk only for admins and the editors named for them. Outside it the answer
+is 404, as if the candidate did not exist.
 
 Every request a guest makes is written to the audit log (:func:`audit_guest_request`), and
 so is every request, by anyone, that names an applicant at risk
@@ -191,10 +192,26 @@ NAMING_ARGUMENTS = {
 }
 
 
+# Query arguments that name a candidate (``/review/outbox?application=7``,
+# ``/review/assignments/new?expert=3``): checked like the URL's own.
+NAMING_QUERY_ARGUMENTS = {"application": "application_id", "expert": "expert_id"}
+
+
+def _naming_values() -> dict:
+    """Return the URL's arguments and the query's naming ones (whole numbers only: a view
+    answers anything else itself)."""
+    values = dict(request.view_args or {})
+    for name, argument in NAMING_QUERY_ARGUMENTS.items():
+        value = request.args.get(name, "")
+        if value.isascii() and value.isdigit() and len(value) < 10:
+            values.setdefault(argument, int(value))
+    return values
+
+
 def _named_application() -> Application | None:
     """Return the candidate the URL names, if any (None too where the row is missing: the
     view answers 404 for it)."""
-    for name, value in (request.view_args or {}).items():
+    for name, value in _naming_values().items():
         model = NAMING_ARGUMENTS.get(name)
         if model is None:
             continue
