@@ -42,6 +42,7 @@ APPLICANT_FACING = (
     "tracker/privacy_notice.py",
     "tracker/applications/form_tickets.py",
     "tracker/applications/names.py",
+    "tracker/applications/risk.py",
     "tracker/applications/submit.py",
     "tracker/documents/archives.py",
     "tracker/documents/refusals.py",

@@ -184,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
         export_views,
         import_views,
         job_views,
+        need_to_know_views,
         privacy_views,
         team_views,
         translation_switch_views,
@@ -216,6 +217,7 @@ def _register_blueprints(app: Flask) -> None:
         email_views,
         expert_views,
         notification_views,
+        risk_views,
         saved_view_views,
         translation_views,
     )

@@ -28,6 +28,7 @@ AUDIT_KINDS: dict[str, tuple[str, ...]] = {
     "status_changes": ("application.status_changed",),
     "guests": ("guest.",),
     "api": ("api.", "api_token."),
+    "at_risk": ("candidate.at_risk_request", "need_to_know."),
 }
 AUDIT_KIND_LABELS = {
     "": _l("All events"),
@@ -37,6 +38,7 @@ AUDIT_KIND_LABELS = {
     "status_changes": _l("Status changes"),
     "guests": _l("Guest reviewers"),
     "api": _l("API"),
+    "at_risk": _l("Applicants at risk"),
 }
 # The API token acting in this request (id, name), named in every event it causes.
 _acting_token: ContextVar[tuple[int, str] | None] = ContextVar("acting_token", default=None)

@@ -24,6 +24,7 @@ from tracker.enums import (
     Recommendation,
     RejectionReason,
     RubricCriterion,
+    SafeChannel,
     Status,
 )
 from tracker.ui_languages import localized
@@ -141,6 +142,15 @@ DOCUMENT_KIND_LABELS = {
     DocumentKind.COVER_LETTER: _l("Cover letter"),
     DocumentKind.WRITING_SAMPLE: _l("Writing sample"),
 }
+# The safe channels an applicant at risk may prefer (tracker.applications.risk): names of
+# services, the same in every language, but the last.
+SAFE_CHANNEL_LABELS = {
+    SafeChannel.SIGNAL: "Signal",
+    SafeChannel.THREEMA: "Threema",
+    SafeChannel.PROTON: "Proton Mail",
+    SafeChannel.OTHER: _l("Another channel"),
+}
+
 # The documents as the inbox's markers name them.
 DOCUMENT_SHORT_LABELS = {
     DocumentKind.CV: _l("CV"),

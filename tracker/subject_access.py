@@ -21,6 +21,7 @@ from typing import IO
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from tracker.applications.risk import safety_record
 from tracker.audit import record_event
 from tracker.documents.serve import zip_member_name
 from tracker.documents.storage import open_stored
@@ -90,6 +91,8 @@ def subject_access_data(application: Application) -> dict:
         "preferred_language": application.preferred_language,
         "heard_about": application.heard_about,
         "heard_about_other": application.heard_about_other,
+        # What they answered to "could publishing … put you at risk?" (None: not yes).
+        "safety": safety_record(application),
         "consent_at": _iso(application.consent_at),
         "privacy_version": application.privacy_version,
         "status": application.status,

@@ -89,6 +89,7 @@ def test_every_audited_action_of_a_kind_is_one_the_code_writes():
         "status_changes": ("application.status_changed",),
         "guests": ("guest.",),
         "api": ("api.", "api_token."),
+        "at_risk": ("candidate.at_risk_request", "need_to_know."),
     }
 
 

@@ -12,6 +12,7 @@ from tracker import calls as domain
 from tracker.admin import bp
 from tracker.admin.call_forms import CallForm, ReopenForm
 from tracker.admin.call_page import call_rows
+from tracker.applications.risk import nameable_editors, named_for_call
 from tracker.apply.forms import build_application_form
 from tracker.calls import CallError, list_calls
 from tracker.extensions import db
@@ -36,6 +37,10 @@ def calls():
 def _render_form(form: CallForm, call: Call | None, **context):
     form.label_rows()
     errors = error_summary(form)
+    if call is not None:
+        # The editors who may see the call's applicants at risk, and those who could.
+        context["named"] = named_for_call(call)
+        context["nameable"] = nameable_editors(besides=[row.user for row in context["named"]])
     page = render_template("admin/call_form.html", form=form, call=call, errors=errors, **context)
     return page, 400 if errors else 200
 

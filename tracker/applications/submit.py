@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.applications.names import clean_name, name_problem
 from tracker.applications.people import name_key
+from tracker.applications.risk import SafetyAnswers, safety_problems, safety_row
 from tracker.applications.versions import find_duplicate
 from tracker.database import begin_write, keep_loaded
 from tracker.documents.extract_job import queue_extraction
@@ -101,6 +102,8 @@ class ApplicationData:
     links: list[str] = field(default_factory=list)
     heard_about: str | None = None
     heard_about_other: str | None = None
+    # What an applicant who said they could be at risk asked for; None: not at risk.
+    safety: SafetyAnswers | None = None
 
 
 # The form field that carries each document, so errors land next to the right input.
@@ -244,6 +247,7 @@ def _check_answers(call: Call, data: ApplicationData, present: set[DocumentKind]
     if not data.topics or not set(data.topics) <= {topic["key"] for topic in call.topics}:
         errors["topics"] = _l("Please choose at least one topic from the list.")
     errors.update(missing_documents(data.cover_letter, data.writing_sample_url, present))
+    errors.update({f"safety-{name}": text for name, text in safety_problems(data.safety).items()})
     if errors:
         raise SubmissionRejected(errors)
 
@@ -307,6 +311,8 @@ def _new_application(
         status=Status.NEW.value,
         # Made now, with the row, for the acknowledgement's Reply-To (tracker.replies).
         reply_address=ReplyAddress(),
+        # Set even when None: nothing asks the database later whether there is one.
+        safety=safety_row(call, data.safety),
     )
 
 

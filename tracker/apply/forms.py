@@ -26,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import ListWidget
 
 from tracker.applications.names import clean_name, name_problem
+from tracker.applications.risk import retention_days_at_risk
 from tracker.applications.submit import SpokenLanguage
 from tracker.apply.language_rows import (
     MAX_OTHER_LANGUAGES,
@@ -34,6 +35,7 @@ from tracker.apply.language_rows import (
     refuse_extra_languages,
     spoken_languages,
 )
+from tracker.apply.safety_fields import SafetyQuestions
 from tracker.apply.text_checks import (
     WEB_ADDRESS,
     WEB_ADDRESS_MAX,
@@ -241,6 +243,8 @@ class ApplicationForm(SiteForm):
             WebAddressPerLine(),
         ],
     )
+    # Optional: could publishing put them at risk, and what they ask for if so.
+    safety = FormField(SafetyQuestions)
     heard_about = PlainSelectField(
         _l("How did you hear about this call? (optional)"), validators=[Optional()]
     )
@@ -371,4 +375,5 @@ def build_application_form(
         form.other_languages, language, add_row=add_language_row
     )
     form.heard_about.choices = choices([("", _l("Please choose")), *HEARD_ABOUT.items()])
+    form.retention_days_at_risk = retention_days_at_risk()  # the question's promise
     return form

@@ -173,6 +173,17 @@ def answer_rows(form) -> list[AnswerRow]:
     return rows
 
 
+def field_named(form, name: str) -> Field | None:
+    """Return the field of *form* posted as *name* (a sub-form's too: ``safety-safe_channel``),
+    or None if the form has none: where a message about that answer is shown."""
+    if name in form:
+        return form[name]
+    head, _dash, rest = name.partition("-")
+    if head in form and isinstance(form[head], FormField) and rest in form[head].form:
+        return form[head][rest]
+    return None
+
+
 def _leaves(fields):
     for field in fields:
         if isinstance(field, FieldList | FormField):
@@ -208,6 +219,7 @@ __all__ = [
     "browser_file_messages",
     "carried_fields",
     "ensure_ticket",
+    "field_named",
     "follow_language",
     "keep_uploads",
     "kept_by_field",

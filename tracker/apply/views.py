@@ -40,6 +40,7 @@ from tracker.apply.steps import (
     browser_file_messages,
     carried_fields,
     ensure_ticket,
+    field_named,
     follow_language,
     keep_uploads,
     kept_by_field,
@@ -215,8 +216,9 @@ def _render_invalid(call: Call, form):
 def _render_rejected(call: Call, form, rejection: SubmissionRejected):
     """Show the form again with the reasons the submission was refused beside the fields."""
     for name, message in rejection.errors.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, str(message)]
+        field = field_named(form, name)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
     return _render_form(call, form, problem=str(rejection.errors.get("call", "")) or None)
 
 
@@ -292,6 +294,7 @@ def _answers(form) -> ApplicationData:
         preferred_language=form.preferred_language.data,
         heard_about=form.heard_about.data,
         heard_about_other=form.heard_about_other.data,
+        safety=form.safety.answers(),
     )
 
 

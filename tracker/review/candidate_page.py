@@ -66,12 +66,13 @@ from tracker.ui_languages import LANGUAGE_NAMES, localized
 
 PREVIEW_CHARACTERS = 3000
 
-# The application, its call, its documents with translations and sample facts: one statement.
+# The application, its call and safety row, documents, translations, sample facts: one statement.
 _CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
     .options(
         joinedload(Application.call),
+        joinedload(Application.safety),
         joinedload(Application.documents).joinedload(Document.translation_previews),
         *WITH_SAMPLE_FACTS,
     )

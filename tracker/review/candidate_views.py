@@ -56,6 +56,7 @@ from tracker.review.candidate_page import (
     inbox_args,
     template_helpers,
 )
+from tracker.review.candidate_risk import risk_panels
 from tracker.translation.previews import translation_panel
 from tracker.web.access import admin, reviewer, staff
 
@@ -114,7 +115,11 @@ def _render_candidate(
     )
     translation = translation_panel(application, viewer=page_viewer, config=current_app.config)
     return render_template(
-        "review/candidate.html", page=page, translation=translation, **template_helpers()
+        "review/candidate.html",
+        page=page,
+        translation=translation,
+        risk=risk_panels(application, viewer=page_viewer),
+        **template_helpers(),
     ), status_code
 
 

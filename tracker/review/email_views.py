@@ -40,6 +40,7 @@ from tracker.mail.fillins import LEGACY_FILL_INS, unfilled_parts
 from tracker.mail.outbox import reply_to_address, sender_text
 from tracker.models import Application, OutboxEmail
 from tracker.review import bp
+from tracker.review.candidate_risk import contact_notice
 from tracker.review.email_forms import ComposeForm, DraftForm
 from tracker.ui_languages import LANGUAGE_NAMES
 from tracker.web.access import staff
@@ -183,6 +184,7 @@ def _render_compose(
         application=application,
         templates=[(key.value, TEMPLATE_LABELS[key]) for key in CANDIDATE_TEMPLATE_KEYS],
         from_args=_from_args(),
+        contact_notice=contact_notice(application),
     )
 
 
