@@ -184,15 +184,19 @@ def placeholder_values(
             reason = latest_rejection_reason(application)
         values["rejection_reason"] = rejection_reason_text(reason, language)
     if "retention_days" in placeholders_for(key):
-        values["retention_days"] = retention_days_text(config)
+        values["retention_days"] = retention_days_text(config, at_risk=application.at_risk)
     if "version_note" in placeholders_for(key):
         values["version_note"] = version_note_text(version_number(application), language)
     return values
 
 
-def retention_days_text(config) -> str:
-    """Return the days a withdrawn application is kept, as text; "" if it is kept."""
+def retention_days_text(config, *, at_risk: bool = False) -> str:
+    """Return the days a withdrawn application is kept, as text; "" if it is kept. An
+    applicant at risk is kept RETENTION_DAYS_AT_RISK at most."""
     days = withdrawn_retention_days(config)
+    if at_risk:
+        shorter = config["RETENTION_DAYS_AT_RISK"]
+        days = shorter if days is None else min(days, shorter)
     return "" if days is None else str(days)
 
 
