@@ -57,6 +57,7 @@ from tracker.experts.erasure import erase_expert_rows
 from tracker.extensions import db
 from tracker.jobs.queue import delete_jobs, forget_done_jobs
 from tracker.jobs.registry import ClaimedJob, job_kind
+from tracker.mail.discretion import discretion_for
 from tracker.mail.outbox import DELIVER_EMAIL, queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import (
@@ -373,6 +374,7 @@ def request_erasure(application: Application) -> OutboxEmail:
     rendered = render_file(
         ERASURE_TEMPLATE,
         application.preferred_language,
+        discretion=discretion_for(application),
         reference=application.reference,
         erasure_link=external_url("portal.erase", token=make_erasure_token(application)),
         hours=current_app.config["ERASURE_LINK_MAX_AGE_HOURS"],

@@ -17,6 +17,7 @@ from tracker.applications.status_links import status_link
 from tracker.applications.versions import ordinal, version_number
 from tracker.enums import EmailTemplateKey, RejectionReason, Status
 from tracker.extensions import db
+from tracker.mail.discretion import discretion_for
 from tracker.mail.templates import (
     FALLBACK_LANGUAGE,
     RenderedEmail,
@@ -213,7 +214,8 @@ def render_for(
     values = placeholder_values(
         application, source.key, language=source.language, editor=editor, reason=reason
     )
-    return with_version_note(source, render(source, values), values.get("version_note", ""))
+    rendered = render(source, values, discretion=discretion_for(application))
+    return with_version_note(source, rendered, values.get("version_note", ""))
 
 
 def with_version_note(source: TemplateSource, rendered: RenderedEmail, note: str) -> RenderedEmail:

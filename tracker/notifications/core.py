@@ -14,6 +14,7 @@ from tracker.assignments.deadlines import deadline_text
 from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
 from tracker.extensions import db
 from tracker.labels import status_label
+from tracker.mail.discretion import discretion_for
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import (
@@ -108,6 +109,7 @@ def _queue_email(row: Notification, user: User, actor: User | None) -> None:
     rendered = render_file(
         NOTIFICATION_TEMPLATE,
         language,
+        discretion=discretion_for(row.application),
         person=user.name,
         sentence=sentence,
         link=candidate_link(row),
