@@ -9,6 +9,7 @@ from flask import Flask
 
 from tracker.api_cli import api_group
 from tracker.experts.cli import (
+    AT_RISK_CONTACTS_HELP,
     experts_group,
     export_assignments_command,
     export_experts_command,
@@ -303,6 +304,7 @@ def export_group() -> None:
     help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
 )
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--at-risk-contacts", is_flag=True, help=AT_RISK_CONTACTS_HELP)
 def export_applications_command(
     file_format: str,
     statuses: tuple[str, ...],
@@ -312,6 +314,7 @@ def export_applications_command(
     columns: str | None,
     headers: str,
     output: str,
+    at_risk_contacts: bool,
 ) -> None:
     """Write the applications matching the filters to a CSV or XLSX file (audited)."""
     from tracker.exports import (
@@ -334,7 +337,10 @@ def export_applications_command(
         chosen = check_columns(columns.split(",") if columns else None)
     except ExportError as error:
         raise click.ClickException(str(error)) from error
-    count = record_export(file_format, inbox_filter, user=None, columns=chosen, headers=headers)
+    count = record_export(
+        file_format, inbox_filter, user=None, columns=chosen, headers=headers,
+        at_risk_contacts=at_risk_contacts,
+    )  # fmt: skip
     with click.progressbar(length=count, label=f"Exporting {count} applications") as bar:
         rows = export_rows(
             inbox_filter,
@@ -343,6 +349,7 @@ def export_applications_command(
             headers=headers,
             text=file_format == "csv",
             progress=bar.update,
+            at_risk_contacts=at_risk_contacts,
         )
         if file_format == "xlsx":
             with open(output, "wb") as handle:
@@ -361,7 +368,8 @@ def privacy_group() -> None:
 @privacy_group.command("purge")
 @click.option("--dry-run", is_flag=True, help="List what would be erased; erase nothing.")
 def purge_command(dry_run: bool) -> None:
-    """Erase the applications whose retention period (RETENTION_DAYS) has run out."""
+    """Erase the applications whose retention period (RETENTION_DAYS, RETENTION_DAYS_AT_RISK)
+    has run out."""
     from flask import current_app
 
     from tracker.privacy import purge_expired
@@ -370,6 +378,8 @@ def purge_command(dry_run: bool) -> None:
     click.echo(
         "Retention: "
         + (", ".join(f"{status} {days} days" for status, days in policy.items()) or "none")
+        + f"; applicants at risk, rejected or withdrawn: "
+        f"{current_app.config['RETENTION_DAYS_AT_RISK']} days"
     )
     report = purge_expired(dry_run=dry_run)
     for application_id, status, decided_at in report.applications:

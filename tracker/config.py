@@ -29,16 +29,20 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _retention_days() -> dict[str, int]:
+def _retention_settings() -> dict:
+    """Return RETENTION_DAYS (days kept after a final status, per status, JSON such as
+    '{"rejected": 183}'; a status not listed is kept; `privacy purge` erases) and
+    RETENTION_DAYS_AT_RISK (the most days for a rejected or withdrawn applicant at risk)."""
     value = os.environ.get("RETENTION_DAYS")
-    if not value:
-        return {"rejected": 183, "withdrawn": 183}
-    policy = json.loads(value)
+    policy = json.loads(value) if value else {"rejected": 183, "withdrawn": 183}
     if not isinstance(policy, dict) or not all(
         isinstance(days, int) and days >= 0 for days in policy.values()
     ):
         raise ConfigError('RETENTION_DAYS must be a JSON object such as {"rejected": 183}')
-    return policy
+    at_risk = os.environ.get("RETENTION_DAYS_AT_RISK", "30").strip()
+    if not re.fullmatch("[0-9]+", at_risk):
+        raise ConfigError("RETENTION_DAYS_AT_RISK must be a whole number of days, 0 or more")
+    return {"RETENTION_DAYS": policy, "RETENTION_DAYS_AT_RISK": int(at_risk)}
 
 
 # Marks the development defaults of the privacy notice's controller details; production
@@ -47,7 +51,7 @@ SAMPLE_MARK = "(sample value)"
 
 
 def _privacy_settings(env: str) -> dict:
-    """Return the privacy notice's controller details (GDPR Art. 13).
+    """Return the privacy notice's controller details (GDPR Art. 13) and retention periods.
 
     On a developer's machine they are sample values marked as such; in production they have
     no default, and :func:`check_production` refuses to start without them unless
@@ -88,7 +92,7 @@ def _privacy_settings(env: str) -> dict:
     url = settings["PRIVACY_SUPERVISORY_AUTHORITY_URL"]
     if url and urlsplit(url).scheme not in ("http", "https"):
         raise ConfigError("PRIVACY_SUPERVISORY_AUTHORITY_URL must be an http(s) address")
-    return settings
+    return settings | _retention_settings()
 
 
 def load_config(instance_path: str) -> dict:
@@ -260,10 +264,6 @@ def load_config(instance_path: str) -> dict:
         # text of one application (PostgreSQL refuses a tsvector over 1 MiB).
         "EXTRACTED_TEXT_MAX_CHARS": _env_int("EXTRACTED_TEXT_MAX_CHARS", 200_000),
         "SEARCH_BODY_MAX_BYTES": _env_int("SEARCH_BODY_MAX_BYTES", 500_000),
-        # Days an application is kept after reaching a final status, per status
-        # (`flask privacy purge` erases older ones); a status not listed is kept. JSON in
-        # the environment, e.g. RETENTION_DAYS='{"rejected": 183, "withdrawn": 183}'.
-        "RETENTION_DAYS": _retention_days(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookie,

@@ -26,7 +26,8 @@ An email a worker claimed (status "sending") just before the erasure is gone wit
 row: the worker finds no row after claiming and sends nothing (delivery.deliver_email).
 The delivery jobs of erased emails go too: their last error may quote the address.
 
-The retention policy (``RETENTION_DAYS``, per final status) is applied by
+The retention policy (``RETENTION_DAYS``, per final status; ``RETENTION_DAYS_AT_RISK`` for
+rejected or withdrawn applicants at risk, whichever is shorter) is applied by
 :func:`purge_expired` in batches, each committed: an interrupted purge leaves only whole
 erasures, and running it again continues where it stopped. The worker runs it once a day
 (the recurring ``privacy_purge`` job); ``flask privacy purge`` runs it at once.
@@ -51,14 +52,16 @@ from tracker.applications.teamwork import remove_unused_tags, tags_of
 from tracker.audit import record_event
 from tracker.database import begin_write, empty_wal, vacuum
 from tracker.documents.storage import delete_stored
-from tracker.enums import WebhookEvent
+from tracker.enums import Status, WebhookEvent
 from tracker.experts.erasure import erase_expert_rows
 from tracker.extensions import db
 from tracker.jobs.queue import delete_jobs, forget_done_jobs
 from tracker.jobs.registry import ClaimedJob, job_kind
+from tracker.mail.discretion import discretion_for
 from tracker.mail.outbox import DELIVER_EMAIL, queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import (
+    ApplicantSafety,
     Application,
     AuditEvent,
     Document,
@@ -78,6 +81,8 @@ log = logging.getLogger(__name__)
 ERASED_ACTION = "application.erased"
 REASONS = ("retention", "admin", "applicant request")
 ERASURE_TEMPLATE = "erasure_confirm"
+# The final statuses after which an applicant at risk is erased sooner (RETENTION_DAYS_AT_RISK).
+AT_RISK_ERASED_STATUSES = (Status.REJECTED.value, Status.WITHDRAWN.value)
 # Where the FTS5 delete marker would otherwise leave an erased applicant's words in older
 # index segments: overwrite them on delete (SQLite 3.42+, persistent once set).
 FTS_SECURE_DELETE = "INSERT INTO search_fts(search_fts, rank) VALUES('secure-delete', 1)"
@@ -248,18 +253,33 @@ class PurgeReport:
 
 
 def _expired(now: datetime):
+    """Return the condition of applications whose retention period has run out, or None.
+
+    An applicant at risk who was rejected or withdrew is erased after
+    RETENTION_DAYS_AT_RISK, or sooner where RETENTION_DAYS says so: OR-ed with the normal
+    rule, the shorter period wins (a status RETENTION_DAYS keeps is erased all the same).
+    """
     policy = current_app.config["RETENTION_DAYS"]
     conditions = [
         and_(Application.status == status, Application.decided_at < now - timedelta(days=days))
         for status, days in policy.items()
     ]
-    return or_(*conditions) if conditions else None
+    at_risk_days = current_app.config["RETENTION_DAYS_AT_RISK"]
+    conditions.append(
+        and_(
+            Application.status.in_(AT_RISK_ERASED_STATUSES),
+            Application.decided_at < now - timedelta(days=at_risk_days),
+            Application.id.in_(select(ApplicantSafety.application_id)),
+        )
+    )
+    return or_(*conditions)
 
 
 def purge_expired(
     *, now: datetime | None = None, dry_run: bool = False, batch: int = 100
 ) -> PurgeReport:
-    """Erase every application whose retention period (RETENTION_DAYS) has run out.
+    """Erase every application whose retention period (RETENTION_DAYS, and
+    RETENTION_DAYS_AT_RISK for applicants at risk) has run out.
 
     Batches of *batch* applications are erased and committed one after the other, so an
     interruption leaves whole erasures only and a second run continues. Idempotent.
@@ -275,16 +295,11 @@ def purge_expired(
     condition = _expired(now)
     columns = (Application.id, Application.status, Application.decided_at)
     if dry_run:
-        if condition is not None:
-            report.applications = [
-                tuple(row)
-                for row in db.session.execute(
-                    select(*columns).where(condition).order_by(Application.id)
-                )
-            ]
+        due = select(*columns).where(condition).order_by(Application.id)
+        report.applications = [tuple(row) for row in db.session.execute(due)]
         db.session.commit()
         return report
-    while condition is not None:
+    while True:
         begin_write()
         rows = db.session.execute(
             select(*columns).where(condition).order_by(Application.id).limit(batch)
@@ -359,6 +374,7 @@ def request_erasure(application: Application) -> OutboxEmail:
     rendered = render_file(
         ERASURE_TEMPLATE,
         application.preferred_language,
+        discretion=discretion_for(application),
         reference=application.reference,
         erasure_link=external_url("portal.erase", token=make_erasure_token(application)),
         hours=current_app.config["ERASURE_LINK_MAX_AGE_HOURS"],

@@ -2,7 +2,8 @@
 
 One source for the notice at ``/privacy`` (templates/apply/privacy.html) and for the
 withdrawal confirmation email (its ``{{ retention_days }}``): both read the retention
-periods from ``RETENTION_DAYS`` here, so they cannot name different numbers. What the
+periods from ``RETENTION_DAYS`` here, so they cannot name different numbers; the notice
+also states ``RETENTION_DAYS_AT_RISK``, the shorter period for applicants at risk. What the
 applicant is told about the controller (GDPR Art. 13(1)) comes from the ``PRIVACY_*``
 settings, which production requires (:func:`tracker.config.check_production`).
 """
@@ -43,6 +44,8 @@ class NoticeFacts:
     processors: str | None
     archive_copies: bool
     retention: list[tuple[str, int]]
+    # The longest an applicant at risk is kept once rejected or withdrawn (RETENTION_DAYS_AT_RISK).
+    at_risk_retention_days: int
     rate_limit_hours: int
     log_retention_days: int
     erasure_link_hours: int
@@ -84,6 +87,7 @@ def notice_facts(config: Mapping) -> NoticeFacts:
         processors=config.get("PRIVACY_PROCESSORS"),
         archive_copies=bool((config.get("MAIL_ARCHIVE_BCC") or "").strip()),
         retention=retention_periods(config),
+        at_risk_retention_days=config["RETENTION_DAYS_AT_RISK"],
         rate_limit_hours=longest_rate_limit_hours(config),
         log_retention_days=config["LOG_RETENTION_DAYS"],
         erasure_link_hours=config["ERASURE_LINK_MAX_AGE_HOURS"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectMultipleField
+from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField
 from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -22,6 +22,19 @@ class MultiCheckboxField(SelectMultipleField):
 
 # The formats of a list: CSV or XLSX.
 TABLE_FORMATS = [("csv", _l("CSV (spreadsheet, UTF-8)")), ("xlsx", _l("Excel workbook (XLSX)"))]
+
+
+def at_risk_contacts_field() -> BooleanField:
+    """Return the box that puts the contact details of applicants at risk into an export
+    (left out unless ticked; the export's audit row records the choice)."""
+    return BooleanField(
+        _l("Include contact details of applicants at risk"),
+        description=_l(
+            "They asked us to protect them. Without this box, their email address, phone "
+            "number and other contact details are left empty. Your choice is recorded in the "
+            "audit log."
+        ),
+    )
 
 
 def format_field() -> RadioField:
@@ -56,6 +69,7 @@ class ExportForm(SiteForm):
         default=HEADERS_FOR_PEOPLE,
         validators=[DataRequired()],
     )
+    at_risk_contacts = at_risk_contacts_field()
     # The inbox filter, as the inbox's query string (?from=…).
     source = HiddenField()
 
@@ -80,3 +94,4 @@ class PoolExportForm(SiteForm):
         validators=[DataRequired()],
     )
     format = format_field()
+    at_risk_contacts = at_risk_contacts_field()

@@ -36,6 +36,7 @@ def export():
         user=current_user._get_current_object(),
         columns=form.columns.data,
         headers=form.headers.data,
+        at_risk_contacts=form.at_risk_contacts.data,
     )
     return export_response(exported.chunks, exported.content_type, exported.filename)
 
@@ -49,6 +50,9 @@ def export_pool():
         status = 400 if request.method == "POST" else 200
         return render_template("admin/export_pool.html", form=form), status
     chunks, content_type, filename = pool_export_file(
-        form.kind.data, form.format.data, user=current_user._get_current_object()
+        form.kind.data,
+        form.format.data,
+        user=current_user._get_current_object(),
+        at_risk_contacts=form.at_risk_contacts.data,
     )
     return export_response(chunks, content_type, filename)

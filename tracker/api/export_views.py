@@ -4,7 +4,8 @@ Each answers with the same file the admin pages make for the same filter, audite
 (``export.csv``, ``export.experts.xlsx`` …); the acting token is named in the audit row.
 Contact details need the scope contacts:read besides exports:read: a candidate list
 without it leaves out email and phone unless they are asked for (then 403); the expert
-pool always holds email addresses, so it needs contacts:read.
+pool always holds email addresses, so it needs contacts:read. The contact details of
+applicants at risk stay empty unless ``at_risk_contacts=true`` asks for them (audited).
 """
 
 from __future__ import annotations
@@ -20,13 +21,22 @@ from tracker.api import COMMON_ERRORS, api_route
 from tracker.api.application_schemas import InboxFilterQuery
 from tracker.api.schemas import Problem
 from tracker.enums import ApiScope
-from tracker.exports import EXPORT_COLUMNS, HEADER_CHOICES, XLSX_TYPE, export_file
+from tracker.exports import (
+    CONTACT_COLUMNS,
+    EXPORT_COLUMNS,
+    HEADER_CHOICES,
+    XLSX_TYPE,
+    export_file,
+)
 from tracker.exports.pool import ASSIGNMENTS, POOL, pool_export_file
 from tracker.web.downloads import export_response
 from tracker.web.problems import ApiProblem
 
-CONTACT_COLUMNS = ("email", "phone")
 CSV_TYPE = "text/csv"
+AT_RISK_CONTACTS = (
+    "true: fill in the contact details of applicants at risk too (their columns are empty "
+    "by default). The choice is written to the audit log with the export."
+)
 
 
 class FileResponses(Response):
@@ -57,6 +67,13 @@ class FormatQuery(BaseModel):
     format: Literal["csv", "xlsx"] = "csv"
 
 
+class PoolExportQuery(FormatQuery):
+    """The format of the expert pool, and whether to fill in the email of an expert who
+    came from an application at risk."""
+
+    at_risk_contacts: bool = Field(default=False, description=AT_RISK_CONTACTS)
+
+
 class ApplicationExportQuery(InboxFilterQuery, FormatQuery):
     """The inbox's filters (as the application list takes them), the columns and their
     headers."""
@@ -69,6 +86,7 @@ class ApplicationExportQuery(InboxFilterQuery, FormatQuery):
     headers: Literal[HEADER_CHOICES] = Field(
         default="keys", description="keys (full_name, email …) or people (words)."
     )
+    at_risk_contacts: bool = Field(default=False, description=AT_RISK_CONTACTS)
 
     @field_validator("columns")
     @classmethod
@@ -111,14 +129,15 @@ def export_applications(query: ApplicationExportQuery):
         user=g.api_token.created_by,
         columns=columns,
         headers=query.headers,
+        at_risk_contacts=query.at_risk_contacts,
     )
     return streamed(exported.chunks, exported.content_type, exported.filename)
 
 
-def pool_export(kind: str, file_format: str):
+def pool_export(kind: str, file_format: str, *, at_risk_contacts: bool = False):
     """Return the export of the expert pool or the assignments, streamed."""
     chunks, content_type, filename = pool_export_file(
-        kind, file_format, user=g.api_token.created_by
+        kind, file_format, user=g.api_token.created_by, at_risk_contacts=at_risk_contacts
     )
     return streamed(chunks, content_type, filename)
 
@@ -128,13 +147,13 @@ def pool_export(kind: str, file_format: str):
     scope=ApiScope.EXPORTS_READ,
     resp=file_responses(403, 422),
     tags=("exports",),
-    query=FormatQuery,
+    query=PoolExportQuery,
 )
-def export_experts(query: FormatQuery):
+def export_experts(query: PoolExportQuery):
     """Export the expert pool (needs contacts:read too: it holds email addresses)."""
     if not g.api_token.allows(ApiScope.CONTACTS_READ):
         raise contacts_refused("the expert pool export holds email addresses")
-    return pool_export(POOL, query.format)
+    return pool_export(POOL, query.format, at_risk_contacts=query.at_risk_contacts)
 
 
 @api_route(

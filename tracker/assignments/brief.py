@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from tracker.assignments.deadlines import deadline_text
 from tracker.enums import EmailTemplateKey
 from tracker.mail.compose import ComposeError, send_written
+from tracker.mail.discretion import discretion_for
 from tracker.mail.placeholders import placeholder_values
 from tracker.mail.templates import (
     RenderedEmail,
@@ -97,7 +98,9 @@ def starting_brief(assignment: Assignment, *, by: User) -> RenderedEmail | None:
         **assignment_values(assignment, source.language),
     }
     try:
-        return render(source, values)
+        return render(
+            source, values, discretion=discretion_for(recipient.application, recipient.expert)
+        )
     except TemplateValidationError:
         return None
 

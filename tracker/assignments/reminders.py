@@ -28,6 +28,7 @@ from tracker.database import begin_write
 from tracker.enums import AssignmentState, NotificationEvent
 from tracker.extensions import db
 from tracker.jobs.registry import ClaimedJob, job_kind
+from tracker.mail.discretion import discretion_for
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import Assignment, utcnow
@@ -141,6 +142,7 @@ def _email_author(assignment: Assignment) -> None:
     rendered = render_file(
         REMINDER_TEMPLATE,
         recipient.language,
+        discretion=discretion_for(recipient.application, recipient.expert),
         full_name=recipient.name,
         assignment_title=assignment.title,
         reference=assignment.reference,

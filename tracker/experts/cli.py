@@ -106,14 +106,21 @@ def import_command(file: Path, dry_run: bool, yes: bool, language: str) -> None:
         raise SystemExit(EXIT_REFUSED_ROWS if done.count(REFUSED) else 0)
 
 
-def _export(kind: str, file_format: str, headers: str, output: str) -> None:
-    """Write the export of *kind* to *output* (audited), with a progress bar."""
+def _export(kind: str, file_format: str, headers: str, output: str, at_risk: bool) -> None:
+    """Write the export of *kind* to *output* (audited), with a progress bar; the email of
+    experts from applications at risk only with *at_risk*."""
     from tracker.exports import write_csv, write_xlsx
     from tracker.exports.pool import SHEET_TITLES, column_widths, export_rows, record_pool_export
 
-    count = record_pool_export(kind, file_format, user=None)
+    count = record_pool_export(kind, file_format, user=None, at_risk_contacts=at_risk)
     with click.progressbar(length=count, label=f"Exporting {count} {kind}") as bar:
-        rows = export_rows(kind, headers=headers, text=file_format == "csv", progress=bar.update)
+        rows = export_rows(
+            kind,
+            headers=headers,
+            text=file_format == "csv",
+            progress=bar.update,
+            at_risk_contacts=at_risk,
+        )
         if file_format == "xlsx":
             with open(output, "wb") as handle:
                 write_xlsx(rows, handle, column_widths(kind), title=SHEET_TITLES[kind])
@@ -121,6 +128,11 @@ def _export(kind: str, file_format: str, headers: str, output: str) -> None:
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(write_csv(rows))
     click.echo(f"Wrote {count} {kind} to {output}.")
+
+
+AT_RISK_CONTACTS_HELP = (
+    "Include the contact details of applicants at risk (left out by default; audited)."
+)
 
 
 def _export_command(kind: str, help_text: str) -> click.Command:
@@ -135,8 +147,9 @@ def _export_command(kind: str, help_text: str) -> click.Command:
         help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
     )
     @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-    def command(file_format: str, headers: str, output: str) -> None:
-        _export(kind, file_format, headers, output)
+    @click.option("--at-risk-contacts", is_flag=True, help=AT_RISK_CONTACTS_HELP)
+    def command(file_format: str, headers: str, output: str, at_risk_contacts: bool) -> None:
+        _export(kind, file_format, headers, output, at_risk_contacts)
 
     return command
 

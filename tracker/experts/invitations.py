@@ -23,6 +23,7 @@ from tracker.enums import Availability, EmailTemplateKey
 from tracker.experts.directory import experts_query
 from tracker.experts.filter import ExpertFilter
 from tracker.extensions import db
+from tracker.mail.discretion import discretion_for
 from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import RenderedEmail, load_source, render
@@ -88,7 +89,7 @@ def invitation_email(expert: Expert, call: Call, *, by: User | None) -> Rendered
         "desk_email": config["DESK_EMAIL"],
         "site_name": config["SITE_NAME"],
     }
-    rendered = render(source, values)
+    rendered = render(source, values, discretion=discretion_for(expert=expert))
     parts = unfilled_parts(rendered.subject, rendered.body_text)
     if parts:  # nobody can fill in a part of fifty emails at once
         raise InvitationError(refusal(parts))

@@ -32,6 +32,10 @@ EXPORT_COLUMNS = (
     "candidate_link",
     "documents",
 )
+# The columns that tell how to reach a candidate. Left empty for applicants at risk
+# (Application.at_risk) unless the exporting admin asks for them (and is audited for it);
+# a contact column added to EXPORT_COLUMNS belongs here too.
+CONTACT_COLUMNS = ("email", "phone")
 # Column headers: words in the exporting user's language, or the keys (stable, for scripts).
 HEADERS_FOR_PEOPLE = "people"
 HEADERS_AS_KEYS = "keys"

@@ -9,7 +9,8 @@ every text cell that a spreadsheet would run as a formula starts with ``'``
 Money is never a float: a fee or rate is written as text with the currency's minor units
 ("250.00", money.amount_decimal) beside a currency column. Languages are written as the
 import reads them (``ka:native; de:B2``), so an exported pool can be imported elsewhere.
-Every export is audited with its kind and row count.
+Every export is audited with its kind and row count. The email of an expert who came from
+an application at risk is left out unless the admin asks for it (audited, as for candidates).
 """
 
 from __future__ import annotations
@@ -23,14 +24,22 @@ from sqlalchemy import Select, func, select
 
 from tracker.audit import record_event
 from tracker.dates import export_moment
-from tracker.exports import SPOOL_MAX_SIZE, XLSX_TYPE
+from tracker.exports import SPOOL_MAX_SIZE, XLSX_TYPE, at_risk_details
 from tracker.exports.columns import HEADERS_FOR_PEOPLE
 from tracker.exports.documents import iter_file
-from tracker.exports.rows import BATCH_SIZE, joined, neutralise
+from tracker.exports.rows import BATCH_SIZE, joined, neutralise, withheld_for_at_risk
 from tracker.exports.workbook import write_xlsx
 from tracker.exports.writers import write_csv
 from tracker.extensions import db
-from tracker.models import Assignment, Expert, ExpertLanguage, ExpertRegion, ExpertTopic, User
+from tracker.models import (
+    ApplicantSafety,
+    Assignment,
+    Expert,
+    ExpertLanguage,
+    ExpertRegion,
+    ExpertTopic,
+    User,
+)
 from tracker.money import amount_decimal
 
 POOL = "experts"
@@ -67,7 +76,9 @@ _WIDTHS |= {"expert": 24, "title": 36, "published_url": 40, "deadline": 17, "tim
 SHEET_TITLES = {POOL: "Experts", ASSIGNMENTS: "Assignments"}
 
 
-def _pool_statement(dialect: str) -> Select:
+def _pool_statement(dialect: str, at_risk_contacts: bool) -> Select:
+    """The pool's one SELECT; an expert who came from an application at risk has their
+    email left out unless *at_risk_contacts* (ApplicantSafety joined, not asked per row)."""
     region, spoken, topic = ExpertRegion, ExpertLanguage, ExpertTopic
 
     def listed(value, where, order):
@@ -78,9 +89,12 @@ def _pool_statement(dialect: str) -> Select:
         .where(Assignment.expert_id == Expert.id)
         .scalar_subquery()
     )
-    return select(
+    email = Expert.email
+    if not at_risk_contacts:
+        email = withheld_for_at_risk(email, ApplicantSafety.application_id)
+    statement = select(
         Expert.full_name,
-        Expert.email,
+        email,
         listed(region.region, [region.expert_id == Expert.id], [region.position]),
         listed(
             spoken.language + ":" + spoken.level, [spoken.expert_id == Expert.id], [spoken.position]
@@ -92,6 +106,11 @@ def _pool_statement(dialect: str) -> Select:
         Expert.rate_currency,
         last_published,
     ).order_by(Expert.full_name, Expert.id)
+    if at_risk_contacts:
+        return statement
+    return statement.outerjoin(
+        ApplicantSafety, ApplicantSafety.application_id == Expert.application_id
+    )
 
 
 def _assignment_statement() -> Select:
@@ -156,11 +175,14 @@ def export_rows(
     text: bool = False,
     batch: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    at_risk_contacts: bool = False,
 ) -> Iterator[list]:
     """Yield the header, then one row per expert (*kind* ``experts``) or assignment.
 
     :param headers: ``people`` (words in the current language) or ``keys``.
     :param text: CSV cells (guarded text, ISO dates) instead of typed XLSX values.
+    :param at_risk_contacts: write the email of an expert who came from an application
+        at risk too (empty by default). The assignments hold no contact details.
     """
     labels = POOL_COLUMNS if kind == POOL else ASSIGNMENT_COLUMNS
     header = (
@@ -170,7 +192,7 @@ def export_rows(
     yield [cell(title) for title in header]
     dialect = db.session.get_bind().dialect.name
     statement, shape = (
-        (_pool_statement(dialect), _pool_row)
+        (_pool_statement(dialect, at_risk_contacts), _pool_row)
         if kind == POOL
         else (_assignment_statement(), _assignment_row)
     )
@@ -188,11 +210,28 @@ def count_rows(kind: str) -> int:
     return db.session.scalar(select(func.count(model.id)))
 
 
-def record_pool_export(kind: str, file_format: str, *, user: User | None) -> int:
+def count_at_risk(kind: str) -> int:
+    """Return how many experts of the pool came from an application at risk (0 for the
+    assignments, which hold no contact details)."""
+    if kind != POOL:
+        return 0
+    return db.session.scalar(
+        select(func.count(Expert.id)).join(
+            ApplicantSafety, ApplicantSafety.application_id == Expert.application_id
+        )
+    )
+
+
+def record_pool_export(
+    kind: str, file_format: str, *, user: User | None, at_risk_contacts: bool = False
+) -> int:
     """Audit the export of *kind* as *file_format* (``export.<kind>.<format>``), commit,
-    and return its row count. The audit row holds no personal data."""
+    and return its row count. The audit row holds no personal data; for a pool with
+    experts at risk (or their contacts asked for) it says how many and whether their
+    contact details were included (:func:`tracker.exports.at_risk_details`)."""
     count = count_rows(kind)
-    record_event(f"export.{kind}.{file_format}", actor=user, rows=count)
+    details = at_risk_details(count_at_risk(kind), at_risk_contacts and kind == POOL)
+    record_event(f"export.{kind}.{file_format}", actor=user, rows=count, **details)
     db.session.commit()
     return count
 
@@ -203,17 +242,27 @@ def column_widths(kind: str) -> list[int]:
     return [_WIDTHS.get(column, 12) for column in labels]
 
 
-def pool_export_file(kind: str, file_format: str, *, user: User, today: date | None = None):
-    """Audit and build the export of *kind* (experts, assignments) as csv or xlsx.
+def pool_export_file(
+    kind: str,
+    file_format: str,
+    *,
+    user: User,
+    today: date | None = None,
+    at_risk_contacts: bool = False,
+):
+    """Audit and build the export of *kind* (experts, assignments) as csv or xlsx; the
+    email of an expert who came from an application at risk only with *at_risk_contacts*.
 
     Returns (chunks, content type, file name): a CSV is written while it streams, an XLSX
     first, spooled to disk.
     """
-    record_pool_export(kind, file_format, user=user)
+    record_pool_export(kind, file_format, user=user, at_risk_contacts=at_risk_contacts)
     stem = f"{kind}-{(today or date.today()).isoformat()}"
     if file_format == "xlsx":
         workbook = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # noqa: SIM115
-        write_xlsx(export_rows(kind), workbook, column_widths(kind), title=SHEET_TITLES[kind])
+        rows = export_rows(kind, at_risk_contacts=at_risk_contacts)
+        write_xlsx(rows, workbook, column_widths(kind), title=SHEET_TITLES[kind])
         workbook.seek(0)
         return iter_file(workbook), XLSX_TYPE, f"{stem}.xlsx"
-    return write_csv(export_rows(kind, text=True)), "text/csv; charset=utf-8", f"{stem}.csv"
+    rows = export_rows(kind, text=True, at_risk_contacts=at_risk_contacts)
+    return write_csv(rows), "text/csv; charset=utf-8", f"{stem}.csv"

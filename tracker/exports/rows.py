@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.enums import DocumentKind, RubricCriterion
 from tracker.exports.columns import (
+    CONTACT_COLUMNS,
     CRITERION_COLUMNS,
     HEADERS_FOR_PEOPLE,
     check_columns,
@@ -37,6 +38,7 @@ from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import filtered_rows_statement
 from tracker.labels import language_labeller
 from tracker.models import (
+    ApplicantSafety,
     Application,
     ApplicationLanguage,
     ApplicationRegion,
@@ -125,11 +127,15 @@ def _link_parts() -> tuple[str, str]:
     return before, after
 
 
-def _expressions(columns: Sequence[str], user: User | None, dialect: str, text: bool):
+def _expressions(
+    columns: Sequence[str], user: User | None, dialect: str, text: bool, at_risk_contacts: bool
+):
     """Return the SQL expression of each of *columns* and the grouped means to join (or None).
 
     Editors see rating means only of candidates they rated (the blind first pass, as in
-    the inbox); admins and the command line see every mean.
+    the inbox); admins and the command line see every mean. The contact columns are empty
+    for applicants at risk (ApplicantSafety, outer-joined by :func:`export_statement`)
+    unless *at_risk_contacts*.
     """
     app_id = Application.id
     visible = None
@@ -209,7 +215,25 @@ def _expressions(columns: Sequence[str], user: User | None, dialect: str, text: 
     for criterion, column in zip(RubricCriterion, CRITERION_COLUMNS, strict=True):
         builders[column] = lambda name=criterion.value: shown(means.c[name])
     expressions = [builders[column]() for column in columns]
+    if not at_risk_contacts:
+        expressions = [
+            withheld_for_at_risk(expression, ApplicantSafety.application_id)
+            if column in CONTACT_COLUMNS
+            else expression
+            for column, expression in zip(columns, expressions, strict=True)
+        ]
     return expressions, means
+
+
+def withheld_for_at_risk(expression, safety_id) -> ColumnElement:
+    """Return *expression*, or "" where *safety_id* (ApplicantSafety, outer-joined) says
+    the person is at risk: a contact cell left out."""
+    return case((safety_id.is_(None), expression), else_=literal(""))
+
+
+def leaves_out_contacts(columns: Sequence[str], at_risk_contacts: bool) -> bool:
+    """Tell whether an export of *columns* must join ApplicantSafety to leave cells out."""
+    return not at_risk_contacts and any(column in CONTACT_COLUMNS for column in columns)
 
 
 class _Languages:
@@ -240,15 +264,27 @@ class _Languages:
 
 
 def export_statement(
-    f: InboxFilter, *, user: User | None, columns: Sequence[str], text: bool = False
+    f: InboxFilter,
+    *,
+    user: User | None,
+    columns: Sequence[str],
+    text: bool = False,
+    at_risk_contacts: bool = False,
 ) -> Select:
     """Return the one SELECT an export of *columns* runs for *f*, newest first (see
-    :func:`export_rows` for *user* and *text*); ``make bench`` dumps it as its baseline."""
+    :func:`export_rows` for *user*, *text* and *at_risk_contacts*); ``make bench`` dumps
+    it as its baseline."""
     dialect = db.session.get_bind().dialect.name
-    expressions, means = _expressions(columns, user, dialect, text)
+    expressions, means = _expressions(columns, user, dialect, text, at_risk_contacts)
     statement = filtered_rows_statement(f, user=user, columns=expressions, newest_first=True)
     if means is not None:
         statement = statement.outerjoin(means, means.c.application_id == Application.id)
+    if leaves_out_contacts(columns, at_risk_contacts):
+        # One row per application at most (the key is the application's id): a join, not
+        # a query per row.
+        statement = statement.outerjoin(
+            ApplicantSafety, ApplicantSafety.application_id == Application.id
+        )
     return statement
 
 
@@ -261,6 +297,7 @@ def export_rows(
     batch: int = BATCH_SIZE,
     text: bool = False,
     progress: Callable[[int], None] | None = None,
+    at_risk_contacts: bool = False,
 ) -> Iterator[list[Value]]:
     """Yield the header, then one row per application *f* matches, newest first.
 
@@ -273,11 +310,15 @@ def export_rows(
     :param headers: ``people`` (words in the current language) or ``keys``.
     :param text: CSV cells (guarded text, means with two decimals, ISO dates) instead of
         typed values.
+    :param at_risk_contacts: fill the contact columns (CONTACT_COLUMNS) of applicants at
+        risk too; by default their cells are empty.
     """
     columns = check_columns(columns)
     header = column_headers(columns, headers)
     yield [neutralise(title) for title in header] if text else header
-    statement = export_statement(f, user=user, columns=columns, text=text)
+    statement = export_statement(
+        f, user=user, columns=columns, text=text, at_risk_contacts=at_risk_contacts
+    )
     languages = columns.index("languages") if "languages" in columns else None
     name_languages = _Languages()
     if text:

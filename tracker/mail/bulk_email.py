@@ -33,6 +33,7 @@ from tracker.mail.compose import (
     find_by_message_id,
     queue_to_applicant,
 )
+from tracker.mail.discretion import discretion_for
 from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import make_message_id
 from tracker.mail.placeholders import placeholder_values
@@ -140,7 +141,8 @@ def render_edited(
     source = TemplateSource(
         key=key, language=text.language, subject=text.subject, body_text=text.body_text
     )
-    return render(source, placeholder_values(application, key, language=text.language, editor=by))
+    values = placeholder_values(application, key, language=text.language, editor=by)
+    return render(source, values, discretion=discretion_for(application))
 
 
 def preview_bulk_email(

@@ -23,6 +23,7 @@ from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.enums import CANDIDATE_TEMPLATE_KEYS, EmailStatus, EmailTemplateKey
 from tracker.extensions import db
+from tracker.mail.discretion import Discretion, discretion_for
 from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import make_message_id, queue, queue_rendered
 from tracker.mail.placeholders import placeholder_values, render_for
@@ -123,8 +124,10 @@ def check_compose_ticket(ticket: str | None) -> str:
     return token
 
 
-def check_subject(subject: str) -> str:
-    """Return *subject* trimmed, or raise ComposeError if it is empty, long or multi-line."""
+def check_subject(subject: str, discretion: Discretion | None = None) -> str:
+    """Return *subject* trimmed, or raise ComposeError if it is empty, long or multi-line,
+    or names the applicant at risk *discretion* protects (mail.discretion: refused, not
+    rewritten, so the editor knows what is sent)."""
     if any(char in subject for char in "\r\n\0"):
         raise ComposeError(_("The subject must be one line."))
     subject = subject.strip()
@@ -133,6 +136,15 @@ def check_subject(subject: str) -> str:
     if len(subject) > SUBJECT_MAX_LENGTH:
         raise ComposeError(
             _("The subject may be at most %(max)s characters long.", max=SUBJECT_MAX_LENGTH)
+        )
+    if discretion is not None and discretion.names_in(subject):
+        raise ComposeError(
+            _(
+                "This applicant could be at risk: no email subject may name them, because a "
+                "subject shows on lock screens and in mail logs. Please write their reference "
+                "%(reference)s instead of the name.",
+                reference=discretion.reference,
+            )
         )
     return subject
 
@@ -177,7 +189,7 @@ def send_email(
     :param token: the compose form's one-time token (:func:`check_compose_ticket`).
     :raises DuplicateEmail: this form was sent already; nothing new is queued.
     :raises ComposeError: empty or multi-line subject, empty body, a fill-in part left,
-        unusable address.
+        unusable address, a subject naming an applicant at risk (mail.discretion).
     """
     return send_written(
         to_address=application.email,
@@ -211,7 +223,7 @@ def send_written(
     :raises DuplicateEmail: this form was sent already; nothing new is queued.
     :raises ComposeError: as :func:`send_email`.
     """
-    subject = check_subject(subject)
+    subject = check_subject(subject, discretion_for(application, expert))
     body_text = check_body(body_text)
     check_filled_in(subject, body_text)
     message_id = make_message_id(token)
@@ -289,6 +301,7 @@ def reissue_status_links(address: str) -> int:
         rendered = render(
             source,
             placeholder_values(application, source.key, language=source.language),
+            discretion=discretion_for(application),
         )
         queue_to_applicant(application, rendered, by=None)
         record_event("application.status_link_reissued", actor=None, application=application)

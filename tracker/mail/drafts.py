@@ -21,7 +21,8 @@ from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.inbox.query import inbox_query
 from tracker.inbox.scope import experts_need_to_know, need_to_know
-from tracker.mail.compose import check_body, check_subject
+from tracker.mail.compose import ComposeError, check_body, check_subject
+from tracker.mail.discretion import discretion_for
 from tracker.mail.fillins import refusal, unfilled_parts
 from tracker.mail.outbox import queue_delivery
 from tracker.models import Application, OutboxEmail, User
@@ -196,13 +197,19 @@ def update_draft(email_id: int, *, subject: str, body_text: str, by: User) -> Ou
 
     An HTML part is dropped when the text changes: it would no longer say the same.
 
-    :raises ComposeError: empty or multi-line subject, empty text.
+    :raises ComposeError: empty or multi-line subject, empty text, a subject naming an
+        applicant at risk (mail.discretion).
     :raises OutboxActionError: it is no longer a draft.
     """
     subject = check_subject(subject)
     body_text = check_body(body_text)
     begin_write()
     email = _locked_email(email_id, EmailStatus.DRAFT)
+    try:
+        check_subject(subject, discretion_for(email.application))
+    except ComposeError:
+        db.session.rollback()
+        raise
     if body_text != email.body_text:
         email.body_html = None
     email.subject = subject

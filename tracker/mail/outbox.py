@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tracker.enums import EmailStatus, JobStatus
 from tracker.extensions import db
 from tracker.jobs.queue import enqueue
+from tracker.mail.discretion import discretion_for, shield_subject
 from tracker.mail.templates import RenderedEmail
 from tracker.models import Job, OutboxEmail, ReplyAddress
 
@@ -55,7 +56,11 @@ def queue(
         so that sending one form twice hits the unique constraint; a fresh one otherwise.
     :raises ValueError: if *to_address*, *subject* or *message_id* contains CR, LF or NUL
         (header injection), or *status* is neither ``queued`` nor ``draft``.
+
+    The subject of an email about an applicant at risk never names them, whichever way it
+    was written (mail.discretion): every email passes here.
     """
+    subject = shield_subject(subject, discretion_for(application, expert))
     for name, value in (
         ("to_address", to_address),
         ("subject", subject),

@@ -17,6 +17,7 @@ from tracker.applications.status_links import status_link
 from tracker.applications.versions import ordinal, version_number
 from tracker.enums import EmailTemplateKey, RejectionReason, Status
 from tracker.extensions import db
+from tracker.mail.discretion import discretion_for
 from tracker.mail.templates import (
     FALLBACK_LANGUAGE,
     RenderedEmail,
@@ -184,15 +185,19 @@ def placeholder_values(
             reason = latest_rejection_reason(application)
         values["rejection_reason"] = rejection_reason_text(reason, language)
     if "retention_days" in placeholders_for(key):
-        values["retention_days"] = retention_days_text(config)
+        values["retention_days"] = retention_days_text(config, at_risk=application.at_risk)
     if "version_note" in placeholders_for(key):
         values["version_note"] = version_note_text(version_number(application), language)
     return values
 
 
-def retention_days_text(config) -> str:
-    """Return the days a withdrawn application is kept, as text; "" if it is kept."""
+def retention_days_text(config, *, at_risk: bool = False) -> str:
+    """Return the days a withdrawn application is kept, as text; "" if it is kept. An
+    applicant at risk is kept RETENTION_DAYS_AT_RISK at most."""
     days = withdrawn_retention_days(config)
+    if at_risk:
+        shorter = config["RETENTION_DAYS_AT_RISK"]
+        days = shorter if days is None else min(days, shorter)
     return "" if days is None else str(days)
 
 
@@ -209,7 +214,8 @@ def render_for(
     values = placeholder_values(
         application, source.key, language=source.language, editor=editor, reason=reason
     )
-    return with_version_note(source, render(source, values), values.get("version_note", ""))
+    rendered = render(source, values, discretion=discretion_for(application))
+    return with_version_note(source, rendered, values.get("version_note", ""))
 
 
 def with_version_note(source: TemplateSource, rendered: RenderedEmail, note: str) -> RenderedEmail:

@@ -39,6 +39,7 @@ from sqlalchemy import select
 
 from tracker.enums import EmailTemplateKey
 from tracker.extensions import db
+from tracker.mail.discretion import Discretion, shield_subject, subject_values
 from tracker.mail.fillins import marker_problems
 from tracker.mail.sandbox import TEXT_ENV, compiled
 from tracker.models import EmailTemplate
@@ -341,11 +342,13 @@ def _check_once(key: str, subject: str, body_text: str, body_html: str | None) -
     check_template(key, subject, body_text, body_html)
 
 
-def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
+def render(
+    source: TemplateSource, values: Mapping[str, str], *, discretion: Discretion | None = None
+) -> RenderedEmail:
     """Render *source* with *values* (plain strings) in the sandbox.
 
-    The subject gets every value without line breaks; the HTML part gets applicant values
-    escaped and unlinkable, and the others autoescaped.
+    The subject gets every value without line breaks (never an applicant's name that
+    *discretion* protects); the HTML part gets applicant values escaped and unlinkable.
 
     :raises TemplateValidationError: if the template uses anything beyond its placeholders.
     """
@@ -354,7 +357,7 @@ def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
     _check_once(str(source.key), source.subject, source.body_text, source.body_html)
     try:
         subject = compiled(source.subject).render(
-            {name: single_line(value) for name, value in context.items()}
+            {name: single_line(value) for name, value in subject_values(context, discretion)}
         )
         body_text = compiled(source.body_text).render(context)
         body_html = None
@@ -370,13 +373,15 @@ def render(source: TemplateSource, values: Mapping[str, str]) -> RenderedEmail:
     return RenderedEmail(
         key=source.key,
         language=source.language,
-        subject=single_line(subject).strip()[:SUBJECT_MAX_LENGTH],
+        subject=shield_subject(single_line(subject).strip(), discretion)[:SUBJECT_MAX_LENGTH],
         body_text=body_text,
         body_html=body_html,
     )
 
 
-def render_file(name: str, language: str, **values) -> RenderedEmail:
+def render_file(
+    name: str, language: str, *, discretion: Discretion | None = None, **values
+) -> RenderedEmail:
     """Render our own file template *name* from templates/mail/ in *language*.
 
     ``<name>.<language>.subject.txt`` and ``<name>.<language>.txt`` are used when they
@@ -390,6 +395,5 @@ def render_file(name: str, language: str, **values) -> RenderedEmail:
     with force_locale(language):
         subject = render_template(f"mail/{stem}.subject.txt", **values)
         body_text = render_template(f"mail/{stem}.txt", **values)
-    return RenderedEmail(
-        key=name, language=language, subject=single_line(subject).strip(), body_text=body_text
-    )
+    subject = shield_subject(single_line(subject).strip(), discretion)
+    return RenderedEmail(key=name, language=language, subject=subject, body_text=body_text)

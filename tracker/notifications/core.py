@@ -15,6 +15,7 @@ from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
 from tracker.extensions import db
 from tracker.inbox.scope import scope_of
 from tracker.labels import status_label
+from tracker.mail.discretion import discretion_for
 from tracker.mail.outbox import queue_rendered
 from tracker.mail.templates import render_file
 from tracker.models import (
@@ -130,6 +131,7 @@ def _queue_email(row: Notification, user: User, actor: User | None) -> None:
     rendered = render_file(
         NOTIFICATION_TEMPLATE,
         language,
+        discretion=discretion_for(row.application),
         person=user.name,
         sentence=sentence,
         link=candidate_link(row),
