@@ -146,8 +146,11 @@ _ANNOTATION = re.compile(rb"<office:annotation\b.*?</office:annotation\s*>", re.
 _PartCleaner = Callable[[str, bytes, set], bytes]
 
 
-def clean_document(path: Path, file_type: FileType) -> tuple[str, ...]:
+def clean_document(path: Path, file_type: FileType, *, parsed=None) -> tuple[str, ...]:
     """Rewrite the checked upload at *path* without its metadata, in place.
+
+    *parsed* is what the check read of the file, if cleaning can reuse it: a PDF's reader
+    (`tracker.documents.pdf.CheckedPdf`), which must have read this very file.
 
     :returns: the kinds of metadata removed, in `METADATA_KINDS` order; ``()`` if none.
     :raises UploadError: the file cannot be cleaned (or not without breaking it); the file
@@ -159,7 +162,7 @@ def clean_document(path: Path, file_type: FileType) -> tuple[str, ...]:
     target = new_staging_path()
     try:
         with open(path, "rb") as source, create_private(target) as out:
-            found = cleaner(source, out)
+            found = cleaner(source, out, parsed)
         # Nothing to remove: the file stays exactly as it was sent.
         if found:
             os.replace(target, path)
@@ -186,18 +189,20 @@ def create_private(path: Path) -> BinaryIO:
 # -- PDF -----------------------------------------------------------------------------------
 
 
-def _clean_pdf(source: BinaryIO, target: BinaryIO) -> set[str]:
+def _clean_pdf(source: BinaryIO, target: BinaryIO, reader=None) -> set[str]:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject
 
     from tracker.documents.pdf import quiet_pypdf
 
     with quiet_pypdf():
-        reader = PdfReader(source, strict=False)
-        if reader.is_encrypted:
-            # Only PDFs that open without a password get here (check_pdf): the copy is
-            # written without the owner password's restrictions.
-            reader.decrypt("")
+        if reader is None:
+            reader = PdfReader(source, strict=False)
+            if reader.is_encrypted:
+                # Only PDFs that open without a password get here (check_pdf, which
+                # decrypts the reader it hands on): the copy is written without the owner
+                # password's restrictions.
+                reader.decrypt("")
         if _is_signed(reader):
             raise signed_pdf()
         found = _info_kinds(reader.metadata or {})
@@ -366,7 +371,7 @@ def _prove_clean(data: bytes, *, attributes_searched: bool = False) -> None:
 
 _CLEANERS: dict[FileType, Callable] = {
     FileType.PDF: _clean_pdf,
-    FileType.DOCX: lambda source, target: _clean_archive(source, target, _docx_part),
-    FileType.ODT: lambda source, target: _clean_archive(source, target, _odt_part),
-    FileType.RTF: clean_rtf,
+    FileType.DOCX: lambda source, target, _parsed: _clean_archive(source, target, _docx_part),
+    FileType.ODT: lambda source, target, _parsed: _clean_archive(source, target, _odt_part),
+    FileType.RTF: lambda source, target, _parsed: clean_rtf(source, target),
 }
