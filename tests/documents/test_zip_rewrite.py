@@ -134,6 +134,53 @@ def test_a_picture_without_metadata_is_returned_as_it_came():
     assert found == set()
 
 
+def jpeg_segments(data: bytes) -> list[int]:
+    """Return the markers of a JPEG's segments up to its first scan."""
+    markers, position = [], 2
+    while data[position + 1] != 0xDA:
+        markers.append(data[position + 1])
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+    return markers
+
+
+def test_an_upright_jpeg_loses_its_metadata_segments_and_keeps_its_pixels():
+    photo = gps_jpeg()
+    with Image.open(io.BytesIO(photo)) as image:
+        image.save(buffer := io.BytesIO(), format="JPEG", exif=image.getexif(), comment=NAME)
+        pixels = image.tobytes()
+    photo = buffer.getvalue()
+    assert 0xE1 in jpeg_segments(photo)
+    assert 0xFE in jpeg_segments(photo)
+    found = set()
+    cleaned = clean_image(photo, found)
+    assert found == {"gps"}
+    assert 0xE1 not in jpeg_segments(cleaned)
+    assert 0xFE not in jpeg_segments(cleaned)
+    assert NAME.encode() not in cleaned
+    # Nothing else changed: the same bytes without the two segments, the same pixels.
+    assert len(photo) - len(cleaned) == sum(
+        2 + int.from_bytes(photo[start + 2 : start + 4], "big")
+        for start in (photo.index(b"\xff\xe1"), photo.index(b"\xff\xfe"))
+    )
+    with Image.open(io.BytesIO(cleaned)) as image:
+        assert not image.getexif()
+        assert image.tobytes() == pixels
+
+
+def test_a_jpeg_to_be_turned_is_turned_upright_without_its_metadata():
+    image = Image.new("RGB", (4, 2), "red")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned 90°: viewers show it 2 wide and 4 high
+    exif[0x013B] = NAME
+    image.save(buffer := io.BytesIO(), format="JPEG", exif=exif)
+    found = set()
+    cleaned = clean_image(buffer.getvalue(), found)
+    assert found == {"exif"}
+    with Image.open(io.BytesIO(cleaned)) as upright:
+        assert upright.size == (2, 4)
+        assert not upright.getexif()
+
+
 def test_a_png_with_a_text_chunk_after_its_pixels_is_written_again():
     found = set()
     cleaned = clean_image(png(text_after_pixels=True), found)
