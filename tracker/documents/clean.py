@@ -12,32 +12,32 @@ rewritten here, in the request, before it is kept or stored; the original is nev
 - DOCX: docProps/core.xml, app.xml and custom.xml are replaced by empty ones; author,
   initials and account attributes (comments, tracked changes, people.xml) are blanked.
 - ODT: meta.xml is replaced by an empty one; annotation and tracked-change creators blanked.
-- Images inside DOCX/ODT lose EXIF (GPS included), XMP and text chunks (Pillow).
+- Images inside DOCX/ODT lose EXIF (GPS included), XMP and text chunks (clean_image.py).
 - RTF: the {\\info} group, revision table, annotation authors and user properties go.
 
-Zip archives are rewritten entry by entry in their order, every other entry's content
-unchanged. The property parts are read with defusedxml (to say what they held) and
-replaced whole; the parts of the text have their author attributes and elements blanked
-in the bytes, then are searched again for any name left under any prefix, a DTD or an
-encoding the patterns cannot see through; anything unexpected refuses the upload
-(`cannot_clean`).
+Zip archives are rewritten entry by entry in their order (zip_rewrite.py), every other
+entry's content unchanged and copied without compressing it again. The property parts
+are read with defusedxml (to say what they held) and replaced whole; the parts of the
+text have their author attributes and elements blanked in the bytes, then are searched
+again for any name left under any prefix, a DTD or an encoding the patterns cannot see
+through; anything unexpected refuses the upload (`cannot_clean`).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 import defusedxml.ElementTree
 
+from tracker.documents.clean_image import IMAGE_SUFFIXES, clean_image
 from tracker.documents.clean_rtf import clean_rtf
 from tracker.documents.refusals import UploadError, cannot_clean, signed_pdf
 from tracker.documents.storage import new_staging_path
+from tracker.documents.zip_rewrite import rewrite_archive
 from tracker.enums import FileType
 
 __all__ = ["METADATA_KINDS", "clean_document", "create_private"]
@@ -135,18 +135,22 @@ _LEFT_ATTRIBUTE = re.compile(
     rb"[\s:](?:author|initials|userId|providerId)\s*=\s*(?:\"[^\"]+\"|'[^']+')"
 )
 _LEFT_ELEMENT = re.compile(rb"<(?:[^\s>/:]+:)?creator(?:-initials)?(?:\s[^>]*)?>\s*[^<\s]")
+# The words each pattern needs: a part holding none of them (most parts, the large styles
+# among them) is passed by a plain search for each word, ten times quicker per MB than
+# the pattern, which tries every space and colon of the XML.
+_ATTRIBUTE_WORDS = (b"author", b"initials", b"userId", b"providerId")
+_ELEMENT_WORD = b"creator"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY", b"<!ATTLIST")
 _ANNOTATION = re.compile(rb"<office:annotation\b.*?</office:annotation\s*>", re.DOTALL)
 _PartCleaner = Callable[[str, bytes, set], bytes]
-_IMAGE_METADATA = frozenset({"exif", "xmp", "XML:com.adobe.xmp", "comment"})
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
-# Entries are written with one fixed time: the archive's own times tell when it was saved.
-_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def clean_document(path: Path, file_type: FileType) -> tuple[str, ...]:
+def clean_document(path: Path, file_type: FileType, *, parsed=None) -> tuple[str, ...]:
     """Rewrite the checked upload at *path* without its metadata, in place.
+
+    *parsed* is what the check read of the file, if cleaning can reuse it: a PDF's reader
+    (`tracker.documents.pdf.CheckedPdf`), which must have read this very file.
 
     :returns: the kinds of metadata removed, in `METADATA_KINDS` order; ``()`` if none.
     :raises UploadError: the file cannot be cleaned (or not without breaking it); the file
@@ -158,7 +162,7 @@ def clean_document(path: Path, file_type: FileType) -> tuple[str, ...]:
     target = new_staging_path()
     try:
         with open(path, "rb") as source, create_private(target) as out:
-            found = cleaner(source, out)
+            found = cleaner(source, out, parsed)
         # Nothing to remove: the file stays exactly as it was sent.
         if found:
             os.replace(target, path)
@@ -185,18 +189,20 @@ def create_private(path: Path) -> BinaryIO:
 # -- PDF -----------------------------------------------------------------------------------
 
 
-def _clean_pdf(source: BinaryIO, target: BinaryIO) -> set[str]:
+def _clean_pdf(source: BinaryIO, target: BinaryIO, reader=None) -> set[str]:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject
 
     from tracker.documents.pdf import quiet_pypdf
 
     with quiet_pypdf():
-        reader = PdfReader(source, strict=False)
-        if reader.is_encrypted:
-            # Only PDFs that open without a password get here (check_pdf): the copy is
-            # written without the owner password's restrictions.
-            reader.decrypt("")
+        if reader is None:
+            reader = PdfReader(source, strict=False)
+            if reader.is_encrypted:
+                # Only PDFs that open without a password get here (check_pdf, which
+                # decrypts the reader it hands on): the copy is written without the owner
+                # password's restrictions.
+                reader.decrypt("")
         if _is_signed(reader):
             raise signed_pdf()
         found = _info_kinds(reader.metadata or {})
@@ -274,19 +280,14 @@ def _is_signed(reader) -> bool:
 
 def _clean_archive(source: BinaryIO, target: BinaryIO, part_cleaner: _PartCleaner) -> set:
     found: set[str] = set()
-    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w") as out:
-        for info in archive.infolist():
-            data = archive.read(info)
-            data = part_cleaner(info.filename, data, found)
-            if info.filename.lower().endswith(_IMAGE_SUFFIXES):
-                data = _clean_image(data, found)
-            entry = zipfile.ZipInfo(info.filename, _ENTRY_TIME)
-            entry.compress_type = info.compress_type
-            entry.external_attr = info.external_attr
-            # Pictures are compressed already: deflating them hard again costs time (tens of
-            # ms per MB) and saves nothing. XML parts are small and shrink well.
-            level = 6 if info.filename.lower().endswith((".xml", ".rels")) else 1
-            out.writestr(entry, data, compresslevel=level)
+
+    def clean_entry(name: str, data: bytes) -> bytes:
+        data = part_cleaner(name, data, found)
+        if name.lower().endswith(IMAGE_SUFFIXES):
+            data = clean_image(data, found)
+        return data
+
+    rewrite_archive(source, target, clean_entry)
     return found
 
 
@@ -324,8 +325,9 @@ def _property_kinds(data: bytes) -> set[str]:
 
 
 def _blank_attributes(data: bytes, kind: str, found: set) -> bytes:
-    if not _LEFT_ATTRIBUTE.search(data):
-        _prove_clean(data)
+    if not _names_left_by_attribute(data):
+        # Nothing to blank: the search just made is the proof's first half.
+        _prove_clean(data, attributes_searched=True)
         return data
 
     def blank(match: re.Match) -> bytes:
@@ -338,6 +340,10 @@ def _blank_attributes(data: bytes, kind: str, found: set) -> bytes:
     return cleaned
 
 
+def _names_left_by_attribute(data: bytes) -> bool:
+    return any(word in data for word in _ATTRIBUTE_WORDS) and bool(_LEFT_ATTRIBUTE.search(data))
+
+
 def _blank_elements(data: bytes, kind: str, found: set) -> bytes:
     def blank(match: re.Match) -> bytes:
         if match.group(3).strip():
@@ -347,7 +353,7 @@ def _blank_elements(data: bytes, kind: str, found: set) -> bytes:
     return _ELEMENT.sub(blank, data)
 
 
-def _prove_clean(data: bytes) -> None:
+def _prove_clean(data: bytes, *, attributes_searched: bool = False) -> None:
     """Check a cleaned part again: no attribute or element that names a person is left.
 
     Done on the bytes, which is quick for the largest parts: any author-like attribute
@@ -357,35 +363,15 @@ def _prove_clean(data: bytes) -> None:
     """
     if data[:2] in _UTF16_BOMS or b"\x00" in data[:200] or any(m in data for m in _DTD_MARKS):
         raise ValueError("an XML part in an encoding or with a DTD we do not clean")
-    if _LEFT_ATTRIBUTE.search(data) or _LEFT_ELEMENT.search(data):
+    if (not attributes_searched and _names_left_by_attribute(data)) or (
+        _ELEMENT_WORD in data and _LEFT_ELEMENT.search(data)
+    ):
         raise ValueError("a name is left in an XML part")
-
-
-def _clean_image(data: bytes, found: set) -> bytes:
-    """Return the image without EXIF, XMP or text chunks; unchanged if it has none."""
-    from PIL import Image, ImageOps
-
-    with Image.open(io.BytesIO(data)) as image:
-        exif = image.getexif()
-        extra = _IMAGE_METADATA & set(image.info)
-        texts = getattr(image, "text", None) or {}
-        if not exif and not extra and not texts:
-            return data
-        found.add("gps" if 0x8825 in exif else "exif")
-        image_format = image.format
-        # The orientation tag goes with the rest: turn the pixels as a viewer would have.
-        upright = ImageOps.exif_transpose(image)
-        buffer = io.BytesIO()
-        options = {"quality": "keep"} if image_format == "JPEG" and upright is image else {}
-        if image_format == "JPEG" and upright is not image:
-            options = {"quality": 95}
-        upright.save(buffer, format=image_format, **options)
-    return buffer.getvalue()
 
 
 _CLEANERS: dict[FileType, Callable] = {
     FileType.PDF: _clean_pdf,
-    FileType.DOCX: lambda source, target: _clean_archive(source, target, _docx_part),
-    FileType.ODT: lambda source, target: _clean_archive(source, target, _odt_part),
-    FileType.RTF: clean_rtf,
+    FileType.DOCX: lambda source, target, _parsed: _clean_archive(source, target, _docx_part),
+    FileType.ODT: lambda source, target, _parsed: _clean_archive(source, target, _odt_part),
+    FileType.RTF: lambda source, target, _parsed: clean_rtf(source, target),
 }

@@ -25,6 +25,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,10 +80,27 @@ def quiet_pypdf() -> Iterator[None]:
         pypdf_logger.setLevel(level)
 
 
-def check_pdf(path: Path) -> tuple[str, ...]:
-    """Check the PDF at *path*; return its flags or raise UploadError.
+@dataclass(frozen=True)
+class CheckedPdf:
+    """A PDF that passed `read_checked_pdf`: its flags, and its reader with every object the
+    check walked already parsed (metadata cleaning copies them from there)."""
 
-    :returns: the flags of `PDF_FLAGS` that apply, in that order; ``()`` for a plain PDF.
+    flags: tuple[str, ...]
+    reader: PdfReader
+
+
+def check_pdf(path: Path) -> tuple[str, ...]:
+    """Check the PDF at *path*; return its flags or raise UploadError (see `read_checked_pdf`)."""
+    return read_checked_pdf(path).flags
+
+
+def read_checked_pdf(path: Path) -> CheckedPdf:
+    """Check the PDF at *path*; return its flags and reader, or raise UploadError.
+
+    The flags are those of `PDF_FLAGS` that apply, in that order; ``()`` for a plain PDF.
+    The reader holds the file's bytes (pypdf reads a path into memory), decrypted if it
+    opens without a password.
+
     :raises UploadError: not a PDF from its first byte, unreadable, no page, protected,
         another file hidden in it, or an attachment that is not a document.
     """
@@ -111,7 +129,7 @@ def check_pdf(path: Path) -> tuple[str, ...]:
         # pypdf raises many exception types on malformed input (PdfReadError, KeyError,
         # ValueError, RecursionError…); for us they all mean "not a readable PDF".
         raise unreadable(FileType.PDF) from error
-    return tuple(flag for flag in PDF_FLAGS if flag in found)
+    return CheckedPdf(tuple(flag for flag in PDF_FLAGS if flag in found), reader)
 
 
 def _decrypts_without_password(reader) -> bool:

@@ -24,7 +24,7 @@ from werkzeug.datastructures import FileStorage
 
 from tracker.documents.archives import check_archive
 from tracker.documents.clean import clean_document, create_private
-from tracker.documents.pdf import check_pdf
+from tracker.documents.pdf import read_checked_pdf
 from tracker.documents.plaintext import check_rtf, check_text
 from tracker.documents.refusals import (
     TYPE_NAMES,
@@ -191,8 +191,8 @@ def stage_upload(upload: FileStorage) -> StagedFile:
             raise protected_document(extension_type)
         file_type = _decide_type(sniff(path), extension_type)
         # The checks judge the file as uploaded; only then is it cleaned, in place.
-        flags = _STRUCTURE_CHECKS[file_type](path)
-        removed = clean_document(path, file_type)
+        flags, parsed = _check_structure(path, file_type)
+        removed = clean_document(path, file_type, parsed=parsed)
         with open(path, "rb") as cleaned:
             cleaned_sha256 = hashlib.file_digest(cleaned, "sha256").hexdigest()
         cleaned_size = path.stat().st_size
@@ -294,8 +294,19 @@ def _decide_type(mime: str, extension_type: FileType | None) -> FileType:
     return content_type
 
 
+def _check_structure(path: Path, file_type: FileType) -> tuple[tuple[str, ...], object]:
+    """Return the flags of the file at *path*, and what cleaning may reuse of its reading.
+
+    A PDF's check parses every object it walks; cleaning copies them from the same reader
+    instead of parsing the file again (a third of a CV's cleaning).
+    """
+    if file_type is FileType.PDF:
+        checked = read_checked_pdf(path)
+        return checked.flags, checked.reader
+    return _STRUCTURE_CHECKS[file_type](path), None
+
+
 _STRUCTURE_CHECKS: dict[FileType, Callable[[Path], tuple[str, ...]]] = {
-    FileType.PDF: check_pdf,
     FileType.DOCX: lambda path: check_archive(path, FileType.DOCX),
     FileType.ODT: lambda path: check_archive(path, FileType.ODT),
     FileType.RTF: check_rtf,
