@@ -228,3 +228,25 @@ def test_rewrite_refuses_a_damaged_entry():
     damaged = buffer.getvalue().replace(b"Style 1500", b"Style 1501")
     with pytest.raises(zipfile.BadZipFile):
         rewrite_archive(io.BytesIO(damaged), io.BytesIO(), lambda name, data: data)
+
+
+def jpeg_with_iptc_byline() -> bytes:
+    """Return a JPEG whose only metadata is an IPTC byline (APP13, as Photoshop writes it)."""
+    byline = NAME.encode()
+    iptc = b"\x1c\x02\x50" + struct.pack(">H", len(byline)) + byline  # record 2:80, By-line
+    resource = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iptc)) + iptc
+    body = b"Photoshop 3.0\x00" + resource
+    segment = b"\xff\xed" + struct.pack(">H", len(body) + 2) + body
+    data = plain_jpeg()
+    return data[:2] + segment + data[2:]
+
+
+def test_a_jpeg_whose_only_metadata_is_an_iptc_byline_loses_it():
+    photo = jpeg_with_iptc_byline()
+    assert 0xED in jpeg_segments(photo)
+    found = set()
+    cleaned = clean_image(photo, found)
+    assert found == {"exif"}
+    assert 0xED not in jpeg_segments(cleaned)
+    assert NAME.encode() not in cleaned
+    assert len(photo) - len(cleaned) == 2 + int.from_bytes(photo[4:6], "big")

@@ -17,7 +17,9 @@ import struct
 __all__ = ["IMAGE_SUFFIXES", "clean_image"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
-_IMAGE_METADATA = frozenset({"exif", "xmp", "XML:com.adobe.xmp", "comment"})
+# What Pillow reads into an image's info that can name a person: "photoshop" is a JPEG's
+# APP13, where IPTC keeps a byline and a copyright notice.
+_IMAGE_METADATA = frozenset({"exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop"})
 _GPS_TAG = 0x8825
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # The chunks Pillow reads EXIF, XMP and texts from; any other chunk is pixels or how to
