@@ -26,7 +26,7 @@ from tracker.applications.people import name_key, normalise_email, related_state
 from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
-from tracker.inbox.scope import hidden_among
+from tracker.inbox.scope import hidden_at_risk, scope_of
 from tracker.models import Application, Call, User, utcnow
 
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -138,7 +138,7 @@ class Relatives:
 
 
 @cache
-def _relatives_statement(*, by_name: bool) -> Select:
+def _relatives_statement(*, by_name: bool, scoped: bool = False) -> Select:
     # The two lookups of related_applications and versions_of as one statement (one round
     # trip for the candidate page): a UNION ALL of each one's ids, marked with its kind,
     # joined to the rows. The related part keeps its order and limit in a subquery of its
@@ -150,17 +150,21 @@ def _relatives_statement(*, by_name: bool) -> Select:
             _SAME_CALL_AND_ADDRESS
         ),
     ).subquery("relatives")
-    return (
-        select(relatives.c.kind, Application)
-        .join(Application, Application.id == relatives.c.id)
-        .execution_options(**PREPARE)
+    statement = select(relatives.c.kind, Application).join(
+        Application, Application.id == relatives.c.id
     )
+    if scoped:  # without the applicants at risk the viewer may not see (viewer_id bound)
+        statement = statement.where(
+            Application.id.not_in(hidden_at_risk(bindparam("viewer_id")))
+            | (Application.id == bindparam("id"))
+        )
+    return statement.execution_options(**PREPARE)
 
 
 def relatives_of(application: Application, *, viewer: User | None = None) -> Relatives:
     """Return what :func:`people.related_applications` and :func:`versions_of` return for
     *application*, read in one statement; without the applicants at risk *viewer* may
-    not see (tracker.inbox.scope: one more query, only when there are relatives)."""
+    not see (tracker.inbox.scope)."""
     key = name_key(application.full_name)
     parameters = {
         "id": application.id,
@@ -170,12 +174,12 @@ def relatives_of(application: Application, *, viewer: User | None = None) -> Rel
     }
     related: list[Application] = []
     siblings: list[Application] = []
-    rows = db.session.execute(_relatives_statement(by_name=bool(key)), parameters).all()
-    others = {other.id for _kind, other in rows if other.id != application.id}
-    hidden = hidden_among(others, viewer)
-    for kind, other in rows:
-        if other.id not in hidden:
-            (related if kind == "related" else siblings).append(other)
+    scope = scope_of(viewer)
+    if scope is not None:
+        parameters["viewer_id"] = scope.viewer_id
+    statement = _relatives_statement(by_name=bool(key), scoped=scope is not None)
+    for kind, other in db.session.execute(statement, parameters):
+        (related if kind == "related" else siblings).append(other)
     related.sort(key=_arrival, reverse=True)
     siblings.sort(key=_arrival)
     return Relatives(related, _versions(application, siblings))
@@ -186,14 +190,15 @@ def _arrival(application: Application) -> tuple[datetime, int]:
 
 
 @cache
-def _of_addresses(postgresql: bool) -> Select:
-    # Built once per database: the addresses are bound at execution (50 on an inbox page).
-    return (
-        select(Application.id, Application.call_id, Application.email)
-        .where(in_bound_list(Application.email, "emails", postgresql=postgresql))
-        .order_by(Application.created_at, Application.id)
-        .execution_options(**PREPARE)
+def _of_addresses(postgresql: bool, scoped: bool = False) -> Select:
+    # Built once per database: the addresses are bound at execution (50 on an inbox page);
+    # *scoped*: without the applicants at risk the viewer may not see (viewer_id bound).
+    statement = select(Application.id, Application.call_id, Application.email).where(
+        in_bound_list(Application.email, "emails", postgresql=postgresql)
     )
+    if scoped:
+        statement = statement.where(Application.id.not_in(hidden_at_risk(bindparam("viewer_id"))))
+    return statement.order_by(Application.created_at, Application.id).execution_options(**PREPARE)
 
 
 def version_numbers(
@@ -203,8 +208,7 @@ def version_numbers(
     counting only the versions *viewer* may see (tracker.inbox.scope).
 
     Only the ids, calls, addresses and times of the addresses' applications are read: a
-    page of 50 rows costs one indexed query, however many applications there are (and one
-    more over applicant_safety where an address applied twice to a call).
+    page of 50 rows costs one indexed query, however many applications there are.
     """
     emails = {normalise_email(application.email) for application in applications}
     if not emails:
@@ -212,15 +216,13 @@ def version_numbers(
     counters: dict[tuple[int, str], int] = {}
     numbers = {}
     # Core rows through the session's connection, as inbox_page reads its rows' details.
-    rows = (
-        db.session.connection().execute(_of_addresses(on_postgresql()), {"emails": list(emails)})
-    ).all()
-    keys = [(call_id, email) for _id, call_id, email in rows]
-    repeated = len(set(keys)) < len(keys)
-    hidden = hidden_among((row[0] for row in rows), viewer) if repeated else set()
+    scope = scope_of(viewer)
+    values: dict = {"emails": list(emails)}
+    if scope is not None:
+        values["viewer_id"] = scope.viewer_id
+    statement = _of_addresses(on_postgresql(), scope is not None)
+    rows = db.session.connection().execute(statement, values)
     for application_id, call_id, email in rows:
-        if application_id in hidden:
-            continue
         key = (call_id, email)
         counters[key] = counters.get(key, 0) + 1
         numbers[application_id] = counters[key]

@@ -80,6 +80,11 @@ WITH_SAMPLE_FACTS = (
     .joinedload(Document.sample_matches)
     .joinedload(SampleMatch.other_application)
     .load_only(Application.reference),
+    # Whether the other is an applicant at risk: only then is their scope asked.
+    joinedload(Application.documents)
+    .joinedload(Document.sample_matches)
+    .joinedload(SampleMatch.other_application)
+    .joinedload(Application.safety),
 )
 
 
@@ -94,14 +99,19 @@ def sample_facts_views(
 
     The facts and copies come with the documents (WITH_SAMPLE_FACTS); only a sample not
     measured yet costs a statement, which tells a failed job from a waiting one, and only
-    copies one, which leaves out the applicants at risk *viewer* may not see (their
-    reference and text: tracker.inbox.scope).
+    a copy of an applicant at risk one, which leaves them out unless *viewer* may see them
+    (their reference and text: tracker.inbox.scope).
     """
     samples = [d for d in documents if d.kind == DocumentKind.WRITING_SAMPLE]
     unmeasured = any(d.sample_facts is None for d in samples)
     failed = _failure(application.id) if unmeasured else None
-    others = {m.other_application_id for d in samples for m in d.sample_matches}
-    hidden = hidden_among(others, viewer)
+    at_risk = {
+        m.other_application_id
+        for d in samples
+        for m in d.sample_matches
+        if m.other_application.safety is not None
+    }
+    hidden = hidden_among(at_risk, viewer)
     claimed = [row.language for row in application.languages]
     views = {}
     for document in samples:
