@@ -72,14 +72,23 @@ class ApiClient:
         return self.open("DELETE", path, **kwargs)
 
 
+# openapi-core validates a document when it reads it (about a second): each document is
+# read once per test process, however many tests use it.
+_READ_DOCUMENTS: dict[str, OpenAPI] = {}
+
+
 @pytest.fixture
 def openapi(app):
     """The API's OpenAPI document, as openapi-core reads it."""
     with app.test_request_context():
-        return OpenAPI.from_dict(
-            openapi_document(),
+        document = openapi_document()
+    key = json.dumps(document, sort_keys=True)
+    if key not in _READ_DOCUMENTS:
+        _READ_DOCUMENTS[key] = OpenAPI.from_dict(
+            document,
             config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
         )
+    return _READ_DOCUMENTS[key]
 
 
 @pytest.fixture
