@@ -18,7 +18,7 @@ from tracker.mail.outbox import queue
 from tracker.mail.placeholders import placeholder_values, render_for
 from tracker.mail.template_store import save_template
 from tracker.mail.templates import load_source, render
-from tracker.models import NotificationChoice, OutboxEmail
+from tracker.models import ApplicationNeedToKnow, NotificationChoice, OutboxEmail
 from tracker.notifications import notify
 from tracker.ui_languages import UI_LANGUAGES
 
@@ -118,6 +118,8 @@ def test_no_notification_subject_names_the_applicant_at_risk(app, people, make_u
     nino, tamar = people
     ana = make_user("ana@example.org", name="Ana Kapanadze", language="en")
     db.session.add(NotificationChoice(user_id=ana.id, event=event.value, delivery="at_once"))
+    # Named for Nino: nobody else is told about an applicant at risk at all.
+    db.session.add(ApplicationNeedToKnow(application_id=nino.id, user_id=ana.id))
     db.session.commit()
     with app.test_request_context():
         for application in people:
@@ -143,6 +145,7 @@ def test_a_new_application_is_announced_by_reference(app, people, make_user):
     db.session.add(
         NotificationChoice(user_id=ana.id, event="new_application", delivery=Delivery.AT_ONCE)
     )
+    db.session.add(ApplicationNeedToKnow(application_id=nino.id, user_id=ana.id))
     with app.test_request_context():
         notify(NotificationEvent.NEW_APPLICATION, users=[ana], application=nino)
     db.session.commit()
