@@ -149,40 +149,50 @@ def _refuse_unnameable(user: User) -> None:
         )
 
 
+def _name(model, key: dict, user: User, *, by: User, event: str, **about) -> bool:
+    """Add *user* to a need-to-know list (*model* rows under *key*), audited, and commit;
+    False if they are on it already (nothing is written)."""
+    _refuse_unnameable(user)
+    begin_write()
+    if db.session.get(model, {**key, "user_id": user.id}) is not None:
+        db.session.rollback()
+        return False
+    db.session.add(model(**key, user_id=user.id, added_by_id=by.id))
+    record_event(event, actor=by, user_id=user.id, **about)
+    db.session.commit()
+    return True
+
+
+def _unname(model, key: dict, user: User, *, by: User, event: str, **about) -> bool:
+    """Take *user* off a need-to-know list, audited, and commit; False if they were not on
+    it (a colleague removed them first)."""
+    begin_write()
+    removed = db.session.execute(delete(model).filter_by(**key, user_id=user.id)).rowcount
+    if not removed:
+        db.session.rollback()
+        return False
+    record_event(event, actor=by, user_id=user.id, **about)
+    db.session.commit()
+    return True
+
+
 def name_for_call(call: Call, user: User, *, by: User) -> bool:
     """Let the editor *user* see the applicants at risk of *call*, and commit.
 
     :returns: False if they were named for the call already (nothing is written).
     :raises NeedToKnowError: *user* is an admin, a guest reviewer or inactive.
     """
-    _refuse_unnameable(user)
-    begin_write()
-    if db.session.get(CallNeedToKnow, (call.id, user.id)) is not None:
-        db.session.rollback()
-        return False
-    db.session.add(CallNeedToKnow(call_id=call.id, user_id=user.id, added_by_id=by.id))
-    record_event("need_to_know.named_for_call", actor=by, call_id=call.id, user_id=user.id)
-    db.session.commit()
-    return True
+    key = {"call_id": call.id}
+    return _name(CallNeedToKnow, key, user, by=by, event="need_to_know.named_for_call", **key)
 
 
 def unname_for_call(call: Call, user: User, *, by: User) -> bool:
     """Take *user* off the list of editors who see *call*'s applicants at risk, and commit.
 
-    :returns: False if they were not on it (a colleague removed them first).
+    :returns: False if they were not on it.
     """
-    begin_write()
-    removed = db.session.execute(
-        delete(CallNeedToKnow).where(
-            CallNeedToKnow.call_id == call.id, CallNeedToKnow.user_id == user.id
-        )
-    ).rowcount
-    if not removed:
-        db.session.rollback()
-        return False
-    record_event("need_to_know.unnamed_for_call", actor=by, call_id=call.id, user_id=user.id)
-    db.session.commit()
-    return True
+    key = {"call_id": call.id}
+    return _unname(CallNeedToKnow, key, user, by=by, event="need_to_know.unnamed_for_call", **key)
 
 
 def name_for_candidate(application: Application, user: User, *, by: User) -> bool:
@@ -191,19 +201,14 @@ def name_for_candidate(application: Application, user: User, *, by: User) -> boo
     :returns: False if they were named for the candidate already (nothing is written).
     :raises NeedToKnowError: *user* is an admin, a guest reviewer or inactive.
     """
-    _refuse_unnameable(user)
-    begin_write()
-    if db.session.get(ApplicationNeedToKnow, (application.id, user.id)) is not None:
-        db.session.rollback()
-        return False
-    db.session.add(
-        ApplicationNeedToKnow(application_id=application.id, user_id=user.id, added_by_id=by.id)
+    return _name(
+        ApplicationNeedToKnow,
+        {"application_id": application.id},
+        user,
+        by=by,
+        event="need_to_know.named_for_candidate",
+        application=application,
     )
-    record_event(
-        "need_to_know.named_for_candidate", actor=by, application=application, user_id=user.id
-    )
-    db.session.commit()
-    return True
 
 
 def unname_for_candidate(application: Application, user: User, *, by: User) -> bool:
@@ -213,21 +218,14 @@ def unname_for_candidate(application: Application, user: User, *, by: User) -> b
 
     :returns: False if they were not on it.
     """
-    begin_write()
-    removed = db.session.execute(
-        delete(ApplicationNeedToKnow).where(
-            ApplicationNeedToKnow.application_id == application.id,
-            ApplicationNeedToKnow.user_id == user.id,
-        )
-    ).rowcount
-    if not removed:
-        db.session.rollback()
-        return False
-    record_event(
-        "need_to_know.unnamed_for_candidate", actor=by, application=application, user_id=user.id
+    return _unname(
+        ApplicationNeedToKnow,
+        {"application_id": application.id},
+        user,
+        by=by,
+        event="need_to_know.unnamed_for_candidate",
+        application=application,
     )
-    db.session.commit()
-    return True
 
 
 def named_for_call(call: Call) -> list[CallNeedToKnow]:
