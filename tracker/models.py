@@ -1272,6 +1272,14 @@ class Assignment(db.Model):
         return f"<Assignment {self.reference} {self.state}>"
 
     @property
+    def candidate(self) -> Application | None:
+        """The application this assignment concerns: the candidate it was given to, or the
+        one its expert came from (None for an expert imported or an erased applicant)."""
+        if self.application is not None:
+            return self.application
+        return self.expert.application if self.expert is not None else None
+
+    @property
     def is_payment_record(self) -> bool:
         """Whether only the payment record of an erased author is left (experts.erasure):
         the one kind of assignment without a deadline."""

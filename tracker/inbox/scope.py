@@ -129,6 +129,15 @@ def scope_of(user: User | None) -> InboxScope | None:
     )
 
 
+def may_see(user: User | None, application: Application | None) -> bool:
+    """Tell whether *user* may see *application* (anyone may see no candidate): what the
+    access policy asks of every URL that names one, and notify of every recipient."""
+    if application is None:
+        return True
+    scope = scope_of(user)
+    return scope is None or scope.admits(application)
+
+
 def for_guest(scope: InboxScope | None) -> bool:
     """Tell whether *scope* is a guest's: no team labels, no search by contact details."""
     return scope is not None and scope.guest

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tracker.assignments.deadlines import deadline_text
 from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
 from tracker.extensions import db
-from tracker.inbox.scope import scope_of
+from tracker.inbox.scope import may_see
 from tracker.labels import status_label
 from tracker.mail.discretion import discretion_for
 from tracker.mail.outbox import queue_rendered
@@ -74,13 +74,15 @@ def notify(
     :returns: the rows written.
     """
     event = NotificationEvent(event)
+    # The candidate it is about, also through an assignment.
+    candidate = application or (assignment.candidate if assignment is not None else None)
     recipients: dict[int, User] = {}
     for user in users:
         if user is None or not user.active or user.is_guest:
             continue  # guest reviewers are told nothing: the team's work is not theirs
         if actor is not None and user.id == actor.id:
             continue
-        if not may_see(user, candidate_of(application, assignment)):
+        if not may_see(user, candidate):
             continue
         recipients.setdefault(user.id, user)
     if not recipients:
@@ -104,24 +106,6 @@ def notify(
         if choices[user.id] is Delivery.AT_ONCE:
             _queue_email(row, user, actor)
     return rows
-
-
-def candidate_of(application: Application | None, assignment: Assignment | None):
-    """Return the candidate a notification is about: *application*, else the one the
-    *assignment* was given to or whose expert record it was given to (None: nobody)."""
-    if application is not None or assignment is None:
-        return application
-    if assignment.application is not None:
-        return assignment.application
-    return assignment.expert.application if assignment.expert is not None else None
-
-
-def may_see(user: User, application: Application | None) -> bool:
-    """Tell whether *user* may see *application* (anyone may be told of no candidate)."""
-    if application is None:
-        return True
-    scope = scope_of(user)
-    return scope is None or scope.admits(application)
 
 
 def _queue_email(row: Notification, user: User, actor: User | None) -> None:

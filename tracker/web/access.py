@@ -31,7 +31,7 @@ from tracker.audit import record_event
 from tracker.database import begin_write
 from tracker.enums import ApiScope
 from tracker.extensions import db, login_manager
-from tracker.inbox.scope import scope_of
+from tracker.inbox.scope import may_see
 from tracker.models import (
     Application,
     Assignment,
@@ -122,7 +122,7 @@ def enforce_access_policy():
         abort(403)
     application = _named_application()
     if application is not None:
-        if not _in_scope(application):
+        if not may_see(current_user._get_current_object(), application):
             abort(404)
         note_named_application(application)
     return None
@@ -222,16 +222,8 @@ def _named_application() -> Application | None:
         row = db.session.get(model, value, options=[loading])
         if row is None:
             return None
-        application = row.application
-        if application is None and model is Assignment and row.expert is not None:
-            application = row.expert.application
-        return application
+        return row.candidate if model is Assignment else row.application
     return None
-
-
-def _in_scope(application: Application) -> bool:
-    scope = scope_of(current_user._get_current_object())
-    return scope is None or scope.admits(application)
 
 
 def note_named_application(application: Application) -> None:
