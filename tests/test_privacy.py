@@ -326,7 +326,9 @@ def test_purge_vacuums_the_tables_that_held_personal_data_on_postgresql(app, mak
         pytest.skip("VACUUM is PostgreSQL's; SQLite overwrites deleted rows (secure_delete)")
     assert privacy.PERSONAL_TABLES == [
         "applicant_replies",
+        "applicant_safety",  # an applicant at risk's wishes and safe channel
         "application_languages",
+        "application_need_to_know",
         "application_regions",
         "application_tags",
         "application_topics",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tracker import create_app
+from tests.apps import build_app
 from tracker.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def live_app(app_config):
     """The app served by a real HTTP server on a free loopback port, with its own database."""
-    app = create_app({**app_config, "TESTING": False, "WTF_CSRF_SSL_STRICT": False})
+    app = build_app({**app_config, "TESTING": False, "WTF_CSRF_SSL_STRICT": False})
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -110,14 +110,11 @@ def new_page(browser):
 
 def make_staff(app, email: str, role: str, name: str) -> None:
     """Create a staff account in the live app with the test password."""
-    from tests.conftest import PASSWORD
-    from tracker.accounts.passwords import hash_password
+    from tests.conftest import password_hash
     from tracker.models import User
 
     with app.app_context():
-        db.session.add(
-            User(email=email, name=name, role=role, password_hash=hash_password(PASSWORD))
-        )
+        db.session.add(User(email=email, name=name, role=role, password_hash=password_hash()))
         db.session.commit()
 
 
