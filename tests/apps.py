@@ -1,19 +1,25 @@
-"""Apps for the tests: create_app's, with each template compiled once per test process.
+"""Apps and databases for the tests, made cheaply: every test has an app and an empty
+database of its own, so what each costs is paid some 2,700 times a run.
 
-Every test builds an app of its own, and every app has a Jinja environment of its own,
-which compiles each template it renders from source: about a third of the suite's time went
-into compiling the same templates again. The compiled code is kept here instead, keyed (by
-Jinja) on the template's name and a checksum of its source, so a changed template is
-compiled afresh.
+Every app has a Jinja environment of its own, which compiles each template it renders from
+source: about a third of the suite's time went into compiling the same templates again. The
+compiled code is kept here instead, keyed (by Jinja) on the template's name and a checksum of
+its source, so a changed template is compiled afresh. The schema is built once per process
+(see EmptyDatabases).
 """
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from flask import Flask
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from sqlalchemy import exists, literal, make_url, select, text, union_all
 
 from tracker import create_app
+from tracker.extensions import db
 
 
 class CompiledTemplates(BytecodeCache):
@@ -38,3 +44,93 @@ def build_app(config: dict) -> Flask:
     app = create_app(config)
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     return app
+
+
+class EmptyDatabases:
+    """Gives each test an empty database with the models' schema, built once per process.
+
+    On PostgreSQL (a database per test process) the schema stays and its rows are deleted
+    before each test, a few milliseconds instead of 240 ms of DDL to drop and rebuild it,
+    as long as the tables are the models' own: after a test marked ``changes_schema``
+    (migrations) or one that dropped or added tables, the schema is rebuilt from nothing.
+    On SQLite every test has a new file: a copy of *sqlite_schema*, an empty database with
+    the schema that the process's first test built (a copy takes a millisecond, the DDL
+    25 ms).
+    """
+
+    def __init__(self, sqlite_schema: Path) -> None:
+        self.sqlite_schema = sqlite_schema
+        self.built: set[str] = set()  # PostgreSQL URLs holding exactly the models' schema
+
+    def empty(self, url: str, *, keeps_schema: bool) -> None:
+        """Empty the database at *url*, the current app's (call in its app context)."""
+        if url.startswith("sqlite") and keeps_schema:
+            self._copy_sqlite_schema(make_url(url).database)
+        elif url.startswith("postgresql") and keeps_schema:
+            self._empty_postgresql(url)
+        else:
+            self.built.discard(url)
+            db.drop_all()
+            db.create_all()
+
+    def after_test(self, url: str, *, keeps_schema: bool) -> None:
+        """Drop a PostgreSQL schema the next test cannot reuse (SQLite files just go)."""
+        if url.startswith("postgresql") and (url not in self.built or not keeps_schema):
+            db.drop_all()
+            self.built.discard(url)
+
+    def _copy_sqlite_schema(self, path: str) -> None:
+        db.engine.dispose()  # nothing may hold the file while it is replaced
+        if not self.sqlite_schema.exists():
+            db.drop_all()
+            db.create_all()
+            db.engine.dispose()  # closing the last connection leaves no -wal file behind
+            shutil.copyfile(path, self.sqlite_schema)
+        shutil.copyfile(self.sqlite_schema, path)
+
+    def _empty_postgresql(self, url: str) -> None:
+        tables = sorted(table.name for table in db.metadata.sorted_tables)
+        with db.engine.begin() as connection:
+            present = connection.scalars(
+                text(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = 'public' ORDER BY table_name"
+                )
+            ).all()
+            if url in self.built and present == tables:
+                delete_every_row(connection)
+                return
+            # Whatever a test left behind (alembic_version, a half-migrated schema) goes too.
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        self.built.add(url)
+
+
+def delete_every_row(connection) -> None:
+    """Empty every table of the models (in dependency order) and restart the used sequences.
+
+    What TRUNCATE … RESTART IDENTITY does, at a fraction of its cost: a test fills a few
+    tables, and TRUNCATE makes new files for all of them (150 ms a test); DELETE touches only
+    the tables that have rows.
+    """
+    tables = db.metadata.sorted_tables
+    filled = set(
+        connection.scalars(
+            union_all(
+                *(
+                    select(literal(table.name)).where(exists(select(1).select_from(table)))
+                    for table in tables
+                )
+            )
+        )
+    )
+    for table in reversed(tables):  # those that refer to others first
+        if table.name in filled:
+            connection.execute(table.delete())
+    used = connection.scalars(
+        text("SELECT sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+    ).all()
+    quote = connection.dialect.identifier_preparer.quote
+    for sequence in used:
+        connection.execute(text(f"ALTER SEQUENCE {quote(sequence)} RESTART"))

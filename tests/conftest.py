@@ -5,16 +5,14 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
 import socket
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
-from tests.apps import build_app
+from tests.apps import EmptyDatabases, build_app
 from tests.storage_backends import BACKENDS, s3_url
 from tracker.extensions import db
 
@@ -93,60 +91,14 @@ def storage(request, app_config) -> str:
     return request.param
 
 
-# PostgreSQL databases of this process that hold exactly the schema create_all builds.
-_SCHEMA_BUILT: set[str] = set()
-
-
-def _empty_database(url: str, keeps_schema: bool, sqlite_schema: Path) -> None:
-    """Give the test an empty database with the models' schema.
-
-    On PostgreSQL the schema is built once per process and emptied with one TRUNCATE
-    before each test (40 ms instead of 240 ms of DDL to drop and rebuild it), as long as
-    the tables are the models' own: after a test marked ``changes_schema`` (migrations) or
-    one that dropped or added tables, the schema is rebuilt from nothing. On SQLite every
-    test has a new file: a copy of *sqlite_schema*, an empty database with the schema that
-    the process's first test built (a copy takes a millisecond, the DDL 25 ms).
-    """
-    if url.startswith("sqlite") and keeps_schema:
-        path = make_url(url).database
-        db.engine.dispose()  # nothing may hold the file while it is replaced
-        if sqlite_schema.exists():
-            shutil.copyfile(sqlite_schema, path)
-            return
-        db.drop_all()
-        db.create_all()
-        db.engine.dispose()  # closing the last connection leaves no -wal file behind
-        shutil.copyfile(path, sqlite_schema)
-        return
-    if not (url.startswith("postgresql") and keeps_schema):
-        _SCHEMA_BUILT.discard(url)
-        db.drop_all()
-        db.create_all()
-        return
-    tables = [table.name for table in db.metadata.sorted_tables]
-    with db.engine.begin() as connection:
-        present = connection.scalars(
-            text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
-        ).all()
-        if url in _SCHEMA_BUILT and sorted(present) == sorted(tables):
-            names = ", ".join(f'"{name}"' for name in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            return
-        # Whatever a test left behind (alembic_version, a half-migrated schema) goes too.
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    db.create_all()
-    _SCHEMA_BUILT.add(url)
-
-
 @pytest.fixture(scope="session")
-def sqlite_schema(tmp_path_factory) -> Path:
-    """Where this process keeps its empty SQLite database with the schema (made lazily)."""
-    return tmp_path_factory.mktemp("schema") / "schema.db"
+def databases(tmp_path_factory) -> EmptyDatabases:
+    """Empty databases with the schema for this process's tests."""
+    return EmptyDatabases(tmp_path_factory.mktemp("schema") / "schema.db")
 
 
 @pytest.fixture
-def app(app_config, request, sqlite_schema):
+def app(app_config, request, databases):
     """An app with an empty database of its own."""
     if "storage" in request.fixturenames:
         request.getfixturevalue("storage")
@@ -155,12 +107,10 @@ def app(app_config, request, sqlite_schema):
     url = app_config["SQLALCHEMY_DATABASE_URI"]
     keeps_schema = "changes_schema" not in request.keywords
     with app.app_context():
-        _empty_database(url, keeps_schema, sqlite_schema)
+        databases.empty(url, keeps_schema=keeps_schema)
         yield app
         db.session.remove()
-        if url.startswith("postgresql") and (url not in _SCHEMA_BUILT or not keeps_schema):
-            db.drop_all()
-            _SCHEMA_BUILT.discard(url)
+        databases.after_test(url, keeps_schema=keeps_schema)
         db.engine.dispose()
 
 

@@ -159,16 +159,21 @@ class Application(db.Model):
     languages: Mapped[list[ApplicationLanguage]] = relationship(
         cascade="all, delete-orphan", order_by="ApplicationLanguage.position"
     )
-    topics: Mapped[list[ApplicationTopic]] = relationship(cascade="all, delete-orphan")
+    topics: Mapped[list[ApplicationTopic]] = relationship(
+        cascade="all, delete-orphan", order_by="ApplicationTopic.topic"
+    )
     # The regions the applicant can cover, in the order of the call's list.
     covered_regions: Mapped[list[ApplicationRegion]] = relationship(
         cascade="all, delete-orphan", order_by="ApplicationRegion.position"
     )
+    # Lists of rows come in a fixed order (here the form's: CV, cover letter, writing
+    # sample); without one PostgreSQL returns rows as they lie on disk, which changes as
+    # rows come and go.
     documents: Mapped[list[Document]] = relationship(
-        back_populates="application", cascade="all, delete-orphan"
+        back_populates="application", cascade="all, delete-orphan", order_by="Document.id"
     )
     emails: Mapped[list[OutboxEmail]] = relationship(
-        back_populates="application", cascade="all, delete-orphan"
+        back_populates="application", cascade="all, delete-orphan", order_by="OutboxEmail.id"
     )
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     tags: Mapped[list[Tag]] = relationship(secondary="application_tags", order_by="Tag.name")
@@ -326,7 +331,9 @@ class Document(StoredFile, db.Model):
     )
     # Its machine translations (tracker.translation); read only: the database deletes them
     # with the document.
-    translation_previews: Mapped[list[TranslationPreview]] = relationship(viewonly=True)
+    translation_previews: Mapped[list[TranslationPreview]] = relationship(
+        viewonly=True, order_by="TranslationPreview.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Document {self.kind} {self.file_type} {self.size}>"
@@ -1121,7 +1128,9 @@ class Expert(db.Model):
     languages: Mapped[list[ExpertLanguage]] = relationship(
         cascade="all, delete-orphan", order_by="ExpertLanguage.position"
     )
-    topics: Mapped[list[ExpertTopic]] = relationship(cascade="all, delete-orphan")
+    topics: Mapped[list[ExpertTopic]] = relationship(
+        cascade="all, delete-orphan", order_by="ExpertTopic.topic"
+    )
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="expert", order_by="Assignment.created_at.desc()"
     )

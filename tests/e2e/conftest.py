@@ -34,12 +34,12 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def live_app(app_config):
+def live_app(app_config, databases):
     """The app served by a real HTTP server on a free loopback port, with its own database."""
     app = build_app({**app_config, "TESTING": False, "WTF_CSRF_SSL_STRICT": False})
+    url = app_config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        databases.empty(url, keeps_schema=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -52,7 +52,7 @@ def live_app(app_config):
         thread.join()
         with app.app_context():
             db.session.remove()
-            db.drop_all()
+            databases.after_test(url, keeps_schema=True)
             db.engine.dispose()
 
 
