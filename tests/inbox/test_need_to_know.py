@@ -83,3 +83,37 @@ def test_every_request_about_one_is_audited_and_others_are_not(people, client):
             {"endpoint": "review.candidate", "method": "GET", "status": 200},
         )
     ]
+
+
+def test_a_tag_only_applicants_at_risk_carry_is_not_offered_to_those_who_may_not_see_them(
+    people, client
+):
+    import re
+
+    from tests.conftest import login_as
+    from tracker.applications.teamwork import add_tag
+
+    admin = people["admin"]
+    add_tag(people["risk"], "Risky's byline", by=admin)  # names the candidate
+    add_tag(people["risk"], "shared", by=admin)
+    add_tag(people["open"], "shared", by=admin)
+    add_tag(people["open"], "open only", by=admin)
+    db.session.commit()
+
+    def offered(user) -> tuple[list[str], list[str]]:
+        login_as(client, user)
+        inbox = client.get("/review/?lang=en").get_data(as_text=True)
+        candidate = client.get(f"/review/applications/{people['open'].id}?lang=en")
+        datalist = re.compile(r'<datalist id="known-tag(?:-name)?s">(.*?)</datalist>')
+        return [
+            sorted(re.findall(r'<option value="([^"]*)">', datalist.search(html).group(1)))
+            for html in (inbox, candidate.get_data(as_text=True))
+        ]
+
+    # The inbox's bulk bar offers every tag; the candidate page those it does not carry.
+    assert offered(people["ben"]) == [["open only", "shared"], []]
+    everything = [["Risky&#39;s byline", "open only", "shared"], ["Risky&#39;s byline"]]
+    assert offered(admin) == everything
+    db.session.add(ApplicationNeedToKnow(application_id=people["risk"].id, user=people["ana"]))
+    db.session.commit()
+    assert offered(people["ana"]) == everything

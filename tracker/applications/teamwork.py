@@ -11,6 +11,7 @@ from tracker.audit import record_event
 from tracker.database import PREPARE, begin_write
 from tracker.enums import NotificationEvent
 from tracker.extensions import db
+from tracker.inbox.scope import hidden_from
 from tracker.models import Application, Comment, Tag, User, application_tags
 from tracker.notifications import notify
 from tracker.notifications.mentions import mentioned_in
@@ -184,10 +185,33 @@ _TAGS_CARRIED = (
 )
 
 
-def tags_with_carried(application: Application) -> tuple[list[Tag], list[Tag]]:
-    """Return every tag and those *application* carries, both by name, in one query."""
+def tags_with_carried(application: Application, viewer: User) -> tuple[list[Tag], list[Tag]]:
+    """Return the tags *viewer* may be offered and those *application* carries, both by
+    name, in one query (and one more for an editor, see :func:`tags_hidden_from`)."""
     rows = db.session.execute(_TAGS_CARRIED, {"application_id": application.id}).all()
-    return [tag for tag, _ in rows], [tag for tag, is_carried in rows if is_carried]
+    hidden = tags_hidden_from(viewer)
+    known = [tag for tag, is_carried in rows if is_carried or tag.name not in hidden]
+    return known, [tag for tag, is_carried in rows if is_carried]
+
+
+def tags_hidden_from(user: User | None) -> set[str]:
+    """Return the names of the tags that only applicants at risk hidden from *user* carry.
+
+    A tag's name can name its candidate ("Ana's byline"), so those who may not see them are
+    not offered it either; a tag nobody carries, or that one candidate they may see carries,
+    is the team's vocabulary. None for admins (no query).
+    """
+    hidden = hidden_from(user)
+    if hidden is None:
+        return set()
+    tagged = application_tags.c
+    carried_by_hidden = select(tagged.tag_id).where(tagged.application_id.in_(hidden))
+    carried_by_others = select(tagged.tag_id).where(tagged.application_id.not_in(hidden))
+    return set(
+        db.session.scalars(
+            select(Tag.name).where(Tag.id.in_(carried_by_hidden), Tag.id.not_in(carried_by_others))
+        )
+    )
 
 
 def tags_of(application_ids: Iterable[int]) -> list[int]:

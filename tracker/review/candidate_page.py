@@ -288,7 +288,7 @@ def candidate_page(
     # Fills the answers' collections of the application already loaded (no new object).
     db.session.scalars(_ANSWERS, {"application_id": application.id}).unique().all()
     documents = sorted(application.documents, key=lambda d: _KIND_ORDER.get(d.kind, 9))
-    known_tags, tags = tags_with_carried(application)
+    known_tags, tags = tags_with_carried(application, viewer)
     relatives = relatives_of(application, viewer=viewer)
     guest = viewer.is_guest
     entries = guest_entries(entries, viewer)

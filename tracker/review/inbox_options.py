@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.applications.teamwork import tags_hidden_from
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.scope import for_guest, scope_of
 from tracker.labels import known_language_names, option_labels
@@ -75,7 +76,13 @@ def inbox_options(
         topics=sorted(topics.items(), key=lambda item: item[1].casefold()),
         languages=list(known_language_names(language).items()),
         users=list(directory.users.values()),
-        # Tags are the team's labels: a guest sees none (nor filters by them).
-        tags=[] if for_guest(scope) else directory.tags,
+        # Tags are the team's labels: a guest sees none (nor filters by them), an editor none
+        # that only applicants at risk hidden from them carry.
+        tags=[] if for_guest(scope) else _tags_offered(directory.tags, user),
         sample_languages=sample_language_choices(language),
     )
+
+
+def _tags_offered(tags: list[str], user: User) -> list[str]:
+    hidden = tags_hidden_from(user)
+    return [tag for tag in tags if tag not in hidden] if hidden else tags
