@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, delete, exists, select
+from sqlalchemy import Select, bindparam, delete, exists, select
 
 from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
 from tracker.database import PREPARE, begin_write
 from tracker.enums import NotificationEvent
 from tracker.extensions import db
-from tracker.inbox.scope import hidden_from
+from tracker.inbox.scope import hidden_at_risk, scope_of
 from tracker.models import Application, Comment, Tag, User, application_tags
 from tracker.notifications import notify
 from tracker.notifications.mentions import mentioned_in
@@ -201,17 +201,30 @@ def tags_hidden_from(user: User | None) -> set[str]:
     not offered it either; a tag nobody carries, or that one candidate they may see carries,
     is the team's vocabulary. None for admins (no query).
     """
-    hidden = hidden_from(user)
-    if hidden is None:
+    scope = scope_of(user)
+    if scope is None:
         return set()
+    return set(db.session.scalars(_TAGS_ONLY_HIDDEN, {"viewer_id": scope.viewer_id}))
+
+
+def _tags_only_hidden() -> Select:
+    # From the few hidden applications' tags, those no other application carries (found by
+    # the tag's index, stopping at the first): never a pass over every tagged application.
+    # Built once and prepared: planning it took longer than running it.
     tagged = application_tags.c
+    hidden = hidden_at_risk(bindparam("viewer_id"))
     carried_by_hidden = select(tagged.tag_id).where(tagged.application_id.in_(hidden))
-    carried_by_others = select(tagged.tag_id).where(tagged.application_id.not_in(hidden))
-    return set(
-        db.session.scalars(
-            select(Tag.name).where(Tag.id.in_(carried_by_hidden), Tag.id.not_in(carried_by_others))
-        )
+    carried_by_another = exists().where(
+        tagged.tag_id == Tag.id, tagged.application_id.not_in(hidden)
     )
+    return (
+        select(Tag.name)
+        .where(Tag.id.in_(carried_by_hidden), ~carried_by_another)
+        .execution_options(**PREPARE)
+    )
+
+
+_TAGS_ONLY_HIDDEN = _tags_only_hidden()
 
 
 def tags_of(application_ids: Iterable[int]) -> list[int]:
