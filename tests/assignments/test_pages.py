@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+import socket
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import hidden_fields, login_as
 from tests.guests.conftest import make_guest
 from tracker.assignments.states import advance_assignment
 from tracker.extensions import db
+from tracker.jobs.runner import run_pending
 from tracker.models import Assignment
 
 
@@ -246,6 +249,35 @@ def test_next_steps_move_the_assignment_to_paid(editor_client, on_trial, make_as
     )
     assert "<dt>Paid on</dt><dd>30 Dec 2099</dd>" in page
     assert "This assignment is finished." in page
+
+
+def test_a_published_url_is_stored_as_text_and_never_fetched(
+    editor_client, on_trial, make_assignment
+):
+    # A listener on loopback stands for the newsroom's site: nothing may connect to it when
+    # the URL is saved, shown on every page that names it, or while the worker runs.
+    with socket.create_server(("127.0.0.1", 0)) as site:
+        site.setblocking(False)
+        url = f"https://127.0.0.1:{site.getsockname()[1]}/gudauri"
+        assignment = make_assignment(application=on_trial)
+        for state in ("accepted", "delivered", "edited"):
+            advance(editor_client, assignment, state)
+        response = advance(
+            editor_client, assignment, "published", published_url=url, published_on="2099-12-22"
+        )
+        assert response.status_code == 302
+        shown = [
+            text(editor_client.get(page))
+            for page in (
+                f"/review/assignments/{assignment.id}",
+                f"/review/applications/{on_trial.id}",
+            )
+        ]
+        run_pending()
+        with pytest.raises(BlockingIOError):
+            site.accept()
+    assert f'<a href="{url}" rel="noopener noreferrer nofollow">{url}</a>' in shown[0]
+    assert db.session.get(Assignment, assignment.id).published_url == url
 
 
 def test_a_javascript_url_is_refused_on_the_page(editor_client, on_trial, make_assignment, editor):

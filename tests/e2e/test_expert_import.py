@@ -1,11 +1,12 @@
-"""Importing experts in the browser: an admin uploads the sample list, reads the dry run
-line by line, imports, and sees the result."""
+"""Importing experts in the browser: an admin uploads the sample list (CSV, then the same
+rows as a workbook), reads the dry run line by line, imports, and sees the result."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tests.e2e.conftest import PageWatch, make_staff, sign_in
@@ -24,13 +25,14 @@ def report_rows(page) -> list[list[str]]:
     ]
 
 
-def test_an_admin_imports_the_sample_csv(live_app, call_slug, page):
+@pytest.mark.parametrize("name", ["experts.csv", "experts.xlsx"])
+def test_an_admin_imports_the_sample_list(live_app, call_slug, page, name):
     make_staff(live_app, ADMIN, "admin", "Ada Admin")
     watch = PageWatch(page)
     sign_in(page, live_app, ADMIN)
 
     page.get_by_role("link", name="Import experts").click()
-    page.set_input_files("#file", str(SAMPLES / "experts.csv"))
+    page.set_input_files("#file", str(SAMPLES / name))
     with page.expect_navigation():
         page.get_by_role("button", name="Check the file").click()
 

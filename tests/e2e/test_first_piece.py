@@ -1,6 +1,7 @@
-"""From application to first published piece, in a real browser: a candidate's trial piece
-is published and paid, the candidate is accepted, and the editor finds the new expert in
-the directory with that piece and the dashboard counts the days it took."""
+"""From application to first published piece, in a real browser: a candidate on trial is
+given a trial piece that is accepted, delivered, edited, published and paid, the candidate
+is accepted, and the editor finds the new expert in the directory with that piece and the
+dashboard counts the days it took."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_a_trial_piece_published_and_paid_leads_to_an_expert_and_the_days_to_a_f
     today = utcnow().date()
     with live_app.app_context():
         call = db.session.scalar(select(Call).where(Call.slug == call_slug))
-        # Applied 20 days ago, on trial now, the trial piece edited and waiting to go out.
+        # Applied 20 days ago, on trial now.
         candidate = new_application(
             call,
             status="trial",
@@ -34,30 +35,31 @@ def test_a_trial_piece_published_and_paid_leads_to_an_expert_and_the_days_to_a_f
             created_at=datetime.combine(today - timedelta(days=20), datetime.min.time()),
         )
         db.session.add(candidate)
-        db.session.flush()
-        piece = Assignment(
-            reference="AS-FIRST1",
-            application_id=candidate.id,
-            title="Winter in Gudauri",
-            fee_minor=25000,
-            currency="EUR",
-            deadline_at=utcnow() + timedelta(days=3),
-            timezone="Asia/Tbilisi",
-            state="edited",
-        )
-        db.session.add(piece)
         db.session.commit()
-        candidate_id, piece_id = candidate.id, piece.id
+        candidate_id = candidate.id
     page = new_page()
     sign_in(page, live_app, EDITOR)
 
-    page.goto(f"{live_app.base_url}/review/assignments/{piece_id}?lang=en")
+    # The trial piece: given, accepted, delivered, edited, published and paid in the browser.
+    page.goto(f"{live_app.base_url}/review/applications/{candidate_id}?lang=en")
+    page.get_by_role("link", name="New assignment…").click()
+    page.fill("#title", "Winter in Gudauri")
+    page.fill("#fee", "250")
+    page.select_option("#currency", "EUR")
+    page.fill("#deadline_day", (today + timedelta(days=3)).isoformat())
+    page.fill("#deadline_time", "18:00")
+    press(page, "Create the assignment")
+    for button in ("The author accepted", "Piece delivered", "Edit done"):
+        press(page, button)
+    assert "State: Edited" in page.inner_text("main")
     page.fill("#published_url", "https://caucasus-watch.example/gudauri")
     page.fill("#published_on", today.isoformat())
     press(page, "Published")
     page.fill("#paid_on", today.isoformat())
     press(page, "Paid")
     assert "State: Paid" in page.inner_text("main")
+    with live_app.app_context():
+        assert db.session.scalars(select(Assignment.application_id)).all() == [candidate_id]
 
     page.goto(f"{live_app.base_url}/review/applications/{candidate_id}")
     page.select_option("#new_status", "accepted")
