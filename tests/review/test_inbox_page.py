@@ -249,8 +249,8 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
     # The signed-in account; the change counts; the calls, accounts and tags, for the rows
     # and the filter form (not read yet since they changed); the status counts (likewise);
     # the page; every list of its rows in one query (it starts with regions); my ratings;
-    # versions; the team's saved views and start pages (likewise); the header's count of
-    # unread notifications.
+    # versions; the tags hidden from this editor, the team's saved views and start pages
+    # (likewise); the header's count of unread notifications.
     assert tables == [
         "users",
         "change_counts",
@@ -262,7 +262,16 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
         "application_regions",
         "ratings",
         "applications",
+        "tags",  # only those that only applicants at risk hidden from the editor carry
         "saved_views",
         "start_views",
         "notifications",  # the header's unread count
     ]
+    # A second view reads none of what did not change: no calls, accounts or tags.
+    tables.clear()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        editor_client.get("/review/?lang=en")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert "tags" not in tables and "calls" not in tables

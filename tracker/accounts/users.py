@@ -11,7 +11,7 @@ from tracker.accounts.common import AccountError, lock_user, normalise_staff_ema
 from tracker.accounts.passwords import hash_password
 from tracker.accounts.sessions import end_all_sessions
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.enums import STAFF_ROLES, Role
 from tracker.extensions import db
 from tracker.models import User
@@ -150,7 +150,7 @@ def all_staff(*, guests: bool = False) -> list[User]:
 
     With *guests*, the guest reviewers too (a page naming who rated or commented).
     """
-    query = select(User).order_by(User.name, User.id)
+    query = select(User).order_by(User.name, User.id).execution_options(**PREPARE)
     if not guests:
         query = query.where(User.role.in_(STAFF_ROLES))
     return list(db.session.scalars(query))

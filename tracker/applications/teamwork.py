@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, bindparam, delete, exists, select
+from sqlalchemy import Boolean, ColumnElement, and_, bindparam, delete, exists, select
 
 from tracker.applications.pipeline import BulkResult, StaleApplicationError, check_version
 from tracker.audit import record_event
 from tracker.database import PREPARE, begin_write
 from tracker.enums import NotificationEvent
 from tracker.extensions import db
-from tracker.inbox.scope import hidden_at_risk, scope_of
+from tracker.inbox.scope import NOBODY, hidden_at_risk, scope_of
 from tracker.models import Application, Comment, Tag, User, application_tags
 from tracker.notifications import notify
 from tracker.notifications.mentions import mentioned_in
@@ -170,8 +170,22 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
 
 
-# Built once (the application bound at execution): a new statement's cache key costs more
-# than running it.
+def _only_hidden_carry(tag_id) -> ColumnElement[bool]:
+    """Whether only applicants at risk hidden from the viewer bound as ``viewer_id`` carry
+    the tag *tag_id*: of the few hidden applications' tags, those no other application
+    carries (found by the tag's index, stopping at the first), never a pass over every
+    tagged application."""
+    tagged = application_tags.c
+    hidden = hidden_at_risk(bindparam("viewer_id"))
+    carried_by_hidden = select(tagged.tag_id).where(tagged.application_id.in_(hidden))
+    carried_by_another = exists().where(
+        tagged.tag_id == tag_id, tagged.application_id.not_in(hidden)
+    )
+    return and_(tag_id.in_(carried_by_hidden), ~carried_by_another)
+
+
+# Built once (the application and viewer bound at execution) and prepared: a new
+# statement's cache key costs more than running it, and planning it more again.
 _TAGS_CARRIED = (
     select(
         Tag,
@@ -179,19 +193,28 @@ _TAGS_CARRIED = (
             application_tags.c.application_id == bindparam("application_id"),
             application_tags.c.tag_id == Tag.id,
         ),
+        and_(bindparam("hides", type_=Boolean), _only_hidden_carry(Tag.id)),
     )
     .order_by(Tag.name)
     .execution_options(**PREPARE)
 )
+_TAGS_ONLY_HIDDEN = select(Tag.name).where(_only_hidden_carry(Tag.id)).execution_options(**PREPARE)
 
 
 def tags_with_carried(application: Application, viewer: User) -> tuple[list[Tag], list[Tag]]:
-    """Return the tags *viewer* may be offered and those *application* carries, both by
-    name, in one query (and one more for an editor, see :func:`tags_hidden_from`)."""
-    rows = db.session.execute(_TAGS_CARRIED, {"application_id": application.id}).all()
-    hidden = tags_hidden_from(viewer)
-    known = [tag for tag, is_carried in rows if is_carried or tag.name not in hidden]
-    return known, [tag for tag, is_carried in rows if is_carried]
+    """Return the tags *viewer* may be offered (see :func:`tags_hidden_from`) and those
+    *application* carries, both by name, in one query."""
+    scope = scope_of(viewer)
+    rows = db.session.execute(
+        _TAGS_CARRIED,
+        {
+            "application_id": application.id,
+            "viewer_id": NOBODY if scope is None else scope.viewer_id,
+            "hides": scope is not None,
+        },
+    ).all()
+    known = [tag for tag, is_carried, only_hidden in rows if is_carried or not only_hidden]
+    return known, [tag for tag, is_carried, _ in rows if is_carried]
 
 
 def tags_hidden_from(user: User | None) -> set[str]:
@@ -205,26 +228,6 @@ def tags_hidden_from(user: User | None) -> set[str]:
     if scope is None:
         return set()
     return set(db.session.scalars(_TAGS_ONLY_HIDDEN, {"viewer_id": scope.viewer_id}))
-
-
-def _tags_only_hidden() -> Select:
-    # From the few hidden applications' tags, those no other application carries (found by
-    # the tag's index, stopping at the first): never a pass over every tagged application.
-    # Built once and prepared: planning it took longer than running it.
-    tagged = application_tags.c
-    hidden = hidden_at_risk(bindparam("viewer_id"))
-    carried_by_hidden = select(tagged.tag_id).where(tagged.application_id.in_(hidden))
-    carried_by_another = exists().where(
-        tagged.tag_id == Tag.id, tagged.application_id.not_in(hidden)
-    )
-    return (
-        select(Tag.name)
-        .where(Tag.id.in_(carried_by_hidden), ~carried_by_another)
-        .execution_options(**PREPARE)
-    )
-
-
-_TAGS_ONLY_HIDDEN = _tags_only_hidden()
 
 
 def tags_of(application_ids: Iterable[int]) -> list[int]:

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.enums import (
     CURRENCY_MAX_FEE,
     CURRENCY_MINOR_UNITS,
@@ -318,5 +318,6 @@ def assignments_of(*, application: Application | None = None, expert: Expert | N
             select(Assignment)
             .where(column == value)
             .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+            .execution_options(**PREPARE)
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.app_cache import kept
 from tracker.applications.teamwork import tags_hidden_from
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.scope import for_guest, scope_of
@@ -78,11 +79,16 @@ def inbox_options(
         users=list(directory.users.values()),
         # Tags are the team's labels: a guest sees none (nor filters by them), an editor none
         # that only applicants at risk hidden from them carry.
-        tags=[] if for_guest(scope) else _tags_offered(directory.tags, user),
+        tags=[] if for_guest(scope) else _tags_offered(directory, user),
         sample_languages=sample_language_choices(language),
     )
 
 
-def _tags_offered(tags: list[str], user: User) -> list[str]:
-    hidden = tags_hidden_from(user)
-    return [tag for tag in tags if tag not in hidden] if hidden else tags
+def _tags_offered(directory: Directory, user: User) -> list[str]:
+    scope = scope_of(user)
+    if scope is None:
+        return directory.tags
+    # Read again only when what it depends on changed (tags, applications, need to know).
+    key = (scope.viewer_id, directory.changes.get("applications", 0))
+    hidden = kept("tags_hidden", key, lambda: tags_hidden_from(user))
+    return [tag for tag in directory.tags if tag not in hidden] if hidden else directory.tags

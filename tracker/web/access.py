@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.api_tokens import TOKEN_PREFIX, usable_token
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.enums import ApiScope
 from tracker.extensions import db, login_manager
 from tracker.inbox.scope import may_see
@@ -215,11 +215,13 @@ def _named_application() -> Application | None:
         model = NAMING_ARGUMENTS.get(name)
         if model is None:
             continue
-        # The candidate's safety row in the same statement: the scope reads it.
+        # The candidate's safety row in the same statement: the scope reads it. A look-up
+        # by id on every such request: prepared (planned once per connection).
         if model is Application:
-            return db.session.get(Application, value, options=[joinedload(Application.safety)])
+            options = [joinedload(Application.safety)]
+            return db.session.get(Application, value, options=options, execution_options=PREPARE)
         loading = joinedload(model.application).joinedload(Application.safety)
-        row = db.session.get(model, value, options=[loading])
+        row = db.session.get(model, value, options=[loading], execution_options=PREPARE)
         if row is None:
             return None
         return row.candidate if model is Assignment else row.application
