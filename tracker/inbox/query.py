@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import selectinload
 
-from tracker.database import on_postgresql
+from tracker.database import PREPARE, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.conditions import has_row, sample_conditions
@@ -388,7 +388,8 @@ def _neighbours_statement(f: InboxFilter, user_id: int, scope, _context: tuple) 
             .scalar_subquery()
         )
 
-    return select(step(False), step(True)).select_from(values[0].table)
+    # Prepared on PostgreSQL: where a filter's values matter, the server still plans for them.
+    return select(step(False), step(True)).select_from(values[0].table).execution_options(**PREPARE)
 
 
 def _anchor_values(keys, application_id) -> list:
