@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import exists, literal, make_url, select, text, union_all
+from sqlalchemy import exists, inspect, literal, make_url, select, text, union_all
 
 from tracker import create_app
 from tracker.extensions import db
@@ -91,12 +91,7 @@ class EmptyDatabases:
     def _empty_postgresql(self, url: str) -> None:
         tables = sorted(table.name for table in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
-            present = connection.scalars(
-                text(
-                    "SELECT table_name FROM information_schema.tables"
-                    " WHERE table_schema = 'public' ORDER BY table_name"
-                )
-            ).all()
+            present = sorted(inspect(connection).get_table_names())  # the public schema's
             if url in self.built and present == tables:
                 delete_every_row(connection)
                 return

@@ -274,4 +274,5 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
         editor_client.get("/review/?lang=en")
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    assert "tags" not in tables and "calls" not in tables
+    assert "tags" not in tables
+    assert "calls" not in tables

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from tracker.app_cache import kept
 from tracker.applications.teamwork import tags_hidden_from
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.scope import for_guest, scope_of
+from tracker.inbox.scope import InboxScope, for_guest, scope_of
 from tracker.labels import known_language_names, option_labels
 from tracker.models import User
 from tracker.review.inbox_page import Directory, StaffName
@@ -79,13 +79,12 @@ def inbox_options(
         users=list(directory.users.values()),
         # Tags are the team's labels: a guest sees none (nor filters by them), an editor none
         # that only applicants at risk hidden from them carry.
-        tags=[] if for_guest(scope) else _tags_offered(directory, user),
+        tags=[] if for_guest(scope) else _tags_offered(directory, scope, user),
         sample_languages=sample_language_choices(language),
     )
 
 
-def _tags_offered(directory: Directory, user: User) -> list[str]:
-    scope = scope_of(user)
+def _tags_offered(directory: Directory, scope: InboxScope | None, user: User) -> list[str]:
     if scope is None:
         return directory.tags
     # Read again only when what it depends on changed (tags, applications, need to know).
