@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.apps import build_app
 from tracker.extensions import db
@@ -33,6 +33,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+class OneRequestPerConnection(WSGIRequestHandler):
+    """Close each connection after its response (no keep-alive), so that the server can
+    wait at the end of a test for the requests still running, instead of for browsers'
+    idle connections."""
+
+    protocol_version = "HTTP/1.0"
+
+
 @pytest.fixture
 def live_app(app_config, databases):
     """The app served by a real HTTP server on a free loopback port, with its own database."""
@@ -40,7 +48,9 @@ def live_app(app_config, databases):
     url = app_config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         databases.empty(url, keeps_schema=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=OneRequestPerConnection
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     app.base_url = f"http://127.0.0.1:{server.server_port}"
@@ -50,6 +60,10 @@ def live_app(app_config, databases):
     finally:
         server.shutdown()
         thread.join()
+        # The requests still running finish first: a connection one of them took from the
+        # pool after the dispose below would be left open, and warned about (an error
+        # here) whenever it is collected, in whatever test is running then.
+        server.server_close()
         with app.app_context():
             db.session.remove()
             databases.after_test(url, keeps_schema=True)
