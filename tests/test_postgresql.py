@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
+from tests.applying import application_form, check_page_fields, is_check_page
 from tracker.extensions import db
-from tracker.models import Tag
+from tracker.models import Application, Tag
 from tracker.web.access import public
 
 
@@ -108,3 +109,39 @@ def test_a_read_that_failed_is_rolled_back_and_the_connection_serves_the_next_re
     client = app.test_client()
 
     assert [client.get("/test/fail").text, client.get("/test/ask").text] == ["failed", "42"]
+
+
+def test_a_submission_s_look_ups_are_prepared(app, client, call, make_user):
+    """Sending an application reads the call, its form ticket's application, whether the
+    reference is used, a recent repeat, the earlier versions, the followers and the webhook
+    endpoints: each prepared once per connection."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements on PostgreSQL")
+    make_user(email="editor@example.org", role="editor")
+    db.session.commit()
+    db.engine.dispose()
+    url = f"/apply/{call.slug}"
+    for email in ("nino@example.org", "lela@example.org"):
+        check = client.post(
+            url,
+            data=application_form(client, call, email=email),
+            content_type="multipart/form-data",
+        )
+        assert is_check_page(check)
+        sent = client.post(url, data={**check_page_fields(check.text), "send": "1"})
+        assert sent.status_code == 302
+
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 2
+    assert prepared_statements() == [
+        # Several rows of one table in one executemany, which psycopg prepares itself.
+        "INSERT INTO application_languages",
+        "INSERT INTO application_topics",
+        "INSERT INTO documents",
+        "SELECT applications.id FROM",  # the reference is unused
+        "SELECT applications.id, applications.call_id,",  # a recent repeat
+        "SELECT applications.id, applications.call_id,",  # the form ticket's
+        "SELECT calls.id, calls.slug,",  # the call of the address
+        "SELECT count(*) AS",  # the earlier versions (the acknowledgement's note)
+        "SELECT users.id, users.email,",  # who follows the regions
+        "SELECT webhook_endpoints.id, webhook_endpoints.events",  # who hears of it
+    ]

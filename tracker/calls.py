@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import record_event
-from tracker.database import begin_write
+from tracker.database import PREPARE, begin_write
 from tracker.extensions import db
 from tracker.models import Application, ApplicationRegion, ApplicationTopic, Call, User, utcnow
 
@@ -55,7 +55,7 @@ def default_call() -> Call | None:
     return db.session.scalar(select(Call).where(Call.slug == slug))
 
 
-_CALL_BY_SLUG = select(Call).where(Call.slug == bindparam("slug"))
+_CALL_BY_SLUG = select(Call).where(Call.slug == bindparam("slug")).execution_options(**PREPARE)
 
 
 def call_by_slug(slug: str) -> Call | None:

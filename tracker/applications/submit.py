@@ -20,7 +20,7 @@ from tracker.applications.names import clean_name, name_problem
 from tracker.applications.people import name_key
 from tracker.applications.risk import SafetyAnswers, safety_problems, safety_row
 from tracker.applications.versions import find_duplicate
-from tracker.database import begin_write, keep_loaded
+from tracker.database import PREPARE, begin_write, keep_loaded
 from tracker.documents.extract_job import queue_extraction
 from tracker.documents.kept import KeptFile, kept_files, store_kept
 from tracker.documents.kept import discard as discard_kept
@@ -125,10 +125,22 @@ def generate_reference() -> str:
 
 
 # Statements every submission runs, built once (building one and its cache key costs more
-# than running it) and bound at execution.
-_BY_FORM_TOKEN = select(Application).where(Application.form_token == bindparam("token"))
-_BY_REFERENCE = select(Application).where(Application.reference == bindparam("reference"))
-_REFERENCE_USED = select(Application.id).where(Application.reference == bindparam("reference"))
+# than running it), bound at execution and prepared on PostgreSQL (tracker.postgresql).
+_BY_FORM_TOKEN = (
+    select(Application)
+    .where(Application.form_token == bindparam("token"))
+    .execution_options(**PREPARE)
+)
+_BY_REFERENCE = (
+    select(Application)
+    .where(Application.reference == bindparam("reference"))
+    .execution_options(**PREPARE)
+)
+_REFERENCE_USED = (
+    select(Application.id)
+    .where(Application.reference == bindparam("reference"))
+    .execution_options(**PREPARE)
+)
 
 
 def find_by_form_token(token: str) -> Application | None:

@@ -36,6 +36,23 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 _ENGLISH_SUFFIXES = {"one": "st", "two": "nd", "few": "rd"}
 
 
+# Asked at every submission: built once, and prepared on PostgreSQL.
+_RECENT_ALIKE = (
+    select(Application)
+    .where(
+        Application.call_id == bindparam("call_id"),
+        Application.email == bindparam("email"),
+        Application.created_at >= bindparam("since"),
+        # Sending again after withdrawing is applying anew, not pressing Back.
+        Application.status != Status.WITHDRAWN.value,
+        Application.cover_letter.is_not_distinct_from(bindparam("cover_letter")),
+        Application.writing_sample_url.is_not_distinct_from(bindparam("writing_sample_url")),
+    )
+    .order_by(Application.created_at.desc(), Application.id.desc())
+    .execution_options(**PREPARE)
+)
+
+
 def find_duplicate(
     call: Call,
     email: str,
@@ -53,23 +70,16 @@ def find_duplicate(
     :returns: the newest such application that is not withdrawn, or None when this is no
         repeat.
     """
-    since = (now or utcnow()) - DUPLICATE_WINDOW
     candidates = db.session.scalars(
-        select(Application)
-        .where(
-            Application.call_id == call.id,
-            Application.email == normalise_email(email),
-            Application.created_at >= since,
-            # Sending again after withdrawing is applying anew, not pressing Back.
-            Application.status != Status.WITHDRAWN.value,
-            Application.cover_letter.is_(None)
-            if not cover_letter
-            else Application.cover_letter == cover_letter,
-            Application.writing_sample_url.is_(None)
-            if not writing_sample_url
-            else Application.writing_sample_url == writing_sample_url,
-        )
-        .order_by(Application.created_at.desc(), Application.id.desc())
+        _RECENT_ALIKE,
+        {
+            "call_id": call.id,
+            "email": normalise_email(email),
+            "since": (now or utcnow()) - DUPLICATE_WINDOW,
+            # "" and None both mean none was typed, and are stored as None.
+            "cover_letter": cover_letter or None,
+            "writing_sample_url": writing_sample_url or None,
+        },
     )
     wanted = {str(kind): sha256 for kind, sha256 in documents.items()}
     for candidate in candidates:
@@ -229,24 +239,37 @@ def version_numbers(
     return {application.id: numbers.get(application.id, 1) for application in applications}
 
 
+# Asked for every acknowledgement (its version note): built once, prepared on PostgreSQL.
+_EARLIER_VERSIONS = (
+    select(func.count())
+    .select_from(Application)
+    .where(
+        Application.call_id == bindparam("call_id"),
+        Application.email == bindparam("email"),
+        or_(
+            Application.created_at < bindparam("created_at"),
+            and_(
+                Application.created_at == bindparam("created_at"),
+                Application.id < bindparam("id"),
+            ),
+        ),
+    )
+    .execution_options(**PREPARE)
+)
+
+
 def version_number(application: Application) -> int:
     """Return 1 for an address's first application to a call, 2 for the next, and so on."""
     # Counted, not listed (versions_of): the acknowledgement and the thanks page need only
     # the number, and reading every earlier version's row costs time inside the write.
     earlier = db.session.scalar(
-        select(func.count())
-        .select_from(Application)
-        .where(
-            Application.call_id == application.call_id,
-            Application.email == normalise_email(application.email),
-            or_(
-                Application.created_at < application.created_at,
-                and_(
-                    Application.created_at == application.created_at,
-                    Application.id < application.id,
-                ),
-            ),
-        )
+        _EARLIER_VERSIONS,
+        {
+            "call_id": application.call_id,
+            "email": normalise_email(application.email),
+            "created_at": application.created_at,
+            "id": application.id,
+        },
     )
     return earlier + 1
 

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from tracker.assignments.deadlines import deadline_text
+from tracker.database import PREPARE
 from tracker.enums import STAFF_ROLES, Delivery, NotificationEvent, Status
 from tracker.extensions import db
 from tracker.inbox.scope import may_see
@@ -190,6 +191,25 @@ def describe_assignment(row: Notification, event: NotificationEvent) -> str:
 # --- who is told -------------------------------------------------------------------------
 
 
+# How many of the regions each account unfollowed (it follows the rest). Asked at every
+# submission: built once (the regions an expanding list) and prepared on PostgreSQL.
+_UNFOLLOWED = (
+    select(func.count())
+    .where(
+        UnfollowedRegion.user_id == User.id,
+        UnfollowedRegion.call_id == bindparam("call_id"),
+        UnfollowedRegion.region.in_(bindparam("regions", expanding=True)),
+    )
+    .scalar_subquery()
+)
+_FOLLOWERS = (
+    select(User)
+    .where(User.active, User.role.in_(STAFF_ROLES), bindparam("region_count") > _UNFOLLOWED)
+    .order_by(User.id)
+    .execution_options(**PREPARE)
+)
+
+
 def followers(application: Application, regions: Iterable[str] | None = None) -> list[User]:
     """Return the active staff who follow a region *application* covers in its call.
 
@@ -200,25 +220,11 @@ def followers(application: Application, regions: Iterable[str] | None = None) ->
     regions = sorted(set(application.regions if regions is None else regions))
     if not regions:
         return []
-    unfollowed = (
-        select(func.count())
-        .where(
-            UnfollowedRegion.user_id == User.id,
-            UnfollowedRegion.call_id == application.call_id,
-            UnfollowedRegion.region.in_(regions),
-        )
-        .scalar_subquery()
-    )
     # One statement, and no flush of what the caller has pending (the submission's jobs
     # are inserted together at its commit).
     with db.session.no_autoflush:
-        return list(
-            db.session.scalars(
-                select(User)
-                .where(User.active, User.role.in_(STAFF_ROLES), unfollowed < len(regions))
-                .order_by(User.id)
-            )
-        )
+        values = {"call_id": application.call_id, "regions": regions, "region_count": len(regions)}
+        return list(db.session.scalars(_FOLLOWERS, values))
 
 
 def assignee_and_raters(application: Application) -> list[User]:

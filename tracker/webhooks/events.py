@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 
+from tracker.database import PREPARE
 from tracker.enums import WebhookEvent
 from tracker.extensions import db
 from tracker.jobs.queue import delete_jobs, enqueue
@@ -42,6 +43,14 @@ def _application_reference(event: WebhookEvent, data: dict) -> str | None:
     return data.get("application_reference")
 
 
+# Asked at every submission: built once, and prepared on PostgreSQL.
+_ACTIVE_ENDPOINTS = (
+    select(WebhookEndpoint.id, WebhookEndpoint.events)
+    .where(WebhookEndpoint.active)
+    .execution_options(**PREPARE)
+)
+
+
 def emit(event: WebhookEvent, **data) -> list[WebhookDelivery]:
     """Queue *event* with *data* to every active endpoint that subscribed to it.
 
@@ -53,9 +62,7 @@ def emit(event: WebhookEvent, **data) -> list[WebhookDelivery]:
     # No flush of what the caller has pending: a submission's rows are inserted together
     # at its commit (see tests/apply/test_send_statements.py).
     with db.session.no_autoflush:
-        endpoints = db.session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active)
-        ).all()
+        endpoints = db.session.execute(_ACTIVE_ENDPOINTS).all()
     endpoint_ids = [id_ for id_, events in endpoints if str(event) in events]
     if not endpoint_ids:
         return []
