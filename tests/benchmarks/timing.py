@@ -38,6 +38,23 @@ def timed(action: Callable[[], object], repeats: int = REPEATS) -> list[float]:
     return samples
 
 
+def reference_loop_ms() -> float:
+    """Return the best of five timings of a fixed pure-Python loop (a million additions), ms.
+
+    The targets are absolute (50 submissions a second, 10 ms over the SQL), and the machine
+    the bench runs on is not always as fast: the same code read half the submissions and
+    twice the page times on one day as on another. Printed with the table, this number
+    says which machine a table came from, so that two tables are compared fairly.
+    """
+
+    def loop() -> None:
+        total = 0
+        for number in range(1_000_000):
+            total += number
+
+    return min(timed(loop, repeats=5))
+
+
 class Table:
     """The one table the bench prints."""
 
