@@ -75,41 +75,51 @@ KeptUrlBuilders().install()
 
 
 class SharedDialects:
-    """Every SQLite test engine shares the first one's dialect and compiled SQL.
+    """Every test engine of one database kind shares the first one's dialect and compiled SQL.
 
     SQLAlchemy keeps the SQL it compiled from a statement in the engine's cache, keyed by
     the statement's shape and the engine's dialect object. Each test's app has an engine of
     its own, so each test compiled every statement it ran again (tests/review: 66 s, 43 s
     with the dialect shared).
-    The SQLite engines are made with the same options (config's SQLALCHEMY_ENGINE_OPTIONS),
-    so their dialects are alike: the first one's, with its cache, serves them all. Each
-    engine keeps its own pool and connections.
-
-    Not on PostgreSQL (yet): both runs of the suite there with a shared dialect ended with
-    psycopg warning, in a browser test, of connections collected while still open, and
-    the cause is not found; there each engine keeps its own dialect, as before.
+    The engines of one kind (sqlite+pysqlite, postgresql+psycopg) are made with the same
+    options (config's SQLALCHEMY_ENGINE_OPTIONS), so their dialects are alike: the first
+    one's, with its cache, serves them all. Each engine keeps its own pool and connections.
     """
 
     def __init__(self) -> None:
         self.first: dict[str, tuple] = {}
         self.make_engine = SQLAlchemy._make_engine
+        # Every engine made since the last dispose_made(): see dispose_made.
+        self.made: list = []
+
+    def dispose_made(self) -> None:
+        """Dispose every engine made since the last call (conftest: at the end of each test).
+
+        An engine dropped with connections in its pool leaves them open until the garbage
+        collector finds its app, and psycopg then warns (an error here) in whatever test is
+        running at that moment. Tests that build an app of their own do not all dispose
+        its engine; this does, in the test that made it.
+        """
+        for engine in self.made:
+            engine.dispose()
+        self.made.clear()
 
     def install(self) -> None:
         shared = self
 
         def make_engine(extension, bind_key, options, app):
             engine = shared.make_engine(extension, bind_key, options, app)
-            if engine.dialect.name != "sqlite":
-                return engine
-            driver = engine.dialect.driver
-            first = shared.first.setdefault(driver, (engine.dialect, engine._compiled_cache))
+            shared.made.append(engine)
+            kind = f"{engine.dialect.name}+{engine.dialect.driver}"
+            first = shared.first.setdefault(kind, (engine.dialect, engine._compiled_cache))
             engine.dialect, engine._compiled_cache = first
             return engine
 
         SQLAlchemy._make_engine = make_engine
 
 
-SharedDialects().install()
+SHARED_DIALECTS = SharedDialects()
+SHARED_DIALECTS.install()
 
 
 def build_app(config: dict) -> Flask:

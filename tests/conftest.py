@@ -12,11 +12,18 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
-from tests.apps import EmptyDatabases, build_app
+from tests.apps import SHARED_DIALECTS, EmptyDatabases, build_app
 from tests.storage_backends import BACKENDS, s3_url
 from tracker.extensions import db
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture(autouse=True)
+def _engines_disposed():
+    """Every engine the test's apps made is disposed when it ends (see tests/apps.py)."""
+    yield
+    SHARED_DIALECTS.dispose_made()
 
 
 @pytest.fixture(autouse=True)
