@@ -6,8 +6,8 @@ source: about a third of the suite's time went into compiling the same templates
 compiled code is kept here instead, keyed (by Jinja) on the template's name and a checksum of
 its source, so a changed template is compiled afresh. Likewise every app's URL map compiles
 two URL builders per route (see KeptUrlBuilders), every app's engine compiled each SQL
-statement anew (see SharedDialects), and the schema is built once per process (see
-EmptyDatabases).
+statement anew and not every test disposed the engines it made (see AppEngines), and the
+schema is built once per process (see EmptyDatabases).
 """
 
 from __future__ import annotations
@@ -74,8 +74,9 @@ class KeptUrlBuilders:
 KeptUrlBuilders().install()
 
 
-class SharedDialects:
-    """Every test engine of one database kind shares the first one's dialect and compiled SQL.
+class AppEngines:
+    """The engines the tests' apps make: one dialect and compiled SQL per database kind, and
+    every engine disposed at the end of the test that made it.
 
     SQLAlchemy keeps the SQL it compiled from a statement in the engine's cache, keyed by
     the statement's shape and the engine's dialect object. Each test's app has an engine of
@@ -118,8 +119,8 @@ class SharedDialects:
         SQLAlchemy._make_engine = make_engine
 
 
-SHARED_DIALECTS = SharedDialects()
-SHARED_DIALECTS.install()
+APP_ENGINES = AppEngines()
+APP_ENGINES.install()
 
 
 def build_app(config: dict) -> Flask:

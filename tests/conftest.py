@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
-from tests.apps import SHARED_DIALECTS, EmptyDatabases, build_app
+from tests.apps import APP_ENGINES, EmptyDatabases, build_app
 from tests.storage_backends import BACKENDS, s3_url
 from tracker.extensions import db
 
@@ -23,7 +23,7 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 def _engines_disposed():
     """Every engine the test's apps made is disposed when it ends (see tests/apps.py)."""
     yield
-    SHARED_DIALECTS.dispose_made()
+    APP_ENGINES.dispose_made()
 
 
 @pytest.fixture(autouse=True)
