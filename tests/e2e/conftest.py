@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from tests.apps import build_app
 from tracker.extensions import db
@@ -33,12 +33,52 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class OneRequestPerConnection(WSGIRequestHandler):
-    """Close each connection after its response (no keep-alive), so that the server can
-    wait at the end of a test for the requests still running, instead of for browsers'
-    idle connections."""
+class RequestsInFlight:
+    """WSGI middleware that counts the requests the app is serving, so that a test's end
+    can wait for them before the database is emptied and the engine disposed.
 
-    protocol_version = "HTTP/1.0"
+    The server's request threads are daemons it never joins; a request still running (a
+    page image the browser asked for as the test ended) would otherwise take a connection
+    from the pool after the dispose, and psycopg warns (an error here) when that connection
+    is collected, in whatever test is running then. A request counts until its body is
+    sent: werkzeug closes the response only after reading what the browser sent beyond it,
+    which waits on the browser's socket, not on the app. Once closed, the middleware
+    answers 503 without calling the app.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.running = 0
+        self.closed = False
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            if self.closed:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"The test has ended."]
+            self.running += 1
+        return self.served(environ, start_response)
+
+    def served(self, environ, start_response):
+        try:
+            response = self.app(environ, start_response)
+            try:
+                yield from response
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+        finally:
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
+
+    def close(self, timeout: float = 60) -> None:
+        """Refuse new requests and wait for the running ones to finish."""
+        with self.changed:
+            self.closed = True
+            if not self.changed.wait_for(lambda: self.running == 0, timeout):
+                raise RuntimeError(f"{self.running} requests still running after {timeout} s")
 
 
 @pytest.fixture
@@ -48,9 +88,8 @@ def live_app(app_config, databases):
     url = app_config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         databases.empty(url, keeps_schema=True)
-    server = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=OneRequestPerConnection
-    )
+    requests = RequestsInFlight(app)
+    server = make_server("127.0.0.1", 0, requests, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     app.base_url = f"http://127.0.0.1:{server.server_port}"
@@ -60,9 +99,7 @@ def live_app(app_config, databases):
     finally:
         server.shutdown()
         thread.join()
-        # The requests still running finish first: a connection one of them took from the
-        # pool after the dispose below would be left open, and warned about (an error
-        # here) whenever it is collected, in whatever test is running then.
+        requests.close()
         server.server_close()
         with app.app_context():
             db.session.remove()
