@@ -111,10 +111,10 @@ def test_a_read_that_failed_is_rolled_back_and_the_connection_serves_the_next_re
     assert [client.get("/test/fail").text, client.get("/test/ask").text] == ["failed", "42"]
 
 
-def test_a_submission_s_look_ups_are_prepared(app, client, call, make_user):
-    """Sending an application reads the call, its form ticket's application, whether the
-    reference is used, a recent repeat, the earlier versions, the followers and the webhook
-    endpoints: each prepared once per connection."""
+def test_a_submission_s_statements_are_prepared(app, client, call, make_user):
+    """Sending an application reads the call and its form ticket's application by
+    statements marked PREPARE, and runs every statement of its write transaction prepared
+    (begin_write(prepared=True)): each prepared once per connection."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("prepared statements on PostgreSQL")
     make_user(email="editor@example.org", role="editor")
@@ -135,13 +135,23 @@ def test_a_submission_s_look_ups_are_prepared(app, client, call, make_user):
     assert prepared_statements() == [
         # Several rows of one table in one executemany, which psycopg prepares itself.
         "INSERT INTO application_languages",
+        "INSERT INTO application_regions",  # one region: prepared with the transaction
         "INSERT INTO application_topics",
+        # The write transaction's own statements.
+        "INSERT INTO applications",
         "INSERT INTO documents",
+        "INSERT INTO jobs",
+        "INSERT INTO notifications",
+        "INSERT INTO outbox_emails",
+        "INSERT INTO reply_addresses",
+        "INSERT INTO search_entries",
         "SELECT applications.id FROM",  # the reference is unused
         "SELECT applications.id, applications.call_id,",  # a recent repeat
         "SELECT applications.id, applications.call_id,",  # the form ticket's
         "SELECT calls.id, calls.slug,",  # the call of the address
         "SELECT count(*) AS",  # the earlier versions (the acknowledgement's note)
+        "SELECT email_templates.id, email_templates.key,",  # the acknowledgement's text
+        "SELECT notification_choices.user_id, notification_choices.delivery",
         "SELECT users.id, users.email,",  # who follows the regions
         "SELECT webhook_endpoints.id, webhook_endpoints.events",  # who hears of it
     ]

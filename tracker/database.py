@@ -77,16 +77,19 @@ def create_private_file(database: str | None) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def begin_write() -> None:
+def begin_write(*, prepared: bool = False) -> None:
     """End the session's read transaction, if any, and open one that will write.
 
     On SQLite a transaction that reads and then writes fails at once ("database is locked")
     when another writer committed in between; starting with BEGIN IMMEDIATE takes the write
     lock first, so concurrent writers queue behind the busy timeout instead. Domain
     functions that write call this before their first query.
+
+    *prepared*: on PostgreSQL every statement of the transaction is prepared, as if marked
+    :data:`PREPARE` – for a transaction that runs the same statements every time.
     """
     db.session.commit()
-    db.session.connection(execution_options={_IMMEDIATE: True})
+    db.session.connection(execution_options={_IMMEDIATE: True, **(PREPARE if prepared else {})})
 
 
 @contextlib.contextmanager

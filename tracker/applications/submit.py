@@ -191,7 +191,7 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
         # What this request loaded (the call) stays loaded across the commits: the rows are
         # not read again inside the write lock, nor again for the redirect after it.
         with keep_loaded():
-            begin_write()
+            begin_write(prepared=True)
             _refuse_repeat(call, data, kept)
             application = _new_application(call, data, form_token, reference)
             db.session.add(application)
