@@ -459,6 +459,16 @@ COMMENT_WITH_A_DEFAULT_AUTHOR = (
         # Valid XML that the blanking patterns miss, caught by the second look.
         pytest.param(COMMENT_WITH_ANOTHER_PREFIX, id="prefix-outside-ascii"),
         pytest.param(COMMENT_WITH_A_DEFAULT_AUTHOR, id="dtd-default-attribute"),
+        # The DTD is looked for in the prolog: a comment there that looks like a tag
+        # does not end it early.
+        pytest.param(
+            COMMENT_WITH_A_DEFAULT_AUTHOR.replace(
+                b"?><!DOCTYPE", b"?><!-- <w:comments> --><!DOCTYPE"
+            ),
+            id="dtd-after-a-comment",
+        ),
+        # A part no XML reader gets through to its root is searched whole for a DTD.
+        pytest.param(b"\x01" + COMMENT_WITH_A_DEFAULT_AUTHOR, id="dtd-in-unreadable-xml"),
         pytest.param(
             COMMENT_WITH_ANOTHER_PREFIX.decode().replace("UTF-8", "UTF-16").encode("utf-16"),
             id="utf-16",

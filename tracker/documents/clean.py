@@ -20,7 +20,7 @@ entry's content unchanged and copied without compressing it again. The property 
 are read with defusedxml (to say what they held) and replaced whole; the parts of the
 text have their author attributes and elements blanked in the bytes, then are searched
 again for any name left under any prefix, a DTD or an encoding the patterns cannot see
-through; anything unexpected refuses the upload (`cannot_clean`).
+through (clean_xml.py); anything unexpected refuses the upload (`cannot_clean`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import defusedxml.ElementTree
 
 from tracker.documents.clean_image import IMAGE_SUFFIXES, clean_image
 from tracker.documents.clean_rtf import clean_rtf
+from tracker.documents.clean_xml import blank_attributes, blank_elements, prove_clean
 from tracker.documents.refusals import UploadError, cannot_clean, signed_pdf
 from tracker.documents.storage import new_staging_path
 from tracker.documents.zip_rewrite import rewrite_archive
@@ -123,25 +124,6 @@ _EMPTY_PARTS = {
     ),
 }
 
-# Attributes that name a person or their account: comment and tracked-change authors and
-# initials (any part of word/), people.xml's accounts.
-_ATTRIBUTE = re.compile(
-    rb"(\s(?:[A-Za-z_][\w.-]*:)?(?:author|initials|userId|providerId))(\s*=\s*)"
-    rb"(\"[^\"]*\"|'[^']*')"
-)
-# ODF names people in elements: dc:creator in annotations and tracked changes' change-info.
-_ELEMENT = re.compile(rb"(<(dc:creator|meta:creator-initials)(?:\s[^>]*)?>)([^<]*)(</\2\s*>)")
-_LEFT_ATTRIBUTE = re.compile(
-    rb"[\s:](?:author|initials|userId|providerId)\s*=\s*(?:\"[^\"]+\"|'[^']+')"
-)
-_LEFT_ELEMENT = re.compile(rb"<(?:[^\s>/:]+:)?creator(?:-initials)?(?:\s[^>]*)?>\s*[^<\s]")
-# The words each pattern needs: a part holding none of them (most parts, the large styles
-# among them) is passed by a plain search for each word, ten times quicker per MB than
-# the pattern, which tries every space and colon of the XML.
-_ATTRIBUTE_WORDS = (b"author", b"initials", b"userId", b"providerId")
-_ELEMENT_WORD = b"creator"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY", b"<!ATTLIST")
 _ANNOTATION = re.compile(rb"<office:annotation\b.*?</office:annotation\s*>", re.DOTALL)
 _PartCleaner = Callable[[str, bytes, set], bytes]
 
@@ -297,7 +279,7 @@ def _docx_part(name: str, data: bytes, found: set) -> bytes:
         return _EMPTY_PARTS[name]
     if name.startswith("word/") and name.endswith(".xml"):
         kind = "comment_authors" if "comments" in name or "people" in name else "change_authors"
-        return _blank_attributes(data, kind, found)
+        return blank_attributes(data, kind, found)
     return data
 
 
@@ -307,10 +289,10 @@ def _odt_part(name: str, data: bytes, found: set) -> bytes:
         return _EMPTY_PARTS[name]
     if name in {"content.xml", "styles.xml"}:
         cleaned = _ANNOTATION.sub(
-            lambda match: _blank_elements(match.group(0), "comment_authors", found), data
+            lambda match: blank_elements(match.group(0), "comment_authors", found), data
         )
-        cleaned = _blank_elements(cleaned, "change_authors", found)
-        _prove_clean(cleaned)
+        cleaned = blank_elements(cleaned, "change_authors", found)
+        prove_clean(cleaned)
         return cleaned
     return data
 
@@ -322,56 +304,6 @@ def _property_kinds(data: bytes) -> set[str]:
         for element in root.iter()
         if (element.text or "").strip() or element.tag == f"{_META}user-defined"
     }
-
-
-def _blank_attributes(data: bytes, kind: str, found: set) -> bytes:
-    if not _names_left_by_attribute(data):
-        # Nothing to blank: the search just made is the proof's first half.
-        _prove_clean(data, attributes_searched=True)
-        return data
-
-    def blank(match: re.Match) -> bytes:
-        if len(match.group(3)) > 2:
-            found.add(kind)
-        return match.group(1) + match.group(2) + b'""'
-
-    cleaned = _ATTRIBUTE.sub(blank, data)
-    _prove_clean(cleaned)
-    return cleaned
-
-
-def _names_left_by_attribute(data: bytes) -> bool:
-    return any(word in data for word in _ATTRIBUTE_WORDS) and bool(_LEFT_ATTRIBUTE.search(data))
-
-
-def _has_dtd(data: bytes) -> bool:
-    # Each mark begins "<!", which most parts do not hold at all: one search instead of three.
-    return b"<!" in data and any(mark in data for mark in _DTD_MARKS)
-
-
-def _blank_elements(data: bytes, kind: str, found: set) -> bytes:
-    def blank(match: re.Match) -> bytes:
-        if match.group(3).strip():
-            found.add(kind)
-        return match.group(1) + match.group(4)
-
-    return _ELEMENT.sub(blank, data)
-
-
-def _prove_clean(data: bytes, *, attributes_searched: bool = False) -> None:
-    """Check a cleaned part again: no attribute or element that names a person is left.
-
-    Done on the bytes, which is quick for the largest parts: any author-like attribute
-    with a value, or creator element with text, whatever its prefix, refuses the file, and
-    so do encodings and DTDs (default attribute values) that the patterns cannot see
-    through. Word and LibreOffice write neither.
-    """
-    if data[:2] in _UTF16_BOMS or b"\x00" in data[:200] or _has_dtd(data):
-        raise ValueError("an XML part in an encoding or with a DTD we do not clean")
-    if (not attributes_searched and _names_left_by_attribute(data)) or (
-        _ELEMENT_WORD in data and _LEFT_ELEMENT.search(data)
-    ):
-        raise ValueError("a name is left in an XML part")
 
 
 _CLEANERS: dict[FileType, Callable] = {
