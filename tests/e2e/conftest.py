@@ -53,14 +53,14 @@ class RequestsInFlight:
         self.changed = threading.Condition()
 
     def __call__(self, environ, start_response):
+        # A generator: nothing is counted until the server starts reading the response,
+        # and a response it drops unread leaves no count behind.
         with self.changed:
             if self.closed:
                 start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-                return [b"The test has ended."]
+                yield b"The test has ended."
+                return
             self.running += 1
-        return self.served(environ, start_response)
-
-    def served(self, environ, start_response):
         try:
             response = self.app(environ, start_response)
             try:
