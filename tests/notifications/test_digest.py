@@ -63,7 +63,12 @@ def digests() -> list[tuple[str, str, str]]:
 
 
 def later() -> datetime:
-    return utcnow() + timedelta(minutes=1)
+    """Return the next noon (UTC, the tests' time zone): after everything a test wrote so
+    far, and far enough from midnight that minutes or hours later is still the same day.
+    (A minute from now, a run five minutes later fell on the next day before midnight.)"""
+    now = utcnow()
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon > now else noon + timedelta(days=1)
 
 
 def test_the_digest_lists_new_applications_per_followed_region_then_the_candidates(
