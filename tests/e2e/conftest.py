@@ -56,11 +56,13 @@ class RequestsInFlight:
         # A generator: nothing is counted until the server starts reading the response,
         # and a response it drops unread leaves no count behind.
         with self.changed:
-            if self.closed:
-                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-                yield b"The test has ended."
-                return
-            self.running += 1
+            refused = self.closed
+            if not refused:
+                self.running += 1
+        if refused:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            yield b"The test has ended."
+            return
         try:
             response = self.app(environ, start_response)
             try:
