@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import psutil
 from sqlalchemy import select
 
-from tests.benchmarks.scratch import scratch_config, working_copy
+from tests.benchmarks.scratch import database_kind, scratch_config, working_copy
 from tests.benchmarks.timing import Table
 from tests.soak import harness
 from tracker import create_app
@@ -33,7 +35,9 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
     with harness.gunicorn(env, workers=4, log=work / "gunicorn.log") as server:
         # Warm the workers (imports, first connection) before the clock starts.
         harness.submit_many(server.port, slug, 8, clients=8, start=10_000_000)
+        cpu_before = _cpu_by_process(server)
         run = harness.submit_many(server.port, slug, count, clients=clients)
+        cpu_after = _cpu_by_process(server)
     with app.app_context():
         after = _counts()
         db.engine.dispose()
@@ -46,6 +50,11 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
     # Every stored application: its rows, its three files, one acknowledgement queued and
     # one extraction job; nothing half-written by a submission that failed.
     whole = rows * 3 == documents == files and rows == acknowledgements == extractions
+    cpu = ", ".join(
+        f"{name} {1000 * (cpu_after[name] - cpu_before[name]) / max(len(run.stored), 1):.1f}"
+        for name in cpu_after
+        if name != "PostgreSQL" or database_kind() == "PostgreSQL"
+    )
     table.add(
         f"submissions, 3 docs ({count} from {clients} clients)",
         f"{rate:.1f}/s",
@@ -54,9 +63,28 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
         None,
         None,
         f">= 50/s (errors {errors}, rows +{rows}, files +{files}, "
-        f"acknowledgements +{acknowledgements}, extraction jobs +{extractions})",
+        f"acknowledgements +{acknowledgements}, extraction jobs +{extractions}; "
+        f"CPU ms a submission: {cpu})",
         rate >= 50 and errors == 0 and whole,
     )
+
+
+def _cpu_by_process(server: harness.Server) -> dict[str, float]:
+    """Return the CPU seconds used so far by the workers, PostgreSQL's processes and the
+    clients (this process): where a submission's time goes on a machine the run fills."""
+    workers = set(server.worker_pids())
+    used = {"workers": 0.0, "PostgreSQL": 0.0, "clients": 0.0}
+    for process in psutil.process_iter(["pid", "name", "cpu_times"]):
+        times = process.info["cpu_times"]
+        if times is None:
+            continue
+        if process.info["pid"] in workers:
+            used["workers"] += times.user + times.system
+        elif (process.info["name"] or "").startswith("postgres"):
+            used["PostgreSQL"] += times.user + times.system
+        elif process.info["pid"] == os.getpid():
+            used["clients"] += times.user + times.system
+    return used
 
 
 def _counts() -> tuple[int, int, int, int]:
