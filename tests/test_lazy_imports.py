@@ -62,6 +62,12 @@ def test_a_worker_freezes_what_its_app_built_before_serving(tmp_path):
     assert worker_prints(tmp_path, "gc.get_freeze_count() > 10_000") == "True\n"
 
 
+def test_a_web_worker_loads_the_document_readers_before_its_first_request(tmp_path):
+    # Not in the first applicant's upload after each start (README, Performance).
+    expression = "[name in sys.modules for name in ('pypdf', 'magic', 'PIL.Image')]"
+    assert worker_prints(tmp_path, expression) == "[True, True, True]\n"
+
+
 def test_a_worker_starts_a_collection_after_ten_thousand_new_objects(tmp_path):
     # tracker.collector: a request's few thousand objects, freed by reference counting,
     # no longer start collections of their own (README, Performance).
@@ -76,7 +82,7 @@ def worker_prints(tmp_path, expression: str) -> str:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.db'}",
         "STORAGE_ROOT": str(tmp_path / "uploads"),
     }
-    script = f"import gc, tracker.wsgi; print({expression})"
+    script = f"import gc, sys, tracker.wsgi; print({expression})"
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )

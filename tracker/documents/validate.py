@@ -47,6 +47,7 @@ __all__ = [
     "TYPE_NAMES",
     "StagedFile",
     "UploadError",
+    "load_readers",
     "sanitise_filename",
     "sniff",
     "stage_upload",
@@ -246,6 +247,20 @@ def _is_encrypted_package(path: Path) -> bool:
 
 
 # -- type decision -------------------------------------------------------------------------
+
+
+def load_readers() -> None:
+    """Load the libraries that read an upload: pypdf, libmagic with its database, Pillow.
+
+    Each is imported where a file is read, so that a process that never reads one (an
+    export, the mail worker) does not carry it; a web server calls this as it starts, so
+    that the first applicant a worker serves after each (re)start does not wait for them.
+    """
+    import magic
+    import pypdf  # noqa: F401
+    from PIL import Image, ImageOps  # noqa: F401
+
+    magic.from_buffer(b"", mime=True)  # python-magic opens its database at the first use
 
 
 def sniff(path: Path) -> str:
