@@ -8,7 +8,7 @@ from sqlalchemy import event, select
 
 from tests.applying import application_form, check_page_fields, is_check_page
 from tracker.extensions import db
-from tracker.models import Application, Document, Job
+from tracker.models import Application, Document, Job, Notification
 
 
 def _shape(statement: str) -> str:
@@ -20,7 +20,9 @@ def _shape(statement: str) -> str:
     return f"{verb} {table.group(1) if table else '?'}"
 
 
-def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, call):
+def _send(client, call) -> tuple:
+    """Send a complete form from its check page; return the response and the statements
+    the sending ran, each as its shape."""
     url = f"/apply/{call.slug}"
     check = client.post(
         url,
@@ -39,6 +41,18 @@ def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, cal
         response = client.post(url, data={**check_page_fields(check.text), "send": "1"})
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+    return response, statements
+
+
+# The email's job and the extraction's: on PostgreSQL one INSERT of both rows (SQLAlchemy's
+# insertmanyvalues); SQLite's RETURNING order is not guaranteed for several rows, so
+# SQLAlchemy inserts them one by one there.
+def _jobs_inserted() -> list[str]:
+    return ["INSERT jobs"] if db.engine.dialect.name == "postgresql" else ["INSERT jobs"] * 2
+
+
+def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, call):
+    response, statements = _send(client, call)
 
     assert response.status_code == 302
     assert statements == [
@@ -64,10 +78,8 @@ def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, cal
         # Which webhook endpoints receive application.created (tracker.webhooks.events):
         # none here, so no delivery is written.
         "SELECT webhook_endpoints",
-        # The email's job and the extraction's, queued last: on PostgreSQL one INSERT of
-        # both rows (SQLAlchemy's insertmanyvalues); SQLite's RETURNING order is not
-        # guaranteed for several rows, so SQLAlchemy inserts them one by one there.
-        *(["INSERT jobs"] if db.engine.dialect.name == "postgresql" else ["INSERT jobs"] * 2),
+        # The email's job and the extraction's, queued last.
+        *_jobs_inserted(),
     ]
     application = db.session.scalar(select(Application))
     assert response.headers["Location"].endswith(f"/thanks/{application.reference}")
@@ -79,3 +91,30 @@ def test_sending_writes_each_table_once_and_reads_nothing_again(app, client, cal
     assert [row.region for row in application.covered_regions] == ["georgia"]
     assert sorted(db.session.scalars(select(Document.kind))) == ["cv", "writing_sample"]
     assert sorted(db.session.scalars(select(Job.kind))) == ["deliver_email", "extract_text"]
+
+
+def test_a_follower_s_notification_is_written_with_the_jobs_at_the_commit(
+    app, client, call, make_user
+):
+    # Everyone follows every region unless they unfollowed it: the editor is told. Reading
+    # their email choice does not flush the jobs queued before it: one flush writes the
+    # jobs and the notification, at the commit.
+    editor = make_user("follower@example.org")
+    response, statements = _send(client, call)
+
+    assert response.status_code == 302
+    assert statements[statements.index("INSERT outbox_emails") :] == [
+        "INSERT outbox_emails",
+        "SELECT users",
+        "SELECT notification_choices",  # the editor's choice: the daily digest, by default
+        "SELECT webhook_endpoints",
+        *_jobs_inserted(),
+        "INSERT notifications",
+    ]
+    application = db.session.scalar(select(Application))
+    notification = db.session.scalar(select(Notification))
+    assert (notification.user_id, notification.event, notification.application_id) == (
+        editor.id,
+        "new_application",
+        application.id,
+    )
