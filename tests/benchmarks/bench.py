@@ -11,6 +11,8 @@ gunicorn. DATABASE_URL=postgresql+psycopg://… runs it all on PostgreSQL (see s
 
 import argparse
 import os
+import platform
+import sys
 
 from tests.benchmarks.exports import bench_exports
 from tests.benchmarks.pages import bench_pages, build_app
@@ -52,8 +54,9 @@ def main() -> None:
     print()
     table.print(
         f"tracker bench: N={args.n} applications, {database_kind()}, {REPEATS} runs each "
-        f"(times in ms), {os.cpu_count()} CPUs; a reference Python loop (10^6 additions) "
-        f"takes {reference_loop_ms():.0f} ms here"
+        f"(times in ms), {os.cpu_count()} CPUs, Python {platform.python_version()} from "
+        f"{sys.base_prefix}; a reference Python loop (10^6 additions) takes "
+        f"{reference_loop_ms():.0f} ms here"
     )
 
 
