@@ -1,13 +1,16 @@
-"""Count the instructions one submission costs: comparing code on a noisy machine.
+"""Count the instructions one submission or one page costs: comparing code on a noisy machine.
 
 Timing a change of a few per cent needs a quiet machine; a count of instructions does not
-depend on the neighbours. This makes submissions in process, as the bench's clients make
-them through gunicorn (the form, the upload of three documents, the check page's send;
-Flask's test client), on a working copy of the scratch database of N, under Valgrind's
-cachegrind: once 5 and once 25 of them, so that the difference divided by 20 is one
-submission's, without the start-up. The same code reads the same count to ±0.2 %.
+depend on the neighbours. This does the work in process, under Valgrind's cachegrind, once
+5 and once 25 times, so that the difference divided by 20 is one time's, without the
+start-up; the same code reads the same count to ±0.2 %. The work is either a submission as
+the bench's clients make it through gunicorn (the form, the upload of three documents, the
+check page's send; Flask's test client), on a working copy of the scratch database of N, or
+with ``--page`` one request for a staff page as the bench's editor, on the database itself
+(``{candidate}`` in the path stands for the application the bench's candidate page shows).
 
     python -m tests.benchmarks.instructions [--n 10000]
+    python -m tests.benchmarks.instructions --page '/review/applications/{candidate}'
 
 Needs ``valgrind`` (Debian's package); DATABASE_URL=postgresql+psycopg://… as for the bench.
 """
@@ -24,39 +27,57 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from tests.benchmarks.scratch import ROOT, ensure_seeded, scratch_config, working_copy
+from tests.benchmarks.pages import build_app, middle_application, sign_in
+from tests.benchmarks.scratch import (
+    EDITOR_EMAIL,
+    ROOT,
+    ensure_seeded,
+    scratch_config,
+    working_copy,
+)
 from tests.soak import harness
 from tracker import create_app
 from tracker.collector import settle_collector
 from tracker.documents.validate import load_readers
 from tracker.extensions import db
-from tracker.models import Call
+from tracker.models import Call, User
 
 FEW, MANY = 5, 25
+WARM_UP = 3
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--submit", type=int, help=argparse.SUPPRESS)  # the counted child
+    parser.add_argument("--page", help="a staff page's path instead of a submission")
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)  # the counted child
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.submit is not None:
-        submit(args.n, args.url, args.submit)
+    if args.count is not None:
+        if args.page:
+            request_page(args.n, args.page, args.count)
+        else:
+            submit(args.n, args.url, args.count)
         return
     ensure_seeded(args.n)
-    work = ROOT / "instructions"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    url = working_copy(args.n, work)
-    few, many = (counted(args.n, url, count) for count in (FEW, MANY))
-    per_submission = (many - few) / (MANY - FEW)
-    print(f"{per_submission / 1e6:.1f} million instructions a submission (N={args.n})")
+    options = ["--n", str(args.n)]
+    if args.page:
+        options += ["--page", args.page]
+        what = f"a request for {args.page}"
+    else:
+        work = ROOT / "instructions"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        options += ["--url", working_copy(args.n, work)]
+        what = "a submission"
+    few, many = (counted(options, count) for count in (FEW, MANY))
+    per_time = (many - few) / (MANY - FEW)
+    print(f"{per_time / 1e6:.1f} million instructions {what} (N={args.n})")
 
 
-def counted(n: int, url: str, count: int) -> int:
-    """Return the instructions a child process that makes *count* submissions executes."""
+def counted(options: list[str], count: int) -> int:
+    """Return the instructions a child process that does the work *count* times executes."""
     command = [
         "valgrind",
         "--tool=cachegrind",
@@ -66,11 +87,8 @@ def counted(n: int, url: str, count: int) -> int:
         sys.executable,
         "-m",
         "tests.benchmarks.instructions",
-        "--n",
-        str(n),
-        "--url",
-        url,
-        "--submit",
+        *options,
+        "--count",
         str(count),
     ]
     # The same hashes in every run: set and dict orders, and so the work, repeat exactly.
@@ -85,9 +103,8 @@ def instructions_counted(report: str) -> int:
 
 
 def submit(n: int, url: str, count: int) -> None:
-    """Make three submissions to warm up, then *count* more (the counted child's work)."""
-    folder = ROOT / "instructions"
-    uploads = str(folder / "uploads")
+    """Make a few submissions to warm up, then *count* more (the counted child's work)."""
+    uploads = str(ROOT / "instructions" / "uploads")
     app = create_app({**scratch_config(n), "SQLALCHEMY_DATABASE_URI": url, "STORAGE_ROOT": uploads})
     load_readers()
     settle_collector()  # as tracker/wsgi.py prepares a worker
@@ -96,7 +113,7 @@ def submit(n: int, url: str, count: int) -> None:
     client = app.test_client()
     # Each child's applicants are new ones: numbers the earlier child did not use.
     first = 1_000_000 * count
-    for number in range(first, first + 3 + count):
+    for number in range(first, first + WARM_UP + count):
         submit_one(client, slug, number)
 
 
@@ -114,6 +131,21 @@ def submit_one(client, slug: str, number: int) -> None:
     )
     if "/thanks" not in sent.headers.get("Location", ""):
         raise SystemExit(f"submission {number} was not stored: {sent.status_code}")
+
+
+def request_page(n: int, page: str, count: int) -> None:
+    """Request *page* a few times to warm up, then *count* more, as the bench's editor."""
+    app = build_app(n)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == EDITOR_EMAIL))
+        db.session.expunge(user)
+        path = page.format(candidate=middle_application())
+    client = app.test_client()
+    sign_in(client, user)
+    for _ in range(WARM_UP + count):
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
 
 
 if __name__ == "__main__":

@@ -123,17 +123,19 @@ def time_against_raw_sql(
     return p95
 
 
+def middle_application() -> int:
+    """Return the id of the application the candidate page is timed with: the middle one."""
+    count = db.session.scalar(select(db.func.count(Application.id)))
+    return db.session.scalar(select(Application.id).order_by(Application.id).offset(count // 2))
+
+
 def bench_pages(app, n: int, table: Table) -> dict[str, float]:
     """Time each page against its baseline into *table*; return each page's p95 by name."""
     client = app.test_client()
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == EDITOR_EMAIL))
         db.session.expunge(user)
-        some_id = db.session.scalar(
-            select(Application.id)
-            .order_by(Application.id)
-            .offset(db.session.scalar(select(db.func.count(Application.id))) // 2)
-        )
+        some_id = middle_application()
     sign_in(client, user)
     url = scratch_config(n)["SQLALCHEMY_DATABASE_URI"]
     p95s = {}
