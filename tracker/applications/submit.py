@@ -127,7 +127,7 @@ def generate_reference() -> str:
 # Statements every submission runs, built once (building one and its cache key costs more
 # than running it), bound at execution and prepared on PostgreSQL (tracker.postgresql).
 _BY_FORM_TOKEN = (
-    select(Application)
+    select(Application.id)
     .where(Application.form_token == bindparam("token"))
     .execution_options(**PREPARE)
 )
@@ -145,7 +145,10 @@ _REFERENCE_USED = (
 
 def find_by_form_token(token: str) -> Application | None:
     """Return the application a form token already produced, if any."""
-    return db.session.scalar(_BY_FORM_TOKEN, {"token": token})
+    # Asked by every form sent, and almost always answered "none": by id, the row only
+    # when there is one.
+    application_id = db.session.scalar(_BY_FORM_TOKEN, {"token": token})
+    return None if application_id is None else db.session.get(Application, application_id)
 
 
 def find_by_reference(reference: str) -> Application | None:
