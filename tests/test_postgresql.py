@@ -145,9 +145,9 @@ def test_a_submission_s_statements_are_prepared(app, client, call, make_user):
         "INSERT INTO outbox_emails",
         "INSERT INTO reply_addresses",
         "INSERT INTO search_entries",
+        "SELECT applications.id FROM",  # the form ticket's (its id only)
         "SELECT applications.id FROM",  # the reference is unused
         "SELECT applications.id, applications.call_id,",  # a recent repeat
-        "SELECT applications.id, applications.call_id,",  # the form ticket's
         "SELECT calls.id, calls.slug,",  # the call of the address
         "SELECT count(*) AS",  # the earlier versions (the acknowledgement's note)
         "SELECT email_templates.id, email_templates.key,",  # the acknowledgement's text
