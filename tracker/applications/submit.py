@@ -205,17 +205,21 @@ def submit_application(call: Call, data: ApplicationData, *, form_token: str) ->
             # The documents' text is read afterwards, by the worker: search finds them then.
             # Queued after the email, so that its job and the email's are one INSERT.
             queue_extraction(application)
-            notify(
-                NotificationEvent.NEW_APPLICATION,
-                users=followers(application, data.regions),
-                application=application,
-            )
-            emit(
-                WebhookEvent.APPLICATION_CREATED,
-                reference=reference,
-                call_id=call.id,
-                status=application.status,
-            )
+            # Read without flushing what is pending: the jobs above and the rows these
+            # add are inserted together by the commit's one flush
+            # (tests/apply/test_send_statements.py).
+            with db.session.no_autoflush:
+                notify(
+                    NotificationEvent.NEW_APPLICATION,
+                    users=followers(application, data.regions),
+                    application=application,
+                )
+                emit(
+                    WebhookEvent.APPLICATION_CREATED,
+                    reference=reference,
+                    call_id=call.id,
+                    status=application.status,
+                )
             db.session.commit()
     except BaseException as error:
         db.session.rollback()

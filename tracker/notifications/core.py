@@ -54,10 +54,7 @@ _CHOSEN = (
 def deliveries(users: Iterable[User], event: NotificationEvent) -> dict[int, Delivery]:
     """Return each user's email choice for *event* (the daily digest unless they chose)."""
     ids = [user.id for user in users]
-    # No flush of what the caller has pending: a submission's jobs and notifications are
-    # inserted together at its commit (tests/apply/test_send_statements.py).
-    with db.session.no_autoflush:
-        chosen = dict(db.session.execute(_CHOSEN, {"ids": ids, "event": event.value}).all())
+    chosen = dict(db.session.execute(_CHOSEN, {"ids": ids, "event": event.value}).all())
     return {user_id: Delivery(chosen.get(user_id, Delivery.DIGEST)) for user_id in ids}
 
 
@@ -228,11 +225,8 @@ def followers(application: Application, regions: Iterable[str] | None = None) ->
     regions = sorted(set(application.regions if regions is None else regions))
     if not regions:
         return []
-    # One statement, and no flush of what the caller has pending (the submission's jobs
-    # are inserted together at its commit).
-    with db.session.no_autoflush:
-        values = {"call_id": application.call_id, "regions": regions, "region_count": len(regions)}
-        return list(db.session.scalars(_FOLLOWERS, values))
+    values = {"call_id": application.call_id, "regions": regions, "region_count": len(regions)}
+    return list(db.session.scalars(_FOLLOWERS, values))
 
 
 def assignee_and_raters(application: Application) -> list[User]:

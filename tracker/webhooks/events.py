@@ -59,10 +59,7 @@ def emit(event: WebhookEvent, **data) -> list[WebhookDelivery]:
     of the endpoints table and writes nothing. *data* holds references, ids and states
     only, never personal data.
     """
-    # No flush of what the caller has pending: a submission's rows are inserted together
-    # at its commit (see tests/apply/test_send_statements.py).
-    with db.session.no_autoflush:
-        endpoints = db.session.execute(_ACTIVE_ENDPOINTS).all()
+    endpoints = db.session.execute(_ACTIVE_ENDPOINTS).all()
     endpoint_ids = [id_ for id_, events in endpoints if str(event) in events]
     if not endpoint_ids:
         return []
