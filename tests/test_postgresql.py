@@ -39,17 +39,16 @@ def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
         assert editor_client.get(f"/review/applications/{application.id}").status_code == 200
         assert editor_client.get("/review/").status_code == 200
 
-    # The candidate page's application with its documents, its neighbours in the inbox,
-    # its answers, its timeline, the person's applications and versions, the tags (with
-    # those hidden from an editor), the assignments; the inbox's rows' lists, my ratings,
-    # the addresses' versions, the change counts; the account of every staff request, the
-    # candidate a URL names (need to know), the tags hidden from an editor, every account
-    # (with and without guests), the header's unread notifications.
+    # The candidate page's application with its documents (read by the access policy: need
+    # to know), its neighbours in the inbox, its answers, its timeline, the person's
+    # applications and versions, the tags (with those hidden from an editor), the
+    # assignments; the inbox's rows' lists, my ratings, the addresses' versions, the change
+    # counts; the account of every staff request, the tags hidden from an editor, every
+    # account (with and without guests), the header's unread notifications.
     assert prepared_statements() == [
         "SELECT 'regions' AS",
         "SELECT (SELECT applications.id",
         "SELECT applications.id, application_languages_1.id",
-        "SELECT applications.id, applications.call_id,",
         "SELECT applications.id, applications.call_id,",
         "SELECT applications.id, applications.call_id,",
         "SELECT assignments.id, assignments.reference,",

@@ -914,6 +914,24 @@ def test_the_page_costs_the_same_statements_however_much_a_candidate_has(
     add_rating(full, by=editor, scores=SCORES, recommendation="maybe")
     set_status(full, "in_review", by=editor)
 
-    # 8, the header's count of unread notifications, the candidate's assignments, and the
-    # access policy's look-up of whether the editor may see the candidate (at risk?).
-    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 11
+    # 8, the header's count of unread notifications, and the candidate's assignments.
+    assert len(statements_of(editor_client, full)) == len(statements_of(editor_client, bare)) == 10
+
+
+def test_the_candidate_is_read_once_by_the_access_policy_as_the_page_shows_it(
+    editor_client, make_application
+):
+    """The access policy reads the candidate with the page's documents (and the safety row
+    it checks): the page does not read the application again."""
+    application = make_application()
+    store_pdf(application, pdf_with_pages(1), kind="cv", text="Text")
+    candidate_reads = [
+        statement
+        for statement in statements_of(editor_client, application)
+        if re.match(
+            r"SELECT applications\.id, applications\.call_id, applications\.reference,", statement
+        )
+    ]
+    assert len(candidate_reads) == 1
+    assert "JOIN documents" in candidate_reads[0]
+    assert "JOIN applicant_safety" in candidate_reads[0]

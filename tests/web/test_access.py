@@ -1,5 +1,9 @@
 """Every route declares who may use it; a route without a policy is refused."""
 
+from sqlalchemy import event
+
+from tests.drawn_pdfs import pdf_with_pages, store_pdf
+from tracker.extensions import db
 from tracker.web.access import Policy, policy_of
 
 
@@ -31,3 +35,26 @@ def test_a_route_without_a_policy_is_denied(app, client):
     assert response.status_code == 403
     assert "secret" not in response.get_data(as_text=True)
     assert "You may not open this page" in response.get_data(as_text=True)
+
+
+def test_the_view_finds_the_row_the_access_policy_read(editor_client, make_application):
+    """The policy reads the row the URL names, to check its candidate; the view's own
+    ``db.get_or_404`` of that row is answered from the session, not by a second read."""
+    document = store_pdf(make_application(), pdf_with_pages(1), kind="cv", text="Text")
+    document_id = document.id
+    db.session.expunge_all()  # as a new request finds the session
+    sent: list[str] = []
+
+    def capture(_conn, _cursor, statement, *_):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        response = editor_client.get(f"/review/documents/{document_id}")
+        response.close()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="cv.pdf"')
+    # Up to the audit row of the download (whose commit expires the row: read again after).
+    before_audit = sent[: next(i for i, s in enumerate(sent) if "INSERT INTO audit_events" in s)]
+    assert len([statement for statement in before_audit if "FROM documents" in statement]) == 1

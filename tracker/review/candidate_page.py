@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import abort, url_for
+from flask import url_for
 from flask_babel import format_decimal, get_locale, gettext
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only
@@ -66,8 +66,9 @@ from tracker.ui_languages import LANGUAGE_NAMES, localized
 
 PREVIEW_CHARACTERS = 3000
 
-# The application, its call and safety row, documents, translations, sample facts: one statement.
-_CANDIDATE = (
+# The application, its call and safety row, documents, translations, sample facts: one
+# statement, which the access policy runs for the candidate page (web.access.loads_candidate).
+CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
     .options(
@@ -111,18 +112,6 @@ def human_size(size: int) -> str:
     if size < 1024 * 1024:
         return gettext("%(n)s KB", n=format_decimal(round(size / 1024, 1)))
     return gettext("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
-
-
-def candidate_or_404(application_id: int) -> Application:
-    """Return the application with its call and documents, or end the request with 404."""
-    application = (
-        db.session.execute(_CANDIDATE, {"application_id": application_id})
-        .unique()
-        .scalar_one_or_none()
-    )
-    if application is None:
-        abort(404)
-    return application
 
 
 def template_helpers() -> dict:

@@ -51,14 +51,14 @@ from tracker.review.candidate_forms import (
     StatusForm,
 )
 from tracker.review.candidate_page import (
-    candidate_or_404,
+    CANDIDATE,
     candidate_page,
     inbox_args,
     template_helpers,
 )
 from tracker.review.candidate_risk import risk_panels
 from tracker.translation.previews import translation_panel
-from tracker.web.access import admin, reviewer, staff
+from tracker.web.access import admin, loads_candidate, reviewer, staff
 
 AUDIT_ACTION_MAX_LENGTH = 60
 
@@ -90,9 +90,10 @@ def _back_to(application: Application, anchor: str | None = None) -> Response:
 
 @bp.get("/applications/<int:application_id>")
 @reviewer
+@loads_candidate(CANDIDATE)
 def candidate(application_id: int):
     """Show everything about one candidate on one screen."""
-    return _render_candidate(candidate_or_404(application_id))
+    return _render_candidate(db.get_or_404(Application, application_id))
 
 
 def _render_candidate(
