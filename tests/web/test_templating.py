@@ -3,10 +3,14 @@ through the catalogue of the request's locale, looked up once per locale."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import flask_babel
 from flask import render_template_string, session
 from flask_babel import Domain, force_locale, get_locale, gettext, lazy_gettext, refresh
 
 import tracker.web.templating as templating
+from tracker.web.templating import babel_request_state
 
 PAGE = (
     '{% from "macros.html" import error_summary %}'
@@ -84,3 +88,21 @@ def test_a_language_changed_during_the_request_translates_after_refresh(app):
         "Es gibt ein Problem",
         "Есть проблема",
     )
+
+
+def test_flask_babel_finds_its_request_state_with_one_look_up(app):
+    """Flask-Babel asks tracker.web.templating.babel_request_state for its state of a request
+    (one look-up of the app context instead of three through ``flask.g``'s proxy): one
+    state a request, another in the next, none without an app context. A Flask-Babel
+    release that renames the function it replaces fails here."""
+    assert flask_babel._get_current_context is babel_request_state
+    # Each in an app context of its own, as every request is served.
+    with app.app_context(), app.test_request_context("/?lang=de"):
+        german = babel_request_state()
+        assert gettext("There is a problem") == "Es gibt ein Problem"
+        assert babel_request_state() is german
+    with app.app_context(), app.test_request_context("/?lang=ru"):
+        assert babel_request_state() is not german
+        assert gettext("There is a problem") == "Есть проблема"
+    with ThreadPoolExecutor(1) as thread:  # a thread starts with no app context
+        assert thread.submit(babel_request_state).result() is None
