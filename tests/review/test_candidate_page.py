@@ -922,7 +922,8 @@ def test_the_candidate_is_read_once_by_the_access_policy_as_the_page_shows_it(
     editor_client, make_application
 ):
     """The access policy reads the candidate with the page's documents (and the safety row
-    it checks): the page does not read the application again."""
+    it checks), without the call's long texts it does not show: the page does not read
+    the application again."""
     application = make_application()
     store_pdf(application, pdf_with_pages(1), kind="cv", text="Text")
     candidate_reads = [
@@ -935,3 +936,7 @@ def test_the_candidate_is_read_once_by_the_access_policy_as_the_page_shows_it(
     assert len(candidate_reads) == 1
     assert "JOIN documents" in candidate_reads[0]
     assert "JOIN applicant_safety" in candidate_reads[0]
+    # Nor the call's long texts the page does not show (read later, they would be a statement).
+    assert "calls_1.title" in candidate_reads[0]
+    assert "calls_1.description" not in candidate_reads[0]
+    assert "calls_1.privacy_notice" not in candidate_reads[0]

@@ -45,7 +45,7 @@ from tracker.labels import (
     language_with_level,
     option_labels,
 )
-from tracker.models import Application, Assignment, Document, Rating, Recusal, Tag, User
+from tracker.models import Application, Assignment, Call, Document, Rating, Recusal, Tag, User
 from tracker.replies.filing import open_replies
 from tracker.review.candidate_conflict import describe_conflict
 from tracker.review.candidate_forms import (
@@ -68,11 +68,13 @@ PREVIEW_CHARACTERS = 3000
 
 # The application, its call and safety row, documents, translations, sample facts: one
 # statement, which the access policy runs for the candidate page (web.access.loads_candidate).
+# Not the call's description and privacy notice: some 15 KB of JSON the page never shows,
+# decoded on every view.
 CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
     .options(
-        joinedload(Application.call),
+        joinedload(Application.call).defer(Call.description).defer(Call.privacy_notice),
         joinedload(Application.safety),
         joinedload(Application.documents).joinedload(Document.translation_previews),
         *WITH_SAMPLE_FACTS,
