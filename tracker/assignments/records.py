@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from tracker.audit import record_event
 from tracker.database import PREPARE, begin_write
@@ -306,18 +306,19 @@ def assignment_events(assignment: Assignment, *, limit: int = 100) -> list[Audit
     )
 
 
+# Built once, the candidate or expert bound at execution: a statement's cache key costs
+# more to build than the page's few assignments to read.
+_NEWEST_FIRST = (
+    select(Assignment)
+    .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    .execution_options(**PREPARE)
+)
+_OF_CANDIDATE = _NEWEST_FIRST.where(Assignment.application_id == bindparam("owner_id"))
+_OF_EXPERT = _NEWEST_FIRST.where(Assignment.expert_id == bindparam("owner_id"))
+
+
 def assignments_of(*, application: Application | None = None, expert: Expert | None = None):
     """Return the assignments of a candidate or an expert, newest first."""
-    column, value = (
-        (Assignment.application_id, application.id)
-        if application is not None
-        else (Assignment.expert_id, expert.id)
-    )
-    return list(
-        db.session.scalars(
-            select(Assignment)
-            .where(column == value)
-            .order_by(Assignment.created_at.desc(), Assignment.id.desc())
-            .execution_options(**PREPARE)
-        )
-    )
+    if application is not None:
+        return list(db.session.scalars(_OF_CANDIDATE, {"owner_id": application.id}))
+    return list(db.session.scalars(_OF_EXPERT, {"owner_id": expert.id}))
