@@ -11,9 +11,10 @@ from datetime import date, datetime, time
 import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
-from sqlalchemy import event, literal, select
+from sqlalchemy import literal, select
 
 from tests.conftest import hidden_fields
+from tests.sql_log import statements_sent
 from tracker.applications.ratings import add_rating
 from tracker.documents.storage import new_staging_path, store_staged
 from tracker.enums import Status
@@ -356,17 +357,8 @@ def test_query_count_does_not_grow_with_rows(app, make_application, make_user):
             application.tags = [tag]
             db.session.commit()
             add_rating(application, by=editor, scores=SCORES, recommendation="yes")
-        statements = []
-
-        def record(*args):
-            statements.append(args)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            with app.test_request_context():
-                rows = list(export_rows(InboxFilter(), user=admin, batch=50))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+        with statements_sent() as statements, app.test_request_context():
+            rows = list(export_rows(InboxFilter(), user=admin, batch=50))
         return len(rows), len(statements)
 
     rows_few, few = queries_for(3)

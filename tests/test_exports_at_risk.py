@@ -6,10 +6,11 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.api.pool_data import add_expert
 from tests.conftest import hidden_fields
+from tests.sql_log import statements_sent
 from tests.test_exports import csrf, read_csv
 from tracker.extensions import db
 from tracker.models import AuditEvent
@@ -133,17 +134,8 @@ def test_leaving_contacts_out_adds_no_query_per_row(app, admin_client, make_appl
     def statements_for(count: int) -> int:
         for number in range(count):
             make_application(at_risk=number % 2 == 0)
-        seen = []
-
-        def record(*args):
-            seen.append(args)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            with app.test_request_context():
-                list(export_rows(InboxFilter(), user=admin_client.user, columns=COLUMNS, batch=50))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+        with statements_sent() as seen, app.test_request_context():
+            list(export_rows(InboxFilter(), user=admin_client.user, columns=COLUMNS, batch=50))
         return len(seen)
 
     assert statements_for(2) == statements_for(20)

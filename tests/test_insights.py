@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
+from tests.sql_log import statements_sent
 from tracker import insights, insights_coverage
 from tracker.enums import Status
 from tracker.extensions import db
@@ -248,13 +248,7 @@ def test_coverage_keeps_regions_a_call_no_longer_offers(call, make_application):
 
 def test_each_number_is_one_query_however_many_applications(dataset, make_application):
     def count_queries() -> int:
-        statements = []
-
-        def record(*_args):
-            statements.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent() as statements:
             db.session.commit()
             insights.totals(now=NOW)
             insights.status_counts()
@@ -265,8 +259,6 @@ def test_each_number_is_one_query_however_many_applications(dataset, make_applic
             insights.first_answer_times()
             insights_coverage.coverage()
             insights_coverage.region_labels()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return len(statements)
 
     before = count_queries()

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import event
 
 from tests.admin.test_dashboard import table_rows
+from tests.sql_log import statements_sent
 from tests.test_insights import NOW, dataset  # noqa: F401 - the fixture is used below
 from tracker import insights_pieces
 from tracker.admin import dashboard_views
@@ -126,20 +126,12 @@ def test_active_experts_published_in_the_last_90_days(pieces):
 
 
 def test_each_number_is_a_fixed_number_of_queries(pieces):
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        if not statement.startswith("BEGIN"):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         insights_pieces.piece_stages()
         insights_pieces.days_to_first_piece()
         insights_pieces.fees_paid(now=NOW)
         insights_pieces.active_experts(now=NOW)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    statements = [s for s in sent if not s.startswith("BEGIN")]
     assert len(statements) == 5
 
 

@@ -6,8 +6,8 @@ import html
 import re
 
 import pytest
-from sqlalchemy import event
 
+from tests.sql_log import statements_sent
 from tests.test_insights import NOW, dataset  # noqa: F401 - the fixture is used below
 from tracker.admin import dashboard_views
 from tracker.extensions import db
@@ -198,17 +198,9 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(
     make_application,
 ):
     def queries_for_one_page() -> int:
-        statements = []
-
-        def record(*_args):
-            statements.append(1)
-
         db.session.commit()
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent() as statements:
             assert editor_client.get("/admin/dashboard").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return len(statements)
 
     before = queries_for_one_page()

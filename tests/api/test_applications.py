@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from tests.sql_log import statements_sent
 from tracker.api.cursors import encode_cursor
 from tracker.applications.pipeline import set_status
 from tracker.applications.teamwork import add_tag
@@ -369,16 +370,8 @@ def test_a_page_costs_the_same_statements_however_many_rows_it_holds(
 ):
     def statements_of_a_page() -> int:
         client = api(READ)  # the token is made before counting
-        seen = []
-
-        def record(*_args):
-            seen.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent() as seen:
             response = client.get("/api/v1/applications?limit=100")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         assert response.status_code == 200
         return len(seen)
 

@@ -7,8 +7,9 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from tests.sql_log import statements_sent
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating, recuse
 from tracker.applications.teamwork import add_comment, add_tag, assign
@@ -144,16 +145,8 @@ def test_timeline_needs_the_same_few_queries_however_long_it_is(
     ana, ben, ada = people
 
     def count_queries(application) -> int:
-        statements = []
-
-        def record(*args):
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent() as statements:
             timeline(application, viewer=ada)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return len(statements)
 
     small = make_application()

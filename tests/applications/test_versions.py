@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
+from tests.sql_log import statements_sent
 from tracker.applications.people import mask_email, name_key, related_applications
 from tracker.applications.versions import (
     DUPLICATE_WINDOW,
@@ -182,17 +182,9 @@ def test_relatives_are_the_related_applications_and_versions_read_in_one_stateme
     db.session.expire_all()
     assert second.email == "nino@example.org"  # loaded again before counting
 
-    statements = []
-
-    def capture(_conn, _cursor, statement, *_):
-        if not statement.startswith("BEGIN"):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_sent() as sent:
         relatives = relatives_of(second)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+    statements = [s for s in sent if not s.startswith("BEGIN")]
     versions = relatives.versions
     assert len(statements) == 1
     assert relatives.related == [third, elsewhere, same_name, first]

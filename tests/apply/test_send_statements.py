@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.applying import application_form, check_page_fields, is_check_page
+from tests.sql_log import statements_sent
 from tracker.extensions import db
 from tracker.models import Application, Document, Job, Notification
 
@@ -30,18 +31,9 @@ def _send(client, call) -> tuple:
         content_type="multipart/form-data",
     )
     assert is_check_page(check)
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        if not statement.startswith("BEGIN"):
-            statements.append(_shape(statement))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         response = client.post(url, data={**check_page_fields(check.text), "send": "1"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return response, statements
+    return response, [_shape(s) for s in sent if not s.startswith("BEGIN")]
 
 
 # The email's job and the extraction's: on PostgreSQL one INSERT of both rows (SQLAlchemy's

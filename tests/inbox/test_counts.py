@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 
+from tests.sql_log import statements_sent
 from tracker.app_cache import KeptValues
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import CRITERIA, add_rating, recuse
@@ -36,17 +37,12 @@ def two(make_application, make_user):
 
 def statements_of(action) -> tuple[object, list[str]]:
     """Return what *action* returned and the tables its SELECTs read first."""
-    tables = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.startswith("SELECT"):
-            tables.append(" ".join(statement.split()).split(" FROM ")[1].split()[0])
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        return action(), tables
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    with statements_sent() as sent:
+        result = action()
+    tables = [
+        " ".join(s.split()).split(" FROM ")[1].split()[0] for s in sent if s.startswith("SELECT")
+    ]
+    return result, tables
 
 
 def applications_change_count() -> int:

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import event
 
+from tests.sql_log import statements_sent
 from tracker.applications.pipeline import bulk_set_status
 from tracker.applications.ratings import CRITERIA, add_rating, recuse
 from tracker.applications.teamwork import add_tag
@@ -371,16 +372,8 @@ def test_neighbours_are_one_statement(people, app):
 
 
 def count_statements(action) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return len(statements)
 
 

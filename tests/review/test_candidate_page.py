@@ -7,11 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
 from tests.drawn_pdfs import pdf_with_pages, store_pdf
+from tests.sql_log import statements_sent
 from tracker.applications.people import name_key
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
@@ -872,18 +873,9 @@ def test_candidate_page_assembles_what_the_viewer_may_see(app, make_application,
 def statements_of(client, application) -> list[str]:
     """Return the statements the candidate page sends to the database, BEGIN left out."""
     address = f"{url(application)}?lang=en"
-    sent: list[str] = []
-
-    def capture(_conn, _cursor, statement, *_):
-        if statement.strip().upper() not in {"BEGIN", "BEGIN IMMEDIATE"}:
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_sent() as sent:
         assert client.get(address).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    return sent
+    return [s for s in sent if s.strip().upper() not in {"BEGIN", "BEGIN IMMEDIATE"}]
 
 
 def test_the_page_costs_the_same_statements_however_much_a_candidate_has(

@@ -9,10 +9,11 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests.applying import application_form, post
 from tests.conftest import hidden_fields
+from tests.sql_log import statements_sent
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import CRITERIA, add_rating
 from tracker.applications.teamwork import add_tag
@@ -349,16 +350,8 @@ def test_a_page_of_50_takes_as_many_queries_as_a_page_of_5(
             rate(application, editor_client.user, 4)
 
     def statements() -> int:
-        seen = []
-
-        def record(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent() as seen:
             assert editor_client.get("/review/?lang=en&sort=-rating").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return len(seen)
 
     statements()  # the calls and accounts are read, and kept while they do not change

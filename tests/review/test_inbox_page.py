@@ -6,7 +6,7 @@ import os
 import re
 from datetime import datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.inbox.test_query import (  # noqa: F401 - people is a fixture
     SORTED,
@@ -16,6 +16,7 @@ from tests.inbox.test_query import (  # noqa: F401 - people is a fixture
     people,
     topics,
 )
+from tests.sql_log import statements_sent
 from tracker.applications.ratings import CRITERIA
 from tracker.enums import Status
 from tracker.extensions import db
@@ -232,18 +233,18 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
     users = (make_user("ana@example.org", name="Ana"), make_user("ben@example.org", name="Ben"))
     full_rows(make_application, users, 5)
     db.session.expunge_all()
-    tables = []
 
-    def record(conn, cursor, statement, *args):
-        if statement.startswith("SELECT"):
-            # The table the statement reads first, e.g. "users" for the signed-in account.
-            tables.append(re.search(r"\bFROM (\w+)", " ".join(statement.split()))[1])
+    def tables_read(statements: list[str]) -> list[str]:
+        # The table each SELECT reads first, e.g. "users" for the signed-in account.
+        return [
+            re.search(r"\bFROM (\w+)", " ".join(statement.split()))[1]
+            for statement in statements
+            if statement.startswith("SELECT")
+        ]
 
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         page = editor_client.get("/review/?lang=en").text
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    tables = tables_read(sent)
     assert page.count('<td class="col-assignee" data-label="Assignee">Ana</td>') == 3
     assert page.count('<td class="col-assignee" data-label="Assignee">Ben</td>') == 2
     # The signed-in account; the change counts; the calls, accounts and tags, for the rows
@@ -268,11 +269,8 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
         "notifications",  # the header's unread count
     ]
     # A second view reads none of what did not change: no calls, accounts or tags.
-    tables.clear()
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         editor_client.get("/review/?lang=en")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    tables = tables_read(sent)
     assert "tags" not in tables
     assert "calls" not in tables

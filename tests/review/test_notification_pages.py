@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.conftest import hidden_fields
 from tests.review.test_outbox_page import REFUSED, smtp_server  # noqa: F401 - a fixture
+from tests.sql_log import statements_sent
 from tracker.applications.teamwork import add_comment, assign
 from tracker.enums import NotificationEvent
 from tracker.extensions import db
@@ -51,16 +52,8 @@ def test_the_header_counts_the_unread_notifications_with_one_indexed_count(
     assign(application, editor_client.user, by=colleague.user)
     add_comment(application, "@Ana Editor bitte ansehen", by=colleague.user)
 
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         page = editor_client.get("/review/").text
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
     assert unread_text(page) == "Notifications 2 unread"
     assert len([s for s in statements if "FROM notifications" in s]) == 1

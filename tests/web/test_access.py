@@ -1,8 +1,7 @@
 """Every route declares who may use it; a route without a policy is refused."""
 
-from sqlalchemy import event
-
 from tests.drawn_pdfs import pdf_with_pages, store_pdf
+from tests.sql_log import statements_sent
 from tracker.extensions import db
 from tracker.web.access import Policy, policy_of
 
@@ -43,17 +42,9 @@ def test_the_view_finds_the_row_the_access_policy_read(editor_client, make_appli
     document = store_pdf(make_application(), pdf_with_pages(1), kind="cv", text="Text")
     document_id = document.id
     db.session.expunge_all()  # as a new request finds the session
-    sent: list[str] = []
-
-    def capture(_conn, _cursor, statement, *_):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_sent() as sent:
         response = editor_client.get(f"/review/documents/{document_id}")
         response.close()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
     assert response.headers["Content-Disposition"].startswith('attachment; filename="cv.pdf"')
     # Up to the audit row of the download (whose commit expires the row: read again after).
     before_audit = sent[: next(i for i, s in enumerate(sent) if "INSERT INTO audit_events" in s)]
