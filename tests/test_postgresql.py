@@ -147,7 +147,8 @@ def test_a_submission_s_statements_are_prepared(app, client, call, make_user):
         "SELECT applications.id FROM",  # the form ticket's (its id only)
         "SELECT applications.id FROM",  # the reference is unused
         "SELECT applications.id, applications.call_id,",  # a recent repeat
-        "SELECT calls.id, calls.slug,",  # the call of the address
+        "SELECT calls.id, calls.slug,",  # the call of the address, for the form's page
+        "SELECT calls.id, calls.slug,",  # and for its posts (without its long texts)
         "SELECT count(*) AS",  # the earlier versions (the acknowledgement's note)
         "SELECT email_templates.id, email_templates.key,",  # the acknowledgement's text
         "SELECT notification_choices.user_id, notification_choices.delivery",

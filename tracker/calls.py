@@ -16,6 +16,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from tracker.audit import record_event
 from tracker.database import PREPARE, begin_write
@@ -56,11 +57,16 @@ def default_call() -> Call | None:
 
 
 _CALL_BY_SLUG = select(Call).where(Call.slug == bindparam("slug")).execution_options(**PREPARE)
+# The description and privacy notice in every language are some 15 KB of JSON that only the
+# pages showing them need; the form's posts do not (read on demand if one shows the form).
+_CALL_WITHOUT_TEXTS = _CALL_BY_SLUG.options(defer(Call.description), defer(Call.privacy_notice))
 
 
-def call_by_slug(slug: str) -> Call | None:
-    """Return the call whose address is *slug*, if any (by a statement built once)."""
-    return db.session.scalar(_CALL_BY_SLUG, {"slug": slug})
+def call_by_slug(slug: str, *, with_texts: bool = True) -> Call | None:
+    """Return the call whose address is *slug*, if any (by a statement built once); without
+    *with_texts* its description and privacy notice are read only when first used."""
+    statement = _CALL_BY_SLUG if with_texts else _CALL_WITHOUT_TEXTS
+    return db.session.scalar(statement, {"slug": slug})
 
 
 def list_open_calls() -> list[Call]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from tests.applying import application_form, check_page_fields, is_check_page
@@ -110,3 +111,32 @@ def test_a_follower_s_notification_is_written_with_the_jobs_at_the_commit(
         "new_application",
         application.id,
     )
+
+
+def test_a_post_reads_the_call_without_its_description_and_privacy_notice(app, client, call):
+    # Some 15 KB of JSON in every language that neither the check page nor the sending shows.
+    with statements_sent() as sent:
+        check = client.post(
+            f"/apply/{call.slug}",
+            data=application_form(client, call),
+            content_type="multipart/form-data",
+        )
+    assert is_check_page(check)
+    # (The test's own call object is refreshed by its id.)
+    call_reads = [s for s in sent if re.search(r"\bFROM calls\b.*\bcalls.slug = ", s, re.S)]
+    assert len(call_reads) == 2  # the form's GET (with them) and the post (without)
+    assert "calls.description" in call_reads[0]
+    assert "calls.privacy_notice" in call_reads[0]
+    assert "calls.description" not in call_reads[1]
+    assert "calls.privacy_notice" not in call_reads[1]
+
+
+def test_a_form_shown_again_after_a_post_shows_the_call_s_description(app, client, call):
+    # Read when the page needs it: the description is then the same as on the blank form.
+    opening = escape(call.description["de"].split("\n")[0])
+    url = f"/apply/{call.slug}?lang=de"
+    response = client.post(url, data=application_form(client, call, full_name=""))
+    assert response.status_code == 400
+    assert "Vollständiger Name: Geben Sie Ihren vollständigen Namen ein." in response.text
+    assert opening in response.text
+    assert opening in client.get(url).text

@@ -78,8 +78,8 @@ def _rate_limit_exempt_email() -> bool:
     return redisplaying() or without_applicant_email()
 
 
-def _get_call(slug: str) -> Call:
-    call = call_by_slug(slug)
+def _get_call(slug: str, *, with_texts: bool = True) -> Call:
+    call = call_by_slug(slug, with_texts=with_texts)
     if call is None:
         abort(404)
     return call
@@ -130,10 +130,11 @@ def index():
 @public
 def apply(slug: str):
     """Show the call and its form; take the answers, show them to check, send them."""
-    call = _get_call(slug)
     # HEAD is answered like GET (Flask drops the body); only a POST is a submission.
     if request.method in ("GET", "HEAD"):
-        return _render_blank(call)
+        return _render_blank(_get_call(slug))
+    # A post shows the call's texts only if the form comes back (loaded then).
+    call = _get_call(slug, with_texts=False)
     if redisplaying():
         return _redisplay(call)
     form = build_application_form(call, _language())
@@ -330,7 +331,7 @@ def _thanks_limit() -> str:
 @public
 def thanks(slug: str, reference: str):
     """Show the reference and what happens next: nothing personal, anyone may open it."""
-    call = _get_call(slug)
+    call = _get_call(slug, with_texts=False)
     application = find_by_reference(reference)
     if application is None or application.call_id != call.id:
         abort(404)
