@@ -74,12 +74,7 @@ def ensure_seeded(n: int) -> Path:
         # A database seeded before a new migration is brought up to date, not thrown away.
         app = create_app(scratch_config(n))
         with app.app_context():
-            from flask_migrate import upgrade
-
-            from tracker.migrating import attach_migrations
-
-            attach_migrations(app)
-            upgrade()
+            _set_up_as_make_run(app)
             db.engine.dispose()
         return folder
     # Nothing, or a run interrupted while seeding: start again rather than measure half.
@@ -174,19 +169,28 @@ def _mark_complete(n: int) -> None:
     engine.dispose()
 
 
+def _set_up_as_make_run(app) -> None:
+    """Migrate the database and store the email templates, as `make run` does: a submission
+    then reads its acknowledgement's text from the database, as in production."""
+    from flask_migrate import upgrade
+
+    from tracker.mail.template_store import seed_templates
+    from tracker.migrating import attach_migrations
+
+    attach_migrations(app)
+    upgrade()
+    seed_templates()
+
+
 def _seed(n: int) -> None:
     app = create_app(scratch_config(n))
     started = time.perf_counter()
     with app.app_context():
-        from flask_migrate import upgrade
-
         from tracker.accounts.passwords import hash_password
         from tracker.demo.seed import seed_demo
-        from tracker.migrating import attach_migrations
         from tracker.models import User
 
-        attach_migrations(app)
-        upgrade()
+        _set_up_as_make_run(app)
         written = 0
 
         def progress(count: int) -> None:
