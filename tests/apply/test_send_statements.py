@@ -140,3 +140,18 @@ def test_a_form_shown_again_after_a_post_shows_the_call_s_description(app, clien
     assert "Vollständiger Name: Geben Sie Ihren vollständigen Namen ein." in response.text
     assert opening in response.text
     assert opening in client.get(url).text
+
+
+def test_a_form_asked_for_again_reads_the_call_with_its_texts_once(app, client, call):
+    # "Add another language" without JavaScript: the form comes back with the call's text.
+    opening = escape(call.description["de"].split("\n")[0])
+    url = f"/apply/{call.slug}?lang=de"
+    data = application_form(client, call)
+    with statements_sent() as sent:
+        response = client.post(url, data={**data, "add_language": "1"})
+    assert response.status_code == 200
+    assert 'name="other_languages-1-language"' in response.text
+    assert opening in response.text
+    call_reads = [s for s in sent if re.search(r"\bFROM calls\b", s)]
+    assert len(call_reads) == 1
+    assert "calls.description" in call_reads[0]

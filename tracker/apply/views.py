@@ -133,8 +133,9 @@ def apply(slug: str):
     # HEAD is answered like GET (Flask drops the body); only a POST is a submission.
     if request.method in ("GET", "HEAD"):
         return _render_blank(_get_call(slug))
-    # A post shows the call's texts only if the form comes back (loaded then).
-    call = _get_call(slug, with_texts=False)
+    # Asked for again, the form shows the call's texts; a post that sends it, only if the
+    # form comes back (read then).
+    call = _get_call(slug, with_texts=redisplaying())
     if redisplaying():
         return _redisplay(call)
     form = build_application_form(call, _language())
