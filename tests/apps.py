@@ -83,8 +83,9 @@ class AppEngines:
     its own, so each test compiled every statement it ran again (tests/review: 66 s, 43 s
     with the dialect shared).
     The engines of one kind (sqlite+pysqlite, postgresql+psycopg) are made with the same
-    options (config's SQLALCHEMY_ENGINE_OPTIONS), so their dialects are alike: the first
-    one's, with its cache, serves them all. Each engine keeps its own pool and connections.
+    options (config's SQLALCHEMY_ENGINE_OPTIONS), so their dialects are alike: the
+    first one to have connected, with its cache, serves them all. Each engine keeps its own
+    pool and connections.
     """
 
     def __init__(self) -> None:
@@ -112,8 +113,15 @@ class AppEngines:
             engine = shared.make_engine(extension, bind_key, options, app)
             shared.made.append(engine)
             kind = f"{engine.dialect.name}+{engine.dialect.driver}"
-            first = shared.first.setdefault(kind, (engine.dialect, engine._compiled_cache))
-            engine.dialect, engine._compiled_cache = first
+            first = shared.first.get(kind)
+            # Only a dialect that has met its database is shared: an engine's first
+            # connection initialises the dialect it was made with (the server's version,
+            # which reflection and migrations read), so one from an engine that never
+            # connected would stay blank in every engine given it.
+            if first is None or first[0].server_version_info is None:
+                shared.first[kind] = (engine.dialect, engine._compiled_cache)
+            else:
+                engine.dialect, engine._compiled_cache = first
             return engine
 
         SQLAlchemy._make_engine = make_engine
