@@ -135,8 +135,9 @@ def apply(slug: str):
         return _render_blank(_get_call(slug))
     # Asked for again, the form shows the call's texts; a post that sends it, only if the
     # form comes back (read then).
-    call = _get_call(slug, with_texts=redisplaying())
-    if redisplaying():
+    asked_again = redisplaying()
+    call = _get_call(slug, with_texts=asked_again)
+    if asked_again:
         return _redisplay(call)
     form = build_application_form(call, _language())
     try:
