@@ -56,10 +56,11 @@ def default_call() -> Call | None:
     return db.session.scalar(select(Call).where(Call.slug == slug))
 
 
+# The call's description and privacy notice in every language: some 15 KB of JSON that only
+# the pages showing them need (read on demand if another uses them), left out of a statement.
+CALL_TEXTS_DEFERRED = (defer(Call.description), defer(Call.privacy_notice))
 _CALL_BY_SLUG = select(Call).where(Call.slug == bindparam("slug")).execution_options(**PREPARE)
-# The description and privacy notice in every language are some 15 KB of JSON that only the
-# pages showing them need; the form's posts do not (read on demand if one shows the form).
-_CALL_WITHOUT_TEXTS = _CALL_BY_SLUG.options(defer(Call.description), defer(Call.privacy_notice))
+_CALL_WITHOUT_TEXTS = _CALL_BY_SLUG.options(*CALL_TEXTS_DEFERRED)
 
 
 def call_by_slug(slug: str, *, with_texts: bool = True) -> Call | None:

@@ -26,6 +26,7 @@ from tracker.applications.timeline import TimelineEntry, history_rows, timeline
 from tracker.applications.versions import relatives_of
 from tracker.apply.forms import HEARD_ABOUT
 from tracker.assignments.records import assignments_of
+from tracker.calls import CALL_TEXTS_DEFERRED
 from tracker.database import PREPARE
 from tracker.documents.extract_job import extraction_pending
 from tracker.documents.pages import PagePreview
@@ -45,7 +46,7 @@ from tracker.labels import (
     language_with_level,
     option_labels,
 )
-from tracker.models import Application, Assignment, Call, Document, Rating, Recusal, Tag, User
+from tracker.models import Application, Assignment, Document, Rating, Recusal, Tag, User
 from tracker.replies.filing import open_replies
 from tracker.review.candidate_conflict import describe_conflict
 from tracker.review.candidate_forms import (
@@ -68,13 +69,12 @@ PREVIEW_CHARACTERS = 3000
 
 # The application, its call and safety row, documents, translations, sample facts: one
 # statement, which the access policy runs for the candidate page (web.access.loads_candidate).
-# Not the call's description and privacy notice: some 15 KB of JSON the page never shows,
-# decoded on every view.
+# Not the call's long texts, which the page never shows.
 CANDIDATE = (
     select(Application)
     .where(Application.id == bindparam("application_id"))
     .options(
-        joinedload(Application.call).defer(Call.description).defer(Call.privacy_notice),
+        joinedload(Application.call).options(*CALL_TEXTS_DEFERRED),
         joinedload(Application.safety),
         joinedload(Application.documents).joinedload(Document.translation_previews),
         *WITH_SAMPLE_FACTS,
