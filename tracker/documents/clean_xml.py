@@ -54,7 +54,18 @@ def blank_attributes(data: bytes, kind: str, found: set) -> bytes:
 
 
 def _names_left_by_attribute(data: bytes) -> bool:
-    return any(word in data for word in _ATTRIBUTE_WORDS) and bool(_LEFT_ATTRIBUTE.search(data))
+    return _holds_any(data, _ATTRIBUTE_WORDS) and bool(_LEFT_ATTRIBUTE.search(data))
+
+
+def _holds_any(data: bytes, words: tuple[bytes, ...]) -> bool:
+    """Whether *data* holds any of *words*.
+
+    Searched backwards: for a word of six letters or more in a large part, ``in`` and
+    ``find`` take CPython's two-way search, which reads Word's 790 KB of styles at half the
+    speed of ``rfind``'s skipping search (the five words 2.2 ms against 1.0; it runs more
+    instructions, but fewer cycles).
+    """
+    return any(data.rfind(word) >= 0 for word in words)
 
 
 def _has_dtd(data: bytes) -> bool:
@@ -111,6 +122,6 @@ def prove_clean(data: bytes, *, attributes_searched: bool = False) -> None:
     if data[:2] in _UTF16_BOMS or b"\x00" in data[:200] or _has_dtd(data):
         raise ValueError("an XML part in an encoding or with a DTD we do not clean")
     if (not attributes_searched and _names_left_by_attribute(data)) or (
-        _ELEMENT_WORD in data and _LEFT_ELEMENT.search(data)
+        _holds_any(data, (_ELEMENT_WORD,)) and _LEFT_ELEMENT.search(data)
     ):
         raise ValueError("a name is left in an XML part")
