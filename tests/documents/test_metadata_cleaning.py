@@ -495,3 +495,74 @@ def test_a_pdf_with_only_an_owner_password_is_stored_without_its_restrictions():
     assert staged.metadata_removed == ("software",)
     assert not PdfReader(staged.path).is_encrypted
     staged.path.unlink()
+
+
+def _xmp_stream(creator: str):
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    xmp = DecodedStreamObject()
+    xmp.set_data(f"<x:xmpmeta><dc:creator>{creator}</dc:creator></x:xmpmeta>".encode())
+    xmp[NameObject("/Type")] = NameObject("/Metadata")
+    xmp[NameObject("/Subtype")] = NameObject("/XML")
+    return xmp
+
+
+def _pdf_with_metadata_everywhere() -> bytes:
+    """Tamar's PDF with XMP on its page too, the writing program's /PieceInfo, and a
+    picture with XMP of its own in resources its page inherits from the page tree."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(tamar_pdf()))
+    page = writer.pages[0]
+    page[NameObject("/Metadata")] = writer._add_object(_xmp_stream(f"{NAME} (page)"))
+    writer.root_object[NameObject("/PieceInfo")] = DictionaryObject(
+        {NameObject("/Writer"): DictionaryObject({NameObject("/Private"): NameObject("/Tamar")})}
+    )
+    picture = DecodedStreamObject()
+    picture.set_data(b"\x80")
+    for key, value in (
+        ("/Type", NameObject("/XObject")),
+        ("/Subtype", NameObject("/Image")),
+        ("/Width", NumberObject(1)),
+        ("/Height", NumberObject(1)),
+        ("/ColorSpace", NameObject("/DeviceGray")),
+        ("/BitsPerComponent", NumberObject(8)),
+        ("/Metadata", writer._add_object(_xmp_stream(f"{NAME} (picture)"))),
+    ):
+        picture[NameObject(key)] = value
+    # The page's resources move up to the page tree, which its pages inherit them from.
+    resources = page.pop("/Resources").get_object()
+    resources[NameObject("/XObject")] = DictionaryObject(
+        {NameObject("/Im1"): writer._add_object(picture)}
+    )
+    writer.root_object["/Pages"].get_object()[NameObject("/Resources")] = resources
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.usefixtures("english")
+def test_a_pdf_loses_every_metadata_stream_and_its_file_identifier():
+    from pypdf import PdfReader
+
+    original = _pdf_with_metadata_everywhere()
+    assert original.count(NAME.encode()) == 5  # /Author, /Title and three XMP streams
+    assert b"/ID" in original
+    assert b"/PieceInfo" in original
+
+    staged = _stage(original, "cv.pdf")
+
+    assert staged.metadata_removed == ("author", "title", "dates", "software", "xmp")
+    cleaned = staged.path.read_bytes()
+    for needle in _needles(NAME):
+        assert needle.lower() not in cleaned.lower(), needle
+    # Nothing the copy leaves out is written: no /Info, no XMP, no application data, and no
+    # file identifier (made by the original's writer from its name, size and dates).
+    for mark in (b"/Info", b"/Metadata", b"/PieceInfo", b"/ID", b"Tamar"):
+        assert mark not in cleaned, mark
+    reader = PdfReader(staged.path)
+    assert "Lebenslauf Nino Beridze" in reader.pages[0].extract_text()
+    picture = reader.pages[0]["/Resources"]["/XObject"]["/Im1"].get_object()
+    assert (picture["/Subtype"], picture.get_data()) == ("/Image", b"\x80")
+    staged.path.unlink()

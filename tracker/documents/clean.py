@@ -173,7 +173,6 @@ def create_private(path: Path) -> BinaryIO:
 
 def _clean_pdf(source: BinaryIO, target: BinaryIO, reader=None) -> set[str]:
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DictionaryObject
 
     from tracker.documents.pdf import quiet_pypdf
 
@@ -187,29 +186,52 @@ def _clean_pdf(source: BinaryIO, target: BinaryIO, reader=None) -> set[str]:
                 reader.decrypt("")
         if _is_signed(reader):
             raise signed_pdf()
-        found = _info_kinds(reader.metadata or {})
-        writer = PdfWriter(clone_from=reader)
-        writer.metadata = None
-        for holder in [writer.root_object, *writer.pages]:
-            for key in ("/Metadata", "/PieceInfo"):
-                if key in holder:
-                    found.add("xmp" if key == "/Metadata" else "software")
-                    del holder[key]
-        # Images and fonts may carry XMP streams of their own.
-        for page in writer.pages:
-            resources = page.get("/Resources")
-            resources = resources.get_object() if resources is not None else None
-            objects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
-            objects = objects.get_object() if objects is not None else None
-            for reference in objects.values() if isinstance(objects, DictionaryObject) else ():
-                item = reference.get_object()
-                if isinstance(item, DictionaryObject) and "/Metadata" in item:
-                    del item["/Metadata"]
-                    found.add("xmp")
-        # The dropped streams are still objects of the copy until nothing refers to them.
-        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        found = _info_kinds(reader.metadata or {}) | _detach_metadata(reader)
         if found:
+            # The copy holds what the document's root still reaches, nothing else: not the
+            # /Info dictionary, not the streams just detached, and not the trailer's file
+            # identifier, which writers make from the original's name, size and dates.
+            writer = PdfWriter()
+            writer.clone_reader_document_root(reader)
             writer.write(target)
+    return found
+
+
+def _detach_metadata(reader) -> set[str]:
+    """Take the XMP streams and application data out of the reader's own objects, before
+    anything is copied: from the catalog, every node of the page tree, and the images and
+    forms their resources name (which may carry XMP of their own). Return their kinds."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    def resolved(value):
+        return value.get_object() if value is not None else None
+
+    found = set()
+    root = reader.root_object
+    holders, seen, stack = [root], set(), [root.get("/Pages")]
+    while stack:
+        node = resolved(stack.pop())
+        if not isinstance(node, DictionaryObject) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        holders.append(node)
+        kids = resolved(node.get("/Kids"))
+        if isinstance(kids, ArrayObject):
+            stack.extend(kids)
+    for holder in holders:
+        for key in ("/Metadata", "/PieceInfo"):
+            if key in holder:
+                found.add("xmp" if key == "/Metadata" else "software")
+                del holder[key]
+        resources = resolved(holder.get("/Resources")) if holder is not root else None
+        objects = (
+            resolved(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
+        )
+        for reference in objects.values() if isinstance(objects, DictionaryObject) else ():
+            item = resolved(reference)
+            if isinstance(item, DictionaryObject) and "/Metadata" in item:
+                del item["/Metadata"]
+                found.add("xmp")
     return found
 
 
