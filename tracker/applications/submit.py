@@ -120,7 +120,7 @@ def generate_reference() -> str:
     while True:
         chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
         reference = f"{prefix}-{chars[:4]}-{chars[4:]}"
-        if db.session.scalar(_REFERENCE_USED, {"reference": reference}) is None:
+        if db.session.connection().scalar(_REFERENCE_USED, {"reference": reference}) is None:
             return reference
 
 
@@ -146,8 +146,9 @@ _REFERENCE_USED = (
 def find_by_form_token(token: str) -> Application | None:
     """Return the application a form token already produced, if any."""
     # Asked by every form sent, and almost always answered "none": by id, the row only
-    # when there is one.
-    application_id = db.session.scalar(_BY_FORM_TOKEN, {"token": token})
+    # when there is one. The id is read through the connection, as a plain value: the
+    # session's round of flushing and loading costs more than the look-up.
+    application_id = db.session.connection().scalar(_BY_FORM_TOKEN, {"token": token})
     return None if application_id is None else db.session.get(Application, application_id)
 
 

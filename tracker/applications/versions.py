@@ -261,8 +261,9 @@ _EARLIER_VERSIONS = (
 def version_number(application: Application) -> int:
     """Return 1 for an address's first application to a call, 2 for the next, and so on."""
     # Counted, not listed (versions_of): the acknowledgement and the thanks page need only
-    # the number, and reading every earlier version's row costs time inside the write.
-    earlier = db.session.scalar(
+    # the number, and reading every earlier version's row costs time inside the write. A
+    # plain value through the connection: the application is flushed, nothing else counts.
+    earlier = db.session.connection().scalar(
         _EARLIER_VERSIONS,
         {
             "call_id": application.call_id,
