@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from tests.applying import application_form, check_page_fields, is_check_page
 from tracker.extensions import db
-from tracker.models import Application, Tag
+from tracker.models import Application, Document, Tag
 from tracker.web.access import public
 
 
@@ -32,7 +32,18 @@ def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
     ROLLBACK); nothing else is prepared, however often it runs."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("prepared statements on PostgreSQL")
-    application = make_application()
+    # A writing sample not measured yet: the page asks whether its job failed.
+    sample = Document(
+        kind="writing_sample",
+        filename="sample.txt",
+        file_type="txt",
+        content_type="text/plain",
+        size=1,
+        sha256="0" * 64,
+        storage_key="not-read-by-the-page",
+        flags=[],
+    )
+    application = make_application(documents=[sample])
     db.session.commit()
     db.engine.dispose()
     for _ in range(3):
@@ -42,7 +53,7 @@ def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
     # The candidate page's application with its documents (read by the access policy: need
     # to know), its neighbours in the inbox, its answers, its timeline, the person's
     # applications and versions, the tags (with those hidden from an editor), the
-    # assignments; the inbox's rows' lists, my ratings, the addresses' versions, the change
+    # assignments, the writing sample's latest measuring job; the inbox's rows' lists, my ratings, the addresses' versions, the change
     # counts; the account of every staff request, the tags hidden from an editor, every
     # account (with and without guests), the header's unread notifications.
     assert prepared_statements() == [
@@ -54,6 +65,7 @@ def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
         "SELECT assignments.id, assignments.reference,",
         "SELECT change_counts.name, change_counts.value",
         "SELECT count(*) AS",
+        "SELECT jobs.status, jobs.last_error",
         "SELECT kinds.kind, status_changes.id,",
         "SELECT ratings.application_id FROM",
         "SELECT relatives.kind, applications.id,",

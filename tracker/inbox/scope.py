@@ -154,9 +154,9 @@ def hidden_among(ids: Iterable[int], user: User | None) -> set[int]:
     """Return those of the application *ids* that *user* may not see (applicants at risk
     they are not named for): one query over applicant_safety, none without ids or for
     admins. For rows already read with their neighbours (relatives, copies, versions)."""
-    hidden = hidden_from(user)
     ids = list(ids)
-    if hidden is None or not ids:
+    hidden = hidden_from(user) if ids else None
+    if hidden is None:
         return set()
     return set(db.session.scalars(hidden.where(ApplicantSafety.application_id.in_(ids))))
 

@@ -8,9 +8,10 @@ from functools import cache
 
 from babel import Locale
 from flask_babel import format_decimal
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from tracker.database import PREPARE
 from tracker.enums import DocumentKind, JobStatus
 from tracker.extensions import db
 from tracker.inbox.scope import hidden_among
@@ -162,16 +163,23 @@ def _copy(match: SampleMatch) -> CopyNotice:
     )
 
 
+# Asked on every view of a candidate whose writing sample is not measured yet: built once
+# and prepared on PostgreSQL (building it, its JSON path and its cache key, and planning it
+# cost more than running it).
+_LATEST_FACTS_JOB = (
+    select(Job.status, Job.last_error)
+    .where(Job.kind == SAMPLE_FACTS)
+    .where(Job.payload["application_id"].as_integer() == bindparam("application_id"))
+    .order_by(Job.id.desc())
+    .limit(1)
+    .execution_options(**PREPARE)
+)
+
+
 def _failure(application_id: int) -> str | None:
     """Return the error of the application's latest sample_facts job if it failed for
     good; None while one is queued, running or retrying (or none was queued)."""
-    job = db.session.execute(
-        select(Job.status, Job.last_error)
-        .where(Job.kind == SAMPLE_FACTS)
-        .where(Job.payload["application_id"].as_integer() == application_id)
-        .order_by(Job.id.desc())
-        .limit(1)
-    ).first()
+    job = db.session.execute(_LATEST_FACTS_JOB, {"application_id": application_id}).first()
     if job is None or job.status != JobStatus.FAILED.value:
         return None
     return job.last_error or ""
