@@ -15,6 +15,7 @@ from tracker.models import (
     ApplicationRegion,
     ApplicationTopic,
     Call,
+    Document,
     utcnow,
 )
 
@@ -53,3 +54,19 @@ def new_application(
     if at_risk:
         fields["safety"] = ApplicantSafety(call_id=fields["call"].id)
     return Application(**fields)
+
+
+def new_document(kind: str = "cv", /, **changes) -> Document:
+    """Return an unsaved plain-text document row of *kind*, with *changes* applied. Its
+    storage key names no stored file unless the caller gives one that does."""
+    fields = {
+        "kind": kind,
+        "filename": f"{kind}.txt",
+        "file_type": "txt",
+        "content_type": "text/plain",
+        "size": 1,
+        "sha256": "0" * 64,
+        "storage_key": "0" * 32,
+        "flags": [],
+    }
+    return Document(**(fields | changes))

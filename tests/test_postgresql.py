@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.applying import application_form, check_page_fields, is_check_page
+from tests.stored import new_document
 from tracker.extensions import db
-from tracker.models import Application, Document, Tag
+from tracker.models import Application, Tag
 from tracker.web.access import public
 
 
@@ -33,17 +34,7 @@ def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
     if db.engine.dialect.name != "postgresql":
         pytest.skip("prepared statements on PostgreSQL")
     # A writing sample not measured yet: the page asks whether its job failed.
-    sample = Document(
-        kind="writing_sample",
-        filename="sample.txt",
-        file_type="txt",
-        content_type="text/plain",
-        size=1,
-        sha256="0" * 64,
-        storage_key="not-read-by-the-page",
-        flags=[],
-    )
-    application = make_application(documents=[sample])
+    application = make_application(documents=[new_document("writing_sample")])
     db.session.commit()
     db.engine.dispose()
     for _ in range(3):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.drawn_pdfs import pdf_with_pages, store_pdf
 from tests.hostile_files import SAMPLES
+from tests.stored import new_document
 from tracker.applications.ratings import add_rating, recuse
 from tracker.documents import pages
 from tracker.documents.pages import (
@@ -23,7 +24,7 @@ from tracker.documents.pages import (
 )
 from tracker.documents.storage import delete_stored, storage_root
 from tracker.extensions import db
-from tracker.models import AuditEvent, Document
+from tracker.models import AuditEvent
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Not a PDF at all; a PDF whose catalogue names no pages.
@@ -243,16 +244,8 @@ def test_page_endpoint_refuses_pages_that_are_not_shown(editor_client, make_appl
 def test_page_endpoint_serves_only_pdfs_that_exist_and_draw(editor_client, make_application):
     application = make_application()
     broken = store_pdf(application, NOT_A_PDF, kind="writing_sample")
-    text = Document(
-        application=application,
-        kind="cover_letter",
-        filename="letter.txt",
-        file_type="txt",
-        content_type="text/plain",
-        size=5,
-        sha256="0" * 64,
-        storage_key="b" * 32,
-        flags=[],
+    text = new_document(
+        "cover_letter", application=application, filename="letter.txt", size=5, storage_key="b" * 32
     )
     db.session.add(text)
     db.session.commit()

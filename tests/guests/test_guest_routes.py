@@ -4,6 +4,7 @@ scope), or refused."""
 from __future__ import annotations
 
 from tests.conftest import hidden_fields
+from tests.stored import new_document
 from tracker.documents.storage import new_staging_path, store_staged
 from tracker.extensions import db
 from tracker.models import Document
@@ -52,17 +53,8 @@ ARGUMENTS = {
 def _document(application) -> Document:
     path = new_staging_path()
     path.write_bytes(b"Lebenslauf\n")
-    document = Document(
-        application=application,
-        kind="cv",
-        filename="cv.txt",
-        file_type="txt",
-        content_type="text/plain",
-        size=11,
-        sha256="0" * 64,
-        storage_key=store_staged(path),
-        flags=[],
-        text="Lebenslauf",
+    document = new_document(
+        "cv", application=application, size=11, storage_key=store_staged(path), text="Lebenslauf"
     )
     db.session.add(document)
     db.session.commit()

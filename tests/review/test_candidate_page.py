@@ -13,6 +13,7 @@ from tests.applying import application_form, post
 from tests.conftest import hidden_fields
 from tests.drawn_pdfs import pdf_with_pages, store_pdf
 from tests.sql_log import statements_sent
+from tests.stored import new_document
 from tracker.applications.people import name_key
 from tracker.applications.pipeline import set_status
 from tracker.applications.ratings import add_rating
@@ -23,7 +24,6 @@ from tracker.models import (
     Application,
     AuditEvent,
     Comment,
-    Document,
     OutboxEmail,
     Rating,
     Recusal,
@@ -146,16 +146,12 @@ def test_page_shows_every_field_of_a_submitted_application(editor_client, client
 def test_preview_shows_only_the_first_3000_characters(editor_client, make_application, app):
     application = make_application()
     db.session.add(
-        Document(
+        new_document(
+            "writing_sample",
             application=application,
-            kind="writing_sample",
             filename="long.txt",
-            file_type="txt",
-            content_type="text/plain",
             size=9000,
-            sha256="0" * 64,
             storage_key="a" * 32,
-            flags=[],
             text="a" * 2999 + "XYZ" + "b" * 5000,
         )
     )
