@@ -566,3 +566,23 @@ def test_a_pdf_loses_every_metadata_stream_and_its_file_identifier():
     picture = reader.pages[0]["/Resources"]["/XObject"]["/Im1"].get_object()
     assert (picture["/Subtype"], picture.get_data()) == ("/Image", b"\x80")
     staged.path.unlink()
+
+
+@pytest.mark.usefixtures("english")
+def test_a_pdf_with_nothing_to_remove_is_stored_as_it_was_sent():
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.metadata = None
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    original = buffer.getvalue()
+    assert b"/Info" not in original
+    assert b"/Metadata" not in original
+
+    staged = _stage(original, "cv.pdf")
+
+    assert staged.metadata_removed == ()
+    assert staged.path.read_bytes() == original
+    staged.path.unlink()
