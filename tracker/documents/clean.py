@@ -223,7 +223,7 @@ def _detach_metadata(reader) -> set[str]:
             if key in holder:
                 found.add("xmp" if key == "/Metadata" else "software")
                 del holder[key]
-        resources = resolved(holder.get("/Resources")) if holder is not root else None
+        resources = resolved(holder.get("/Resources"))
         objects = (
             resolved(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
         )
