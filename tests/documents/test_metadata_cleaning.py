@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -322,7 +323,9 @@ def test_a_text_file_has_no_metadata(app, client, call, editor_client):
     assert page.count("No metadata found") == 1
 
 
-def signed_pdf() -> bytes:
+def signed_pdf(*, flagged: bool = True) -> bytes:
+    """Tamar's PDF with a signed field; not *flagged*: without the form's /SigFlags, the
+    field a kid of another, so that only walking the fields finds the signature."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
 
@@ -339,12 +342,14 @@ def signed_pdf() -> bytes:
             NameObject("/V"): writer._add_object(signature),
         }
     )
-    writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
-        {
-            NameObject("/Fields"): ArrayObject([writer._add_object(field)]),
-            NameObject("/SigFlags"): NumberObject(3),
-        }
-    )
+    top = writer._add_object(field)
+    if not flagged:
+        parent = DictionaryObject({NameObject("/Kids"): ArrayObject([top])})
+        top = writer._add_object(parent)
+    form = DictionaryObject({NameObject("/Fields"): ArrayObject([top])})
+    if flagged:
+        form[NameObject("/SigFlags")] = NumberObject(3)
+    writer.root_object[NameObject("/AcroForm")] = form
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -364,6 +369,13 @@ def encrypted_docx() -> bytes:
     [
         (
             signed_pdf,
+            "cv.pdf",
+            "Dieses PDF ist digital signiert. Wir entfernen vor dem Speichern aus jedem "
+            "Dokument die Angaben zur Verfasserin oder zum Verfasser, und das würde die "
+            "Signatur ungültig machen. Bitte laden Sie eine Kopie ohne Signatur hoch.",
+        ),
+        (
+            functools.partial(signed_pdf, flagged=False),
             "cv.pdf",
             "Dieses PDF ist digital signiert. Wir entfernen vor dem Speichern aus jedem "
             "Dokument die Angaben zur Verfasserin oder zum Verfasser, und das würde die "

@@ -201,34 +201,21 @@ def _detach_metadata(reader) -> set[str]:
     """Take the XMP streams and application data out of the reader's own objects, before
     anything is copied: from the catalog, every node of the page tree, and the images and
     forms their resources name (which may carry XMP of their own). Return their kinds."""
-    from pypdf.generic import ArrayObject, DictionaryObject
+    from pypdf.generic import DictionaryObject
 
-    def resolved(value):
-        return value.get_object() if value is not None else None
+    from tracker.documents.pdf import entry, tree_nodes
 
     found = set()
     root = reader.root_object
-    holders, seen, stack = [root], set(), [root.get("/Pages")]
-    while stack:
-        node = resolved(stack.pop())
-        if not isinstance(node, DictionaryObject) or id(node) in seen:
-            continue
-        seen.add(id(node))
-        holders.append(node)
-        kids = resolved(node.get("/Kids"))
-        if isinstance(kids, ArrayObject):
-            stack.extend(kids)
-    for holder in holders:
+    for holder in [root, *tree_nodes([root.get("/Pages")])]:
         for key in ("/Metadata", "/PieceInfo"):
             if key in holder:
                 found.add("xmp" if key == "/Metadata" else "software")
                 del holder[key]
-        resources = resolved(holder.get("/Resources"))
-        objects = (
-            resolved(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
-        )
+        resources = entry(holder, "/Resources")
+        objects = entry(resources, "/XObject") if isinstance(resources, DictionaryObject) else None
         for reference in objects.values() if isinstance(objects, DictionaryObject) else ():
-            item = resolved(reference)
+            item = reference.get_object()
             if isinstance(item, DictionaryObject) and "/Metadata" in item:
                 del item["/Metadata"]
                 found.add("xmp")
@@ -253,30 +240,21 @@ def _is_signed(reader) -> bool:
     """Tell whether the PDF carries a signature (DocMDP or usage rights, or a signed field)."""
     from pypdf.generic import ArrayObject, DictionaryObject
 
+    from tracker.documents.pdf import entry, tree_nodes
+
     root = reader.trailer["/Root"]
     if "/Perms" in root:
         return True
-    form = root.get("/AcroForm")
-    form = form.get_object() if form is not None else None
+    form = entry(root, "/AcroForm")
     if not isinstance(form, DictionaryObject):
         return False
     if int(form.get("/SigFlags", 0) or 0) & 1:
         return True
-    fields = form.get("/Fields")
-    stack = list(fields.get_object()) if fields is not None else []
-    seen = 0
-    while stack and seen < 100_000:
-        seen += 1
-        field = stack.pop().get_object()
-        if not isinstance(field, DictionaryObject):
-            continue
-        if field.get("/FT") == "/Sig" and "/V" in field:
-            return True
-        kids = field.get("/Kids")
-        kids = kids.get_object() if kids is not None else None
-        if isinstance(kids, ArrayObject):
-            stack.extend(kids)
-    return False
+    fields = entry(form, "/Fields")
+    return any(
+        field.get("/FT") == "/Sig" and "/V" in field
+        for field in tree_nodes(fields if isinstance(fields, ArrayObject) else ())
+    )
 
 
 # -- zip archives (DOCX, ODT) --------------------------------------------------------------

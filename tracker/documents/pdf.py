@@ -220,10 +220,30 @@ def _children(item: DictionaryObject, role: str) -> list[tuple[object, str]]:
     return children
 
 
-def _name(item: DictionaryObject, key: str) -> object:
-    # dict.get would return an unresolved reference; a name may sit in an object of its own.
+def entry(item: DictionaryObject, key: str) -> object:
+    """Return *item*'s value under *key*, resolved (None if it has none): dict.get would
+    return an unresolved reference, and any value may sit in an object of its own."""
     value = item.get(key)
     return None if value is None else value.get_object()
+
+
+def tree_nodes(roots) -> Iterator[DictionaryObject]:
+    """Yield every dictionary of the trees *roots* begin (a page tree's root, a form's
+    fields), each node and then what its /Kids name, once each however the file loops."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if node is not None else None
+        if not isinstance(node, DictionaryObject) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        kids = entry(node, "/Kids")
+        if isinstance(kids, ArrayObject):
+            stack.extend(kids)
 
 
 def _judge_dictionary(item: DictionaryObject, role: str) -> set[str]:
@@ -231,14 +251,14 @@ def _judge_dictionary(item: DictionaryObject, role: str) -> set[str]:
 
     found = set()
     if role not in {"catalog", "page"} and (
-        "/JS" in item or _name(item, "/S") in _SCRIPT_ACTIONS or "/AA" in item
+        "/JS" in item or entry(item, "/S") in _SCRIPT_ACTIONS or "/AA" in item
     ):
         found.add(INTERACTIVE_SCRIPT_FLAG)
         # A form field's "page opened" trigger runs without a click, as a page's own does.
-        triggers = _name(item, "/AA")
+        triggers = entry(item, "/AA")
         if isinstance(triggers, DictionaryObject) and _PAGE_TRIGGERS & set(triggers.keys()):
             found.add(PAGE_ACTION_FLAG)
-    if "/EF" in item or _name(item, "/Type") == "/EmbeddedFile" or "/EmbeddedFiles" in item:
+    if "/EF" in item or entry(item, "/Type") == "/EmbeddedFile" or "/EmbeddedFiles" in item:
         found.add(EMBEDDED_FILE_FLAG)
     if "/EF" in item and not _is_document_name(item):
         raise pdf_attachment()
