@@ -74,6 +74,34 @@ def server_env(database_url: str, storage_root: str | Path, **extra: str) -> dic
     return env
 
 
+REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@contextlib.contextmanager
+def redis_limits() -> Iterator[dict[str, str] | None]:
+    """Yield the environment that makes a server count its rate limits in Redis, under a
+    prefix of their own that is cleared afterwards; None if no Redis answers at REDIS_URL.
+
+    Production counts them there once it runs more than one worker (gunicorn.conf.py).
+    """
+    import redis  # only where limits are counted across workers
+
+    store = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        store.ping()
+    except redis.exceptions.ConnectionError:
+        store.close()
+        yield None
+        return
+    prefix = f"soak-{secrets.token_hex(6)}"
+    try:
+        yield {"REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    finally:
+        for key in store.scan_iter(f"LIMITER/{prefix}/*"):
+            store.delete(key)
+        store.close()
+
+
 @dataclass
 class Server:
     """A running gunicorn: its master process, port and log file."""

@@ -24,7 +24,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import redis
 from sqlalchemy import func, select
 
 from tests.production import PRIVACY_SETTINGS
@@ -273,7 +272,6 @@ def soak_postgres_restart(site: Site) -> None:
     site.check_whole("after the restart")
 
 
-REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/0")
 WORKERS = 4
 # What a burst may get past a limit that counts only outcomes (stored applications, wrong
 # passwords): each worker may be between its check and its count, one request at a time.
@@ -283,13 +281,14 @@ STAFF_PASSWORD = secrets.token_urlsafe(16)
 
 def soak_limits(site: Site) -> None:
     """Production with 4 workers and the counts in Redis: each limit holds, whoever answers."""
-    store = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    try:
-        store.ping()
-    except redis.exceptions.ConnectionError as error:
-        print(f"rate limits across workers: skipped (no Redis at {REDIS_URL}: {error})")
-        return
-    prefix = f"soak-{secrets.token_hex(6)}"
+    with harness.redis_limits() as limits:
+        if limits is None:
+            print(f"rate limits across workers: skipped (no Redis at {harness.REDIS_URL})")
+            return
+        _soak_limits(site, limits)
+
+
+def _soak_limits(site: Site, limits: dict[str, str]) -> None:
     with site.app.app_context():
         for address in ("ana@example.org", "ben@example.org"):
             db.session.add(
@@ -306,8 +305,7 @@ def soak_limits(site: Site) -> None:
         "TRACKER_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "PUBLIC_BASE_URL": "https://experts.example.org",
-        "REDIS_URL": REDIS_URL,
-        "RATELIMIT_KEY_PREFIX": prefix,
+        **limits,
         # The defaults of tracker/config.py, named here because the checks below count them.
         "APPLY_LIMIT_PER_IP": "20 per hour",
         "APPLY_LIMIT_PER_EMAIL": "5 per day",
@@ -317,16 +315,13 @@ def soak_limits(site: Site) -> None:
         # Production refuses to start without the privacy controller's details.
         **PRIVACY_SETTINGS,
     }
-    print(f"rate limits: production, {WORKERS} gunicorn workers, counts in Redis ({REDIS_URL})")
-    try:
-        with site.serve("limits", workers=WORKERS, **env) as server:
-            limit_per_address(site, server)
-            limit_per_ip(site, server)
-            limit_per_account(server)
-    finally:
-        for key in store.scan_iter(f"LIMITER/{prefix}/*"):
-            store.delete(key)
-        store.close()
+    print(
+        f"rate limits: production, {WORKERS} gunicorn workers, counts in Redis ({harness.REDIS_URL})"
+    )
+    with site.serve("limits", workers=WORKERS, **env) as server:
+        limit_per_address(site, server)
+        limit_per_ip(site, server)
+        limit_per_account(server)
 
 
 def at_once(count: int, send) -> list:
