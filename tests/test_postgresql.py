@@ -4,10 +4,11 @@ writes still rolled back when a request does not commit them."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from tests.applying import application_form, check_page_fields, is_check_page
 from tests.stored import new_document
+from tracker.database import begin_write
 from tracker.extensions import db
 from tracker.models import Application, Tag
 from tracker.web.access import public
@@ -91,6 +92,32 @@ def test_a_request_that_wrote_without_committing_is_rolled_back(app, one_connect
     assert client.get("/test/write").text == "written"
     assert client.get("/test/update").text == "updated"
     assert db.session.scalars(select(Tag.name)).all() == ["kept"]
+
+
+def test_a_transaction_that_only_read_goes_on_as_the_write_transaction(app, one_connection):
+    """begin_write on PostgreSQL: after reads only, no COMMIT and BEGIN (the same transaction
+    goes on, what was loaded is expired as a commit would); after a write, the write is
+    committed first, whatever the write transaction then does."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite always begins the write transaction anew (BEGIN IMMEDIATE)")
+    db.session.add(Tag(name="kept"))
+    db.session.commit()
+
+    tag = db.session.scalar(select(Tag))
+    started = db.session.scalar(text("SELECT transaction_timestamp()"))
+    begin_write(prepared=True)
+    assert db.session.scalar(text("SELECT transaction_timestamp()")) == started
+    assert inspect(tag).expired
+    tag.name = "renamed"
+    db.session.commit()
+
+    db.session.add(Tag(name="flushed"))
+    db.session.flush()
+    started = db.session.scalar(text("SELECT transaction_timestamp()"))
+    begin_write()
+    assert db.session.scalar(text("SELECT transaction_timestamp()")) != started
+    db.session.rollback()
+    assert sorted(db.session.scalars(select(Tag.name))) == ["flushed", "renamed"]
 
 
 def test_a_read_that_failed_is_rolled_back_and_the_connection_serves_the_next_request(

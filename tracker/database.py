@@ -87,9 +87,26 @@ def begin_write(*, prepared: bool = False) -> None:
 
     *prepared*: on PostgreSQL every statement of the transaction is prepared, as if marked
     :data:`PREPARE` – for a transaction that runs the same statements every time.
+
+    On PostgreSQL a transaction that has only read goes on as the one that writes: at READ
+    COMMITTED every statement reads its own snapshot, so a new transaction would see
+    nothing more, and its COMMIT and BEGIN were two round trips (and a connection returned
+    to the pool and taken again) for nothing. What was loaded is expired all the same, as
+    the commit would have done.
     """
-    db.session.commit()
-    db.session.connection(execution_options={_IMMEDIATE: True, **(PREPARE if prepared else {})})
+    options = {_IMMEDIATE: True, **(PREPARE if prepared else {})}
+    session = db.session()
+    if on_postgresql() and not (session.new or session.dirty or session.deleted):
+        from tracker.postgresql import has_only_read
+
+        connection = session.connection()
+        if has_only_read(connection):
+            if session.expire_on_commit:
+                session.expire_all()
+            connection.execution_options(**options)
+            return
+    session.commit()
+    session.connection(execution_options=options)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ import select
 
 import psycopg
 from psycopg.pq import TransactionStatus
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DisconnectionError
 
 # More executions than a connection ever sees: psycopg prepares only what it is asked to.
@@ -53,6 +53,11 @@ def replace_closed_connections(engine: Engine) -> None:
     def on_checkout(dbapi_connection, _record, _proxy):
         if dbapi_connection.closed or _has_input(dbapi_connection.fileno()):
             raise DisconnectionError("the server closed the connection")
+
+
+def has_only_read(connection: Connection) -> bool:
+    """Tell whether *connection*'s transaction has sent nothing but SELECT statements."""
+    return not connection.info.get(_WROTE, False)
 
 
 def _has_input(fd: int) -> bool:
