@@ -210,17 +210,24 @@ def _seed(n: int) -> None:
             )
         )
         db.session.commit()
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
         db.engine.dispose()
-    if url := postgresql_url(n):
-        # As autovacuum leaves a database in use: the visibility map set, so that counts
-        # can use index-only scans (VACUUM cannot run inside a transaction).
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-        engine.dispose()
+    settle_statistics(scratch_config(n)["SQLALCHEMY_DATABASE_URI"])
     print(f"seeded {n} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def settle_statistics(url: str) -> None:
+    """Leave the database at *url*, just filled in bulk, as a database in use is: its
+    planner statistics gathered (ANALYZE), on PostgreSQL also its visibility map set, so
+    that counts can use index-only scans (VACUUM, which cannot run inside a transaction).
+
+    Autovacuum does both a while after rows change; a bench that ran before it would time
+    plans made for empty tables (the sample-language filter's SQL: 24.7 ms against 4.1 at
+    100,000 on PostgreSQL).
+    """
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM ANALYZE" if url.startswith("postgresql") else "ANALYZE"))
+    engine.dispose()
 
 
 if __name__ == "__main__":
