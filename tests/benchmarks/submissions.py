@@ -65,8 +65,8 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
         None,
         None,
         f">= 50/s (errors {errors}, rows +{rows}, files +{files}, "
-        f"rate limits counted in {'Redis' if limits else 'memory: no Redis answered'}, "
         f"acknowledgements +{acknowledgements}, extraction jobs +{extractions}; "
+        f"rate limits counted in {'Redis' if limits else 'memory: no Redis answered'}; "
         f"CPU ms a submission: {cpu})",
         rate >= 50 and errors == 0 and whole,
     )
