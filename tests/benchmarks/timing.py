@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
+# A p95 of 30 samples lies between the second and third slowest, where one hiccup of a
+# shared machine moves it; of 100, between the fifth and sixth.
+REPEATS = int(os.environ.get("BENCH_REPEATS", "100"))
 WARMUP = 3
 # How much slower a page may get from N = 10,000 to 100,000 (`--compare`).
 GROWTH_GOAL = 1.5
@@ -35,6 +37,27 @@ def timed(action: Callable[[], object], repeats: int = REPEATS) -> list[float]:
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def timed_alternately(
+    action: Callable[[], object], baseline: Callable[[], object], repeats: int = REPEATS
+) -> tuple[list[float], list[float]]:
+    """Return *repeats* wall times in ms of *action* and of *baseline*, taken in turn.
+
+    A page and the baseline it is judged against are timed one after the other, sample by
+    sample, not in two blocks: a machine shared with others speeds up and slows down by the
+    minute, and two blocks would compare the page in one minute with its SQL in the next.
+    """
+    for _ in range(WARMUP):
+        action()
+        baseline()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for timed_samples, work in zip(samples, (action, baseline), strict=True):
+            started = time.perf_counter()
+            work()
+            timed_samples.append((time.perf_counter() - started) * 1000)
     return samples
 
 
