@@ -147,15 +147,22 @@ def test_mail_outage_then_recovery_delivers_every_email_once(smtp_down, app, cli
     assert set(db.session.scalars(select(OutboxEmail.status))) == {EmailStatus.SENT.value}
 
 
-def _disk_full(*_args, **_kwargs):
-    raise OSError(errno.ENOSPC, "No space left on device")
+# Both ways a disk says that no file fits: full, or the account's quota used up.
+NO_SPACE = pytest.mark.parametrize(
+    "error_number", [errno.ENOSPC, errno.EDQUOT], ids=["disk full", "over quota"]
+)
+
+
+def _no_space(error_number: int):
+    raise OSError(error_number, os.strerror(error_number))
 
 
 class _FullDisk:
-    """A file opened for writing on a full disk: every write fails with ENOSPC."""
+    """A file opened for writing on a full disk: every write fails with *error_number*."""
 
-    def __init__(self, handle):
+    def __init__(self, handle, error_number):
         self.handle = handle
+        self.error_number = error_number
 
     def __enter__(self):
         return self
@@ -163,17 +170,21 @@ class _FullDisk:
     def __exit__(self, *_exc):
         self.handle.close()
 
-    write = staticmethod(_disk_full)
+    def write(self, _data):
+        _no_space(self.error_number)
 
 
-def test_disk_full_while_staging_keeps_answers_and_stores_nothing(app, client, call, monkeypatch):
+@NO_SPACE
+def test_disk_full_while_staging_keeps_answers_and_stores_nothing(
+    app, client, call, monkeypatch, error_number
+):
     assert post(client, call, application_form(client, call)).status_code == 302
     before = sorted(stored_files(app))
     real_fdopen = os.fdopen
 
     def fdopen(fd, mode="r", *args, **kwargs):
         handle = real_fdopen(fd, mode, *args, **kwargs)
-        return _FullDisk(handle) if "w" in mode else handle
+        return _FullDisk(handle, error_number) if "w" in mode else handle
 
     # The standard library's fdopen is the seam: staging writes through it, and a full
     # disk shows itself there as ENOSPC on write.
@@ -189,14 +200,17 @@ def test_disk_full_while_staging_keeps_answers_and_stores_nothing(app, client, c
     assert staged_files(app) == []
 
 
-def test_disk_full_while_storing_answers_503_and_stores_nothing(app, client, call, monkeypatch):
+@NO_SPACE
+def test_disk_full_while_storing_answers_503_and_stores_nothing(
+    app, client, call, monkeypatch, error_number
+):
     real_fsync = os.fsync
 
     def fsync(fd):
         # Storing flushes each file, then the directories holding the new names; the disk
         # fills up at the directory flush, after a file may already have moved into place.
         if stat.S_ISDIR(os.fstat(fd).st_mode):
-            _disk_full()
+            _no_space(error_number)
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)

@@ -22,7 +22,6 @@ removes folders whose token has expired.
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import time
@@ -32,6 +31,7 @@ from werkzeug.datastructures import FileStorage
 
 from tracker.documents.refusals import no_space
 from tracker.documents.storage import backend
+from tracker.documents.storage.backend import is_out_of_space
 from tracker.documents.validate import StagedFile, stage_upload
 from tracker.enums import DocumentKind, FileType
 from tracker.tokens import keyed_digest
@@ -39,8 +39,6 @@ from tracker.tokens import keyed_digest
 __all__ = ["KeptFile", "discard", "expire", "forget", "keep", "kept_files", "store_kept"]
 
 logger = logging.getLogger(__name__)
-
-_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ def keep(token: str, kind: DocumentKind, upload: FileStorage) -> KeptFile:
         store.put_kept_bytes(folder, f"{kind.value}.json", _metadata(staged))
     except BaseException as error:
         staged.path.unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+        if is_out_of_space(error):
             raise no_space() from error
         raise
     return _kept(folder, kind, json.loads(_metadata(staged)))

@@ -10,7 +10,6 @@ whatever the sender chose to write.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import logging
 import re
@@ -39,6 +38,7 @@ from tracker.documents.refusals import (
     wrong_type,
 )
 from tracker.documents.storage import CHUNK_SIZE, new_staging_path
+from tracker.documents.storage.backend import is_out_of_space
 from tracker.enums import FileType
 
 __all__ = [
@@ -100,12 +100,6 @@ _BIDI_CONTROLS = frozenset(
 )
 # Quotes would end a quoted header or attribute value wherever the name is echoed.
 _QUOTES = frozenset("\"'")
-
-
-# ENOSPC change (operations): a full disk while staging is the server's problem, but the
-# applicant still gets the form back with their answers and a plain message, and
-# submit_application discards every other staged file as for any refused upload.
-_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 @dataclass(frozen=True)
@@ -199,8 +193,10 @@ def stage_upload(upload: FileStorage) -> StagedFile:
         cleaned_size = path.stat().st_size
     except BaseException as error:
         path.unlink(missing_ok=True)
-        # ENOSPC change: see _DISK_FULL.
-        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+        # A full disk while staging is the server's problem, but the applicant still gets
+        # the form back with their answers and a plain message, and submit_application
+        # discards every other staged file as for any refused upload.
+        if is_out_of_space(error):
             logger.warning("staging an upload failed: no space left on the device")
             raise no_space() from error
         raise

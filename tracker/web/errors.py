@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import math
 import time
 from datetime import UTC, datetime, timedelta
@@ -13,7 +12,7 @@ from flask_babel import format_decimal, format_timedelta, gettext
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from tracker.documents.storage.backend import StorageUnreachable
+from tracker.documents.storage.backend import StorageUnreachable, is_out_of_space
 from tracker.extensions import db, limiter
 from tracker.web.problems import is_api_request, problem_response
 
@@ -24,7 +23,6 @@ RETRY_AFTER_SECONDS = 10
 # SQLite reports these conditions as OperationalError; everything else it reports that way
 # ("no such table", a syntax error) is a bug and stays a 500.
 _SQLITE_TRANSIENT = ("database is locked", "database is busy", "database or disk is full")
-_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class DatabaseUnavailable(ServiceUnavailable):
@@ -180,9 +178,7 @@ def is_transient_database_error(error: BaseException) -> bool:
 def is_disk_full(error: BaseException) -> bool:
     """Tell whether *error* is "no space left on device" (or over quota), or the storage
     service (S3) did not answer: either way no file can be stored right now."""
-    return isinstance(error, StorageUnreachable) or (
-        isinstance(error, OSError) and error.errno in _DISK_FULL
-    )
+    return isinstance(error, StorageUnreachable) or is_out_of_space(error)
 
 
 def render_unavailable(error: Exception):

@@ -12,6 +12,7 @@ Callers never see which backend is active: they go through `tracker.documents.st
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -37,6 +38,11 @@ GRACE_SECONDS = 3600
 class StorageUnreachable(OSError):
     """The storage service did not answer, or refused the request (an outage, a missing
     bucket, wrong credentials): nothing was stored, the request may be tried again."""
+
+
+def is_out_of_space(error: BaseException) -> bool:
+    """Tell whether *error* is "no space left on device" or over quota: no file fits now."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def check_key(key: object) -> str:
