@@ -9,10 +9,10 @@ from flask import Flask
 
 from tracker.api_cli import api_group
 from tracker.experts.cli import (
-    AT_RISK_CONTACTS_HELP,
     experts_group,
     export_assignments_command,
     export_experts_command,
+    export_file_options,
 )
 from tracker.extensions import db
 from tracker.replies.fetch import replies_group
@@ -291,20 +291,12 @@ def export_group() -> None:
 
 
 @export_group.command("applications")
-@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
 @click.option("--region", default=None, help="Only applicants who cover this region (its key).")
 @click.option("--call", "call_id", type=int, default=None, help="Only this call id.")
 @click.option("--q", "query", default=None, help="Full-text search, as in the inbox.")
 @click.option("--columns", default=None, help="Comma-separated columns (default: all).")
-@click.option(
-    "--headers",
-    type=click.Choice(["keys", "people"]),
-    default="keys",
-    help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
-)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-@click.option("--at-risk-contacts", is_flag=True, help=AT_RISK_CONTACTS_HELP)
+@export_file_options
 def export_applications_command(
     file_format: str,
     statuses: tuple[str, ...],

@@ -7,6 +7,7 @@ imported – the file as a whole cannot be, or the answer to the question was no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -130,24 +131,37 @@ def _export(kind: str, file_format: str, headers: str, output: str, at_risk: boo
     click.echo(f"Wrote {count} {kind} to {output}.")
 
 
-AT_RISK_CONTACTS_HELP = (
-    "Include the contact details of applicants at risk (left out by default; audited)."
-)
+def export_file_options(command: Callable) -> Callable:
+    """Give an ``export`` command the options every export takes: the file's format, its
+    column headers, where it is written, and whether it holds the contacts of applicants
+    at risk."""
+    options = (
+        click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv"),
+        click.option(
+            "--headers",
+            type=click.Choice(["keys", "people"]),
+            default="keys",
+            help="Column headers: the keys (default, for scripts) or words, as the admin page "
+            "gives.",
+        ),
+        click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True),
+        click.option(
+            "--at-risk-contacts",
+            is_flag=True,
+            help="Include the contact details of applicants at risk (left out by default; "
+            "audited).",
+        ),
+    )
+    for option in reversed(options):  # as if stacked as decorators, in this order
+        command = option(command)
+    return command
 
 
 def _export_command(kind: str, help_text: str) -> click.Command:
     """Return the ``export <kind>`` command."""
 
     @click.command(kind, help=help_text)
-    @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv")
-    @click.option(
-        "--headers",
-        type=click.Choice(["keys", "people"]),
-        default="keys",
-        help="Column headers: the keys (default, for scripts) or words, as the admin page gives.",
-    )
-    @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-    @click.option("--at-risk-contacts", is_flag=True, help=AT_RISK_CONTACTS_HELP)
+    @export_file_options
     def command(file_format: str, headers: str, output: str, at_risk_contacts: bool) -> None:
         _export(kind, file_format, headers, output, at_risk_contacts)
 
