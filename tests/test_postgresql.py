@@ -3,8 +3,10 @@ writes still rolled back when a request does not commit them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, make_url, select, text
 
 from tests.applying import application_form, check_page_fields, is_check_page
 from tests.stored import new_document
@@ -19,6 +21,24 @@ def one_connection(app):
     """The pool emptied: the requests that follow use one connection, one after another."""
     db.session.commit()
     db.engine.dispose()
+
+
+# Where Debian's PostgreSQL listens on its Unix socket (libpq's default directory there).
+SOCKET_DIR = "/var/run/postgresql"
+
+
+@pytest.fixture
+def through_unix_socket(app_config):
+    """The test database reached through the server's Unix socket instead of TCP, as an app
+    on the same host as its database may reach it (README, Deploying)."""
+    url = make_url(app_config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL's Unix socket")
+    port = str(url.port or 5432)
+    if not Path(SOCKET_DIR, f".s.PGSQL.{port}").exists():
+        pytest.skip(f"no PostgreSQL socket in {SOCKET_DIR}")
+    socket_url = url.set(host=None, port=None, query={"host": SOCKET_DIR, "port": port})
+    app_config["SQLALCHEMY_DATABASE_URI"] = socket_url.render_as_string(hide_password=False)
 
 
 def prepared_statements() -> list[str]:
@@ -185,3 +205,20 @@ def test_a_submission_s_statements_are_prepared(app, client, call, make_user):
         "SELECT users.id, users.email,",  # who follows the regions
         "SELECT webhook_endpoints.id, webhook_endpoints.events",  # who hears of it
     ]
+
+
+def test_a_database_on_the_same_host_is_reached_through_its_unix_socket(
+    through_unix_socket, app, editor_client, make_application
+):
+    """A request on a fresh connection and one on the same connection again, taken from the
+    pool after the check of its socket (tracker/postgresql.py), both through the socket."""
+    application = make_application(full_name="Tamar Abashidze")
+    db.session.commit()
+    db.engine.dispose()
+
+    pages = [editor_client.get(f"/review/applications/{application.id}") for _ in range(2)]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert all("Tamar Abashidze" in page.text for page in pages)
+    # No server address: the connection is not a TCP one.
+    assert db.session.scalar(text("SELECT inet_server_addr()")) is None
