@@ -230,9 +230,10 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         # Names this site's counters in a Redis that other sites (or test runs) share.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "tracker"),
-        # Flask-Limiter adds Retry-After (and X-RateLimit-*) in its after-request hook only
-        # with this on; the 429 page itself does not know when the window ends.
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Off: Flask-Limiter would read each limit's window from Redis on every response of
+        # a limited route for its X-RateLimit-* headers. A refusal (429) gets its
+        # Retry-After from tracker.web.errors.tell_when_to_retry instead.
+        "RATELIMIT_HEADERS_ENABLED": False,
         # The public form (POST only): every attempt per client address, and the stored
         # applications per applicant address, so that nobody can use us to flood someone's
         # inbox with acknowledgements from many IPs while an applicant who corrects mistakes

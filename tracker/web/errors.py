@@ -7,7 +7,7 @@ import math
 import time
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app, render_template
+from flask import Flask, Response, current_app, render_template
 from flask_babel import format_decimal, format_timedelta, gettext
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -112,6 +112,21 @@ def wait_advice(seconds: int | None) -> str:
     # threshold=1: 52 minutes stay "52 minutes" (Babel's default would say "1 hour").
     when = format_timedelta(timedelta(seconds=seconds), threshold=1, add_direction=True)
     return gettext("Please try again %(when)s.", when=when)
+
+
+def tell_when_to_retry(response: Response) -> Response:
+    """Give a 429 of a breached rate limit its Retry-After: the seconds its window has left.
+
+    Flask-Limiter's own headers (RATELIMIT_HEADERS_ENABLED) would add it, with the three
+    X-RateLimit-* headers, to every response of every limited route, reading the limit's
+    window from Redis twice for each: four round trips on each post of the application
+    form, for a header that only a refusal needs.
+    """
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        seconds = seconds_to_wait()
+        if seconds is not None:
+            response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def render_error(error: HTTPException):
@@ -221,6 +236,7 @@ def register(app: Flask) -> None:
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(Exception, _dispatch)
+    app.after_request(tell_when_to_retry)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask calls
     # them in reverse): the session is already gone when Flask-SQLAlchemy's turn comes.
     app.teardown_appcontext(end_session)
