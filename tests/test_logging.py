@@ -151,3 +151,19 @@ def test_sign_in_failures_are_logged_by_account_id_without_address_or_password(
     ]
     assert "lela@" not in caplog.text
     assert "wrong password here" not in caplog.text
+
+
+def test_pypdf_s_warnings_about_a_broken_upload_stay_out_of_the_log(app, caplog, tmp_path):
+    """A PDF whose cross-reference pointer is wrong is read all the same; pypdf's warnings
+    about it (one per broken object of a hostile file) are not the operator's business."""
+    from tests.drawn_pdfs import pdf_with_pages
+    from tracker.documents.pdf import check_pdf
+
+    drawn = pdf_with_pages(1)
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(drawn[: drawn.rfind(b"startxref")] + b"startxref\n12\n%%EOF\n")
+
+    with caplog.at_level(logging.DEBUG, logger="tracker"):
+        assert check_pdf(broken) == ()
+
+    assert [record for record in caplog.records if record.name.startswith("pypdf")] == []

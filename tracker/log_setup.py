@@ -107,3 +107,8 @@ def configure_logging(app: Flask) -> None:
     _install_masking_record_factory()
     default_handler.setFormatter(logging.Formatter(LOG_FORMAT))
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    # pypdf logs a warning for each broken object of a hostile or sloppy PDF; what becomes
+    # of the upload (accepted, flagged, refused) is what the log needs, and tracker says
+    # that itself. Set once: a level set and reset around each upload clears the logging
+    # module's cache of every logger's level, twice per PDF.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)

@@ -19,7 +19,6 @@ What a PDF can do to its reader, and what we decide (the README's upload rules s
 
 from __future__ import annotations
 
-import logging
 import mmap
 import warnings
 import zipfile
@@ -66,18 +65,12 @@ def quiet_pypdf() -> Iterator[None]:
 
     Hostile or sloppy PDFs make pypdf warn once per broken object; the outcome (accepted,
     flagged or refused) is what matters, and under `filterwarnings = error` a recoverable
-    warning must not become a crash. (Both switches are process-wide; the worst a race
-    can do is silence pypdf a little longer.)
+    warning must not become a crash. (The switch is process-wide; the worst a race can do
+    is silence pypdf a little longer. Its log lines are silenced for good, see log_setup.)
     """
-    pypdf_logger = logging.getLogger("pypdf")
-    level = pypdf_logger.level
-    pypdf_logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        pypdf_logger.setLevel(level)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 @dataclass(frozen=True)
