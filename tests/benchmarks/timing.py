@@ -28,16 +28,18 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def elapsed_ms(action: Callable[[], object]) -> float:
+    """Run *action* once; return its wall time in ms."""
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
 def timed(action: Callable[[], object], repeats: int = REPEATS) -> list[float]:
     """Return *repeats* wall times of *action* in ms, after a warm-up."""
     for _ in range(WARMUP):
         action()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return [elapsed_ms(action) for _ in range(repeats)]
 
 
 def timed_alternately(
@@ -52,13 +54,8 @@ def timed_alternately(
     for _ in range(WARMUP):
         action()
         baseline()
-    samples: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeats):
-        for timed_samples, work in zip(samples, (action, baseline), strict=True):
-            started = time.perf_counter()
-            work()
-            timed_samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    pairs = [(elapsed_ms(action), elapsed_ms(baseline)) for _ in range(repeats)]
+    return [page for page, _ in pairs], [base for _, base in pairs]
 
 
 def reference_loop_ms() -> float:
