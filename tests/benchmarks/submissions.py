@@ -20,7 +20,8 @@ from tracker.models import Application, Call, Document, Job, OutboxEmail
 
 
 def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: int) -> None:
-    """Submit *count* applications from *clients* threads to gunicorn (4 workers)."""
+    """Submit *count* applications from *clients* threads to gunicorn (as many workers as
+    gunicorn.conf.py starts: one per CPU)."""
     work = folder / "submissions"
     if work.exists():
         shutil.rmtree(work)
@@ -35,9 +36,10 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
     # (gunicorn.conf.py). In memory, each worker would also start a timer thread per count.
     with harness.redis_limits() as limits:
         env = harness.server_env(url, work / "uploads", **(limits or {}))
-        with harness.gunicorn(env, workers=4, log=work / "gunicorn.log") as server:
+        with harness.gunicorn(env, log=work / "gunicorn.log") as server:
             # Warm the workers (imports, first connection) before the clock starts.
             harness.submit_many(server.port, slug, 8, clients=8, start=10_000_000)
+            workers = len(server.worker_pids())
             cpu_before = _cpu_by_process(server)
             run = harness.submit_many(server.port, slug, count, clients=clients)
             cpu_after = _cpu_by_process(server)
@@ -58,7 +60,7 @@ def bench_submissions(n: int, folder: Path, table: Table, count: int, clients: i
         for name in cpu_after
     )
     table.add(
-        f"submissions, 3 docs ({count} from {clients} clients)",
+        f"submissions, 3 docs ({count} from {clients} clients, {workers} workers)",
         f"{rate:.1f}/s",
         f"{run.seconds:.1f} s",
         "-",

@@ -122,8 +122,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 4, log: Path) -> Iterator[Server]:
-    """Run ``gunicorn tracker.wsgi:app`` with *workers* on a fresh loopback socket."""
+def gunicorn(env: dict[str, str], *, workers: int | None = None, log: Path) -> Iterator[Server]:
+    """Run ``gunicorn tracker.wsgi:app`` on a fresh loopback socket, with *workers* (None:
+    as many as gunicorn.conf.py starts by default)."""
     listener = socket.create_server(("127.0.0.1", 0), backlog=128)
     listener.set_inheritable(True)
     fd = listener.fileno()
@@ -133,8 +134,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 4, log: Path) -> Iterator[Se
         str(REPO / "gunicorn.conf.py"),
         "--bind",
         f"fd://{fd}",
-        "--workers",
-        str(workers),
+        *(["--workers", str(workers)] if workers is not None else []),
         "tracker.wsgi:app",
     ]
     with open(log, "ab") as output:
