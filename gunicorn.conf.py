@@ -21,12 +21,12 @@ def _cpus() -> int:
 
 
 # One worker per CPU, and at least two, so that one long request (an export, a 30 MB
-# upload) never holds up all the others. Behind nginx, which buffers uploads and slow clients, a sync worker
-# spends a request on the CPU but for a few short waits on the database and the disk: more
-# workers than CPUs only take turns, and each turn costs. On the 2-core machine the project
-# is built on, 200 submissions from 16 clients ran at 42.7/s with 2 workers, 40–42 with 3,
-# 37–38 with 4 and 32–34 with 6 on PostgreSQL, the CPU a submission took rising with each
-# worker added (README "Deploying").
+# upload) never holds up all the others. Behind nginx, which buffers uploads and slow
+# clients, a sync worker spends a request on the CPU but for a few short waits on the
+# database and the disk: more workers than CPUs only take turns, and each turn costs. On
+# the 2-core machine the project is built on, 200 submissions from 16 clients ran at
+# 42.7/s with 2 workers, 40–42 with 3, 37–38 with 4 and 32–34 with 6 on PostgreSQL, the
+# CPU a submission took rising with each worker added (README "Deploying").
 workers = int(os.environ.get("GUNICORN_WORKERS", max(2, _cpus())))
 worker_class = "sync"
 # Each worker builds its own app, engine and connection pool after the fork: SQLite and
