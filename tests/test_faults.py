@@ -27,7 +27,7 @@ from tracker.documents.storage import reconcile
 from tracker.enums import EmailStatus
 from tracker.extensions import db
 from tracker.mail.delivery import deliver_pending
-from tracker.models import Application, Document, OutboxEmail
+from tracker.models import Application, Document, OutboxEmail, Tag
 from tracker.web.access import public
 
 
@@ -273,14 +273,22 @@ def test_lost_database_connection_answers_503_not_a_traceback(app, client, call,
     assert count(Application) == 0
 
 
-def test_a_connection_cut_before_the_request_ends_keeps_the_answer(app):
+@pytest.mark.parametrize(
+    "backend_pid",
+    [
+        pytest.param(text("SELECT pg_backend_pid()"), id="in-a-transaction"),
+        # A plain read runs outside a transaction (tracker/postgresql.py): none to end.
+        pytest.param(select(func.pg_backend_pid()), id="outside-a-transaction"),
+    ],
+)
+def test_a_connection_cut_before_the_request_ends_keeps_the_answer(app, backend_pid):
     """PostgreSQL restarted after the view answered: ending the session (its ROLLBACK) fails,
     and the client still gets the view's answer, not a bare 500; the next request works."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("a PostgreSQL server that cuts the connection")
 
     def answer_then_lose_the_server():
-        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        pid = db.session.scalar(backend_pid)
         with db.engine.connect() as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         return redirect("/apply/thanks-for-the-test")
@@ -295,6 +303,39 @@ def test_a_connection_cut_before_the_request_ends_keeps_the_answer(app):
     assert response.status_code == 302
     assert response.headers["Location"] == "/apply/thanks-for-the-test"
     assert client.get("/test/ask").text == "42"
+
+
+@pytest.mark.parametrize(
+    "first_statement",
+    [
+        # A plain read runs outside a transaction (tracker/postgresql.py), a write in one.
+        pytest.param(select(func.pg_backend_pid()), id="read-outside-a-transaction"),
+        pytest.param(text("SELECT pg_backend_pid()"), id="in-a-transaction"),
+    ],
+)
+def test_a_connection_lost_while_the_request_runs_answers_503_and_the_next_one_works(
+    app, first_statement
+):
+    """PostgreSQL restarted between two statements of a request: the second fails, the
+    request answers 503 (not a traceback), and the next request gets a new connection."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL server that cuts the connection")
+
+    def lose_the_server_between_two_statements():
+        pid = db.session.scalar(first_statement)
+        dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn, autocommit=True) as administrator:
+            administrator.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        return str(db.session.scalar(select(func.count(Tag.id))))
+
+    app.add_url_rule("/test/lose", view_func=public(lose_the_server_between_two_statements))
+    app.add_url_rule("/test/count", view_func=public(lambda: str(count(Tag))))
+    client = app.test_client()
+
+    lost = client.get("/test/lose", headers={"Accept-Language": "en"})
+    assert (lost.status_code, lost.headers["Retry-After"]) == (503, "10")
+    assert "We are busy right now" in lost.text
+    assert client.get("/test/count").text == "0"
 
 
 def test_a_pooled_connection_the_server_closed_is_replaced_without_a_ping(app):

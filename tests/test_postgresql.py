@@ -1,16 +1,19 @@
-"""PostgreSQL connections: statements prepared once per connection, reads ended with COMMIT,
-writes still rolled back when a request does not commit them."""
+"""PostgreSQL connections: statements prepared once per connection, reads outside a
+transaction (BEGIN before the first write), writes still rolled back when a request does not
+commit them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.pq import TransactionStatus
 from sqlalchemy import func, inspect, make_url, select, text
 
 from tests.applying import application_form, check_page_fields, is_check_page
 from tests.stored import new_document
-from tracker.database import begin_write
+from tracker.database import begin_write, vacuum
 from tracker.extensions import db
 from tracker.models import Application, Tag
 from tracker.web.access import public
@@ -222,3 +225,136 @@ def test_a_database_on_the_same_host_is_reached_through_its_unix_socket(
     assert all("Tamar Abashidze" in page.text for page in pages)
     # No server address: the connection is not a TCP one.
     assert db.session.scalar(text("SELECT inet_server_addr()")) is None
+
+
+@pytest.fixture
+def postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("transactions on PostgreSQL")
+
+
+@pytest.fixture
+def other_connection(postgresql):
+    """A second connection to the test database, as another request's would be."""
+    url = db.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as other:
+        yield other
+
+
+def server_transaction() -> TransactionStatus:
+    """Return the session's connection's transaction status, as the server last reported it."""
+    return db.session.connection().connection.dbapi_connection.info.transaction_status
+
+
+def test_a_request_that_only_reads_never_begins_a_transaction_on_the_server(
+    postgresql, app, one_connection, make_application
+):
+    """No BEGIN, and so no COMMIT or ROLLBACK: a page's statements are its only round trips."""
+    make_application(full_name="Tamar Abashidze")
+    db.session.commit()
+
+    def read():
+        names = db.session.scalars(select(Application.full_name)).all()
+        tags = db.session.scalar(select(func.count(Tag.id)))
+        return f"{names} {tags} {server_transaction().name}"
+
+    app.add_url_rule("/test/read", view_func=public(read))
+    client = app.test_client()
+
+    assert [client.get("/test/read").text for _ in range(2)] == ["['Tamar Abashidze'] 0 IDLE"] * 2
+    # The connection went back to the pool as SQLAlchemy expects it: not in autocommit.
+    raw = db.engine.raw_connection()
+    try:
+        assert raw.driver_connection.autocommit is False
+    finally:
+        raw.close()
+
+
+def test_the_first_write_begins_the_transaction_and_all_after_it_is_undone_together(
+    postgresql, one_connection
+):
+    db.session.add(Tag(name="kept"))
+    db.session.commit()
+
+    assert db.session.scalars(select(Tag.name)).all() == ["kept"]
+    assert server_transaction() is TransactionStatus.IDLE
+    begin_write()
+    assert server_transaction() is TransactionStatus.IDLE  # nothing written yet
+    db.session.add(Tag(name="undone"))
+    db.session.flush()
+    assert server_transaction() is TransactionStatus.INTRANS
+    db.session.execute(text("UPDATE tags SET name = 'changed' WHERE name = 'kept'"))
+    assert sorted(db.session.scalars(select(Tag.name))) == ["changed", "undone"]
+    db.session.rollback()
+
+    assert db.session.scalars(select(Tag.name)).all() == ["kept"]
+    assert server_transaction() is TransactionStatus.IDLE
+
+
+def test_a_savepoint_begins_the_transaction(postgresql, one_connection):
+    db.session.scalar(select(func.count(Tag.id)))
+    assert server_transaction() is TransactionStatus.IDLE
+
+    with db.session.begin_nested():
+        assert server_transaction() is TransactionStatus.INTRANS
+        db.session.add(Tag(name="in the savepoint"))
+    db.session.rollback()
+
+    assert db.session.scalars(select(Tag.name)).all() == []
+
+
+def test_a_select_that_locks_rows_keeps_its_locks_until_the_transaction_ends(
+    postgresql, other_connection
+):
+    tag = Tag(name="claimed")
+    db.session.add(tag)
+    db.session.commit()
+    lock_it = "SELECT id FROM tags WHERE id = %s FOR UPDATE NOWAIT"
+
+    assert db.session.get(Tag, tag.id, with_for_update=True, populate_existing=True) is tag
+    assert server_transaction() is TransactionStatus.INTRANS
+    with pytest.raises(psycopg.errors.LockNotAvailable):
+        other_connection.execute(lock_it, (tag.id,))
+    db.session.commit()
+
+    assert other_connection.execute(lock_it, (tag.id,)).fetchone() == (tag.id,)
+
+
+def test_a_textual_statement_begins_the_transaction(postgresql, other_connection):
+    """A statement written as text may take transaction-scoped locks (the job runner's
+    advisory lock): it runs in the transaction, which holds them until it ends."""
+    db.session.commit()
+    try_lock = "SELECT pg_try_advisory_xact_lock(4242)"
+
+    db.session.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+    assert server_transaction() is TransactionStatus.INTRANS
+    assert other_connection.execute(try_lock).fetchone() == (False,)
+    db.session.commit()
+
+    assert other_connection.execute(try_lock).fetchone() == (True,)
+
+
+def test_a_server_side_cursor_streams_inside_a_transaction(postgresql, one_connection):
+    """Exports stream their rows through a server-side cursor (yield_per), which PostgreSQL
+    keeps only inside a transaction."""
+    db.session.add_all(Tag(name=f"tag {number:02}") for number in range(25))
+    db.session.commit()
+
+    result = db.session.connection().execute(
+        select(Tag.name).order_by(Tag.name).execution_options(yield_per=10)
+    )
+    assert server_transaction() is TransactionStatus.INTRANS
+    assert [name for (name,) in result] == [f"tag {number:02}" for number in range(25)]
+    db.session.commit()
+
+
+def test_a_connection_that_read_outside_a_transaction_can_still_run_in_autocommit(
+    postgresql, one_connection
+):
+    """VACUUM, which cannot run in a transaction, on the connection a read just used."""
+    db.session.scalar(select(func.count(Tag.id)))
+    db.session.commit()
+
+    vacuum(["tags"])
+
+    assert db.session.scalar(select(func.count(Tag.id))) == 0

@@ -1,8 +1,9 @@
-"""How the app keeps its PostgreSQL connections: checked without a round trip, and with the
-statements every request runs prepared once per connection.
+"""How the app keeps its PostgreSQL connections: checked without a round trip, with the
+statements every request runs prepared once per connection, and reading outside a
+transaction until the first write.
 
 Each request is a transaction, and on PostgreSQL each statement a round trip that the
-server also parses and plans. Two things here save work that every request repeated:
+server also parses and plans. Three things here save work that every request repeated:
 
 - a pooled connection that the server closed is noticed from its socket, not by a
   ``SELECT 1`` (pool_pre_ping) at every checkout;
@@ -10,12 +11,15 @@ server also parses and plans. Two things here save work that every request repea
   connection the first time they run and then only executed: the server plans them once
   (a generic plan) instead of on every request. psycopg forgets its prepared statements at
   every ROLLBACK, and every request used to end with one; a transaction that only read
-  now ends with COMMIT, which on a transaction without writes ends it just the same.
+  now ends with COMMIT, which on a transaction without writes ends it just the same;
+- BEGIN is sent before the first statement that is not a plain read, not before the first
+  statement: a request that only reads (most do) runs its statements and nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import select
 
 import psycopg
@@ -30,9 +34,11 @@ _WROTE = "tracker_wrote"
 
 
 def configure_postgresql(engine: Engine) -> None:
-    """Install the connection checks and prepared statements described above on *engine*."""
+    """Install the connection checks, prepared statements and reads outside transactions
+    described above on *engine*."""
     replace_closed_connections(engine)
     prepare_marked_statements(engine)
+    begin_at_the_first_write(engine)
 
 
 def replace_closed_connections(engine: Engine) -> None:
@@ -105,3 +111,72 @@ def prepare_marked_statements(engine: Engine) -> None:
         # A connection lost meanwhile: the ROLLBACK that follows fails and reports it.
         with contextlib.suppress(psycopg.Error):
             dbapi_connection.commit()
+
+
+# A note on the connection that its transaction has not begun on the server: it reads in
+# autocommit, and BEGIN goes out before its first statement that is not a plain read.
+_READING = "tracker_reading"
+# A SELECT's locking clause, as SQLAlchemy renders with_for_update(): its locks must last
+# until the transaction ends, so such a SELECT begins it.
+_LOCKING = re.compile(r"\bFOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
+
+
+def begin_at_the_first_write(engine: Engine) -> None:
+    """Send BEGIN only before a transaction's first statement that is not a plain read.
+
+    Most requests only read, and on PostgreSQL their transaction was two round trips more
+    than their statements: BEGIN before the first, COMMIT (or ROLLBACK) after the last. At
+    READ COMMITTED every statement reads its own snapshot inside a transaction as outside
+    one, so plain reads run in autocommit, as if each were its own transaction, and a
+    transaction that never writes never reaches the server. Anything else begins it, and
+    from there everything runs in it as before: a write, SAVEPOINT, a SELECT that locks
+    rows (FOR UPDATE, FOR SHARE), a textual statement (an advisory lock may be one) and a
+    server-side cursor (which lives in a transaction). A transaction that later writes
+    loses nothing by its reads having run before BEGIN: at READ COMMITTED they would not
+    have been protected inside it either.
+    """
+
+    @event.listens_for(engine, "begin")
+    def read_in_autocommit(connection):
+        dbapi_connection = connection.connection.dbapi_connection
+        # Not a connection in autocommit already (VACUUM's, by SQLAlchemy's isolation level).
+        if (
+            not dbapi_connection.autocommit
+            and dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+        ):
+            dbapi_connection.autocommit = True
+            connection.info[_READING] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def begin_before_other_statements(connection, _cursor, statement, _params, context, _many):
+        if connection.info.get(_READING) and not _is_plain_read(statement, context):
+            del connection.info[_READING]
+            # psycopg sends BEGIN before this statement.
+            connection.connection.dbapi_connection.autocommit = False
+
+    # However the transaction ends, the connection is left as SQLAlchemy knows it (not in
+    # autocommit), also in the pool.
+    @event.listens_for(engine, "commit")
+    def end_reading_at_commit(connection):
+        _stop_reading(connection)
+
+    @event.listens_for(engine, "rollback")
+    def end_reading_at_rollback(connection):
+        _stop_reading(connection)
+
+
+def _stop_reading(connection: Connection) -> None:
+    if connection.info.pop(_READING, False):
+        connection.connection.dbapi_connection.autocommit = False
+
+
+def _is_plain_read(statement: str, context) -> bool:
+    """Tell whether *statement* is a SELECT that SQLAlchemy compiled, that locks nothing and
+    that no server-side cursor runs."""
+    return (
+        context is not None
+        and not (context.is_text or context.is_crud or context.isddl)
+        and statement.lstrip()[:6].upper() == "SELECT"
+        and not _LOCKING.search(statement)
+        and not context.execution_options.get("stream_results")
+    )
