@@ -308,7 +308,7 @@ def test_a_connection_cut_before_the_request_ends_keeps_the_answer(app, backend_
 @pytest.mark.parametrize(
     "first_statement",
     [
-        # A plain read runs outside a transaction (tracker/postgresql.py), a write in one.
+        # A plain read runs outside a transaction, a textual one in it (tracker/postgresql.py).
         pytest.param(select(func.pg_backend_pid()), id="read-outside-a-transaction"),
         pytest.param(text("SELECT pg_backend_pid()"), id="in-a-transaction"),
     ],
