@@ -13,6 +13,7 @@ from sqlalchemy import func, inspect, make_url, select, text
 
 from tests.applying import application_form, check_page_fields, is_check_page
 from tests.stored import new_document
+from tracker.calls import call_by_slug
 from tracker.database import begin_write, vacuum
 from tracker.extensions import db
 from tracker.models import Application, Tag
@@ -53,8 +54,9 @@ def test_a_page_s_marked_statements_are_prepared_once_per_connection_and_kept(
     app, editor_client, make_application
 ):
     """The candidate page's statements built once and marked PREPARE stay prepared across
-    requests (a request that only read ends with COMMIT: psycopg forgets them at every
-    ROLLBACK); nothing else is prepared, however often it runs."""
+    requests (a request that only reads begins no transaction, so none ends with the
+    ROLLBACK at which psycopg forgets them); nothing else is prepared, however often it
+    runs."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("prepared statements on PostgreSQL")
     # A writing sample not measured yet: the page asks whether its job failed.
@@ -268,6 +270,26 @@ def test_a_request_that_only_reads_never_begins_a_transaction_on_the_server(
         assert raw.driver_connection.autocommit is False
     finally:
         raw.close()
+
+
+def test_a_transaction_that_began_but_only_read_ends_keeping_the_prepared_statements(
+    postgresql, app, call, one_connection
+):
+    """A textual SELECT begins the transaction; a request that then only reads ends it with
+    COMMIT, after which psycopg keeps what it prepared (at a ROLLBACK it deallocates all)."""
+
+    slug = call.slug
+    db.session.commit()  # the one connection back in the pool, for the request
+
+    def read_in_a_transaction():
+        db.session.execute(text("SELECT 1"))
+        return call_by_slug(slug).slug
+
+    app.add_url_rule("/test/read-in-a-transaction", view_func=public(read_in_a_transaction))
+    client = app.test_client()
+
+    assert client.get("/test/read-in-a-transaction").text == slug
+    assert prepared_statements() == ["SELECT calls.id, calls.slug,"]
 
 
 def test_the_first_write_begins_the_transaction_and_all_after_it_is_undone_together(
