@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import func, inspect, make_url, select, text
+from sqlalchemy import func, insert, inspect, make_url, select, text
 
 from tests.applying import application_form, check_page_fields, is_check_page
 from tests.stored import new_document
@@ -17,6 +17,7 @@ from tracker.calls import call_by_slug
 from tracker.database import begin_write, vacuum
 from tracker.extensions import db
 from tracker.models import Application, Tag
+from tracker.search import index_application, matching_application_ids
 from tracker.web.access import public
 
 
@@ -290,6 +291,38 @@ def test_a_transaction_that_began_but_only_read_ends_keeping_the_prepared_statem
 
     assert client.get("/test/read-in-a-transaction").text == slug
     assert prepared_statements() == ["SELECT calls.id, calls.slug,"]
+
+
+def test_search_reads_outside_a_transaction_and_keeps_the_prepared_statements(
+    postgresql, editor_client, make_application
+):
+    """Search's statement begins with WITH (its matches, MATERIALIZED, tracker.search): a
+    WITH whose expressions only read is a plain read too, so the search page begins no
+    transaction and never ends one with the ROLLBACK at which psycopg deallocates all."""
+    index_application(make_application(full_name="Tamar Abashidze"))
+    db.session.commit()
+    matches = select(Application.full_name).where(
+        Application.id.in_(matching_application_ids("Tamar"))
+    )
+    assert db.session.scalars(matches).all() == ["Tamar Abashidze"]
+    assert server_transaction() is TransactionStatus.IDLE
+    db.session.commit()
+    db.engine.dispose()
+
+    pages = [editor_client.get("/review/?q=Tamar") for _ in range(2)]
+
+    assert all("Tamar Abashidze" in page.text for page in pages)
+    assert "SELECT users.id, users.email," in prepared_statements()  # the account's
+
+
+def test_a_with_that_writes_begins_the_transaction(postgresql, one_connection):
+    written = insert(Tag).values(name="through a CTE").returning(Tag.id).cte("written")
+
+    assert len(db.session.execute(select(written.c.id)).all()) == 1
+    assert server_transaction() is TransactionStatus.INTRANS
+    db.session.rollback()
+
+    assert db.session.scalars(select(Tag.name)).all() == []
 
 
 def test_the_first_write_begins_the_transaction_and_all_after_it_is_undone_together(

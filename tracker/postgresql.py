@@ -119,6 +119,10 @@ _READING = "tracker_reading"
 # A SELECT's locking clause, as SQLAlchemy renders with_for_update(): its locks must last
 # until the transaction ends, so such a SELECT begins it.
 _LOCKING = re.compile(r"\bFOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
+# A common table expression that writes: "name AS [NOT] [MATERIALIZED] (INSERT …".
+_WRITING_CTE = re.compile(
+    r"\bAS\s+(?:NOT\s+)?(?:MATERIALIZED\s+)?\(\s*(?:INSERT|UPDATE|DELETE|MERGE)\b"
+)
 
 
 def begin_at_the_first_write(engine: Engine) -> None:
@@ -129,11 +133,11 @@ def begin_at_the_first_write(engine: Engine) -> None:
     READ COMMITTED every statement reads its own snapshot inside a transaction as outside
     one, so plain reads run in autocommit, as if each were its own transaction, and a
     transaction that never writes never reaches the server. Anything else begins it, and
-    from there everything runs in it as before: a write, SAVEPOINT, a SELECT that locks
-    rows (FOR UPDATE, FOR SHARE), a textual statement (an advisory lock may be one) and a
-    server-side cursor (which lives in a transaction). A transaction that later writes
-    loses nothing by its reads having run before BEGIN: at READ COMMITTED they would not
-    have been protected inside it either.
+    from there everything runs in it as before: a write (in a WITH too), SAVEPOINT, a SELECT
+    that locks rows (FOR UPDATE, FOR SHARE), a textual statement (an advisory lock may be
+    one) and a server-side cursor (which lives in a transaction). A transaction that later
+    writes loses nothing by its reads having run before BEGIN: at READ COMMITTED they would
+    not have been protected inside it either.
     """
 
     @event.listens_for(engine, "begin")
@@ -171,12 +175,15 @@ def _stop_reading(connection: Connection) -> None:
 
 
 def _is_plain_read(statement: str, context) -> bool:
-    """Tell whether *statement* is a SELECT that SQLAlchemy compiled, that locks nothing and
-    that no server-side cursor runs."""
+    """Tell whether *statement* is a read that SQLAlchemy compiled (a SELECT, or a WITH whose
+    expressions only read, as search's in tracker.search), that locks nothing and that no
+    server-side cursor runs. Compiled, its text holds keywords and names, never values."""
+    if context is None or context.is_text or context.is_crud or context.isddl:
+        return False
+    head = statement.lstrip()[:6].upper()
+    reads = head == "SELECT" or (head[:4] == "WITH" and not _WRITING_CTE.search(statement))
     return (
-        context is not None
-        and not (context.is_text or context.is_crud or context.isddl)
-        and statement.lstrip()[:6].upper() == "SELECT"
+        reads
         and not _LOCKING.search(statement)
         and not context.execution_options.get("stream_results")
     )
