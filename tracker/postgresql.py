@@ -160,16 +160,12 @@ def begin_at_the_first_write(engine: Engine) -> None:
 
     # However the transaction ends, the connection is left as SQLAlchemy knows it (not in
     # autocommit), also in the pool.
-    @event.listens_for(engine, "commit")
-    def end_reading_at_commit(connection):
-        _stop_reading(connection)
-
-    @event.listens_for(engine, "rollback")
-    def end_reading_at_rollback(connection):
-        _stop_reading(connection)
+    event.listen(engine, "commit", _stop_reading)
+    event.listen(engine, "rollback", _stop_reading)
 
 
 def _stop_reading(connection: Connection) -> None:
+    """End a transaction that never began on the server: the connection leaves autocommit."""
     if connection.info.pop(_READING, False):
         connection.connection.dbapi_connection.autocommit = False
 
