@@ -273,6 +273,15 @@ def test_lost_database_connection_answers_503_not_a_traceback(app, client, call,
     assert count(Application) == 0
 
 
+def end_server_process(pid: int) -> bool:
+    """End PostgreSQL's server process *pid*, as a restart ends every one, from a connection
+    of its own; wait until it is gone. Return whether it was ended."""
+    dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as administrator:
+        query = "SELECT pg_terminate_backend(%s, 5000)"
+        return administrator.execute(query, (pid,)).fetchone()[0]
+
+
 @pytest.mark.parametrize(
     "backend_pid",
     [
@@ -322,10 +331,7 @@ def test_a_connection_lost_while_the_request_runs_answers_503_and_the_next_one_w
         pytest.skip("a PostgreSQL server that cuts the connection")
 
     def lose_the_server_between_two_statements():
-        pid = db.session.scalar(first_statement)
-        dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(dsn, autocommit=True) as administrator:
-            administrator.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+        end_server_process(db.session.scalar(first_statement))
         return str(db.session.scalar(select(func.count(Tag.id))))
 
     app.add_url_rule("/test/lose", view_func=public(lose_the_server_between_two_statements))
@@ -362,12 +368,7 @@ def test_a_pooled_connection_the_server_closed_is_replaced_without_a_ping(app):
     client = app.test_client()
     try:
         first = client.get("/test/backend")
-        dsn = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(dsn, autocommit=True) as administrator:
-            # As a restart does to every server process; waits until the process is gone.
-            ended = administrator.execute(
-                "SELECT pg_terminate_backend(%s, 5000)", (int(first.text),)
-            ).fetchone()[0]
+        ended = end_server_process(int(first.text))
         second = client.get("/test/backend")
     finally:
         del dialect.do_ping
