@@ -189,6 +189,22 @@ def test_the_mean_shows_only_after_you_rated(editor_client, make_application, ma
     )
 
 
+def test_no_region_reads_as_a_dash_and_a_mean_has_one_decimal(editor_client, make_application):
+    application = make_application(regions=[], created_at=datetime(2026, 11, 3, 9, 30))
+    # Three criteria judged (10 / 3), two left as "can't judge yet".
+    scores = dict(zip(CRITERIA, (3, 3, 4, None, None), strict=True))
+    add_rating(application, by=editor_client.user, scores=scores, recommendation="yes")
+    row = rows(get(editor_client))[application.id]
+    assert row.startswith(f"Nino Beridze {application.reference} – Lives in: Kutaisi, Georgia ")
+    assert " 3.3 (1) Per criterion Regional expertise: 3.0 German writing: 3.0 Sourcing: 4.0 " in (
+        row
+    )
+    assert "Story ideas: can't judge yet Reliability: can't judge yet nobody 3 Nov 2026" in row
+    german = editor_client.get("/review/?lang=de").text
+    assert '<span class="rating-mean">3,3</span>' in german
+    assert re.search(r"<li>[^<>]+: 4,0</li>", german)  # Sourcing's mean, in German too
+
+
 def test_applicant_text_is_escaped_everywhere(editor_client, make_application):
     application = make_application(
         full_name=XSS, city=XSS, country="elsewhere", country_other=XSS, email="x@example.org"

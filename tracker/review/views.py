@@ -21,7 +21,7 @@ from tracker.inbox.bulk import BulkAction, run_bulk_action
 from tracker.inbox.columns import OPTIONAL_COLUMNS, set_inbox_columns
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.saved_views import sidebar_views
-from tracker.labels import CRITERION_SHORT_LABELS, DOCUMENT_SHORT_LABELS, resolved, status_label
+from tracker.labels import resolved, status_label
 from tracker.models import User
 from tracker.review import bp
 from tracker.review.candidate_page import candidate_links, inbox_args
@@ -33,6 +33,7 @@ from tracker.review.inbox_page import (
     inbox_page,
     single_quoted_match,
 )
+from tracker.review.inbox_rows import draw_rows, row_words
 from tracker.web.access import reviewer, staff
 from tracker.web.forms_common import flash_errors
 from tracker.web.templating import isolate
@@ -60,9 +61,10 @@ def jump_to_single_match(page: InboxPage) -> Response | None:
 
 def inbox_helpers(page: InboxPage) -> dict:
     """Write the request's words into *page*'s rows (links, labels, days: once each in
-    Python rather than through a template call per cell), and return what every rendering
-    of the inbox passes to its templates besides the page."""
-    labels = inbox_labels(str(get_locale()))
+    Python rather than through a template call per cell), draw the rows, and return what
+    every rendering of the inbox passes to its templates besides the page."""
+    language = str(get_locale())
+    labels = inbox_labels(language)
     # The link keeps the filter, for the candidate page's j/k and "Save & next".
     link, day = candidate_links(page.filter), day_formatter()
     for row in page.rows:
@@ -71,12 +73,14 @@ def inbox_helpers(page: InboxPage) -> dict:
         row.status_label = labels["status_label"](row.status)
         row.received_day = day(row.received)
         row.received_date = row.received.date().isoformat()
-    return {
-        **labels,
-        "search_sent": SEARCH_SENT,
-        "statuses": list(Status),
-        "rating_mean": rating_mean,
-    }
+    rows_html = draw_rows(
+        page.rows,
+        columns=page.columns,
+        team=not current_user.is_guest,
+        words=row_words(language),
+        mean=rating_mean,
+    )
+    return {**labels, "rows_html": rows_html, "search_sent": SEARCH_SENT, "statuses": list(Status)}
 
 
 @cache
@@ -95,8 +99,6 @@ def inbox_labels(language: str) -> dict:
     return {
         "select_label": lambda name: Markup(f"{before}{isolate(name)}{after}"),  # noqa: S704
         "status_label": statuses.__getitem__,
-        "document_labels": resolved(DOCUMENT_SHORT_LABELS),
-        "criterion_labels": resolved(CRITERION_SHORT_LABELS),
         "column_labels": resolved(OPTIONAL_COLUMNS),
     }
 
