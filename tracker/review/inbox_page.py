@@ -86,14 +86,7 @@ class InboxRow:
     # The detected language(s) of the writing sample, named; a possible copy of another's.
     sample_languages: list[str] = field(default_factory=list)
     possible_copy: bool = False
-    # Words of the request, written by the web layer (review.views.inbox_helpers) in one
-    # pass over the rows: in the template each was a call through Jinja's Context.call.
-    link: str = ""  # the candidate page, within the inbox's filter
-    select_label: str = ""  # the row checkbox's accessible name
-    status_label: str = ""
-    received_day: str = ""  # in the page's language and time zone
-    received_date: str = ""  # ISO 8601, for <time datetime>
-    # The application's id (a field: the template reads it four times a row).
+    # The application's id (a field: a row shows it four times).
     id: int = field(init=False)
 
     def __post_init__(self) -> None:

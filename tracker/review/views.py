@@ -8,7 +8,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from tracker.accounts.users import assignable_users
@@ -33,10 +32,9 @@ from tracker.review.inbox_page import (
     inbox_page,
     single_quoted_match,
 )
-from tracker.review.inbox_rows import draw_rows, row_words
+from tracker.review.inbox_rows import RowContext, draw_rows, row_words
 from tracker.web.access import reviewer, staff
 from tracker.web.forms_common import flash_errors
-from tracker.web.templating import isolate
 
 # The search box's hidden field: the one candidate that a search by reference, phone
 # number or address finds opens at once.
@@ -60,47 +58,32 @@ def jump_to_single_match(page: InboxPage) -> Response | None:
 
 
 def inbox_helpers(page: InboxPage) -> dict:
-    """Write the request's words into *page*'s rows (links, labels, days: once each in
-    Python rather than through a template call per cell), draw the rows, and return what
-    every rendering of the inbox passes to its templates besides the page."""
+    """Draw *page*'s rows, and return what every rendering of the inbox passes to its
+    templates besides the page."""
     language = str(get_locale())
-    labels = inbox_labels(language)
-    # The link keeps the filter, for the candidate page's j/k and "Save & next".
-    link, day = candidate_links(page.filter), day_formatter()
-    for row in page.rows:
-        row.link = link(row.id)
-        row.select_label = labels["select_label"](row.application.full_name)
-        row.status_label = labels["status_label"](row.status)
-        row.received_day = day(row.received)
-        row.received_date = row.received.date().isoformat()
-    rows_html = draw_rows(
-        page.rows,
-        columns=page.columns,
-        team=not current_user.is_guest,
+    context = RowContext(
         words=row_words(language),
+        # The link keeps the filter, for the candidate page's j/k and "Save & next".
+        link=candidate_links(page.filter),
+        day=day_formatter(),
         mean=rating_mean,
     )
-    return {**labels, "rows_html": rows_html, "search_sent": SEARCH_SENT, "statuses": list(Status)}
+    team = not current_user.is_guest
+    return {
+        **inbox_labels(language),
+        "table_rows": draw_rows(page.rows, columns=page.columns, team=team, context=context),
+        "search_sent": SEARCH_SENT,
+        "statuses": list(Status),
+    }
 
 
 @cache
 def inbox_labels(language: str) -> dict:
-    """Return the inbox's labels in the page *language* (the current locale).
-
-    Translated once per language and process, since the catalogues do not change while it
-    runs: a lazy label in a row would be translated again in each of the 50 rows, and each
-    translation looks up the locale anew.
-    """
+    """Return the inbox's labels in the page *language* (the current locale): the status
+    tabs' and the column headers' words, translated once per language and process, since
+    the catalogues do not change while it runs."""
     statuses = {status: status_label(status) for status in Status}
-    # Markup, as Jinja's own _() treats a translation (ours, not user data): the name alone
-    # is escaped and isolated (FSI … PDI) between the sentence's two parts, without the
-    # cost of Markup's % (which escapes through a helper object) in each row.
-    before, _name, after = _("Select %(name)s").partition("%(name)s")
-    return {
-        "select_label": lambda name: Markup(f"{before}{isolate(name)}{after}"),  # noqa: S704
-        "status_label": statuses.__getitem__,
-        "column_labels": resolved(OPTIONAL_COLUMNS),
-    }
+    return {"status_label": statuses.__getitem__, "column_labels": resolved(OPTIONAL_COLUMNS)}
 
 
 @bp.get("/")
