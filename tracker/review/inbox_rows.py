@@ -63,27 +63,28 @@ def row_words(language: str) -> RowWords:
 
     with force_locale(language):
         select_before, _name, select_after = _("Select %(name)s").partition("%(name)s")
-        words = [
-            _("New reply"),
-            _("Tags"),
-            _("Lives in:"),
-            _("can't judge yet"),
-            _("not rated by you"),
-            _("Per criterion"),
-            _("nobody"),
-            _("Sample link"),
-            _("none"),
-            _("yes"),
-            _("no"),
-            select_before,
-            select_after,
-        ]
         return RowWords(
-            safe(resolved(OPTIONAL_COLUMNS)),
-            safe({status: status_label(status) for status in Status}),
-            safe(resolved(DOCUMENT_SHORT_LABELS)),
-            safe(resolved(CRITERION_SHORT_LABELS)),
-            *(str(escape(word)) for word in words),
+            column_labels=safe(resolved(OPTIONAL_COLUMNS)),
+            statuses=safe({status: status_label(status) for status in Status}),
+            document_labels=safe(resolved(DOCUMENT_SHORT_LABELS)),
+            criterion_labels=safe(resolved(CRITERION_SHORT_LABELS)),
+            **safe(
+                {
+                    "new_reply": _("New reply"),
+                    "tags": _("Tags"),
+                    "lives_in": _("Lives in:"),
+                    "cannot_judge": _("can't judge yet"),
+                    "not_rated": _("not rated by you"),
+                    "per_criterion": _("Per criterion"),
+                    "nobody": _("nobody"),
+                    "sample_link": _("Sample link"),
+                    "no_documents": _("none"),
+                    "copy_yes": _("yes"),
+                    "copy_no": _("no"),
+                    "select_before": select_before,
+                    "select_after": select_after,
+                }
+            ),
         )
 
 
@@ -111,14 +112,14 @@ def _joined(values: list[str], separator: str = ", ") -> str:
 
 
 def _row(row: InboxRow, columns: tuple[str, ...], team: bool, context: RowContext) -> str:
-    application, w = row.application, context.words
+    application, words = row.application, context.words
     cells = [f'<tr data-application-id="{row.id}">']
     if team:
         # The name alone is escaped and isolated (FSI … PDI) between the sentence's parts.
-        label = f"{w.select_before}{isolate(application.full_name)}{w.select_after}"
+        select = f"{words.select_before}{isolate(application.full_name)}{words.select_after}"
         cells.append(
             f'<td class="col-select"><input type="checkbox" class="checkbox" name="ids"'
-            f' value="{row.id}" id="select-{row.id}" aria-label="{label}"></td>'
+            f' value="{row.id}" id="select-{row.id}" aria-label="{select}"></td>'
         )
     name = (
         f'<td class="col-name"><a class="candidate-link" href="{escape(context.link(row.id))}">'
@@ -126,16 +127,18 @@ def _row(row: InboxRow, columns: tuple[str, ...], team: bool, context: RowContex
         f' <span class="row-reference">{escape(application.reference)}</span>'
     )
     if team and row.unread_reply:
-        name += f' <span class="badge badge-reply">{w.new_reply}</span>'
+        name += f' <span class="badge badge-reply">{words.new_reply}</span>'
     if team and row.version_label:
         name += f' <span class="badge version-badge">{escape(row.version_label)}</span>'
     if team and row.tags:
         tags = "".join(f'<li class="tag">{escape(tag)}</li>' for tag in row.tags)
-        name += f' <ul class="tag-list" aria-label="{w.tags}">{tags}</ul>'
+        name += f' <ul class="tag-list" aria-label="{words.tags}">{tags}</ul>'
     cells.append(name + "</td>")
+    # data-label: the column's name, shown before the value where rows become cards (phones).
     for column in columns:
+        label = words.column_labels[column]
         cells.append(
-            f'<td class="col-{column.replace("_", "-")}" data-label="{w.column_labels[column]}">'
+            f'<td class="col-{column.replace("_", "-")}" data-label="{label}">'
             f"{_CELLS[column](row, context)}</td>"
         )
     cells.append("</tr>\n")
@@ -161,23 +164,23 @@ def _status(row: InboxRow, context: RowContext) -> str:
 
 
 def _rating(row: InboxRow, context: RowContext) -> str:
-    w, mean = context.words, context.mean
+    words, mean = context.words, context.mean
     if row.rating_mean is not None:
         shown = f'<span class="rating-mean">{mean(row.rating_mean)}</span>'
     elif row.rated_by_me:
         # Every rating so far judged no criterion: there is no mean to show.
-        shown = f'<span class="muted rating-mean">{w.cannot_judge}</span>'
+        shown = f'<span class="muted rating-mean">{words.cannot_judge}</span>'
     else:
-        shown = f'<span class="muted not-rated">{w.not_rated}</span>'
+        shown = f'<span class="muted not-rated">{words.not_rated}</span>'
     shown += f' <span class="rating-count">({row.rating_count})</span>'
     if row.criterion_means:
         means = "".join(
-            f"<li>{w.criterion_labels[criterion]}: "
-            f"{w.cannot_judge if value is None else mean(value)}</li>"
+            f"<li>{words.criterion_labels[criterion]}: "
+            f"{words.cannot_judge if value is None else mean(value)}</li>"
             for criterion, value in row.criterion_means.items()
         )
         shown += (
-            f'<details class="criterion-means"><summary>{w.per_criterion}</summary>'
+            f'<details class="criterion-means"><summary>{words.per_criterion}</summary>'
             f"<ul>{means}</ul></details>"
         )
     return shown
@@ -195,21 +198,21 @@ def _received(row: InboxRow, context: RowContext) -> str:
 
 
 def _documents(row: InboxRow, context: RowContext) -> str:
-    w = context.words
+    words = context.words
     shown = "".join(
-        f'<span class="doc-marker doc-{kind}">{w.document_labels[kind]}</span> '
+        f'<span class="doc-marker doc-{kind}">{words.document_labels[kind]}</span> '
         for kind in row.documents
     )
     if row.has_sample_link:
-        shown += f'<span class="doc-marker doc-link">{w.sample_link}</span>'
+        shown += f'<span class="doc-marker doc-link">{words.sample_link}</span>'
     if not row.documents and not row.has_sample_link:
-        shown += f'<span class="muted">{w.no_documents}</span>'
+        shown += f'<span class="muted">{words.no_documents}</span>'
     return shown
 
 
 def _possible_copy(row: InboxRow, context: RowContext) -> str:
-    w = context.words
-    return f"<strong>{w.copy_yes}</strong>" if row.possible_copy else w.copy_no
+    words = context.words
+    return f"<strong>{words.copy_yes}</strong>" if row.possible_copy else words.copy_no
 
 
 # Each optional column's cell (tracker.inbox.columns.OPTIONAL_COLUMNS), without its <td>.
