@@ -1,7 +1,7 @@
 """The expert directory: the experts an :class:`ExpertFilter` matches, a page of them, and
 what each row shows.
 
-The region, language and topic conditions are the inbox's (tracker.inbox.query.has_row:
+The region, language and topic conditions are the inbox's (tracker.inbox.conditions.has_row:
 correlated EXISTS) on the expert tables. The search compares name, address, city and
 notes case-insensitively (LIKE; the pool is small beside the inbox). Sort keys come from
 an allow-list (ExpertFilter.SORT_KEYS) and end with the id: a total order.
@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from tracker.enums import AssignmentState, Availability
 from tracker.experts.filter import ACTIVE_DAYS, ExpertFilter, levels_from
 from tracker.extensions import db
-from tracker.inbox.query import has_row
+from tracker.inbox.conditions import has_row
 from tracker.inbox.scope import need_to_know
 from tracker.models import (
     Application,

@@ -11,7 +11,6 @@ user has not rated.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from flask import current_app
@@ -32,21 +31,10 @@ from sqlalchemy.orm import selectinload
 from tracker.database import PREPARE, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
-from tracker.inbox.conditions import has_row, sample_conditions
+from tracker.inbox.conditions import filter_conditions, rated_by_user
 from tracker.inbox.filter import InboxFilter
-from tracker.inbox.scope import InboxScope, for_guest, scope_of
-from tracker.models import (
-    Application,
-    ApplicationLanguage,
-    ApplicationRegion,
-    ApplicationTopic,
-    Rating,
-    Recusal,
-    Tag,
-    User,
-    application_tags,
-)
-from tracker.quoted_search import inbox_search_ids
+from tracker.inbox.scope import scope_of
+from tracker.models import Application, ApplicationRegion, User
 
 # Bulk actions on hand-picked rows: a page holds at most PER_PAGE_MAX of them.
 SELECTION_MAX = 1000
@@ -54,72 +42,8 @@ SELECTION_MAX = 1000
 _STATUS_ORDER = {status.value: position for position, status in enumerate(Status)}
 
 
-def _rated_by_user(user_id: int | None) -> ColumnElement[bool]:
-    # IN, not a correlated EXISTS: the user's rated ids (index ix_ratings_user_id) are read
-    # once and hashed, instead of one probe per row when sorting by rating.
-    return Application.id.in_(select(Rating.application_id).where(Rating.user_id == user_id))
-
-
-def _recused_by_user(user_id: int | None) -> ColumnElement[bool]:
-    return Application.id.in_(select(Recusal.application_id).where(Recusal.user_id == user_id))
-
-
 def _id_of(user: User | None) -> int | None:  # exports from the command line: nobody
     return user.id if user is not None else None
-
-
-def _conditions(f: InboxFilter, user_id: int | None, scope: InboxScope | None, status=True) -> list:
-    """Return the WHERE clauses of *f* within *scope* (a guest's: no contact search), indexed."""
-    guest = for_guest(scope)
-    conditions = scope.conditions() if scope is not None else []
-    if f.call is not None:
-        conditions.append(Application.call_id == f.call)
-    if f.region:
-        # Everyone who covers the region, checked per row through the table's primary key.
-        conditions.append(
-            has_row(ApplicationRegion.application_id, ApplicationRegion.region == f.region)
-        )
-    if status and f.status:
-        conditions.append(Application.status.in_([status.value for status in f.status]))
-    if f.language:
-        conditions.append(
-            has_row(ApplicationLanguage.application_id, ApplicationLanguage.language == f.language)
-        )
-    if f.topic:
-        conditions.append(
-            has_row(ApplicationTopic.application_id, ApplicationTopic.topic == f.topic)
-        )
-    conditions += sample_conditions(f, scope)
-    if f.tag and not guest:  # tags are the team's labels, not for guests
-        conditions.append(
-            has_row(
-                application_tags.c.application_id,
-                application_tags.c.tag_id.in_(select(Tag.id).where(Tag.name == f.tag)),
-            )
-        )
-    if f.assignee == "me":
-        conditions.append(Application.assignee_id == user_id)
-    elif f.assignee == "nobody":
-        conditions.append(Application.assignee_id.is_(None))
-    elif f.assignee == "someone":
-        conditions.append(Application.assignee_id.is_not(None))
-    elif isinstance(f.assignee, int):
-        conditions.append(Application.assignee_id == f.assignee)
-    if f.rated == "me":
-        conditions.append(_rated_by_user(user_id))
-    elif f.rated == "not_me":
-        # What is left for the user to rate: not the candidates they recused themselves from.
-        conditions.append(~_rated_by_user(user_id))
-        conditions.append(~_recused_by_user(user_id))
-    if f.received_from:
-        conditions.append(Application.created_at >= datetime.combine(f.received_from, time.min))
-    if f.received_to and f.received_to < date.max:
-        until = datetime.combine(f.received_to + timedelta(days=1), time.min)
-        conditions.append(Application.created_at < until)
-    if f.q:
-        # Full-text words, and a reference, phone number or address in any spelling.
-        conditions.append(Application.id.in_(inbox_search_ids(f.q, contact=not guest)))
-    return conditions
 
 
 def _order_keys(f: InboxFilter, user_id: int | None) -> list[tuple[ColumnElement, bool]]:
@@ -150,7 +74,7 @@ def _order_keys(f: InboxFilter, user_id: int | None) -> list[tuple[ColumnElement
     elif key == "rating":
         # Blind first pass: only candidates the user rated are ordered by their mean; the
         # others follow in id order, so the order reveals nothing about colleagues' scores.
-        rated = _rated_by_user(user_id)
+        rated = rated_by_user(user_id)
         keys = [
             (case((rated, 0), else_=1), False),
             (case((rated, Application.rating_mean), else_=null()), descending),
@@ -179,7 +103,7 @@ def inbox_query(f: InboxFilter, *, user: User, after_id: int | None = None) -> S
     (keyset pages for the API: however deep, they neither skip nor repeat a row)."""
     user_id = _id_of(user)
     keys = _order_keys(f, user_id)
-    conditions = _conditions(f, user_id, scope_of(user))
+    conditions = filter_conditions(f, user_id, scope_of(user))
     if after_id is not None:
         conditions.append(_beyond(keys, _anchor_values(keys, after_id), forward=True))
     return select(Application).where(*conditions).order_by(*_order_by(keys))
@@ -226,7 +150,7 @@ def _page_statement(f: InboxFilter, user_id: int | None, scope, _context: tuple)
     order = _order_by(_order_keys(f, user_id))
     ids = (
         select(Application.id)
-        .where(*_conditions(f, user_id, scope))
+        .where(*filter_conditions(f, user_id, scope))
         .order_by(*order)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
@@ -245,7 +169,9 @@ def _statement_context() -> tuple[bool, str]:
 def count_filtered(f: InboxFilter, *, user: User) -> int:
     """Return how many applications *f* matches (all pages)."""
     return db.session.scalar(
-        select(func.count(Application.id)).where(*_conditions(f, _id_of(user), scope_of(user)))
+        select(func.count(Application.id)).where(
+            *filter_conditions(f, _id_of(user), scope_of(user))
+        )
     )
 
 
@@ -256,7 +182,7 @@ def status_counts(f: InboxFilter, *, user: User) -> dict[Status, int]:
     # (an index-only scan, 15 ms at 100,000 rows) instead of reading every row (60 ms).
     rows = db.session.execute(
         select(Application.status, func.count())
-        .where(*_conditions(f, _id_of(user), scope_of(user), status=False))
+        .where(*filter_conditions(f, _id_of(user), scope_of(user), status=False))
         .group_by(Application.status)
     )
     for status, count in rows:
@@ -276,7 +202,7 @@ def iter_filtered(
     Batches are keyed by id, not by offset: a bulk action that moves rows out of the filter
     while it iterates neither skips nor repeats any.
     """
-    conditions = _conditions(f, _id_of(user), scope_of(user))
+    conditions = filter_conditions(f, _id_of(user), scope_of(user))
     last_id = 0
     while True:
         chunk = db.session.scalars(
@@ -302,7 +228,7 @@ def filtered_rows_statement(
     and change none. *columns* may hold correlated subqueries of Application.
     """
     order = Application.id.desc() if newest_first else Application.id
-    conditions = _conditions(f, _id_of(user), scope_of(user))
+    conditions = filter_conditions(f, _id_of(user), scope_of(user))
     return select(*columns).select_from(Application).where(*conditions).order_by(order)
 
 
@@ -376,7 +302,7 @@ def _neighbours_statement(f: InboxFilter, user_id: int, scope, _context: tuple) 
     """
     keys = _order_keys(f, user_id)
     values = _anchor_values(keys, bindparam("application_id"))
-    conditions = _conditions(f, user_id, scope)
+    conditions = filter_conditions(f, user_id, scope)
 
     def step(forward: bool):
         """Return the id of the next row in the order (*forward*) or in the reverse."""
