@@ -7,14 +7,19 @@ other editors and guests see neither the row nor its count, and a URL naming one
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import select
 
 from tracker.enums import Status
 from tracker.extensions import db
+from tracker.inbox.counts import change_counts, hides_anyone
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import count_filtered, page_rows, status_counts
+from tracker.inbox.scope import scope_of
 from tracker.models import ApplicationNeedToKnow, AuditEvent, CallNeedToKnow
+from tracker.review.inbox_page import inbox_page
 
 
 @pytest.fixture
@@ -50,6 +55,38 @@ def test_only_admins_and_named_editors_see_an_applicant_at_risk(people, call):
     db.session.commit()
     assert names_seen(people["ben"]) == both
     assert status_counts(InboxFilter(), user=people["ben"])[Status.NEW] == 2
+
+
+def test_whether_a_scope_hides_anyone_is_asked_once_per_change(people, call):
+    ana, ben = scope_of(people["ana"]), scope_of(people["ben"])
+    changes = change_counts()
+    assert [hides_anyone(scope, changes=changes) for scope in (None, ana, ben)] == [
+        False,
+        True,
+        True,
+    ]
+    db.session.add(CallNeedToKnow(call_id=call.id, user=people["ana"]))
+    db.session.commit()
+    assert hides_anyone(ana, changes=changes) is True  # kept under the count it was asked at
+    assert hides_anyone(ana, changes=change_counts()) is False
+    assert hides_anyone(ben, changes=change_counts()) is True
+
+
+def test_pages_step_over_no_hidden_applicant_and_never_show_one(people, make_application):
+    """Where a scope hides nobody, the inbox finds a page's ids without testing each entry it
+    steps over (tracker.inbox.query._page_statement); the page's rows are always tested."""
+    make_application(full_name="Later Applicant", email="later@example.org")
+    ben = people["ben"]
+    one_a_page = replace(InboxFilter(), per_page=1)
+    pages = [
+        [row.application.full_name for row in inbox_page(one_a_page.with_page(n), user=ben).rows]
+        for n in (1, 2)
+    ]
+    assert pages == [["Later Applicant"], ["Open Applicant"]]
+    # As if the applicant had been marked at risk after the inbox found that nobody was
+    # hidden from Ben: the page is a row short, and the applicant is not on it.
+    rows = page_rows(InboxFilter(), user=ben, hides_anyone=False)
+    assert [row.full_name for row in rows] == ["Later Applicant", "Open Applicant"]
 
 
 def test_a_url_naming_one_answers_404_to_an_editor_not_named(people, client):

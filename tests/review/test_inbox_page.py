@@ -164,10 +164,11 @@ def test_a_page_takes_the_same_few_queries_for_5_rows_and_for_50(make_applicatio
     full_rows(make_application, users, 45)
     large = page()
     assert small == large
-    # the change counts, and after a change of the applications the tags and the status
-    # counts; the page, the rows' lists (covered regions, languages, topics, tags,
-    # documents: one query), my ratings, means, versions ("2nd application")
-    assert large == 8
+    # the change counts, and after a change of the applications the tags, the status
+    # counts and whether anyone is hidden from me; the page, the rows' lists (covered
+    # regions, languages, topics, tags, documents: one query), my ratings, means, versions
+    # ("2nd application")
+    assert large == 9
 
 
 # --- Hostile input ---------------------------------------------------------------------
@@ -249,9 +250,10 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
     assert page.count('<td class="col-assignee" data-label="Assignee">Ben</td>') == 2
     # The signed-in account; the change counts; the calls, accounts and tags, for the rows
     # and the filter form (not read yet since they changed); the status counts (likewise);
-    # the page; every list of its rows in one query (it starts with regions); my ratings;
-    # versions; the tags hidden from this editor, the team's saved views and start pages
-    # (likewise); the header's count of unread notifications.
+    # whether any applicant at risk is hidden from this editor (likewise); the page; every
+    # list of its rows in one query (it starts with regions); my ratings; versions; the tags
+    # hidden from this editor, the team's saved views and start pages (likewise); the
+    # header's count of unread notifications.
     assert tables == [
         "users",
         "change_counts",
@@ -259,6 +261,7 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
         "users",
         "tags",
         "applications",
+        "applicant_safety",
         "applications",
         "application_regions",
         "ratings",
@@ -274,3 +277,4 @@ def test_the_inbox_request_reads_each_table_once(make_application, make_user, ed
     tables = tables_read(sent)
     assert "tags" not in tables
     assert "calls" not in tables
+    assert "applicant_safety" not in tables

@@ -75,11 +75,12 @@ def recused_by_user(user_id: int | None) -> ColumnElement[bool]:
 
 
 def filter_conditions(
-    f: InboxFilter, user_id: int | None, scope: InboxScope | None, status=True
+    f: InboxFilter, user_id: int | None, scope: InboxScope | None, status=True, at_risk=True
 ) -> list:
-    """Return the WHERE clauses of *f* within *scope* (a guest's: no contact search), indexed."""
+    """Return the WHERE clauses of *f* within *scope* (a guest's: no contact search), indexed;
+    without *status*, those of every status; without *at_risk*, see InboxScope.conditions."""
     guest = for_guest(scope)
-    conditions = scope.conditions() if scope is not None else []
+    conditions = scope.conditions(at_risk=at_risk) if scope is not None else []
     if f.call is not None:
         conditions.append(Application.call_id == f.call)
     if f.region:

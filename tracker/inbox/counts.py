@@ -1,5 +1,6 @@
 """What the inbox reads on every view but changes rarely, kept until it changes: the status
-tabs of each filter, the calls, the accounts and the tags.
+tabs of each filter, whether an editor's scope hides anyone, the calls, the accounts and the
+tags.
 
 Counting every match by status costs as much as there are matches – 45 ms for a region a
 third of 100,000 applicants cover – on every view of every page. The database counts each
@@ -26,7 +27,7 @@ from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.filter import DEFAULT_SORT, PER_PAGE, InboxFilter
 from tracker.inbox.query import status_counts
-from tracker.inbox.scope import scope_of
+from tracker.inbox.scope import InboxScope, hidden_at_risk, scope_of
 from tracker.models import ChangeCount, User
 
 _COUNTS = select(ChangeCount.name, ChangeCount.value).execution_options(**PREPARE)
@@ -48,6 +49,17 @@ def cached_status_counts(
     key = (changes.get("applications", 0), tabs_of, user.id, scope_of(user))
     # A copy: the caller may change its own.
     return dict(kept("status_counts", key, lambda: status_counts(tabs_of, user=user)))
+
+
+def hides_anyone(scope: InboxScope | None, *, changes: dict[str, int]) -> bool:
+    """Tell whether *scope* hides any applicant at risk (admins' None: nobody), asked once
+    per change of the applications (*changes*: :func:`change_counts`, read before), which
+    counts every change of applicant_safety and of the need-to-know lists too."""
+    if scope is None:
+        return False
+    key = (changes.get("applications", 0), scope.viewer_id)
+    hidden = hidden_at_risk(scope.viewer_id)
+    return kept("hides_anyone", key, lambda: db.session.scalar(select(hidden.exists())))
 
 
 def matching(counts: dict[Status, int], f: InboxFilter) -> int:

@@ -131,32 +131,48 @@ PAGE_COLUMNS = (
 )
 
 
-def page_rows(f: InboxFilter, *, user: User) -> list[Row]:
-    """Return the PAGE_COLUMNS of the applications on *f*'s page, in its order."""
-    statement = _page_statement(f.with_page(1), _id_of(user), scope_of(user), _statement_context())
+def page_rows(f: InboxFilter, *, user: User, hides_anyone: bool = True) -> list[Row]:
+    """Return the PAGE_COLUMNS of the applications on *f*'s page, in its order.
+
+    *hides_anyone*: whether the user's scope hides any applicant at risk, as
+    inbox.counts.hides_anyone last found (see :func:`_page_statement`).
+    """
+    scope = scope_of(user)
+    statement = _page_statement(
+        f.with_page(1), _id_of(user), scope, hides_anyone, _statement_context()
+    )
     offset = (f.page - 1) * f.per_page
     return db.session.connection().execute(statement, {"limit": f.per_page, "offset": offset}).all()
 
 
 @lru_cache(maxsize=256)
-def _page_statement(f: InboxFilter, user_id: int | None, scope, _context: tuple) -> Select:
+def _page_statement(
+    f: InboxFilter, user_id: int | None, scope, hides_anyone: bool, _context: tuple
+) -> Select:
     """Return the SELECT of :func:`page_rows` (``limit`` and ``offset`` bound at execution),
-    built once per filter, user, scope and :func:`_statement_context`.
+    built once per filter, user, scope, *hides_anyone* and :func:`_statement_context`.
 
     The page's ids are found first, then only their rows are read: the ids come from an
     index alone where the order allows, so a deep page steps over index entries, not over
     whole rows (page 1,000 of 100,000 on PostgreSQL: 44 → 5 ms).
+
+    The rows read are always tested against the applicants at risk the scope hides; the
+    ids' scan only if it hides anyone. Testing each index entry it steps over took most of
+    a deep page's SQL (page 1,000 of 100,000 on SQLite: 2.7 against 0.7 ms). An applicant
+    marked at risk after *hides_anyone* was found is still never shown: the page is then
+    one row short until the change count that marking raised is read.
     """
     order = _order_by(_order_keys(f, user_id))
     ids = (
         select(Application.id)
-        .where(*filter_conditions(f, user_id, scope))
+        .where(*filter_conditions(f, user_id, scope, at_risk=hides_anyone))
         .order_by(*order)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
         .subquery("page")
     )
-    return select(*PAGE_COLUMNS).join(ids, Application.id == ids.c.id).order_by(*order)
+    page = select(*PAGE_COLUMNS).join(ids, Application.id == ids.c.id).order_by(*order)
+    return page.where(scope.not_hidden()) if scope is not None else page
 
 
 def _statement_context() -> tuple[bool, str]:

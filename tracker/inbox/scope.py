@@ -88,9 +88,14 @@ class InboxScope:
     regions: tuple[str, ...] = ()
     guest: bool = False
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """Return the WHERE clauses that keep a query inside the scope."""
-        conditions = [Application.id.not_in(hidden_at_risk(self.viewer_id))]
+    def not_hidden(self) -> ColumnElement[bool]:
+        """Return the WHERE clause that leaves out the applicants at risk the scope hides."""
+        return Application.id.not_in(hidden_at_risk(self.viewer_id))
+
+    def conditions(self, *, at_risk: bool = True) -> list[ColumnElement[bool]]:
+        """Return the WHERE clauses that keep a query inside the scope; without *at_risk*,
+        all but :meth:`not_hidden`, for a statement that applies it elsewhere."""
+        conditions = [self.not_hidden()] if at_risk else []
         if self.call_id is not None:
             conditions.append(Application.call_id == self.call_id)
         if self.regions:

@@ -34,7 +34,7 @@ from tracker.database import PREPARE, in_bound_list, on_postgresql
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.columns import inbox_columns
-from tracker.inbox.counts import cached_status_counts, change_counts, matching
+from tracker.inbox.counts import cached_status_counts, change_counts, hides_anyone, matching
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.query import page_rows
 from tracker.inbox.scope import InboxScope, hidden_at_risk, scope_of
@@ -296,7 +296,8 @@ def inbox_page(
     total = matching(counts, f)
     pages = max(1, math.ceil(total / f.per_page))
     f = f.with_page(min(f.page, pages))
-    applications = page_rows(f, user=user)
+    hides = hides_anyone(scope_of(user), changes=directory.changes)
+    applications = page_rows(f, user=user, hides_anyone=hides)
     ids = [application.id for application in applications]
     details = RowDetails.of(ids, scope_of(user))
     rated = rated_by(user, ids)
