@@ -52,7 +52,7 @@ def cached_status_counts(
 
 
 def hides_anyone(scope: InboxScope | None, *, changes: dict[str, int]) -> bool:
-    """Tell whether *scope* hides any applicant at risk (admins' None: nobody), asked once
+    """Tell whether *scope* hides any applicant at risk (None, an admin's: never), asked once
     per change of the applications (*changes*: :func:`change_counts`, read before), which
     counts every change of applicant_safety and of the need-to-know lists too."""
     if scope is None:
