@@ -31,26 +31,27 @@ from tracker.web.templating import isolate
 
 @dataclass(frozen=True)
 class RowWords:
-    """The words every row repeats, in one language, escaped."""
+    """The words every row repeats, in one language, escaped (``Markup``: the template
+    shows the column labels and statuses in the table's head and tabs as they are)."""
 
-    column_labels: dict[str, str]
-    statuses: dict[Status, str]
-    document_labels: dict[str, str]
-    criterion_labels: dict[str, str]
-    new_reply: str
-    tags: str
-    lives_in: str
-    cannot_judge: str
-    not_rated: str
-    per_criterion: str
-    nobody: str
-    sample_link: str
-    no_documents: str
-    copy_yes: str
-    copy_no: str
+    column_labels: dict[str, Markup]
+    statuses: dict[Status, Markup]
+    document_labels: dict[str, Markup]
+    criterion_labels: dict[str, Markup]
+    new_reply: Markup
+    tags: Markup
+    lives_in: Markup
+    cannot_judge: Markup
+    not_rated: Markup
+    per_criterion: Markup
+    nobody: Markup
+    sample_link: Markup
+    no_documents: Markup
+    copy_yes: Markup
+    copy_no: Markup
     # "Select %(name)s", the checkbox's accessible name, before and after the name.
-    select_before: str
-    select_after: str
+    select_before: Markup
+    select_after: Markup
 
 
 @cache
@@ -59,7 +60,7 @@ def row_words(language: str) -> RowWords:
     (the catalogues do not change while it runs)."""
 
     def safe(labels: dict) -> dict:
-        return {key: str(escape(label)) for key, label in labels.items()}
+        return {key: escape(label) for key, label in labels.items()}
 
     with force_locale(language):
         select_before, _name, select_after = _("Select %(name)s").partition("%(name)s")

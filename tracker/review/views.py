@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
@@ -17,10 +15,10 @@ from tracker.dates import day_formatter
 from tracker.enums import Status
 from tracker.extensions import db
 from tracker.inbox.bulk import BulkAction, run_bulk_action
-from tracker.inbox.columns import OPTIONAL_COLUMNS, set_inbox_columns
+from tracker.inbox.columns import set_inbox_columns
 from tracker.inbox.filter import InboxFilter
 from tracker.inbox.saved_views import sidebar_views
-from tracker.labels import resolved, status_label
+from tracker.labels import status_label
 from tracker.models import User
 from tracker.review import bp
 from tracker.review.candidate_page import candidate_links, inbox_args
@@ -60,9 +58,8 @@ def jump_to_single_match(page: InboxPage) -> Response | None:
 def inbox_helpers(page: InboxPage) -> dict:
     """Draw *page*'s rows, and return what every rendering of the inbox passes to its
     templates besides the page."""
-    language = str(get_locale())
     context = RowContext(
-        words=row_words(language),
+        words=row_words(str(get_locale())),
         # The link keeps the filter, for the candidate page's j/k and "Save & next".
         link=candidate_links(page.filter),
         day=day_formatter(),
@@ -70,20 +67,13 @@ def inbox_helpers(page: InboxPage) -> dict:
     )
     team = not current_user.is_guest
     return {
-        **inbox_labels(language),
+        # The status tabs' and the column headers' words: the rows' own, already escaped.
+        "status_label": context.words.statuses.__getitem__,
+        "column_labels": context.words.column_labels,
         "table_rows": draw_rows(page.rows, columns=page.columns, team=team, context=context),
         "search_sent": SEARCH_SENT,
         "statuses": list(Status),
     }
-
-
-@cache
-def inbox_labels(language: str) -> dict:
-    """Return the inbox's labels in the page *language* (the current locale): the status
-    tabs' and the column headers' words, translated once per language and process, since
-    the catalogues do not change while it runs."""
-    statuses = {status: status_label(status) for status in Status}
-    return {"status_label": statuses.__getitem__, "column_labels": resolved(OPTIONAL_COLUMNS)}
 
 
 @bp.get("/")
