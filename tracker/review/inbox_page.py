@@ -296,10 +296,11 @@ def inbox_page(
     total = matching(counts, f)
     pages = max(1, math.ceil(total / f.per_page))
     f = f.with_page(min(f.page, pages))
-    hides = hides_anyone(scope_of(user), changes=directory.changes)
+    scope = scope_of(user)
+    hides = hides_anyone(scope, changes=directory.changes)
     applications = page_rows(f, user=user, hides_anyone=hides)
     ids = [application.id for application in applications]
-    details = RowDetails.of(ids, scope_of(user))
+    details = RowDetails.of(ids, scope)
     rated = rated_by(user, ids)
     means = criterion_means(rated) if rated else {}
     versions = version_numbers(applications, viewer=user)
